@@ -1,0 +1,130 @@
+//! The command line (a contract: names, flags and exit codes are relied on by scripts).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+/// Exit status: the command did its work (whether or not alerts fired).
+pub const EXIT_OK: u8 = 0;
+/// Exit status: something failed (state directory, network setup…), see the message.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit status: bad command line (clap uses 2 as well).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status: the watchlist is invalid (EX_CONFIG).
+pub const EXIT_BAD_WATCHLIST: u8 = 78;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "canaryd",
+    version,
+    about = "Watches warrant canaries and emails you the moment one dies",
+    long_about = "Watches warrant canaries (\"we have never received a National Security Letter\") \
+and emails you the moment a statement disappears or is weakened, with the evidence.\n\n\
+Exit status: 0 the command did its work (whether or not alerts fired); 1 failure; 2 usage; \
+78 bad watchlist."
+)]
+pub struct Cli {
+    /// The watchlist [default: ./watchlist.toml, or $CONFIGURATION_DIRECTORY/watchlist.toml under systemd]
+    #[arg(long, global = true, env = "CANARYD_WATCHLIST", value_name = "FILE")]
+    pub watchlist: Option<PathBuf>,
+    /// The state directory [default: ./snapshots, or $STATE_DIRECTORY under systemd]
+    #[arg(long, global = true, env = "CANARYD_STATE", value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One pass over every watch: fetch, compare, deliver alerts, exit
+    Check,
+    /// The daemon: check every watch on its interval until SIGTERM; SIGHUP reloads the watchlist
+    Run,
+    /// Fetch a page once and print the statements that would be tracked; writes nothing
+    Preview {
+        /// http(s):// or file:// URL (a local path works too)
+        url: String,
+        /// CSS selector of the canary statements, e.g. "#canary li"
+        #[arg(long, value_name = "CSS")]
+        selector: Option<String>,
+    },
+    /// Each watch: name, url, statements, last result, last change, pending confirmations
+    List {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Offline demonstration: a canary served on loopback loses a statement; see the alert
+    Demo,
+    /// Check the watchlist; exit 0 if good, 78 (with file:line:column) if not
+    Validate,
+    /// Replay files as successive versions of one canary and print the events that would fire
+    Replay {
+        /// CSS selector of the canary statements (HTML versions)
+        #[arg(long, value_name = "CSS")]
+        selector: Option<String>,
+        /// Alert `stale` when the canary's date is older than this (e.g. "100d")
+        #[arg(long, value_name = "D")]
+        max_age: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
+        format: ReplayFormat,
+        /// One file per version, in order; time = first YYYY-MM-DD in the name, else mtime
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    Text,
+    Json,
+}
+
+impl Cli {
+    /// The watchlist path after flags, `CANARYD_WATCHLIST` and systemd's directories.
+    pub fn watchlist_path(&self) -> PathBuf {
+        if let Some(p) = &self.watchlist {
+            return p.clone();
+        }
+        if let Some(dir) = std::env::var_os("CONFIGURATION_DIRECTORY") {
+            // systemd may pass several, colon-separated; ours is the first.
+            let first = dir.to_string_lossy().split(':').next().unwrap_or_default().to_string();
+            if !first.is_empty() {
+                return PathBuf::from(first).join("watchlist.toml");
+            }
+        }
+        PathBuf::from("watchlist.toml")
+    }
+
+    /// The state directory after flags, `CANARYD_STATE` and systemd's `$STATE_DIRECTORY`.
+    pub fn state_dir(&self) -> PathBuf {
+        if let Some(p) = &self.state {
+            return p.clone();
+        }
+        if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
+            let first = dir.to_string_lossy().split(':').next().unwrap_or_default().to_string();
+            if !first.is_empty() {
+                return PathBuf::from(first);
+            }
+        }
+        PathBuf::from("snapshots")
+    }
+}
+
+/// Parses the command line, runs the command, maps the outcome to an exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init(matches!(cli.command, Command::Run));
+    let code = commands::run(cli);
+    ExitCode::from(code)
+}

@@ -1,0 +1,61 @@
+//! `canaryd check`: one pass over every watch, then deliver what is queued.
+
+use std::path::Path;
+
+use crate::clock;
+use crate::deliver;
+use crate::pass::{self, Outcome};
+use crate::pipeline::Checker;
+
+pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
+    let wl = match super::load_watchlist(watchlist) {
+        Ok(wl) => wl,
+        Err(code) => return Ok(code),
+    };
+    let checker = Checker::new(state, clock::system())?;
+    let sink = super::sink(&wl)?;
+    let outcomes = pass::check_all(&checker, &wl.watches, &wl.settings, |o| println!("{}", line(o))).await;
+    let store_errors = outcomes.iter().filter(|o| o.is_err()).count();
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.as_ref().is_ok_and(|r| r.record.result == "failed"))
+        .count();
+    // Alerts queued by earlier runs that could not be delivered are retried now too.
+    let d = deliver::drain(&checker.outbox, &sink, checker.clock.now(), true).await?;
+    let mut summary = format!(
+        "checked {} watches: {} fetched, {} failed",
+        wl.watches.len(),
+        wl.watches.len() - failed - store_errors,
+        failed
+    );
+    if d.delivered + d.waiting > 0 {
+        summary.push_str(&format!("; alerts: {} delivered, {} waiting", d.delivered, d.waiting));
+    }
+    println!("{summary}");
+    if let Some(e) = d.last_error {
+        eprintln!("canaryd: alert delivery failed (kept in the outbox, retried on the next run): {e}");
+    }
+    Ok(if store_errors > 0 { crate::cli::EXIT_FAILURE } else { 0 })
+}
+
+/// One line per watch: what the check saw and what it concluded.
+pub fn line(outcome: &Outcome) -> String {
+    let r = match outcome {
+        Ok(r) => r,
+        Err((name, e)) => return format!("{name}: error: {}", crate::error_chain(e)),
+    };
+    let rec = &r.record;
+    let mut s = match rec.result.as_str() {
+        "failed" => format!("{}: fetch failed: {}", r.watch, rec.error.as_deref().unwrap_or("unknown error")),
+        "unchanged" => format!("{}: unchanged (HTTP 304)", r.watch),
+        _ => format!("{}: ok, {} statements ({} claims)", r.watch, rec.statements, rec.claims),
+    };
+    if r.pending > 0 {
+        s.push_str(&format!(", {} difference(s) awaiting confirmation", r.pending));
+    }
+    for e in &r.events {
+        let told = if e.notify { "alert queued" } else { "recorded" };
+        s.push_str(&format!(", {} ({told})", e.kind));
+    }
+    s
+}

@@ -1,0 +1,173 @@
+//! `canaryd list`: every watch at a glance, as a table or JSON.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::cli::{EXIT_FAILURE, ListFormat};
+use crate::judge::WatchState;
+use crate::outbox::Outbox;
+use crate::store::{CheckRecord, Store};
+
+/// One watch's row.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub url: String,
+    pub statements: usize,
+    pub claims: usize,
+    pub canary_date: Option<String>,
+    pub last_check: Option<String>,
+    pub last_result: String,
+    pub last_error: Option<String>,
+    pub last_change: Option<String>,
+    pub next_check: Option<String>,
+    /// Differences awaiting confirmation, e.g. "removed 1/2: We have never…".
+    pub pending: Vec<String>,
+    /// Failure states in force: unreachable, gone, missing, stale.
+    pub conditions: Vec<String>,
+    pub undelivered: usize,
+    pub delivery_error: Option<String>,
+}
+
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: u32) -> Row {
+    let b = state.baseline.as_ref();
+    let mut conditions = Vec::new();
+    if let Some(f) = &state.failing {
+        let word = if f.alerted { "unreachable" } else { "failing" };
+        conditions.push(format!("{word} since {} ({} failures)", f.since.to_rfc3339(), f.count));
+    }
+    if state.gone.alerted {
+        conditions.push("gone (404/410)".into());
+    }
+    if state.missing.alerted {
+        conditions.push("missing (no canary statements on the page)".into());
+    }
+    if let Some(s) = &state.stale {
+        conditions.push(format!("stale: {}", s.reason));
+    }
+    for f in state.flaps.iter().filter(|f| f.notified) {
+        conditions.push(format!("flapping: {}", short(&f.text, 60)));
+    }
+    Row {
+        name: name.to_string(),
+        url: url.to_string(),
+        statements: b.map_or(0, |b| b.statements.len()),
+        claims: b.map_or(0, |b| b.claims().count()),
+        canary_date: b.and_then(|b| b.canary_date).map(|d| d.to_string()),
+        last_check: check.at.map(|t| t.to_rfc3339()),
+        last_result: if check.result.is_empty() { "never checked".into() } else { check.result.clone() },
+        last_error: check.error.clone(),
+        last_change: state.last_change.map(|t| t.to_rfc3339()),
+        next_check: check.next_check.map(|t| t.to_rfc3339()),
+        pending: state
+            .pending
+            .iter()
+            .map(|p| {
+                let text = p.old.as_ref().or(p.new.as_ref()).map(|s| s.text.as_str()).unwrap_or("");
+                format!("{} {}/{confirm}: {}", p.kind, p.count, short(text, 60))
+            })
+            .collect(),
+        conditions,
+        undelivered: 0,
+        delivery_error: None,
+    }
+}
+
+pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
+    let wl = match super::load_watchlist(watchlist) {
+        Ok(wl) => wl,
+        Err(code) => return code,
+    };
+    match rows(&wl, state_dir) {
+        Ok(rows) => {
+            match format {
+                ListFormat::Json => match serde_json::to_string_pretty(&rows) {
+                    Ok(j) => println!("{j}"),
+                    Err(e) => {
+                        eprintln!("canaryd: error: {e}");
+                        return EXIT_FAILURE;
+                    }
+                },
+                ListFormat::Table => print!("{}", table(&rows)),
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("canaryd: error: {}", super::chain(&e));
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// Reads every watch's state; never writes.
+pub fn rows(wl: &crate::watchlist::Watchlist, state_dir: &Path) -> anyhow::Result<Vec<Row>> {
+    let exists = state_dir.is_dir();
+    let store = Store::at(state_dir);
+    let queued = if exists && state_dir.join("outbox").is_dir() {
+        Outbox::at(state_dir).pending()?
+    } else {
+        Vec::new()
+    };
+    let mut rows = Vec::with_capacity(wl.watches.len());
+    for w in &wl.watches {
+        let (state, check) = if exists {
+            (store.load_state(&w.name)?, store.load_check(&w.name)?.unwrap_or_default())
+        } else {
+            Default::default()
+        };
+        let mut r = row(&w.name, w.url.as_str(), &state, &check, w.confirm);
+        let mine: Vec<_> = queued.iter().filter(|q| q.alert.watch == w.name).collect();
+        r.undelivered = mine.len();
+        r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
+        rows.push(r);
+    }
+    Ok(rows)
+}
+
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        out.push_str(&format!("{}  {}\n", r.name, r.url));
+        out.push_str(&format!(
+            "  statements: {} ({} claims){}\n",
+            r.statements,
+            r.claims,
+            r.canary_date.as_ref().map(|d| format!(", canary dated {d}")).unwrap_or_default()
+        ));
+        out.push_str(&format!(
+            "  last check: {} {}{}\n",
+            r.last_check.as_deref().unwrap_or("-"),
+            r.last_result,
+            r.last_error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+        ));
+        out.push_str(&format!("  last change: {}\n", r.last_change.as_deref().unwrap_or("-")));
+        if let Some(n) = &r.next_check {
+            out.push_str(&format!("  next check: {n}\n"));
+        }
+        for p in &r.pending {
+            out.push_str(&format!("  pending: {p}\n"));
+        }
+        for c in &r.conditions {
+            out.push_str(&format!("  state: {c}\n"));
+        }
+        if r.undelivered > 0 {
+            out.push_str(&format!(
+                "  undelivered alerts: {}{}\n",
+                r.undelivered,
+                r.delivery_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,93 @@
+//! The commands behind the CLI: each turns typed arguments into work and an exit status.
+
+mod check;
+mod list;
+mod preview;
+
+pub use check::line as check_line;
+
+use std::future::Future;
+use std::path::Path;
+
+use crate::cli::{Cli, Command, EXIT_BAD_WATCHLIST, EXIT_FAILURE};
+use crate::deliver::Sink;
+use crate::mail::Mailer;
+use crate::watchlist::{Watchlist, WatchlistError};
+
+/// Runs the command `cli` names; returns the exit status.
+pub fn run(cli: Cli) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("canaryd: error: cannot start the async runtime: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let watchlist = cli.watchlist_path();
+    let state = cli.state_dir();
+    match cli.command {
+        Command::Check => block(&runtime, check::run(&watchlist, &state)),
+        Command::Run => block(&runtime, crate::daemon::run_cli(&watchlist, &state)),
+        Command::Preview { url, selector } => block(&runtime, preview::run(&url, selector.as_deref())),
+        Command::List { format } => list::run(&watchlist, &state, format),
+        Command::Demo => block(&runtime, crate::demo::run()),
+        Command::Validate => validate(&watchlist),
+        Command::Replay {
+            selector,
+            max_age,
+            format,
+            files,
+        } => block(
+            &runtime,
+            crate::replay::run_cli(&files, selector.as_deref(), max_age.as_deref(), format),
+        ),
+    }
+}
+
+fn block(runtime: &tokio::runtime::Runtime, fut: impl Future<Output = anyhow::Result<u8>>) -> u8 {
+    match runtime.block_on(fut) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("canaryd: error: {}", chain(&e));
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// "a: b: c" for an anyhow error and its causes.
+pub fn chain(e: &anyhow::Error) -> String {
+    crate::error_chain(e.as_ref())
+}
+
+/// Loads the watchlist, printing a located error. `Err` carries the exit status.
+pub fn load_watchlist(path: &Path) -> Result<Watchlist, u8> {
+    Watchlist::load(path).map_err(|e| {
+        eprintln!("canaryd: {e}");
+        match e {
+            WatchlistError::Read { .. } => {
+                eprintln!("  fix: create it (the README's watchlist reference shows every key) or pass --watchlist FILE");
+                EXIT_BAD_WATCHLIST
+            }
+            WatchlistError::Invalid { .. } => EXIT_BAD_WATCHLIST,
+        }
+    })
+}
+
+/// Where this watchlist's alerts go.
+pub fn sink(watchlist: &Watchlist) -> anyhow::Result<Sink> {
+    match &watchlist.email {
+        Some(cfg) => Ok(Sink::Smtp(Mailer::new(cfg)?)),
+        None => Ok(Sink::Stdout),
+    }
+}
+
+fn validate(path: &Path) -> u8 {
+    match load_watchlist(path) {
+        Ok(wl) => {
+            let email = if wl.email.is_some() { "email alerts" } else { "alerts to standard output" };
+            println!("{}: OK, {} watches, {email}", path.display(), wl.watches.len());
+            0
+        }
+        Err(code) => code,
+    }
+}

@@ -1,0 +1,355 @@
+//! `canaryd run`: the long-running scheduler. Checks each watch on its interval, delivers
+//! alerts from the durable outbox, reloads on SIGHUP, stops cleanly on SIGTERM, and talks
+//! to systemd (READY, RELOADING, STOPPING, WATCHDOG).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::TimeDelta;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::SharedClock;
+use crate::deliver::{self, Sink};
+use crate::pass::host_key;
+use crate::pipeline::{CheckReport, Checker};
+use crate::politeness::HostGate;
+use crate::scheduler::{self, Scheduler};
+use crate::store::StoreError;
+use crate::watchlist::{Watch, Watchlist};
+
+/// In-flight checks get this long to finish after a stop request; then they are dropped
+/// (at an await point, so never in the middle of the synchronous durable writes).
+const STOP_GRACE: Duration = Duration::from_secs(5);
+/// Upper bound on how long the delivery loop sleeps when nothing is queued.
+const DELIVERY_IDLE: Duration = Duration::from_secs(3600);
+
+/// Everything the daemon needs, injectable from tests.
+#[derive(Debug, Clone)]
+pub struct DaemonParts {
+    pub watchlist: PathBuf,
+    pub state: PathBuf,
+    pub clock: SharedClock,
+    /// Cancelled to stop the daemon.
+    pub shutdown: CancellationToken,
+    /// Notified to re-read the watchlist.
+    pub reload: Arc<Notify>,
+}
+
+/// What a sd_notify call would say; a no-op outside systemd.
+fn notify_systemd(state: &[sd_notify::NotifyState]) {
+    if std::env::var_os("NOTIFY_SOCKET").is_some()
+        && let Err(e) = sd_notify::notify(state)
+    {
+        tracing::warn!(error = %e, "cannot notify systemd");
+    }
+}
+
+/// `canaryd run` from the command line: signals wired to the daemon.
+pub async fn run_cli(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
+    // Validate before anything else: a bad watchlist is exit 78, and systemd won't restart.
+    if let Err(code) = crate::commands::load_watchlist(watchlist) {
+        return Ok(code);
+    }
+    let parts = DaemonParts {
+        watchlist: watchlist.to_path_buf(),
+        state: state.to_path_buf(),
+        clock: crate::clock::system(),
+        shutdown: CancellationToken::new(),
+        reload: Arc::new(Notify::new()),
+    };
+    spawn_signal_handler(parts.shutdown.clone(), parts.reload.clone())?;
+    run(parts).await?;
+    Ok(0)
+}
+
+fn spawn_signal_handler(shutdown: CancellationToken, reload: Arc<Notify>) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    tokio::spawn(async move {
+        loop {
+            let stop = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+                _ = hup.recv() => {
+                    reload.notify_one();
+                    continue;
+                }
+            };
+            if shutdown.is_cancelled() {
+                tracing::warn!(signal = stop, "second stop signal: exiting at once");
+                std::process::exit(130);
+            }
+            tracing::info!(signal = stop, "stopping: finishing in-flight checks");
+            shutdown.cancel();
+        }
+    });
+    Ok(())
+}
+
+/// Runs the daemon until `parts.shutdown` is cancelled.
+pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
+    let mut wl = Watchlist::load(&parts.watchlist)?;
+    let checker = Arc::new(Checker::new(&parts.state, parts.clock.clone())?);
+    let (sink_tx, sink_rx) = watch::channel(crate::commands::sink(&wl)?);
+    let wake_delivery = Arc::new(Notify::new());
+    let delivery = tokio::spawn(delivery_loop(
+        checker.clone(),
+        sink_rx,
+        wake_delivery.clone(),
+        parts.shutdown.clone(),
+    ));
+
+    let mut sched = Scheduler::default();
+    for w in &wl.watches {
+        schedule_on_start(&mut sched, &checker, w);
+    }
+    let mut limits = Limits::new(&wl);
+    let mut running: JoinSet<(Watch, Result<CheckReport, StoreError>)> = JoinSet::new();
+    let mut in_flight: HashSet<String> = HashSet::new();
+    let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
+    let mut watchdog_tick = tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
+    warn_short_intervals(&wl);
+    tracing::info!(watches = wl.watches.len(), state = %parts.state.display(), "canaryd running");
+    notify_systemd(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("watching")]);
+
+    loop {
+        let next = sched.next();
+        tokio::select! {
+            _ = parts.shutdown.cancelled() => break,
+            _ = parts.reload.notified() => {
+                reload(&parts, &mut wl, &mut sched, &checker, &sink_tx, &mut limits);
+            }
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                let Ok((watch, outcome)) = done else { continue };
+                in_flight.remove(&watch.name);
+                finished(&mut sched, &checker, &wl, &watch, outcome);
+                wake_delivery.notify_one();
+            }
+            _ = sleep_until(next), if next.is_some() => {
+                for name in sched.take_due(Instant::now()) {
+                    let Some(watch) = wl.watch(&name).cloned() else { continue };
+                    if !in_flight.insert(name) {
+                        continue;
+                    }
+                    let (checker, limits) = (checker.clone(), limits.clone());
+                    running.spawn(async move {
+                        let _slot = limits.global.acquire().await;
+                        let _host = match host_key(&watch) {
+                            Some(h) => Some(limits.hosts.enter(&h).await),
+                            None => None,
+                        };
+                        let outcome = checker.check(&watch).await;
+                        (watch, outcome)
+                    });
+                }
+            }
+            _ = watchdog_tick.tick(), if watchdog.is_some() => {
+                notify_systemd(&[sd_notify::NotifyState::Watchdog]);
+            }
+        }
+    }
+
+    notify_systemd(&[sd_notify::NotifyState::Stopping]);
+    let grace = tokio::time::sleep(STOP_GRACE);
+    tokio::pin!(grace);
+    while !running.is_empty() {
+        tokio::select! {
+            _ = &mut grace => {
+                tracing::warn!(in_flight = running.len(), "stop grace period over: abandoning in-flight checks");
+                running.abort_all();
+                break;
+            }
+            Some(done) = running.join_next() => {
+                if let Ok((watch, outcome)) = done {
+                    finished(&mut sched, &checker, &wl, &watch, outcome);
+                }
+            }
+        }
+    }
+    // The delivery loop stops at its next await; an alert mid-send stays queued.
+    if tokio::time::timeout(Duration::from_secs(2), delivery).await.is_err() {
+        tracing::warn!("alert delivery still in progress at stop; it stays queued for the next start");
+    }
+    tracing::info!("canaryd stopped");
+    Ok(())
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The global and per-host request bounds, rebuilt when the watchlist changes them.
+#[derive(Clone)]
+struct Limits {
+    global: Arc<Semaphore>,
+    hosts: HostGate,
+}
+
+impl Limits {
+    fn new(wl: &Watchlist) -> Self {
+        Limits {
+            global: Arc::new(Semaphore::new(wl.settings.concurrency)),
+            hosts: HostGate::new(wl.settings.host_concurrency, wl.settings.host_delay),
+        }
+    }
+}
+
+fn warn_short_intervals(wl: &Watchlist) {
+    for w in &wl.watches {
+        if w.interval < Duration::from_secs(60) && w.url.scheme() != "file" && !is_loopback(w) {
+            tracing::warn!(watch = %w.name, interval = %humantime::format_duration(w.interval), "interval under a minute on a remote host: be polite");
+        }
+    }
+}
+
+fn is_loopback(w: &Watch) -> bool {
+    match w.url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => true,
+    }
+}
+
+/// First due time of a watch after start, from its persisted next-check time.
+fn schedule_on_start(sched: &mut Scheduler, checker: &Checker, w: &Watch) {
+    let now_wall = checker.clock.now();
+    let remaining = checker
+        .store
+        .load_check(&w.name)
+        .ok()
+        .flatten()
+        .and_then(|c| c.next_check)
+        .and_then(|t| (t - now_wall).to_std().ok());
+    sched.set(&w.name, scheduler::on_start(Instant::now(), remaining, w.interval));
+}
+
+/// Logs a finished check and schedules the next one.
+fn finished(
+    sched: &mut Scheduler,
+    checker: &Checker,
+    wl: &Watchlist,
+    watch: &Watch,
+    outcome: Result<CheckReport, StoreError>,
+) {
+    // A watch removed by a reload while it was being checked is not rescheduled.
+    let Some(current) = wl.watch(&watch.name) else { return };
+    let now = Instant::now();
+    match outcome {
+        Ok(report) => {
+            let due = scheduler::after_check(now, current.interval, report.pending > 0, wl.settings.confirm_after);
+            let mut record = report.record.clone();
+            record.next_check = Some(checker.clock.now() + TimeDelta::from_std(due - now).unwrap_or(TimeDelta::zero()));
+            if let Err(e) = checker.store.save_check(&watch.name, &record) {
+                tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the next check time");
+            }
+            let events: Vec<&str> = report.events.iter().map(|e| e.kind.as_str()).collect();
+            tracing::info!(
+                watch = %watch.name,
+                result = %record.result,
+                statements = record.statements,
+                pending = report.pending,
+                events = %events.join(","),
+                duration_ms = record.duration_ms,
+                error = record.error.as_deref().unwrap_or(""),
+                "check"
+            );
+            sched.set(&watch.name, due);
+        }
+        Err(e) => {
+            tracing::error!(watch = %watch.name, error = %crate::error_chain(&e), "check could not be recorded; will retry");
+            sched.set(&watch.name, scheduler::after_check(now, current.interval, true, wl.settings.confirm_after));
+        }
+    }
+}
+
+/// SIGHUP: apply a valid watchlist without losing state; keep the old one if invalid.
+fn reload(
+    parts: &DaemonParts,
+    wl: &mut Watchlist,
+    sched: &mut Scheduler,
+    checker: &Checker,
+    sink_tx: &watch::Sender<Sink>,
+    limits: &mut Limits,
+) {
+    notify_systemd(&[
+        sd_notify::NotifyState::Reloading,
+        sd_notify::NotifyState::monotonic_usec_now().unwrap_or(sd_notify::NotifyState::Status("reloading")),
+    ]);
+    match Watchlist::load(&parts.watchlist) {
+        Err(e) => {
+            tracing::error!(error = %e, "reload failed: keeping the previous watchlist");
+        }
+        Ok(new) => match crate::commands::sink(&new) {
+            Err(e) => tracing::error!(error = %crate::commands::chain(&e), "reload failed (email settings): keeping the previous watchlist"),
+            Ok(sink) => {
+                let now = Instant::now();
+                for old in &wl.watches {
+                    if new.watch(&old.name).is_none() {
+                        sched.remove(&old.name);
+                    }
+                }
+                for w in &new.watches {
+                    match sched.due_at(&w.name) {
+                        None if wl.watch(&w.name).is_none() => schedule_on_start(sched, checker, w),
+                        Some(due) if due > now + w.interval => sched.set(&w.name, scheduler::on_start(now, None, w.interval)),
+                        _ => {}
+                    }
+                }
+                let _ = sink_tx.send(sink);
+                *limits = Limits::new(&new);
+                tracing::info!(watches = new.watches.len(), "watchlist reloaded");
+                *wl = new;
+                warn_short_intervals(wl);
+            }
+        },
+    }
+    notify_systemd(&[sd_notify::NotifyState::Ready]);
+}
+
+/// Drains the outbox: everything at start, then whatever is due, until shutdown.
+async fn delivery_loop(
+    checker: Arc<Checker>,
+    mut sink_rx: watch::Receiver<Sink>,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    let mut first = true;
+    loop {
+        let sink = sink_rx.borrow_and_update().clone();
+        match deliver::drain(&checker.outbox, &sink, checker.clock.now(), first).await {
+            Ok(d) if d.delivered + d.failed > 0 => {
+                tracing::info!(delivered = d.delivered, failed = d.failed, waiting = d.waiting, "outbox drained");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %crate::error_chain(&e), "cannot read the outbox"),
+        }
+        first = false;
+        let now = checker.clock.now();
+        let wait = checker
+            .outbox
+            .pending()
+            .ok()
+            .and_then(|p| p.iter().map(|q| q.next_attempt).min())
+            .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(DELIVERY_IDLE)
+            .min(DELIVERY_IDLE);
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            r = sink_rx.changed() => if r.is_err() { return },
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Delivery: drains the outbox into a sink (SMTP, or standard output without `[email]`).
+
+use std::io::Write as _;
+
+use chrono::{DateTime, Utc};
+
+use crate::mail::{MailError, Mailer};
+use crate::outbox::{Outbox, Queued};
+use crate::store::StoreError;
+
+/// Where alerts go.
+#[derive(Debug, Clone)]
+pub enum Sink {
+    Smtp(Mailer),
+    Stdout,
+}
+
+/// What one drain of the outbox did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub delivered: usize,
+    pub failed: usize,
+    /// Still queued (failed now, or not yet due).
+    pub waiting: usize,
+    pub last_error: Option<String>,
+}
+
+impl Sink {
+    async fn send(&self, q: &Queued) -> Result<String, MailError> {
+        match self {
+            Sink::Smtp(m) => m.send(&q.alert).await,
+            Sink::Stdout => {
+                let a = &q.alert;
+                let mut out = std::io::stdout().lock();
+                let text = format!(
+                    "Subject: {}\nMessage-ID: {}\nReferences: {}\n\n{}\n",
+                    a.subject, a.message_id, a.thread_id, a.body
+                );
+                // A closed stdout is a failed delivery: the alert stays queued.
+                out.write_all(text.as_bytes())
+                    .and_then(|()| out.flush())
+                    .map_err(MailError::Stdout)?;
+                Ok("written to standard output".into())
+            }
+        }
+    }
+}
+
+/// Tries every queued alert that is due at `now` (all of them when `all_due`), oldest first.
+pub async fn drain(
+    outbox: &Outbox,
+    sink: &Sink,
+    now: DateTime<Utc>,
+    all_due: bool,
+) -> Result<Delivery, StoreError> {
+    let mut report = Delivery::default();
+    for q in outbox.pending()? {
+        if !all_due && q.next_attempt > now {
+            report.waiting += 1;
+            continue;
+        }
+        match sink.send(&q).await {
+            Ok(answer) => {
+                tracing::info!(watch = %q.alert.watch, event = %q.alert.kind, id = %q.alert.id, %answer, "alert delivered");
+                outbox.delivered(&q.alert.id)?;
+                report.delivered += 1;
+            }
+            Err(e) => {
+                let msg = crate::error_chain(&e);
+                let q = outbox.failed(&q, &msg, now)?;
+                tracing::warn!(watch = %q.alert.watch, event = %q.alert.kind, attempts = q.attempts, next = %q.next_attempt.to_rfc3339(), error = %msg, "alert delivery failed; will retry");
+                report.failed += 1;
+                report.waiting += 1;
+                report.last_error = Some(msg);
+            }
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,449 @@
+//! Judgement: turns one observation of a watch into events, with confirmation, failure
+//! states, flapping and staleness. Pure: the caller supplies the observation and the time.
+
+mod flap;
+mod stale;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::diff::{self, StatementDiff};
+use crate::event::{Change, Event, EventKind, Evidence, NotifySet, Severity};
+use crate::statement::Statement;
+use crate::watchlist::Watch;
+
+pub use stale::stale_due;
+pub use state::{Baseline, Condition, Failing, Flap, Pending, Stale, WatchState};
+
+/// A page under a quarter of its usual size with none of its statements is an error page.
+const ERROR_PAGE_FRACTION: u64 = 4;
+
+/// The per-watch rules the judge applies.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub confirm: u32,
+    pub notify: NotifySet,
+    pub unreachable_after: Duration,
+    pub max_age: Option<Duration>,
+    pub stale_grace: Duration,
+}
+
+impl Policy {
+    pub fn for_watch(w: &Watch) -> Policy {
+        Policy {
+            confirm: w.confirm,
+            notify: w.notify,
+            unreachable_after: w.unreachable_after,
+            max_age: w.max_age,
+            stale_grace: w.stale_grace,
+        }
+    }
+}
+
+/// What one check saw.
+#[derive(Debug, Clone)]
+pub enum Observation {
+    /// The page was fetched and these statements extracted.
+    Content {
+        statements: Vec<Statement>,
+        body_len: u64,
+    },
+    /// The server said the page is unchanged since the last fetch (304).
+    Unchanged,
+    /// The fetch failed; `gone` when the server answered 404 or 410.
+    Failed { gone: bool, error: String },
+}
+
+/// The judge's verdict on one observation.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub state: WatchState,
+    pub events: Vec<Event>,
+}
+
+/// Judges one observation made at `at`.
+pub fn observe(prev: &WatchState, obs: Observation, at: DateTime<Utc>, policy: &Policy) -> Judgement {
+    let mut state = prev.clone();
+    let mut events = Vec::new();
+    match obs {
+        Observation::Failed { gone, error } => failed(&mut state, gone, error, at, policy, &mut events),
+        Observation::Unchanged => {
+            recovered_fetch(&mut state, at, policy, &mut events);
+        }
+        Observation::Content {
+            statements,
+            body_len,
+        } => {
+            let has_claims = statements.iter().any(|s| s.claim);
+            let had_claims = state.baseline.as_ref().is_some_and(|b| b.claims().next().is_some());
+            let small = state
+                .usual_size
+                .is_some_and(|usual| body_len.saturating_mul(ERROR_PAGE_FRACTION) < usual);
+            if had_claims && !has_claims && small {
+                // An error or placeholder page served with 200: a failed fetch, not content.
+                let error = format!(
+                    "the page ({body_len} bytes) is a fraction of its usual size and holds none of its statements; treated as an error page"
+                );
+                failed(&mut state, false, error, at, policy, &mut events);
+            } else {
+                recovered_fetch(&mut state, at, policy, &mut events);
+                content(&mut state, statements, body_len, had_claims, at, policy, &mut events);
+            }
+        }
+    }
+    stale::check(&mut state, at, policy, &mut events);
+    Judgement { state, events }
+}
+
+/// Lets time pass without a check: raises `stale` if a deadline has passed by `at`.
+pub fn tick(prev: &WatchState, at: DateTime<Utc>, policy: &Policy) -> Judgement {
+    let mut state = prev.clone();
+    let mut events = Vec::new();
+    stale::check(&mut state, at, policy, &mut events);
+    Judgement { state, events }
+}
+
+fn failed(
+    state: &mut WatchState,
+    gone: bool,
+    error: String,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
+    if gone && state.baseline.is_some() {
+        let c = &mut state.gone;
+        c.count += 1;
+        c.since.get_or_insert(at);
+        if c.count >= policy.confirm && !c.alerted {
+            c.alerted = true;
+            let since = c.since.unwrap_or(at);
+            let claims = baseline_claims(state);
+            events.push(event(
+                policy,
+                EventKind::Gone,
+                at,
+                since,
+                Severity::High,
+                format!(
+                    "{error} on {} consecutive checks since {}: the canary page was taken down",
+                    state.gone.count,
+                    since.to_rfc3339()
+                ),
+                claims,
+            ));
+        }
+        return;
+    }
+    let f = state.failing.get_or_insert_with(|| Failing {
+        since: at,
+        count: 0,
+        last_error: String::new(),
+        alerted: false,
+    });
+    f.count += 1;
+    f.last_error = error;
+    let down_for = (at - f.since).to_std().unwrap_or_default();
+    if !f.alerted && down_for >= policy.unreachable_after {
+        f.alerted = true;
+        let detail = format!(
+            "every fetch has failed for {} ({} attempts since {}); last error: {}",
+            humantime::format_duration(round_secs(down_for)),
+            f.count,
+            f.since.to_rfc3339(),
+            f.last_error
+        );
+        let since = f.since;
+        events.push(event(policy, EventKind::Unreachable, at, since, Severity::Low, detail, Vec::new()));
+    }
+}
+
+/// A fetch worked: ends `unreachable` and `gone`.
+fn recovered_fetch(state: &mut WatchState, at: DateTime<Utc>, policy: &Policy, events: &mut Vec<Event>) {
+    state.last_ok = Some(at);
+    if let Some(f) = state.failing.take()
+        && f.alerted
+    {
+        let detail = format!(
+            "the page answers again after {} failed fetches since {}",
+            f.count,
+            f.since.to_rfc3339()
+        );
+        events.push(event(policy, EventKind::Recovered, at, f.since, Severity::Info, detail, Vec::new()));
+    }
+    let gone = std::mem::take(&mut state.gone);
+    if gone.alerted {
+        let since = gone.since.unwrap_or(at);
+        let detail = format!("the page is back after answering 404/410 since {}", since.to_rfc3339());
+        events.push(event(policy, EventKind::Recovered, at, since, Severity::Info, detail, Vec::new()));
+    }
+}
+
+fn content(
+    state: &mut WatchState,
+    statements: Vec<Statement>,
+    body_len: u64,
+    had_claims: bool,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
+    let has_claims = statements.iter().any(|s| s.claim);
+    if had_claims && !has_claims {
+        let c = &mut state.missing;
+        c.count += 1;
+        c.since.get_or_insert(at);
+        if c.count >= policy.confirm && !c.alerted {
+            c.alerted = true;
+            let since = c.since.unwrap_or(at);
+            let detail = format!(
+                "the page loads but none of its canary statements were found on {} consecutive checks since {} (the selector matches nothing, or the canary block is gone)",
+                c.count,
+                since.to_rfc3339()
+            );
+            let claims = baseline_claims(state);
+            events.push(event(policy, EventKind::Missing, at, since, Severity::High, detail, claims));
+        }
+        return;
+    }
+    let missing = std::mem::take(&mut state.missing);
+    if missing.alerted {
+        let since = missing.since.unwrap_or(at);
+        let detail = format!("canary statements are on the page again (missing since {})", since.to_rfc3339());
+        events.push(event(policy, EventKind::Recovered, at, since, Severity::Info, detail, Vec::new()));
+    }
+    if has_claims || state.usual_size.is_none() {
+        state.usual_size = Some(match state.usual_size {
+            // A slow moving average, so one odd page does not redefine "usual".
+            Some(usual) => (usual * 3 + body_len) / 4,
+            None => body_len,
+        });
+    }
+
+    let Some(baseline) = state.baseline.clone() else {
+        state.baseline = Some(new_baseline(statements, at));
+        state.last_change = Some(at);
+        return;
+    };
+
+    let flapping = flap::track(state, &baseline, &statements, at, policy, events);
+    let d = diff::diff(&baseline.statements, &statements);
+    update_pending(state, &d, at);
+
+    let confirmed: Vec<Pending> = state
+        .pending
+        .iter()
+        .filter(|p| p.count >= policy.confirm)
+        .cloned()
+        .collect();
+    state.pending.retain(|p| p.count < policy.confirm);
+
+    if confirmed.is_empty() {
+        if d.is_empty() {
+            // Same statements; refresh the wording, order and dates (all cosmetic).
+            refresh(state, statements, &baseline, at);
+        }
+        return;
+    }
+
+    let evidence = Evidence {
+        unified_diff: diff::unified(&baseline.statements, &statements),
+        old_set_hash: baseline.set_hash.clone(),
+        new_set_hash: diff::set_hash(&statements),
+    };
+    for claim in [true, false] {
+        for kind in [EventKind::Removed, EventKind::Changed, EventKind::Added] {
+            let group: Vec<&Pending> = confirmed
+                .iter()
+                .filter(|p| p.kind == kind && pending_is_claim(p) == claim)
+                .collect();
+            if let Some(e) = confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy) {
+                events.push(e);
+            }
+        }
+    }
+
+    let applied = apply(&baseline.statements, &confirmed);
+    let rest = diff::diff(&applied, &statements);
+    let new_statements = if rest.is_empty() { statements } else { applied };
+    state.baseline = Some(new_baseline(new_statements, at));
+    state.last_change = Some(at);
+}
+
+fn update_pending(state: &mut WatchState, d: &StatementDiff, at: DateTime<Utc>) {
+    let mut current: Vec<Pending> = Vec::new();
+    for s in &d.removed {
+        current.push(Pending { kind: EventKind::Removed, old: Some(s.clone()), new: None, count: 1, first_seen: at });
+    }
+    for c in &d.changed {
+        current.push(Pending {
+            kind: EventKind::Changed,
+            old: Some(c.old.clone()),
+            new: Some(c.new.clone()),
+            count: 1,
+            first_seen: at,
+        });
+    }
+    for s in &d.added {
+        current.push(Pending { kind: EventKind::Added, old: None, new: Some(s.clone()), count: 1, first_seen: at });
+    }
+    // A pending difference no longer seen is dropped: the statement came back in time.
+    for p in &mut current {
+        if let Some(prev) = state.pending.iter().find(|q| q.identity() == p.identity() && q.old.is_some() == p.old.is_some()) {
+            p.count = prev.count + 1;
+            p.first_seen = prev.first_seen;
+        }
+    }
+    state.pending = current;
+}
+
+fn pending_is_claim(p: &Pending) -> bool {
+    p.old.as_ref().or(p.new.as_ref()).is_some_and(|s| s.claim)
+}
+
+fn confirmed_event(
+    kind: EventKind,
+    claim: bool,
+    group: &[&Pending],
+    flapping: &[String],
+    evidence: &Evidence,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> Option<Event> {
+    let first_seen = group.iter().map(|p| p.first_seen).min()?;
+    let checks = group.iter().map(|p| p.count).max().unwrap_or(1);
+    let mut statements = Vec::new();
+    let mut changes: Vec<Change> = Vec::new();
+    for p in group {
+        match (kind, &p.old, &p.new) {
+            (EventKind::Changed, Some(old), Some(new)) => changes.push(diff::change(old, new)),
+            (EventKind::Removed, Some(old), _) => statements.push(old.text.clone()),
+            (_, _, Some(new)) => statements.push(new.text.clone()),
+            _ => {}
+        }
+    }
+    let what = if claim { "claim" } else { "context statement" };
+    let n = group.len();
+    let plural = if n == 1 { "" } else { "s" };
+    let seen = format!("seen on {checks} consecutive check{}", if checks == 1 { "" } else { "s" });
+    let (severity, mut detail) = match kind {
+        EventKind::Removed => (
+            if claim { Severity::High } else { Severity::Info },
+            format!("{n} {what}{plural} no longer on the page, {seen}"),
+        ),
+        EventKind::Changed => {
+            let weakened = changes.iter().any(|c| !c.broadened);
+            let how = if weakened { "weakened (words lost or replaced)" } else { "broadened (words only added)" };
+            let severity = match (claim, weakened) {
+                (false, _) => Severity::Info,
+                (true, true) => Severity::High,
+                (true, false) => Severity::Low,
+            };
+            (severity, format!("{n} {what}{plural} reworded, {how}, {seen}"))
+        }
+        _ => (Severity::Info, format!("{n} new {what}{plural}, {seen}")),
+    };
+    let flaps = group.iter().any(|p| {
+        [&p.old, &p.new]
+            .into_iter()
+            .flatten()
+            .any(|s| flapping.contains(&s.hash))
+    });
+    let mut notify = claim && policy.notify.contains(kind);
+    if !claim {
+        detail.push_str("; context only, not emailed");
+    } else if flaps && notify {
+        notify = false;
+        detail.push_str("; not emailed: the statement is flapping");
+    }
+    Some(Event {
+        kind,
+        at,
+        severity,
+        detail,
+        statements,
+        changes,
+        claim,
+        first_seen,
+        notify,
+        evidence: Some(evidence.clone()),
+    })
+}
+
+/// The old baseline with the confirmed differences applied, others left pending.
+fn apply(old: &[Statement], confirmed: &[Pending]) -> Vec<Statement> {
+    let mut out: Vec<Statement> = Vec::with_capacity(old.len());
+    for s in old {
+        match confirmed.iter().find(|p| p.old.as_ref().is_some_and(|o| o.hash == s.hash)) {
+            Some(p) if p.kind == EventKind::Removed => {}
+            Some(p) => out.extend(p.new.clone()),
+            None => out.push(s.clone()),
+        }
+    }
+    for p in confirmed.iter().filter(|p| p.kind == EventKind::Added) {
+        out.extend(p.new.clone());
+    }
+    out
+}
+
+fn refresh(state: &mut WatchState, statements: Vec<Statement>, old: &Baseline, at: DateTime<Utc>) {
+    if statements != old.statements {
+        let mut fresh = new_baseline(statements, at);
+        fresh.since = old.since;
+        state.baseline = Some(fresh);
+    }
+}
+
+fn new_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> Baseline {
+    Baseline {
+        set_hash: diff::set_hash(&statements),
+        canary_date: canary_date(&statements),
+        statements,
+        since: at,
+    }
+}
+
+/// The canary's own date: the latest date in its statements.
+pub fn canary_date(statements: &[Statement]) -> Option<NaiveDate> {
+    statements.iter().flat_map(|s| s.dates.iter().copied()).max()
+}
+
+fn baseline_claims(state: &WatchState) -> Vec<String> {
+    state
+        .baseline
+        .as_ref()
+        .map(|b| b.claims().map(|s| s.text.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn round_secs(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs())
+}
+
+/// Builds a non-statement event.
+pub(crate) fn event(
+    policy: &Policy,
+    kind: EventKind,
+    at: DateTime<Utc>,
+    first_seen: DateTime<Utc>,
+    severity: Severity,
+    detail: String,
+    statements: Vec<String>,
+) -> Event {
+    Event {
+        kind,
+        at,
+        severity,
+        detail,
+        statements,
+        changes: Vec::new(),
+        claim: true,
+        first_seen,
+        notify: policy.notify.contains(kind),
+        evidence: None,
+    }
+}

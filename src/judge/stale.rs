@@ -1,0 +1,115 @@
+//! Staleness: a canary past the renewal it promised (or past `max_age`), or wrongly dated.
+
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+
+use super::{Policy, Stale, WatchState, event};
+use crate::event::{Event, EventKind, Severity};
+
+/// Dates a day ahead are tolerated: time zones differ.
+const FUTURE_SLACK_DAYS: u64 = 1;
+
+/// The date staleness is measured from: the canary's own date, else its last change.
+fn reference(state: &WatchState) -> Option<(NaiveDate, String)> {
+    let b = state.baseline.as_ref()?;
+    match b.canary_date {
+        Some(d) => Some((d, format!("dated {d}"))),
+        None => {
+            let d = state.last_change?.date_naive();
+            Some((d, format!("undated, last changed {d}")))
+        }
+    }
+}
+
+/// When the watch turns stale if nothing new appears, and why.
+pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, String)> {
+    let (reference, what) = reference(state)?;
+    let b = state.baseline.as_ref()?;
+    let mut due: Option<(DateTime<Utc>, String)> = None;
+    let mut consider = |t: DateTime<Utc>, why: String| {
+        if due.as_ref().is_none_or(|(d, _)| t < *d) {
+            due = Some((t, why));
+        }
+    };
+    if let Some(max_age) = policy.max_age {
+        let t = start_of(reference) + TimeDelta::from_std(max_age).unwrap_or(TimeDelta::MAX);
+        consider(
+            t,
+            format!(
+                "the canary ({what}) is older than max_age {}",
+                humantime::format_duration(max_age)
+            ),
+        );
+    }
+    let texts: Vec<&str> = b.statements.iter().map(|s| s.text.as_str()).collect();
+    if let Some(deadline) = crate::cadence::next_deadline(&texts, reference) {
+        let grace = TimeDelta::from_std(policy.stale_grace).unwrap_or(TimeDelta::MAX);
+        let t = start_of(deadline) + TimeDelta::days(1) + grace;
+        consider(
+            t,
+            format!(
+                "the canary ({what}) says the next one is due by {deadline}; none has appeared within the {} grace period",
+                humantime::format_duration(policy.stale_grace)
+            ),
+        );
+    }
+    due
+}
+
+fn start_of(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default()
+}
+
+/// Raises or ends `stale` as of `at`.
+pub(super) fn check(state: &mut WatchState, at: DateTime<Utc>, policy: &Policy, events: &mut Vec<Event>) {
+    let Some((reference, _)) = reference(state) else {
+        return;
+    };
+    if let Some(stale) = &state.stale
+        && reference > stale.reference
+    {
+        let detail = format!("a newer canary appeared ({reference}; stale since {})", stale.at.to_rfc3339());
+        let since = stale.at;
+        events.push(event(policy, EventKind::Recovered, at, since, Severity::Info, detail, Vec::new()));
+        state.stale = None;
+    }
+    let canary_date = state.baseline.as_ref().and_then(|b| b.canary_date);
+    if let Some(date) = canary_date {
+        let newest = state.newest_date.get_or_insert(date);
+        let went_back = date < *newest;
+        if date > *newest {
+            *newest = date;
+        }
+        if state.stale.is_none() {
+            let tomorrow = at.date_naive().checked_add_days(Days::new(FUTURE_SLACK_DAYS));
+            let reason = if tomorrow.is_some_and(|t| date > t) {
+                Some(format!("the canary is dated {date}, in the future"))
+            } else if went_back {
+                Some(format!("the canary's date went backwards to {date} from {}", state.newest_date.unwrap_or(date)))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                raise(state, reason, reference, at, policy, events);
+                return;
+            }
+        }
+    }
+    if state.stale.is_none()
+        && let Some((due, reason)) = stale_due(state, policy)
+        && at >= due
+    {
+        raise(state, reason, reference, at, policy, events);
+    }
+}
+
+fn raise(
+    state: &mut WatchState,
+    reason: String,
+    reference: NaiveDate,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
+    events.push(event(policy, EventKind::Stale, at, at, Severity::High, reason.clone(), Vec::new()));
+    state.stale = Some(Stale { reason, at, reference });
+}

@@ -1,0 +1,49 @@
+//! canaryd watches warrant canaries and tells people the moment one dies.
+//!
+//! Data flows one way: [`watchlist`] → scheduler ([`daemon`]/[`pass`]) → [`fetch`] →
+//! [`extract`]/[`normalise`] → [`judge`] (with [`diff`]) → [`store`] → [`alert`] →
+//! [`outbox`] → [`deliver`]. [`pipeline`] is the only module that knows that order;
+//! `extract`, `normalise`, `diff`, `judge` and `alert` are pure.
+
+pub mod alert;
+pub mod atomic;
+pub mod cadence;
+pub mod challenge;
+pub mod cli;
+pub mod commands;
+pub mod clock;
+pub mod daemon;
+pub mod demo;
+pub mod replay;
+pub mod deliver;
+pub mod diff;
+pub mod event;
+pub mod extract;
+pub mod fetch;
+pub mod judge;
+pub mod logging;
+pub mod mail;
+pub mod normalise;
+pub mod outbox;
+pub mod pass;
+pub mod pipeline;
+pub mod politeness;
+pub mod scheduler;
+pub mod statement;
+pub mod store;
+pub mod watchlist;
+
+/// An error and all its causes on one line: "a: b: c".
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

@@ -1,0 +1,167 @@
+//! Email delivery over SMTP (lettre): transport from the `[email]` table, password lookup.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::header::{self, HeaderName, HeaderValue};
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::alert::Alert;
+use crate::watchlist::EmailConfig;
+
+/// Every SMTP exchange is bounded by this.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A mail failure, saying what to try.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("cannot read the SMTP password from {}: {source}", path.display())]
+    Password {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`username` is set but no SMTP password was found; set password_file, $CANARYD_SMTP_PASSWORD or the systemd credential smtp-password")]
+    NoPassword,
+    #[error("invalid SMTP URL {url}: {source}")]
+    Url {
+        url: String,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+    #[error("cannot build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+    #[error("SMTP delivery failed: {source} ({hint})")]
+    Smtp {
+        hint: &'static str,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+    #[error("SMTP server did not answer within {}s", SMTP_TIMEOUT.as_secs())]
+    Timeout,
+    #[error("cannot write the alert to standard output: {0}")]
+    Stdout(#[source] std::io::Error),
+}
+
+/// The lettre transport builder for an `smtp` URL (used to validate the watchlist, too).
+pub fn transport_builder(
+    url: &str,
+) -> Result<AsyncSmtpTransportBuilder, lettre::transport::smtp::Error> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+}
+
+/// Where the SMTP password comes from, first found wins: `password_file`,
+/// `$CANARYD_SMTP_PASSWORD`, the systemd credential `smtp-password`.
+pub fn password(cfg: &EmailConfig) -> Result<Option<String>, MailError> {
+    let read = |path: PathBuf| {
+        std::fs::read_to_string(&path)
+            .map(|s| Some(s.trim_end_matches(['\r', '\n']).to_string()))
+            .map_err(|source| MailError::Password { path, source })
+    };
+    if let Some(path) = &cfg.password_file {
+        return read(path.clone());
+    }
+    if let Ok(p) = std::env::var("CANARYD_SMTP_PASSWORD")
+        && !p.is_empty()
+    {
+        return Ok(Some(p));
+    }
+    if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+        let path = PathBuf::from(dir).join("smtp-password");
+        if path.exists() {
+            return read(path);
+        }
+    }
+    Ok(None)
+}
+
+/// A configured SMTP sender.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    cfg: EmailConfig,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print credentials.
+        f.debug_struct("Mailer").field("smtp", &self.cfg.smtp).finish()
+    }
+}
+
+impl Mailer {
+    pub fn new(cfg: &EmailConfig) -> Result<Mailer, MailError> {
+        let mut builder = transport_builder(&cfg.smtp).map_err(|source| MailError::Url {
+            url: cfg.smtp.clone(),
+            source,
+        })?;
+        builder = builder.timeout(Some(SMTP_TIMEOUT));
+        if let Some(user) = &cfg.username {
+            let pass = password(cfg)?.ok_or(MailError::NoPassword)?;
+            builder = builder.credentials(Credentials::new(user.clone(), pass));
+        }
+        Ok(Mailer {
+            transport: builder.build(),
+            cfg: cfg.clone(),
+        })
+    }
+
+    /// Builds the email for `alert`.
+    pub fn message(&self, alert: &Alert) -> Result<Message, MailError> {
+        let mut b = Message::builder()
+            .from(self.cfg.from.clone())
+            .subject(alert.subject.clone())
+            .date(alert.created.into())
+            .message_id(Some(alert.message_id.clone()))
+            .references(alert.thread_id.clone())
+            .header(header::ContentType::TEXT_PLAIN)
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Canaryd-Event"),
+                alert.kind.to_string(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Canaryd-Watch"),
+                alert.watch.clone(),
+            ));
+        for to in &self.cfg.to {
+            b = b.to(to.clone());
+        }
+        Ok(b.body(alert.body.clone())?)
+    }
+
+    /// Sends `alert`; returns the server's final answer.
+    pub async fn send(&self, alert: &Alert) -> Result<String, MailError> {
+        let message = self.message(alert)?;
+        let response = tokio::time::timeout(SMTP_TIMEOUT * 2, self.transport.send(message))
+            .await
+            .map_err(|_| MailError::Timeout)?
+            .map_err(|source| MailError::Smtp {
+                hint: hint(&source),
+                source,
+            })?;
+        Ok(format!(
+            "{} {}",
+            response.code(),
+            response.message().collect::<Vec<_>>().join(" ")
+        ))
+    }
+}
+
+fn hint(e: &lettre::transport::smtp::Error) -> &'static str {
+    if e.is_permanent() {
+        let text = e.to_string().to_ascii_lowercase();
+        if text.contains("auth") || text.contains("535") {
+            "check username and password"
+        } else {
+            "the server refused the message; check from/to addresses"
+        }
+    } else if e.is_transient() {
+        "the server asked to try later; it will be retried"
+    } else if e.is_tls() {
+        "TLS failed; check the port and ?tls= mode (smtps:// for 465, ?tls=required for 587)"
+    } else {
+        "check that the SMTP server is reachable at the configured host and port"
+    }
+}

@@ -1,0 +1,201 @@
+//! The check of one watch, start to end. The only module that knows the order of the
+//! stages: fetch → extract → judge → record events → queue alerts → save state.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::alert;
+use crate::challenge;
+use crate::clock::SharedClock;
+use crate::event::Event;
+use crate::extract::{self, Format};
+use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
+use crate::judge::{self, Judgement, Observation, Policy, WatchState};
+use crate::outbox::Outbox;
+use crate::statement::Statement;
+use crate::store::{CheckRecord, Store, StoreError};
+use crate::watchlist::{Watch, WatchSelector};
+
+/// Everything a check needs, shared by all checks of a pass or of the daemon.
+#[derive(Debug, Clone)]
+pub struct Checker {
+    pub fetcher: Fetcher,
+    pub store: Store,
+    pub outbox: Outbox,
+    pub clock: SharedClock,
+    pub retry: RetryPolicy,
+}
+
+/// What one check did.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub watch: String,
+    pub record: CheckRecord,
+    pub events: Vec<Event>,
+    /// Alerts this check queued for delivery.
+    pub queued: usize,
+    /// Differences still awaiting confirmation.
+    pub pending: usize,
+    pub duration: Duration,
+}
+
+impl Checker {
+    /// Builds a checker over `state_dir` with the system's proxy environment and clock.
+    pub fn new(state_dir: &std::path::Path, clock: SharedClock) -> anyhow::Result<Checker> {
+        let store = Store::open(state_dir)?;
+        let outbox = Outbox::open(state_dir)?;
+        let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
+        Ok(Checker {
+            fetcher,
+            store,
+            outbox,
+            clock,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// Checks one watch: one observation, judged, recorded durably.
+    pub async fn check(&self, watch: &Watch) -> Result<CheckReport, StoreError> {
+        let prev = self.store.load_state(&watch.name)?;
+        let prev_check = self.store.load_check(&watch.name)?.unwrap_or_default();
+        // A 304 can only stand for "same as the baseline" when nothing is pending.
+        let validators = (prev.baseline.is_some()
+            && prev.pending.is_empty()
+            && prev.missing.count == 0
+            && prev_check.result == "ok")
+            .then(|| Validators {
+                etag: prev_check.etag.clone(),
+                last_modified: prev_check.last_modified.clone(),
+            })
+            .filter(|v| v.etag.is_some() || v.last_modified.is_some());
+        let opts = FetchOptions {
+            timeout: watch.timeout,
+            max_body: watch.max_body,
+            proxy: watch.proxy.clone(),
+            retry: self.retry.clone(),
+        };
+        let started = Instant::now();
+        let fetched = self.fetcher.fetch(&watch.url, validators.as_ref(), &opts).await;
+        let at = self.clock.now();
+        let mut record = CheckRecord {
+            at: Some(at),
+            url: Some(watch.url.to_string()),
+            ..CheckRecord::default()
+        };
+        let obs = match fetched {
+            Ok(Fetched::Page(page)) => {
+                record.status = Some(page.status);
+                record.final_url = Some(page.final_url.to_string());
+                record.etag = page.etag.clone();
+                record.last_modified = page.last_modified.clone();
+                let format = match page.format {
+                    fetch::Format::Text => Format::Text,
+                    fetch::Format::Html => Format::Html,
+                };
+                let body_len = page.body.len() as u64;
+                let text = page.text;
+                let statements = extract_off_thread(text.clone(), format, watch.selector.clone()).await;
+                page_observation(&text, statements, body_len, &mut record)
+            }
+            Ok(Fetched::NotModified { final_url, status, .. }) => {
+                record.status = Some(status);
+                record.final_url = Some(final_url.to_string());
+                record.etag = prev_check.etag.clone();
+                record.last_modified = prev_check.last_modified.clone();
+                record.result = "unchanged".into();
+                if let Some(b) = &prev.baseline {
+                    record.statements = b.statements.len();
+                    record.claims = b.claims().count();
+                }
+                Observation::Unchanged
+            }
+            Err(e) => {
+                record.status = e.status();
+                record.result = "failed".into();
+                let msg = crate::error_chain(&e);
+                record.error = Some(msg.clone());
+                Observation::Failed {
+                    gone: matches!(e.status(), Some(404 | 410)),
+                    error: msg,
+                }
+            }
+        };
+        record.duration_ms = started.elapsed().as_millis() as u64;
+        let policy = Policy::for_watch(watch);
+        let Judgement { state, events } = judge::observe(&prev, obs, at, &policy);
+        if let Some(b) = &state.baseline
+            && record.result == "ok"
+            && state.pending.is_empty()
+        {
+            record.statements = b.statements.len();
+        }
+        let queued = self.record(watch, &prev, &state, &events, &record, at)?;
+        Ok(CheckReport {
+            watch: watch.name.clone(),
+            pending: state.pending.len(),
+            record,
+            events,
+            queued,
+            duration: started.elapsed(),
+        })
+    }
+
+    /// Makes the outcome durable in the order that never loses an alert: the event log,
+    /// then the outbox, then the state that says the event has been raised.
+    fn record(
+        &self,
+        watch: &Watch,
+        prev: &WatchState,
+        state: &WatchState,
+        events: &[Event],
+        record: &CheckRecord,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.store.append_events(&watch.name, events)?;
+        let mut queued = 0;
+        for e in events.iter().filter(|e| e.notify) {
+            self.outbox.enqueue(&alert::render(&watch.name, watch.url.as_str(), e), at)?;
+            queued += 1;
+        }
+        self.store.save_state(&watch.name, state, prev, record)?;
+        self.store.save_check(&watch.name, record)?;
+        Ok(queued)
+    }
+}
+
+/// Parsing is CPU work: keep it off the async workers so one big page stalls no fetch.
+pub async fn extract_off_thread(text: String, format: Format, selector: Option<WatchSelector>) -> Vec<Statement> {
+    let task = tokio::task::spawn_blocking(move || {
+        extract::extract(&text, format, selector.as_ref().map(|s| &s.compiled))
+    });
+    match task.await {
+        Ok(statements) => statements,
+        // A panic in the parser must not look like "every statement removed".
+        Err(e) => {
+            tracing::error!(error = %e, "statement extraction failed");
+            Vec::new()
+        }
+    }
+}
+
+/// Turns a fetched page into an observation, recognising challenge pages.
+fn page_observation(text: &str, statements: Vec<Statement>, body_len: u64, record: &mut CheckRecord) -> Observation {
+    let claims = statements.iter().filter(|s| s.claim).count();
+    if claims == 0
+        && let Some(marker) = challenge::detect(text)
+    {
+        let error = format!("the server sent a bot challenge or block page (\"{marker}\") instead of the canary");
+        record.result = "failed".into();
+        record.error = Some(error.clone());
+        return Observation::Failed { gone: false, error };
+    }
+    record.result = "ok".into();
+    record.statements = statements.len();
+    record.claims = claims;
+    Observation::Content { statements, body_len }
+}
+
+/// Shared handle used by the pass and the daemon.
+pub type SharedChecker = Arc<Checker>;

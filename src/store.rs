@@ -1,0 +1,238 @@
+//! The state directory: one folder per watch holding its judgement state, a human-readable
+//! snapshot of its statements, its event log and its last check; plus the outbox.
+//!
+//! ```text
+//! <state>/<watch>/state.json       judgement state (baseline, pending, failures); durable
+//! <state>/<watch>/statements.txt   the confirmed statements with hashes, for people; durable
+//! <state>/<watch>/events.jsonl     every event, one JSON object per line; durable, append-only
+//! <state>/<watch>/check.json       the last check (time, result, validators); atomic, not fsynced
+//! <state>/outbox/                  alerts not yet delivered (see outbox.rs)
+//! ```
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::atomic::{self, Sync};
+use crate::event::Event;
+use crate::judge::WatchState;
+
+/// A state-directory failure, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{} is corrupt ({source}); move it aside to start that watch afresh", path.display())]
+    Corrupt {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+pub(crate) fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
+    move |source| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What the last check of a watch did. Advisory: shown by `list`, used for conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    pub at: Option<DateTime<Utc>>,
+    /// "ok", "unchanged" (304), "failed", or "error-page".
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    pub statements: usize,
+    pub claims: usize,
+    /// When the scheduler means to check again (the daemon persists it across restarts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_check: Option<DateTime<Utc>>,
+}
+
+/// The state directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the state directory.
+    pub fn open(root: &Path) -> Result<Store, StoreError> {
+        atomic::create_dir(root).map_err(io_err("create state directory", root))?;
+        Ok(Store {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// A read-only view of `root`; nothing is created.
+    pub fn at(root: &Path) -> Store {
+        Store {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn watch_dir(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn ensure_watch_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let dir = self.watch_dir(name);
+        atomic::create_dir(&dir).map_err(io_err("create", &dir))?;
+        Ok(dir)
+    }
+
+    fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, StoreError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    source,
+                }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("read", path)(e)),
+        }
+    }
+
+    pub fn load_state(&self, name: &str) -> Result<WatchState, StoreError> {
+        Ok(Self::read_json(&self.watch_dir(name).join("state.json"))?.unwrap_or_default())
+    }
+
+    /// Saves the judgement state if it differs from `prev`; returns whether it wrote.
+    /// `url` and `check` annotate the human-readable statements file.
+    pub fn save_state(
+        &self,
+        name: &str,
+        state: &WatchState,
+        prev: &WatchState,
+        check: &CheckRecord,
+    ) -> Result<bool, StoreError> {
+        if state == prev {
+            return Ok(false);
+        }
+        let dir = self.ensure_watch_dir(name)?;
+        let path = dir.join("state.json");
+        let json = serde_json::to_vec_pretty(state).map_err(|source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
+        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))?;
+        if state.baseline != prev.baseline {
+            let path = dir.join("statements.txt");
+            let text = statements_text(name, state, check);
+            atomic::write(&path, text.as_bytes(), Sync::Durable).map_err(io_err("write", &path))?;
+        }
+        Ok(true)
+    }
+
+    pub fn load_check(&self, name: &str) -> Result<Option<CheckRecord>, StoreError> {
+        Self::read_json(&self.watch_dir(name).join("check.json"))
+    }
+
+    /// Records the last check. Atomic but not fsynced: it changes on every check, and a
+    /// lost copy only costs one unconditional fetch.
+    pub fn save_check(&self, name: &str, record: &CheckRecord) -> Result<(), StoreError> {
+        let dir = self.ensure_watch_dir(name)?;
+        let path = dir.join("check.json");
+        let json = serde_json::to_vec_pretty(record).map_err(|source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
+        atomic::write(&path, &json, Sync::Lazy).map_err(io_err("write", &path))
+    }
+
+    pub fn append_events(&self, name: &str, events: &[Event]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let dir = self.ensure_watch_dir(name)?;
+        let path = dir.join("events.jsonl");
+        let mut lines = Vec::new();
+        for e in events {
+            serde_json::to_writer(&mut lines, e).map_err(|source| StoreError::Corrupt {
+                path: path.clone(),
+                source,
+            })?;
+            lines.push(b'\n');
+        }
+        atomic::append(&path, &lines).map_err(io_err("append to", &path))
+    }
+
+    /// Every recorded event of a watch, oldest first. A torn last line (a crash mid-append)
+    /// is skipped rather than failing the whole history.
+    pub fn events(&self, name: &str) -> Result<Vec<Event>, StoreError> {
+        let path = self.watch_dir(name).join("events.jsonl");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err("read", &path)(e)),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+}
+
+fn statements_text(name: &str, state: &WatchState, check: &CheckRecord) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# canaryd snapshot of watch \"{name}\"");
+    if let Some(url) = &check.url {
+        let _ = writeln!(out, "# url: {url}");
+    }
+    if let Some(url) = &check.final_url {
+        let _ = writeln!(out, "# final url: {url}");
+    }
+    if let Some(status) = check.status {
+        let _ = writeln!(out, "# status: {status}");
+    }
+    if let Some(etag) = &check.etag {
+        let _ = writeln!(out, "# etag: {etag}");
+    }
+    if let Some(lm) = &check.last_modified {
+        let _ = writeln!(out, "# last-modified: {lm}");
+    }
+    if let Some(at) = check.at {
+        let _ = writeln!(out, "# fetched: {}", at.to_rfc3339());
+    }
+    if let Some(b) = &state.baseline {
+        let _ = writeln!(out, "# since: {}", b.since.to_rfc3339());
+        if let Some(d) = b.canary_date {
+            let _ = writeln!(out, "# canary date: {d}");
+        }
+        let _ = writeln!(out, "# statement set sha256: {}", b.set_hash);
+        let _ = writeln!(out, "# one statement per paragraph: [claim|context] sha256, then the wording");
+        for s in &b.statements {
+            let kind = if s.claim { "claim" } else { "context" };
+            let _ = writeln!(out, "\n[{kind}] {}\n{}", s.hash, s.text);
+        }
+    }
+    out
+}

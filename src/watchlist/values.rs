@@ -1,0 +1,65 @@
+//! Parsers for the watchlist's typed scalar values: durations and byte sizes.
+
+use std::time::Duration;
+
+/// Parses a humantime duration ("30s", "10m", "6h", "7d", "1h 30m").
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|e| format!("\"{text}\" is not a duration ({e})"))
+}
+
+/// Parses a byte size: a whole number with an optional unit B, KB, KiB, MB, MiB, GB, GiB.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("\"{text}\" does not start with a whole number"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "kib" | "k" => 1024,
+        "mb" => 1000 * 1000,
+        "mib" | "m" => 1024 * 1024,
+        "gb" => 1000 * 1000 * 1000,
+        "gib" | "g" => 1024 * 1024 * 1024,
+        other => return Err(format!("unknown size unit \"{other}\" in \"{text}\"")),
+    };
+    let bytes = n
+        .checked_mul(mult)
+        .ok_or_else(|| format!("\"{text}\" is too large"))?;
+    if bytes == 0 {
+        return Err("a size of zero would reject every page".into());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_and_decimal_units() {
+        for (text, want) in [
+            ("5MiB", 5 * 1024 * 1024),
+            ("5 MiB", 5 * 1024 * 1024),
+            ("512KiB", 512 * 1024),
+            ("10MB", 10_000_000),
+            ("1024", 1024),
+            ("2g", 2 * 1024 * 1024 * 1024),
+        ] {
+            assert_eq!(parse_size(text), Ok(want), "{text}");
+        }
+        for bad in ["", "MiB", "5 parsecs", "0", "-1MiB", "99999999999999999999GiB"] {
+            assert!(parse_size(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn durations_are_humantime() {
+        assert_eq!(parse_duration("6h"), Ok(Duration::from_secs(21600)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("6 hours-ish").is_err());
+        assert!(parse_duration("").is_err());
+    }
+}
