@@ -27,12 +27,20 @@ pub struct Alert {
 
 /// The per-watch thread id.
 pub fn thread_id(watch: &str) -> String {
-    format!("<watch.{}@canaryd>", sha256_hex(watch).get(..24).unwrap_or_default())
+    format!(
+        "<watch.{}@canaryd>",
+        sha256_hex(watch).get(..24).unwrap_or_default()
+    )
 }
 
 /// Renders `event` about watch `name` at `url`.
 pub fn render(name: &str, url: &str, event: &Event) -> Alert {
-    let mut identity = format!("{name}\n{}\n{}\n{}", event.kind, event.first_seen.to_rfc3339(), event.at.to_rfc3339());
+    let mut identity = format!(
+        "{name}\n{}\n{}\n{}",
+        event.kind,
+        event.first_seen.to_rfc3339(),
+        event.at.to_rfc3339()
+    );
     for s in &event.statements {
         identity.push('\n');
         identity.push_str(s);
@@ -41,7 +49,10 @@ pub fn render(name: &str, url: &str, event: &Event) -> Alert {
         identity.push('\n');
         identity.push_str(&c.new);
     }
-    let id = sha256_hex(&identity).get(..32).unwrap_or_default().to_string();
+    let id = sha256_hex(&identity)
+        .get(..32)
+        .unwrap_or_default()
+        .to_string();
     let subject = subject(name, event);
     Alert {
         message_id: format!("<{id}@canaryd>"),
@@ -129,7 +140,11 @@ fn body(name: &str, url: &str, event: &Event) -> String {
         let _ = writeln!(out, "\nStatement set sha256 before: {}", ev.old_set_hash);
         let _ = writeln!(out, "Statement set sha256 after:  {}", ev.new_set_hash);
     }
-    let _ = writeln!(out, "\n-- \ncanaryd {}: `canaryd list` shows every watch; `canaryd preview {url}` shows what the page says now.", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        out,
+        "\n-- \ncanaryd {}: `canaryd list` shows every watch; `canaryd preview {url}` shows what the page says now.",
+        env!("CARGO_PKG_VERSION")
+    );
     out
 }
 
@@ -162,7 +177,10 @@ mod tests {
     fn removal_alert_names_watch_event_and_quotes_statement() {
         let a = render("reddit", "https://example.org/t", &removal());
         assert_eq!(a.subject, "[canaryd] reddit: canary statement removed");
-        assert!(a.body.contains("    > reddit has never received a National Security Letter."));
+        assert!(
+            a.body
+                .contains("    > reddit has never received a National Security Letter.")
+        );
         assert!(a.body.contains("https://example.org/t"));
         assert!(a.body.contains("Statement set sha256 before: aa"));
         assert!(a.message_id.starts_with('<') && a.message_id.ends_with("@canaryd>"));

@@ -17,9 +17,7 @@ pub enum Sync {
 /// Replaces `path` with `bytes` atomically.
 pub fn write(path: &Path, bytes: &[u8], sync: Sync) -> io::Result<()> {
     let dir = parent(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     if sync == Sync::Durable {
         tmp.as_file().sync_all()?;

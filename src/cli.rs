@@ -98,7 +98,12 @@ impl Cli {
         }
         if let Some(dir) = std::env::var_os("CONFIGURATION_DIRECTORY") {
             // systemd may pass several, colon-separated; ours is the first.
-            let first = dir.to_string_lossy().split(':').next().unwrap_or_default().to_string();
+            let first = dir
+                .to_string_lossy()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             if !first.is_empty() {
                 return PathBuf::from(first).join("watchlist.toml");
             }
@@ -112,7 +117,12 @@ impl Cli {
             return p.clone();
         }
         if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
-            let first = dir.to_string_lossy().split(':').next().unwrap_or_default().to_string();
+            let first = dir
+                .to_string_lossy()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             if !first.is_empty() {
                 return PathBuf::from(first);
             }

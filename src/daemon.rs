@@ -118,7 +118,10 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     let mut watchdog_tick = tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
     warn_short_intervals(&wl);
     tracing::info!(watches = wl.watches.len(), state = %parts.state.display(), "canaryd running");
-    notify_systemd(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("watching")]);
+    notify_systemd(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status("watching"),
+    ]);
 
     loop {
         let next = sched.next();
@@ -175,8 +178,13 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
         }
     }
     // The delivery loop stops at its next await; an alert mid-send stays queued.
-    if tokio::time::timeout(Duration::from_secs(2), delivery).await.is_err() {
-        tracing::warn!("alert delivery still in progress at stop; it stays queued for the next start");
+    if tokio::time::timeout(Duration::from_secs(2), delivery)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "alert delivery still in progress at stop; it stays queued for the next start"
+        );
     }
     tracing::info!("canaryd stopped");
     Ok(())
@@ -232,7 +240,10 @@ fn schedule_on_start(sched: &mut Scheduler, checker: &Checker, w: &Watch) {
         .flatten()
         .and_then(|c| c.next_check)
         .and_then(|t| (t - now_wall).to_std().ok());
-    sched.set(&w.name, scheduler::on_start(Instant::now(), remaining, w.interval));
+    sched.set(
+        &w.name,
+        scheduler::on_start(Instant::now(), remaining, w.interval),
+    );
 }
 
 /// Logs a finished check and schedules the next one.
@@ -244,13 +255,22 @@ fn finished(
     outcome: Result<CheckReport, StoreError>,
 ) {
     // A watch removed by a reload while it was being checked is not rescheduled.
-    let Some(current) = wl.watch(&watch.name) else { return };
+    let Some(current) = wl.watch(&watch.name) else {
+        return;
+    };
     let now = Instant::now();
     match outcome {
         Ok(report) => {
-            let due = scheduler::after_check(now, current.interval, report.pending > 0, wl.settings.confirm_after);
+            let due = scheduler::after_check(
+                now,
+                current.interval,
+                report.pending > 0,
+                wl.settings.confirm_after,
+            );
             let mut record = report.record.clone();
-            record.next_check = Some(checker.clock.now() + TimeDelta::from_std(due - now).unwrap_or(TimeDelta::zero()));
+            record.next_check = Some(
+                checker.clock.now() + TimeDelta::from_std(due - now).unwrap_or(TimeDelta::zero()),
+            );
             if let Err(e) = checker.store.save_check(&watch.name, &record) {
                 tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the next check time");
             }
@@ -269,7 +289,10 @@ fn finished(
         }
         Err(e) => {
             tracing::error!(watch = %watch.name, error = %crate::error_chain(&e), "check could not be recorded; will retry");
-            sched.set(&watch.name, scheduler::after_check(now, current.interval, true, wl.settings.confirm_after));
+            sched.set(
+                &watch.name,
+                scheduler::after_check(now, current.interval, true, wl.settings.confirm_after),
+            );
         }
     }
 }
@@ -285,14 +308,17 @@ fn reload(
 ) {
     notify_systemd(&[
         sd_notify::NotifyState::Reloading,
-        sd_notify::NotifyState::monotonic_usec_now().unwrap_or(sd_notify::NotifyState::Status("reloading")),
+        sd_notify::NotifyState::monotonic_usec_now()
+            .unwrap_or(sd_notify::NotifyState::Status("reloading")),
     ]);
     match Watchlist::load(&parts.watchlist) {
         Err(e) => {
             tracing::error!(error = %e, "reload failed: keeping the previous watchlist");
         }
         Ok(new) => match crate::commands::sink(&new) {
-            Err(e) => tracing::error!(error = %crate::commands::chain(&e), "reload failed (email settings): keeping the previous watchlist"),
+            Err(e) => {
+                tracing::error!(error = %crate::commands::chain(&e), "reload failed (email settings): keeping the previous watchlist")
+            }
             Ok(sink) => {
                 let now = Instant::now();
                 for old in &wl.watches {
@@ -303,7 +329,9 @@ fn reload(
                 for w in &new.watches {
                     match sched.due_at(&w.name) {
                         None if wl.watch(&w.name).is_none() => schedule_on_start(sched, checker, w),
-                        Some(due) if due > now + w.interval => sched.set(&w.name, scheduler::on_start(now, None, w.interval)),
+                        Some(due) if due > now + w.interval => {
+                            sched.set(&w.name, scheduler::on_start(now, None, w.interval))
+                        }
                         _ => {}
                     }
                 }
@@ -330,7 +358,12 @@ async fn delivery_loop(
         let sink = sink_rx.borrow_and_update().clone();
         match deliver::drain(&checker.outbox, &sink, checker.clock.now(), first).await {
             Ok(d) if d.delivered + d.failed > 0 => {
-                tracing::info!(delivered = d.delivered, failed = d.failed, waiting = d.waiting, "outbox drained");
+                tracing::info!(
+                    delivered = d.delivered,
+                    failed = d.failed,
+                    waiting = d.waiting,
+                    "outbox drained"
+                );
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %crate::error_chain(&e), "cannot read the outbox"),

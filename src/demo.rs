@@ -40,7 +40,10 @@ fn page(fancy: bool, drop: Option<usize>) -> String {
         .map(|(_, s)| {
             if fancy {
                 // Cosmetic rewrite: markup, whitespace and typographic punctuation change.
-                format!("\n      <li><span class=\"stmt\">{}</span></li>", s.replace("Example Co", "Example&nbsp;Co"))
+                format!(
+                    "\n      <li><span class=\"stmt\">{}</span></li>",
+                    s.replace("Example Co", "Example&nbsp;Co")
+                )
             } else {
                 format!("<li>{s}</li>")
             }
@@ -55,7 +58,9 @@ fn page(fancy: bool, drop: Option<usize>) -> String {
 
 /// A tiny HTTP server on loopback serving whatever `page` holds.
 async fn serve(page: Arc<RwLock<String>>, stop: CancellationToken) -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.context("binding a loopback port")?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding a loopback port")?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         loop {
@@ -79,7 +84,9 @@ async fn serve(page: Arc<RwLock<String>>, stop: CancellationToken) -> anyhow::Re
                         Ok::<_, Infallible>(resp)
                     }
                 });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     });
@@ -109,9 +116,21 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
 
     let steps: [(&str, bool, Option<usize>); 4] = [
         ("1. First check: canaryd takes the baseline.", false, None),
-        ("2. The page is rewritten cosmetically (markup, spacing, &nbsp;): no alert.", true, None),
-        ("3. One statement disappears. canaryd waits for a second observation (confirm = 2).", true, Some(0)),
-        ("4. Still gone on the next check: confirmed, the alert goes out.", true, Some(0)),
+        (
+            "2. The page is rewritten cosmetically (markup, spacing, &nbsp;): no alert.",
+            true,
+            None,
+        ),
+        (
+            "3. One statement disappears. canaryd waits for a second observation (confirm = 2).",
+            true,
+            Some(0),
+        ),
+        (
+            "4. Still gone on the next check: confirmed, the alert goes out.",
+            true,
+            Some(0),
+        ),
     ];
     for (title, fancy, drop) in steps {
         if let Ok(mut p) = page_text.write() {
@@ -123,11 +142,15 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
             println!("   {}", check_line(o));
         }
     }
-    println!("\nThe alert, as it would be emailed (without an [email] table it goes to standard output):\n");
+    println!(
+        "\nThe alert, as it would be emailed (without an [email] table it goes to standard output):\n"
+    );
     let d = deliver::drain(&checker.outbox, &Sink::Stdout, checker.clock.now(), true).await?;
     if d.delivered == 0 {
         anyhow::bail!("the demo expected one alert and produced none: please report this as a bug");
     }
-    println!("Try it on real canaries: `canaryd check` (shipped watchlist.toml), then `canaryd list`.");
+    println!(
+        "Try it on real canaries: `canaryd check` (shipped watchlist.toml), then `canaryd list`."
+    );
     Ok(0)
 }

@@ -43,8 +43,10 @@ impl StatementDiff {
 pub fn diff(old: &[Statement], new: &[Statement]) -> StatementDiff {
     let old_hashes: HashSet<&str> = old.iter().map(|s| s.hash.as_str()).collect();
     let new_hashes: HashSet<&str> = new.iter().map(|s| s.hash.as_str()).collect();
-    let mut removed: Vec<Statement> = dedup(old.iter().filter(|s| !new_hashes.contains(s.hash.as_str())));
-    let mut added: Vec<Statement> = dedup(new.iter().filter(|s| !old_hashes.contains(s.hash.as_str())));
+    let mut removed: Vec<Statement> =
+        dedup(old.iter().filter(|s| !new_hashes.contains(s.hash.as_str())));
+    let mut added: Vec<Statement> =
+        dedup(new.iter().filter(|s| !old_hashes.contains(s.hash.as_str())));
 
     let mut changed = Vec::new();
     if !removed.is_empty() && !added.is_empty() && removed.len() * added.len() <= MAX_PAIRINGS {
@@ -110,11 +112,25 @@ pub fn change(old: &Statement, new: &Statement) -> Change {
     }
 }
 
-/// True when `new` keeps every word of `old` in order and only adds words.
+/// True when `new` keeps every word of `old` in order and only adds words. Punctuation is
+/// ignored, so "Letter." becoming "Letter or any similar order." only gains words.
 pub fn only_gains_words(old: &str, new: &str) -> bool {
-    TextDiff::from_words(old, new)
-        .iter_all_changes()
-        .all(|c| c.tag() != ChangeTag::Delete || c.value().trim().is_empty())
+    let old_words = words(old);
+    let new_words = words(new);
+    similar::capture_diff_slices(similar::Algorithm::Myers, &old_words, &new_words)
+        .iter()
+        .all(|op| {
+            !matches!(
+                op,
+                similar::DiffOp::Delete { .. } | similar::DiffOp::Replace { .. }
+            )
+        })
+}
+
+fn words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '<' || c == '>'))
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 /// Inline word diff: `[-old words-]{+new words+}`.
@@ -221,7 +237,11 @@ mod tests {
         assert_eq!(d.changed.len(), 1);
         let c = &d.changed[0].change;
         assert!(!c.broadened, "losing 'never' is a weakening");
-        assert!(c.word_diff.contains("[-never-]{+rarely+}"), "{}", c.word_diff);
+        assert!(
+            c.word_diff.contains("[-never-]{+rarely+}"),
+            "{}",
+            c.word_diff
+        );
     }
 
     #[test]

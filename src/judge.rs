@@ -66,11 +66,18 @@ pub struct Judgement {
 }
 
 /// Judges one observation made at `at`.
-pub fn observe(prev: &WatchState, obs: Observation, at: DateTime<Utc>, policy: &Policy) -> Judgement {
+pub fn observe(
+    prev: &WatchState,
+    obs: Observation,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> Judgement {
     let mut state = prev.clone();
     let mut events = Vec::new();
     match obs {
-        Observation::Failed { gone, error } => failed(&mut state, gone, error, at, policy, &mut events),
+        Observation::Failed { gone, error } => {
+            failed(&mut state, gone, error, at, policy, &mut events)
+        }
         Observation::Unchanged => {
             recovered_fetch(&mut state, at, policy, &mut events);
         }
@@ -79,7 +86,10 @@ pub fn observe(prev: &WatchState, obs: Observation, at: DateTime<Utc>, policy: &
             body_len,
         } => {
             let has_claims = statements.iter().any(|s| s.claim);
-            let had_claims = state.baseline.as_ref().is_some_and(|b| b.claims().next().is_some());
+            let had_claims = state
+                .baseline
+                .as_ref()
+                .is_some_and(|b| b.claims().next().is_some());
             let small = state
                 .usual_size
                 .is_some_and(|usual| body_len.saturating_mul(ERROR_PAGE_FRACTION) < usual);
@@ -91,7 +101,15 @@ pub fn observe(prev: &WatchState, obs: Observation, at: DateTime<Utc>, policy: &
                 failed(&mut state, false, error, at, policy, &mut events);
             } else {
                 recovered_fetch(&mut state, at, policy, &mut events);
-                content(&mut state, statements, body_len, had_claims, at, policy, &mut events);
+                content(
+                    &mut state,
+                    statements,
+                    body_len,
+                    had_claims,
+                    at,
+                    policy,
+                    &mut events,
+                );
             }
         }
     }
@@ -158,12 +176,25 @@ fn failed(
             f.last_error
         );
         let since = f.since;
-        events.push(event(policy, EventKind::Unreachable, at, since, Severity::Low, detail, Vec::new()));
+        events.push(event(
+            policy,
+            EventKind::Unreachable,
+            at,
+            since,
+            Severity::Low,
+            detail,
+            Vec::new(),
+        ));
     }
 }
 
 /// A fetch worked: ends `unreachable` and `gone`.
-fn recovered_fetch(state: &mut WatchState, at: DateTime<Utc>, policy: &Policy, events: &mut Vec<Event>) {
+fn recovered_fetch(
+    state: &mut WatchState,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
     state.last_ok = Some(at);
     if let Some(f) = state.failing.take()
         && f.alerted
@@ -173,13 +204,32 @@ fn recovered_fetch(state: &mut WatchState, at: DateTime<Utc>, policy: &Policy, e
             f.count,
             f.since.to_rfc3339()
         );
-        events.push(event(policy, EventKind::Recovered, at, f.since, Severity::Info, detail, Vec::new()));
+        events.push(event(
+            policy,
+            EventKind::Recovered,
+            at,
+            f.since,
+            Severity::Info,
+            detail,
+            Vec::new(),
+        ));
     }
     let gone = std::mem::take(&mut state.gone);
     if gone.alerted {
         let since = gone.since.unwrap_or(at);
-        let detail = format!("the page is back after answering 404/410 since {}", since.to_rfc3339());
-        events.push(event(policy, EventKind::Recovered, at, since, Severity::Info, detail, Vec::new()));
+        let detail = format!(
+            "the page is back after answering 404/410 since {}",
+            since.to_rfc3339()
+        );
+        events.push(event(
+            policy,
+            EventKind::Recovered,
+            at,
+            since,
+            Severity::Info,
+            detail,
+            Vec::new(),
+        ));
     }
 }
 
@@ -206,15 +256,34 @@ fn content(
                 since.to_rfc3339()
             );
             let claims = baseline_claims(state);
-            events.push(event(policy, EventKind::Missing, at, since, Severity::High, detail, claims));
+            events.push(event(
+                policy,
+                EventKind::Missing,
+                at,
+                since,
+                Severity::High,
+                detail,
+                claims,
+            ));
         }
         return;
     }
     let missing = std::mem::take(&mut state.missing);
     if missing.alerted {
         let since = missing.since.unwrap_or(at);
-        let detail = format!("canary statements are on the page again (missing since {})", since.to_rfc3339());
-        events.push(event(policy, EventKind::Recovered, at, since, Severity::Info, detail, Vec::new()));
+        let detail = format!(
+            "canary statements are on the page again (missing since {})",
+            since.to_rfc3339()
+        );
+        events.push(event(
+            policy,
+            EventKind::Recovered,
+            at,
+            since,
+            Severity::Info,
+            detail,
+            Vec::new(),
+        ));
     }
     if has_claims || state.usual_size.is_none() {
         state.usual_size = Some(match state.usual_size {
@@ -261,7 +330,8 @@ fn content(
                 .iter()
                 .filter(|p| p.kind == kind && pending_is_claim(p) == claim)
                 .collect();
-            if let Some(e) = confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy) {
+            if let Some(e) = confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy)
+            {
                 events.push(e);
             }
         }
@@ -277,7 +347,13 @@ fn content(
 fn update_pending(state: &mut WatchState, d: &StatementDiff, at: DateTime<Utc>) {
     let mut current: Vec<Pending> = Vec::new();
     for s in &d.removed {
-        current.push(Pending { kind: EventKind::Removed, old: Some(s.clone()), new: None, count: 1, first_seen: at });
+        current.push(Pending {
+            kind: EventKind::Removed,
+            old: Some(s.clone()),
+            new: None,
+            count: 1,
+            first_seen: at,
+        });
     }
     for c in &d.changed {
         current.push(Pending {
@@ -289,11 +365,21 @@ fn update_pending(state: &mut WatchState, d: &StatementDiff, at: DateTime<Utc>) 
         });
     }
     for s in &d.added {
-        current.push(Pending { kind: EventKind::Added, old: None, new: Some(s.clone()), count: 1, first_seen: at });
+        current.push(Pending {
+            kind: EventKind::Added,
+            old: None,
+            new: Some(s.clone()),
+            count: 1,
+            first_seen: at,
+        });
     }
     // A pending difference no longer seen is dropped: the statement came back in time.
     for p in &mut current {
-        if let Some(prev) = state.pending.iter().find(|q| q.identity() == p.identity() && q.old.is_some() == p.old.is_some()) {
+        if let Some(prev) = state
+            .pending
+            .iter()
+            .find(|q| q.identity() == p.identity() && q.old.is_some() == p.old.is_some())
+        {
             p.count = prev.count + 1;
             p.first_seen = prev.first_seen;
         }
@@ -329,21 +415,35 @@ fn confirmed_event(
     let what = if claim { "claim" } else { "context statement" };
     let n = group.len();
     let plural = if n == 1 { "" } else { "s" };
-    let seen = format!("seen on {checks} consecutive check{}", if checks == 1 { "" } else { "s" });
+    let seen = format!(
+        "seen on {checks} consecutive check{}",
+        if checks == 1 { "" } else { "s" }
+    );
     let (severity, mut detail) = match kind {
         EventKind::Removed => (
-            if claim { Severity::High } else { Severity::Info },
+            if claim {
+                Severity::High
+            } else {
+                Severity::Info
+            },
             format!("{n} {what}{plural} no longer on the page, {seen}"),
         ),
         EventKind::Changed => {
             let weakened = changes.iter().any(|c| !c.broadened);
-            let how = if weakened { "weakened (words lost or replaced)" } else { "broadened (words only added)" };
+            let how = if weakened {
+                "weakened (words lost or replaced)"
+            } else {
+                "broadened (words only added)"
+            };
             let severity = match (claim, weakened) {
                 (false, _) => Severity::Info,
                 (true, true) => Severity::High,
                 (true, false) => Severity::Low,
             };
-            (severity, format!("{n} {what}{plural} reworded, {how}, {seen}"))
+            (
+                severity,
+                format!("{n} {what}{plural} reworded, {how}, {seen}"),
+            )
         }
         _ => (Severity::Info, format!("{n} new {what}{plural}, {seen}")),
     };
@@ -378,7 +478,10 @@ fn confirmed_event(
 fn apply(old: &[Statement], confirmed: &[Pending]) -> Vec<Statement> {
     let mut out: Vec<Statement> = Vec::with_capacity(old.len());
     for s in old {
-        match confirmed.iter().find(|p| p.old.as_ref().is_some_and(|o| o.hash == s.hash)) {
+        match confirmed
+            .iter()
+            .find(|p| p.old.as_ref().is_some_and(|o| o.hash == s.hash))
+        {
             Some(p) if p.kind == EventKind::Removed => {}
             Some(p) => out.extend(p.new.clone()),
             None => out.push(s.clone()),
@@ -409,7 +512,10 @@ fn new_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> Baseline {
 
 /// The canary's own date: the latest date in its statements.
 pub fn canary_date(statements: &[Statement]) -> Option<NaiveDate> {
-    statements.iter().flat_map(|s| s.dates.iter().copied()).max()
+    statements
+        .iter()
+        .flat_map(|s| s.dates.iter().copied())
+        .max()
 }
 
 fn baseline_claims(state: &WatchState) -> Vec<String> {

@@ -17,7 +17,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         write!(writer, "<{}>", priority(*event.metadata().level()))?;
         self.0.format_event(ctx, writer, event)
     }
@@ -46,7 +51,12 @@ pub fn init(daemon: bool) {
     let result = if under_journald {
         builder
             .fmt_fields(DefaultFields::new())
-            .event_format(JournalPrefix(Format::default().without_time().with_target(false).with_level(false)))
+            .event_format(JournalPrefix(
+                Format::default()
+                    .without_time()
+                    .with_target(false)
+                    .with_level(false),
+            ))
             .try_init()
     } else {
         builder.try_init()

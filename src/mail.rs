@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::SinglePart;
 use lettre::message::header::{self, HeaderName, HeaderValue};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::transport::smtp::authentication::Credentials;
@@ -23,7 +24,9 @@ pub enum MailError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`username` is set but no SMTP password was found; set password_file, $CANARYD_SMTP_PASSWORD or the systemd credential smtp-password")]
+    #[error(
+        "`username` is set but no SMTP password was found; set password_file, $CANARYD_SMTP_PASSWORD or the systemd credential smtp-password"
+    )]
     NoPassword,
     #[error("invalid SMTP URL {url}: {source}")]
     Url {
@@ -87,7 +90,9 @@ pub struct Mailer {
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print credentials.
-        f.debug_struct("Mailer").field("smtp", &self.cfg.smtp).finish()
+        f.debug_struct("Mailer")
+            .field("smtp", &self.cfg.smtp)
+            .finish()
     }
 }
 
@@ -116,7 +121,6 @@ impl Mailer {
             .date(alert.created.into())
             .message_id(Some(alert.message_id.clone()))
             .references(alert.thread_id.clone())
-            .header(header::ContentType::TEXT_PLAIN)
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("X-Canaryd-Event"),
                 alert.kind.to_string(),
@@ -128,7 +132,18 @@ impl Mailer {
         for to in &self.cfg.to {
             b = b.to(to.clone());
         }
-        Ok(b.body(alert.body.clone())?)
+        // 8bit keeps the quoted statements greppable in the raw message; SMTP caps lines at
+        // 998 octets, so a body with longer lines goes quoted-printable instead.
+        let encoding = if alert.body.lines().all(|l| l.len() <= 900) {
+            header::ContentTransferEncoding::EightBit
+        } else {
+            header::ContentTransferEncoding::QuotedPrintable
+        };
+        let part = SinglePart::builder()
+            .header(header::ContentType::TEXT_PLAIN)
+            .header(encoding)
+            .body(alert.body.clone());
+        Ok(b.singlepart(part)?)
     }
 
     /// Sends `alert`; returns the server's final answer.

@@ -14,5 +14,11 @@ pub fn statement(raw: &str, claim: bool) -> Statement {
     let text = clean(raw);
     let (key, dates) = comparison_key(&text);
     let hash = sha256_hex(&key);
-    Statement { text, key, hash, claim, dates }
+    Statement {
+        text,
+        key,
+        hash,
+        claim,
+        dates,
+    }
 }

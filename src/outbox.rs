@@ -32,7 +32,6 @@ pub struct Outbox {
     dir: PathBuf,
 }
 
-
 impl Outbox {
     pub fn open(state_dir: &Path) -> Result<Outbox, StoreError> {
         let dir = state_dir.join("outbox");
@@ -91,7 +90,11 @@ impl Outbox {
                 .map_err(|source| StoreError::Corrupt { path, source })?;
             out.push(q);
         }
-        out.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then(a.alert.id.cmp(&b.alert.id)));
+        out.sort_by(|a, b| {
+            a.queued_at
+                .cmp(&b.queued_at)
+                .then(a.alert.id.cmp(&b.alert.id))
+        });
         Ok(out)
     }
 
@@ -102,11 +105,17 @@ impl Outbox {
     }
 
     /// A delivery attempt failed: record why and when to try next.
-    pub fn failed(&self, q: &Queued, error: &str, now: DateTime<Utc>) -> Result<Queued, StoreError> {
+    pub fn failed(
+        &self,
+        q: &Queued,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Queued, StoreError> {
         let mut q = q.clone();
         q.attempts += 1;
         q.last_error = Some(error.to_string());
-        q.next_attempt = now + TimeDelta::from_std(backoff(q.attempts)).unwrap_or(TimeDelta::hours(1));
+        q.next_attempt =
+            now + TimeDelta::from_std(backoff(q.attempts)).unwrap_or(TimeDelta::hours(1));
         self.write(&q)?;
         Ok(q)
     }
@@ -150,10 +159,15 @@ mod tests {
         let again = Outbox::open(dir.path()).expect("reopen");
         let pending = again.pending().expect("pending");
         assert_eq!(pending.len(), 1);
-        let failed = again.failed(&pending[0], "connection refused", now).expect("failed");
+        let failed = again
+            .failed(&pending[0], "connection refused", now)
+            .expect("failed");
         assert_eq!(failed.attempts, 1);
         assert!(failed.next_attempt > now);
-        assert_eq!(again.pending().expect("pending")[0].last_error.as_deref(), Some("connection refused"));
+        assert_eq!(
+            again.pending().expect("pending")[0].last_error.as_deref(),
+            Some("connection refused")
+        );
         again.delivered("a1").expect("delivered");
         assert!(again.pending().expect("pending").is_empty());
     }

@@ -77,7 +77,10 @@ impl Checker {
             retry: self.retry.clone(),
         };
         let started = Instant::now();
-        let fetched = self.fetcher.fetch(&watch.url, validators.as_ref(), &opts).await;
+        let fetched = self
+            .fetcher
+            .fetch(&watch.url, validators.as_ref(), &opts)
+            .await;
         let at = self.clock.now();
         let mut record = CheckRecord {
             at: Some(at),
@@ -96,10 +99,13 @@ impl Checker {
                 };
                 let body_len = page.body.len() as u64;
                 let text = page.text;
-                let statements = extract_off_thread(text.clone(), format, watch.selector.clone()).await;
+                let statements =
+                    extract_off_thread(text.clone(), format, watch.selector.clone()).await;
                 page_observation(&text, statements, body_len, &mut record)
             }
-            Ok(Fetched::NotModified { final_url, status, .. }) => {
+            Ok(Fetched::NotModified {
+                final_url, status, ..
+            }) => {
                 record.status = Some(status);
                 record.final_url = Some(final_url.to_string());
                 record.etag = prev_check.etag.clone();
@@ -156,7 +162,8 @@ impl Checker {
         self.store.append_events(&watch.name, events)?;
         let mut queued = 0;
         for e in events.iter().filter(|e| e.notify) {
-            self.outbox.enqueue(&alert::render(&watch.name, watch.url.as_str(), e), at)?;
+            self.outbox
+                .enqueue(&alert::render(&watch.name, watch.url.as_str(), e), at)?;
             queued += 1;
         }
         self.store.save_state(&watch.name, state, prev, record)?;
@@ -166,7 +173,11 @@ impl Checker {
 }
 
 /// Parsing is CPU work: keep it off the async workers so one big page stalls no fetch.
-pub async fn extract_off_thread(text: String, format: Format, selector: Option<WatchSelector>) -> Vec<Statement> {
+pub async fn extract_off_thread(
+    text: String,
+    format: Format,
+    selector: Option<WatchSelector>,
+) -> Vec<Statement> {
     let task = tokio::task::spawn_blocking(move || {
         extract::extract(&text, format, selector.as_ref().map(|s| &s.compiled))
     });
@@ -181,12 +192,19 @@ pub async fn extract_off_thread(text: String, format: Format, selector: Option<W
 }
 
 /// Turns a fetched page into an observation, recognising challenge pages.
-fn page_observation(text: &str, statements: Vec<Statement>, body_len: u64, record: &mut CheckRecord) -> Observation {
+fn page_observation(
+    text: &str,
+    statements: Vec<Statement>,
+    body_len: u64,
+    record: &mut CheckRecord,
+) -> Observation {
     let claims = statements.iter().filter(|s| s.claim).count();
     if claims == 0
         && let Some(marker) = challenge::detect(text)
     {
-        let error = format!("the server sent a bot challenge or block page (\"{marker}\") instead of the canary");
+        let error = format!(
+            "the server sent a bot challenge or block page (\"{marker}\") instead of the canary"
+        );
         record.result = "failed".into();
         record.error = Some(error.clone());
         return Observation::Failed { gone: false, error };
@@ -194,7 +212,10 @@ fn page_observation(text: &str, statements: Vec<Statement>, body_len: u64, recor
     record.result = "ok".into();
     record.statements = statements.len();
     record.claims = claims;
-    Observation::Content { statements, body_len }
+    Observation::Content {
+        statements,
+        body_len,
+    }
 }
 
 /// Shared handle used by the pass and the daemon.

@@ -76,7 +76,11 @@ mod tests {
         let t0 = Instant::now();
         drop(gate.enter("a.example").await);
         drop(gate.enter("b.example").await);
-        assert_eq!(Instant::now() - t0, Duration::ZERO, "other hosts are not delayed");
+        assert_eq!(
+            Instant::now() - t0,
+            Duration::ZERO,
+            "other hosts are not delayed"
+        );
         drop(gate.enter("a.example").await);
         assert_eq!(Instant::now() - t0, Duration::from_secs(5));
     }
@@ -88,7 +92,10 @@ mod tests {
         let g2 = gate.clone();
         let waiter = tokio::spawn(async move { g2.enter("a.example").await });
         tokio::time::sleep(Duration::from_secs(60)).await;
-        assert!(!waiter.is_finished(), "second request must wait for the first");
+        assert!(
+            !waiter.is_finished(),
+            "second request must wait for the first"
+        );
         drop(held);
         let _ = waiter.await.expect("join");
     }

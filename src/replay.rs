@@ -40,9 +40,16 @@ static DATE_IN_NAME: LazyLock<Regex> =
 
 /// A version's time: the first valid YYYY-MM-DD in its file name, else its mtime.
 pub fn version_time(path: &Path) -> anyhow::Result<DateTime<Utc>> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for c in DATE_IN_NAME.captures_iter(&name) {
-        let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok()).unwrap_or(0);
+        let num = |i: usize| {
+            c.get(i)
+                .and_then(|m| m.as_str().parse::<u32>().ok())
+                .unwrap_or(0)
+        };
         if let Some(d) = NaiveDate::from_ymd_opt(num(1) as i32, num(2), num(3))
             && let Some(t) = d.and_hms_opt(0, 0, 0)
         {
@@ -60,9 +67,13 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
     files
         .iter()
         .map(|path| {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            let format = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt")) {
+            let format = if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+            {
                 Format::Text
             } else {
                 Format::Html
@@ -80,7 +91,11 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
 /// Replays `versions` in order under `policy`. Each version is observed `confirm` times
 /// (it stayed up until the next one), and staleness deadlines that fall between two
 /// versions fire at the deadline.
-pub fn replay(versions: &[Version], selector: Option<&WatchSelector>, policy: &Policy) -> Vec<(String, Event)> {
+pub fn replay(
+    versions: &[Version],
+    selector: Option<&WatchSelector>,
+    policy: &Policy,
+) -> Vec<(String, Event)> {
     let mut state = WatchState::default();
     let mut out = Vec::new();
     let mut previous: Option<&str> = None;
@@ -123,7 +138,10 @@ pub fn lines(events: &[(String, Event)]) -> Vec<ReplayLine> {
         };
         if !e.changes.is_empty() {
             for c in &e.changes {
-                out.push(line(Some(c.old.clone()), format!("{}; word diff: {}", e.detail, c.word_diff)));
+                out.push(line(
+                    Some(c.old.clone()),
+                    format!("{}; word diff: {}", e.detail, c.word_diff),
+                ));
             }
         } else if !e.statements.is_empty() {
             for s in &e.statements {
@@ -143,7 +161,10 @@ pub async fn run_cli(
     format: ReplayFormat,
 ) -> anyhow::Result<u8> {
     let selector = selector
-        .map(|s| WatchSelector::parse(s).map_err(|e| anyhow::anyhow!("--selector \"{s}\" is not valid CSS: {e}")))
+        .map(|s| {
+            WatchSelector::parse(s)
+                .map_err(|e| anyhow::anyhow!("--selector \"{s}\" is not valid CSS: {e}"))
+        })
         .transpose()?;
     let max_age = max_age
         .map(|d| parse_duration(d).map_err(|e| anyhow::anyhow!("--max-age: {e}")))
@@ -170,14 +191,23 @@ pub async fn run_cli(
         ReplayFormat::Text => {
             for l in &lines {
                 let mail = if l.notify { "alert" } else { "noted" };
-                println!("{}  {}  {} ({mail})", &l.at[..10.min(l.at.len())], l.version, l.kind);
+                println!(
+                    "{}  {}  {} ({mail})",
+                    &l.at[..10.min(l.at.len())],
+                    l.version,
+                    l.kind
+                );
                 if let Some(s) = &l.statement {
                     println!("    > {s}");
                 }
                 println!("    {}", l.detail);
             }
             let alerts = lines.iter().filter(|l| l.notify).count();
-            println!("{} versions replayed: {} events, {alerts} would have been emailed", files.len(), lines.len());
+            println!(
+                "{} versions replayed: {} events, {alerts} would have been emailed",
+                files.len(),
+                lines.len()
+            );
         }
     }
     Ok(0)

@@ -75,12 +75,21 @@ fn jitter(interval: Duration) -> (Duration, bool) {
 
 /// When to check again after a check that finished at `now`: `confirm_after` while a
 /// difference awaits confirmation, else one interval with jitter.
-pub fn after_check(now: Instant, interval: Duration, pending: bool, confirm_after: Duration) -> Instant {
+pub fn after_check(
+    now: Instant,
+    interval: Duration,
+    pending: bool,
+    confirm_after: Duration,
+) -> Instant {
     if pending {
         return now + confirm_after.min(interval);
     }
     let (j, later) = jitter(interval);
-    if later { now + interval + j } else { now + interval - j }
+    if later {
+        now + interval + j
+    } else {
+        now + interval - j
+    }
 }
 
 /// When a watch is first due after (re)start. `remaining` is how long until the persisted
@@ -111,7 +120,10 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s.next(), Some(t0 + Duration::from_secs(5)));
         tokio::time::advance(Duration::from_secs(15)).await;
-        assert_eq!(s.take_due(Instant::now()), vec!["c".to_string(), "a".to_string()]);
+        assert_eq!(
+            s.take_due(Instant::now()),
+            vec!["c".to_string(), "a".to_string()]
+        );
         assert_eq!(s.take_due(Instant::now()), Vec::<String>::new());
         assert_eq!(s.next(), Some(t0 + Duration::from_secs(20)));
     }
@@ -125,7 +137,10 @@ mod tests {
         for _ in 0..500 {
             let t = after_check(now, interval, false, Duration::from_secs(600));
             let d = t - now;
-            assert!(d >= Duration::from_secs(3240) && d <= Duration::from_secs(3960), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(3240) && d <= Duration::from_secs(3960),
+                "{d:?}"
+            );
             seen_early |= d < interval;
             seen_late |= d > interval;
         }
@@ -145,7 +160,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn pending_confirmation_rechecks_after_confirm_after() {
         let now = Instant::now();
-        let t = after_check(now, Duration::from_secs(6 * 3600), true, Duration::from_secs(600));
+        let t = after_check(
+            now,
+            Duration::from_secs(6 * 3600),
+            true,
+            Duration::from_secs(600),
+        );
         assert_eq!(t - now, Duration::from_secs(600));
         // Never later than the interval itself.
         let t = after_check(now, Duration::from_secs(60), true, Duration::from_secs(600));
@@ -156,10 +176,15 @@ mod tests {
     async fn restart_spreads_overdue_watches_and_keeps_persisted_times() {
         let now = Instant::now();
         let interval = Duration::from_secs(6 * 3600);
-        let times: Vec<Duration> = (0..200).map(|_| on_start(now, None, interval) - now).collect();
+        let times: Vec<Duration> = (0..200)
+            .map(|_| on_start(now, None, interval) - now)
+            .collect();
         assert!(times.iter().all(|d| *d <= RESTART_SPREAD_CAP));
         let distinct: BTreeSet<_> = times.iter().map(|d| d.as_secs()).collect();
-        assert!(distinct.len() > 50, "overdue watches must not all fire at once");
+        assert!(
+            distinct.len() > 50,
+            "overdue watches must not all fire at once"
+        );
         let persisted = on_start(now, Some(Duration::from_secs(1234)), interval) - now;
         assert_eq!(persisted, Duration::from_secs(1234));
         // A persisted time absurdly far away (clock jump) is bounded by one interval.

@@ -38,7 +38,10 @@ pub enum StoreError {
     },
 }
 
-pub(crate) fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
+pub(crate) fn io_err<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(io::Error) -> StoreError + 'a {
     move |source| StoreError::Io {
         action,
         path: path.to_path_buf(),
@@ -110,12 +113,14 @@ impl Store {
 
     fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, StoreError> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| StoreError::Corrupt {
-                    path: path.to_path_buf(),
-                    source,
-                }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|source| StoreError::Corrupt {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_err("read", path)(e)),
         }
@@ -228,7 +233,10 @@ fn statements_text(name: &str, state: &WatchState, check: &CheckRecord) -> Strin
             let _ = writeln!(out, "# canary date: {d}");
         }
         let _ = writeln!(out, "# statement set sha256: {}", b.set_hash);
-        let _ = writeln!(out, "# one statement per paragraph: [claim|context] sha256, then the wording");
+        let _ = writeln!(
+            out,
+            "# one statement per paragraph: [claim|context] sha256, then the wording"
+        );
         for s in &b.statements {
             let kind = if s.claim { "claim" } else { "context" };
             let _ = writeln!(out, "\n[{kind}] {}\n{}", s.hash, s.text);

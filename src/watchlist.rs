@@ -108,7 +108,14 @@ impl WatchSelector {
                 source: source.to_string(),
                 compiled,
             })
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                // scraper's parse errors carry a generic preamble; keep the useful line.
+                let text = e.to_string();
+                text.lines()
+                    .filter(|l| !l.contains("Please report this"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
     }
 }
 

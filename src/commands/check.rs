@@ -14,7 +14,10 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     };
     let checker = Checker::new(state, clock::system())?;
     let sink = super::sink(&wl)?;
-    let outcomes = pass::check_all(&checker, &wl.watches, &wl.settings, |o| println!("{}", line(o))).await;
+    let outcomes = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
+        println!("{}", line(o))
+    })
+    .await;
     let store_errors = outcomes.iter().filter(|o| o.is_err()).count();
     let failed = outcomes
         .iter()
@@ -29,13 +32,22 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         failed
     );
     if d.delivered + d.waiting > 0 {
-        summary.push_str(&format!("; alerts: {} delivered, {} waiting", d.delivered, d.waiting));
+        summary.push_str(&format!(
+            "; alerts: {} delivered, {} waiting",
+            d.delivered, d.waiting
+        ));
     }
     println!("{summary}");
     if let Some(e) = d.last_error {
-        eprintln!("canaryd: alert delivery failed (kept in the outbox, retried on the next run): {e}");
+        eprintln!(
+            "canaryd: alert delivery failed (kept in the outbox, retried on the next run): {e}"
+        );
     }
-    Ok(if store_errors > 0 { crate::cli::EXIT_FAILURE } else { 0 })
+    Ok(if store_errors > 0 {
+        crate::cli::EXIT_FAILURE
+    } else {
+        0
+    })
 }
 
 /// One line per watch: what the check saw and what it concluded.
@@ -46,12 +58,22 @@ pub fn line(outcome: &Outcome) -> String {
     };
     let rec = &r.record;
     let mut s = match rec.result.as_str() {
-        "failed" => format!("{}: fetch failed: {}", r.watch, rec.error.as_deref().unwrap_or("unknown error")),
+        "failed" => format!(
+            "{}: fetch failed: {}",
+            r.watch,
+            rec.error.as_deref().unwrap_or("unknown error")
+        ),
         "unchanged" => format!("{}: unchanged (HTTP 304)", r.watch),
-        _ => format!("{}: ok, {} statements ({} claims)", r.watch, rec.statements, rec.claims),
+        _ => format!(
+            "{}: ok, {} statements ({} claims)",
+            r.watch, rec.statements, rec.claims
+        ),
     };
     if r.pending > 0 {
-        s.push_str(&format!(", {} difference(s) awaiting confirmation", r.pending));
+        s.push_str(&format!(
+            ", {} difference(s) awaiting confirmation",
+            r.pending
+        ));
     }
     for e in &r.events {
         let told = if e.notify { "alert queued" } else { "recorded" };

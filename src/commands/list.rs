@@ -44,7 +44,11 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
     let mut conditions = Vec::new();
     if let Some(f) = &state.failing {
         let word = if f.alerted { "unreachable" } else { "failing" };
-        conditions.push(format!("{word} since {} ({} failures)", f.since.to_rfc3339(), f.count));
+        conditions.push(format!(
+            "{word} since {} ({} failures)",
+            f.since.to_rfc3339(),
+            f.count
+        ));
     }
     if state.gone.alerted {
         conditions.push("gone (404/410)".into());
@@ -65,7 +69,11 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         claims: b.map_or(0, |b| b.claims().count()),
         canary_date: b.and_then(|b| b.canary_date).map(|d| d.to_string()),
         last_check: check.at.map(|t| t.to_rfc3339()),
-        last_result: if check.result.is_empty() { "never checked".into() } else { check.result.clone() },
+        last_result: if check.result.is_empty() {
+            "never checked".into()
+        } else {
+            check.result.clone()
+        },
         last_error: check.error.clone(),
         last_change: state.last_change.map(|t| t.to_rfc3339()),
         next_check: check.next_check.map(|t| t.to_rfc3339()),
@@ -73,7 +81,12 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
             .pending
             .iter()
             .map(|p| {
-                let text = p.old.as_ref().or(p.new.as_ref()).map(|s| s.text.as_str()).unwrap_or("");
+                let text = p
+                    .old
+                    .as_ref()
+                    .or(p.new.as_ref())
+                    .map(|s| s.text.as_str())
+                    .unwrap_or("");
                 format!("{} {}/{confirm}: {}", p.kind, p.count, short(text, 60))
             })
             .collect(),
@@ -121,7 +134,10 @@ pub fn rows(wl: &crate::watchlist::Watchlist, state_dir: &Path) -> anyhow::Resul
     let mut rows = Vec::with_capacity(wl.watches.len());
     for w in &wl.watches {
         let (state, check) = if exists {
-            (store.load_state(&w.name)?, store.load_check(&w.name)?.unwrap_or_default())
+            (
+                store.load_state(&w.name)?,
+                store.load_check(&w.name)?.unwrap_or_default(),
+            )
         } else {
             Default::default()
         };
@@ -142,15 +158,24 @@ pub fn table(rows: &[Row]) -> String {
             "  statements: {} ({} claims){}\n",
             r.statements,
             r.claims,
-            r.canary_date.as_ref().map(|d| format!(", canary dated {d}")).unwrap_or_default()
+            r.canary_date
+                .as_ref()
+                .map(|d| format!(", canary dated {d}"))
+                .unwrap_or_default()
         ));
         out.push_str(&format!(
             "  last check: {} {}{}\n",
             r.last_check.as_deref().unwrap_or("-"),
             r.last_result,
-            r.last_error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+            r.last_error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
         ));
-        out.push_str(&format!("  last change: {}\n", r.last_change.as_deref().unwrap_or("-")));
+        out.push_str(&format!(
+            "  last change: {}\n",
+            r.last_change.as_deref().unwrap_or("-")
+        ));
         if let Some(n) = &r.next_check {
             out.push_str(&format!("  next check: {n}\n"));
         }
@@ -164,7 +189,10 @@ pub fn table(rows: &[Row]) -> String {
             out.push_str(&format!(
                 "  undelivered alerts: {}{}\n",
                 r.undelivered,
-                r.delivery_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+                r.delivery_error
+                    .as_ref()
+                    .map(|e| format!(" (last error: {e})"))
+                    .unwrap_or_default()
             ));
         }
         out.push('\n');

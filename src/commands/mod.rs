@@ -16,7 +16,10 @@ use crate::watchlist::{Watchlist, WatchlistError};
 
 /// Runs the command `cli` names; returns the exit status.
 pub fn run(cli: Cli) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("canaryd: error: cannot start the async runtime: {e}");
@@ -28,7 +31,9 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check => block(&runtime, check::run(&watchlist, &state)),
         Command::Run => block(&runtime, crate::daemon::run_cli(&watchlist, &state)),
-        Command::Preview { url, selector } => block(&runtime, preview::run(&url, selector.as_deref())),
+        Command::Preview { url, selector } => {
+            block(&runtime, preview::run(&url, selector.as_deref()))
+        }
         Command::List { format } => list::run(&watchlist, &state, format),
         Command::Demo => block(&runtime, crate::demo::run()),
         Command::Validate => validate(&watchlist),
@@ -84,8 +89,16 @@ pub fn sink(watchlist: &Watchlist) -> anyhow::Result<Sink> {
 fn validate(path: &Path) -> u8 {
     match load_watchlist(path) {
         Ok(wl) => {
-            let email = if wl.email.is_some() { "email alerts" } else { "alerts to standard output" };
-            println!("{}: OK, {} watches, {email}", path.display(), wl.watches.len());
+            let email = if wl.email.is_some() {
+                "email alerts"
+            } else {
+                "alerts to standard output"
+            };
+            println!(
+                "{}: OK, {} watches, {email}",
+                path.display(),
+                wl.watches.len()
+            );
             0
         }
         Err(code) => code,

@@ -17,7 +17,8 @@ pub fn parse_target(target: &str) -> anyhow::Result<Url> {
         _ => {
             let path = std::fs::canonicalize(target)
                 .with_context(|| format!("\"{target}\" is neither a URL nor an existing file"))?;
-            Url::from_file_path(&path).map_err(|()| anyhow::anyhow!("cannot make a file:// URL of {}", path.display()))
+            Url::from_file_path(&path)
+                .map_err(|()| anyhow::anyhow!("cannot make a file:// URL of {}", path.display()))
         }
     }
 }
@@ -25,7 +26,10 @@ pub fn parse_target(target: &str) -> anyhow::Result<Url> {
 pub async fn run(target: &str, selector: Option<&str>) -> anyhow::Result<u8> {
     let url = parse_target(target)?;
     let selector = match selector {
-        Some(s) => Some(WatchSelector::parse(s).map_err(|e| anyhow::anyhow!("--selector \"{s}\" is not valid CSS: {e}"))?),
+        Some(s) => Some(
+            WatchSelector::parse(s)
+                .map_err(|e| anyhow::anyhow!("--selector \"{s}\" is not valid CSS: {e}"))?,
+        ),
         None => None,
     };
     let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
@@ -35,9 +39,15 @@ pub async fn run(target: &str, selector: Option<&str>) -> anyhow::Result<u8> {
         proxy: None,
         retry: RetryPolicy::none(),
     };
-    let page = match fetcher.fetch(&url, None, &opts).await.with_context(|| format!("fetching {url}"))? {
+    let page = match fetcher
+        .fetch(&url, None, &opts)
+        .await
+        .with_context(|| format!("fetching {url}"))?
+    {
         Fetched::Page(p) => p,
-        Fetched::NotModified { .. } => anyhow::bail!("the server answered 304 to an unconditional request"),
+        Fetched::NotModified { .. } => {
+            anyhow::bail!("the server answered 304 to an unconditional request")
+        }
     };
     let format = match page.format {
         fetch::Format::Text => Format::Text,
@@ -53,28 +63,42 @@ pub async fn run(target: &str, selector: Option<&str>) -> anyhow::Result<u8> {
             Format::Text => "text",
             Format::Html => "HTML",
         },
-        selector.as_ref().map(|s| format!(", selector \"{}\"", s.source)).unwrap_or_default()
+        selector
+            .as_ref()
+            .map(|s| format!(", selector \"{}\"", s.source))
+            .unwrap_or_default()
     );
     if let Some(marker) = crate::challenge::detect(&page.text) {
-        println!("warning: this looks like a bot challenge or block page (\"{marker}\"), not the canary");
+        println!(
+            "warning: this looks like a bot challenge or block page (\"{marker}\"), not the canary"
+        );
     }
     if statements.is_empty() {
         println!("\nNo canary statements found.");
         if selector.is_some() {
-            println!("The selector matched nothing with text. Check it in the browser's inspector, or drop --selector to try auto-detection.");
+            println!(
+                "The selector matched nothing with text. Check it in the browser's inspector, or drop --selector to try auto-detection."
+            );
         } else {
-            println!("Auto-detection found no sentence that reads like a canary. Find the element holding the statements and pass it, e.g. --selector \"#canary li\" or --selector \"main ul\".");
+            println!(
+                "Auto-detection found no sentence that reads like a canary. Find the element holding the statements and pass it, e.g. --selector \"#canary li\" or --selector \"main ul\"."
+            );
         }
         return Ok(0);
     }
     let claims = statements.iter().filter(|s| s.claim).count();
-    println!("\n{} statements would be tracked ({claims} claims alert when removed or weakened; context is recorded only):\n", statements.len());
+    println!(
+        "\n{} statements would be tracked ({claims} claims alert when removed or weakened; context is recorded only):\n",
+        statements.len()
+    );
     for s in &statements {
         let kind = if s.claim { "claim  " } else { "context" };
         println!("  [{kind}] {}", s.text);
     }
     if claims == 0 {
-        println!("\nNone of these reads like a claim (\"never\", \"has not received\"…); with --selector every selected statement counts as a claim.");
+        println!(
+            "\nNone of these reads like a claim (\"never\", \"has not received\"…); with --selector every selected statement counts as a claim."
+        );
     }
     Ok(0)
 }

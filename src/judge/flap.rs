@@ -23,7 +23,11 @@ pub(super) fn track(
     policy: &Policy,
     events: &mut Vec<Event>,
 ) -> Vec<String> {
-    let present: HashSet<&str> = statements.iter().filter(|s| s.claim).map(|s| s.hash.as_str()).collect();
+    let present: HashSet<&str> = statements
+        .iter()
+        .filter(|s| s.claim)
+        .map(|s| s.hash.as_str())
+        .collect();
     let in_baseline: HashSet<&str> = baseline.claims().map(|s| s.hash.as_str()).collect();
     let horizon = at - TimeDelta::days(WINDOW_DAYS);
 
@@ -39,12 +43,18 @@ pub(super) fn track(
 
     let known: HashSet<String> = state.flaps.iter().map(|f| f.hash.clone()).collect();
     // A baseline claim seen missing, or a new claim seen appearing, starts a record.
-    for s in baseline.claims().filter(|s| !present.contains(s.hash.as_str())) {
+    for s in baseline
+        .claims()
+        .filter(|s| !present.contains(s.hash.as_str()))
+    {
         if !known.contains(&s.hash) {
             state.flaps.push(new_flap(s, false, at));
         }
     }
-    for s in statements.iter().filter(|s| s.claim && !in_baseline.contains(s.hash.as_str())) {
+    for s in statements
+        .iter()
+        .filter(|s| s.claim && !in_baseline.contains(s.hash.as_str()))
+    {
         if !known.contains(&s.hash) {
             state.flaps.push(new_flap(s, true, at));
         }
@@ -62,7 +72,15 @@ pub(super) fn track(
                     f.flips.len(),
                     first.to_rfc3339()
                 );
-                events.push(event(policy, EventKind::Flapping, at, first, Severity::Low, detail, vec![f.text.clone()]));
+                events.push(event(
+                    policy,
+                    EventKind::Flapping,
+                    at,
+                    first,
+                    Severity::Low,
+                    detail,
+                    vec![f.text.clone()],
+                ));
             }
         } else if f.flips.is_empty() {
             f.notified = false;

@@ -56,20 +56,38 @@ pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, 
 }
 
 fn start_of(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default()
+    d.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_default()
 }
 
 /// Raises or ends `stale` as of `at`.
-pub(super) fn check(state: &mut WatchState, at: DateTime<Utc>, policy: &Policy, events: &mut Vec<Event>) {
+pub(super) fn check(
+    state: &mut WatchState,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
     let Some((reference, _)) = reference(state) else {
         return;
     };
     if let Some(stale) = &state.stale
         && reference > stale.reference
     {
-        let detail = format!("a newer canary appeared ({reference}; stale since {})", stale.at.to_rfc3339());
+        let detail = format!(
+            "a newer canary appeared ({reference}; stale since {})",
+            stale.at.to_rfc3339()
+        );
         let since = stale.at;
-        events.push(event(policy, EventKind::Recovered, at, since, Severity::Info, detail, Vec::new()));
+        events.push(event(
+            policy,
+            EventKind::Recovered,
+            at,
+            since,
+            Severity::Info,
+            detail,
+            Vec::new(),
+        ));
         state.stale = None;
     }
     let canary_date = state.baseline.as_ref().and_then(|b| b.canary_date);
@@ -80,11 +98,16 @@ pub(super) fn check(state: &mut WatchState, at: DateTime<Utc>, policy: &Policy, 
             *newest = date;
         }
         if state.stale.is_none() {
-            let tomorrow = at.date_naive().checked_add_days(Days::new(FUTURE_SLACK_DAYS));
+            let tomorrow = at
+                .date_naive()
+                .checked_add_days(Days::new(FUTURE_SLACK_DAYS));
             let reason = if tomorrow.is_some_and(|t| date > t) {
                 Some(format!("the canary is dated {date}, in the future"))
             } else if went_back {
-                Some(format!("the canary's date went backwards to {date} from {}", state.newest_date.unwrap_or(date)))
+                Some(format!(
+                    "the canary's date went backwards to {date} from {}",
+                    state.newest_date.unwrap_or(date)
+                ))
             } else {
                 None
             };
@@ -110,6 +133,18 @@ fn raise(
     policy: &Policy,
     events: &mut Vec<Event>,
 ) {
-    events.push(event(policy, EventKind::Stale, at, at, Severity::High, reason.clone(), Vec::new()));
-    state.stale = Some(Stale { reason, at, reference });
+    events.push(event(
+        policy,
+        EventKind::Stale,
+        at,
+        at,
+        Severity::High,
+        reason.clone(),
+        Vec::new(),
+    ));
+    state.stale = Some(Stale {
+        reason,
+        at,
+        reference,
+    });
 }

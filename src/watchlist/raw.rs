@@ -206,13 +206,8 @@ fn size(value: &Spanned<String>, key: &str) -> Result<u64, RawError> {
 
 fn proxy(value: &Spanned<String>) -> Result<Url, RawError> {
     let fix = "use proxy = \"socks5h://127.0.0.1:9050\" (Tor, DNS through the proxy), \"socks5://…\", or \"http://host:port\"";
-    let url = Url::parse(value.get_ref()).map_err(|e| {
-        RawError::at(
-            value.span(),
-            format!("`proxy` is not a URL: {e}"),
-            fix,
-        )
-    })?;
+    let url = Url::parse(value.get_ref())
+        .map_err(|e| RawError::at(value.span(), format!("`proxy` is not a URL: {e}"), fix))?;
     match url.scheme() {
         "socks5" | "socks5h" | "http" | "https" => Ok(url),
         other => Err(RawError::at(
@@ -269,7 +264,12 @@ fn settings(raw: RawSettings) -> Result<Settings, RawError> {
         stale_grace: opt_duration(&raw.stale_grace, "stale_grace")?.unwrap_or(d.stale_grace),
         unreachable_after: opt_duration(&raw.unreachable_after, "unreachable_after")?
             .unwrap_or(d.unreachable_after),
-        notify: raw.notify.as_ref().map(notify).transpose()?.unwrap_or(d.notify),
+        notify: raw
+            .notify
+            .as_ref()
+            .map(notify)
+            .transpose()?
+            .unwrap_or(d.notify),
     })
     .and_then(|s| {
         check_positive(&raw.interval, s.interval, "interval")?;
@@ -278,7 +278,11 @@ fn settings(raw: RawSettings) -> Result<Settings, RawError> {
     })
 }
 
-fn check_positive(raw: &Option<Spanned<String>>, value: Duration, key: &str) -> Result<(), RawError> {
+fn check_positive(
+    raw: &Option<Spanned<String>>,
+    value: Duration,
+    key: &str,
+) -> Result<(), RawError> {
     match raw {
         Some(span) if value < Duration::from_secs(1) => Err(RawError::at(
             span.span(),
@@ -294,7 +298,11 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
     let smtp = raw.smtp.get_ref().clone();
     let smtp_fix = "use lettre's URL syntax: \"smtp://host:25\" (plain), \"smtp://host:587?tls=required\" (STARTTLS) or \"smtps://host:465\" (implicit TLS)";
     let parsed = Url::parse(&smtp).map_err(|e| {
-        RawError::at(raw.smtp.span(), format!("`smtp` is not a URL: {e}"), smtp_fix)
+        RawError::at(
+            raw.smtp.span(),
+            format!("`smtp` is not a URL: {e}"),
+            smtp_fix,
+        )
     })?;
     if !matches!(parsed.scheme(), "smtp" | "smtps") {
         return Err(RawError::at(
@@ -311,17 +319,22 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
         ));
     }
     crate::mail::transport_builder(&smtp).map_err(|e| {
-        RawError::at(raw.smtp.span(), format!("`smtp` is not usable: {e}"), smtp_fix)
+        RawError::at(
+            raw.smtp.span(),
+            format!("`smtp` is not usable: {e}"),
+            smtp_fix,
+        )
     })?;
-    let mailbox = |v: &Spanned<String>, key: &str| {
-        v.get_ref().parse::<lettre::message::Mailbox>().map_err(|e| {
+    let mailbox =
+        |v: &Spanned<String>, key: &str| {
+            v.get_ref().parse::<lettre::message::Mailbox>().map_err(|e| {
             RawError::at(
                 v.span(),
                 format!("`{key}` is not an email address: {e}"),
                 "write an address such as \"you@example.org\" or \"Name <you@example.org>\"",
             )
         })
-    };
+        };
     let from = mailbox(&raw.from, "from")?;
     if raw.to.get_ref().is_empty() {
         return Err(RawError::at(
@@ -365,7 +378,10 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
     if !matches!(url.scheme(), "http" | "https" | "file") {
         return Err(RawError::at(
             raw.url.span(),
-            format!("watch \"{name}\": scheme \"{}\" is not supported", url.scheme()),
+            format!(
+                "watch \"{name}\": scheme \"{}\" is not supported",
+                url.scheme()
+            ),
             "use an http://, https:// or file:// URL",
         ));
     }
@@ -405,7 +421,12 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
         stale_grace: opt_duration(&raw.stale_grace, "stale_grace")?.unwrap_or(s.stale_grace),
         unreachable_after: opt_duration(&raw.unreachable_after, "unreachable_after")?
             .unwrap_or(s.unreachable_after),
-        notify: raw.notify.as_ref().map(notify).transpose()?.unwrap_or(s.notify),
+        notify: raw
+            .notify
+            .as_ref()
+            .map(notify)
+            .transpose()?
+            .unwrap_or(s.notify),
         name,
     };
     check_positive(&raw.interval, watch.interval, "interval")?;

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 /// Parses a humantime duration ("30s", "10m", "6h", "7d", "1h 30m").
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim()).map_err(|e| format!("\"{text}\" is not a duration ({e})"))
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("\"{text}\" is not a duration ({e})"))
 }
 
 /// Parses a byte size: a whole number with an optional unit B, KB, KiB, MB, MiB, GB, GiB.
@@ -50,7 +51,14 @@ mod tests {
         ] {
             assert_eq!(parse_size(text), Ok(want), "{text}");
         }
-        for bad in ["", "MiB", "5 parsecs", "0", "-1MiB", "99999999999999999999GiB"] {
+        for bad in [
+            "",
+            "MiB",
+            "5 parsecs",
+            "0",
+            "-1MiB",
+            "99999999999999999999GiB",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -1,0 +1,268 @@
+//! Judgement rules, each a small scenario over observations.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::*;
+use crate::event::EventKind::*;
+use crate::normalise::statement;
+
+fn t(day: i64) -> DateTime<Utc> {
+    "2026-01-01T00:00:00Z"
+        .parse::<DateTime<Utc>>()
+        .expect("time")
+        + TimeDelta::days(day)
+}
+
+fn policy(confirm: u32) -> Policy {
+    Policy {
+        confirm,
+        notify: NotifySet::default(),
+        unreachable_after: Duration::from_secs(2 * 86400),
+        max_age: None,
+        stale_grace: Duration::from_secs(7 * 86400),
+    }
+}
+
+const A: &str = "We have never received a National Security Letter.";
+const B: &str = "We have never been subject to a gag order.";
+const C: &str = "We have never placed a backdoor in our software.";
+
+fn page(texts: &[&str]) -> Observation {
+    Observation::Content {
+        statements: texts.iter().map(|s| statement(s, true)).collect(),
+        body_len: 10_000,
+    }
+}
+
+/// Feeds observations in order (one a day); returns the state and the events per step.
+fn run(p: &Policy, steps: Vec<Observation>) -> (WatchState, Vec<Vec<Event>>) {
+    let mut state = WatchState::default();
+    let mut all = Vec::new();
+    for (i, obs) in steps.into_iter().enumerate() {
+        let j = observe(&state, obs, t(i as i64), p);
+        state = j.state;
+        all.push(j.events);
+    }
+    (state, all)
+}
+
+fn kinds(events: &[Event]) -> Vec<EventKind> {
+    events.iter().map(|e| e.kind).collect()
+}
+
+#[test]
+fn first_observation_is_the_baseline_and_raises_nothing() {
+    let (state, events) = run(&policy(2), vec![page(&[A, B])]);
+    assert!(events[0].is_empty());
+    assert_eq!(state.baseline.expect("baseline").statements.len(), 2);
+}
+
+#[test]
+fn removal_is_alerted_after_confirm_observations() {
+    let (state, events) = run(
+        &policy(2),
+        vec![
+            page(&[A, B, C]),
+            page(&[B, C]),
+            page(&[B, C]),
+            page(&[B, C]),
+        ],
+    );
+    assert!(events[1].is_empty(), "one observation is not enough");
+    assert_eq!(kinds(&events[2]), vec![Removed]);
+    let e = &events[2][0];
+    assert_eq!(e.statements, vec![A.to_string()]);
+    assert!(e.notify && e.claim && e.severity == Severity::High);
+    assert_eq!(e.first_seen, t(1));
+    assert!(events[3].is_empty(), "confirmed removals are not repeated");
+    assert!(state.pending.is_empty());
+    assert_eq!(state.baseline.expect("baseline").statements.len(), 2);
+}
+
+#[test]
+fn statement_back_before_confirmation_raises_nothing() {
+    let (state, events) = run(
+        &policy(3),
+        vec![
+            page(&[A, B]),
+            page(&[B]),
+            page(&[B]),
+            page(&[A, B]),
+            page(&[A, B]),
+        ],
+    );
+    assert!(events.iter().all(|e| e.is_empty()), "{events:?}");
+    assert!(state.pending.is_empty());
+}
+
+#[test]
+fn weakened_claim_is_high_severity_changed() {
+    let weaker = "We have rarely received a National Security Letter.";
+    let (_, events) = run(&policy(1), vec![page(&[A, B]), page(&[weaker, B])]);
+    assert_eq!(kinds(&events[1]), vec![Changed]);
+    let e = &events[1][0];
+    assert_eq!(e.severity, Severity::High);
+    assert!(!e.changes[0].broadened);
+    assert!(e.notify);
+}
+
+#[test]
+fn broadened_claim_is_low_severity_changed() {
+    let broader = "We have never received a National Security Letter or any similar order.";
+    let (_, events) = run(&policy(1), vec![page(&[A, B]), page(&[broader, B])]);
+    assert_eq!(kinds(&events[1]), vec![Changed]);
+    assert_eq!(events[1][0].severity, Severity::Low);
+    assert!(events[1][0].changes[0].broadened);
+}
+
+#[test]
+fn added_statement_is_recorded_not_emailed() {
+    let (_, events) = run(&policy(1), vec![page(&[A]), page(&[A, B])]);
+    assert_eq!(kinds(&events[1]), vec![Added]);
+    assert!(!events[1][0].notify);
+}
+
+#[test]
+fn context_changes_are_recorded_never_emailed() {
+    let ctx = |s: &str| statement(s, false);
+    let obs = |n: &str| Observation::Content {
+        statements: vec![statement(A, true), ctx(n)],
+        body_len: 10_000,
+    };
+    let (_, events) = run(
+        &policy(1),
+        vec![
+            obs("There have been 84 security bulletins published so far."),
+            obs("Our office moved to Berlin."),
+        ],
+    );
+    assert!(!events[1].is_empty());
+    assert!(
+        events[1].iter().all(|e| !e.notify && !e.claim),
+        "{:?}",
+        events[1]
+    );
+}
+
+#[test]
+fn failed_fetch_never_removes_and_unreachable_fires_once_after_threshold() {
+    let fail = || Observation::Failed {
+        gone: false,
+        error: "connection refused".into(),
+    };
+    let (state, events) = run(
+        &policy(2),
+        vec![page(&[A, B]), fail(), fail(), fail(), fail(), page(&[A, B])],
+    );
+    // Failures start at day 1; day 3 is two days later.
+    assert!(events[1].is_empty() && events[2].is_empty());
+    assert_eq!(kinds(&events[3]), vec![Unreachable]);
+    assert!(events[4].is_empty(), "unreachable is raised once");
+    assert_eq!(kinds(&events[5]), vec![Recovered]);
+    assert!(state.failing.is_none());
+    assert_eq!(
+        state.baseline.expect("baseline").statements.len(),
+        2,
+        "failures never touch the baseline"
+    );
+}
+
+#[test]
+fn not_found_after_working_is_gone_after_confirm() {
+    let gone = || Observation::Failed {
+        gone: true,
+        error: "HTTP 404 Not Found".into(),
+    };
+    let (_, events) = run(
+        &policy(2),
+        vec![page(&[A]), gone(), gone(), gone(), page(&[A])],
+    );
+    assert!(events[1].is_empty());
+    assert_eq!(kinds(&events[2]), vec![Gone]);
+    assert!(events[3].is_empty());
+    assert_eq!(kinds(&events[4]), vec![Recovered]);
+}
+
+#[test]
+fn page_without_statements_is_missing_not_removed() {
+    let (_, events) = run(
+        &policy(2),
+        vec![
+            page(&[A, B]),
+            page(&[]),
+            page(&[]),
+            page(&[]),
+            page(&[A, B]),
+        ],
+    );
+    assert!(events[1].is_empty());
+    assert_eq!(kinds(&events[2]), vec![Missing]);
+    assert_eq!(
+        events[2][0].statements.len(),
+        2,
+        "missing names the claims that were there"
+    );
+    assert!(events[3].is_empty());
+    assert_eq!(kinds(&events[4]), vec![Recovered]);
+}
+
+#[test]
+fn tiny_page_without_statements_is_an_error_page_not_content() {
+    let tiny = Observation::Content {
+        statements: vec![],
+        body_len: 300,
+    };
+    let (state, events) = run(&policy(1), vec![page(&[A, B]), tiny]);
+    assert!(events[1].is_empty());
+    assert!(state.failing.is_some(), "recorded as a failed fetch");
+    assert_eq!(state.missing.count, 0);
+}
+
+#[test]
+fn flapping_statement_gives_one_notice_not_an_alert_per_flip() {
+    let mut steps = vec![page(&[A, B])];
+    for i in 0..8 {
+        steps.push(if i % 2 == 0 {
+            page(&[B])
+        } else {
+            page(&[A, B])
+        });
+    }
+    let (_, events) = run(&policy(1), steps);
+    let all: Vec<&Event> = events.iter().flatten().collect();
+    let flapping = all.iter().filter(|e| e.kind == Flapping).count();
+    assert_eq!(flapping, 1, "{all:?}");
+    let emailed_removals = all.iter().filter(|e| e.kind == Removed && e.notify).count();
+    assert!(
+        emailed_removals <= 1,
+        "at most the first flip alerts: {emailed_removals}"
+    );
+}
+
+#[test]
+fn overdue_canary_is_stale_once_then_recovers() {
+    let mut p = policy(1);
+    p.max_age = Some(Duration::from_secs(30 * 86400));
+    let dated = |d: &str| Observation::Content {
+        statements: vec![statement(
+            &format!("As of {d}, we have never received a National Security Letter."),
+            true,
+        )],
+        body_len: 10_000,
+    };
+    let mut state = WatchState::default();
+    let j = observe(&state, dated("January 1, 2026"), t(0), &p);
+    state = j.state;
+    assert!(j.events.is_empty());
+    let j = tick(&state, t(20), &p);
+    assert!(j.events.is_empty());
+    let j = tick(&j.state, t(31), &p);
+    assert_eq!(kinds(&j.events), vec![Stale]);
+    state = j.state;
+    let j = tick(&state, t(40), &p);
+    assert!(j.events.is_empty(), "stale is raised once");
+    let j = observe(&j.state, dated("February 15, 2026"), t(45), &p);
+    assert_eq!(kinds(&j.events), vec![Recovered]);
+}

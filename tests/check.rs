@@ -1,0 +1,300 @@
+//! End to end: the real binary, a real HTTP site and a real SMTP server on loopback.
+
+mod common;
+
+use common::run::{Env, stderr, stdout};
+use common::site::{Reply, Site};
+use common::smtp::SmtpServer;
+
+const NSL: &str = "Example Co has never received a National Security Letter.";
+const FISA: &str =
+    "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
+const GAG: &str = "Example Co has never been subject to a gag order.";
+
+fn page(items: &[&str]) -> String {
+    let lis: String = items.iter().map(|s| format!("<li>{s}</li>")).collect();
+    format!(
+        "<html><head><title>Transparency</title></head><body><nav><a href=/>Home</a></nav>\
+         <h1>Transparency report</h1><p>Updated quarterly.</p><ul id=\"canary\">{lis}</ul></body></html>"
+    )
+}
+
+fn watchlist(site: &Site, smtp: Option<&SmtpServer>, extra: &str) -> String {
+    let email = smtp
+        .map(|s| {
+            format!(
+                "[email]\nsmtp = \"{}\"\nfrom = \"canaryd <canaryd@test.invalid>\"\nto = [\"reader@test.invalid\"]\n\n",
+                s.url()
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n{email}[[watch]]\nname = \"example\"\nurl = \"{}\"\nselector = \"#canary li\"\n{extra}",
+        site.url("/canary")
+    )
+}
+
+async fn check(env: &Env) -> String {
+    let out = env.canaryd(&["check"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "check failed: {}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removed_statement_is_emailed_once_after_confirmation() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+
+    check(&env).await; // baseline
+    site.set("/canary", Reply::html(&page(&[FISA, GAG])));
+    let first = check(&env).await;
+    assert!(first.contains("awaiting confirmation"), "{first}");
+    assert!(
+        smtp.mails().is_empty(),
+        "one observation must not alert (confirm = 2)"
+    );
+
+    check(&env).await;
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1, "exactly one mail for the removal");
+    let m = &mails[0];
+    assert_eq!(
+        m.header("Subject").as_deref(),
+        Some("[canaryd] example: canary statement removed")
+    );
+    assert!(
+        m.body().contains(NSL),
+        "the mail quotes the removed statement:\n{}",
+        m.body()
+    );
+    assert!(
+        !m.body().contains(&format!("> {GAG}")),
+        "only the removed statement is quoted as removed"
+    );
+    assert!(
+        m.header("Message-ID")
+            .is_some_and(|v| v.ends_with("@canaryd>"))
+    );
+    assert!(m.header("Date").is_some());
+    assert!(
+        m.header("References")
+            .is_some_and(|v| v.starts_with("<watch."))
+    );
+    assert_eq!(m.to, vec!["<reader@test.invalid>".to_string()]);
+
+    // Further checks of the same (now confirmed) page say nothing more.
+    check(&env).await;
+    check(&env).await;
+    assert_eq!(smtp.mails().len(), 1, "a confirmed removal is alerted once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cosmetic_changes_send_nothing() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+    check(&env).await;
+
+    // Markup, whitespace, quote marks, entities, zero-width characters and order.
+    let fancy = format!(
+        "<html><body><div class=\"wrap\"><ul id=\"canary\">\n  <li><b>{}</b></li>\n  <li>  {}  </li>\n  <li>{}</li>\n</ul></div></body></html>",
+        GAG.replace("gag", "g\u{200b}ag"),
+        NSL.replace(' ', "\n      "),
+        FISA.replace("Example Co", "Example&nbsp;Co"),
+    );
+    site.set("/canary", Reply::html(&fancy));
+    for _ in 0..3 {
+        let out = check(&env).await;
+        assert!(
+            !out.contains("awaiting confirmation"),
+            "cosmetic change seen as a difference: {out}"
+        );
+    }
+    assert!(smtp.mails().is_empty(), "cosmetic changes must not alert");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_fetches_send_nothing_and_keep_the_snapshot() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+    check(&env).await;
+    let statements = env.state().join("example").join("statements.txt");
+    let before = std::fs::read_to_string(&statements).expect("snapshot written");
+    assert!(before.contains(NSL));
+
+    for failure in [Reply::status(500), Reply::status(503), Reply::html("")] {
+        site.set("/canary", failure);
+        for _ in 0..3 {
+            check(&env).await;
+        }
+    }
+    assert!(
+        smtp.mails().is_empty(),
+        "failed fetches must never alert as removals: {:?}",
+        smtp.mails()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&statements).expect("snapshot"),
+        before
+    );
+
+    let list = env.canaryd(&["list"]).await;
+    let text = stdout(&list);
+    assert!(text.contains("example"), "{text}");
+    assert!(
+        text.contains("failed"),
+        "list shows the failed fetch: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn statement_back_before_confirmation_raises_nothing() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+    check(&env).await;
+    site.set("/canary", Reply::html(&page(&[FISA, GAG])));
+    check(&env).await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    check(&env).await;
+    check(&env).await;
+    assert!(smtp.mails().is_empty());
+    let list = stdout(&env.canaryd(&["list"]).await);
+    assert!(
+        !list.contains("pending:"),
+        "nothing pending after the statement came back: {list}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reworded_statement_is_changed_with_word_diff() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, Some(&smtp), "confirm = 1\n"));
+    check(&env).await;
+    let weaker = "Example Co has rarely received a National Security Letter.";
+    site.set("/canary", Reply::html(&page(&[weaker, FISA, GAG])));
+    check(&env).await;
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].header("Subject").as_deref(),
+        Some("[canaryd] example: canary statement changed")
+    );
+    let body = mails[0].body();
+    assert!(body.contains("[-never-]{+rarely+}"), "{body}");
+    assert!(!body.contains("canary statement removed"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_email_alerts_go_to_standard_output() {
+    let site = Site::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, None, "confirm = 1\n"));
+    check(&env).await;
+    site.set("/canary", Reply::html(&page(&[FISA, GAG])));
+    let out = check(&env).await;
+    assert!(
+        out.contains("Subject: [canaryd] example: canary statement removed"),
+        "{out}"
+    );
+    assert!(out.contains(NSL), "{out}");
+    // Delivered: the next run prints it no more.
+    let again = check(&env).await;
+    assert!(!again.contains("Subject:"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_wait_in_the_outbox_while_smtp_refuses() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, Some(&smtp), "confirm = 1\n"));
+    check(&env).await;
+    smtp.set_refusing(true);
+    site.set("/canary", Reply::html(&page(&[FISA, GAG])));
+    let out = env.canaryd(&["check"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(smtp.mails().is_empty());
+    let list = stdout(&env.canaryd(&["list"]).await);
+    assert!(list.contains("undelivered alerts: 1"), "{list}");
+    smtp.set_refusing(false);
+    check(&env).await;
+    check(&env).await;
+    let mails = smtp.mails();
+    assert_eq!(
+        mails.len(),
+        1,
+        "delivered exactly once after SMTP came back"
+    );
+    assert!(mails[0].body().contains(NSL));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_watchlist_exits_78_with_location_and_bad_usage_exits_2() {
+    let env = Env::new(
+        "[settings]\ninterval = \"6h\"\n\n[[watch]]\nname = \"x\"\nurl = \"https://example.org/\"\ncolour = \"red\"\n",
+    );
+    for cmd in ["check", "validate", "list", "run"] {
+        let out = env.canaryd(&[cmd]).await;
+        assert_eq!(out.status.code(), Some(78), "{cmd}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("watchlist.toml:7:1"),
+            "{cmd}: error names file, line and column: {err}"
+        );
+        assert!(err.contains("colour"), "{err}");
+    }
+    let out = env.canaryd(&["frobnicate"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.canaryd(&["preview"]).await;
+    assert_eq!(out.status.code(), Some(2), "missing URL is a usage error");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preview_prints_statements_and_writes_nothing() {
+    let site = Site::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new("");
+    let out = env
+        .canaryd(&["preview", &site.url("/canary"), "--selector", "#canary li"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for s in [NSL, FISA, GAG] {
+        assert!(text.contains(s), "{text}");
+    }
+    assert!(
+        !env.state().exists(),
+        "preview must not create the state directory"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_runs_offline_and_shows_the_alert() {
+    let env = Env::new("");
+    let out = env.canaryd(&["demo"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Subject: [canaryd] example: canary statement removed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("has never received a National Security Letter"),
+        "{text}"
+    );
+}

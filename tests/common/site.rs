@@ -1,0 +1,162 @@
+//! A real HTTP server on loopback whose pages the test changes between checks.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// What a path answers.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn html(body: &str) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "text/html; charset=utf-8".into(),
+            body: body.as_bytes().to_vec(),
+            headers: Vec::new(),
+        }
+    }
+    pub fn text(body: &str) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "text/plain; charset=utf-8".into(),
+            body: body.as_bytes().to_vec(),
+            headers: Vec::new(),
+        }
+    }
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            content_type: "text/html".into(),
+            body: format!("<html><body><h1>{status}</h1></body></html>").into_bytes(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// The site's handle: change pages with `set`, read request counts with `hits`.
+#[derive(Clone)]
+pub struct Site {
+    pub port: u16,
+    pages: Arc<Mutex<HashMap<String, Reply>>>,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+    requests: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    total: Arc<AtomicUsize>,
+}
+
+impl Site {
+    pub async fn start() -> Site {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind http");
+        let port = listener.local_addr().expect("addr").port();
+        let site = Site {
+            port,
+            pages: Arc::default(),
+            hits: Arc::default(),
+            requests: Arc::default(),
+            total: Arc::default(),
+        };
+        let s = site.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let s = s.clone();
+                        async move { Ok::<_, Infallible>(s.answer(&req)) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        site
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn set(&self, path: &str, reply: Reply) {
+        self.pages
+            .lock()
+            .expect("lock")
+            .insert(path.to_string(), reply);
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .expect("lock")
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Headers of every request to `path`, in order.
+    pub fn request_headers(&self, path: &str) -> Vec<Vec<(String, String)>> {
+        self.requests
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, h)| h.clone())
+            .collect()
+    }
+
+    fn answer(&self, req: &Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+        let path = req.uri().path().to_string();
+        self.total.fetch_add(1, Ordering::SeqCst);
+        *self
+            .hits
+            .lock()
+            .expect("lock")
+            .entry(path.clone())
+            .or_default() += 1;
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        self.requests
+            .lock()
+            .expect("lock")
+            .push((path.clone(), headers));
+        let reply = self
+            .pages
+            .lock()
+            .expect("lock")
+            .get(&path)
+            .cloned()
+            .unwrap_or_else(|| Reply::status(404));
+        let mut resp = Response::new(Full::new(Bytes::from(reply.body)));
+        *resp.status_mut() = hyper::StatusCode::from_u16(reply.status).expect("status");
+        let h = resp.headers_mut();
+        h.insert(
+            hyper::header::CONTENT_TYPE,
+            reply.content_type.parse().expect("content type"),
+        );
+        for (k, v) in reply.headers {
+            h.insert(
+                hyper::header::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                v.parse().expect("value"),
+            );
+        }
+        resp
+    }
+}
