@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
 use crate::deliver::{self, Sink};
+use crate::outbox::Backoff;
 use crate::pass::host_key;
 use crate::pipeline::{CheckReport, Checker};
 use crate::politeness::HostGate;
@@ -39,6 +40,8 @@ pub struct DaemonParts {
     pub shutdown: CancellationToken,
     /// Notified to re-read the watchlist.
     pub reload: Arc<Notify>,
+    /// Waits between delivery attempts of an alert.
+    pub backoff: Backoff,
 }
 
 /// What a sd_notify call would say; a no-op outside systemd.
@@ -62,6 +65,7 @@ pub async fn run_cli(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         clock: crate::clock::system(),
         shutdown: CancellationToken::new(),
         reload: Arc::new(Notify::new()),
+        backoff: Backoff::default(),
     };
     spawn_signal_handler(parts.shutdown.clone(), parts.reload.clone())?;
     run(parts).await?;
@@ -105,6 +109,7 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
         sink_rx,
         wake_delivery.clone(),
         parts.shutdown.clone(),
+        parts.backoff,
     ));
 
     let mut sched = Scheduler::default();
@@ -313,7 +318,9 @@ fn reload(
     ]);
     match Watchlist::load(&parts.watchlist) {
         Err(e) => {
-            tracing::error!(error = %e, "reload failed: keeping the previous watchlist");
+            // One line: under journald every line is its own entry.
+            let error = e.to_string().replace("\n  ", "; ");
+            tracing::error!(%error, "reload failed: keeping the previous watchlist");
         }
         Ok(new) => match crate::commands::sink(&new) {
             Err(e) => {
@@ -352,11 +359,12 @@ async fn delivery_loop(
     mut sink_rx: watch::Receiver<Sink>,
     wake: Arc<Notify>,
     shutdown: CancellationToken,
+    backoff: Backoff,
 ) {
     let mut first = true;
     loop {
         let sink = sink_rx.borrow_and_update().clone();
-        match deliver::drain(&checker.outbox, &sink, checker.clock.now(), first).await {
+        match deliver::drain(&checker.outbox, &sink, checker.clock.now(), first, backoff).await {
             Ok(d) if d.delivered + d.failed > 0 => {
                 tracing::info!(
                     delivered = d.delivered,

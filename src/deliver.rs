@@ -5,7 +5,7 @@ use std::io::Write as _;
 use chrono::{DateTime, Utc};
 
 use crate::mail::{MailError, Mailer};
-use crate::outbox::{Outbox, Queued};
+use crate::outbox::{Backoff, Outbox, Queued};
 use crate::store::StoreError;
 
 /// Where alerts go.
@@ -52,6 +52,7 @@ pub async fn drain(
     sink: &Sink,
     now: DateTime<Utc>,
     all_due: bool,
+    backoff: Backoff,
 ) -> Result<Delivery, StoreError> {
     let mut report = Delivery::default();
     for q in outbox.pending()? {
@@ -67,7 +68,7 @@ pub async fn drain(
             }
             Err(e) => {
                 let msg = crate::error_chain(&e);
-                let q = outbox.failed(&q, &msg, now)?;
+                let q = outbox.failed(&q, &msg, now, backoff)?;
                 tracing::warn!(watch = %q.alert.watch, event = %q.alert.kind, attempts = q.attempts, next = %q.next_attempt.to_rfc3339(), error = %msg, "alert delivery failed; will retry");
                 report.failed += 1;
                 report.waiting += 1;

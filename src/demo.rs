@@ -145,7 +145,14 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     println!(
         "\nThe alert, as it would be emailed (without an [email] table it goes to standard output):\n"
     );
-    let d = deliver::drain(&checker.outbox, &Sink::Stdout, checker.clock.now(), true).await?;
+    let d = deliver::drain(
+        &checker.outbox,
+        &Sink::Stdout,
+        checker.clock.now(),
+        true,
+        Default::default(),
+    )
+    .await?;
     if d.delivered == 0 {
         anyhow::bail!("the demo expected one alert and produced none: please report this as a bug");
     }

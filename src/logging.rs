@@ -2,6 +2,7 @@
 //! timestamps so `journalctl -p warning` works.
 
 use std::fmt;
+use std::io::IsTerminal as _;
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
@@ -47,6 +48,7 @@ pub fn init(daemon: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     let result = if under_journald {
         builder

@@ -132,16 +132,10 @@ impl Mailer {
         for to in &self.cfg.to {
             b = b.to(to.clone());
         }
-        // 8bit keeps the quoted statements greppable in the raw message; SMTP caps lines at
-        // 998 octets, so a body with longer lines goes quoted-printable instead.
-        let encoding = if alert.body.lines().all(|l| l.len() <= 900) {
-            header::ContentTransferEncoding::EightBit
-        } else {
-            header::ContentTransferEncoding::QuotedPrintable
-        };
+        // lettre picks the transfer encoding (7bit, quoted-printable or base64) that keeps the
+        // text intact within SMTP's line limits; decoded, the body is exactly the alert.
         let part = SinglePart::builder()
             .header(header::ContentType::TEXT_PLAIN)
-            .header(encoding)
             .body(alert.body.clone());
         Ok(b.singlepart(part)?)
     }

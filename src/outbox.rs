@@ -11,10 +11,34 @@ use crate::alert::Alert;
 use crate::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
 
-/// First retry after this; doubles per failure.
-const RETRY_BASE: Duration = Duration::from_secs(60);
-/// Never wait longer than this between tries.
-const RETRY_CAP: Duration = Duration::from_secs(3600);
+/// How long to wait between delivery attempts: doubling from `base`, never over `cap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    /// About 1, 2, 4 … minutes, at most an hour.
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_secs(60),
+            cap: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after `attempts` failed attempts, with up to 20% jitter taken off so many
+    /// queued alerts do not retry in lockstep.
+    pub fn delay(&self, attempts: u32) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempts.saturating_sub(1).min(16));
+        let capped = exp.min(self.cap);
+        capped - capped.mul_f64(0.2 * fastrand::f64())
+    }
+}
 
 /// An alert waiting for delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,24 +134,16 @@ impl Outbox {
         q: &Queued,
         error: &str,
         now: DateTime<Utc>,
+        backoff: Backoff,
     ) -> Result<Queued, StoreError> {
         let mut q = q.clone();
         q.attempts += 1;
         q.last_error = Some(error.to_string());
         q.next_attempt =
-            now + TimeDelta::from_std(backoff(q.attempts)).unwrap_or(TimeDelta::hours(1));
+            now + TimeDelta::from_std(backoff.delay(q.attempts)).unwrap_or(TimeDelta::hours(1));
         self.write(&q)?;
         Ok(q)
     }
-}
-
-/// Capped exponential backoff with jitter: about 1, 2, 4 … minutes, never over an hour.
-pub fn backoff(attempts: u32) -> Duration {
-    let exp = RETRY_BASE.saturating_mul(1u32 << attempts.saturating_sub(1).min(16));
-    let capped = exp.min(RETRY_CAP);
-    // Up to 20% less, so many queued alerts do not retry in lockstep.
-    let jitter = capped.mul_f64(0.2 * fastrand::f64());
-    capped - jitter
 }
 
 #[cfg(test)]
@@ -160,7 +176,7 @@ mod tests {
         let pending = again.pending().expect("pending");
         assert_eq!(pending.len(), 1);
         let failed = again
-            .failed(&pending[0], "connection refused", now)
+            .failed(&pending[0], "connection refused", now, Backoff::default())
             .expect("failed");
         assert_eq!(failed.attempts, 1);
         assert!(failed.next_attempt > now);
@@ -174,12 +190,13 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped_at_an_hour() {
-        assert!(backoff(1) <= Duration::from_secs(60));
-        assert!(backoff(1) >= Duration::from_secs(48));
-        assert!(backoff(3) >= Duration::from_secs(192));
+        let b = Backoff::default();
+        assert!(b.delay(1) <= Duration::from_secs(60));
+        assert!(b.delay(1) >= Duration::from_secs(48));
+        assert!(b.delay(3) >= Duration::from_secs(192));
         for n in [10, 20, 1000] {
-            assert!(backoff(n) <= RETRY_CAP);
-            assert!(backoff(n) >= RETRY_CAP.mul_f64(0.8));
+            assert!(b.delay(n) <= Duration::from_secs(3600));
+            assert!(b.delay(n) >= Duration::from_secs(2880));
         }
     }
 }

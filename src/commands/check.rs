@@ -24,7 +24,14 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         .filter(|o| o.as_ref().is_ok_and(|r| r.record.result == "failed"))
         .count();
     // Alerts queued by earlier runs that could not be delivered are retried now too.
-    let d = deliver::drain(&checker.outbox, &sink, checker.clock.now(), true).await?;
+    let d = deliver::drain(
+        &checker.outbox,
+        &sink,
+        checker.clock.now(),
+        true,
+        Default::default(),
+    )
+    .await?;
     let mut summary = format!(
         "checked {} watches: {} fetched, {} failed",
         wl.watches.len(),

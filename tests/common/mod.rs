@@ -2,6 +2,22 @@
 //! to run the real `canaryd` binary. Each test file uses a subset of them.
 #![allow(dead_code)]
 
+pub mod notify;
 pub mod run;
 pub mod site;
 pub mod smtp;
+
+/// Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.
+/// Used only to wait for a separate process or real server, never to test timing.
+pub async fn wait_until(limit: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if cond() {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

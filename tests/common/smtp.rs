@@ -42,10 +42,19 @@ impl Mail {
     /// The body, with quoted-printable soft line breaks and escapes undone.
     pub fn body(&self) -> String {
         let body = self.data.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
-        let qp = self
+        let encoding = self
             .header("Content-Transfer-Encoding")
-            .is_some_and(|v| v.eq_ignore_ascii_case("quoted-printable"));
-        if !qp {
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if encoding == "base64" {
+            use base64::Engine as _;
+            let joined: String = body.split_whitespace().collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(joined)
+                .expect("valid base64 body");
+            return String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+        }
+        if encoding != "quoted-printable" {
             return body.replace("\r\n", "\n");
         }
         let joined = body.replace("=\r\n", "");

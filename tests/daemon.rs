@@ -1,0 +1,284 @@
+//! The daemon: scheduling against a real site, the durable outbox across SMTP outages and
+//! SIGKILL, SIGHUP reloads, graceful stops and the systemd protocol.
+
+mod common;
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use canaryd::daemon::{self, DaemonParts};
+use canaryd::outbox::{Backoff, Outbox};
+use common::notify::NotifySocket;
+use common::run::Env;
+use common::site::{Reply, Site};
+use common::smtp::SmtpServer;
+use common::wait_until;
+use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
+
+const NSL: &str = "Example Co has never received a National Security Letter.";
+const GAG: &str = "Example Co has never been subject to a gag order.";
+
+fn canary(paragraphs: &[&str]) -> Reply {
+    Reply::text(&paragraphs.join("\n\n"))
+}
+
+fn watchlist(site: &Site, smtp: &SmtpServer, watches: &[&str]) -> String {
+    let mut s = format!(
+        "[settings]\ninterval = \"1s\"\nconfirm = 1\nconfirm_after = \"1s\"\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n\
+         [email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n",
+        smtp.url()
+    );
+    for w in watches {
+        s.push_str(&format!(
+            "\n[[watch]]\nname = \"{w}\"\nurl = \"{}\"\n",
+            site.url(&format!("/{w}"))
+        ));
+    }
+    s
+}
+
+fn spawn_daemon(env: &Env, extra_env: &[(&str, String)]) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_canaryd"));
+    cmd.arg("--watchlist")
+        .arg(env.watchlist())
+        .arg("--state")
+        .arg(env.state())
+        .arg("run")
+        .env("RUST_LOG", "info")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("WATCHDOG_USEC")
+        .env_remove("JOURNAL_STREAM")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn canaryd run")
+}
+
+fn signal(child: &Child, sig: &str) {
+    let pid = child.id().expect("running").to_string();
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid])
+        .status()
+        .expect("kill");
+    assert!(ok.success());
+}
+
+fn outbox_len(env: &Env) -> usize {
+    Outbox::at(&env.state())
+        .pending()
+        .map(|p| p.len())
+        .unwrap_or(0)
+}
+
+async fn stderr_of(child: Child) -> (Option<i32>, String) {
+    let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .expect("the daemon stops within 10 s of SIGTERM")
+        .expect("wait");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smtp_down_then_up_delivers_exactly_once() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    smtp.set_refusing(true);
+    site.set("/example", canary(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["example"]));
+    let shutdown = CancellationToken::new();
+    let parts = DaemonParts {
+        watchlist: env.watchlist(),
+        state: env.state(),
+        clock: canaryd::clock::system(),
+        shutdown: shutdown.clone(),
+        reload: Arc::default(),
+        backoff: Backoff {
+            base: Duration::from_millis(200),
+            cap: Duration::from_millis(500),
+        },
+    };
+    let daemon = tokio::spawn(daemon::run(parts));
+
+    assert!(
+        wait_until(Duration::from_secs(20), || site.hits("/example") >= 2).await,
+        "baseline checks"
+    );
+    site.set("/example", canary(&[GAG]));
+    let queued_and_failed = wait_until(Duration::from_secs(20), || {
+        Outbox::at(&env.state())
+            .pending()
+            .is_ok_and(|p| p.len() == 1 && p[0].attempts >= 2)
+    })
+    .await;
+    assert!(
+        queued_and_failed,
+        "the alert waits in the outbox and is retried while SMTP refuses"
+    );
+    assert!(smtp.mails().is_empty());
+
+    smtp.set_refusing(false);
+    assert!(
+        wait_until(Duration::from_secs(20), || smtp.mails().len() == 1).await,
+        "delivered once SMTP is back"
+    );
+    assert!(wait_until(Duration::from_secs(5), || outbox_len(&env) == 0).await);
+    // Several more check cycles and retry periods: still exactly one mail.
+    let hits = site.hits("/example");
+    assert!(
+        wait_until(Duration::from_secs(20), || site.hits("/example")
+            >= hits + 3)
+        .await
+    );
+    assert_eq!(smtp.mails().len(), 1, "never sent twice");
+    assert!(smtp.mails()[0].body().contains(NSL));
+
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(10), daemon)
+        .await
+        .expect("stops within 10 s")
+        .expect("join")
+        .expect("daemon ran cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_after_queueing_loses_no_alert() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    smtp.set_refusing(true);
+    site.set("/example", canary(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["example"]));
+
+    let child = spawn_daemon(&env, &[]);
+    assert!(wait_until(Duration::from_secs(20), || site.hits("/example") >= 2).await);
+    site.set("/example", canary(&[GAG]));
+    assert!(
+        wait_until(Duration::from_secs(20), || outbox_len(&env) == 1).await,
+        "alert queued"
+    );
+    signal(&child, "-KILL");
+    let _ = child.wait_with_output().await;
+
+    smtp.set_refusing(false);
+    let child = spawn_daemon(&env, &[]);
+    assert!(
+        wait_until(Duration::from_secs(20), || smtp.mails().len() == 1).await,
+        "the queued alert is delivered after the restart"
+    );
+    assert!(wait_until(Duration::from_secs(5), || outbox_len(&env) == 0).await);
+    signal(&child, "-TERM");
+    let (code, _) = stderr_of(child).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(smtp.mails().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_good_watchlist_keeps_old_on_bad_and_talks_to_systemd() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/a", canary(&[NSL, GAG]));
+    site.set("/b", canary(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    let sock = NotifySocket::bind();
+    let child = spawn_daemon(
+        &env,
+        &[
+            ("NOTIFY_SOCKET", sock.path.display().to_string()),
+            ("WATCHDOG_USEC", "1000000".into()),
+            ("JOURNAL_STREAM", "8:12345".into()),
+        ],
+    );
+    let ready = sock.wait_for("READY=1", 0, Duration::from_secs(20)).await;
+    sock.wait_for("WATCHDOG=1", 0, Duration::from_secs(10))
+        .await;
+    assert!(wait_until(Duration::from_secs(20), || site.hits("/a") >= 1).await);
+    assert_eq!(site.hits("/b"), 0);
+
+    // A valid watchlist with a new watch is applied.
+    env.set_watchlist(&watchlist(&site, &smtp, &["a", "b"]));
+    signal(&child, "-HUP");
+    let reloading = sock
+        .wait_for("RELOADING=1", ready + 1, Duration::from_secs(10))
+        .await;
+    let ready_again = sock
+        .wait_for("READY=1", reloading + 1, Duration::from_secs(10))
+        .await;
+    assert!(
+        wait_until(Duration::from_secs(20), || site.hits("/b") >= 1).await,
+        "new watch checked"
+    );
+
+    // An invalid one is refused and the old one keeps running.
+    env.set_watchlist("[settings]\ninterval = \"soon\"\n");
+    signal(&child, "-HUP");
+    sock.wait_for("READY=1", ready_again + 1, Duration::from_secs(10))
+        .await;
+    let (a, b) = (site.hits("/a"), site.hits("/b"));
+    assert!(
+        wait_until(Duration::from_secs(20), || site.hits("/a") > a + 1
+            && site.hits("/b") > b + 1)
+        .await,
+        "both watches still checked after a bad reload"
+    );
+
+    signal(&child, "-TERM");
+    let stopping = sock
+        .wait_for("STOPPING=1", 0, Duration::from_secs(10))
+        .await;
+    assert!(stopping > ready_again);
+    let (code, stderr) = stderr_of(child).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("watchlist.toml:2:12"),
+        "bad reload logged with line and column: {stderr}"
+    );
+    // Under journald: syslog priority prefixes, no timestamps.
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        assert!(
+            l.starts_with("<3>")
+                || l.starts_with("<4>")
+                || l.starts_with("<6>")
+                || l.starts_with("<7>"),
+            "{l}"
+        );
+        assert!(
+            !l.contains("Z  INFO") && !l.starts_with("20"),
+            "no timestamps under journald: {l}"
+        );
+    }
+    assert!(
+        stderr.contains("<3>"),
+        "the failed reload is logged at error priority: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_check_logged_per_watch_with_result_and_duration() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/a", canary(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    let child = spawn_daemon(&env, &[]);
+    assert!(wait_until(Duration::from_secs(20), || site.hits("/a") >= 2).await);
+    signal(&child, "-TERM");
+    let (code, stderr) = stderr_of(child).await;
+    assert_eq!(code, Some(0));
+    let check_line = stderr
+        .lines()
+        .find(|l| l.contains(" check") && l.contains("watch=a"))
+        .unwrap_or_default();
+    assert!(
+        check_line.contains("result=ok") && check_line.contains("duration_ms="),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("password"), "secrets never logged");
+}
