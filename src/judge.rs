@@ -195,7 +195,6 @@ fn recovered_fetch(
     policy: &Policy,
     events: &mut Vec<Event>,
 ) {
-    state.last_ok = Some(at);
     if let Some(f) = state.failing.take()
         && f.alerted
     {

@@ -31,8 +31,6 @@ pub struct WatchState {
     pub flaps: Vec<Flap>,
     /// When the confirmed statements last changed.
     pub last_change: Option<DateTime<Utc>>,
-    /// When a fetch last succeeded.
-    pub last_ok: Option<DateTime<Utc>>,
     /// Typical body size of a good page, to recognise error pages served with 200.
     pub usual_size: Option<u64>,
     /// The newest canary date ever seen, to notice a date going backwards.
