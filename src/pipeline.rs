@@ -64,7 +64,7 @@ impl Checker {
         let validators = (prev.baseline.is_some()
             && prev.pending.is_empty()
             && prev.missing.count == 0
-            && prev_check.result == "ok")
+            && matches!(prev_check.result.as_str(), "ok" | "unchanged"))
             .then(|| Validators {
                 etag: prev_check.etag.clone(),
                 last_modified: prev_check.last_modified.clone(),

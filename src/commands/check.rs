@@ -71,6 +71,11 @@ pub fn line(outcome: &Outcome) -> String {
             rec.error.as_deref().unwrap_or("unknown error")
         ),
         "unchanged" => format!("{}: unchanged (HTTP 304)", r.watch),
+        _ if rec.statements == 0 => format!(
+            "{}: ok, but no canary statements found (try `canaryd preview {}` and a --selector)",
+            r.watch,
+            rec.url.as_deref().unwrap_or("URL")
+        ),
         _ => format!(
             "{}: ok, {} statements ({} claims)",
             r.watch, rec.statements, rec.claims
