@@ -130,7 +130,20 @@ pub fn only_gains_words(old: &str, new: &str) -> bool {
 fn words(text: &str) -> Vec<&str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '<' || c == '>'))
         .filter(|w| !w.is_empty())
+        .map(agreement)
         .collect()
+}
+
+/// Folds verb agreement ("have" / "has") so a grammar fix in a broadened claim ("Riseup …
+/// have not received" → "… has not received") does not count as a lost word.
+fn agreement(word: &str) -> &str {
+    match word {
+        "has" | "have" => "have",
+        "is" | "are" => "are",
+        "was" | "were" => "were",
+        "does" | "do" => "do",
+        _ => word,
+    }
 }
 
 /// Inline word diff: `[-old words-]{+new words+}`.
@@ -251,6 +264,15 @@ mod tests {
         let d = diff(&old, &new);
         assert_eq!(d.changed.len(), 1);
         assert!(d.changed[0].change.broadened);
+    }
+
+    #[test]
+    fn verb_agreement_fix_does_not_make_a_broadening_a_weakening() {
+        assert!(only_gains_words(
+            "riseup has never placed any backdoors in our software and have not received any requests",
+            "riseup has never placed any backdoors in our hardware or software and has not received any requests"
+        ));
+        assert!(!only_gains_words("we have never received", "we have rarely received"));
     }
 
     #[test]
