@@ -11,7 +11,7 @@ use crate::store::StoreError;
 /// Where alerts go.
 #[derive(Debug, Clone)]
 pub enum Sink {
-    Smtp(Mailer),
+    Smtp(Box<Mailer>),
     Stdout,
 }
 

@@ -272,7 +272,10 @@ mod tests {
             "riseup has never placed any backdoors in our software and have not received any requests",
             "riseup has never placed any backdoors in our hardware or software and has not received any requests"
         ));
-        assert!(!only_gains_words("we have never received", "we have rarely received"));
+        assert!(!only_gains_words(
+            "we have never received",
+            "we have rarely received"
+        ));
     }
 
     #[test]

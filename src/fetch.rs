@@ -60,6 +60,7 @@ pub struct Page {
     pub attempts: u32,
 }
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Fetched {
     Page(Page),
     NotModified {

@@ -63,6 +63,9 @@ pub enum Observation {
 pub struct Judgement {
     pub state: WatchState,
     pub events: Vec<Event>,
+    /// Set when the judge read a fetched page as a failed fetch (an error page served with
+    /// 200), saying why.
+    pub fetch_error: Option<String>,
 }
 
 /// Judges one observation made at `at`.
@@ -74,6 +77,7 @@ pub fn observe(
 ) -> Judgement {
     let mut state = prev.clone();
     let mut events = Vec::new();
+    let mut fetch_error = None;
     match obs {
         Observation::Failed { gone, error } => {
             failed(&mut state, gone, error, at, policy, &mut events)
@@ -98,6 +102,7 @@ pub fn observe(
                 let error = format!(
                     "the page ({body_len} bytes) is a fraction of its usual size and holds none of its statements; treated as an error page"
                 );
+                fetch_error = Some(error.clone());
                 failed(&mut state, false, error, at, policy, &mut events);
             } else {
                 recovered_fetch(&mut state, at, policy, &mut events);
@@ -114,7 +119,11 @@ pub fn observe(
         }
     }
     stale::check(&mut state, at, policy, &mut events);
-    Judgement { state, events }
+    Judgement {
+        state,
+        events,
+        fetch_error,
+    }
 }
 
 /// Lets time pass without a check: raises `stale` if a deadline has passed by `at`.
@@ -122,7 +131,11 @@ pub fn tick(prev: &WatchState, at: DateTime<Utc>, policy: &Policy) -> Judgement 
     let mut state = prev.clone();
     let mut events = Vec::new();
     stale::check(&mut state, at, policy, &mut events);
-    Judgement { state, events }
+    Judgement {
+        state,
+        events,
+        fetch_error: None,
+    }
 }
 
 fn failed(

@@ -24,7 +24,10 @@ static FOOTNOTE_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*\[\d{1,3}\]").expect("the footnote pattern is valid"));
 
 fn is_zero_width(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
 }
 
 /// The display form: entities decoded, zero-width characters removed, whitespace collapsed.
@@ -55,10 +58,11 @@ fn fold_char(c: char, out: &mut String) {
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => {
             out.push('\'')
         }
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => {
-            out.push('"')
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => out.push('"'),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
+            out.push('-')
         }
-        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => out.push('-'),
         '\u{2026}' => out.push_str("..."),
         c if is_zero_width(c) => {}
         c if c.is_whitespace() => out.push(' '),
@@ -115,7 +119,11 @@ mod tests {
             "We&nbsp;have never received a &ldquo;National Security Letter&rdquo; &mdash; or a gag order.",
             "We have never received a \"National Security Letter\"\u{00A0}- or a gag order.",
         ] {
-            assert_eq!(comparison_key(variant).0, comparison_key(base).0, "{variant}");
+            assert_eq!(
+                comparison_key(variant).0,
+                comparison_key(base).0,
+                "{variant}"
+            );
         }
     }
 
@@ -129,10 +137,17 @@ mod tests {
 
     #[test]
     fn dates_are_masked_and_returned() {
-        let (a, da) = comparison_key("As of April 21, 2014, Riseup has not received any National Security Letters.");
-        let (b, db) = comparison_key("As of July 1, 2014 [1], riseup has not received any National Security Letters.");
+        let (a, da) = comparison_key(
+            "As of April 21, 2014, Riseup has not received any National Security Letters.",
+        );
+        let (b, db) = comparison_key(
+            "As of July 1, 2014 [1], riseup has not received any National Security Letters.",
+        );
         assert_eq!(a, b);
-        assert_eq!(da, vec![NaiveDate::from_ymd_opt(2014, 4, 21).expect("date")]);
+        assert_eq!(
+            da,
+            vec![NaiveDate::from_ymd_opt(2014, 4, 21).expect("date")]
+        );
         assert_eq!(db, vec![NaiveDate::from_ymd_opt(2014, 7, 1).expect("date")]);
     }
 
@@ -142,7 +157,10 @@ mod tests {
             comparison_key("National security requests: 0").0,
             comparison_key("National security requests: 0-249").0
         );
-        assert_ne!(comparison_key("We received 3 orders").0, comparison_key("We received 4 orders").0);
+        assert_ne!(
+            comparison_key("We received 3 orders").0,
+            comparison_key("We received 4 orders").0
+        );
     }
 
     #[test]
@@ -155,7 +173,10 @@ mod tests {
 
     #[test]
     fn clean_keeps_case_and_quotes_but_collapses_space() {
-        assert_eq!(clean("  We  “never”\n received &amp; kept\u{200B} "), "We “never” received & kept");
+        assert_eq!(
+            clean("  We  “never”\n received &amp; kept\u{200B} "),
+            "We “never” received & kept"
+        );
     }
 
     #[test]

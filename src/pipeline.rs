@@ -65,11 +65,11 @@ impl Checker {
             && prev.pending.is_empty()
             && prev.missing.count == 0
             && matches!(prev_check.result.as_str(), "ok" | "unchanged"))
-            .then(|| Validators {
-                etag: prev_check.etag.clone(),
-                last_modified: prev_check.last_modified.clone(),
-            })
-            .filter(|v| v.etag.is_some() || v.last_modified.is_some());
+        .then(|| Validators {
+            etag: prev_check.etag.clone(),
+            last_modified: prev_check.last_modified.clone(),
+        })
+        .filter(|v| v.etag.is_some() || v.last_modified.is_some());
         let opts = FetchOptions {
             timeout: watch.timeout,
             max_body: watch.max_body,
@@ -99,9 +99,14 @@ impl Checker {
                 };
                 let body_len = page.body.len() as u64;
                 let text = page.text;
-                let statements =
-                    extract_off_thread(text.clone(), format, watch.selector.clone()).await;
-                page_observation(&text, statements, body_len, &mut record)
+                match extract_off_thread(text.clone(), format, watch.selector.clone()).await {
+                    Ok(statements) => page_observation(&text, statements, body_len, &mut record),
+                    Err(error) => {
+                        record.result = "failed".into();
+                        record.error = Some(error.clone());
+                        Observation::Failed { gone: false, error }
+                    }
+                }
             }
             Ok(Fetched::NotModified {
                 final_url, status, ..
@@ -130,12 +135,14 @@ impl Checker {
         };
         record.duration_ms = started.elapsed().as_millis() as u64;
         let policy = Policy::for_watch(watch);
-        let Judgement { state, events } = judge::observe(&prev, obs, at, &policy);
-        if let Some(b) = &state.baseline
-            && record.result == "ok"
-            && state.pending.is_empty()
-        {
-            record.statements = b.statements.len();
+        let Judgement {
+            state,
+            events,
+            fetch_error,
+        } = judge::observe(&prev, obs, at, &policy);
+        if let Some(error) = fetch_error {
+            record.result = "failed".into();
+            record.error = Some(error);
         }
         let queued = self.record(watch, &prev, &state, &events, &record, at)?;
         Ok(CheckReport {
@@ -173,21 +180,18 @@ impl Checker {
 }
 
 /// Parsing is CPU work: keep it off the async workers so one big page stalls no fetch.
+/// A page the extractor refuses, or a parser panic, is an error, never "no statements".
 pub async fn extract_off_thread(
     text: String,
     format: Format,
     selector: Option<WatchSelector>,
-) -> Vec<Statement> {
+) -> Result<Vec<Statement>, String> {
     let task = tokio::task::spawn_blocking(move || {
         extract::extract(&text, format, selector.as_ref().map(|s| &s.compiled))
     });
     match task.await {
-        Ok(statements) => statements,
-        // A panic in the parser must not look like "every statement removed".
-        Err(e) => {
-            tracing::error!(error = %e, "statement extraction failed");
-            Vec::new()
-        }
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("statement extraction failed: {e}")),
     }
 }
 

@@ -109,11 +109,18 @@ pub fn replay(
             state = j.state;
             out.extend(j.events.into_iter().map(|e| (prev.to_string(), e)));
         }
-        let statements = extract::extract(&v.text, v.format, selector.map(|s| &s.compiled));
+        let extracted = extract::extract(&v.text, v.format, selector.map(|s| &s.compiled));
         for _ in 0..policy.confirm.max(1) {
-            let obs = Observation::Content {
-                statements: statements.clone(),
-                body_len: v.text.len() as u64,
+            // A version canaryd refuses to read is a failed fetch, as it would be live.
+            let obs = match &extracted {
+                Ok(statements) => Observation::Content {
+                    statements: statements.clone(),
+                    body_len: v.text.len() as u64,
+                },
+                Err(e) => Observation::Failed {
+                    gone: false,
+                    error: e.to_string(),
+                },
             };
             let j = judge::observe(&state, obs, v.at, policy);
             state = j.state;

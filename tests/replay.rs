@@ -11,13 +11,17 @@ use serde_json::Value;
 /// A text canary dated `date` ("April 21, 2014") holding `claims` plus a cadence line.
 fn canary(date: &str, claims: &[&str]) -> String {
     let mut text = String::from("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n");
-    text.push_str(&format!("As of {date}, Example Co has not received any National Security Letters.\n\n"));
+    text.push_str(&format!(
+        "As of {date}, Example Co has not received any National Security Letters.\n\n"
+    ));
     for c in claims {
         text.push_str(c);
         text.push_str("\n\n");
     }
     text.push_str("Example Co intends to update this statement approximately once per quarter.\n");
-    text.push_str("-----BEGIN PGP SIGNATURE-----\n\niQIcBAEBCgAGBQJVG2\n=abcd\n-----END PGP SIGNATURE-----\n");
+    text.push_str(
+        "-----BEGIN PGP SIGNATURE-----\n\niQIcBAEBCgAGBQJVG2\n=abcd\n-----END PGP SIGNATURE-----\n",
+    );
     text
 }
 
@@ -43,7 +47,10 @@ async fn replay_json(env: &Env, files: &[PathBuf]) -> Vec<Value> {
 }
 
 fn emailed(events: &[Value]) -> Vec<&Value> {
-    events.iter().filter(|e| e["notify"] == Value::Bool(true)).collect()
+    events
+        .iter()
+        .filter(|e| e["notify"] == Value::Bool(true))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -51,13 +58,32 @@ async fn quarterly_re_signing_is_silent() {
     let env = Env::new("");
     let d = env.dir.path();
     let files = vec![
-        write(d, "01-2020-01-02.txt", &canary("January 2, 2020", &[GAG, BACKDOOR])),
-        write(d, "02-2020-04-01.txt", &canary("April 1, 2020", &[GAG, BACKDOOR])),
-        write(d, "03-2020-07-01.txt", &canary("July 1, 2020", &[GAG, BACKDOOR])),
-        write(d, "04-2020-10-01.txt", &canary("October 1, 2020", &[GAG, BACKDOOR])),
+        write(
+            d,
+            "01-2020-01-02.txt",
+            &canary("January 2, 2020", &[GAG, BACKDOOR]),
+        ),
+        write(
+            d,
+            "02-2020-04-01.txt",
+            &canary("April 1, 2020", &[GAG, BACKDOOR]),
+        ),
+        write(
+            d,
+            "03-2020-07-01.txt",
+            &canary("July 1, 2020", &[GAG, BACKDOOR]),
+        ),
+        write(
+            d,
+            "04-2020-10-01.txt",
+            &canary("October 1, 2020", &[GAG, BACKDOOR]),
+        ),
     ];
     let events = replay_json(&env, &files).await;
-    assert!(emailed(&events).is_empty(), "re-dated canaries must not alert: {events:#?}");
+    assert!(
+        emailed(&events).is_empty(),
+        "re-dated canaries must not alert: {events:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -65,7 +91,11 @@ async fn withdrawn_claim_is_removed_naming_it() {
     let env = Env::new("");
     let d = env.dir.path();
     let files = vec![
-        write(d, "01-2020-01-02.txt", &canary("January 2, 2020", &[GAG, BACKDOOR])),
+        write(
+            d,
+            "01-2020-01-02.txt",
+            &canary("January 2, 2020", &[GAG, BACKDOOR]),
+        ),
         write(d, "02-2020-04-01.txt", &canary("April 1, 2020", &[GAG])),
     ];
     let events = replay_json(&env, &files).await;
@@ -75,7 +105,12 @@ async fn withdrawn_claim_is_removed_naming_it() {
     assert_eq!(e["kind"], "removed");
     assert_eq!(e["statement"], BACKDOOR);
     assert_eq!(e["version"], files[1].display().to_string());
-    assert!(e["at"].as_str().is_some_and(|t| t.starts_with("2020-04-01T00:00:00")), "{e}");
+    assert!(
+        e["at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2020-04-01T00:00:00")),
+        "{e}"
+    );
     assert!(e["detail"].as_str().is_some_and(|d| !d.is_empty()));
 }
 
@@ -93,9 +128,16 @@ async fn gap_past_the_stated_cadence_is_stale_between_versions() {
     let stale: Vec<&Value> = events.iter().filter(|e| e["kind"] == "stale").collect();
     assert_eq!(stale.len(), 1, "{events:#?}");
     let s = stale[0];
-    assert_eq!(s["version"], files[1].display().to_string(), "stale while version 2 was up");
+    assert_eq!(
+        s["version"],
+        files[1].display().to_string(),
+        "stale while version 2 was up"
+    );
     let at = s["at"].as_str().expect("at");
-    assert!(at > "2020-07-01" && at < "2020-12-01", "fires at the deadline between versions: {at}");
+    assert!(
+        at > "2020-07-01" && at < "2020-12-01",
+        "fires at the deadline between versions: {at}"
+    );
     assert_eq!(s["notify"], true);
     let recovered: Vec<&Value> = events.iter().filter(|e| e["kind"] == "recovered").collect();
     assert_eq!(recovered.len(), 1, "{events:#?}");
@@ -111,7 +153,13 @@ async fn max_age_flag_and_mtime_times_and_no_state_left_behind() {
     let a = write(d, "first.txt", &canary("January 2, 2020", &[GAG]));
     let b = write(d, "second.txt", &canary("January 2, 2020", &[GAG]));
     let out = env
-        .canaryd(&["replay", "--max-age", "30d", a.to_str().expect("utf8"), b.to_str().expect("utf8")])
+        .canaryd(&[
+            "replay",
+            "--max-age",
+            "30d",
+            a.to_str().expect("utf8"),
+            b.to_str().expect("utf8"),
+        ])
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
@@ -131,9 +179,11 @@ async fn html_versions_with_a_selector() {
     let d = env.dir.path();
     let page = |items: &[&str]| {
         let lis: String = items.iter().map(|s| format!("<li>{s}</li>")).collect();
-        format!("<html><body><nav>Home</nav><table><tr><td>National security requests: 0</td></tr></table><ul class=c>{lis}</ul></body></html>")
+        format!(
+            "<html><body><nav>Home</nav><table><tr><td>National security requests: 0</td></tr></table><ul class=c>{lis}</ul></body></html>"
+        )
     };
-    let files = vec![
+    let files = [
         write(d, "v1-2021-01-01.html", &page(&[GAG, BACKDOOR])),
         write(d, "v2-2021-02-01.html", &page(&[GAG, BACKDOOR])),
         write(d, "v3-2021-03-01.html", &page(&[BACKDOOR])),
@@ -143,7 +193,10 @@ async fn html_versions_with_a_selector() {
     args.extend(names.iter().map(String::as_str));
     let out = env.canaryd(&args).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let events: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let events: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
     let alerts = emailed(&events);
     assert_eq!(alerts.len(), 1, "{events:#?}");
     assert_eq!(alerts[0]["kind"], "removed");

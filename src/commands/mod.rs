@@ -81,7 +81,7 @@ pub fn load_watchlist(path: &Path) -> Result<Watchlist, u8> {
 /// Where this watchlist's alerts go.
 pub fn sink(watchlist: &Watchlist) -> anyhow::Result<Sink> {
     match &watchlist.email {
-        Some(cfg) => Ok(Sink::Smtp(Mailer::new(cfg)?)),
+        Some(cfg) => Ok(Sink::Smtp(Box::new(Mailer::new(cfg)?))),
         None => Ok(Sink::Stdout),
     }
 }

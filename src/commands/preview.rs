@@ -53,7 +53,9 @@ pub async fn run(target: &str, selector: Option<&str>) -> anyhow::Result<u8> {
         fetch::Format::Text => Format::Text,
         fetch::Format::Html => Format::Html,
     };
-    let statements = extract_off_thread(page.text.clone(), format, selector.clone()).await;
+    let statements = extract_off_thread(page.text.clone(), format, selector.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
     println!(
         "{} (HTTP {}, {} bytes, {}){}",
         page.final_url,

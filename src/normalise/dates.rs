@@ -137,8 +137,14 @@ mod tests {
             ("Thu, 01 Aug 2024 12:00:00 +0000", d(2024, 8, 1)),
             ("seized one server in April 2012.", d(2012, 4, 1)),
             ("en avril 2012", d(2012, 4, 1)),
-            ("in the first fourteen days of September 2026", d(2026, 9, 1)),
-            ("The date of issue of this canary is December 03, 2024.", d(2024, 12, 3)),
+            (
+                "in the first fourteen days of September 2026",
+                d(2026, 9, 1),
+            ),
+            (
+                "The date of issue of this canary is December 03, 2024.",
+                d(2024, 12, 3),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(find_dates(text), vec![*want], "{text}");
@@ -147,7 +153,10 @@ mod tests {
 
     #[test]
     fn masking_leaves_the_rest() {
-        let (masked, dates) = mask("as of april 21, 2014, riseup has not received 3 letters", "<date>");
+        let (masked, dates) = mask(
+            "as of april 21, 2014, riseup has not received 3 letters",
+            "<date>",
+        );
         assert_eq!(masked, "as of <date>, riseup has not received 3 letters");
         assert_eq!(dates.len(), 1);
     }
@@ -164,7 +173,11 @@ mod tests {
             "version 2.3.2014",
             "It may be 2019 soon",
         ] {
-            assert!(find_dates(text).is_empty(), "{text}: {:?}", find_dates(text));
+            assert!(
+                find_dates(text).is_empty(),
+                "{text}: {:?}",
+                find_dates(text)
+            );
         }
     }
 

@@ -46,7 +46,11 @@ pub fn decode(text: &str) -> String {
         out.push_str(&rest[..i]);
         let tail = &rest[i + 1..];
         // Entities are short; a lone '&' must not make us scan the whole text.
-        let end = tail.char_indices().take(12).find(|(_, c)| *c == ';').map(|(j, _)| j);
+        let end = tail
+            .char_indices()
+            .take(12)
+            .find(|(_, c)| *c == ';')
+            .map(|(j, _)| j);
         let decoded = end.and_then(|j| entity(&tail[..j]).map(|s| (s, j)));
         match decoded {
             Some((s, j)) => {
@@ -71,7 +75,10 @@ fn entity(name: &str) -> Option<String> {
         };
         return char::from_u32(code).map(String::from);
     }
-    NAMED.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_string())
+    NAMED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| (*v).to_string())
 }
 
 #[cfg(test)]
@@ -80,12 +87,18 @@ mod tests {
 
     #[test]
     fn named_and_numeric_entities_decode() {
-        assert_eq!(decode("A&amp;B &#8217;s &#x201C;x&#x201D; &nbsp;"), "A&B \u{2019}s \u{201C}x\u{201D} \u{00A0}");
+        assert_eq!(
+            decode("A&amp;B &#8217;s &#x201C;x&#x201D; &nbsp;"),
+            "A&B \u{2019}s \u{201C}x\u{201D} \u{00A0}"
+        );
         assert_eq!(decode("n&eacute;ant"), "néant");
     }
 
     #[test]
     fn unknown_or_broken_entities_stay() {
-        assert_eq!(decode("AT&T and &bogus; and & alone &#xZZ;"), "AT&T and &bogus; and & alone &#xZZ;");
+        assert_eq!(
+            decode("AT&T and &bogus; and & alone &#xZZ;"),
+            "AT&T and &bogus; and & alone &#xZZ;"
+        );
     }
 }

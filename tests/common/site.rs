@@ -49,13 +49,16 @@ impl Reply {
     }
 }
 
+/// A request as the server saw it: path and headers.
+type Seen = (String, Vec<(String, String)>);
+
 /// The site's handle: change pages with `set`, read request counts with `hits`.
 #[derive(Clone)]
 pub struct Site {
     pub port: u16,
     pages: Arc<Mutex<HashMap<String, Reply>>>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
-    requests: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    requests: Arc<Mutex<Vec<Seen>>>,
     total: Arc<AtomicUsize>,
 }
 
