@@ -12,7 +12,7 @@ use scraper::{Html, Selector};
 use crate::normalise::statement;
 use crate::statement::Statement;
 
-pub use claims::{is_claim, looks_like_canary};
+pub use claims::{is_claim, is_plan, looks_like_canary};
 pub use sentences::split_sentences;
 
 /// How a body is read.

@@ -255,7 +255,9 @@ fn content(
     events: &mut Vec<Event>,
 ) {
     let has_claims = statements.iter().any(|s| s.claim);
-    if had_claims && !has_claims {
+    // Nothing at all where claims used to be: the canary block (or selector) is gone. Context
+    // left without its claims is a withdrawal, reported as `removed` below.
+    if had_claims && statements.is_empty() {
         let c = &mut state.missing;
         c.count += 1;
         c.since.get_or_insert(at);
@@ -522,10 +524,12 @@ fn new_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> Baseline {
     }
 }
 
-/// The canary's own date: the latest date in its statements.
+/// The canary's own date: the latest date in its statements, leaving out the dates of
+/// statements about the next issue (those are deadlines, in the future by design).
 pub fn canary_date(statements: &[Statement]) -> Option<NaiveDate> {
     statements
         .iter()
+        .filter(|s| !crate::extract::is_plan(&s.text))
         .flat_map(|s| s.dates.iter().copied())
         .max()
 }

@@ -202,3 +202,86 @@ async fn html_versions_with_a_selector() {
     assert_eq!(alerts[0]["kind"], "removed");
     assert_eq!(alerts[0]["statement"], GAG);
 }
+
+/// A Qubes-style canary: numbered statements, a bulletin count, a fingerprint, a stated
+/// deadline ("in the first fourteen days of …") and news headlines as proof of freshness.
+fn qubes(issued: &str, bulletins: u32, next: &str, headline: &str, warrants: bool) -> String {
+    let mut t = String::from(
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n                    ---===[ Qubes Canary 032 ]===---\n\n\nStatements\n-----------\n\nThe Qubes security team members who have digitally signed this file [1]\nstate the following:\n\n",
+    );
+    t.push_str(&format!(
+        "1. The date of issue of this canary is {issued}.\n\n"
+    ));
+    t.push_str(&format!(
+        "2. There have been {bulletins} Qubes security bulletins published so far.\n\n"
+    ));
+    t.push_str("3. The Qubes Master Signing Key fingerprint is:\n\n       427F 11FD 0FAA 4B08 0123  F01C DDFA 1A3E 3687 9494\n\n");
+    if warrants {
+        t.push_str("4. No warrants have ever been served to us with regard to the Qubes OS\n   Project (e.g. to hand out the private signing keys or to introduce\n   backdoors).\n\n");
+    }
+    t.push_str(&format!("5. We plan to publish the next of these canary statements in the first\n   fourteen days of {next}. Special note should be taken if no new\n   canary is published by that time or if the list of statements changes\n   without plausible explanation.\n\n"));
+    t.push_str(&format!("Proof of freshness\n-------------------\n\n{headline}\n\n-----BEGIN PGP SIGNATURE-----\n\niQIz\n-----END PGP SIGNATURE-----\n"));
+    t
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn qubes_style_canary_is_silent_on_reissue_and_loud_on_death_and_lateness() {
+    let env = Env::new("");
+    let d = env.dir.path();
+    let files = vec![
+        write(
+            d,
+            "canary-032-2022-09-13.txt",
+            &qubes(
+                "September 13, 2022",
+                84,
+                "December 2022",
+                "Thu, 08 Sep 2022 12:00:00 +0000 Queen dies",
+                true,
+            ),
+        ),
+        write(
+            d,
+            "canary-033-2022-12-06.txt",
+            &qubes(
+                "December 06, 2022",
+                86,
+                "March 2023",
+                "Mon, 05 Dec 2022 09:00:00 +0000 Other news",
+                true,
+            ),
+        ),
+        // Two months past "the first fourteen days of March 2023", and statement 4 is gone.
+        write(
+            d,
+            "canary-034-2023-05-20.txt",
+            &qubes(
+                "May 20, 2023",
+                88,
+                "August 2023",
+                "Sat, 20 May 2023 09:00:00 +0000 More news",
+                false,
+            ),
+        ),
+    ];
+    let events = replay_json(&env, &files).await;
+    let alerts = emailed(&events);
+    let kinds: Vec<&str> = alerts
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, vec!["stale", "removed", "recovered"], "{alerts:#?}");
+    assert_eq!(alerts[0]["version"], files[1].display().to_string());
+    assert!(
+        alerts[0]["at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2023-03-22")),
+        "14 March + 7 days grace: {}",
+        alerts[0]
+    );
+    assert!(
+        alerts[1]["statement"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("No warrants have ever been served"))
+    );
+}

@@ -51,6 +51,16 @@ static NOT_A_CLAIM: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the not-a-claim pattern is valid")
 });
 
+/// Statements about the next issue ("We plan to publish the next … in March 2025"): their
+/// dates are deadlines, not the canary's date.
+pub fn is_plan(sentence: &str) -> bool {
+    static PLAN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:we plan|plan to|next (?:canary|update|report|statement|issue)|will be (?:re-?signed|updated|published|renewed)|intends? to update|no later than|prochain|nous prévoyons)")
+            .expect("the plan pattern is valid")
+    });
+    PLAN.is_match(sentence)
+}
+
 /// A claim asserts an absence about legal process, surveillance or compromise.
 pub fn is_claim(sentence: &str) -> bool {
     let s = sentence.trim();

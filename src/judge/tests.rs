@@ -266,3 +266,42 @@ fn overdue_canary_is_stale_once_then_recovers() {
     let j = observe(&j.state, dated("February 15, 2026"), t(45), &p);
     assert_eq!(kinds(&j.events), vec![Recovered]);
 }
+
+#[test]
+fn canary_dated_in_the_future_or_going_backwards_is_stale() {
+    let p = policy(1);
+    let dated = |d: &str| Observation::Content {
+        statements: vec![
+            statement(
+                &format!("As of {d}, we have never received a National Security Letter."),
+                true,
+            ),
+            statement(
+                "We plan to publish the next canary in the first fourteen days of April 2026.",
+                false,
+            ),
+        ],
+        body_len: 10_000,
+    };
+    // t(0) is 2026-01-01: a canary dated in March 2026 is from the future.
+    let j = observe(&WatchState::default(), dated("March 1, 2026"), t(0), &p);
+    assert_eq!(kinds(&j.events), vec![Stale]);
+    assert!(
+        j.events[0].detail.contains("future"),
+        "{}",
+        j.events[0].detail
+    );
+
+    let j = observe(&WatchState::default(), dated("December 1, 2025"), t(0), &p);
+    assert!(
+        j.events.is_empty(),
+        "the plan's April date is a deadline, not the canary's date"
+    );
+    let j = observe(&j.state, dated("November 1, 2025"), t(1), &p);
+    assert_eq!(kinds(&j.events), vec![Stale]);
+    assert!(
+        j.events[0].detail.contains("backwards"),
+        "{}",
+        j.events[0].detail
+    );
+}
