@@ -282,3 +282,77 @@ async fn one_check_logged_per_watch_with_result_and_duration() {
     );
     assert!(!stderr.contains("password"), "secrets never logged");
 }
+
+/// A server that accepts connections and never answers: a check against it hangs until its
+/// timeout.
+async fn black_hole() -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    (port, task)
+}
+
+/// Persists a next-check time one second ahead, so the watch's first check starts then
+/// (overdue or unknown times would be spread over several minutes).
+fn due_in_a_second(env: &Env, watch: &str) {
+    std::fs::create_dir_all(env.state().join(watch)).expect("mkdir");
+    let next = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    std::fs::write(
+        env.state().join(watch).join("check.json"),
+        format!(
+            "{{\"result\":\"ok\",\"duration_ms\":0,\"statements\":0,\"claims\":0,\"next_check\":\"{}\"}}",
+            next.to_rfc3339()
+        ),
+    )
+    .expect("write check.json");
+}
+
+fn hanging_watchlist(port: u16) -> String {
+    format!(
+        "[settings]\ninterval = \"1h\"\ntimeout = \"60s\"\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"slow\"\nurl = \"http://127.0.0.1:{port}/canary\"\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_within_ten_seconds_even_with_a_hung_fetch() {
+    let (port, _server) = black_hole().await;
+    let env = Env::new(&hanging_watchlist(port));
+    due_in_a_second(&env, "slow");
+    let sock = NotifySocket::bind();
+    let child = spawn_daemon(&env, &[("NOTIFY_SOCKET", sock.path.display().to_string())]);
+    sock.wait_for("READY=1", 0, Duration::from_secs(20)).await;
+    // The check starts after a second and hangs on the silent server (60 s timeout).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    signal(&child, "-TERM");
+    let (code, stderr) = stderr_of(child).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("abandoning in-flight checks"),
+        "the hung check was in flight: {stderr}"
+    );
+    assert!(stderr.contains("canaryd stopped"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_signal_exits_at_once() {
+    let (port, _server) = black_hole().await;
+    let env = Env::new(&hanging_watchlist(port));
+    due_in_a_second(&env, "slow");
+    let sock = NotifySocket::bind();
+    let child = spawn_daemon(&env, &[("NOTIFY_SOCKET", sock.path.display().to_string())]);
+    sock.wait_for("READY=1", 0, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    signal(&child, "-TERM");
+    sock.wait_for("STOPPING=1", 0, Duration::from_secs(5)).await;
+    signal(&child, "-TERM");
+    let (code, stderr) = stderr_of(child).await;
+    assert_eq!(code, Some(130), "a second signal exits at once: {stderr}");
+    assert!(stderr.contains("second stop signal"), "{stderr}");
+}
