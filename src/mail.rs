@@ -58,6 +58,19 @@ pub fn transport_builder(
 /// Where the SMTP password comes from, first found wins: `password_file`,
 /// `$CANARYD_SMTP_PASSWORD`, the systemd credential `smtp-password`.
 pub fn password(cfg: &EmailConfig) -> Result<Option<String>, MailError> {
+    password_from(
+        cfg,
+        std::env::var("CANARYD_SMTP_PASSWORD").ok(),
+        std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
+    )
+}
+
+/// [`password`] with the environment passed in.
+fn password_from(
+    cfg: &EmailConfig,
+    env_password: Option<String>,
+    credentials_dir: Option<PathBuf>,
+) -> Result<Option<String>, MailError> {
     let read = |path: PathBuf| {
         std::fs::read_to_string(&path)
             .map(|s| Some(s.trim_end_matches(['\r', '\n']).to_string()))
@@ -66,13 +79,11 @@ pub fn password(cfg: &EmailConfig) -> Result<Option<String>, MailError> {
     if let Some(path) = &cfg.password_file {
         return read(path.clone());
     }
-    if let Ok(p) = std::env::var("CANARYD_SMTP_PASSWORD")
-        && !p.is_empty()
-    {
+    if let Some(p) = env_password.filter(|p| !p.is_empty()) {
         return Ok(Some(p));
     }
-    if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
-        let path = PathBuf::from(dir).join("smtp-password");
+    if let Some(dir) = credentials_dir {
+        let path = dir.join("smtp-password");
         if path.exists() {
             return read(path);
         }
@@ -172,5 +183,59 @@ fn hint(e: &lettre::transport::smtp::Error) -> &'static str {
         "TLS failed; check the port and ?tls= mode (smtps:// for 465, ?tls=required for 587)"
     } else {
         "check that the SMTP server is reachable at the configured host and port"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(password_file: Option<PathBuf>) -> EmailConfig {
+        EmailConfig {
+            smtp: "smtp://127.0.0.1:25".into(),
+            from: "canaryd@test.invalid".parse().expect("mailbox"),
+            to: vec!["reader@test.invalid".parse().expect("mailbox")],
+            username: Some("canaryd".into()),
+            password_file,
+        }
+    }
+
+    #[test]
+    fn password_sources_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("pass");
+        std::fs::write(&file, "from-file\n").expect("write");
+        std::fs::write(dir.path().join("smtp-password"), "from-credential\n").expect("write");
+        let creds = Some(dir.path().to_path_buf());
+        let got = |c: &EmailConfig, env: Option<&str>, creds: Option<PathBuf>| {
+            password_from(c, env.map(String::from), creds).expect("readable")
+        };
+        assert_eq!(
+            got(&cfg(Some(file.clone())), Some("env"), creds.clone()).as_deref(),
+            Some("from-file")
+        );
+        assert_eq!(
+            got(&cfg(None), Some("env"), creds.clone()).as_deref(),
+            Some("env")
+        );
+        assert_eq!(
+            got(&cfg(None), Some(""), creds.clone()).as_deref(),
+            Some("from-credential")
+        );
+        assert_eq!(got(&cfg(None), None, None), None);
+        let missing = password_from(&cfg(Some(dir.path().join("nope"))), None, None);
+        assert!(matches!(missing, Err(MailError::Password { .. })));
+    }
+
+    #[test]
+    fn username_without_any_password_is_a_clear_error() {
+        // No file, and (in this test) neither env nor credentials are consulted by the
+        // mailer's constructor unless set; a missing password file names itself.
+        let err = Mailer::new(&cfg(Some(PathBuf::from("/nonexistent/canaryd-pass"))))
+            .expect_err("no password");
+        assert!(
+            err.to_string().contains("/nonexistent/canaryd-pass"),
+            "{err}"
+        );
     }
 }
