@@ -1,68 +1,98 @@
-//! TEMPORARY placeholder until the real fetcher lands (same API).
+//! Fetching a watched page (HTTP(S) or `file://`) into a [`Page`], or a [`FetchError`].
+//!
+//! The one rule: a failed fetch never looks like content. Timeouts, truncated or oversized
+//! bodies, bad statuses and broken connections are errors, never an empty or partial page,
+//! because an empty page would read as "every statement was removed".
+//!
+//! Submodules: `charset` (bytes → text, HTML or text), `retry` (policy, backoff,
+//! Retry-After), `http` (one HTTP attempt), `file` (`file://`), `classify` (low-level errors →
+//! [`FetchError`], redirect policy), `error` ([`FetchError`] and its messages).
+
+mod charset;
+mod classify;
+mod error;
+mod file;
+mod http;
+mod retry;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
+
 use url::Url;
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Html,
-    Text,
-}
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    pub attempts: u32,
-    pub base: Duration,
-    pub cap: Duration,
-    pub retry_after_cap: Duration,
-}
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 3,
-            base: Duration::from_secs(1),
-            cap: Duration::from_secs(30),
-            retry_after_cap: Duration::from_secs(300),
-        }
-    }
-}
-impl RetryPolicy {
-    pub fn none() -> Self {
-        RetryPolicy {
-            attempts: 1,
-            ..Default::default()
-        }
-    }
-}
-#[derive(Debug, Clone)]
+
+pub use charset::{Format, decode_body, format_for};
+pub use classify::MAX_REDIRECTS;
+pub use error::{FetchError, RedirectProblem, TimeoutStage};
+pub use retry::{RetryPolicy, http_date, parse_http_date, parse_retry_after};
+
+/// The default cap on a (decompressed) body.
+pub const DEFAULT_MAX_BODY: u64 = 5 * 1024 * 1024;
+
+/// Per-watch settings, already validated by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchOptions {
+    /// Total time for one attempt: connect, headers and body.
     pub timeout: Duration,
+    /// Cap on the decoded (inflated) body; exceeding it is [`FetchError::TooLarge`].
     pub max_body: u64,
+    /// `socks5h://`, `socks5://`, `http://` or `https://`; `None` uses the environment
+    /// (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY).
     pub proxy: Option<Url>,
     pub retry: RetryPolicy,
 }
-#[derive(Debug, Clone, Default)]
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            timeout: Duration::from_secs(30),
+            max_body: DEFAULT_MAX_BODY,
+            proxy: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The server's own validators from the last full fetch, sent back verbatim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
 }
+
+/// A complete page. Only ever built from a complete body within the cap.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub url: Url,
+    /// After redirects.
     pub final_url: Url,
     pub status: u16,
     pub content_type: Option<String>,
     pub format: Format,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Response headers as received, for evidence. reqwest removes Content-Encoding and
+    /// Content-Length from responses it decompressed, so those two are absent then.
     pub headers: Vec<(String, String)>,
+    /// The body after transfer decoding (inflated), before charset decoding.
     pub body: bytes::Bytes,
+    /// `body` decoded to UTF-8 with `charset`.
     pub text: String,
+    /// encoding_rs name of the charset used.
     pub charset: &'static str,
     pub fetched_at: chrono::DateTime<chrono::Utc>,
+    /// Attempts made, this successful one included.
     pub attempts: u32,
 }
-#[derive(Debug, Clone)]
+
+/// What a successful fetch produced.
+// A page is the usual outcome and is moved once to its consumer; boxing it would only add an
+// allocation and change the agreed shape of the API.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
 pub enum Fetched {
     Page(Page),
+    /// The server (or the file's mtime) says the page is unchanged since the validators.
     NotModified {
         final_url: Url,
         status: u16,
@@ -70,126 +100,125 @@ pub enum Fetched {
         attempts: u32,
     },
 }
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("HTTP {code}")]
-    Status {
-        code: u16,
-        retry_after: Option<Duration>,
-    },
-    #[error("{0}")]
-    Other(String),
-}
-impl FetchError {
-    pub fn is_transient(&self) -> bool {
-        true
-    }
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            FetchError::Status { code, .. } => Some(*code),
-            _ => None,
+
+impl Fetched {
+    fn with_attempts(mut self, n: u32) -> Fetched {
+        match &mut self {
+            Fetched::Page(page) => page.attempts = n,
+            Fetched::NotModified { attempts, .. } => *attempts = n,
         }
-    }
-    pub fn kind(&self) -> &'static str {
-        "other"
+        self
     }
 }
+
+/// Fetches pages. Cheap to clone; keeps one HTTP client (and so one connection pool) per
+/// distinct proxy setting.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    inner: Arc<Inner>,
 }
+
+#[derive(Debug)]
+struct Inner {
+    user_agent: String,
+    connect_timeout: Duration,
+    /// Keyed by the proxy URL; `None` is "from the environment".
+    clients: Mutex<HashMap<Option<String>, reqwest::Client>>,
+}
+
+static CRYPTO_PROVIDER: Once = Once::new();
+
 impl Fetcher {
+    /// A fetcher sending `user_agent` (see [`user_agent`]) and giving up on a TCP/proxy
+    /// connection after `connect_timeout`.
     pub fn new(user_agent: &str, connect_timeout: Duration) -> Result<Self, FetchError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(connect_timeout)
-            .build()
-            .map_err(|e| FetchError::Other(e.to_string()))?;
-        Ok(Fetcher { client })
+        CRYPTO_PROVIDER.call_once(|| {
+            // reqwest is built without a provider; Err only means another part of the
+            // process installed one first, which serves as well.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        // Build the environment client now, so a bad user agent or TLS setup fails here.
+        let env_client = http::build_client(user_agent, connect_timeout, None)?;
+        let clients = Mutex::new(HashMap::from([(None, env_client)]));
+        Ok(Fetcher {
+            inner: Arc::new(Inner {
+                user_agent: user_agent.to_string(),
+                connect_timeout,
+                clients,
+            }),
+        })
     }
+
+    /// Fetches `url`, retrying transient failures per `opts.retry`. Sends `validators` as a
+    /// conditional GET when given; a 304 (or an unchanged file mtime) is
+    /// [`Fetched::NotModified`].
     pub async fn fetch(
         &self,
         url: &Url,
-        _validators: Option<&Validators>,
+        validators: Option<&Validators>,
         opts: &FetchOptions,
     ) -> Result<Fetched, FetchError> {
-        if url.scheme() == "file" {
-            let path = url
-                .to_file_path()
-                .map_err(|_| FetchError::Other("bad file url".into()))?;
-            let body = tokio::fs::read(&path)
-                .await
-                .map_err(|e| FetchError::Other(e.to_string()))?;
-            let format = if path.extension().is_some_and(|e| e == "txt") {
-                Format::Text
-            } else {
-                Format::Html
-            };
-            let text = String::from_utf8_lossy(&body).into_owned();
-            return Ok(Fetched::Page(Page {
-                url: url.clone(),
-                final_url: url.clone(),
-                status: 200,
-                content_type: None,
-                format,
-                etag: None,
-                last_modified: None,
-                headers: vec![],
-                body: body.into(),
-                text,
-                charset: "UTF-8",
-                fetched_at: chrono::Utc::now(),
-                attempts: 1,
-            }));
-        }
-        let resp = self
-            .client
-            .get(url.clone())
-            .timeout(opts.timeout)
-            .send()
-            .await
-            .map_err(|e| FetchError::Other(e.to_string()))?;
-        let status = resp.status().as_u16();
-        if !resp.status().is_success() {
-            return Err(FetchError::Status {
-                code: status,
-                retry_after: None,
-            });
-        }
-        let final_url = resp.url().clone();
-        let ct = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let format = if ct.as_deref().is_some_and(|c| c.starts_with("text/plain")) {
-            Format::Text
-        } else {
-            Format::Html
+        let client = match url.scheme() {
+            "http" | "https" => Some(self.client_for(opts.proxy.as_ref())?),
+            "file" => None,
+            other => {
+                return Err(FetchError::Scheme {
+                    url: error::redact(url),
+                    scheme: other.to_string(),
+                    redirected_from: None,
+                });
+            }
         };
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| FetchError::Other(e.to_string()))?;
-        let text = String::from_utf8_lossy(&body).into_owned();
-        Ok(Fetched::Page(Page {
-            url: url.clone(),
-            final_url,
-            status,
-            content_type: ct,
-            format,
-            etag: None,
-            last_modified: None,
-            headers: vec![],
-            body,
-            text,
-            charset: "UTF-8",
-            fetched_at: chrono::Utc::now(),
-            attempts: 1,
-        }))
+        let mut failed = 0u32;
+        loop {
+            let result = match &client {
+                Some(client) => {
+                    http::get(client, url, validators, opts, self.inner.connect_timeout).await
+                }
+                None => file::get(url, validators, opts).await,
+            };
+            let err = match result {
+                Ok(fetched) => return Ok(fetched.with_attempts(failed + 1)),
+                Err(err) => err,
+            };
+            failed += 1;
+            if !err.is_transient() {
+                return Err(err);
+            }
+            let Some(delay) = opts.retry.delay_after(failed, err.retry_after()) else {
+                return Err(err);
+            };
+            tracing::debug!(
+                url = %error::redact(url),
+                kind = err.kind(),
+                error = %err,
+                attempt = failed,
+                delay_ms = delay.as_millis() as u64,
+                "transient fetch failure, retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The client for this proxy setting, built on first use.
+    fn client_for(&self, proxy: Option<&Url>) -> Result<reqwest::Client, FetchError> {
+        let key = proxy.map(|p| p.as_str().to_string());
+        // Poisoning only means another thread panicked mid-insert; the map is still usable.
+        let mut clients = self
+            .inner
+            .clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = http::build_client(&self.inner.user_agent, self.inner.connect_timeout, proxy)?;
+        clients.insert(key, client.clone());
+        Ok(client)
     }
 }
+
+/// The honest User-Agent: "canaryd/<version> (+<repository>)".
 pub fn user_agent() -> String {
     format!(
         "canaryd/{} (+{})",

@@ -1,0 +1,339 @@
+//! Turning body bytes into text: which charset (header, BOM, `<meta>`, sniffing) and which
+//! format (HTML or plain text). Pure functions, no I/O.
+//!
+//! Order: a byte-order mark wins (as in browsers: it is unambiguous and it is in the bytes
+//! themselves), then the Content-Type header's `charset`, then for HTML a `<meta>` charset in
+//! the first 4 KiB, then UTF-8 if the bytes are valid UTF-8, else windows-1252.
+//!
+//! A declared charset that is wrong (says UTF-8, bytes are Latin-1) is still used: malformed
+//! sequences become U+FFFD. We do not switch the whole page to another charset on a bad byte,
+//! because a page that is UTF-8 except for one stray byte would then be garbled everywhere,
+//! and fixing that byte would later change every statement at once (a false alarm). Labels
+//! that decode to nothing useful (WHATWG's "replacement" encoding) are ignored.
+
+use encoding_rs::{Encoding, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
+use url::Url;
+
+/// How the extractor should read the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Html,
+    Text,
+}
+
+/// How many leading bytes of an HTML body are searched for a `<meta>` charset.
+const META_SCAN_BYTES: usize = 4096;
+
+/// Decodes `bytes` to UTF-8 text, returning the text and the encoding_rs name of the charset
+/// actually used. Never panics and never fails: undecodable bytes become U+FFFD.
+pub fn decode_body(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    format: Format,
+) -> (String, &'static str) {
+    let encoding = choose_encoding(bytes, content_type, format);
+    // `decode` sniffs and strips a BOM itself, so the BOM wins as documented above.
+    let (text, used, _had_errors) = encoding.decode(bytes);
+    (text.into_owned(), used.name())
+}
+
+/// Text for `text/plain`, or for a `.txt` path served without any content type; HTML otherwise.
+pub fn format_for(content_type: Option<&str>, url: &Url) -> Format {
+    match content_type.map(mime_type) {
+        Some(mime) if !mime.is_empty() => {
+            if mime.eq_ignore_ascii_case("text/plain") {
+                Format::Text
+            } else {
+                Format::Html
+            }
+        }
+        _ if url.path().to_ascii_lowercase().ends_with(".txt") => Format::Text,
+        _ => Format::Html,
+    }
+}
+
+fn choose_encoding(bytes: &[u8], content_type: Option<&str>, format: Format) -> &'static Encoding {
+    if let Some((bom, _)) = Encoding::for_bom(bytes) {
+        return bom;
+    }
+    if let Some(declared) = content_type
+        .and_then(charset_param)
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+        .filter(|e| *e != REPLACEMENT)
+    {
+        return declared;
+    }
+    if format == Format::Html {
+        let head = &bytes[..bytes.len().min(META_SCAN_BYTES)];
+        if let Some(meta) = meta_charset(head) {
+            return meta;
+        }
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        UTF_8
+    } else {
+        WINDOWS_1252
+    }
+}
+
+/// "text/html" from "text/html; charset=utf-8".
+fn mime_type(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or("").trim()
+}
+
+/// The `charset` parameter of a Content-Type value, unquoted.
+fn charset_param(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(|c| c == '"' || c == '\''))
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// A simplified WHATWG "prescan": the first `<meta charset>` or
+/// `<meta http-equiv="content-type" content="...charset=...">`, skipping comments.
+fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let mut i = 0;
+    while i < head.len() {
+        let rest = &head[i..];
+        if rest.starts_with(b"<!--") {
+            // The "-->" may overlap the opening ("<!-->"), as in the HTML spec.
+            match find(&rest[2..], b"-->") {
+                Some(end) => i += 2 + end + 3,
+                None => return None,
+            }
+            continue;
+        }
+        if rest.len() > 5
+            && rest[..5].eq_ignore_ascii_case(b"<meta")
+            && (rest[5].is_ascii_whitespace() || rest[5] == b'/')
+        {
+            let (attrs, consumed) = parse_attributes(&rest[5..]);
+            i += 5 + consumed;
+            if let Some(enc) = meta_encoding(&attrs) {
+                return Some(enc);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The encoding a `<meta>` element's attributes declare, adjusted as browsers do.
+fn meta_encoding(attrs: &[(String, String)]) -> Option<&'static Encoding> {
+    let get = |name: &str| {
+        attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let label = match get("charset") {
+        Some(label) => label.to_string(),
+        None => {
+            let equiv = get("http-equiv")?;
+            if !equiv.trim().eq_ignore_ascii_case("content-type") {
+                return None;
+            }
+            charset_from_content(get("content")?)?
+        }
+    };
+    let enc = Encoding::for_label(label.as_bytes())?;
+    // A meta tag cannot really mean UTF-16 (it was readable as ASCII), per the HTML spec.
+    if enc == UTF_16BE || enc == UTF_16LE {
+        Some(UTF_8)
+    } else if enc == X_USER_DEFINED {
+        Some(WINDOWS_1252)
+    } else if enc == REPLACEMENT {
+        None
+    } else {
+        Some(enc)
+    }
+}
+
+/// "text/html; charset=iso-8859-1" → "iso-8859-1" (the HTML spec's extraction algorithm, simplified).
+fn charset_from_content(content: &str) -> Option<String> {
+    let lower = content.to_ascii_lowercase();
+    let at = lower.find("charset")?;
+    let rest = content[at + "charset".len()..].trim_start();
+    let rest = rest.strip_prefix('=')?.trim_start();
+    let value = if let Some(q) = rest.strip_prefix('"') {
+        q.split('"').next()?
+    } else if let Some(q) = rest.strip_prefix('\'') {
+        q.split('\'').next()?
+    } else {
+        rest.split(|c: char| c.is_ascii_whitespace() || c == ';')
+            .next()?
+    };
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// Parses `name=value` pairs up to the closing `>`; returns them (names lowercased) and
+/// how many bytes were consumed.
+fn parse_attributes(s: &[u8]) -> (Vec<(String, String)>, usize) {
+    let mut attrs = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < s.len() && (s[i].is_ascii_whitespace() || s[i] == b'/') {
+            i += 1;
+        }
+        if i >= s.len() {
+            return (attrs, i);
+        }
+        if s[i] == b'>' {
+            return (attrs, i + 1);
+        }
+        let start = i;
+        while i < s.len() && !s[i].is_ascii_whitespace() && !matches!(s[i], b'=' | b'>' | b'/') {
+            i += 1;
+        }
+        let name = String::from_utf8_lossy(&s[start..i]).to_ascii_lowercase();
+        while i < s.len() && s[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = String::new();
+        if i < s.len() && s[i] == b'=' {
+            i += 1;
+            while i < s.len() && s[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < s.len() && (s[i] == b'"' || s[i] == b'\'') {
+                let quote = s[i];
+                i += 1;
+                let vstart = i;
+                while i < s.len() && s[i] != quote {
+                    i += 1;
+                }
+                value = String::from_utf8_lossy(&s[vstart..i]).into_owned();
+                i = (i + 1).min(s.len());
+            } else {
+                let vstart = i;
+                while i < s.len() && !s[i].is_ascii_whitespace() && s[i] != b'>' {
+                    i += 1;
+                }
+                value = String::from_utf8_lossy(&s[vstart..i]).into_owned();
+            }
+        }
+        if !name.is_empty() && !attrs.iter().any(|(n, _)| *n == name) {
+            attrs.push((name, value));
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRENCH: &str = "Nous n'avons reçu aucune réquisition";
+
+    fn latin1(s: &str) -> Vec<u8> {
+        let (bytes, _, _) = WINDOWS_1252.encode(s);
+        bytes.into_owned()
+    }
+
+    #[test]
+    fn header_charset_is_used() {
+        let body = latin1(FRENCH);
+        let (text, cs) = decode_body(&body, Some("text/html; charset=ISO-8859-1"), Format::Html);
+        assert_eq!(text, FRENCH);
+        assert_eq!(cs, "windows-1252");
+        let (text, _) = decode_body(&body, Some("text/plain;charset=\"latin1\""), Format::Text);
+        assert_eq!(text, FRENCH);
+    }
+
+    #[test]
+    fn bom_wins() {
+        let mut body = vec![0xEF, 0xBB, 0xBF];
+        body.extend_from_slice(FRENCH.as_bytes());
+        let (text, cs) = decode_body(&body, Some("text/html; charset=windows-1252"), Format::Html);
+        assert_eq!(text, FRENCH);
+        assert_eq!(cs, "UTF-8");
+    }
+
+    #[test]
+    fn meta_charset_forms() {
+        for head in [
+            "<meta charset=\"iso-8859-1\">",
+            "<META CHARSET=latin1>",
+            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">",
+            "<meta content='text/html; charset=windows-1252' http-equiv='content-type'/>",
+        ] {
+            let mut body = format!("<html><head>{head}</head><body><p>").into_bytes();
+            body.extend(latin1(FRENCH));
+            let (text, cs) = decode_body(&body, Some("text/html"), Format::Html);
+            assert!(text.contains(FRENCH), "{head}: {text}");
+            assert_eq!(cs, "windows-1252", "{head}");
+        }
+    }
+
+    #[test]
+    fn commented_out_meta_is_ignored_and_text_skips_meta() {
+        let mut body = b"<!-- <meta charset=iso-8859-2> --><p>".to_vec();
+        body.extend_from_slice(FRENCH.as_bytes());
+        assert_eq!(decode_body(&body, None, Format::Html).1, "UTF-8");
+        let body = b"<meta charset=iso-8859-2> plain".to_vec();
+        assert_eq!(decode_body(&body, None, Format::Text).1, "UTF-8");
+    }
+
+    #[test]
+    fn meta_beyond_scan_window_is_not_seen() {
+        let mut body = vec![b' '; META_SCAN_BYTES];
+        body.extend_from_slice(b"<meta charset=iso-8859-2>");
+        assert_eq!(decode_body(&body, None, Format::Html).1, "UTF-8");
+    }
+
+    #[test]
+    fn undeclared_sniffing() {
+        assert_eq!(
+            decode_body(FRENCH.as_bytes(), None, Format::Html).1,
+            "UTF-8"
+        );
+        let (text, cs) = decode_body(&latin1(FRENCH), None, Format::Html);
+        assert_eq!((text.as_str(), cs), (FRENCH, "windows-1252"));
+    }
+
+    #[test]
+    fn wrong_declaration_gives_replacement_chars_not_panic() {
+        let (text, cs) = decode_body(
+            &latin1(FRENCH),
+            Some("text/html; charset=utf-8"),
+            Format::Html,
+        );
+        assert_eq!(cs, "UTF-8");
+        assert_eq!(text, "Nous n'avons re\u{FFFD}u aucune r\u{FFFD}quisition");
+    }
+
+    #[test]
+    fn useless_labels_are_ignored() {
+        let (text, cs) = decode_body(
+            FRENCH.as_bytes(),
+            Some("text/html; charset=iso-2022-kr"),
+            Format::Html,
+        );
+        assert_eq!((text.as_str(), cs), (FRENCH, "UTF-8"));
+        let (_, cs) = decode_body(b"<meta charset=utf-16><p>hi", None, Format::Html);
+        assert_eq!(cs, "UTF-8");
+        let (_, cs) = decode_body(b"x", Some("text/html; charset=no-such-thing"), Format::Html);
+        assert_eq!(cs, "UTF-8");
+    }
+
+    #[test]
+    fn formats() {
+        let txt = Url::parse("https://example.org/canary.txt").expect("valid url");
+        let html = Url::parse("https://example.org/canary").expect("valid url");
+        assert_eq!(
+            format_for(Some("text/plain; charset=utf-8"), &html),
+            Format::Text
+        );
+        assert_eq!(format_for(Some("Text/Plain"), &html), Format::Text);
+        assert_eq!(format_for(Some("text/html"), &txt), Format::Html);
+        assert_eq!(format_for(None, &txt), Format::Text);
+        assert_eq!(format_for(None, &html), Format::Html);
+    }
+}

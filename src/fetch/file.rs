@@ -1,0 +1,136 @@
+//! `file://` watches: reading a local file under the same size cap and deadline as HTTP,
+//! with its mtime as a Last-Modified validator.
+
+use std::io;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use tokio::io::AsyncReadExt;
+use tokio::time::timeout_at;
+use url::Url;
+
+use super::charset::{decode_body, format_for};
+use super::error::{FetchError, TimeoutStage, human_duration, redact};
+use super::http::deadline_after;
+use super::retry::http_date;
+use super::{FetchOptions, Fetched, Page, Validators};
+
+/// Reads the file a `file://` URL names. A missing or unreadable file is an error, never an
+/// empty page.
+pub(super) async fn get(
+    url: &Url,
+    validators: Option<&Validators>,
+    opts: &FetchOptions,
+) -> Result<Fetched, FetchError> {
+    let deadline = deadline_after(opts.timeout);
+    match timeout_at(deadline, read(url, validators, opts)).await {
+        Ok(result) => result,
+        Err(_) => Err(FetchError::Timeout {
+            url: redact(url),
+            after: opts.timeout,
+            stage: TimeoutStage::Body { received: 0 },
+        }),
+    }
+}
+
+async fn read(
+    url: &Url,
+    validators: Option<&Validators>,
+    opts: &FetchOptions,
+) -> Result<Fetched, FetchError> {
+    let path = url.to_file_path().map_err(|()| FetchError::Io {
+        message: format!(
+            "{} is not a local file path (write file:///absolute/path, with no host)",
+            redact(url)
+        ),
+        transient: false,
+        source: None,
+    })?;
+    let shown = path.display().to_string();
+    let io_error = |e: io::Error| {
+        let hint = match e.kind() {
+            io::ErrorKind::NotFound => "check the path in the watch's file:// URL",
+            io::ErrorKind::PermissionDenied => "check that canaryd's user may read it",
+            _ => "check the file and its disk",
+        };
+        FetchError::Io {
+            message: format!("cannot read {shown} ({hint})"),
+            // A missing file will not appear by retrying in a second; anything else might pass.
+            transient: !matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied
+            ),
+            source: Some(Box::new(e)),
+        }
+    };
+    let mut file = tokio::fs::File::open(&path).await.map_err(io_error)?;
+    // Metadata of the open file, taken before reading: if the file changes while we read,
+    // the next check sees a newer mtime and fetches in full, rather than the reverse.
+    let meta = file.metadata().await.map_err(io_error)?;
+    if !meta.is_file() {
+        return Err(FetchError::Io {
+            message: format!("{shown} is not a regular file (point the watch at a file)"),
+            transient: false,
+            source: None,
+        });
+    }
+    if meta.len() > opts.max_body {
+        return Err(FetchError::TooLarge {
+            limit: opts.max_body,
+            declared: Some(meta.len()),
+        });
+    }
+    let last_modified = meta.modified().ok().and_then(settled_mtime);
+    let theirs = validators.and_then(|v| v.last_modified.as_deref());
+    if last_modified.is_some() && last_modified.as_deref() == theirs {
+        return Ok(Fetched::NotModified {
+            final_url: url.clone(),
+            status: 304,
+            fetched_at: Utc::now(),
+            attempts: 1,
+        });
+    }
+    // Read at most one byte past the cap: a file that grew since the metadata still stops.
+    let mut body = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    (&mut file)
+        .take(opts.max_body.saturating_add(1))
+        .read_to_end(&mut body)
+        .await
+        .map_err(io_error)?;
+    if body.len() as u64 > opts.max_body {
+        return Err(FetchError::TooLarge {
+            limit: opts.max_body,
+            declared: None,
+        });
+    }
+    let format = format_for(None, url);
+    let (text, charset) = decode_body(&body, None, format);
+    Ok(Fetched::Page(Page {
+        url: url.clone(),
+        final_url: url.clone(),
+        status: 200,
+        content_type: None,
+        format,
+        etag: None,
+        last_modified,
+        headers: Vec::new(),
+        body: body.into(),
+        text,
+        charset,
+        fetched_at: Utc::now(),
+        attempts: 1,
+    }))
+}
+
+/// The mtime as an HTTP date, but only once its second is over. HTTP dates have one-second
+/// resolution, so a file written again within the second we read it would keep the same
+/// date and a later check would wrongly answer "not modified"; such a file gets no validator.
+fn settled_mtime(mtime: SystemTime) -> Option<String> {
+    let mtime: DateTime<Utc> = mtime.into();
+    let age = Utc::now().signed_duration_since(mtime).to_std().ok()?;
+    if age < Duration::from_secs(2) {
+        tracing::trace!(age = %human_duration(age), "file modified too recently for a validator");
+        return None;
+    }
+    Some(http_date(mtime))
+}

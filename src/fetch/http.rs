@@ -1,0 +1,238 @@
+//! One HTTP(S) attempt: building a client, the conditional GET, the status decision, and
+//! reading the body under a byte cap and a deadline.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use reqwest::Client;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::time::{Instant, timeout_at};
+use url::Url;
+
+use super::charset::{decode_body, format_for};
+use super::classify::{Context, classify, redirect_policy};
+use super::error::{FetchError, TimeoutStage, redact};
+use super::retry::parse_retry_after;
+use super::{FetchOptions, Fetched, Page, Validators};
+
+/// Encodings the client decodes itself (and so advertises in Accept-Encoding).
+const DECODED_ENCODINGS: [&str; 3] = ["gzip", "br", "identity"];
+
+/// Builds a client: honest User-Agent, gzip+brotli, connect timeout, our redirect policy, and
+/// either the given proxy or the environment's (HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY).
+pub(super) fn build_client(
+    user_agent: &str,
+    connect_timeout: Duration,
+    proxy: Option<&Url>,
+) -> Result<Client, FetchError> {
+    let mut builder = Client::builder()
+        .user_agent(user_agent)
+        .connect_timeout(connect_timeout)
+        .redirect(redirect_policy())
+        .gzip(true)
+        .brotli(true)
+        // The page we came from is none of the next host's business.
+        .referer(false);
+    if let Some(proxy) = proxy {
+        let shown = redact(proxy);
+        let p = reqwest::Proxy::all(proxy.as_str()).map_err(|e| FetchError::Setup {
+            message: format!(
+                "invalid proxy {shown} (use socks5h://, socks5://, http:// or https://)"
+            ),
+            source: Some(Box::new(e.without_url())),
+        })?;
+        builder = builder.proxy(p);
+    }
+    builder.build().map_err(|e| FetchError::Setup {
+        message: "could not set up the HTTP client (check the user agent and TLS setup)".into(),
+        source: Some(Box::new(e.without_url())),
+    })
+}
+
+/// One GET of `url`, bounded by `opts.timeout` from start to the last body byte.
+pub(super) async fn get(
+    client: &Client,
+    url: &Url,
+    validators: Option<&Validators>,
+    opts: &FetchOptions,
+    connect_timeout: Duration,
+) -> Result<Fetched, FetchError> {
+    let deadline = deadline_after(opts.timeout);
+    let mut cx = Context {
+        url,
+        proxy: opts.proxy.as_ref(),
+        timeout: opts.timeout,
+        connect_timeout,
+        body_received: None,
+    };
+    let (conditional, sent_conditional) = conditional_headers(validators);
+    let request = client.get(url.clone()).headers(conditional);
+    let mut resp = match timeout_at(deadline, request.send()).await {
+        Err(_) => return Err(timeout(url, opts.timeout, TimeoutStage::Headers)),
+        Ok(Err(e)) => return Err(classify(e, &cx)),
+        Ok(Ok(resp)) => resp,
+    };
+    let status = resp.status().as_u16();
+    let final_url = resp.url().clone();
+    if status == 304 && sent_conditional {
+        return Ok(Fetched::NotModified {
+            final_url,
+            status,
+            fetched_at: chrono::Utc::now(),
+            attempts: 1,
+        });
+    }
+    // Only 200-203 carry a whole page. 204/205 carry none and 206 only part of one (we never
+    // ask for ranges): taking any of them as the page would read as "statements removed".
+    if !(200..=203).contains(&status) {
+        // A redirect that reached us was not followed. The redirect policy words most
+        // refusals, but a Location reqwest cannot even treat as a URI (file:///…, which
+        // has no authority) never reaches the policy: say what it was.
+        if (300..400).contains(&status) {
+            let location = header_str(resp.headers(), header::LOCATION)
+                .and_then(|loc| final_url.join(loc).ok())
+                .filter(|to| !matches!(to.scheme(), "http" | "https"));
+            if let Some(to) = location {
+                return Err(FetchError::Scheme {
+                    url: redact(&to),
+                    scheme: to.scheme().to_string(),
+                    redirected_from: Some(redact(&final_url)),
+                });
+            }
+        }
+        let retry_after = header_str(resp.headers(), header::RETRY_AFTER)
+            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+        return Err(FetchError::Status {
+            code: status,
+            retry_after,
+        });
+    }
+    let headers = resp.headers();
+    if let Some(encoding) = headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|e| !DECODED_ENCODINGS.contains(&e.as_str()))
+    {
+        // Still-encoded bytes decoded as text would be garbage that looks like a page.
+        return Err(FetchError::Protocol {
+            message: format!(
+                "{} sent the body with Content-Encoding \"{encoding}\", which canaryd did not \
+                 ask for and cannot decode",
+                redact(url)
+            ),
+            source: None,
+        });
+    }
+    // reqwest drops Content-Length when it decompresses, so a length here is the real size.
+    let declared = header_str(headers, header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok());
+    if let Some(n) = declared.filter(|n| *n > opts.max_body) {
+        return Err(FetchError::TooLarge {
+            limit: opts.max_body,
+            declared: Some(n),
+        });
+    }
+    let content_type = header_str(headers, header::CONTENT_TYPE).map(str::to_string);
+    let etag = header_str(headers, header::ETAG).map(str::to_string);
+    let last_modified = header_str(headers, header::LAST_MODIFIED).map(str::to_string);
+    let evidence = headers
+        .iter()
+        .map(|(k, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (k.as_str().to_string(), value)
+        })
+        .collect();
+
+    let initial = declared
+        .unwrap_or(64 * 1024)
+        .min(opts.max_body)
+        .min(1 << 20);
+    let mut body = BytesMut::with_capacity(usize::try_from(initial).unwrap_or(0));
+    loop {
+        cx.body_received = Some(body.len() as u64);
+        let chunk = match timeout_at(deadline, resp.chunk()).await {
+            Err(_) => {
+                let received = body.len() as u64;
+                return Err(timeout(url, opts.timeout, TimeoutStage::Body { received }));
+            }
+            Ok(Err(e)) => return Err(classify(e, &cx)),
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(chunk))) => chunk,
+        };
+        // Counted after decompression, so a gzip/brotli bomb stops here too.
+        if body.len() as u64 + chunk.len() as u64 > opts.max_body {
+            return Err(FetchError::TooLarge {
+                limit: opts.max_body,
+                declared: None,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let format = format_for(content_type.as_deref(), &final_url);
+    let (text, charset) = decode_body(&body, content_type.as_deref(), format);
+    Ok(Fetched::Page(Page {
+        url: url.clone(),
+        final_url,
+        status,
+        content_type,
+        format,
+        etag,
+        last_modified,
+        headers: evidence,
+        body,
+        text,
+        charset,
+        fetched_at: chrono::Utc::now(),
+        attempts: 1,
+    }))
+}
+
+/// `If-None-Match`/`If-Modified-Since` carrying the server's own strings, byte for byte
+/// (never our clock: the server compares them to its own values). Also says whether any was sent.
+fn conditional_headers(validators: Option<&Validators>) -> (HeaderMap, bool) {
+    let mut headers = HeaderMap::new();
+    let Some(v) = validators else {
+        return (headers, false);
+    };
+    let pairs = [
+        (header::IF_NONE_MATCH, v.etag.as_deref()),
+        (header::IF_MODIFIED_SINCE, v.last_modified.as_deref()),
+    ];
+    for (name, value) in pairs {
+        let Some(value) = value else { continue };
+        match HeaderValue::from_str(value) {
+            Ok(value) => {
+                headers.insert(name, value);
+            }
+            // A stored validator we cannot send just costs us a full fetch.
+            Err(_) => {
+                tracing::debug!(header = %name, "stored validator is not a valid header value")
+            }
+        }
+    }
+    let sent = !headers.is_empty();
+    (headers, sent)
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn timeout(url: &Url, after: Duration, stage: TimeoutStage) -> FetchError {
+    FetchError::Timeout {
+        url: redact(url),
+        after,
+        stage,
+    }
+}
+
+/// `now + timeout`, saturating: a huge timeout means "no practical limit", not a panic.
+pub(super) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
