@@ -73,6 +73,16 @@ fn fold_char(c: char, out: &mut String) {
 /// The comparison form and the dates found in `text`: NFKC, typographic quotes, dashes and
 /// ellipses folded, lower-case, whitespace collapsed, footnote markers dropped, dates masked.
 /// Numbers that are not dates stay: "0" becoming "0-249" changes the key.
+///
+/// ```
+/// use canaryd::normalise::comparison_key;
+///
+/// let (a, _) = comparison_key("As of April 21, 2014, we have “never” received an NSL.");
+/// let (b, dates) = comparison_key("As of July 1, 2014 [1], we have  \"never\" received an NSL.");
+/// assert_eq!(a, b);
+/// assert_eq!(dates[0].to_string(), "2014-07-01");
+/// assert_ne!(comparison_key("Requests: 0").0, comparison_key("Requests: 0-249").0);
+/// ```
 pub fn comparison_key(text: &str) -> (String, Vec<NaiveDate>) {
     let cleaned = clean(text);
     let nfkc: String = cleaned.nfkc().collect();

@@ -40,6 +40,13 @@ fn starts_sentence(rest: &str) -> bool {
 }
 
 /// Splits a paragraph into sentences, trimmed, in order.
+///
+/// ```
+/// use canaryd::extract::split_sentences;
+///
+/// let s = split_sentences("The U.S. Government has never served us. See Order No. 5. It was sealed.");
+/// assert_eq!(s, ["The U.S. Government has never served us.", "See Order No. 5.", "It was sealed."]);
+/// ```
 pub fn split_sentences(paragraph: &str) -> Vec<String> {
     let text = paragraph.trim();
     let mut out = Vec::new();
