@@ -1,6 +1,7 @@
 //! Judgement: turns one observation of a watch into events, with confirmation, failure
 //! states, flapping and staleness. Pure: the caller supplies the observation and the time.
 
+mod confirm;
 mod flap;
 mod stale;
 mod state;
@@ -11,8 +12,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::diff::{self, StatementDiff};
-use crate::event::{Change, Event, EventKind, Evidence, NotifySet, Severity};
+use crate::diff;
+use crate::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::statement::Statement;
 use crate::watchlist::Watch;
 
@@ -227,12 +228,22 @@ fn recovered_fetch(
         ));
     }
     let gone = std::mem::take(&mut state.gone);
-    if gone.alerted {
-        let since = gone.since.unwrap_or(at);
-        let detail = format!(
-            "the page is back after answering 404/410 since {}",
-            since.to_rfc3339()
-        );
+    recover(&gone, at, policy, events, |since| {
+        format!("the page is back after answering 404/410 since {since}")
+    });
+}
+
+/// Raises `recovered` for a condition that had been alerted and has now ended.
+fn recover(
+    ended: &Condition,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+    detail: impl FnOnce(String) -> String,
+) {
+    if ended.alerted {
+        let since = ended.since.unwrap_or(at);
+        let detail = detail(since.to_rfc3339());
         events.push(event(
             policy,
             EventKind::Recovered,
@@ -283,22 +294,9 @@ fn content(
         return;
     }
     let missing = std::mem::take(&mut state.missing);
-    if missing.alerted {
-        let since = missing.since.unwrap_or(at);
-        let detail = format!(
-            "canary statements are on the page again (missing since {})",
-            since.to_rfc3339()
-        );
-        events.push(event(
-            policy,
-            EventKind::Recovered,
-            at,
-            since,
-            Severity::Info,
-            detail,
-            Vec::new(),
-        ));
-    }
+    recover(&missing, at, policy, events, |since| {
+        format!("canary statements are on the page again (missing since {since})")
+    });
     if has_claims || state.usual_size.is_none() {
         state.usual_size = Some(match state.usual_size {
             // A slow moving average, so one odd page does not redefine "usual".
@@ -315,7 +313,7 @@ fn content(
 
     let flapping = flap::track(state, &baseline, &statements, at, policy, events);
     let d = diff::diff(&baseline.statements, &statements);
-    update_pending(state, &d, at);
+    confirm::update_pending(state, &d, at);
 
     let confirmed: Vec<Pending> = state
         .pending
@@ -342,169 +340,21 @@ fn content(
         for kind in [EventKind::Removed, EventKind::Changed, EventKind::Added] {
             let group: Vec<&Pending> = confirmed
                 .iter()
-                .filter(|p| p.kind == kind && pending_is_claim(p) == claim)
+                .filter(|p| p.kind == kind && confirm::pending_is_claim(p) == claim)
                 .collect();
-            if let Some(e) = confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy)
+            if let Some(e) =
+                confirm::confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy)
             {
                 events.push(e);
             }
         }
     }
 
-    let applied = apply(&baseline.statements, &confirmed);
+    let applied = confirm::apply(&baseline.statements, &confirmed);
     let rest = diff::diff(&applied, &statements);
     let new_statements = if rest.is_empty() { statements } else { applied };
     state.baseline = Some(new_baseline(new_statements, at));
     state.last_change = Some(at);
-}
-
-fn update_pending(state: &mut WatchState, d: &StatementDiff, at: DateTime<Utc>) {
-    let mut current: Vec<Pending> = Vec::new();
-    for s in &d.removed {
-        current.push(Pending {
-            kind: EventKind::Removed,
-            old: Some(s.clone()),
-            new: None,
-            count: 1,
-            first_seen: at,
-        });
-    }
-    for c in &d.changed {
-        current.push(Pending {
-            kind: EventKind::Changed,
-            old: Some(c.old.clone()),
-            new: Some(c.new.clone()),
-            count: 1,
-            first_seen: at,
-        });
-    }
-    for s in &d.added {
-        current.push(Pending {
-            kind: EventKind::Added,
-            old: None,
-            new: Some(s.clone()),
-            count: 1,
-            first_seen: at,
-        });
-    }
-    // A pending difference no longer seen is dropped: the statement came back in time.
-    for p in &mut current {
-        if let Some(prev) = state
-            .pending
-            .iter()
-            .find(|q| q.identity() == p.identity() && q.old.is_some() == p.old.is_some())
-        {
-            p.count = prev.count + 1;
-            p.first_seen = prev.first_seen;
-        }
-    }
-    state.pending = current;
-}
-
-fn pending_is_claim(p: &Pending) -> bool {
-    p.old.as_ref().or(p.new.as_ref()).is_some_and(|s| s.claim)
-}
-
-fn confirmed_event(
-    kind: EventKind,
-    claim: bool,
-    group: &[&Pending],
-    flapping: &[String],
-    evidence: &Evidence,
-    at: DateTime<Utc>,
-    policy: &Policy,
-) -> Option<Event> {
-    let first_seen = group.iter().map(|p| p.first_seen).min()?;
-    let checks = group.iter().map(|p| p.count).max().unwrap_or(1);
-    let mut statements = Vec::new();
-    let mut changes: Vec<Change> = Vec::new();
-    for p in group {
-        match (kind, &p.old, &p.new) {
-            (EventKind::Changed, Some(old), Some(new)) => changes.push(diff::change(old, new)),
-            (EventKind::Removed, Some(old), _) => statements.push(old.text.clone()),
-            (_, _, Some(new)) => statements.push(new.text.clone()),
-            _ => {}
-        }
-    }
-    let what = if claim { "claim" } else { "context statement" };
-    let n = group.len();
-    let plural = if n == 1 { "" } else { "s" };
-    let seen = format!(
-        "seen on {checks} consecutive check{}",
-        if checks == 1 { "" } else { "s" }
-    );
-    let (severity, mut detail) = match kind {
-        EventKind::Removed => (
-            if claim {
-                Severity::High
-            } else {
-                Severity::Info
-            },
-            format!("{n} {what}{plural} no longer on the page, {seen}"),
-        ),
-        EventKind::Changed => {
-            let weakened = changes.iter().any(|c| !c.broadened);
-            let how = if weakened {
-                "weakened (words lost or replaced)"
-            } else {
-                "broadened (words only added)"
-            };
-            let severity = match (claim, weakened) {
-                (false, _) => Severity::Info,
-                (true, true) => Severity::High,
-                (true, false) => Severity::Low,
-            };
-            (
-                severity,
-                format!("{n} {what}{plural} reworded, {how}, {seen}"),
-            )
-        }
-        _ => (Severity::Info, format!("{n} new {what}{plural}, {seen}")),
-    };
-    let flaps = group.iter().any(|p| {
-        [&p.old, &p.new]
-            .into_iter()
-            .flatten()
-            .any(|s| flapping.contains(&s.hash))
-    });
-    let mut notify = claim && policy.notify.contains(kind);
-    if !claim {
-        detail.push_str("; context only, not emailed");
-    } else if flaps && notify {
-        notify = false;
-        detail.push_str("; not emailed: the statement is flapping");
-    }
-    Some(Event {
-        kind,
-        at,
-        severity,
-        detail,
-        statements,
-        changes,
-        claim,
-        first_seen,
-        notify,
-        evidence: Some(evidence.clone()),
-    })
-}
-
-/// The old baseline with the confirmed differences applied, others left pending.
-fn apply(old: &[Statement], confirmed: &[Pending]) -> Vec<Statement> {
-    let mut out: Vec<Statement> = Vec::with_capacity(old.len());
-    for s in old {
-        match confirmed
-            .iter()
-            .find(|p| p.old.as_ref().is_some_and(|o| o.hash == s.hash))
-        {
-            Some(p) if p.kind == EventKind::Removed => {}
-            Some(p) => out.extend(p.new.clone()),
-            None => out.push(s.clone()),
-        }
-    }
-    for p in confirmed.iter().filter(|p| p.kind == EventKind::Added) {
-        out.extend(p.new.clone());
-    }
-    out
 }
 
 fn refresh(state: &mut WatchState, statements: Vec<Statement>, old: &Baseline, at: DateTime<Utc>) {
