@@ -50,11 +50,11 @@ pub fn nesting_depth(html: &str) -> usize {
     let mut depth = 0usize;
     let mut max = 0usize;
     let mut i = 0;
-    while let Some(off) = memchr(b'<', &bytes[i..]) {
+    let mut name_buf = [0u8; 16];
+    while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
         i += off + 1;
         if bytes[i..].starts_with(b"!--") {
-            // Skip the comment.
-            match find(&bytes[i..], b"-->") {
+            match memchr::memmem::find(&bytes[i..], b"-->") {
                 Some(end) => i += end + 3,
                 None => break,
             }
@@ -66,23 +66,27 @@ pub fn nesting_depth(html: &str) -> usize {
             .iter()
             .take_while(|b| b.is_ascii_alphanumeric())
             .count();
+        // Longer names are custom elements: they nest like any other.
         if name_len == 0 {
             continue;
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-        let tag_end = memchr(b'>', &bytes[name_start..]).map(|e| name_start + e);
+        let n = name_len.min(name_buf.len());
+        for (dst, src) in name_buf.iter_mut().zip(&bytes[name_start..name_start + n]) {
+            *dst = src.to_ascii_lowercase();
+        }
+        let name = std::str::from_utf8(&name_buf[..n]).unwrap_or("");
+        let tag_end = memchr::memchr(b'>', &bytes[name_start..]).map(|e| name_start + e);
         let self_closing = tag_end.is_some_and(|e| e > 0 && bytes[e - 1] == b'/');
         if closing {
-            if !void(&name) && !optional_end(&name) {
+            if !void(name) && !optional_end(name) {
                 depth = depth.saturating_sub(1);
             }
-        } else if !void(&name) && !optional_end(&name) && !self_closing {
+        } else if !void(name) && !optional_end(name) && !self_closing {
             depth += 1;
             max = max.max(depth);
-            if matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
-                // Raw text: skip to the end tag so its content is not read as tags.
-                let close = format!("</{name}");
-                match find_ci(&bytes[i..], close.as_bytes()) {
+            if matches!(name, "script" | "style" | "textarea" | "title") {
+                // Raw text: skip to its end tag so its content is not read as tags.
+                match raw_text_end(&bytes[i..], name.as_bytes()) {
                     Some(end) => i += end,
                     None => break,
                 }
@@ -92,17 +96,18 @@ pub fn nesting_depth(html: &str) -> usize {
     max
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|b| *b == needle)
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+/// Offset of `</name` (any case) in `hay`.
+fn raw_text_end(hay: &[u8], name: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(off) = memchr::memmem::find(&hay[from..], b"</") {
+        let at = from + off;
+        let candidate = hay.get(at + 2..at + 2 + name.len())?;
+        if candidate.eq_ignore_ascii_case(name) {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
 }
 
 #[cfg(test)]
