@@ -1,194 +1,276 @@
-//! Sentence splitting for canary paragraphs, robust to abbreviations, initials, decimals,
-//! URLs and numbered references.
+//! Sentence splitting tuned for canaries: legal abbreviations, initials, numbers, URLs and
+//! FAQ answers must not cut a claim in two. One linear pass.
 
-/// Words that end with a period without ending a sentence (lower-case, no period).
+/// Words that end with '.' without ending the sentence, lower-case, without the '.'.
+/// "etc." is absent on purpose: followed by a capital it usually does end one.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "eg", "ie",
-    "inc", "ltd", "llc", "corp", "co", "art", "sec", "secs", "approx", "fig", "vol", "p", "pp",
-    "cf", "al", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-    "dec", "u.s", "u.s.a", "u.k", "u.n", "e.u", "gov", "dept", "est", "ca", "viz", "resp", "mme",
-    "mlle", "cie", "av", "ref", "refs", "para", "ch",
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "v", "inc", "ltd", "corp", "co",
+    "llc", "plc", "gmbh", "art", "arts", "sec", "secs", "approx", "cf", "al", "fig", "vol", "pp",
+    "p", "ch", "para", "nos", "gen", "gov", "sen", "rep", "rev", "hon", "mt", "ft", "dept", "univ",
+    "ref", "refs", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "dec", "mon", "tue", "wed", "thu", "fri", "mme", "mlle", "mm", "av", "bd", "env", "ex", "resp",
+    "ibid", "op", "cit", "viz", "ca", "esp", "incl", "approx", "min", "max", "no", "num",
 ];
 
-fn is_abbreviation(word: &str) -> bool {
-    let w = word
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase();
-    if w.is_empty() {
+/// Characters that may close a sentence after its '.', '!' or '?'.
+fn is_closer(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | '\u{201D}' | '\u{2019}' | '\u{00BB}' | ')' | ']' | '\u{203A}'
+    )
+}
+
+/// Characters that may open a sentence besides a capital letter.
+fn is_opener(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\''
+            | '\u{201C}'
+            | '\u{2018}'
+            | '\u{201E}'
+            | '\u{00AB}'
+            | '('
+            | '['
+            | '\u{00BF}'
+            | '\u{00A1}'
+    )
+}
+
+/// Whether the '.' closing `word` (the text since the last space) can end a sentence.
+/// `at_start`: the word is the first of the sentence.
+fn period_can_end(word: &str, at_start: bool) -> bool {
+    let word = word.trim_start_matches(|c: char| is_opener(c) || c == '(');
+    if word.is_empty() {
+        return true;
+    }
+    let lower = word.to_lowercase();
+    // "No. 5" is an abbreviation; "A: No. We have never…" is an answer (merged later).
+    if ABBREVIATIONS.contains(&lower.as_str()) && lower != "no" {
         return false;
     }
-    // Single initials ("J. Smith") and dotted acronyms ("U.S", "e.g").
-    if w.chars().count() == 1 && w.chars().all(char::is_alphabetic) {
-        return true;
+    let mut letters = word.chars();
+    // Initials ("J. Smith") and dotted acronyms ("U.S", "e.g", "i.e", "U.S.A").
+    if word.chars().count() == 1 && letters.next().is_some_and(char::is_alphabetic) {
+        return false;
     }
-    if w.contains('.') && w.split('.').all(|p| p.chars().count() <= 2) {
-        return true;
+    if word.contains('.')
+        && word
+            .split('.')
+            .all(|part| part.chars().count() == 1 && part.chars().all(char::is_alphabetic))
+    {
+        return false;
     }
-    ABBREVIATIONS.contains(&w.as_str())
+    // "1." opening a sentence is a list number, not a sentence of its own.
+    if at_start && word.len() <= 3 && word.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    true
 }
 
-/// Whether a sentence may start at `rest` (the text after the whitespace).
-fn starts_sentence(rest: &str) -> bool {
-    let mut chars = rest.chars();
-    match chars.next() {
-        Some(c) if c.is_uppercase() || c.is_ascii_digit() => true,
-        Some('"' | '\'' | '(' | '[' | '\u{201C}' | '\u{2018}' | '\u{00AB}' | '¿' | '¡') => chars
-            .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()),
-        _ => false,
-    }
-}
-
-/// Splits a paragraph into sentences, trimmed, in order.
-///
-/// ```
-/// use canaryd::extract::split_sentences;
-///
-/// let s = split_sentences("The U.S. Government has never served us. See Order No. 5. It was sealed.");
-/// assert_eq!(s, ["The U.S. Government has never served us.", "See Order No. 5.", "It was sealed."]);
-/// ```
+/// The sentences of a paragraph, trimmed, in order. Splits after '.', '!' or '?' (and any
+/// closing quotes or brackets) when whitespace and then a capital letter, an opening quote
+/// or a bracket follow. Never splits on ';', inside numbers, URLs or domain names
+/// ("riseup.net", "1.5"), at ellipses, after known abbreviations, initials or a leading list
+/// number. A bare "No." / "Yes." answer is joined to the sentence that explains it.
 pub fn split_sentences(paragraph: &str) -> Vec<String> {
-    let text = paragraph.trim();
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if matches!(b, b'.' | b'!' | b'?') {
-            // Swallow a run of terminators and closing quotes/brackets.
-            let mut end = i + 1;
-            while end < bytes.len()
-                && matches!(bytes[end], b'.' | b'!' | b'?' | b'"' | b'\'' | b')' | b']')
-            {
-                end += 1;
-            }
-            let mut tail = &text[end..];
-            // Typographic closing quotes are multi-byte.
-            for q in ['\u{201D}', '\u{2019}', '\u{00BB}'] {
-                if let Some(t) = tail.strip_prefix(q) {
-                    tail = t;
-                }
-            }
-            let end = text.len() - tail.len();
-            let after = tail.trim_start();
-            if tail.len() > after.len()
-                && starts_sentence(after)
-                && !keeps_going(&text[start..i], b, after)
-            {
-                let sentence = text[start..end].trim();
-                if !sentence.is_empty() {
-                    out.push(sentence.to_string());
-                }
-                start = text.len() - after.len();
-                i = start;
-                continue;
-            }
-            i = end.max(i + 1);
+    let chars: Vec<(usize, char)> = paragraph.char_indices().collect();
+    let mut sentences: Vec<&str> = Vec::new();
+    let mut start = 0usize; // byte offset of the current sentence
+    let mut word_start = 0usize; // byte offset of the current word
+    let mut i = 0usize;
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        if c.is_whitespace() {
+            word_start = pos + c.len_utf8();
+            i += 1;
             continue;
         }
-        i += 1;
+        // Only a terminator followed by closers and whitespace can end a sentence; testing
+        // that first keeps "a.a.a.…" on one 10 MB line linear.
+        let mut j = i + 1;
+        while j < chars.len() && is_closer(chars[j].1) {
+            j += 1;
+        }
+        let spaced = chars.get(j).is_none_or(|&(_, n)| n.is_whitespace());
+        let terminal = spaced
+            && match c {
+                '!' | '?' => true,
+                '.' => {
+                    let prev_dot = i > 0 && chars[i - 1].1 == '.';
+                    let next_dot = chars.get(i + 1).is_some_and(|&(_, n)| n == '.');
+                    let at_start = paragraph[start..word_start].trim().is_empty();
+                    !prev_dot && !next_dot && period_can_end(&paragraph[word_start..pos], at_start)
+                }
+                _ => false,
+            };
+        if !terminal {
+            i += 1;
+            continue;
+        }
+        // Closers stay with this sentence; then whitespace, then what opens the next one.
+        let end = chars.get(j).map_or(paragraph.len(), |&(p, _)| p);
+        let mut k = j;
+        while k < chars.len() && chars[k].1.is_whitespace() {
+            k += 1;
+        }
+        let splits = k > j
+            && chars
+                .get(k)
+                .is_some_and(|&(_, n)| n.is_uppercase() || is_opener(n));
+        if splits {
+            sentences.push(&paragraph[start..end]);
+            start = chars[k].0;
+            word_start = start;
+            i = k;
+        } else {
+            i = j.max(i + 1);
+        }
     }
-    let last = text[start..].trim();
-    if !last.is_empty() {
-        out.push(last.to_string());
-    }
-    out
+    sentences.push(&paragraph[start..]);
+    merge_answers(
+        sentences
+            .into_iter()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+    )
 }
 
-/// True when the period closing `before` does not end the sentence.
-fn keeps_going(before: &str, terminator: u8, after: &str) -> bool {
-    if terminator != b'.' {
-        return false;
+/// "No." / "A: No." / "Non." alone says nothing; with the next sentence it is the claim.
+fn is_bare_answer(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    let body = ["a:", "a :", "answer:", "r:", "r :", "réponse:", "réponse :"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .unwrap_or(&lower)
+        .trim();
+    matches!(
+        body,
+        "no." | "no!" | "yes." | "yes!" | "non." | "non !" | "non!" | "oui." | "oui !" | "oui!"
+    )
+}
+
+fn merge_answers<'a>(sentences: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut carry: Option<String> = None;
+    for s in sentences {
+        let joined = match carry.take() {
+            Some(mut c) => {
+                c.push(' ');
+                c.push_str(s);
+                c
+            }
+            None => s.to_string(),
+        };
+        if is_bare_answer(&joined) {
+            carry = Some(joined);
+        } else {
+            out.push(joined);
+        }
     }
-    let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
-    // "No. 1234" is a number sign; "A: No. We never…" ends a sentence.
-    if matches!(word.to_lowercase().as_str(), "no" | "nos" | "nr") {
-        return after.starts_with(|c: char| c.is_ascii_digit());
-    }
-    // A list marker or reference number at the very start ("1. The date…").
-    if before
-        .trim()
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '(' || c == ')')
-    {
-        return true;
-    }
-    is_abbreviation(word)
+    out.extend(carry);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const RISEUP_2014: &str = "As of April 21, 2014, Riseup has not received any National Security Letters or FISA court orders, and we have not been subject to any gag order by a FISA court. Riseup has never placed any backdoors in our software and have not received any requests to do so. Riseup has never disclosed any user communications to any third party.";
+
     #[test]
-    fn table_of_tricky_paragraphs() {
+    fn riseup_paragraph_is_three_sentences() {
+        let got = split_sentences(RISEUP_2014);
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(got[0].starts_with("As of April 21, 2014,") && got[0].ends_with("FISA court."));
+        assert!(got[1].starts_with("Riseup has never placed"));
+        assert_eq!(
+            got[2],
+            "Riseup has never disclosed any user communications to any third party."
+        );
+    }
+
+    #[test]
+    fn splits_and_non_splits() {
         let cases: &[(&str, &[&str])] = &[
+            ("One. Two! Three? Four", &["One.", "Two!", "Three?", "Four"]),
             (
-                "As of April 21, 2014, Riseup has not received any National Security Letters or FISA court orders, and we have not been subject to any gag order by a FISA court. Riseup has never placed any backdoors in our software and have not received any requests to do so. Riseup has never disclosed any user communications to any third party.",
+                "The U.S. Government has not asked. The U.S.A. neither.",
+                &["The U.S. Government has not asked.", "The U.S.A. neither."],
+            ),
+            (
+                "Orders (e.g. NSLs) and i.e. Gag orders etc. are covered.",
+                &["Orders (e.g. NSLs) and i.e. Gag orders etc. are covered."],
+            ),
+            (
+                "It covers NSLs, gag orders, etc. We have none.",
+                &["It covers NSLs, gag orders, etc.", "We have none."],
+            ),
+            (
+                "Filed by Acme Inc. Ltd. Corp. Mr. Dr. St. vs. Art. Sec. approx. No. 5 today.",
+                &["Filed by Acme Inc. Ltd. Corp. Mr. Dr. St. vs. Art. Sec. approx. No. 5 today."],
+            ),
+            (
+                "Signed by J. Smith and A. B. Jones. Done.",
+                &["Signed by J. Smith and A. B. Jones.", "Done."],
+            ),
+            (
+                "Version 1.5 of riseup.net is at https://eff.org/a.b. Next.",
                 &[
-                    "As of April 21, 2014, Riseup has not received any National Security Letters or FISA court orders, and we have not been subject to any gag order by a FISA court.",
-                    "Riseup has never placed any backdoors in our software and have not received any requests to do so.",
-                    "Riseup has never disclosed any user communications to any third party.",
+                    "Version 1.5 of riseup.net is at https://eff.org/a.b.",
+                    "Next.",
                 ],
             ),
             (
-                "The U.S. Government has never served us. We comply, e.g. with court orders. Next one.",
-                &[
-                    "The U.S. Government has never served us.",
-                    "We comply, e.g. with court orders.",
-                    "Next one.",
-                ],
+                "1. The date of issue. Then.",
+                &["1. The date of issue.", "Then."],
             ),
             (
-                "See Order No. 1234 of the court. It was sealed.",
-                &["See Order No. 1234 of the court.", "It was sealed."],
+                "We waited... Then nothing\u{2026} Really.",
+                &["We waited... Then nothing\u{2026} Really."],
             ),
             (
-                "Example Inc. has never received an NSL. J. Smith signed it.",
-                &[
-                    "Example Inc. has never received an NSL.",
-                    "J. Smith signed it.",
-                ],
+                "He said \"never.\" Then left. (Really.) [1] See.",
+                &["He said \"never.\"", "Then left.", "(Really.)", "[1] See."],
             ),
             (
-                "We answered 1.5 requests per day. None were NSLs.",
-                &["We answered 1.5 requests per day.", "None were NSLs."],
+                "We have never received one; we have not been asked.",
+                &["We have never received one; we have not been asked."],
+            ),
+            ("lower. case follows", &["lower. case follows"]),
+            (
+                "Ends with number 2. 3 follows",
+                &["Ends with number 2. 3 follows"],
             ),
             (
-                "Read riseup.net/canary and https://eff.org/a.b for more. Thanks.",
-                &[
-                    "Read riseup.net/canary and https://eff.org/a.b for more.",
-                    "Thanks.",
-                ],
+                "Nous n'avons jamais reçu de mandat. Élise l'a confirmé.",
+                &["Nous n'avons jamais reçu de mandat.", "Élise l'a confirmé."],
             ),
-            (
-                "1. The date of issue of this canary is May 1, 2024.",
-                &["1. The date of issue of this canary is May 1, 2024."],
-            ),
-            (
-                "A: No. We have never permitted monitoring.",
-                &["A: No.", "We have never permitted monitoring."],
-            ),
-            (
-                "Why not? \"We never did.\" Fine!",
-                &["Why not?", "\"We never did.\"", "Fine!"],
-            ),
-            ("no terminator at all", &["no terminator at all"]),
             ("", &[]),
+            ("   ", &[]),
         ];
         for (text, want) in cases {
-            assert_eq!(
-                split_sentences(text),
-                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                "{text}"
-            );
+            assert_eq!(split_sentences(text), *want, "{text}");
         }
     }
 
     #[test]
-    fn one_long_line_is_linear() {
-        let line = "We have never received a warrant ".repeat(300_000);
-        assert_eq!(split_sentences(&line).len(), 1);
+    fn bare_answers_join_their_explanation() {
+        let got = split_sentences(
+            "A: No. We have never permitted installation of any hardware or software monitoring on any system that we control; law enforcement has not taken our servers. We would rather stop.",
+        );
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].starts_with("A: No. We have never permitted"));
+        assert_eq!(split_sentences("Non. Jamais."), vec!["Non. Jamais."]);
+        assert_eq!(split_sentences("No."), vec!["No."]);
+    }
+
+    #[test]
+    fn long_inputs_are_linear() {
+        let many = "We have never received an NSL. ".repeat(100_000);
+        assert_eq!(split_sentences(&many).len(), 100_000);
+        let one_line = "a.".repeat(2_000_000);
+        assert_eq!(split_sentences(&one_line).len(), 1);
+        let dots = format!("{} X", ".".repeat(1_000_000));
+        assert_eq!(split_sentences(&dots).len(), 1);
     }
 }
