@@ -51,12 +51,81 @@ pub enum Command {
         #[arg(long, value_name = "CSS")]
         selector: Option<String>,
     },
-    /// Each watch: name, url, statements, last result, last change, pending confirmations
+    /// Fetch a page once, show the statements it would track, and add it to the watchlist
+    /// (comments and layout kept)
+    Add {
+        /// http(s):// or file:// URL (a local path works too)
+        url: String,
+        /// Name of the watch [default: from the host, e.g. "riseup-net", made unique]
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+        /// CSS selector of the canary statements, e.g. "#canary li"
+        #[arg(long, value_name = "CSS")]
+        selector: Option<String>,
+        /// How often `run` checks it, e.g. "1h" [default: the watchlist's interval]
+        #[arg(long, value_name = "D")]
+        interval: Option<String>,
+        /// Add it even though the page cannot be fetched right now
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove a watch from the watchlist; its history is kept unless --purge
+    Remove {
+        /// The watch's name, as `list` shows it
+        name: String,
+        /// Also delete its history (state, events, evidence) from the state directory
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Rename a watch in the watchlist and move its history with it
+    Rename {
+        /// The watch's current name
+        old: String,
+        /// Its new name (1 to 64 letters, digits, '-', '_' or '.')
+        new: String,
+    },
+    /// Each watch: statements, last check and result, last change, next check, pending, undelivered alerts
     List {
         /// Output format
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
+    /// A watch's evidence snapshots and the events they recorded, newest first
+    History {
+        /// The watch's name (its history is read even after `remove`)
+        name: String,
+    },
+    /// Statement diff between two snapshots [default: the last two]
+    Diff {
+        /// The watch's name
+        name: String,
+        /// Snapshot number (from `history`), or a date (YYYY-MM-DD or RFC 3339): the snapshot in force then
+        from: Option<String>,
+        /// Likewise [default: the latest snapshot]
+        to: Option<String>,
+    },
+    /// The statements as they were at a snapshot [default: the latest]
+    Show {
+        /// The watch's name
+        name: String,
+        /// Snapshot number, or a date (YYYY-MM-DD or RFC 3339): the snapshot in force then
+        at: Option<String>,
+    },
+    /// Check the evidence hash chains [default: every watch]; exit 0 when all hold, 1 when any breaks
+    Verify {
+        /// Only this watch's chain
+        name: Option<String>,
+    },
+    /// Write a watch's evidence as a WARC 1.1 file
+    Export {
+        /// The watch's name
+        name: String,
+        /// Output file; ".gz" compresses, "-" is standard output [default: NAME.warc.gz]
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Send a test email through the watchlist's [email] settings and report the server's answer
+    TestEmail,
     /// Offline demonstration: a canary served on loopback loses a statement; see the alert
     Demo,
     /// Check the watchlist; exit 0 if good, 78 (with file:line:column) if not

@@ -3,9 +3,13 @@
 //! Data flows one way: [`watchlist`] → scheduler ([`daemon`]/[`pass`]) → [`fetch`] →
 //! [`extract`]/[`normalise`] → [`judge`] (with [`diff`]) → [`store`] → [`alert`] →
 //! [`outbox`] → [`deliver`]. [`pipeline`] is the only module that knows that order;
-//! `extract`, `normalise`, `diff`, `judge` and `alert` are pure.
+//! `extract`, `normalise`, `diff`, `judge` and `alert` are pure. Beside the store, checks
+//! that change something leave evidence in [`archive`] (a hash chain per watch, exported as
+//! WARC) and queued alerts go to the Atom [`feed`]; [`watchlist_edit`] is the comment-keeping
+//! editor behind `add`, `remove` and `rename`.
 
 pub mod alert;
+pub mod archive;
 pub mod atomic;
 pub mod cadence;
 pub mod challenge;
@@ -18,6 +22,7 @@ pub mod demo;
 pub mod diff;
 pub mod event;
 pub mod extract;
+pub mod feed;
 pub mod fetch;
 pub mod judge;
 pub mod logging;
@@ -31,7 +36,9 @@ pub mod replay;
 pub mod scheduler;
 pub mod statement;
 pub mod store;
+pub mod term;
 pub mod watchlist;
+pub mod watchlist_edit;
 
 /// An error and all its causes on one line: "a: b: c".
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

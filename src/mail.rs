@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use lettre::message::SinglePart;
 use lettre::message::header::{self, HeaderName, HeaderValue};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
@@ -151,9 +152,43 @@ impl Mailer {
         Ok(b.singlepart(part)?)
     }
 
+    /// A message that is not an alert: proves the `[email]` settings reach the recipients
+    /// (`canaryd test-email`). Marked `X-Canaryd-Event: test` so filters can tell it apart.
+    pub fn test_message(&self, now: DateTime<Utc>, body: &str) -> Result<Message, MailError> {
+        let mut b = Message::builder()
+            .from(self.cfg.from.clone())
+            .subject("[canaryd] test message")
+            .date(now.into())
+            .message_id(Some(format!(
+                "<test.{}@canaryd>",
+                now.timestamp_nanos_opt().unwrap_or_default()
+            )))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Canaryd-Event"),
+                "test".into(),
+            ));
+        for to in &self.cfg.to {
+            b = b.to(to.clone());
+        }
+        let part = SinglePart::builder()
+            .header(header::ContentType::TEXT_PLAIN)
+            .body(body.to_string());
+        Ok(b.singlepart(part)?)
+    }
+
+    /// The recipients, for people.
+    pub fn recipients(&self) -> String {
+        let to: Vec<String> = self.cfg.to.iter().map(|m| m.to_string()).collect();
+        to.join(", ")
+    }
+
     /// Sends `alert`; returns the server's final answer.
     pub async fn send(&self, alert: &Alert) -> Result<String, MailError> {
-        let message = self.message(alert)?;
+        self.send_message(self.message(alert)?).await
+    }
+
+    /// Sends a built message; returns the server's final answer.
+    pub async fn send_message(&self, message: Message) -> Result<String, MailError> {
         let response = tokio::time::timeout(SMTP_TIMEOUT * 2, self.transport.send(message))
             .await
             .map_err(|_| MailError::Timeout)?

@@ -128,6 +128,11 @@ impl Outbox {
         atomic::remove(&path).map_err(io_err("remove", &path))
     }
 
+    /// Replaces a queued alert in place (same id), e.g. after its watch was renamed.
+    pub fn rewrite(&self, q: &Queued) -> Result<(), StoreError> {
+        self.write(q)
+    }
+
     /// A delivery attempt failed: record why and when to try next.
     pub fn failed(
         &self,

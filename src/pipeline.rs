@@ -1,5 +1,6 @@
 //! The check of one watch, start to end. The only module that knows the order of the
-//! stages: fetch → extract → judge → record events → queue alerts → save state.
+//! stages: fetch → extract → judge → record events → queue alerts → archive evidence →
+//! save state.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,10 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::alert;
+use crate::archive::{self, Archive, Capture, Snapshot};
 use crate::challenge;
 use crate::clock::SharedClock;
 use crate::event::Event;
 use crate::extract::{self, Format};
+use crate::feed::{Feed, FeedEntry};
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
 use crate::judge::{self, Judgement, Observation, Policy, WatchState};
 use crate::outbox::Outbox;
@@ -24,6 +27,10 @@ pub struct Checker {
     pub fetcher: Fetcher,
     pub store: Store,
     pub outbox: Outbox,
+    /// Evidence: a hash-chained record (and the raw body) of every check that changed anything.
+    pub archive: Archive,
+    /// `feed.atom`, rewritten whenever an alert is queued.
+    pub feed: Feed,
     pub clock: SharedClock,
     pub retry: RetryPolicy,
 }
@@ -51,6 +58,8 @@ impl Checker {
             fetcher,
             store,
             outbox,
+            archive: Archive::new(state_dir),
+            feed: Feed::new(state_dir),
             clock,
             retry: RetryPolicy::default(),
         })
@@ -87,6 +96,8 @@ impl Checker {
             url: Some(watch.url.to_string()),
             ..CheckRecord::default()
         };
+        // The raw response, kept until the judge says whether this check is evidence.
+        let mut capture = None;
         let obs = match fetched {
             Ok(Fetched::Page(page)) => {
                 record.status = Some(page.status);
@@ -99,7 +110,15 @@ impl Checker {
                 };
                 let body_len = page.body.len() as u64;
                 let text = page.text;
-                match extract_off_thread(text.clone(), format, watch.selector.clone()).await {
+                let extracted =
+                    extract_off_thread(text.clone(), format, watch.selector.clone()).await;
+                capture = Some(Capture {
+                    headers: page.headers,
+                    content_type: page.content_type,
+                    body: page.body,
+                    statements: extracted.as_ref().ok().cloned(),
+                });
+                match extracted {
                     Ok(statements) => page_observation(&text, statements, body_len, &mut record),
                     Err(error) => {
                         record.result = "failed".into();
@@ -144,7 +163,7 @@ impl Checker {
             record.result = "failed".into();
             record.error = Some(error);
         }
-        let queued = self.record(watch, &prev, &state, &events, &record, at)?;
+        let queued = self.record(watch, &prev, &state, &events, &record, at, capture.as_ref())?;
         Ok(CheckReport {
             watch: watch.name.clone(),
             pending: state.pending.len(),
@@ -156,7 +175,9 @@ impl Checker {
     }
 
     /// Makes the outcome durable in the order that never loses an alert: the event log,
-    /// then the outbox, then the state that says the event has been raised.
+    /// then the outbox (and the feed), then the evidence archive, then the state that says
+    /// the event has been raised. A check that changed nothing writes no evidence.
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
         watch: &Watch,
@@ -165,17 +186,39 @@ impl Checker {
         events: &[Event],
         record: &CheckRecord,
         at: DateTime<Utc>,
+        capture: Option<&Capture>,
     ) -> Result<usize, StoreError> {
         self.store.append_events(&watch.name, events)?;
-        let mut queued = 0;
+        let mut queued = Vec::new();
         for e in events.iter().filter(|e| e.notify) {
-            self.outbox
-                .enqueue(&alert::render(&watch.name, watch.url.as_str(), e), at)?;
-            queued += 1;
+            let alert = alert::render(&watch.name, watch.url.as_str(), e);
+            self.outbox.enqueue(&alert, at)?;
+            queued.push(FeedEntry::new(&alert, e));
+        }
+        let queued_count = queued.len();
+        // The feed is a convenience beside the durable outbox: failing to write it must not
+        // stop the check from being recorded.
+        if let Err(e) = self.feed.add(queued) {
+            tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot update feed.atom");
+        }
+        // `has_history` (one stat) only when nothing else asks for a record: it starts the
+        // chain of a watch whose state predates the archive.
+        if archive::worth_keeping(prev, state, events)
+            || (capture.is_some() && !self.archive.has_history(&watch.name))
+        {
+            let snapshot = Snapshot {
+                at,
+                check: record,
+                capture,
+                events,
+                confirmed_set_hash: state.baseline.as_ref().map(|b| b.set_hash.as_str()),
+            };
+            self.archive
+                .append(&watch.name, &snapshot, watch.max_history)?;
         }
         self.store.save_state(&watch.name, state, prev, record)?;
         self.store.save_check(&watch.name, record)?;
-        Ok(queued)
+        Ok(queued_count)
     }
 }
 

@@ -6,7 +6,9 @@
 //! <state>/<watch>/statements.txt   the confirmed statements with hashes, for people; durable
 //! <state>/<watch>/events.jsonl     every event, one JSON object per line; durable, append-only
 //! <state>/<watch>/check.json       the last check (time, result, validators); atomic, not fsynced
+//! <state>/<watch>/history/         evidence: hash-chained snapshot records and raw bodies (archive.rs)
 //! <state>/outbox/                  alerts not yet delivered (see outbox.rs)
+//! <state>/feed.atom, feed.json     the Atom feed of queued alerts (feed.rs)
 //! ```
 
 use std::fmt::Write as _;

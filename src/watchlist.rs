@@ -16,6 +16,9 @@ use crate::event::{EventKind, NotifySet};
 
 pub use values::{parse_duration, parse_size};
 
+/// Default `max_history`: evidence records per watch whose raw bodies are kept.
+pub const DEFAULT_MAX_HISTORY: usize = 500;
+
 /// Default per-fetch body cap.
 pub const DEFAULT_MAX_BODY: u64 = 5 * 1024 * 1024;
 
@@ -44,6 +47,9 @@ pub struct Settings {
     pub stale_grace: Duration,
     pub unreachable_after: Duration,
     pub notify: NotifySet,
+    /// Evidence records per watch whose raw bodies are kept; older bodies are pruned (the
+    /// records stay). See `archive`.
+    pub max_history: usize,
 }
 
 impl Default for Settings {
@@ -62,6 +68,7 @@ impl Default for Settings {
             stale_grace: Duration::from_secs(7 * 86400),
             unreachable_after: Duration::from_secs(2 * 86400),
             notify: NotifySet::default(),
+            max_history: DEFAULT_MAX_HISTORY,
         }
     }
 }
@@ -92,6 +99,8 @@ pub struct Watch {
     pub stale_grace: Duration,
     pub unreachable_after: Duration,
     pub notify: NotifySet,
+    /// Evidence records whose raw bodies are kept (see [`Settings::max_history`]).
+    pub max_history: usize,
 }
 
 /// A compiled CSS selector together with the text the user wrote.

@@ -1,6 +1,10 @@
-//! `canaryd check`: one pass over every watch, then deliver what is queued.
+//! `canaryd check`: one pass over every watch, then deliver what is queued. On a terminal a
+//! progress bar runs over the watches; otherwise plain lines only.
 
+use std::io::IsTerminal as _;
 use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::clock;
 use crate::deliver;
@@ -14,10 +18,22 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     };
     let checker = Checker::new(state, clock::system())?;
     let sink = super::sink(&wl)?;
+    let progress = progress_bar(wl.watches.len());
     let outcomes = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
-        println!("{}", line(o))
+        let text = line(o);
+        match &progress {
+            // Printed above the bar, which then redraws below it.
+            Some(bar) => {
+                bar.suspend(|| println!("{text}"));
+                bar.inc(1);
+            }
+            None => println!("{text}"),
+        }
     })
     .await;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     let store_errors = outcomes.iter().filter(|o| o.is_err()).count();
     let failed = outcomes
         .iter()
@@ -55,6 +71,22 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// A progress bar over the watches when a person is watching (standard output and error
+/// both terminals); `None` for cron, pipes and the journal, which get the plain lines only.
+fn progress_bar(watches: usize) -> Option<ProgressBar> {
+    if !(std::io::stdout().is_terminal() && std::io::stderr().is_terminal()) || watches == 0 {
+        return None;
+    }
+    let bar = ProgressBar::new(watches as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} checking {pos}/{len} [{bar:30}] {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
 }
 
 /// One line per watch: what the check saw and what it concluded.

@@ -1,13 +1,17 @@
-//! `canaryd list`: every watch at a glance, as a table or JSON.
+//! `canaryd list`: every watch at a glance, as a table (see `list_table`) or JSON. JSON field
+//! names are a contract for scripts: fields are added, never renamed.
 
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::archive::Archive;
 use crate::cli::{EXIT_FAILURE, ListFormat};
 use crate::judge::WatchState;
 use crate::outbox::Outbox;
 use crate::store::{CheckRecord, Store};
+
+use super::list_table::Style;
 
 /// One watch's row.
 #[derive(Debug, Serialize)]
@@ -28,6 +32,12 @@ pub struct Row {
     pub conditions: Vec<String>,
     pub undelivered: usize,
     pub delivery_error: Option<String>,
+    /// How often `run` checks it, e.g. "6h".
+    pub interval: String,
+    /// Evidence snapshots recorded (`canaryd history NAME`).
+    pub snapshots: u64,
+    /// When the newest snapshot was recorded.
+    pub last_snapshot: Option<String>,
 }
 
 fn short(text: &str, max: usize) -> String {
@@ -93,6 +103,9 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         conditions,
         undelivered: 0,
         delivery_error: None,
+        interval: String::new(),
+        snapshots: 0,
+        last_snapshot: None,
     }
 }
 
@@ -111,7 +124,7 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
                         return EXIT_FAILURE;
                     }
                 },
-                ListFormat::Table => print!("{}", table(&rows)),
+                ListFormat::Table => print!("{}", super::list_table::table(&rows, Style::stdout())),
             }
             0
         }
@@ -126,6 +139,7 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
 pub fn rows(wl: &crate::watchlist::Watchlist, state_dir: &Path) -> anyhow::Result<Vec<Row>> {
     let exists = state_dir.is_dir();
     let store = Store::at(state_dir);
+    let archive = Archive::new(state_dir);
     let queued = if exists && state_dir.join("outbox").is_dir() {
         Outbox::at(state_dir).pending()?
     } else {
@@ -145,57 +159,12 @@ pub fn rows(wl: &crate::watchlist::Watchlist, state_dir: &Path) -> anyhow::Resul
         let mine: Vec<_> = queued.iter().filter(|q| q.alert.watch == w.name).collect();
         r.undelivered = mine.len();
         r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
+        r.interval = humantime::format_duration(w.interval).to_string();
+        if exists && let Some(h) = archive.head(&w.name) {
+            r.snapshots = h.seq;
+            r.last_snapshot = archive.record_time(&w.name, h.seq).map(|t| t.to_rfc3339());
+        }
         rows.push(r);
     }
     Ok(rows)
-}
-
-pub fn table(rows: &[Row]) -> String {
-    let mut out = String::new();
-    for r in rows {
-        out.push_str(&format!("{}  {}\n", r.name, r.url));
-        out.push_str(&format!(
-            "  statements: {} ({} claims){}\n",
-            r.statements,
-            r.claims,
-            r.canary_date
-                .as_ref()
-                .map(|d| format!(", canary dated {d}"))
-                .unwrap_or_default()
-        ));
-        out.push_str(&format!(
-            "  last check: {} {}{}\n",
-            r.last_check.as_deref().unwrap_or("-"),
-            r.last_result,
-            r.last_error
-                .as_ref()
-                .map(|e| format!(" ({e})"))
-                .unwrap_or_default()
-        ));
-        out.push_str(&format!(
-            "  last change: {}\n",
-            r.last_change.as_deref().unwrap_or("-")
-        ));
-        if let Some(n) = &r.next_check {
-            out.push_str(&format!("  next check: {n}\n"));
-        }
-        for p in &r.pending {
-            out.push_str(&format!("  pending: {p}\n"));
-        }
-        for c in &r.conditions {
-            out.push_str(&format!("  state: {c}\n"));
-        }
-        if r.undelivered > 0 {
-            out.push_str(&format!(
-                "  undelivered alerts: {}{}\n",
-                r.undelivered,
-                r.delivery_error
-                    .as_ref()
-                    .map(|e| format!(" (last error: {e})"))
-                    .unwrap_or_default()
-            ));
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -1,8 +1,19 @@
 //! The commands behind the CLI: each turns typed arguments into work and an exit status.
 
+mod add;
 mod check;
+mod diff;
+mod export;
+mod history;
 mod list;
+mod list_table;
 mod preview;
+mod remove;
+mod rename;
+mod show;
+mod test_email;
+mod verify;
+mod watchlist_file;
 
 pub use check::line as check_line;
 
@@ -46,6 +57,36 @@ pub fn run(cli: Cli) -> u8 {
             &runtime,
             crate::replay::run_cli(&files, selector.as_deref(), max_age.as_deref(), format),
         ),
+        Command::Add {
+            url,
+            name,
+            selector,
+            interval,
+            force,
+        } => block(
+            &runtime,
+            add::run(
+                &watchlist,
+                &state,
+                add::AddArgs {
+                    url,
+                    name,
+                    selector,
+                    interval,
+                    force,
+                },
+            ),
+        ),
+        Command::Remove { name, purge } => sync(remove::run(&watchlist, &state, &name, purge)),
+        Command::Rename { old, new } => sync(rename::run(&watchlist, &state, &old, &new)),
+        Command::History { name } => history::run(&state, &name),
+        Command::Diff { name, from, to } => {
+            diff::run(&state, &name, from.as_deref(), to.as_deref())
+        }
+        Command::Show { name, at } => show::run(&state, &name, at.as_deref()),
+        Command::Verify { name } => verify::run(&state, name.as_deref()),
+        Command::Export { name, output } => sync(export::run(&state, &name, output.as_deref())),
+        Command::TestEmail => block(&runtime, test_email::run(&watchlist)),
     }
 }
 
@@ -57,6 +98,14 @@ fn block(runtime: &tokio::runtime::Runtime, fut: impl Future<Output = anyhow::Re
             EXIT_FAILURE
         }
     }
+}
+
+/// The exit status of a command that needs no runtime.
+fn sync(result: anyhow::Result<u8>) -> u8 {
+    result.unwrap_or_else(|e| {
+        eprintln!("canaryd: error: {}", chain(&e));
+        EXIT_FAILURE
+    })
 }
 
 /// "a: b: c" for an anyhow error and its causes.

@@ -15,6 +15,9 @@ use super::{
 };
 use crate::event::{EventKind, NotifySet};
 
+/// Largest `max_history`: a million raw bodies per watch is already more than any disk wants.
+const MAX_HISTORY_LIMIT: i64 = 1_000_000;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWatchlist {
@@ -41,6 +44,7 @@ struct RawSettings {
     stale_grace: Option<Spanned<String>>,
     unreachable_after: Option<Spanned<String>>,
     notify: Option<Spanned<Vec<Spanned<String>>>>,
+    max_history: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +72,7 @@ struct RawWatch {
     stale_grace: Option<Spanned<String>>,
     unreachable_after: Option<Spanned<String>>,
     notify: Option<Spanned<Vec<Spanned<String>>>>,
+    max_history: Option<Spanned<i64>>,
 }
 
 /// A validation failure before it is placed in a file.
@@ -270,6 +275,10 @@ fn settings(raw: RawSettings) -> Result<Settings, RawError> {
             .map(notify)
             .transpose()?
             .unwrap_or(d.notify),
+        max_history: match &raw.max_history {
+            Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
+            None => d.max_history,
+        },
     })
     .and_then(|s| {
         check_positive(&raw.interval, s.interval, "interval")?;
@@ -427,6 +436,10 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
             .map(notify)
             .transpose()?
             .unwrap_or(s.notify),
+        max_history: match &raw.max_history {
+            Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
+            None => s.max_history,
+        },
         name,
     };
     check_positive(&raw.interval, watch.interval, "interval")?;
@@ -437,6 +450,37 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_history_defaults_overrides_and_is_located_when_out_of_range() {
+        let text = "[settings]\nmax_history = 20\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\nmax_history = 3\n";
+        let wl = parse(text).ok().expect("valid");
+        assert_eq!(wl.settings.max_history, 20);
+        assert_eq!(wl.watches[0].max_history, 20);
+        assert_eq!(wl.watches[1].max_history, 3);
+        let default = parse("[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n")
+            .ok()
+            .expect("valid");
+        assert_eq!(
+            default.watches[0].max_history,
+            super::super::DEFAULT_MAX_HISTORY
+        );
+        let bad = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nmax_history = 0\n";
+        let err = parse(bad)
+            .expect_err("0 is refused")
+            .locate(bad, Path::new("w.toml"));
+        let WatchlistError::Invalid {
+            line,
+            column,
+            message,
+            ..
+        } = err
+        else {
+            panic!("a located error")
+        };
+        assert_eq!((line, column), (4, 15));
+        assert!(message.contains("max_history"), "{message}");
+    }
 
     #[test]
     fn line_column_counts_from_one() {

@@ -1,0 +1,266 @@
+//! Export of a history as WARC 1.1, the web-archiving format courts, libraries and the
+//! Wayback Machine's tools read.
+//!
+//! Layout: one `warcinfo` record; then per snapshot, oldest first, a `response` record (the
+//! HTTP status line, headers and body as fetched; a `resource` record for `file://`) when
+//! the body is still stored, and a `metadata` record holding the snapshot record file
+//! verbatim (application/json), so its sha256 — the chain link — can be checked from the WARC
+//! alone. Record ids are derived from the record hashes, so exporting twice gives the same
+//! ids. Digests are `sha256:` in hex. Compressed output is one gzip member per record.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use super::read::{Entry, History};
+use super::record::sha256_hex;
+
+/// How to write the file.
+#[derive(Debug, Clone)]
+pub struct WarcOptions {
+    /// One gzip member per record (`.warc.gz`).
+    pub gzip: bool,
+    /// The file name, for `warcinfo`.
+    pub filename: String,
+    /// The export time (the `warcinfo` date).
+    pub now: DateTime<Utc>,
+    /// What `verify` said about the chain, one line, for `warcinfo`.
+    pub chain: String,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WarcSummary {
+    pub records: usize,
+    pub responses: usize,
+}
+
+/// Writes `history` as a WARC to `out`.
+pub fn write_warc(
+    out: &mut dyn Write,
+    history: &History,
+    opts: &WarcOptions,
+) -> io::Result<WarcSummary> {
+    let mut summary = WarcSummary::default();
+    let info_id = record_id(&format!(
+        "warcinfo\n{}\n{}\n{}",
+        history.watch,
+        history.entries.last().map_or("", |e| e.sha256.as_str()),
+        opts.now.to_rfc3339()
+    ));
+    let info = warcinfo_block(history, opts);
+    write_record(
+        out,
+        opts.gzip,
+        &[
+            ("WARC-Type", "warcinfo".into()),
+            ("WARC-Record-ID", info_id.clone()),
+            ("WARC-Date", warc_date(opts.now)),
+            ("WARC-Filename", opts.filename.clone()),
+            ("Content-Type", "application/warc-fields".into()),
+            ("WARC-Block-Digest", digest(&info)),
+        ],
+        &info,
+    )?;
+    summary.records += 1;
+    for entry in &history.entries {
+        let r = &entry.record;
+        let target = r.final_url.clone().unwrap_or_else(|| r.url.clone());
+        let date = warc_date(r.at);
+        let mut concurrent = None;
+        if let Some(Ok(body)) = history.body(entry) {
+            let id = record_id(&format!("response\n{}", entry.sha256));
+            let (kind, content_type, block) = match r.status {
+                Some(status) if target.starts_with("http") => (
+                    "response",
+                    "application/http;msgtype=response".to_string(),
+                    http_block(entry, status, &body),
+                ),
+                _ => (
+                    "resource",
+                    r.body
+                        .as_ref()
+                        .and_then(|b| b.content_type.clone())
+                        .unwrap_or_else(|| "application/octet-stream".into()),
+                    body.clone(),
+                ),
+            };
+            write_record(
+                out,
+                opts.gzip,
+                &[
+                    ("WARC-Type", kind.into()),
+                    ("WARC-Record-ID", id.clone()),
+                    ("WARC-Warcinfo-ID", info_id.clone()),
+                    ("WARC-Date", date.clone()),
+                    ("WARC-Target-URI", target.clone()),
+                    ("Content-Type", content_type),
+                    ("WARC-Payload-Digest", digest(&body)),
+                    ("WARC-Block-Digest", digest(&block)),
+                ],
+                &block,
+            )?;
+            summary.records += 1;
+            summary.responses += 1;
+            concurrent = Some(id);
+        }
+        let mut headers = vec![
+            ("WARC-Type", "metadata".to_string()),
+            (
+                "WARC-Record-ID",
+                record_id(&format!("metadata\n{}", entry.sha256)),
+            ),
+            ("WARC-Warcinfo-ID", info_id.clone()),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", target),
+        ];
+        if let Some(id) = concurrent {
+            headers.push(("WARC-Concurrent-To", id));
+        }
+        headers.push(("Content-Type", "application/json".into()));
+        headers.push(("WARC-Block-Digest", digest(&entry.bytes)));
+        write_record(out, opts.gzip, &headers, &entry.bytes)?;
+        summary.records += 1;
+    }
+    out.flush()?;
+    Ok(summary)
+}
+
+fn warcinfo_block(history: &History, opts: &WarcOptions) -> Vec<u8> {
+    let fields = [
+        ("software", crate::fetch::user_agent()),
+        ("format", "WARC File Format 1.1".into()),
+        (
+            "conformsTo",
+            "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+                .into(),
+        ),
+        (
+            "description",
+            format!(
+                "Evidence archive of the canaryd watch \"{}\": per snapshot, the HTTP response as fetched (when its body is still kept) and a metadata record holding the hash-chained snapshot record verbatim (application/json; its sha256 is the next record's prev_record_sha256). Transfer- and content-encodings were undone when fetching; such headers appear as X-Archive-Orig-*.",
+                history.watch
+            ),
+        ),
+        ("canaryd-watch", history.watch.clone()),
+        ("canaryd-snapshots", history.entries.len().to_string()),
+        ("canaryd-chain", opts.chain.clone()),
+    ];
+    let mut block = String::new();
+    for (k, v) in fields {
+        block.push_str(k);
+        block.push_str(": ");
+        block.push_str(&one_line(&v));
+        block.push_str("\r\n");
+    }
+    block.into_bytes()
+}
+
+/// The HTTP response as a WARC block. The body was stored after transfer and content
+/// decoding, so headers describing an encoding no longer hold: they are kept under an
+/// `X-Archive-Orig-` prefix (as other archiving tools do) and Content-Length is the body's.
+fn http_block(entry: &Entry, status: u16, body: &[u8]) -> Vec<u8> {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+    for (name, value) in &entry.record.headers {
+        let lower = name.to_ascii_lowercase();
+        if matches!(
+            lower.as_str(),
+            "content-length" | "transfer-encoding" | "content-encoding"
+        ) {
+            head.push_str("X-Archive-Orig-");
+        }
+        head.push_str(&one_line(name));
+        head.push_str(": ");
+        head.push_str(&one_line(value));
+        head.push_str("\r\n");
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut block = head.into_bytes();
+    block.extend_from_slice(body);
+    block
+}
+
+fn write_record(
+    out: &mut dyn Write,
+    gzip: bool,
+    headers: &[(&str, String)],
+    block: &[u8],
+) -> io::Result<()> {
+    let mut head = String::from("WARC/1.1\r\n");
+    for (name, value) in headers {
+        head.push_str(name);
+        head.push_str(": ");
+        head.push_str(&one_line(value));
+        head.push_str("\r\n");
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", block.len()));
+    if gzip {
+        let mut enc = GzEncoder::new(&mut *out, Compression::default());
+        enc.write_all(head.as_bytes())?;
+        enc.write_all(block)?;
+        enc.write_all(b"\r\n\r\n")?;
+        enc.finish()?;
+    } else {
+        out.write_all(head.as_bytes())?;
+        out.write_all(block)?;
+        out.write_all(b"\r\n\r\n")?;
+    }
+    Ok(())
+}
+
+/// A header value can never break the record's framing.
+fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", sha256_hex(bytes))
+}
+
+fn warc_date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `<urn:uuid:…>`, a version-8 (name-based, custom) UUID from the sha256 of `seed`.
+fn record_id(seed: &str) -> String {
+    let hash = sha256_hex(seed.as_bytes());
+    let mut b = hex::decode(&hash[..32]).expect("a sha256 hex digest is valid hex");
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(&b);
+    format!(
+        "<urn:uuid:{}-{}-{}-{}-{}>",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_ids_are_stable_uuids() {
+        let a = record_id("x");
+        assert_eq!(a, record_id("x"));
+        assert_ne!(a, record_id("y"));
+        assert!(a.starts_with("<urn:uuid:") && a.ends_with('>'), "{a}");
+        let uuid = &a[10..a.len() - 1];
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(&uuid[14..15], "8", "version 8: {uuid}");
+    }
+
+    #[test]
+    fn header_values_cannot_inject_lines() {
+        assert_eq!(one_line("a\r\nWARC-Type: x"), "a  WARC-Type: x");
+    }
+}

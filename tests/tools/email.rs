@@ -1,0 +1,168 @@
+//! `test-email` against the loopback SMTP server, and the Atom feed of alerts.
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use crate::common::run::{Env, stderr};
+use crate::common::site::Site;
+use crate::common::smtp::SmtpServer;
+use crate::{FISA, GAG, NSL, closed_port, expect, ok, page, watchlist};
+
+fn with_email(site: &Site, smtp_url: &str) -> String {
+    format!(
+        "{}\n[email]\nsmtp = \"{smtp_url}\"\nfrom = \"canaryd <canaryd@test.invalid>\"\nto = [\"reader@test.invalid\"]\n",
+        watchlist(site, "")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_email_reports_the_answer_or_the_exact_failure() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    let env = Env::new(&with_email(&site, &smtp.url()));
+    let out = ok(&env, &["test-email"]).await;
+    assert!(out.contains("250"), "shows the server's answer: {out}");
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].header("Subject").as_deref(),
+        Some("[canaryd] test message")
+    );
+    assert_eq!(mails[0].header("X-Canaryd-Event").as_deref(), Some("test"));
+    assert_eq!(mails[0].to, vec!["<reader@test.invalid>".to_string()]);
+
+    smtp.set_refusing(true);
+    let out = env.canaryd(&["test-email"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("421") && err.contains("refused"),
+        "names the refusal: {err}"
+    );
+
+    env.set_watchlist(&with_email(
+        &site,
+        &format!("smtp://127.0.0.1:{}", closed_port()),
+    ));
+    let out = env.canaryd(&["test-email"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("connection failed"),
+        "{}",
+        stderr(&out)
+    );
+
+    env.set_watchlist(&watchlist(&site, ""));
+    let out = env.canaryd(&["test-email"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no [email] table"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(smtp.mails().len(), 1, "nothing more was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feed_atom_has_one_well_formed_entry_per_alert() {
+    let site = Site::start().await;
+    site.set("/canary", page(&[NSL, FISA, GAG]));
+    let env = Env::new(&watchlist(&site, ""));
+    ok(&env, &["check"]).await;
+    let feed = env.state().join("feed.atom");
+    assert!(!feed.exists(), "no alert, no feed");
+    site.set("/canary", page(&[NSL, GAG]));
+    let out = ok(&env, &["check"]).await;
+    assert!(out.contains("removed"), "{out}");
+
+    let xml = std::fs::read_to_string(&feed).expect("feed.atom written");
+    let entries = parse_atom(&xml);
+    assert_eq!(entries.len(), 1, "{xml}");
+    let (title, content) = &entries[0];
+    assert_eq!(title, "[canaryd] example: canary statement removed");
+    assert!(
+        content.contains(FISA),
+        "the entry quotes the statement: {content}"
+    );
+
+    // A second alert adds an entry, newest first.
+    site.set("/canary", page(&[GAG]));
+    ok(&env, &["check"]).await;
+    let entries = parse_atom(&std::fs::read_to_string(&feed).expect("feed"));
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0].1.contains(NSL) && entries[1].1.contains(FISA));
+    expect(&env, &["verify"], 0).await;
+}
+
+/// Parses an Atom feed strictly (any XML error fails the test): (title, content) per entry.
+fn parse_atom(xml: &str) -> Vec<(String, String)> {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let mut path: Vec<String> = Vec::new();
+    let mut entries = Vec::new();
+    let mut root = None;
+    let (mut title, mut content, mut has_id, mut has_updated) =
+        (String::new(), String::new(), false, false);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                let name = e.name().as_ref().to_string();
+                if root.is_none() {
+                    root = Some(name.clone());
+                    let ns = e
+                        .attributes()
+                        .map(|a| a.expect("attribute"))
+                        .find(|a| a.key.as_ref() == "xmlns")
+                        .map(|a| a.value.to_string());
+                    assert_eq!(ns.as_deref(), Some("http://www.w3.org/2005/Atom"));
+                }
+                path.push(name);
+            }
+            Event::End(_) => {
+                let closed = path.pop();
+                if closed.as_deref() == Some("entry") {
+                    assert!(has_id && has_updated, "every entry has an id and updated");
+                    entries.push((std::mem::take(&mut title), std::mem::take(&mut content)));
+                    (has_id, has_updated) = (false, false);
+                }
+            }
+            Event::Text(t) => {
+                let text = t
+                    .xml_content(quick_xml::XmlVersion::Implicit1_0)
+                    .into_owned();
+                match (
+                    path.get(path.len().wrapping_sub(2)).map(String::as_str),
+                    path.last().map(String::as_str),
+                ) {
+                    (Some("entry"), Some("title")) => title.push_str(&text),
+                    (Some("entry"), Some("content")) => content.push_str(&text),
+                    (Some("entry"), Some("id")) => has_id = !text.trim().is_empty(),
+                    (Some("entry"), Some("updated")) => has_updated = !text.trim().is_empty(),
+                    _ => {}
+                }
+            }
+            Event::GeneralRef(r) => {
+                // quick-xml reports entity references separately; put the character back.
+                let name: &str = &r;
+                let c = match name {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    other => panic!("unexpected entity {other:?}"),
+                };
+                match path.last().map(String::as_str) {
+                    Some("title") => title.push_str(c),
+                    Some("content") => content.push_str(c),
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(root.as_deref(), Some("feed"));
+    assert!(path.is_empty(), "every element closed");
+    entries
+}
