@@ -75,6 +75,20 @@ pub struct CheckRecord {
     /// When the scheduler means to check again (the daemon persists it across restarts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_check: Option<DateTime<Utc>>,
+    /// What extraction read: see `pipeline::ContentKey`. The same key on the next check
+    /// means the same statements, so the page need not be parsed again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<ContentKey>,
+}
+
+/// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the
+/// selector) and the decoded page with its format.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentKey {
+    /// sha256 of canaryd's version and the watch's selector (or "auto").
+    pub extractor: String,
+    /// sha256 of the page's format and decoded text.
+    pub page: String,
 }
 
 /// The state directory.

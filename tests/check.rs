@@ -298,3 +298,51 @@ async fn demo_runs_offline_and_shows_the_alert() {
         "{text}"
     );
 }
+
+/// A page byte-for-byte the one the baseline came from is not parsed again; a changed page,
+/// or the same page under a new selector, is.
+#[tokio::test(flavor = "multi_thread")]
+async fn identical_page_reuses_the_baseline_until_page_or_selector_changes() {
+    let site = Site::start().await;
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let env = Env::new(&watchlist(&site, None, ""));
+    let debug = [("RUST_LOG", "canaryd=debug")];
+    const REUSED: &str = "same page as the last check";
+
+    let first = env.canaryd_env(&["check"], &debug).await;
+    assert!(!stderr(&first).contains(REUSED), "{}", stderr(&first));
+    let second = env.canaryd_env(&["check"], &debug).await;
+    assert!(stderr(&second).contains(REUSED), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("example: ok, 3 statements (3 claims)"),
+        "{}",
+        stdout(&second)
+    );
+
+    // The same bytes read with another selector give other statements.
+    env.set_watchlist(&watchlist(&site, None, "").replace(
+        "selector = \"#canary li\"",
+        "selector = \"#canary li:first-child\"",
+    ));
+    let narrowed = env.canaryd_env(&["check"], &debug).await;
+    assert!(!stderr(&narrowed).contains(REUSED), "{}", stderr(&narrowed));
+    assert!(
+        stdout(&narrowed).contains("1 statements")
+            && stdout(&narrowed).contains("awaiting confirmation"),
+        "{}",
+        stdout(&narrowed)
+    );
+
+    // A real change is parsed and seen, however often the page was identical before.
+    env.set_watchlist(&watchlist(&site, None, ""));
+    check(&env).await;
+    check(&env).await;
+    site.set("/canary", Reply::html(&page(&[FISA, GAG])));
+    let changed = env.canaryd_env(&["check"], &debug).await;
+    assert!(!stderr(&changed).contains(REUSED), "{}", stderr(&changed));
+    assert!(
+        stdout(&changed).contains("awaiting confirmation"),
+        "{}",
+        stdout(&changed)
+    );
+}

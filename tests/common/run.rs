@@ -31,9 +31,24 @@ impl Env {
     pub async fn canaryd(&self, args: &[&str]) -> Output {
         canaryd_in(self.dir.path(), &self.watchlist(), &self.state(), args).await
     }
+
+    /// Like `canaryd`, with extra environment variables (e.g. `RUST_LOG`).
+    pub async fn canaryd_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        run(self.dir.path(), &self.watchlist(), &self.state(), args, env).await
+    }
 }
 
 pub async fn canaryd_in(cwd: &Path, watchlist: &Path, state: &Path, args: &[&str]) -> Output {
+    run(cwd, watchlist, state, args, &[]).await
+}
+
+async fn run(
+    cwd: &Path,
+    watchlist: &Path,
+    state: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_canaryd"))
         .current_dir(cwd)
         .arg("--watchlist")
@@ -48,6 +63,7 @@ pub async fn canaryd_in(cwd: &Path, watchlist: &Path, state: &Path, args: &[&str
         .env_remove("https_proxy")
         .env_remove("http_proxy")
         .env_remove("all_proxy")
+        .envs(env.iter().copied())
         .output();
     tokio::time::timeout(std::time::Duration::from_secs(60), out)
         .await
