@@ -58,7 +58,11 @@ impl HostGate {
             .await
             .expect("host semaphores are never closed");
         let mut next = h.next_start.lock().await;
-        if let Some(t) = *next {
+        // A timer rounds up to the next millisecond tick: waiting on a deadline already past
+        // would space every request to a host by ~1 ms even with `host_delay = "0s"`.
+        if let Some(t) = *next
+            && t > Instant::now()
+        {
             tokio::time::sleep_until(t).await;
         }
         *next = Some(Instant::now() + self.delay);
