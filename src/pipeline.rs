@@ -98,6 +98,42 @@ impl Checker {
             .fetch(&watch.url, validators.as_ref(), &opts)
             .await;
         let at = self.clock.now();
+        // Parsing, judging and durable writes (fsync) are blocking work: on the blocking pool
+        // they overlap across watches instead of stalling the pass or the daemon's workers.
+        let (checker, watch) = (self.clone(), watch.clone());
+        let concluded = tokio::task::spawn_blocking(move || {
+            checker.conclude(
+                &watch,
+                Seen {
+                    prev,
+                    prev_check,
+                    extractor,
+                    baseline_is_last_page,
+                    fetched,
+                    at,
+                    started,
+                },
+            )
+        })
+        .await;
+        match concluded {
+            Ok(report) => report,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(StoreError::Interrupted(e.to_string())),
+        }
+    }
+
+    /// The rest of a check once the fetch is done: read the page, judge, record.
+    fn conclude(&self, watch: &Watch, seen: Seen) -> Result<CheckReport, StoreError> {
+        let Seen {
+            prev,
+            prev_check,
+            extractor,
+            baseline_is_last_page,
+            fetched,
+            at,
+            started,
+        } = seen;
         let mut record = CheckRecord {
             at: Some(at),
             url: Some(watch.url.to_string()),
@@ -141,8 +177,7 @@ impl Checker {
                     });
                     Observation::Unchanged
                 } else {
-                    let extracted =
-                        extract_off_thread(text.clone(), format, watch.selector.clone()).await;
+                    let extracted = extract_guarded(&text, format, watch.selector.as_ref());
                     capture = Some(Capture {
                         headers: page.headers,
                         content_type: page.content_type,
@@ -286,6 +321,38 @@ fn hex_sha256(parts: &[&[u8]]) -> String {
         h.update(p);
     }
     hex::encode(h.finalize())
+}
+
+/// What the fetch half of a check hands to the blocking half.
+struct Seen {
+    prev: WatchState,
+    prev_check: CheckRecord,
+    extractor: String,
+    baseline_is_last_page: bool,
+    fetched: Result<Fetched, fetch::FetchError>,
+    at: DateTime<Utc>,
+    started: Instant,
+}
+
+/// Extraction on the calling thread. A page the extractor refuses, or a parser panic, is an
+/// error, never "no statements".
+fn extract_guarded(
+    text: &str,
+    format: Format,
+    selector: Option<&WatchSelector>,
+) -> Result<Vec<Statement>, String> {
+    let run = || extract::extract(text, format, selector.map(|s| &s.compiled));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("statement extraction failed: panicked: {what}"))
+        }
+    }
 }
 
 /// Parsing is CPU work: keep it off the async workers so one big page stalls no fetch.

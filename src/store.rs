@@ -38,6 +38,9 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    /// The runtime shut down while a check was being recorded; the check did not happen.
+    #[error("the check was interrupted before it was recorded: {0}")]
+    Interrupted(String),
 }
 
 pub(crate) fn io_err<'a>(
