@@ -64,15 +64,26 @@ impl FeedEntry {
 #[derive(Debug, Clone)]
 pub struct Feed {
     state_dir: PathBuf,
-    lock: Arc<Mutex<()>>,
+    /// Entries added but not yet written (deferred feeds only).
+    unwritten: Arc<Mutex<Vec<FeedEntry>>>,
+    deferred: bool,
 }
 
 impl Feed {
+    /// A feed rewritten on every `add`: what the daemon wants, its alerts being spread out.
     pub fn new(state_dir: &Path) -> Feed {
         Feed {
             state_dir: state_dir.to_path_buf(),
-            lock: Arc::default(),
+            unwritten: Arc::default(),
+            deferred: false,
         }
+    }
+
+    /// The same feed, but `add` only collects entries until `flush`: a pass that queues a
+    /// thousand alerts rewrites the feed once, not a thousand times.
+    pub fn deferred(mut self) -> Feed {
+        self.deferred = true;
+        self
     }
 
     pub fn atom_path(&self) -> PathBuf {
@@ -95,17 +106,37 @@ impl Feed {
         }
     }
 
-    /// Adds entries and rewrites `feed.json` and `feed.atom`.
+    /// Adds entries and rewrites `feed.json` and `feed.atom` (deferred feeds: at `flush`).
     pub fn add(&self, new: Vec<FeedEntry>) -> Result<(), StoreError> {
         if new.is_empty() {
             return Ok(());
         }
         // Poisoning only means another check panicked mid-write; the files are atomic.
-        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+        unwritten.extend(new);
+        if self.deferred {
+            return Ok(());
+        }
+        self.write(&mut unwritten)
+    }
+
+    /// Writes the entries a deferred feed has collected.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+        if unwritten.is_empty() {
+            return Ok(());
+        }
+        self.write(&mut unwritten)
+    }
+
+    /// Merges `new` into the stored entries and rewrites both files. Atomic but not fsynced:
+    /// the feed is a view of alerts whose durable copy is the outbox and `events.jsonl`.
+    fn write(&self, new: &mut Vec<FeedEntry>) -> Result<(), StoreError> {
         let mut entries = self.entries();
         entries.retain(|e| !new.iter().any(|n| n.id == e.id));
-        let mut all = new;
+        let mut all = std::mem::take(new);
         all.sort_by_key(|e| std::cmp::Reverse(e.at));
+        all.truncate(FEED_ENTRIES);
         all.extend(entries);
         all.truncate(FEED_ENTRIES);
         let path = self.entries_path();
@@ -113,10 +144,10 @@ impl Feed {
             path: path.clone(),
             source,
         })?;
-        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))?;
+        atomic::write(&path, &json, Sync::Lazy).map_err(io_err("write", &path))?;
         let atom = render(&all, &feed_id(&self.state_dir));
         let path = self.atom_path();
-        atomic::write(&path, atom.as_bytes(), Sync::Durable).map_err(io_err("write", &path))
+        atomic::write(&path, atom.as_bytes(), Sync::Lazy).map_err(io_err("write", &path))
     }
 }
 

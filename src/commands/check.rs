@@ -16,7 +16,8 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
-    let checker = Checker::new(state, clock::system())?;
+    let mut checker = Checker::new(state, clock::system())?;
+    checker.feed = checker.feed.deferred();
     let sink = super::sink(&wl)?;
     let progress = progress_bar(wl.watches.len());
     let outcomes = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
@@ -33,6 +34,12 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     .await;
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    if let Err(e) = checker.feed.flush() {
+        eprintln!(
+            "canaryd: cannot update feed.atom (alerts are unaffected): {}",
+            crate::error_chain(&e)
+        );
     }
     let store_errors = outcomes.iter().filter(|o| o.is_err()).count();
     let failed = outcomes
