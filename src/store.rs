@@ -167,12 +167,15 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))?;
         if state.baseline != prev.baseline {
+            // A readable copy of the baseline; state.json's durable write below also makes
+            // this file's entry durable (same folder).
             let path = dir.join("statements.txt");
             let text = statements_text(name, state, check);
-            atomic::write(&path, text.as_bytes(), Sync::Durable).map_err(io_err("write", &path))?;
+            atomic::write(&path, text.as_bytes(), Sync::FileOnly)
+                .map_err(io_err("write", &path))?;
         }
+        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))?;
         Ok(true)
     }
 
