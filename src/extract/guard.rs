@@ -2,12 +2,14 @@
 //! The HTML parsing algorithm scans the stack of open elements for every block start tag
 //! ("is a p in button scope?"), and selector matching walks ancestors for every candidate, so
 //! 100,000 nested elements cost minutes of CPU. No real page nests this deep; a hostile one
-//! must not stall the daemon.
+//! must not stall the daemon. Like browsers, which stop nesting at 512 too, the guard keeps
+//! every element and its text: past the cap an element opens beside the innermost one
+//! instead of inside it, so a canary buried under thousands of `<div>`s keeps its `id`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// Open elements allowed at once; deeper start tags (and their end tags) are dropped.
+/// Open elements allowed at once; past it, the innermost is closed before the next opens.
 pub const MAX_DEPTH: usize = 512;
 
 /// Elements that never have content.
@@ -75,20 +77,18 @@ fn raw_text_end(html: &str, from: usize, name: &str) -> Option<usize> {
     None
 }
 
-#[derive(Default)]
-struct Count {
-    open: usize,
-    dropped: usize,
-}
-
-/// `html` with start tags beyond [`MAX_DEPTH`] open elements removed, with their matching end
-/// tags. Depth is counted per element name, which can only overestimate what the parser has
-/// open (it closes some elements implicitly), never underestimate it; comments and raw-text
-/// content (scripts, styles) are not counted.
+/// `html` with its nesting capped at [`MAX_DEPTH`] open elements: a start tag that would go
+/// deeper is preceded by an end tag for the innermost open element (so it opens beside it),
+/// and that element's own end tag, when it comes, is dropped. Depth is counted per element
+/// the way the page's tags say, which can only overestimate what the parser has open (it
+/// closes some elements implicitly), never underestimate it; comments and raw-text content
+/// (scripts, styles) are not counted.
 pub fn cap_nesting(html: &str) -> Cow<'_, str> {
     let bytes = html.as_bytes();
-    let mut counts: HashMap<String, Count> = HashMap::new();
-    let mut total = 0usize;
+    // Names of the open elements, innermost last, as slices of `html`.
+    let mut open: Vec<&str> = Vec::new();
+    // Elements closed early, by lower-case name: their real end tags are still to come.
+    let mut closed_early: HashMap<String, usize> = HashMap::new();
     let mut foreign = 0usize;
     let mut out: Option<String> = None;
     let mut copied = 0usize;
@@ -136,35 +136,44 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
         if !closing && foreign > 0 && bytes[end - 1] == b'/' {
             continue;
         }
-        let count = counts.entry(name.to_ascii_lowercase()).or_default();
-        let drop = if closing {
-            if count.dropped > 0 {
-                count.dropped -= 1;
-                true
+        if closing {
+            let early = if closed_early.is_empty() {
+                None
             } else {
-                if count.open > 0 {
-                    count.open -= 1;
-                    total -= 1;
-                    foreign -= usize::from(is_foreign(name) && foreign > 0);
+                closed_early
+                    .get_mut(&name.to_ascii_lowercase())
+                    .filter(|n| **n > 0)
+            };
+            if let Some(n) = early {
+                // Its element was closed when the cap was reached: this tag is spent.
+                *n -= 1;
+                let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                buf.push_str(&html[copied..lt]);
+                // A space keeps the words either side of the dropped tag apart.
+                buf.push(' ');
+                copied = end + 1;
+            } else if let Some(at) = open.iter().rposition(|n| n.eq_ignore_ascii_case(name)) {
+                for closed in open.drain(at..) {
+                    foreign -= usize::from(is_foreign(closed) && foreign > 0);
                 }
-                false
             }
-        } else if total >= MAX_DEPTH {
-            count.dropped += 1;
-            true
-        } else {
-            count.open += 1;
-            total += 1;
-            foreign += usize::from(is_foreign(name));
-            false
-        };
-        if drop {
-            let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
-            buf.push_str(&html[copied..lt]);
-            // A space keeps the words either side of the dropped tag apart.
-            buf.push(' ');
-            copied = end + 1;
+            continue;
         }
+        if open.len() >= MAX_DEPTH {
+            let innermost = open.pop().expect("the stack is full, so not empty");
+            foreign -= usize::from(is_foreign(innermost) && foreign > 0);
+            *closed_early
+                .entry(innermost.to_ascii_lowercase())
+                .or_default() += 1;
+            let buf = out.get_or_insert_with(|| String::with_capacity(html.len() + 64));
+            buf.push_str(&html[copied..lt]);
+            buf.push_str("</");
+            buf.push_str(innermost);
+            buf.push('>');
+            copied = lt;
+        }
+        open.push(name);
+        foreign += usize::from(is_foreign(name));
     }
     match out {
         Some(mut buf) => {
@@ -185,8 +194,26 @@ mod tests {
         assert!(matches!(cap_nesting(page), Cow::Borrowed(_)));
     }
 
+    /// The deepest nesting of `name` elements in `html` (a page with only those tags).
+    fn depth_of(html: &str, name: &str) -> usize {
+        let (open, close) = (format!("<{name}"), format!("</{name}>"));
+        let (mut depth, mut max) = (0usize, 0usize);
+        let mut i = 0;
+        while let Some(off) = html[i..].find('<') {
+            let at = i + off;
+            if html[at..].starts_with(&close) {
+                depth = depth.saturating_sub(1);
+            } else if html[at..].starts_with(&open) {
+                depth += 1;
+                max = max.max(depth);
+            }
+            i = at + 1;
+        }
+        max
+    }
+
     #[test]
-    fn deep_nesting_is_capped_symmetrically() {
+    fn deep_nesting_is_capped_and_every_element_kept() {
         let depth = 2_000;
         let html = format!(
             "{}<p>deep</p>{}<p>after</p>",
@@ -194,24 +221,38 @@ mod tests {
             "</div>".repeat(depth)
         );
         let capped = cap_nesting(&html);
-        assert_eq!(capped.matches("<div>").count(), MAX_DEPTH);
-        assert_eq!(capped.matches("</div>").count(), MAX_DEPTH);
+        assert_eq!(depth_of(&capped, "div"), MAX_DEPTH);
+        assert_eq!(capped.matches("<div>").count(), depth, "no element is lost");
+        assert_eq!(capped.matches("</div>").count(), depth, "balanced");
         assert!(capped.contains("<p>deep</p>") && capped.ends_with("<p>after</p>"));
+    }
+
+    #[test]
+    fn a_canary_buried_past_the_cap_keeps_its_id() {
+        let depth = 5_000;
+        let html = format!(
+            "{}<ul id=\"canary\"><li>never</li></ul>{}",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let capped = cap_nesting(&html);
+        assert!(capped.contains("<ul id=\"canary\"><li>never</li></ul>"));
+        assert!(depth_of(&capped, "div") <= MAX_DEPTH);
     }
 
     #[test]
     fn stray_end_tags_cannot_reset_the_count() {
         // The parser ignores "</section>" with no open section; it must not let divs pile up.
         let html = "<div></section>".repeat(2_000);
-        assert_eq!(cap_nesting(&html).matches("<div>").count(), MAX_DEPTH);
+        assert_eq!(depth_of(&cap_nesting(&html), "div"), MAX_DEPTH);
     }
 
     #[test]
     fn inline_nesting_is_capped_too() {
         let html = format!("{}x{}", "<span>".repeat(2_000), "</span>".repeat(2_000));
         let capped = cap_nesting(&html);
-        assert_eq!(capped.matches("<span>").count(), MAX_DEPTH);
-        assert_eq!(capped.matches("</span>").count(), MAX_DEPTH);
+        assert_eq!(depth_of(&capped, "span"), MAX_DEPTH);
+        assert!(capped.contains('x'));
     }
 
     #[test]
