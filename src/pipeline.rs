@@ -33,6 +33,8 @@ pub struct Checker {
     pub feed: Feed,
     pub clock: SharedClock,
     pub retry: RetryPolicy,
+    /// Bounds how many pages are parsed at once (one per core).
+    pub cpu: Arc<tokio::sync::Semaphore>,
 }
 
 /// What one check did.
@@ -62,6 +64,9 @@ impl Checker {
             feed: Feed::new(state_dir),
             clock,
             retry: RetryPolicy::default(),
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 
@@ -98,33 +103,35 @@ impl Checker {
             .fetch(&watch.url, validators.as_ref(), &opts)
             .await;
         let at = self.clock.now();
-        // Parsing, judging and durable writes (fsync) are blocking work: on the blocking pool
-        // they overlap across watches instead of stalling the pass or the daemon's workers.
-        let (checker, watch) = (self.clone(), watch.clone());
-        let concluded = tokio::task::spawn_blocking(move || {
-            checker.conclude(
-                &watch,
-                Seen {
-                    prev,
-                    prev_check,
-                    extractor,
-                    baseline_is_last_page,
-                    fetched,
-                    at,
-                    started,
-                },
-            )
+        let seen = Seen {
+            prev,
+            prev_check,
+            extractor,
+            baseline_is_last_page,
+            fetched,
+            at,
+            started,
+        };
+        // Parsing and judging are CPU work: on the blocking pool, but no more at once than
+        // there are cores, so a pass of 64 fetches in flight does not hold 64 parsed pages
+        // in memory. The durable writes that follow wait on the disk, not the CPU: they
+        // overlap freely across watches.
+        let permit = Arc::clone(&self.cpu)
+            .acquire_owned()
+            .await
+            .expect("the CPU semaphore is never closed");
+        let (checker, w) = (self.clone(), watch.clone());
+        let judged = blocking(move || {
+            let _permit = permit;
+            checker.conclude(&w, seen)
         })
-        .await;
-        match concluded {
-            Ok(report) => report,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(StoreError::Interrupted(e.to_string())),
-        }
+        .await?;
+        let (checker, w) = (self.clone(), watch.clone());
+        blocking(move || checker.write(&w, judged)).await?
     }
 
-    /// The rest of a check once the fetch is done: read the page, judge, record.
-    fn conclude(&self, watch: &Watch, seen: Seen) -> Result<CheckReport, StoreError> {
+    /// The rest of a check once the fetch is done: read the page and judge it.
+    fn conclude(&self, watch: &Watch, seen: Seen) -> Judged {
         let Seen {
             prev,
             prev_check,
@@ -233,6 +240,28 @@ impl Checker {
             record.result = "failed".into();
             record.error = Some(error);
         }
+        Judged {
+            prev,
+            state,
+            events,
+            record,
+            capture,
+            at,
+            started,
+        }
+    }
+
+    /// Records a judged check durably and reports it.
+    fn write(&self, watch: &Watch, judged: Judged) -> Result<CheckReport, StoreError> {
+        let Judged {
+            prev,
+            state,
+            events,
+            record,
+            capture,
+            at,
+            started,
+        } = judged;
         let queued = self.record(watch, &prev, &state, &events, &record, at, capture.as_ref())?;
         Ok(CheckReport {
             watch: watch.name.clone(),
@@ -321,6 +350,28 @@ fn hex_sha256(parts: &[&[u8]]) -> String {
         h.update(p);
     }
     hex::encode(h.finalize())
+}
+
+/// A judged check, not yet recorded.
+struct Judged {
+    prev: WatchState,
+    state: WatchState,
+    events: Vec<Event>,
+    record: CheckRecord,
+    capture: Option<Capture>,
+    at: DateTime<Utc>,
+    started: Instant,
+}
+
+/// Runs `f` on the blocking pool; its panic is this task's panic.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::Interrupted(e.to_string())),
+    }
 }
 
 /// What the fetch half of a check hands to the blocking half.
