@@ -18,13 +18,24 @@ pub fn host_key(watch: &Watch) -> Option<String> {
     })
 }
 
+/// What a pass did, counted as it went (reports are not kept: a pass over 10,000 watches
+/// must not hold 10,000 reports in memory).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub checked: usize,
+    /// Checks whose fetch failed (the result was recorded).
+    pub failed: usize,
+    /// Checks that could not be recorded (state directory errors).
+    pub store_errors: usize,
+}
+
 /// Checks every watch once, calling `on_done` as each finishes (in completion order).
 pub async fn check_all(
     checker: &Checker,
     watches: &[Watch],
     settings: &Settings,
     mut on_done: impl FnMut(&Outcome),
-) -> Vec<Outcome> {
+) -> Tally {
     let gate = HostGate::new(settings.host_concurrency, settings.host_delay);
     let mut stream = futures_util::stream::iter(watches.iter().map(|w| {
         let gate = gate.clone();
@@ -37,10 +48,15 @@ pub async fn check_all(
         }
     }))
     .buffer_unordered(settings.concurrency.max(1));
-    let mut out = Vec::with_capacity(watches.len());
+    let mut tally = Tally::default();
     while let Some(outcome) = stream.next().await {
         on_done(&outcome);
-        out.push(outcome);
+        tally.checked += 1;
+        match &outcome {
+            Ok(r) if r.record.result == "failed" => tally.failed += 1,
+            Ok(_) => {}
+            Err(_) => tally.store_errors += 1,
+        }
     }
-    out
+    tally
 }

@@ -20,7 +20,7 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     checker.feed = checker.feed.deferred();
     let sink = super::sink(&wl)?;
     let progress = progress_bar(wl.watches.len());
-    let outcomes = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
+    let tally = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
         let text = line(o);
         match &progress {
             // Printed above the bar, which then redraws below it.
@@ -41,11 +41,11 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
             crate::error_chain(&e)
         );
     }
-    let store_errors = outcomes.iter().filter(|o| o.is_err()).count();
-    let failed = outcomes
-        .iter()
-        .filter(|o| o.as_ref().is_ok_and(|r| r.record.result == "failed"))
-        .count();
+    let pass::Tally {
+        failed,
+        store_errors,
+        ..
+    } = tally;
     // Alerts queued by earlier runs that could not be delivered are retried now too.
     let d = deliver::drain(
         &checker.outbox,
