@@ -55,7 +55,15 @@ pub async fn drain(
     backoff: Backoff,
 ) -> Result<Delivery, StoreError> {
     let mut report = Delivery::default();
-    for q in outbox.pending()? {
+    for path in outbox.pending_files()? {
+        let q = match outbox.load(&path) {
+            Ok(q) => q,
+            // Delivered and removed meanwhile (by another canaryd on this state directory).
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if !all_due && q.next_attempt > now {
             report.waiting += 1;
             continue;

@@ -115,6 +115,12 @@ impl Feed {
         let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
         unwritten.extend(new);
         if self.deferred {
+            // Only the newest FEED_ENTRIES can reach the feed: keep no more than that (with
+            // slack, so trimming runs once per FEED_ENTRIES alerts, not per alert).
+            if unwritten.len() >= 2 * FEED_ENTRIES {
+                unwritten.sort_by_key(|e| std::cmp::Reverse(e.at));
+                unwritten.truncate(FEED_ENTRIES);
+            }
             return Ok(());
         }
         self.write(&mut unwritten)
@@ -255,6 +261,31 @@ mod tests {
                 .expect("time"),
             statements: vec!["We have never received a National Security Letter.".into()],
         }
+    }
+
+    fn entry_at(i: u32) -> FeedEntry {
+        let mut e = entry(&format!("id{i}"), 0);
+        e.at += chrono::TimeDelta::seconds(i64::from(i));
+        e
+    }
+
+    #[test]
+    fn deferred_feed_writes_once_at_flush_and_keeps_the_newest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let feed = Feed::new(dir.path()).deferred();
+        // Out of order, and more than the deferred buffer holds before trimming.
+        for i in (0..250).rev().chain(250..450) {
+            feed.add(vec![entry_at(i)]).expect("add");
+        }
+        assert!(
+            !feed.atom_path().exists(),
+            "nothing is written before flush"
+        );
+        feed.flush().expect("flush");
+        let ids: Vec<String> = feed.entries().into_iter().map(|e| e.id).collect();
+        let newest: Vec<String> = (350..450).rev().map(|i| format!("id{i}")).collect();
+        assert_eq!(ids, newest);
+        assert!(feed.unwritten.lock().expect("lock").is_empty());
     }
 
     #[test]

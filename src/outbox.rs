@@ -101,7 +101,26 @@ impl Outbox {
 
     /// Every undelivered alert, oldest first. Unreadable files are reported, not dropped.
     pub fn pending(&self) -> Result<Vec<Queued>, StoreError> {
-        let mut out = Vec::new();
+        self.pending_files()?
+            .into_iter()
+            .map(|p| self.load(&p))
+            .collect()
+    }
+
+    /// The files of every undelivered alert, oldest first: what `drain` walks, loading one
+    /// alert at a time, so a backlog of thousands costs no more memory than one.
+    pub fn pending_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        /// Only what ordering needs, so listing a backlog holds no alert text.
+        #[derive(Deserialize)]
+        struct Key {
+            alert: KeyId,
+            queued_at: DateTime<Utc>,
+        }
+        #[derive(Deserialize)]
+        struct KeyId {
+            id: String,
+        }
+        let mut keyed = Vec::new();
         let entries = std::fs::read_dir(&self.dir).map_err(io_err("list", &self.dir))?;
         for entry in entries {
             let entry = entry.map_err(io_err("list", &self.dir))?;
@@ -110,16 +129,24 @@ impl Outbox {
                 continue;
             }
             let bytes = std::fs::read(&path).map_err(io_err("read", &path))?;
-            let q: Queued = serde_json::from_slice(&bytes)
-                .map_err(|source| StoreError::Corrupt { path, source })?;
-            out.push(q);
+            let key: Key =
+                serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
+                    path: path.clone(),
+                    source,
+                })?;
+            keyed.push((key.queued_at, key.alert.id, path));
         }
-        out.sort_by(|a, b| {
-            a.queued_at
-                .cmp(&b.queued_at)
-                .then(a.alert.id.cmp(&b.alert.id))
-        });
-        Ok(out)
+        keyed.sort();
+        Ok(keyed.into_iter().map(|(_, _, path)| path).collect())
+    }
+
+    /// One queued alert.
+    pub fn load(&self, path: &Path) -> Result<Queued, StoreError> {
+        let bytes = std::fs::read(path).map_err(io_err("read", path))?;
+        serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     /// The alert was accepted: remove it for good.
