@@ -140,6 +140,9 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
                 in_flight.remove(&watch.name);
                 finished(&mut sched, &checker, &wl, &watch, outcome);
                 wake_delivery.notify_one();
+                if running.is_empty() {
+                    crate::memory::release_free();
+                }
             }
             _ = sleep_until(next), if next.is_some() => {
                 for name in sched.take_due(Instant::now()) {

@@ -27,6 +27,7 @@ pub mod fetch;
 pub mod judge;
 pub mod logging;
 pub mod mail;
+pub mod memory;
 pub mod normalise;
 pub mod outbox;
 pub mod pass;
