@@ -118,8 +118,7 @@ impl Feed {
             // Only the newest FEED_ENTRIES can reach the feed: keep no more than that (with
             // slack, so trimming runs once per FEED_ENTRIES alerts, not per alert).
             if unwritten.len() >= 2 * FEED_ENTRIES {
-                unwritten.sort_by_key(|e| std::cmp::Reverse(e.at));
-                unwritten.truncate(FEED_ENTRIES);
+                keep_newest(&mut unwritten);
             }
             return Ok(());
         }
@@ -141,8 +140,7 @@ impl Feed {
         let mut entries = self.entries();
         entries.retain(|e| !new.iter().any(|n| n.id == e.id));
         let mut all = std::mem::take(new);
-        all.sort_by_key(|e| std::cmp::Reverse(e.at));
-        all.truncate(FEED_ENTRIES);
+        keep_newest(&mut all);
         all.extend(entries);
         all.truncate(FEED_ENTRIES);
         let path = self.entries_path();
@@ -155,6 +153,12 @@ impl Feed {
         let path = self.atom_path();
         atomic::write(&path, atom.as_bytes(), Sync::Lazy).map_err(io_err("write", &path))
     }
+}
+
+/// Sorts newest first and keeps the [`FEED_ENTRIES`] newest.
+fn keep_newest(entries: &mut Vec<FeedEntry>) {
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
+    entries.truncate(FEED_ENTRIES);
 }
 
 /// A stable id for the feed of this state directory.

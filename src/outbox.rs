@@ -101,14 +101,17 @@ impl Outbox {
 
     /// Every undelivered alert, oldest first. Unreadable files are reported, not dropped.
     pub fn pending(&self) -> Result<Vec<Queued>, StoreError> {
-        self.pending_files()?
-            .into_iter()
-            .map(|p| self.load(&p))
-            .collect()
+        let mut out = self
+            .files()?
+            .iter()
+            .map(|p| self.load(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by(|a, b| (a.queued_at, &a.alert.id).cmp(&(b.queued_at, &b.alert.id)));
+        Ok(out)
     }
 
-    /// The files of every undelivered alert, oldest first: what `drain` walks, loading one
-    /// alert at a time, so a backlog of thousands costs no more memory than one.
+    /// The files of every undelivered alert, in `pending`'s order: what `drain` walks,
+    /// loading one alert at a time, so a backlog of thousands costs no more memory than one.
     pub fn pending_files(&self) -> Result<Vec<PathBuf>, StoreError> {
         /// Only what ordering needs, so listing a backlog holds no alert text.
         #[derive(Deserialize)]
@@ -121,13 +124,7 @@ impl Outbox {
             id: String,
         }
         let mut keyed = Vec::new();
-        let entries = std::fs::read_dir(&self.dir).map_err(io_err("list", &self.dir))?;
-        for entry in entries {
-            let entry = entry.map_err(io_err("list", &self.dir))?;
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
+        for path in self.files()? {
             let bytes = std::fs::read(&path).map_err(io_err("read", &path))?;
             let key: Key =
                 serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
@@ -138,6 +135,19 @@ impl Outbox {
         }
         keyed.sort();
         Ok(keyed.into_iter().map(|(_, _, path)| path).collect())
+    }
+
+    /// The outbox's alert files, unordered.
+    fn files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let mut out = Vec::new();
+        let entries = std::fs::read_dir(&self.dir).map_err(io_err("list", &self.dir))?;
+        for entry in entries {
+            let path = entry.map_err(io_err("list", &self.dir))?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+        Ok(out)
     }
 
     /// One queued alert.

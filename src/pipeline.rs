@@ -252,24 +252,23 @@ impl Checker {
     }
 
     /// Records a judged check durably and reports it.
-    fn write(&self, watch: &Watch, judged: Judged) -> Result<CheckReport, StoreError> {
-        let Judged {
-            prev,
-            state,
-            events,
-            record,
-            capture,
-            at,
-            started,
-        } = judged;
-        let queued = self.record(watch, &prev, &state, &events, &record, at, capture.as_ref())?;
+    fn write(&self, watch: &Watch, j: Judged) -> Result<CheckReport, StoreError> {
+        let queued = self.record(
+            watch,
+            &j.prev,
+            &j.state,
+            &j.events,
+            &j.record,
+            j.at,
+            j.capture.as_ref(),
+        )?;
         Ok(CheckReport {
             watch: watch.name.clone(),
-            pending: state.pending.len(),
-            record,
-            events,
+            pending: j.state.pending.len(),
+            record: j.record,
+            events: j.events,
             queued,
-            duration: started.elapsed(),
+            duration: j.started.elapsed(),
         })
     }
 
@@ -413,11 +412,10 @@ pub async fn extract_off_thread(
     format: Format,
     selector: Option<WatchSelector>,
 ) -> Result<Vec<Statement>, String> {
-    let task = tokio::task::spawn_blocking(move || {
-        extract::extract(&text, format, selector.as_ref().map(|s| &s.compiled))
-    });
+    let task =
+        tokio::task::spawn_blocking(move || extract_guarded(&text, format, selector.as_ref()));
     match task.await {
-        Ok(result) => result.map_err(|e| e.to_string()),
+        Ok(result) => result,
         Err(e) => Err(format!("statement extraction failed: {e}")),
     }
 }

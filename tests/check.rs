@@ -34,18 +34,6 @@ fn watchlist(site: &Site, smtp: Option<&SmtpServer>, extra: &str) -> String {
     )
 }
 
-async fn check(env: &Env) -> String {
-    let out = env.canaryd(&["check"]).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "check failed: {}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn removed_statement_is_emailed_once_after_confirmation() {
     let site = Site::start().await;
@@ -53,16 +41,16 @@ async fn removed_statement_is_emailed_once_after_confirmation() {
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
     let env = Env::new(&watchlist(&site, Some(&smtp), ""));
 
-    check(&env).await; // baseline
+    env.check().await; // baseline
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
-    let first = check(&env).await;
+    let first = env.check().await;
     assert!(first.contains("awaiting confirmation"), "{first}");
     assert!(
         smtp.mails().is_empty(),
         "one observation must not alert (confirm = 2)"
     );
 
-    check(&env).await;
+    env.check().await;
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1, "exactly one mail for the removal");
     let m = &mails[0];
@@ -91,8 +79,8 @@ async fn removed_statement_is_emailed_once_after_confirmation() {
     assert_eq!(m.to, vec!["<reader@test.invalid>".to_string()]);
 
     // Further checks of the same (now confirmed) page say nothing more.
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     assert_eq!(smtp.mails().len(), 1, "a confirmed removal is alerted once");
 }
 
@@ -102,7 +90,7 @@ async fn cosmetic_changes_send_nothing() {
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
     let env = Env::new(&watchlist(&site, Some(&smtp), ""));
-    check(&env).await;
+    env.check().await;
 
     // Markup, whitespace, quote marks, entities, zero-width characters and order.
     let fancy = format!(
@@ -113,7 +101,7 @@ async fn cosmetic_changes_send_nothing() {
     );
     site.set("/canary", Reply::html(&fancy));
     for _ in 0..3 {
-        let out = check(&env).await;
+        let out = env.check().await;
         assert!(
             !out.contains("awaiting confirmation"),
             "cosmetic change seen as a difference: {out}"
@@ -128,7 +116,7 @@ async fn failed_fetches_send_nothing_and_keep_the_snapshot() {
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
     let env = Env::new(&watchlist(&site, Some(&smtp), ""));
-    check(&env).await;
+    env.check().await;
     let statements = env.state().join("example").join("statements.txt");
     let before = std::fs::read_to_string(&statements).expect("snapshot written");
     assert!(before.contains(NSL));
@@ -136,7 +124,7 @@ async fn failed_fetches_send_nothing_and_keep_the_snapshot() {
     for failure in [Reply::status(500), Reply::status(503), Reply::html("")] {
         site.set("/canary", failure);
         for _ in 0..3 {
-            check(&env).await;
+            env.check().await;
         }
     }
     assert!(
@@ -164,12 +152,12 @@ async fn statement_back_before_confirmation_raises_nothing() {
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
     let env = Env::new(&watchlist(&site, Some(&smtp), ""));
-    check(&env).await;
+    env.check().await;
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
-    check(&env).await;
+    env.check().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     assert!(smtp.mails().is_empty());
     let list = stdout(&env.canaryd(&["list"]).await);
     assert!(
@@ -184,10 +172,10 @@ async fn reworded_statement_is_changed_with_word_diff() {
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
     let env = Env::new(&watchlist(&site, Some(&smtp), "confirm = 1\n"));
-    check(&env).await;
+    env.check().await;
     let weaker = "Example Co has rarely received a National Security Letter.";
     site.set("/canary", Reply::html(&page(&[weaker, FISA, GAG])));
-    check(&env).await;
+    env.check().await;
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
     assert_eq!(
@@ -204,16 +192,16 @@ async fn without_email_alerts_go_to_standard_output() {
     let site = Site::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
     let env = Env::new(&watchlist(&site, None, "confirm = 1\n"));
-    check(&env).await;
+    env.check().await;
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
-    let out = check(&env).await;
+    let out = env.check().await;
     assert!(
         out.contains("Subject: [canaryd] example: canary statement removed"),
         "{out}"
     );
     assert!(out.contains(NSL), "{out}");
     // Delivered: the next run prints it no more.
-    let again = check(&env).await;
+    let again = env.check().await;
     assert!(!again.contains("Subject:"), "{again}");
 }
 
@@ -223,7 +211,7 @@ async fn alerts_wait_in_the_outbox_while_smtp_refuses() {
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
     let env = Env::new(&watchlist(&site, Some(&smtp), "confirm = 1\n"));
-    check(&env).await;
+    env.check().await;
     smtp.set_refusing(true);
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
     let out = env.canaryd(&["check"]).await;
@@ -232,8 +220,8 @@ async fn alerts_wait_in_the_outbox_while_smtp_refuses() {
     let list = stdout(&env.canaryd(&["list"]).await);
     assert!(list.contains("undelivered alerts: 1"), "{list}");
     smtp.set_refusing(false);
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     let mails = smtp.mails();
     assert_eq!(
         mails.len(),
@@ -335,8 +323,8 @@ async fn identical_page_reuses_the_baseline_until_page_or_selector_changes() {
 
     // A real change is parsed and seen, however often the page was identical before.
     env.set_watchlist(&watchlist(&site, None, ""));
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
     let changed = env.canaryd_env(&["check"], &debug).await;
     assert!(!stderr(&changed).contains(REUSED), "{}", stderr(&changed));

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::run::{Env, stderr, stdout};
+use common::run::{Env, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
 
@@ -40,18 +40,6 @@ fn watchlist(site: &Site, smtp: &SmtpServer, extra: &str) -> String {
     )
 }
 
-async fn check(env: &Env) -> String {
-    let out = env.canaryd(&["check"]).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
 fn subjects(smtp: &SmtpServer) -> Vec<String> {
     smtp.mails()
         .iter()
@@ -64,12 +52,12 @@ async fn page_taken_down_is_gone_then_recovered() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
     let env = Env::new(&watchlist(&site, &smtp, ""));
-    check(&env).await;
+    env.check().await;
     site.set("/canary", Reply::status(404));
-    check(&env).await;
+    env.check().await;
     assert!(smtp.mails().is_empty(), "one 404 is not yet confirmed");
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     assert_eq!(
         subjects(&smtp),
         vec!["[canaryd] example: canary page gone".to_string()]
@@ -79,7 +67,7 @@ async fn page_taken_down_is_gone_then_recovered() {
         "gone names the claims the page made"
     );
     site.set("/canary", page(Some(&[NSL, GAG])));
-    check(&env).await;
+    env.check().await;
     assert_eq!(subjects(&smtp).len(), 2);
     assert_eq!(subjects(&smtp)[1], "[canaryd] example: recovered");
 }
@@ -89,23 +77,23 @@ async fn failing_for_unreachable_after_is_one_unreachable_alert() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
     let env = Env::new(&watchlist(&site, &smtp, "unreachable_after = \"1s\"\n"));
-    check(&env).await;
+    env.check().await;
     site.set("/canary", Reply::status(503));
-    check(&env).await;
+    env.check().await;
     assert!(
         smtp.mails().is_empty(),
         "a first failure is not an outage yet"
     );
     // The threshold is wall-clock time since the first failure.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     assert_eq!(
         subjects(&smtp),
         vec!["[canaryd] example: canary page unreachable".to_string()]
     );
     site.set("/canary", page(Some(&[NSL, GAG])));
-    check(&env).await;
+    env.check().await;
     assert_eq!(subjects(&smtp)[1], "[canaryd] example: recovered");
     assert!(!subjects(&smtp).iter().any(|s| s.contains("removed")));
 }
@@ -115,10 +103,10 @@ async fn canary_block_gone_from_a_working_page_is_missing() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG, FISA])));
     let env = Env::new(&watchlist(&site, &smtp, ""));
-    check(&env).await;
+    env.check().await;
     site.set("/canary", page(None));
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     let s = subjects(&smtp);
     assert_eq!(
         s,
@@ -138,13 +126,13 @@ async fn bot_challenge_and_tiny_error_page_are_failed_fetches() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
     let env = Env::new(&watchlist(&site, &smtp, ""));
-    check(&env).await;
+    env.check().await;
     site.set(
         "/canary",
         Reply::html("<html><head><title>Just a moment...</title></head><body><div id=cf-browser-verification></div><script>window._cf_chl_opt={}</script></body></html>"),
     );
     for _ in 0..3 {
-        let out = check(&env).await;
+        let out = env.check().await;
         assert!(
             out.contains("fetch failed") && out.contains("bot challenge"),
             "{out}"
@@ -155,7 +143,7 @@ async fn bot_challenge_and_tiny_error_page_are_failed_fetches() {
         Reply::html("<html><body><h1>Service temporarily unavailable</h1></body></html>"),
     );
     for _ in 0..3 {
-        let out = check(&env).await;
+        let out = env.check().await;
         assert!(out.contains("fetch failed"), "{out}");
     }
     assert!(
@@ -176,11 +164,11 @@ async fn flapping_statement_is_one_notice() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
     let env = Env::new(&watchlist(&site, &smtp, "").replace("confirm = 2", "confirm = 1"));
-    check(&env).await;
+    env.check().await;
     for i in 0..6 {
         let items: &[&str] = if i % 2 == 0 { &[GAG] } else { &[NSL, GAG] };
         site.set("/canary", page(Some(items)));
-        check(&env).await;
+        env.check().await;
     }
     let s = subjects(&smtp);
     assert_eq!(
@@ -202,8 +190,8 @@ async fn canary_dated_past_max_age_is_stale_once() {
     let dated = "As of January 5, 2021, Example Co has never received a National Security Letter.";
     site.set("/canary", page(Some(&[dated, GAG])));
     let env = Env::new(&watchlist(&site, &smtp, "max_age = \"100d\"\n"));
-    check(&env).await;
-    check(&env).await;
+    env.check().await;
+    env.check().await;
     let s = subjects(&smtp);
     assert_eq!(
         s,
@@ -230,9 +218,9 @@ async fn notify_list_limits_what_is_emailed() {
             1,
         ),
     );
-    check(&env).await;
+    env.check().await;
     site.set("/canary", page(Some(&[GAG])));
-    let out = check(&env).await;
+    let out = env.check().await;
     assert!(out.contains("removed (recorded)"), "{out}");
     assert!(smtp.mails().is_empty(), "removed is not in notify");
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::run::{Env, stderr, stdout};
+use common::run::{Env, stdout};
 use common::site::{Reply, Site};
 
 const NSL: &str = "Example Co has never received a National Security Letter.";
@@ -32,28 +32,16 @@ async fn watched(site: &Site, extra: &str) -> Env {
          [[watch]]\nname = \"example\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
         site.url("/canary")
     ));
-    let first = check(&env).await;
+    let first = env.check().await;
     assert!(first.contains("example: ok, 3 statements"), "{first}");
     env
-}
-
-async fn check(env: &Env) -> String {
-    let out = env.canaryd(&["check"]).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
 }
 
 /// Checks `confirm` + 1 times and returns every line printed; asserts nothing was alerted.
 async fn checks_without_alert(env: &Env) -> String {
     let mut all = String::new();
     for _ in 0..3 {
-        all.push_str(&check(env).await);
+        all.push_str(&env.check().await);
     }
     for word in ["removed", "changed", "missing", "Subject:"] {
         assert!(!all.contains(word), "a broken page raised `{word}`:\n{all}");

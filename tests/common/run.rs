@@ -32,6 +32,19 @@ impl Env {
         canaryd_in(self.dir.path(), &self.watchlist(), &self.state(), args).await
     }
 
+    /// Runs `check`, asserts it exited 0, and returns its standard output.
+    pub async fn check(&self) -> String {
+        let out = self.canaryd(&["check"]).await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "check failed: {}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
     /// Like `canaryd`, with extra environment variables (e.g. `RUST_LOG`).
     pub async fn canaryd_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         run(self.dir.path(), &self.watchlist(), &self.state(), args, env).await
