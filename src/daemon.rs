@@ -3,11 +3,10 @@
 //! to systemd (READY, RELOADING, STOPPING, WATCHDOG).
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use chrono::TimeDelta;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -15,14 +14,14 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
-use crate::deliver::{self, Sink};
-use crate::outbox::Backoff;
-use crate::pass::host_key;
+use crate::config::{Watch, Watchlist};
+use crate::notify::deliver::{self, Sink};
+use crate::notify::outbox::Backoff;
 use crate::pipeline::{CheckReport, Checker};
-use crate::politeness::HostGate;
-use crate::scheduler::{self, Scheduler};
+use crate::schedule::pass::host_key;
+use crate::schedule::politeness::HostGate;
+use crate::schedule::scheduler::{self, Scheduler};
 use crate::store::StoreError;
-use crate::watchlist::{Watch, Watchlist};
 
 /// In-flight checks get this long to finish after a stop request; then they are dropped
 /// (at an await point, so never in the middle of the synchronous durable writes).
@@ -53,56 +52,11 @@ fn notify_systemd(state: &[sd_notify::NotifyState]) {
     }
 }
 
-/// `canaryd run` from the command line: signals wired to the daemon.
-pub async fn run_cli(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
-    // Validate before anything else: a bad watchlist is exit 78, and systemd won't restart.
-    if let Err(code) = crate::commands::load_watchlist(watchlist) {
-        return Ok(code);
-    }
-    let parts = DaemonParts {
-        watchlist: watchlist.to_path_buf(),
-        state: state.to_path_buf(),
-        clock: crate::clock::system(),
-        shutdown: CancellationToken::new(),
-        reload: Arc::new(Notify::new()),
-        backoff: Backoff::default(),
-    };
-    spawn_signal_handler(parts.shutdown.clone(), parts.reload.clone())?;
-    run(parts).await?;
-    Ok(0)
-}
-
-fn spawn_signal_handler(shutdown: CancellationToken, reload: Arc<Notify>) -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
-    tokio::spawn(async move {
-        loop {
-            let stop = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-                _ = hup.recv() => {
-                    reload.notify_one();
-                    continue;
-                }
-            };
-            if shutdown.is_cancelled() {
-                tracing::warn!(signal = stop, "second stop signal: exiting at once");
-                std::process::exit(130);
-            }
-            tracing::info!(signal = stop, "stopping: finishing in-flight checks");
-            shutdown.cancel();
-        }
-    });
-    Ok(())
-}
-
 /// Runs the daemon until `parts.shutdown` is cancelled.
 pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     let mut wl = Watchlist::load(&parts.watchlist)?;
     let checker = Arc::new(Checker::new(&parts.state, parts.clock.clone())?);
-    let (sink_tx, sink_rx) = watch::channel(crate::commands::sink(&wl)?);
+    let (sink_tx, sink_rx) = watch::channel(crate::notify::deliver::sink(&wl)?);
     let wake_delivery = Arc::new(Notify::new());
     let delivery = tokio::spawn(delivery_loop(
         checker.clone(),
@@ -325,9 +279,9 @@ fn reload(
             let error = e.to_string().replace("\n  ", "; ");
             tracing::error!(%error, "reload failed: keeping the previous watchlist");
         }
-        Ok(new) => match crate::commands::sink(&new) {
+        Ok(new) => match crate::notify::deliver::sink(&new) {
             Err(e) => {
-                tracing::error!(error = %crate::commands::chain(&e), "reload failed (email settings): keeping the previous watchlist")
+                tracing::error!(error = %crate::error_chain(e.as_ref()), "reload failed (email settings): keeping the previous watchlist")
             }
             Ok(sink) => {
                 let now = Instant::now();

@@ -2,6 +2,8 @@
 //! states, flapping and staleness. Pure: the caller supplies the observation and the time.
 
 mod confirm;
+pub mod diff;
+pub mod event;
 mod flap;
 mod stale;
 mod state;
@@ -12,10 +14,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::diff;
-use crate::event::{Event, EventKind, Evidence, NotifySet, Severity};
-use crate::statement::Statement;
-use crate::watchlist::Watch;
+use crate::config::Watch;
+use crate::judge::event::{Event, EventKind, Evidence, NotifySet, Severity};
+use crate::observe::statement::Statement;
 
 pub use stale::stale_due;
 pub use state::{Baseline, Condition, Failing, Flap, Pending, Stale, WatchState};
@@ -379,7 +380,7 @@ fn new_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> Baseline {
 pub fn canary_date(statements: &[Statement]) -> Option<NaiveDate> {
     statements
         .iter()
-        .filter(|s| !crate::extract::is_plan(&s.text))
+        .filter(|s| !crate::observe::extract::is_plan(&s.text))
         .flat_map(|s| s.dates.iter().copied())
         .max()
 }

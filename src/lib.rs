@@ -1,45 +1,31 @@
 //! canaryd watches warrant canaries and tells people the moment one dies.
 //!
-//! Data flows one way: [`watchlist`] → scheduler ([`daemon`]/[`pass`]) → [`fetch`] →
-//! [`extract`]/[`normalise`] → [`judge`] (with [`diff`]) → [`store`] → [`alert`] →
-//! [`outbox`] → [`deliver`]. [`pipeline`] is the only module that knows that order;
-//! `extract`, `normalise`, `diff`, `judge` and `alert` are pure. Beside the store, checks
-//! that change something leave evidence in [`archive`] (a hash chain per watch, exported as
-//! WARC) and queued alerts go to the Atom [`feed`]; [`watchlist_edit`] is the comment-keeping
-//! editor behind `add`, `remove` and `rename`.
+//! Data flows one way, and the layout follows it:
+//!
+//! [`config`] (the watchlist, validated once into typed values) → `schedule` (scheduler, host
+//! politeness, one pass) → [`fetch`] → [`observe`] (challenge, extraction, normalisation:
+//! page → observation) → [`judge`] (confirmation, failure states, staleness, flapping, diff:
+//! observation → events) → [`store`] (state, atomic writes, the evidence archive) →
+//! [`notify`] (alert rendering, the durable outbox, delivery, the Atom feed).
+//!
+//! `pipeline` is the only module that knows that order; `check`, `run`, `replay` and
+//! `preview` all go through it. `observe` and `judge` are pure: they know nothing of I/O.
+//! [`daemon`] runs the pipeline on a schedule; `cli` is the command line, the only module
+//! that sees clap. Modules are public only where the binary, the integration tests, the fuzz
+//! targets or the benchmark reach into them.
 
-pub mod alert;
-pub mod archive;
-pub mod atomic;
-pub mod cadence;
-pub mod challenge;
 pub mod cli;
 pub mod clock;
-pub mod commands;
+pub mod config;
 pub mod daemon;
-pub mod deliver;
-pub mod demo;
-pub mod diff;
-pub mod event;
-pub mod extract;
-pub mod feed;
 pub mod fetch;
 pub mod judge;
-pub mod logging;
-pub mod mail;
-pub mod memory;
-pub mod normalise;
-pub mod outbox;
-pub mod pass;
-pub mod pipeline;
-pub mod politeness;
-pub mod replay;
-pub mod scheduler;
-pub mod statement;
+pub(crate) mod memory;
+pub mod notify;
+pub mod observe;
+pub(crate) mod pipeline;
+pub mod schedule;
 pub mod store;
-pub mod term;
-pub mod watchlist;
-pub mod watchlist_edit;
 
 /// An error and all its causes on one line: "a: b: c".
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

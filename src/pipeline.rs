@@ -2,24 +2,26 @@
 //! stages: fetch → extract → judge → record events → queue alerts → archive evidence →
 //! save state.
 
+pub(crate) mod replay;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::alert;
-use crate::archive::{self, Archive, Capture, Snapshot};
-use crate::challenge;
 use crate::clock::SharedClock;
-use crate::event::Event;
-use crate::extract::{self, Format};
-use crate::feed::{Feed, FeedEntry};
+use crate::config::{Watch, WatchSelector};
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
+use crate::judge::event::Event;
 use crate::judge::{self, Judgement, Observation, Policy, WatchState};
-use crate::outbox::Outbox;
-use crate::statement::Statement;
+use crate::notify::alert;
+use crate::notify::feed::{Feed, FeedEntry};
+use crate::notify::outbox::Outbox;
+use crate::observe::challenge;
+use crate::observe::extract::{self, Format};
+use crate::observe::statement::Statement;
+use crate::store::archive::{self, Archive, Capture, Snapshot};
 use crate::store::{CheckRecord, ContentKey, Store, StoreError};
-use crate::watchlist::{Watch, WatchSelector};
 
 /// Everything a check needs, shared by all checks of a pass or of the daemon.
 #[derive(Debug, Clone)]
@@ -446,6 +448,3 @@ fn page_observation(
         body_len,
     }
 }
-
-/// Shared handle used by the pass and the daemon.
-pub type SharedChecker = Arc<Checker>;

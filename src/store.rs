@@ -11,6 +11,9 @@
 //! <state>/feed.atom, feed.json     the Atom feed of queued alerts (feed.rs)
 //! ```
 
+pub(crate) mod archive;
+pub(crate) mod atomic;
+
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,9 +21,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::{self, Sync};
-use crate::event::Event;
 use crate::judge::WatchState;
+use crate::judge::event::Event;
+use atomic::Sync;
 
 /// A state-directory failure, naming the file.
 #[derive(Debug, thiserror::Error)]

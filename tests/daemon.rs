@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use canaryd::daemon::{self, DaemonParts};
-use canaryd::outbox::{Backoff, Outbox};
+use canaryd::notify::outbox::{Backoff, Outbox};
 use common::notify::NotifySocket;
 use common::run::Env;
 use common::site::{Reply, Site};

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use canaryd::clock::{Clock, TokioClock};
-use canaryd::event::NotifySet;
+use canaryd::judge::event::NotifySet;
 use canaryd::judge::{self, Observation, Policy, WatchState};
-use canaryd::normalise::statement;
-use canaryd::scheduler::{self, Scheduler};
+use canaryd::observe::normalise::statement;
+use canaryd::schedule::scheduler::{self, Scheduler};
 use canaryd::store::{CheckRecord, Store};
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use canaryd::watchlist::{Watchlist, WatchlistError};
+use canaryd::config::{Watchlist, WatchlistError};
 
 fn error(text: &str) -> (usize, usize, String) {
     match Watchlist::parse(text, Path::new("w.toml")) {
@@ -186,8 +186,8 @@ fn defaults_and_overrides_resolve_per_watch() {
     assert_eq!(a.timeout, std::time::Duration::from_secs(10));
     assert_eq!((a.max_body, b.max_body), (1 << 20, 10 << 20));
     assert!(a.proxy.is_none() && b.proxy.as_ref().is_some_and(|p| p.scheme() == "socks5h"));
-    assert!(a.notify.contains(canaryd::event::EventKind::Removed));
-    assert!(!a.notify.contains(canaryd::event::EventKind::Changed));
+    assert!(a.notify.contains(canaryd::judge::event::EventKind::Removed));
+    assert!(!a.notify.contains(canaryd::judge::event::EventKind::Changed));
     assert_eq!(
         wl.settings.interval,
         std::time::Duration::from_secs(6 * 3600)

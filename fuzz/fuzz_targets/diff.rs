@@ -6,9 +6,9 @@
 
 use std::collections::HashSet;
 
-use canaryd::diff::{diff, unified};
-use canaryd::normalise::statement;
-use canaryd::statement::Statement;
+use canaryd::judge::diff::{diff, unified};
+use canaryd::observe::normalise::statement;
+use canaryd::observe::statement::Statement;
 use libfuzzer_sys::fuzz_target;
 
 fn statements(text: &str) -> Vec<Statement> {

@@ -7,9 +7,9 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use canaryd::extract::{Format, MAX_STATEMENTS, extract};
-use canaryd::statement::Statement;
-use canaryd::watchlist::WatchSelector;
+use canaryd::observe::extract::{Format, MAX_STATEMENTS, extract};
+use canaryd::observe::statement::Statement;
+use canaryd::config::WatchSelector;
 use libfuzzer_sys::fuzz_target;
 
 static SELECTOR: LazyLock<WatchSelector> =

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use canaryd::watchlist::{Watchlist, WatchlistError};
+use canaryd::config::{Watchlist, WatchlistError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{Pending, Policy, WatchState};
-use crate::diff::{self, StatementDiff};
-use crate::event::{Change, Event, EventKind, Evidence, Severity};
-use crate::statement::Statement;
+use crate::judge::diff::{self, StatementDiff};
+use crate::judge::event::{Change, Event, EventKind, Evidence, Severity};
+use crate::observe::statement::Statement;
 
 pub(super) fn update_pending(state: &mut WatchState, d: &StatementDiff, at: DateTime<Utc>) {
     let mut current: Vec<Pending> = Vec::new();

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Baseline, Flap, Policy, WatchState, event};
-use crate::event::{Event, EventKind, Severity};
-use crate::statement::Statement;
+use crate::judge::event::{Event, EventKind, Severity};
+use crate::observe::statement::Statement;
 
 /// Flips counted within this window.
 const WINDOW_DAYS: i64 = 7;

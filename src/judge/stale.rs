@@ -3,7 +3,7 @@
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 
 use super::{Policy, Stale, WatchState, event};
-use crate::event::{Event, EventKind, Severity};
+use crate::judge::event::{Event, EventKind, Severity};
 
 /// Dates a day ahead are tolerated: time zones differ.
 const FUTURE_SLACK_DAYS: u64 = 1;
@@ -41,7 +41,7 @@ pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, 
         );
     }
     let texts: Vec<&str> = b.statements.iter().map(|s| s.text.as_str()).collect();
-    if let Some(deadline) = crate::cadence::next_deadline(&texts, reference) {
+    if let Some(deadline) = crate::observe::cadence::next_deadline(&texts, reference) {
         let grace = TimeDelta::from_std(policy.stale_grace).unwrap_or(TimeDelta::MAX);
         let t = start_of(deadline) + TimeDelta::days(1) + grace;
         consider(

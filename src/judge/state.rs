@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::event::EventKind;
-use crate::statement::Statement;
+use crate::judge::event::EventKind;
+use crate::observe::statement::Statement;
 
 /// Everything the judgement of one watch depends on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -5,8 +5,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
-use crate::event::EventKind::*;
-use crate::normalise::statement;
+use crate::judge::event::EventKind::*;
+use crate::observe::normalise::statement;
 
 fn t(day: i64) -> DateTime<Utc> {
     "2026-01-01T00:00:00Z"

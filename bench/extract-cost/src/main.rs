@@ -5,8 +5,8 @@
 
 use std::time::Instant;
 
-use canaryd::extract::{Format, extract};
-use canaryd::watchlist::WatchSelector;
+use canaryd::observe::extract::{Format, extract};
+use canaryd::config::WatchSelector;
 use scraper::Html;
 use sha2::{Digest, Sha256};
 

@@ -1,0 +1,159 @@
+//! `canaryd add URL [--name N] [--selector CSS] [--interval D] [--force]`: fetch the page
+//! once, show what would be tracked, and append a `[[watch]]` to the watchlist.
+//!
+//! A page that cannot be fetched is not added unless `--force` says so: a typo in a URL
+//! fails the same way a page that is down does, and only the user knows which it is. With
+//! `--force` the watch is added and its first good fetch becomes the baseline. A page that is
+//! fetched but yields no statements is added (the user has seen the advice).
+
+use std::path::Path;
+
+use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
+use crate::config::edit::{self, NewWatch};
+use crate::config::{Settings, Watchlist, parse_duration, valid_watch_name};
+use crate::fetch::{FetchOptions, RetryPolicy};
+
+use super::preview::{self, parse_selector, parse_target};
+use super::watchlist_file::{self, RELOAD_HINT};
+
+/// The start of a watchlist `add` creates.
+const NEW_WATCHLIST_HEADER: &str = "# canaryd watchlist, started by `canaryd add`. Every key: README.md, \"Watchlist reference\".\n# Check it with `canaryd validate`.\n";
+
+/// The arguments of `add`.
+#[derive(Debug, Clone)]
+pub struct AddArgs {
+    pub url: String,
+    pub name: Option<String>,
+    pub selector: Option<String>,
+    pub interval: Option<String>,
+    pub force: bool,
+}
+
+pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Result<u8> {
+    // An existing watchlist must be valid before it is edited; a missing one is started.
+    let text = watchlist_file::read(watchlist)?;
+    let current = match &text {
+        Some(_) => match super::load_watchlist(watchlist) {
+            Ok(wl) => Some(wl),
+            Err(code) => return Ok(code),
+        },
+        None => None,
+    };
+    let settings = current
+        .as_ref()
+        .map_or_else(Settings::default, |wl| wl.settings.clone());
+    let creating = text.is_none();
+    let text = text.unwrap_or_default();
+
+    let url = match parse_target(&args.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => u,
+        Ok(u) => {
+            return usage(&format!(
+                "scheme \"{}\" is not supported; use an http://, https:// or file:// URL",
+                u.scheme()
+            ));
+        }
+        Err(e) => return usage(&super::chain(&e)),
+    };
+    let selector = match parse_selector(args.selector.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return usage(&super::chain(&e)),
+    };
+    if let Some(i) = &args.interval {
+        match parse_duration(i) {
+            Ok(d) if d.as_secs() >= 1 => {}
+            Ok(_) => return usage("--interval must be at least one second"),
+            Err(e) => {
+                return usage(&format!(
+                    "--interval: {e}; write e.g. \"30m\", \"6h\" or \"1d\""
+                ));
+            }
+        }
+    }
+    let existing = edit::names(&text)?;
+    if let Some(same) = current
+        .iter()
+        .flat_map(|wl| &wl.watches)
+        .find(|w| w.url == url)
+    {
+        println!("note: watch \"{}\" already watches {url}", same.name);
+    }
+    if let Some(name) = &args.name {
+        if !valid_watch_name(name) {
+            return usage(&format!(
+                "--name \"{name}\" cannot name a folder: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' or '-'"
+            ));
+        }
+        if existing.iter().any(|n| n == name) {
+            eprintln!(
+                "canaryd: a watch named \"{name}\" is already in {}; choose another --name (or `canaryd rename`)",
+                watchlist.display()
+            );
+            return Ok(EXIT_FAILURE);
+        }
+    }
+
+    // Fetch as the daemon will: through the watchlist's proxy (Tor users must not leak a
+    // direct request), within its timeout and body cap.
+    let opts = FetchOptions {
+        timeout: settings.timeout,
+        max_body: settings.max_body,
+        proxy: settings.proxy.clone(),
+        retry: RetryPolicy::none(),
+    };
+    match preview::fetch_preview(&url, selector.as_ref(), &opts).await {
+        Ok(p) => preview::print(&p, selector.as_ref()),
+        Err(e) if args.force => {
+            println!(
+                "warning: cannot fetch it now ({}); adding it anyway (--force): its first good fetch becomes the baseline",
+                super::chain(&e)
+            );
+        }
+        Err(e) => {
+            eprintln!("canaryd: cannot fetch {url}: {}", super::chain(&e));
+            eprintln!(
+                "  nothing was added; check the URL (try `canaryd preview {url}`), or add --force to watch it anyway while it is down"
+            );
+            return Ok(EXIT_FAILURE);
+        }
+    }
+
+    let name = match args.name {
+        Some(n) => n,
+        None => edit::derive_name(&url, &|candidate| {
+            // A folder left by a removed watch is history of its own: never inherit it.
+            existing.iter().any(|n| n == candidate) || state.join(candidate).exists()
+        }),
+    };
+    let new = NewWatch {
+        name: name.clone(),
+        url: url.to_string(),
+        selector: args.selector,
+        interval: args.interval,
+    };
+    let mut edited = edit::add(&text, &new)?;
+    if creating {
+        edited.insert_str(0, NEW_WATCHLIST_HEADER);
+    }
+    let wl: Watchlist = watchlist_file::write(watchlist, &edited)?;
+    let interval = wl
+        .watch(&name)
+        .map(|w| humantime::format_duration(w.interval).to_string())
+        .unwrap_or_default();
+    println!(
+        "\nadded watch \"{name}\" to {} (checked every {interval}); `canaryd check` takes its baseline; {RELOAD_HINT}",
+        watchlist.display()
+    );
+    if state.join(&name).exists() {
+        println!(
+            "note: {} already holds history for \"{name}\" (from an earlier watch of that name); it continues from there",
+            state.join(&name).display()
+        );
+    }
+    Ok(0)
+}
+
+fn usage(message: &str) -> anyhow::Result<u8> {
+    eprintln!("canaryd: {message}");
+    Ok(EXIT_USAGE)
+}

@@ -1,0 +1,99 @@
+//! `canaryd export NAME [-o FILE]`: a watch's evidence as a WARC 1.1 file, for archives,
+//! journalists and lawyers. Default `NAME.warc.gz` (one gzip member per record, what WARC
+//! tools expect); a FILE not ending in `.gz` is plain WARC; `-` writes plain WARC to
+//! standard output. The chain is verified first and the verdict is written into the WARC.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::cli::exit::EXIT_FAILURE;
+use crate::store::archive::{Archive, WarcOptions, write_warc};
+
+pub fn run(state: &Path, name: &str, output: Option<&Path>) -> anyhow::Result<u8> {
+    let history = match super::history::open(state, name) {
+        Ok(h) => h,
+        Err(code) => return Ok(code),
+    };
+    let verification = Archive::new(state).verify(name);
+    let chain = if verification.holds() {
+        format!(
+            "verified by canaryd at export: {} record(s), head sha256 {}",
+            verification.records,
+            verification
+                .head
+                .as_ref()
+                .map_or("-", |h| h.record_sha256.as_str())
+        )
+    } else {
+        let problems: Vec<String> = verification
+            .problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        format!("BROKEN at export: {}", problems.join("; "))
+    };
+    if !verification.holds() {
+        eprintln!(
+            "warning: the evidence chain of \"{name}\" does not verify (`canaryd verify {name}` says where); exporting what is there, and the WARC says so"
+        );
+    }
+    let path: PathBuf = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("{name}.warc.gz")));
+    let to_stdout = path.as_os_str() == "-";
+    let gzip = !to_stdout && path.extension().is_some_and(|e| e == "gz");
+    let opts = WarcOptions {
+        gzip,
+        filename: match path.file_name() {
+            Some(f) if !to_stdout => f.to_string_lossy().into_owned(),
+            _ => format!("{name}.warc"),
+        },
+        now: chrono::Utc::now(),
+        chain,
+    };
+    if to_stdout {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        write_warc(&mut out, &history, &opts).context("writing the WARC to standard output")?;
+        out.flush().context("writing the WARC to standard output")?;
+        return Ok(0);
+    }
+    // Written beside the target and renamed into place: a failed export never leaves half a
+    // WARC under the final name. The file is private (0600) until its owner hands it on.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".canaryd-export-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let mut out = std::io::BufWriter::new(tmp);
+    let summary = write_warc(&mut out, &history, &opts)
+        .with_context(|| format!("writing {}", path.display()))?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("writing {}", path.display()))?;
+    if let Err(e) = tmp.persist(&path) {
+        eprintln!("canaryd: cannot write {}: {}", path.display(), e.error);
+        return Ok(EXIT_FAILURE);
+    }
+    println!(
+        "wrote {}: {} WARC records ({} responses) from {} snapshot(s) of \"{name}\"{}",
+        path.display(),
+        summary.records,
+        summary.responses,
+        history.entries.len(),
+        if verification.holds() {
+            ", chain verified"
+        } else {
+            ", chain BROKEN"
+        }
+    );
+    Ok(0)
+}

@@ -1,0 +1,121 @@
+//! `canaryd history NAME`: a watch's evidence snapshots and the events each recorded,
+//! newest first. Also the shared opening of a history for `diff`, `show` and `export`.
+
+use std::path::Path;
+
+use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
+use crate::cli::term::{self, Paint};
+use crate::config::valid_watch_name;
+use crate::judge::event::{Event, EventKind};
+use crate::store::archive::{Archive, Entry, History};
+
+/// Loads NAME's history from the state directory (the watchlist is not needed: a removed
+/// watch's evidence is still readable). `Err` carries the exit status, already explained.
+pub fn open(state: &Path, name: &str) -> Result<History, u8> {
+    if !valid_watch_name(name) {
+        eprintln!("canaryd: \"{name}\" is not a watch name");
+        return Err(EXIT_USAGE);
+    }
+    Archive::new(state).load(name).map_err(|e| {
+        eprintln!("canaryd: {}", crate::error_chain(&e));
+        EXIT_FAILURE
+    })
+}
+
+pub fn run(state: &Path, name: &str) -> u8 {
+    let history = match open(state, name) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    print!("{}", render(&history, Paint::stdout()));
+    0
+}
+
+/// The timeline as text.
+pub fn render(history: &History, paint: Paint) -> String {
+    let mut out = String::new();
+    let url = history
+        .entries
+        .last()
+        .map(|e| e.record.url.as_str())
+        .unwrap_or("");
+    out.push_str(&format!(
+        "{} {url}: {} snapshot(s), newest first\n",
+        paint.bold(&history.watch),
+        history.entries.len()
+    ));
+    for entry in history.entries.iter().rev() {
+        out.push('\n');
+        out.push_str(&snapshot_line(entry, paint));
+        out.push('\n');
+        for event in &entry.record.events {
+            out.push_str(&event_lines(event, paint));
+        }
+    }
+    out
+}
+
+fn snapshot_line(entry: &Entry, paint: Paint) -> String {
+    let r = &entry.record;
+    let mut parts = vec![paint.bold(&format!("#{}", r.seq)), term::time(r.at)];
+    match r.result.as_str() {
+        "failed" => parts.push(paint.red(&format!(
+            "failed: {}",
+            r.error.as_deref().unwrap_or("unknown error")
+        ))),
+        "unchanged" => parts.push("unchanged (HTTP 304)".into()),
+        other => parts.push(other.to_string()),
+    }
+    if let Some(status) = r.status
+        && r.result != "unchanged"
+    {
+        parts.push(format!("HTTP {status}"));
+    }
+    if let Some(statements) = r.statements() {
+        let claims = statements.iter().filter(|s| s.claim).count();
+        parts.push(format!("{} statements ({claims} claims)", statements.len()));
+    }
+    if let Some(hash) = &r.set_hash {
+        parts.push(format!("set {}", hash.get(..8).unwrap_or(hash)));
+    }
+    match &r.body {
+        Some(_) if entry.body_pruned => parts.push(paint.dim("body pruned")),
+        Some(b) => parts.push(format!("body {}", size(b.length))),
+        None => {}
+    }
+    if r.seq == 1 {
+        parts.push(paint.dim("first snapshot"));
+    }
+    parts.join("  ")
+}
+
+fn event_lines(event: &Event, paint: Paint) -> String {
+    let kind = match event.kind {
+        EventKind::Added | EventKind::Recovered => paint.green(event.kind.as_str()),
+        _ if !event.claim => paint.yellow(event.kind.as_str()),
+        _ => paint.red(event.kind.as_str()),
+    };
+    let told = if event.notify { "alerted" } else { "recorded" };
+    let mut out = format!("    {kind} ({told}): {}\n", event.detail);
+    const SHOWN: usize = 5;
+    for s in event.statements.iter().take(SHOWN) {
+        out.push_str(&format!("      “{s}”\n"));
+    }
+    for c in event.changes.iter().take(SHOWN) {
+        out.push_str(&format!("      {}\n", paint.word_diff(&c.word_diff)));
+    }
+    let more = event.statements.len().max(event.changes.len());
+    if more > SHOWN {
+        out.push_str(&format!("      … and {} more\n", more - SHOWN));
+    }
+    out
+}
+
+/// "512 B", "1.2 KiB", "3.4 MiB".
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
+    }
+}

@@ -1,0 +1,171 @@
+//! `canaryd list`: every watch at a glance, as a table (see `list_table`) or JSON. JSON field
+//! names are a contract for scripts: fields are added, never renamed.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::cli::args::ListFormat;
+use crate::cli::exit::EXIT_FAILURE;
+use crate::judge::WatchState;
+use crate::notify::outbox::Outbox;
+use crate::store::archive::Archive;
+use crate::store::{CheckRecord, Store};
+
+use super::list_table::Style;
+
+/// One watch's row.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub url: String,
+    pub statements: usize,
+    pub claims: usize,
+    pub canary_date: Option<String>,
+    pub last_check: Option<String>,
+    pub last_result: String,
+    pub last_error: Option<String>,
+    pub last_change: Option<String>,
+    pub next_check: Option<String>,
+    /// Differences awaiting confirmation, e.g. "removed 1/2: We have never…".
+    pub pending: Vec<String>,
+    /// Failure states in force: unreachable, gone, missing, stale.
+    pub conditions: Vec<String>,
+    pub undelivered: usize,
+    pub delivery_error: Option<String>,
+    /// How often `run` checks it, e.g. "6h".
+    pub interval: String,
+    /// Evidence snapshots recorded (`canaryd history NAME`).
+    pub snapshots: u64,
+    /// When the newest snapshot was recorded.
+    pub last_snapshot: Option<String>,
+}
+
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: u32) -> Row {
+    let b = state.baseline.as_ref();
+    let mut conditions = Vec::new();
+    if let Some(f) = &state.failing {
+        let word = if f.alerted { "unreachable" } else { "failing" };
+        conditions.push(format!(
+            "{word} since {} ({} failures)",
+            f.since.to_rfc3339(),
+            f.count
+        ));
+    }
+    if state.gone.alerted {
+        conditions.push("gone (404/410)".into());
+    }
+    if state.missing.alerted {
+        conditions.push("missing (no canary statements on the page)".into());
+    }
+    if let Some(s) = &state.stale {
+        conditions.push(format!("stale: {}", s.reason));
+    }
+    for f in state.flaps.iter().filter(|f| f.notified) {
+        conditions.push(format!("flapping: {}", short(&f.text, 60)));
+    }
+    Row {
+        name: name.to_string(),
+        url: url.to_string(),
+        statements: b.map_or(0, |b| b.statements.len()),
+        claims: b.map_or(0, |b| b.claims().count()),
+        canary_date: b.and_then(|b| b.canary_date).map(|d| d.to_string()),
+        last_check: check.at.map(|t| t.to_rfc3339()),
+        last_result: if check.result.is_empty() {
+            "never checked".into()
+        } else {
+            check.result.clone()
+        },
+        last_error: check.error.clone(),
+        last_change: state.last_change.map(|t| t.to_rfc3339()),
+        next_check: check.next_check.map(|t| t.to_rfc3339()),
+        pending: state
+            .pending
+            .iter()
+            .map(|p| {
+                let text = p
+                    .old
+                    .as_ref()
+                    .or(p.new.as_ref())
+                    .map(|s| s.text.as_str())
+                    .unwrap_or("");
+                format!("{} {}/{confirm}: {}", p.kind, p.count, short(text, 60))
+            })
+            .collect(),
+        conditions,
+        undelivered: 0,
+        delivery_error: None,
+        interval: String::new(),
+        snapshots: 0,
+        last_snapshot: None,
+    }
+}
+
+pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
+    let wl = match super::load_watchlist(watchlist) {
+        Ok(wl) => wl,
+        Err(code) => return code,
+    };
+    match rows(&wl, state_dir) {
+        Ok(rows) => {
+            match format {
+                ListFormat::Json => match serde_json::to_string_pretty(&rows) {
+                    Ok(j) => println!("{j}"),
+                    Err(e) => {
+                        eprintln!("canaryd: error: {e}");
+                        return EXIT_FAILURE;
+                    }
+                },
+                ListFormat::Table => print!("{}", super::list_table::table(&rows, Style::stdout())),
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("canaryd: error: {}", super::chain(&e));
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// Reads every watch's state; never writes.
+pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<Vec<Row>> {
+    let exists = state_dir.is_dir();
+    let store = Store::at(state_dir);
+    let archive = Archive::new(state_dir);
+    let queued = if exists && state_dir.join("outbox").is_dir() {
+        Outbox::at(state_dir).pending()?
+    } else {
+        Vec::new()
+    };
+    let mut rows = Vec::with_capacity(wl.watches.len());
+    for w in &wl.watches {
+        let (state, check) = if exists {
+            (
+                store.load_state(&w.name)?,
+                store.load_check(&w.name)?.unwrap_or_default(),
+            )
+        } else {
+            Default::default()
+        };
+        let mut r = row(&w.name, w.url.as_str(), &state, &check, w.confirm);
+        let mine: Vec<_> = queued.iter().filter(|q| q.alert.watch == w.name).collect();
+        r.undelivered = mine.len();
+        r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
+        r.interval = humantime::format_duration(w.interval).to_string();
+        if exists && let Some(h) = archive.head(&w.name) {
+            r.snapshots = h.seq;
+            r.last_snapshot = archive.record_time(&w.name, h.seq).map(|t| t.to_rfc3339());
+        }
+        rows.push(r);
+    }
+    Ok(rows)
+}

@@ -1,0 +1,210 @@
+//! `canaryd list` as a table: one aligned row per watch, then one line per thing that needs
+//! attention (errors, pending confirmations, failure states, undelivered alerts).
+//!
+//! On a terminal times are relative ("3h ago") and results coloured; otherwise times are
+//! RFC 3339 and the text plain, so scripts and logs get stable output.
+
+use chrono::{DateTime, Utc};
+
+use super::list::Row;
+use crate::cli::term::{self, Paint};
+
+/// How the table is drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub paint: Paint,
+    /// Relative times ("3h ago") against this instant; absolute when `None`.
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl Style {
+    pub fn stdout() -> Style {
+        let paint = Paint::stdout();
+        Style {
+            paint,
+            now: term::stdout_is_terminal().then(Utc::now),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn plain() -> Style {
+        Style {
+            paint: Paint::plain(),
+            now: None,
+        }
+    }
+
+    fn time(&self, rfc3339: Option<&str>) -> String {
+        let Some(t) = rfc3339.and_then(|t| DateTime::parse_from_rfc3339(t).ok()) else {
+            return "-".into();
+        };
+        let t = t.with_timezone(&Utc);
+        match self.now {
+            Some(now) => term::relative(t, now),
+            None => term::time(t),
+        }
+    }
+}
+
+const HEADERS: [&str; 9] = [
+    "NAME",
+    "STATEMENTS",
+    "LAST CHECK",
+    "RESULT",
+    "LAST CHANGE",
+    "NEXT CHECK",
+    "PENDING",
+    "UNDELIVERED",
+    "URL",
+];
+
+pub fn table(rows: &[Row], style: Style) -> String {
+    if rows.is_empty() {
+        return "no watches in the watchlist; add one with `canaryd add URL`\n".into();
+    }
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                format!("{} ({} claims)", r.statements, r.claims),
+                style.time(r.last_check.as_deref()),
+                r.last_result.clone(),
+                style.time(r.last_change.as_deref()),
+                style.time(r.next_check.as_deref()),
+                r.pending.len().to_string(),
+                r.undelivered.to_string(),
+                r.url.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = HEADERS.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let p = style.paint;
+    let line = |row: &[String; 9], colour: &dyn Fn(usize, &str, String) -> String| {
+        let mut out = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            let last = i == row.len() - 1;
+            let padded = if last {
+                cell.clone()
+            } else {
+                format!("{cell:<width$}", width = widths[i])
+            };
+            out.push_str(&colour(i, cell, padded));
+            if !last {
+                out.push_str("  ");
+            }
+        }
+        out.push('\n');
+        out
+    };
+    let mut out = line(&HEADERS.map(String::from), &|_, _, s| p.bold(&s));
+    for row in &cells {
+        out.push_str(&line(row, &|i, raw, padded| match (i, raw) {
+            (3, "ok" | "unchanged") => p.green(&padded),
+            (3, "never checked") => p.dim(&padded),
+            (3, _) => p.red(&padded),
+            (6, n) if n != "0" => p.yellow(&padded),
+            (7, n) if n != "0" => p.red(&padded),
+            _ => padded,
+        }));
+    }
+    let notes = attention(rows);
+    if !notes.is_empty() {
+        out.push('\n');
+        for n in notes {
+            out.push_str(&n);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One line per thing worth a look, prefixed with the watch's name so it greps.
+fn attention(rows: &[Row]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in rows {
+        let n = &r.name;
+        if let Some(d) = &r.canary_date {
+            out.push(format!("{n}: canary dated {d}"));
+        }
+        if let Some(e) = &r.last_error {
+            out.push(format!("{n}: last error: {e}"));
+        }
+        for p in &r.pending {
+            out.push(format!("{n}: pending: {p}"));
+        }
+        for c in &r.conditions {
+            out.push(format!("{n}: state: {c}"));
+        }
+        if r.undelivered > 0 {
+            out.push(format!(
+                "{n}: undelivered alerts: {}{}",
+                r.undelivered,
+                r.delivery_error
+                    .as_ref()
+                    .map(|e| format!(" (last error: {e})"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, result: &str) -> Row {
+        Row {
+            name: name.into(),
+            url: "https://example.org/canary".into(),
+            statements: 3,
+            claims: 2,
+            canary_date: None,
+            last_check: Some("2026-03-31T06:00:12+00:00".into()),
+            last_result: result.into(),
+            last_error: None,
+            last_change: None,
+            next_check: None,
+            pending: Vec::new(),
+            conditions: Vec::new(),
+            undelivered: 0,
+            delivery_error: None,
+            interval: "6h".into(),
+            snapshots: 0,
+            last_snapshot: None,
+        }
+    }
+
+    #[test]
+    fn columns_align_and_attention_lines_follow() {
+        let mut b = row("a-much-longer-name", "failed");
+        b.last_error = Some("connection refused".into());
+        b.pending = vec!["removed 1/2: We have never…".into()];
+        b.undelivered = 1;
+        let text = table(&[row("a", "ok"), b], Style::plain());
+        let lines: Vec<&str> = text.lines().collect();
+        let col = |l: &str| {
+            l.find("LAST CHECK")
+                .or_else(|| l.find("2026-03-31T06:00:12Z"))
+        };
+        assert_eq!(col(lines[0]), col(lines[1]));
+        assert_eq!(col(lines[1]), col(lines[2]));
+        assert!(lines[1].contains("3 (2 claims)"), "{text}");
+        assert!(
+            text.contains("a-much-longer-name: last error: connection refused"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a-much-longer-name: pending: removed 1/2"),
+            "{text}"
+        );
+        assert!(text.contains("undelivered alerts: 1"), "{text}");
+        assert!(!text.contains('\x1b'), "plain text when not a terminal");
+    }
+}

@@ -1,0 +1,146 @@
+//! `canaryd preview URL [--selector CSS]`: what would be tracked, without writing anything.
+//! Its pieces (fetch once, extract, print) are shared with `add`.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use url::Url;
+
+use crate::config::{DEFAULT_MAX_BODY, WatchSelector};
+use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
+use crate::observe::extract::Format;
+use crate::observe::statement::Statement;
+use crate::pipeline::extract_off_thread;
+
+/// Accepts a URL, or a local path as a convenience.
+pub fn parse_target(target: &str) -> anyhow::Result<Url> {
+    match Url::parse(target) {
+        Ok(u) if u.scheme().len() > 1 => Ok(u),
+        _ => {
+            let path = std::fs::canonicalize(target)
+                .with_context(|| format!("\"{target}\" is neither a URL nor an existing file"))?;
+            Url::from_file_path(&path)
+                .map_err(|()| anyhow::anyhow!("cannot make a file:// URL of {}", path.display()))
+        }
+    }
+}
+
+/// A `--selector` argument, compiled.
+pub fn parse_selector(selector: Option<&str>) -> anyhow::Result<Option<WatchSelector>> {
+    selector
+        .map(|s| {
+            WatchSelector::parse(s)
+                .map_err(|e| anyhow::anyhow!("--selector \"{s}\" is not valid CSS: {e}"))
+        })
+        .transpose()
+}
+
+/// A page fetched once and the statements it would yield.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub final_url: Url,
+    pub status: u16,
+    pub bytes: usize,
+    pub format: Format,
+    /// A bot-challenge marker found on the page.
+    pub challenge: Option<&'static str>,
+    pub statements: Vec<Statement>,
+}
+
+/// Fetches `url` once (no conditional GET) and extracts its statements.
+pub async fn fetch_preview(
+    url: &Url,
+    selector: Option<&WatchSelector>,
+    opts: &FetchOptions,
+) -> anyhow::Result<Preview> {
+    let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
+    let page = match fetcher
+        .fetch(url, None, opts)
+        .await
+        .with_context(|| format!("fetching {url}"))?
+    {
+        Fetched::Page(p) => p,
+        Fetched::NotModified { .. } => {
+            anyhow::bail!("the server answered 304 to an unconditional request")
+        }
+    };
+    let format = match page.format {
+        fetch::Format::Text => Format::Text,
+        fetch::Format::Html => Format::Html,
+    };
+    let statements = extract_off_thread(page.text.clone(), format, selector.cloned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+    Ok(Preview {
+        final_url: page.final_url,
+        status: page.status,
+        bytes: page.body.len(),
+        format,
+        challenge: crate::observe::challenge::detect(&page.text),
+        statements,
+    })
+}
+
+pub async fn run(target: &str, selector: Option<&str>) -> anyhow::Result<u8> {
+    let url = parse_target(target)?;
+    let selector = parse_selector(selector)?;
+    let opts = FetchOptions {
+        timeout: Duration::from_secs(30),
+        max_body: DEFAULT_MAX_BODY,
+        proxy: None,
+        retry: RetryPolicy::none(),
+    };
+    let preview = fetch_preview(&url, selector.as_ref(), &opts).await?;
+    print(&preview, selector.as_ref());
+    Ok(0)
+}
+
+/// Prints what a page would track, or plainly that it tracks nothing and what to try.
+pub fn print(preview: &Preview, selector: Option<&WatchSelector>) {
+    let statements = &preview.statements;
+    println!(
+        "{} (HTTP {}, {} bytes, {}){}",
+        preview.final_url,
+        preview.status,
+        preview.bytes,
+        match preview.format {
+            Format::Text => "text",
+            Format::Html => "HTML",
+        },
+        selector
+            .map(|s| format!(", selector \"{}\"", s.source))
+            .unwrap_or_default()
+    );
+    if let Some(marker) = preview.challenge {
+        println!(
+            "warning: this looks like a bot challenge or block page (\"{marker}\"), not the canary"
+        );
+    }
+    if statements.is_empty() {
+        println!("\nNo canary statements found.");
+        if selector.is_some() {
+            println!(
+                "The selector matched nothing with text. Check it in the browser's inspector, or drop --selector to try auto-detection."
+            );
+        } else {
+            println!(
+                "Auto-detection found no sentence that reads like a canary. Find the element holding the statements and pass it, e.g. --selector \"#canary li\" or --selector \"main ul\"."
+            );
+        }
+        return;
+    }
+    let claims = statements.iter().filter(|s| s.claim).count();
+    println!(
+        "\n{} statements would be tracked ({claims} claims alert when removed or weakened; context is recorded only):\n",
+        statements.len()
+    );
+    for s in statements {
+        let kind = if s.claim { "claim  " } else { "context" };
+        println!("  [{kind}] {}", s.text);
+    }
+    if claims == 0 {
+        println!(
+            "\nNo canary claims found: none of these reads like a claim (\"never\", \"has not received\"…), so none would alert. With --selector every selected statement counts as a claim, e.g. --selector \"#canary li\"."
+        );
+    }
+}

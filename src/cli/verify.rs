@@ -1,0 +1,103 @@
+//! `canaryd verify [NAME]`: checks the evidence hash chains (one watch, or every watch with
+//! evidence in the state directory) and says what broke where. Exit 0 when every chain
+//! holds, 1 when any breaks.
+
+use std::path::Path;
+
+use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
+use crate::cli::term::Paint;
+use crate::config::valid_watch_name;
+use crate::store::archive::{Archive, Verification};
+
+pub fn run(state: &Path, name: Option<&str>) -> u8 {
+    let archive = Archive::new(state);
+    let names = match name {
+        Some(n) if !valid_watch_name(n) => {
+            eprintln!("canaryd: \"{n}\" is not a watch name");
+            return EXIT_USAGE;
+        }
+        Some(n) => {
+            if !archive.dir(n).is_dir() {
+                eprintln!(
+                    "canaryd: watch \"{n}\" has no evidence under {} (is --state right? `canaryd verify` lists every chain)",
+                    state.display()
+                );
+                return EXIT_FAILURE;
+            }
+            vec![n.to_string()]
+        }
+        None => {
+            if !state.is_dir() {
+                eprintln!(
+                    "canaryd: no state directory at {} (pass --state DIR)",
+                    state.display()
+                );
+                return EXIT_FAILURE;
+            }
+            match archive.watches() {
+                Ok(n) => n,
+                Err(e) => {
+                    eprintln!("canaryd: {}", crate::error_chain(&e));
+                    return EXIT_FAILURE;
+                }
+            }
+        }
+    };
+    if names.is_empty() {
+        println!("no evidence chains under {} yet", state.display());
+        return 0;
+    }
+    let paint = Paint::stdout();
+    let mut broken = 0;
+    for n in &names {
+        let v = archive.verify(n);
+        print!("{}", report(n, &v, paint));
+        broken += usize::from(!v.holds());
+    }
+    if broken > 0 {
+        println!(
+            "\n{broken} of {} chain(s) broken: the files named above were edited, deleted or added after canaryd wrote them",
+            names.len()
+        );
+        EXIT_FAILURE
+    } else {
+        0
+    }
+}
+
+/// One chain's verdict, and every problem on its own line.
+pub fn report(name: &str, v: &Verification, paint: Paint) -> String {
+    let head = v
+        .head
+        .as_ref()
+        .map(|h| format!("; head #{} sha256 {}", h.seq, h.record_sha256))
+        .unwrap_or_default();
+    let pruned = if v.bodies_pruned > 0 {
+        format!(", {} pruned by retention", v.bodies_pruned)
+    } else {
+        String::new()
+    };
+    let mut out = if v.holds() {
+        format!(
+            "{name}: {} — {} record(s), {} bodies checked{pruned}{head}\n",
+            paint.green("OK"),
+            v.records,
+            v.bodies_checked
+        )
+    } else {
+        format!(
+            "{name}: {} — {} problem(s) in {} ({} record(s){pruned})\n",
+            paint.red("BROKEN"),
+            v.problems.len(),
+            v.dir.display(),
+            v.records
+        )
+    };
+    for p in &v.problems {
+        out.push_str(&format!("  {p}\n"));
+    }
+    for note in &v.notes {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    out
+}

@@ -1,0 +1,492 @@
+//! The watchlist as written: serde structs that keep spans, and their validation into typed values.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use super::values::{parse_duration, parse_size};
+use super::{
+    EmailConfig, Settings, Watch, WatchSelector, Watchlist, WatchlistError, notify_kinds_help,
+    valid_watch_name,
+};
+use crate::judge::event::{EventKind, NotifySet};
+
+/// Largest `max_history`: a million raw bodies per watch is already more than any disk wants.
+const MAX_HISTORY_LIMIT: i64 = 1_000_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatchlist {
+    settings: Option<RawSettings>,
+    email: Option<Spanned<RawEmail>>,
+    #[serde(default)]
+    watch: Vec<Spanned<RawWatch>>,
+}
+
+/// Keys shared by `[settings]` and `[[watch]]`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    interval: Option<Spanned<String>>,
+    confirm: Option<Spanned<i64>>,
+    timeout: Option<Spanned<String>>,
+    confirm_after: Option<Spanned<String>>,
+    host_delay: Option<Spanned<String>>,
+    host_concurrency: Option<Spanned<i64>>,
+    concurrency: Option<Spanned<i64>>,
+    max_body: Option<Spanned<String>>,
+    proxy: Option<Spanned<String>>,
+    max_age: Option<Spanned<String>>,
+    stale_grace: Option<Spanned<String>>,
+    unreachable_after: Option<Spanned<String>>,
+    notify: Option<Spanned<Vec<Spanned<String>>>>,
+    max_history: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmail {
+    smtp: Spanned<String>,
+    from: Spanned<String>,
+    to: Spanned<Vec<Spanned<String>>>,
+    username: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    selector: Option<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    confirm: Option<Spanned<i64>>,
+    timeout: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+    proxy: Option<Spanned<String>>,
+    max_age: Option<Spanned<String>>,
+    stale_grace: Option<Spanned<String>>,
+    unreachable_after: Option<Spanned<String>>,
+    notify: Option<Spanned<Vec<Spanned<String>>>>,
+    max_history: Option<Spanned<i64>>,
+}
+
+/// A validation failure before it is placed in a file.
+pub(super) struct RawError {
+    span: Option<Range<usize>>,
+    message: String,
+    fix: String,
+}
+
+impl RawError {
+    fn at(span: Range<usize>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        RawError {
+            span: Some(span),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+
+    pub(super) fn locate(self, text: &str, path: &Path) -> WatchlistError {
+        let (line, column) = match self.span {
+            Some(span) => line_column(text, span.start),
+            None => (1, 1),
+        };
+        WatchlistError::Invalid {
+            path: PathBuf::from(path),
+            line,
+            column,
+            message: self.message,
+            fix: self.fix,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+pub(super) fn parse(text: &str) -> Result<Watchlist, RawError> {
+    let raw: RawWatchlist = toml::from_str(text).map_err(|e| RawError {
+        span: e.span(),
+        message: e.message().trim().to_string(),
+        fix: syntax_fix(e.message()),
+    })?;
+    let settings = settings(raw.settings.unwrap_or_default())?;
+    let email = raw.email.map(email).transpose()?;
+    let mut watches: Vec<Watch> = Vec::with_capacity(raw.watch.len());
+    for spanned in raw.watch {
+        let watch = watch(spanned, &settings)?;
+        watches.push(watch);
+    }
+    // Names are unique because each names a folder of history.
+    let mut seen = std::collections::HashSet::with_capacity(watches.len());
+    for w in &watches {
+        if !seen.insert(w.name.as_str()) {
+            // Re-find the span of the second occurrence for the message.
+            let offset = nth_name_offset(text, &w.name);
+            return Err(RawError {
+                span: offset.map(|o| o..o),
+                message: format!("duplicate watch name \"{}\"", w.name),
+                fix: "give every [[watch]] a unique name; it names the watch's snapshot folder"
+                    .into(),
+            });
+        }
+    }
+    Ok(Watchlist {
+        source: PathBuf::new(),
+        settings,
+        email,
+        watches,
+    })
+}
+
+fn syntax_fix(message: &str) -> String {
+    if message.contains("unknown field") {
+        "remove or correct the key; the README's watchlist reference lists every key".into()
+    } else if message.contains("missing field") {
+        "add the missing key".into()
+    } else if message.contains("invalid type") {
+        "check the value's type: durations and sizes are quoted strings (\"6h\", \"5MiB\"), counts are bare numbers".into()
+    } else {
+        "fix the TOML syntax at this position".into()
+    }
+}
+
+/// Offset of the second `name = "<name>"` in the text, for duplicate-name errors.
+fn nth_name_offset(text: &str, name: &str) -> Option<usize> {
+    let needle = format!("\"{name}\"");
+    let mut found = text.match_indices(&needle).filter(|(i, _)| {
+        let line_start = text[..*i].rfind('\n').map_or(0, |p| p + 1);
+        text[line_start..*i].trim_start().starts_with("name")
+    });
+    found.nth(1).map(|(i, _)| i)
+}
+
+fn duration(value: &Spanned<String>, key: &str) -> Result<Duration, RawError> {
+    parse_duration(value.get_ref()).map_err(|why| {
+        RawError::at(
+            value.span(),
+            format!("`{key}`: {why}"),
+            format!("write a duration such as {key} = \"30s\", \"10m\", \"6h\" or \"7d\""),
+        )
+    })
+}
+
+fn opt_duration(value: &Option<Spanned<String>>, key: &str) -> Result<Option<Duration>, RawError> {
+    value.as_ref().map(|v| duration(v, key)).transpose()
+}
+
+fn count(value: &Spanned<i64>, key: &str, min: i64, max: i64) -> Result<i64, RawError> {
+    let n = *value.get_ref();
+    if n < min || n > max {
+        return Err(RawError::at(
+            value.span(),
+            format!("`{key}` is {n}, out of range"),
+            format!("use a whole number from {min} to {max}"),
+        ));
+    }
+    Ok(n)
+}
+
+fn size(value: &Spanned<String>, key: &str) -> Result<u64, RawError> {
+    parse_size(value.get_ref()).map_err(|why| {
+        RawError::at(
+            value.span(),
+            format!("`{key}`: {why}"),
+            format!("write a size such as {key} = \"5MiB\", \"512KiB\" or \"10MB\""),
+        )
+    })
+}
+
+fn proxy(value: &Spanned<String>) -> Result<Url, RawError> {
+    let fix = "use proxy = \"socks5h://127.0.0.1:9050\" (Tor, DNS through the proxy), \"socks5://…\", or \"http://host:port\"";
+    let url = Url::parse(value.get_ref())
+        .map_err(|e| RawError::at(value.span(), format!("`proxy` is not a URL: {e}"), fix))?;
+    match url.scheme() {
+        "socks5" | "socks5h" | "http" | "https" => Ok(url),
+        other => Err(RawError::at(
+            value.span(),
+            format!("`proxy` scheme \"{other}\" is not supported"),
+            fix,
+        )),
+    }
+}
+
+fn notify(value: &Spanned<Vec<Spanned<String>>>) -> Result<NotifySet, RawError> {
+    let mut set = NotifySet::empty();
+    for item in value.get_ref() {
+        let kind: EventKind = item.get_ref().parse().map_err(|_| {
+            RawError::at(
+                item.span(),
+                format!("`notify`: unknown event kind \"{}\"", item.get_ref()),
+                format!("use event kinds from: {}", notify_kinds_help()),
+            )
+        })?;
+        set.insert(kind);
+    }
+    Ok(set)
+}
+
+fn settings(raw: RawSettings) -> Result<Settings, RawError> {
+    let d = Settings::default();
+    Ok(Settings {
+        interval: opt_duration(&raw.interval, "interval")?.unwrap_or(d.interval),
+        confirm: match &raw.confirm {
+            Some(v) => count(v, "confirm", 1, 1000)? as u32,
+            None => d.confirm,
+        },
+        timeout: opt_duration(&raw.timeout, "timeout")?.unwrap_or(d.timeout),
+        confirm_after: opt_duration(&raw.confirm_after, "confirm_after")?
+            .unwrap_or(d.confirm_after),
+        host_delay: opt_duration(&raw.host_delay, "host_delay")?.unwrap_or(d.host_delay),
+        host_concurrency: match &raw.host_concurrency {
+            Some(v) => count(v, "host_concurrency", 1, 1024)? as usize,
+            None => d.host_concurrency,
+        },
+        concurrency: match &raw.concurrency {
+            Some(v) => count(v, "concurrency", 1, 4096)? as usize,
+            None => d.concurrency,
+        },
+        max_body: raw
+            .max_body
+            .as_ref()
+            .map(|v| size(v, "max_body"))
+            .transpose()?
+            .unwrap_or(d.max_body),
+        proxy: raw.proxy.as_ref().map(proxy).transpose()?,
+        max_age: opt_duration(&raw.max_age, "max_age")?,
+        stale_grace: opt_duration(&raw.stale_grace, "stale_grace")?.unwrap_or(d.stale_grace),
+        unreachable_after: opt_duration(&raw.unreachable_after, "unreachable_after")?
+            .unwrap_or(d.unreachable_after),
+        notify: raw
+            .notify
+            .as_ref()
+            .map(notify)
+            .transpose()?
+            .unwrap_or(d.notify),
+        max_history: match &raw.max_history {
+            Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
+            None => d.max_history,
+        },
+    })
+    .and_then(|s| {
+        check_positive(&raw.interval, s.interval, "interval")?;
+        check_positive(&raw.timeout, s.timeout, "timeout")?;
+        Ok(s)
+    })
+}
+
+fn check_positive(
+    raw: &Option<Spanned<String>>,
+    value: Duration,
+    key: &str,
+) -> Result<(), RawError> {
+    match raw {
+        Some(span) if value < Duration::from_secs(1) => Err(RawError::at(
+            span.span(),
+            format!("`{key}` must be at least one second"),
+            format!("use {key} = \"1s\" or longer"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
+    let raw = raw.into_inner();
+    let smtp = raw.smtp.get_ref().clone();
+    let smtp_fix = "use lettre's URL syntax: \"smtp://host:25\" (plain), \"smtp://host:587?tls=required\" (STARTTLS) or \"smtps://host:465\" (implicit TLS)";
+    let parsed = Url::parse(&smtp).map_err(|e| {
+        RawError::at(
+            raw.smtp.span(),
+            format!("`smtp` is not a URL: {e}"),
+            smtp_fix,
+        )
+    })?;
+    if !matches!(parsed.scheme(), "smtp" | "smtps") {
+        return Err(RawError::at(
+            raw.smtp.span(),
+            format!("`smtp` scheme \"{}\" is not smtp or smtps", parsed.scheme()),
+            smtp_fix,
+        ));
+    }
+    if !parsed.password().unwrap_or("").is_empty() {
+        return Err(RawError::at(
+            raw.smtp.span(),
+            "`smtp` must not contain a password",
+            "remove it from the URL; use password_file, $CANARYD_SMTP_PASSWORD or the systemd credential smtp-password",
+        ));
+    }
+    crate::notify::mail::transport_builder(&smtp).map_err(|e| {
+        RawError::at(
+            raw.smtp.span(),
+            format!("`smtp` is not usable: {e}"),
+            smtp_fix,
+        )
+    })?;
+    let mailbox =
+        |v: &Spanned<String>, key: &str| {
+            v.get_ref().parse::<lettre::message::Mailbox>().map_err(|e| {
+            RawError::at(
+                v.span(),
+                format!("`{key}` is not an email address: {e}"),
+                "write an address such as \"you@example.org\" or \"Name <you@example.org>\"",
+            )
+        })
+        };
+    let from = mailbox(&raw.from, "from")?;
+    if raw.to.get_ref().is_empty() {
+        return Err(RawError::at(
+            raw.to.span(),
+            "`to` lists no recipient",
+            "add at least one address: to = [\"you@example.org\"]",
+        ));
+    }
+    let to = raw
+        .to
+        .get_ref()
+        .iter()
+        .map(|v| mailbox(v, "to"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(EmailConfig {
+        smtp,
+        from,
+        to,
+        username: raw.username.map(Spanned::into_inner),
+        password_file: raw.password_file.map(|p| PathBuf::from(p.into_inner())),
+    })
+}
+
+fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
+    let raw = spanned.into_inner();
+    let name = raw.name.get_ref().clone();
+    if !valid_watch_name(&name) {
+        return Err(RawError::at(
+            raw.name.span(),
+            format!("watch name \"{name}\" cannot name a folder"),
+            "use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' or '-'",
+        ));
+    }
+    let url = Url::parse(raw.url.get_ref()).map_err(|e| {
+        RawError::at(
+            raw.url.span(),
+            format!("watch \"{name}\": `url` is not a URL: {e}"),
+            "write the full address, e.g. url = \"https://example.org/canary.txt\"",
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https" | "file") {
+        return Err(RawError::at(
+            raw.url.span(),
+            format!(
+                "watch \"{name}\": scheme \"{}\" is not supported",
+                url.scheme()
+            ),
+            "use an http://, https:// or file:// URL",
+        ));
+    }
+    let selector = raw
+        .selector
+        .as_ref()
+        .map(|sel| {
+            WatchSelector::parse(sel.get_ref()).map_err(|e| {
+                RawError::at(
+                    sel.span(),
+                    format!("watch \"{name}\": `selector` is not valid CSS: {e}"),
+                    "write a CSS selector such as \"#canary li\"; try it first with `canaryd preview URL --selector CSS`",
+                )
+            })
+        })
+        .transpose()?;
+    let watch = Watch {
+        url,
+        selector,
+        interval: opt_duration(&raw.interval, "interval")?.unwrap_or(s.interval),
+        confirm: match &raw.confirm {
+            Some(v) => count(v, "confirm", 1, 1000)? as u32,
+            None => s.confirm,
+        },
+        timeout: opt_duration(&raw.timeout, "timeout")?.unwrap_or(s.timeout),
+        max_body: raw
+            .max_body
+            .as_ref()
+            .map(|v| size(v, "max_body"))
+            .transpose()?
+            .unwrap_or(s.max_body),
+        proxy: match raw.proxy.as_ref() {
+            Some(p) => Some(proxy(p)?),
+            None => s.proxy.clone(),
+        },
+        max_age: opt_duration(&raw.max_age, "max_age")?.or(s.max_age),
+        stale_grace: opt_duration(&raw.stale_grace, "stale_grace")?.unwrap_or(s.stale_grace),
+        unreachable_after: opt_duration(&raw.unreachable_after, "unreachable_after")?
+            .unwrap_or(s.unreachable_after),
+        notify: raw
+            .notify
+            .as_ref()
+            .map(notify)
+            .transpose()?
+            .unwrap_or(s.notify),
+        max_history: match &raw.max_history {
+            Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
+            None => s.max_history,
+        },
+        name,
+    };
+    check_positive(&raw.interval, watch.interval, "interval")?;
+    check_positive(&raw.timeout, watch.timeout, "timeout")?;
+    Ok(watch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_history_defaults_overrides_and_is_located_when_out_of_range() {
+        let text = "[settings]\nmax_history = 20\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\nmax_history = 3\n";
+        let wl = parse(text).ok().expect("valid");
+        assert_eq!(wl.settings.max_history, 20);
+        assert_eq!(wl.watches[0].max_history, 20);
+        assert_eq!(wl.watches[1].max_history, 3);
+        let default = parse("[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n")
+            .ok()
+            .expect("valid");
+        assert_eq!(
+            default.watches[0].max_history,
+            super::super::DEFAULT_MAX_HISTORY
+        );
+        let bad = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nmax_history = 0\n";
+        let err = parse(bad)
+            .expect_err("0 is refused")
+            .locate(bad, Path::new("w.toml"));
+        let WatchlistError::Invalid {
+            line,
+            column,
+            message,
+            ..
+        } = err
+        else {
+            panic!("a located error")
+        };
+        assert_eq!((line, column), (4, 15));
+        assert!(message.contains("max_history"), "{message}");
+    }
+
+    #[test]
+    fn line_column_counts_from_one() {
+        let text = "a = 1\nbb = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 9), (2, 4));
+    }
+}

@@ -1,0 +1,9 @@
+//! Observation: a fetched page, read the way the watch says, becomes what the judge sees.
+//! Pure: bot-challenge detection, statement extraction, normalisation, and the canary's own
+//! dates and deadlines.
+
+pub mod cadence;
+pub(crate) mod challenge;
+pub mod extract;
+pub mod normalise;
+pub mod statement;

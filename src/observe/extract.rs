@@ -1,0 +1,197 @@
+//! Statement extraction: an HTML page (with a selector, or by auto-detection) or a text
+//! canary, to the statements canaryd tracks, in document order. Pure.
+
+mod claims;
+mod guard;
+mod html;
+mod sentences;
+mod text;
+
+use std::collections::{HashMap, HashSet};
+
+use scraper::{Html, Selector};
+
+use crate::observe::normalise::{fold, statement};
+use crate::observe::statement::Statement;
+
+pub use claims::{is_claim, is_plan, looks_like_canary};
+pub use sentences::split_sentences;
+
+use html::{Block, LINE_BREAK};
+
+/// A page yielding more statements than this is not a canary (a selector matched a whole
+/// site, or the page is hostile); refusing it keeps the watch's state small.
+pub const MAX_STATEMENTS: usize = 20_000;
+
+/// A page canaryd refuses to read. The caller treats it as a failed fetch, never as a page
+/// whose statements were all removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtractError {
+    /// The page yields this many statements, more than [`MAX_STATEMENTS`].
+    TooMany(usize),
+}
+
+impl std::fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExtractError::TooMany(n) => write!(
+                f,
+                "the page yields {n} statements (more than {MAX_STATEMENTS}); it is not a canary \u{2014} use a selector"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExtractError {}
+
+/// How a body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Html,
+    Text,
+}
+
+/// The statements of `body`, in document order, without duplicates (same key) or statements
+/// with no letter or digit; an error if there are more than [`MAX_STATEMENTS`].
+///
+/// * HTML with `selector`: every matched element is one statement, except that a container
+///   (list, table, div…) gives one per leaf block, a paragraph one per sentence, a table row
+///   one with its cells joined by " | ", a `pre` is read as a text canary. All are claims:
+///   the user chose them.
+/// * HTML without: page furniture is skipped and the leaf blocks that read like a canary
+///   ([`looks_like_canary`]) or speak of the canary are kept, with the rest of a list or
+///   table when most of it reads like one. Paragraph-like blocks are split into sentences;
+///   each statement is a claim or context by its wording ([`is_claim`]).
+/// * Text: see the `text` module; items are not split, prose is, and wording decides.
+///
+/// Hostile HTML nested deeper than the parser handles in linear time is flattened below
+/// that depth first (see the `guard` module), not refused: a broken CMS template leaving
+/// thousands of `<div>`s open still renders in a browser, and must still be read.
+pub fn extract(
+    body: &str,
+    format: Format,
+    selector: Option<&Selector>,
+) -> Result<Vec<Statement>, ExtractError> {
+    let mut out = Vec::new();
+    match format {
+        Format::Text => text_statements(body, None, &mut out),
+        Format::Html => {
+            let body = guard::cap_nesting(body);
+            let doc = Html::parse_document(&body);
+            match selector {
+                Some(sel) => selected(&html::selected_blocks(&doc, sel), &mut out),
+                None => detected(&html::page_blocks(&doc), &mut out),
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    out.retain(|s| s.text.chars().any(char::is_alphanumeric) && seen.insert(s.key.clone()));
+    if out.len() > MAX_STATEMENTS {
+        return Err(ExtractError::TooMany(out.len()));
+    }
+    Ok(out)
+}
+
+/// Text-canary statements; `claim` forces the flag (a selected `pre`), else wording decides.
+fn text_statements(body: &str, claim: Option<bool>, out: &mut Vec<Statement>) {
+    for located in text::units(body) {
+        let decide = |s: &str| claim.unwrap_or_else(|| !located.freshness && is_claim(s));
+        match &located.unit {
+            text::Unit::Prose(p) => {
+                out.extend(split_sentences(p).iter().map(|s| statement(s, decide(s))));
+            }
+            text::Unit::Item(item) => out.push(statement(item, decide(item))),
+            text::Unit::Heading(h) => out.push(statement(h, claim.unwrap_or(false))),
+        }
+    }
+}
+
+/// Sentences of a paragraph-like block. `<br>` breaks it first, and a line it starts with a
+/// bullet or number ("- No gag orders<br>") loses the marker, as in a text canary.
+fn sentences_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(LINE_BREAK)
+        .flat_map(|line| split_sentences(text::strip_marker(line)))
+}
+
+fn selected(blocks: &[Block<'_>], out: &mut Vec<Statement>) {
+    for b in blocks {
+        match b.tag {
+            "pre" => text_statements(&b.text, Some(true), out),
+            // A container's loose text is a paragraph too; a selected leaf stays whole.
+            "p" => out.extend(sentences_of(&b.text).map(|s| statement(&s, true))),
+            _ if !b.whole && !matches!(b.tag, "li" | "dt" | "dd" | "tr" | "td" | "th") => {
+                out.extend(sentences_of(&b.text).map(|s| statement(&s, true)));
+            }
+            _ => out.push(statement(&b.text, true)),
+        }
+    }
+}
+
+/// Blocks whose text is prose (split into sentences) rather than an item, cell or heading.
+fn is_paragraph(tag: &str) -> bool {
+    !matches!(
+        tag,
+        "li" | "dt"
+            | "dd"
+            | "tr"
+            | "td"
+            | "th"
+            | "caption"
+            | "summary"
+            | "legend"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+    )
+}
+
+/// A list or table whose items mostly read like canary statements is a canary list: its
+/// other items (a date, a count) are kept as context, and a claim that stops reading like
+/// one is still seen changing rather than vanishing.
+fn cohesive_groups(blocks: &[Block<'_>], canary_like: &[bool]) -> HashSet<usize> {
+    let mut tally: HashMap<usize, (usize, usize)> = HashMap::new();
+    for (b, &like) in blocks.iter().zip(canary_like) {
+        if let Some(g) = b.group {
+            let t = tally.entry(g).or_default();
+            t.0 += 1;
+            t.1 += usize::from(like);
+        }
+    }
+    tally
+        .into_iter()
+        .filter(|&(_, (items, like))| like >= 2 && like * 2 >= items)
+        .map(|(g, _)| g)
+        .collect()
+}
+
+fn detected(blocks: &[Block<'_>], out: &mut Vec<Statement>) {
+    // Folding is the costly part of classifying; do it once per block.
+    let folded: Vec<String> = blocks.iter().map(|b| fold(&b.text)).collect();
+    let canary_like: Vec<bool> = folded
+        .iter()
+        .map(|f| claims::looks_like_canary_folded(f))
+        .collect();
+    let cohesive = cohesive_groups(blocks, &canary_like);
+    for ((b, f), &like) in blocks.iter().zip(&folded).zip(&canary_like) {
+        let in_canary_list = b.group.is_some_and(|g| cohesive.contains(&g));
+        if !(like || in_canary_list || claims::mentions_canary_folded(f)) {
+            continue;
+        }
+        if b.tag == "pre" {
+            text_statements(&b.text, None, out);
+        } else if is_paragraph(b.tag) {
+            out.extend(sentences_of(&b.text).map(|s| {
+                let claim = is_claim(&s);
+                statement(&s, claim)
+            }));
+        } else {
+            out.push(statement(&b.text, claims::is_claim_folded(f)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,177 @@
+//! The evidence archive: for every check that changed anything, a hash-chained snapshot
+//! record and the raw response body, kept under `<state>/<watch>/history/`.
+//!
+//! ```text
+//! <state>/<watch>/history/000001.json      snapshot record, human-readable JSON
+//! <state>/<watch>/history/000001.body.gz   the raw response body as received, gzip
+//! <state>/<watch>/history/HEAD             the chain's head: last record, its sha256, pruning
+//! ```
+//!
+//! A record's hash is the sha256 of its file's exact bytes, so anyone can check it with
+//! `sha256sum`. Each record names the hash of the one before and HEAD names the last, so an
+//! edited, deleted or inserted record breaks the chain ([`verify`]). Records are written once
+//! and never rewritten; retention only deletes the oldest raw bodies, and HEAD says how far it
+//! went, so a pruned chain still verifies.
+//!
+//! Submodules: `record` (the record format), `head` (HEAD), `append` (writing and retention),
+//! `read` (loading a history, resolving "snapshot N" or "as of a date"), `verify` (the chain
+//! check) and `warc` (export as WARC 1.1).
+
+mod append;
+mod head;
+mod read;
+mod record;
+mod verify;
+mod warc;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::judge::WatchState;
+use crate::judge::event::Event;
+use crate::observe::statement::Statement;
+use crate::store::{CheckRecord, StoreError};
+
+pub use head::Head;
+pub use read::{At, Entry, History};
+pub use record::{SnapshotRecord, record_file};
+pub use verify::{Verification, verify_dir};
+pub use warc::{WarcOptions, write_warc};
+
+/// A problem reading a watch's evidence, naming the watch and what to try.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "watch \"{watch}\" has no evidence under {}: its first check that fetches the page starts it (is --state right?)",
+        dir.display()
+    )]
+    NoHistory { watch: String, dir: PathBuf },
+    #[error("{} is not a readable snapshot record ({source}); run `canaryd verify {watch}`", path.display())]
+    Unreadable {
+        watch: String,
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("watch \"{watch}\" has no snapshot {what}; `canaryd history {watch}` lists them")]
+    NoSnapshot { watch: String, what: String },
+    #[error(
+        "\"{text}\" is neither a snapshot number nor a date; use a number from `canaryd history`, YYYY-MM-DD or an RFC 3339 time"
+    )]
+    BadAt { text: String },
+}
+
+/// What the fetch produced, handed to the archive only when the check changed something.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// Response headers as received (see [`crate::fetch::Page::headers`]).
+    pub headers: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    /// The body after transfer decoding, before charset decoding.
+    pub body: bytes::Bytes,
+    /// The statements extracted from it; `None` when extraction failed.
+    pub statements: Option<Vec<Statement>>,
+}
+
+/// One check, as the archive records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    pub at: DateTime<Utc>,
+    pub check: &'a CheckRecord,
+    pub capture: Option<&'a Capture>,
+    pub events: &'a [Event],
+    /// The confirmed statement set after this check.
+    pub confirmed_set_hash: Option<&'a str>,
+}
+
+/// Whether a check is evidence worth a record: it raised an event or moved the confirmed
+/// statements (wording and dates included, so a re-signed canary is kept as proof of
+/// renewal). The first snapshot of a watch is decided by the caller ([`Archive::has_history`]).
+pub fn worth_keeping(prev: &WatchState, state: &WatchState, events: &[Event]) -> bool {
+    !events.is_empty() || prev.baseline != state.baseline
+}
+
+/// The archives of every watch in a state directory.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    state_dir: PathBuf,
+}
+
+impl Archive {
+    /// The archives under `state_dir`; nothing is created until something is appended.
+    pub fn new(state_dir: &Path) -> Archive {
+        Archive {
+            state_dir: state_dir.to_path_buf(),
+        }
+    }
+
+    /// `<state>/<watch>/history`.
+    pub fn dir(&self, watch: &str) -> PathBuf {
+        self.state_dir.join(watch).join("history")
+    }
+
+    /// Whether the watch has a chain at all. One `stat`, so a check can afford to ask.
+    pub fn has_history(&self, watch: &str) -> bool {
+        self.dir(watch).join(head::HEAD_FILE).exists()
+    }
+
+    /// The chain's head, if the watch has a readable one.
+    pub fn head(&self, watch: &str) -> Option<Head> {
+        head::load(&self.dir(watch)).ok()
+    }
+
+    /// When record `seq` was taken, if it is readable.
+    pub fn record_time(&self, watch: &str, seq: u64) -> Option<DateTime<Utc>> {
+        let bytes = std::fs::read(self.dir(watch).join(record_file(seq))).ok()?;
+        serde_json::from_slice::<SnapshotRecord>(&bytes)
+            .ok()
+            .map(|r| r.at)
+    }
+
+    /// Appends a record (and the body, when there is one) and applies retention: bodies of
+    /// records older than the newest `max_history` are deleted. Returns the new sequence
+    /// number. Everything but the pruning is durable once this returns.
+    pub fn append(
+        &self,
+        watch: &str,
+        snapshot: &Snapshot<'_>,
+        max_history: usize,
+    ) -> Result<u64, StoreError> {
+        append::append(&self.dir(watch), snapshot, max_history)
+    }
+
+    /// The watch's whole history, oldest first.
+    pub fn load(&self, watch: &str) -> Result<History, ArchiveError> {
+        History::load(watch, &self.dir(watch))
+    }
+
+    /// Checks the watch's chain; see [`verify_dir`].
+    pub fn verify(&self, watch: &str) -> Verification {
+        verify_dir(&self.dir(watch))
+    }
+
+    /// Names of the watches in the state directory that have an archive, sorted.
+    pub fn watches(&self) -> Result<Vec<String>, StoreError> {
+        let entries = match std::fs::read_dir(&self.state_dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(crate::store::io_err("list", &self.state_dir)(e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(crate::store::io_err("list", &self.state_dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().join("history").is_dir() {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests;
