@@ -11,6 +11,7 @@ pub(crate) mod exit;
 mod export;
 mod history;
 mod list;
+mod list_row;
 mod list_table;
 mod logging;
 mod preview;

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use serde::Serialize;
 
+use super::list_row::Row;
 use crate::cli::args::ListFormat;
 use crate::cli::exit::EXIT_FAILURE;
 use crate::judge::WatchState;
@@ -13,33 +13,6 @@ use crate::store::archive::Archive;
 use crate::store::{CheckRecord, Store};
 
 use super::list_table::Style;
-
-/// One watch's row.
-#[derive(Debug, Serialize)]
-pub struct Row {
-    pub name: String,
-    pub url: String,
-    pub statements: usize,
-    pub claims: usize,
-    pub canary_date: Option<String>,
-    pub last_check: Option<String>,
-    pub last_result: String,
-    pub last_error: Option<String>,
-    pub last_change: Option<String>,
-    pub next_check: Option<String>,
-    /// Differences awaiting confirmation, e.g. "removed 1/2: We have never…".
-    pub pending: Vec<String>,
-    /// Failure states in force: unreachable, gone, missing, stale.
-    pub conditions: Vec<String>,
-    pub undelivered: usize,
-    pub delivery_error: Option<String>,
-    /// How often `run` checks it, e.g. "6h".
-    pub interval: String,
-    /// Evidence snapshots recorded (`canaryd history NAME`).
-    pub snapshots: u64,
-    /// When the newest snapshot was recorded.
-    pub last_snapshot: Option<String>,
-}
 
 fn short(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::list::Row;
+use super::list_row::Row;
 use crate::cli::term::{self, Paint};
 
 /// How the table is drawn.

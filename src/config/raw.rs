@@ -327,7 +327,7 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
             "remove it from the URL; use password_file, $CANARYD_SMTP_PASSWORD or the systemd credential smtp-password",
         ));
     }
-    crate::notify::mail::transport_builder(&smtp).map_err(|e| {
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&smtp).map_err(|e| {
         RawError::at(
             raw.smtp.span(),
             format!("`smtp` is not usable: {e}"),

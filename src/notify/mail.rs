@@ -49,7 +49,7 @@ pub enum MailError {
     Stdout(#[source] std::io::Error),
 }
 
-/// The lettre transport builder for an `smtp` URL (used to validate the watchlist, too).
+/// The lettre transport builder for an `smtp` URL.
 pub fn transport_builder(
     url: &str,
 ) -> Result<AsyncSmtpTransportBuilder, lettre::transport::smtp::Error> {
