@@ -13,15 +13,14 @@ use std::time::Duration;
 use scraper::Selector;
 use url::Url;
 
-use crate::judge::event::{EventKind, NotifySet};
+use crate::fetch::FetchOptions;
+use crate::judge::Policy;
+use crate::judge::event::EventKind;
 
 pub use values::{parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
 pub const DEFAULT_MAX_HISTORY: usize = 500;
-
-/// Default per-fetch body cap.
-pub const DEFAULT_MAX_BODY: u64 = 5 * 1024 * 1024;
 
 /// A watchlist that passed validation.
 #[derive(Debug, Clone)]
@@ -32,44 +31,50 @@ pub struct Watchlist {
     pub watches: Vec<Watch>,
 }
 
-/// `[settings]`, with defaults applied. Per-watch values are resolved into each [`Watch`].
+/// The keys `[settings]` and `[[watch]]` share, typed: a watch's own value, else
+/// `[settings]`'s, else the default. Declared once in `raw.rs`, resolved once.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// How often `run` checks the watch.
+    pub interval: Duration,
+    /// How the page is fetched: `timeout`, `max_body`, `proxy`.
+    pub fetch: FetchOptions,
+    /// How the judge reads what it sees: `confirm`, `confirm_after`, `notify`,
+    /// `unreachable_after`, `max_age`, `stale_grace`.
+    pub policy: Policy,
+    /// Evidence records per watch whose raw bodies are kept; older bodies are pruned (the
+    /// records stay). See `store::archive`.
+    pub max_history: usize,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            interval: Duration::from_secs(6 * 3600),
+            fetch: FetchOptions::default(),
+            policy: Policy::default(),
+            max_history: DEFAULT_MAX_HISTORY,
+        }
+    }
+}
+
+/// `[settings]`, with defaults applied: the shared keys (every watch's defaults) and the
+/// bounds of a whole pass.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub interval: Duration,
-    pub confirm: u32,
-    pub timeout: Duration,
-    pub confirm_after: Duration,
+    pub shared: Shared,
     pub host_delay: Duration,
     pub host_concurrency: usize,
     pub concurrency: usize,
-    pub max_body: u64,
-    pub proxy: Option<Url>,
-    pub max_age: Option<Duration>,
-    pub stale_grace: Duration,
-    pub unreachable_after: Duration,
-    pub notify: NotifySet,
-    /// Evidence records per watch whose raw bodies are kept; older bodies are pruned (the
-    /// records stay). See `archive`.
-    pub max_history: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            interval: Duration::from_secs(6 * 3600),
-            confirm: 2,
-            timeout: Duration::from_secs(30),
-            confirm_after: Duration::from_secs(600),
+            shared: Shared::default(),
             host_delay: Duration::from_secs(5),
             host_concurrency: 1,
             concurrency: 16,
-            max_body: DEFAULT_MAX_BODY,
-            proxy: None,
-            max_age: None,
-            stale_grace: Duration::from_secs(7 * 86400),
-            unreachable_after: Duration::from_secs(2 * 86400),
-            notify: NotifySet::default(),
-            max_history: DEFAULT_MAX_HISTORY,
         }
     }
 }
@@ -85,23 +90,13 @@ pub struct EmailConfig {
     pub password_file: Option<PathBuf>,
 }
 
-/// One `[[watch]]`, every optional value resolved against `[settings]`.
+/// One `[[watch]]`, every shared key resolved against `[settings]`.
 #[derive(Debug, Clone)]
 pub struct Watch {
     pub name: String,
     pub url: Url,
     pub selector: Option<WatchSelector>,
-    pub interval: Duration,
-    pub confirm: u32,
-    pub timeout: Duration,
-    pub max_body: u64,
-    pub proxy: Option<Url>,
-    pub max_age: Option<Duration>,
-    pub stale_grace: Duration,
-    pub unreachable_after: Duration,
-    pub notify: NotifySet,
-    /// Evidence records whose raw bodies are kept (see [`Settings::max_history`]).
-    pub max_history: usize,
+    pub shared: Shared,
 }
 
 /// A compiled CSS selector together with the text the user wrote.

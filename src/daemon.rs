@@ -177,8 +177,11 @@ impl Limits {
 
 fn warn_short_intervals(wl: &Watchlist) {
     for w in &wl.watches {
-        if w.interval < Duration::from_secs(60) && w.url.scheme() != "file" && !is_loopback(w) {
-            tracing::warn!(watch = %w.name, interval = %humantime::format_duration(w.interval), "interval under a minute on a remote host: be polite");
+        if w.shared.interval < Duration::from_secs(60)
+            && w.url.scheme() != "file"
+            && !is_loopback(w)
+        {
+            tracing::warn!(watch = %w.name, interval = %humantime::format_duration(w.shared.interval), "interval under a minute on a remote host: be polite");
         }
     }
 }
@@ -204,7 +207,7 @@ fn schedule_on_start(sched: &mut Scheduler, checker: &Checker, w: &Watch) {
         .and_then(|t| (t - now_wall).to_std().ok());
     sched.set(
         &w.name,
-        scheduler::on_start(Instant::now(), remaining, w.interval),
+        scheduler::on_start(Instant::now(), remaining, w.shared.interval),
     );
 }
 
@@ -225,9 +228,9 @@ fn finished(
         Ok(report) => {
             let due = scheduler::after_check(
                 now,
-                current.interval,
+                current.shared.interval,
                 report.pending > 0,
-                wl.settings.confirm_after,
+                current.shared.policy.confirm_after,
             );
             let mut record = report.record.clone();
             record.next_check = Some(
@@ -253,7 +256,12 @@ fn finished(
             tracing::error!(watch = %watch.name, error = %crate::error_chain(&e), "check could not be recorded; will retry");
             sched.set(
                 &watch.name,
-                scheduler::after_check(now, current.interval, true, wl.settings.confirm_after),
+                scheduler::after_check(
+                    now,
+                    current.shared.interval,
+                    true,
+                    current.shared.policy.confirm_after,
+                ),
             );
         }
     }
@@ -293,8 +301,8 @@ fn reload(
                 for w in &new.watches {
                     match sched.due_at(&w.name) {
                         None if wl.watch(&w.name).is_none() => schedule_on_start(sched, checker, w),
-                        Some(due) if due > now + w.interval => {
-                            sched.set(&w.name, scheduler::on_start(now, None, w.interval))
+                        Some(due) if due > now + w.shared.interval => {
+                            sched.set(&w.name, scheduler::on_start(now, None, w.shared.interval))
                         }
                         _ => {}
                     }

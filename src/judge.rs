@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::config::Watch;
 use crate::judge::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::observe::statement::Statement;
 
@@ -24,24 +23,28 @@ pub use state::{Baseline, Condition, Failing, Flap, Pending, Stale, WatchState};
 /// A page under a quarter of its usual size with none of its statements is an error page.
 const ERROR_PAGE_FRACTION: u64 = 4;
 
-/// The per-watch rules the judge applies.
+/// The per-watch rules the judge applies (resolved from the watchlist by `config`).
 #[derive(Debug, Clone)]
 pub struct Policy {
+    /// Consecutive observations before a removal or change is alerted.
     pub confirm: u32,
+    /// How soon a difference awaiting confirmation is looked at again.
+    pub confirm_after: Duration,
     pub notify: NotifySet,
     pub unreachable_after: Duration,
     pub max_age: Option<Duration>,
     pub stale_grace: Duration,
 }
 
-impl Policy {
-    pub fn for_watch(w: &Watch) -> Policy {
+impl Default for Policy {
+    fn default() -> Self {
         Policy {
-            confirm: w.confirm,
-            notify: w.notify,
-            unreachable_after: w.unreachable_after,
-            max_age: w.max_age,
-            stale_grace: w.stale_grace,
+            confirm: 2,
+            confirm_after: Duration::from_secs(600),
+            notify: NotifySet::default(),
+            unreachable_after: Duration::from_secs(2 * 86400),
+            max_age: None,
+            stale_grace: Duration::from_secs(7 * 86400),
         }
     }
 }

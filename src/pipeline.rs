@@ -13,7 +13,7 @@ use crate::clock::SharedClock;
 use crate::config::{Watch, WatchSelector};
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
 use crate::judge::event::Event;
-use crate::judge::{self, Judgement, Observation, Policy, WatchState};
+use crate::judge::{self, Judgement, Observation, WatchState};
 use crate::notify::alert;
 use crate::notify::feed::{Feed, FeedEntry};
 use crate::notify::outbox::Outbox;
@@ -94,10 +94,8 @@ impl Checker {
             })
             .filter(|v| v.etag.is_some() || v.last_modified.is_some());
         let opts = FetchOptions {
-            timeout: watch.timeout,
-            max_body: watch.max_body,
-            proxy: watch.proxy.clone(),
             retry: self.retry.clone(),
+            ..watch.shared.fetch.clone()
         };
         let started = Instant::now();
         let fetched = self
@@ -232,12 +230,12 @@ impl Checker {
             }
         };
         record.duration_ms = started.elapsed().as_millis() as u64;
-        let policy = Policy::for_watch(watch);
+        let policy = &watch.shared.policy;
         let Judgement {
             state,
             events,
             fetch_error,
-        } = judge::observe(&prev, obs, at, &policy);
+        } = judge::observe(&prev, obs, at, policy);
         if let Some(error) = fetch_error {
             record.result = "failed".into();
             record.error = Some(error);
@@ -314,7 +312,7 @@ impl Checker {
                 confirmed_set_hash: state.baseline.as_ref().map(|b| b.set_hash.as_str()),
             };
             self.archive
-                .append(&watch.name, &snapshot, watch.max_history)?;
+                .append(&watch.name, &snapshot, watch.shared.max_history)?;
         }
         self.store.save_state(&watch.name, state, prev, record)?;
         self.store.save_check(&watch.name, record)?;

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use canaryd::clock::{Clock, TokioClock};
-use canaryd::judge::event::NotifySet;
 use canaryd::judge::{self, Observation, Policy, WatchState};
 use canaryd::observe::normalise::statement;
 use canaryd::schedule::scheduler::{self, Scheduler};
@@ -53,13 +52,7 @@ async fn five_thousand_cycles_stay_bounded() {
     let start: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().expect("time");
     let clock = TokioClock::starting_at(start);
     let interval = Duration::from_secs(3600);
-    let policy = Policy {
-        confirm: 2,
-        notify: NotifySet::default(),
-        unreachable_after: Duration::from_secs(2 * 86400),
-        max_age: None,
-        stale_grace: Duration::from_secs(7 * 86400),
-    };
+    let policy = Policy::default();
     let watches = ["steady", "flappy", "shaky"];
     let mut sched = Scheduler::default();
     for w in watches {

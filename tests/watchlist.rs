@@ -181,15 +181,29 @@ fn defaults_and_overrides_resolve_per_watch() {
                 [[watch]]\nname = \"a\"\nurl = \"https://example.org/\"\n\n\
                 [[watch]]\nname = \"b\"\nurl = \"file:///tmp/canary.txt\"\nconfirm = 1\nmax_body = \"10MiB\"\nproxy = \"socks5h://127.0.0.1:9050\"\n";
     let wl = Watchlist::parse(text, Path::new("w.toml")).expect("valid");
-    let (a, b) = (&wl.watches[0], &wl.watches[1]);
-    assert_eq!((a.confirm, b.confirm), (3, 1));
-    assert_eq!(a.timeout, std::time::Duration::from_secs(10));
-    assert_eq!((a.max_body, b.max_body), (1 << 20, 10 << 20));
-    assert!(a.proxy.is_none() && b.proxy.as_ref().is_some_and(|p| p.scheme() == "socks5h"));
-    assert!(a.notify.contains(canaryd::judge::event::EventKind::Removed));
-    assert!(!a.notify.contains(canaryd::judge::event::EventKind::Changed));
+    let (a, b) = (&wl.watches[0].shared, &wl.watches[1].shared);
+    assert_eq!((a.policy.confirm, b.policy.confirm), (3, 1));
+    assert_eq!(a.fetch.timeout, std::time::Duration::from_secs(10));
+    assert_eq!((a.fetch.max_body, b.fetch.max_body), (1 << 20, 10 << 20));
+    assert!(
+        a.fetch.proxy.is_none()
+            && b.fetch
+                .proxy
+                .as_ref()
+                .is_some_and(|p| p.scheme() == "socks5h")
+    );
+    assert!(
+        a.policy
+            .notify
+            .contains(canaryd::judge::event::EventKind::Removed)
+    );
+    assert!(
+        !a.policy
+            .notify
+            .contains(canaryd::judge::event::EventKind::Changed)
+    );
     assert_eq!(
-        wl.settings.interval,
+        wl.settings.shared.interval,
         std::time::Duration::from_secs(6 * 3600)
     );
 }

@@ -96,10 +96,8 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
     // Fetch as the daemon will: through the watchlist's proxy (Tor users must not leak a
     // direct request), within its timeout and body cap.
     let opts = FetchOptions {
-        timeout: settings.timeout,
-        max_body: settings.max_body,
-        proxy: settings.proxy.clone(),
         retry: RetryPolicy::none(),
+        ..settings.shared.fetch.clone()
     };
     match preview::fetch_preview(&url, selector.as_ref(), &opts).await {
         Ok(p) => preview::print(&p, selector.as_ref()),
@@ -138,7 +136,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
     let wl: Watchlist = watchlist_file::write(watchlist, &edited)?;
     let interval = wl
         .watch(&name)
-        .map(|w| humantime::format_duration(w.interval).to_string())
+        .map(|w| humantime::format_duration(w.shared.interval).to_string())
         .unwrap_or_default();
     println!(
         "\nadded watch \"{name}\" to {} (checked every {interval}); `canaryd check` takes its baseline; {RELOAD_HINT}",

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-
 use super::list_row::Row;
 use crate::cli::args::ListFormat;
 use crate::cli::exit::EXIT_FAILURE;
@@ -129,11 +128,17 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         } else {
             Default::default()
         };
-        let mut r = row(&w.name, w.url.as_str(), &state, &check, w.confirm);
+        let mut r = row(
+            &w.name,
+            w.url.as_str(),
+            &state,
+            &check,
+            w.shared.policy.confirm,
+        );
         let mine: Vec<_> = queued.iter().filter(|q| q.alert.watch == w.name).collect();
         r.undelivered = mine.len();
         r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
-        r.interval = humantime::format_duration(w.interval).to_string();
+        r.interval = humantime::format_duration(w.shared.interval).to_string();
         if exists && let Some(h) = archive.head(&w.name) {
             r.snapshots = h.seq;
             r.last_snapshot = archive.record_time(&w.name, h.seq).map(|t| t.to_rfc3339());

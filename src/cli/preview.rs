@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use url::Url;
 
-use crate::config::{DEFAULT_MAX_BODY, WatchSelector};
+use crate::config::WatchSelector;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
@@ -85,10 +85,8 @@ pub async fn run(target: &str, selector: Option<&str>) -> anyhow::Result<u8> {
     let url = parse_target(target)?;
     let selector = parse_selector(selector)?;
     let opts = FetchOptions {
-        timeout: Duration::from_secs(30),
-        max_body: DEFAULT_MAX_BODY,
-        proxy: None,
         retry: RetryPolicy::none(),
+        ..FetchOptions::default()
     };
     let preview = fetch_preview(&url, selector.as_ref(), &opts).await?;
     print(&preview, selector.as_ref());

@@ -7,7 +7,6 @@ use anyhow::Context as _;
 use crate::cli::args::ReplayFormat;
 use crate::config::{Settings, WatchSelector, parse_duration};
 use crate::judge::Policy;
-use crate::judge::event::NotifySet;
 use crate::pipeline::replay::{lines, read_versions, replay};
 
 pub(super) async fn run(
@@ -26,13 +25,9 @@ pub(super) async fn run(
         .map(|d| parse_duration(d).map_err(|e| anyhow::anyhow!("--max-age: {e}")))
         .transpose()?;
     let versions = read_versions(files)?;
-    let defaults = Settings::default();
     let policy = Policy {
-        confirm: defaults.confirm,
-        notify: NotifySet::default(),
-        unreachable_after: defaults.unreachable_after,
         max_age,
-        stale_grace: defaults.stale_grace,
+        ..Settings::default().shared.policy
     };
     let events = tokio::task::spawn_blocking(move || replay(&versions, selector.as_ref(), &policy))
         .await

@@ -8,11 +8,13 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::values::{parse_duration, parse_size};
+use super::values::{describe_duration, parse_duration, parse_size};
 use super::{
-    EmailConfig, Settings, Watch, WatchSelector, Watchlist, WatchlistError, notify_kinds_help,
-    valid_watch_name,
+    EmailConfig, Settings, Shared, Watch, WatchSelector, Watchlist, WatchlistError,
+    notify_kinds_help, valid_watch_name,
 };
+use crate::fetch::FetchOptions;
+use crate::judge::Policy;
 use crate::judge::event::{EventKind, NotifySet};
 
 /// Largest `max_history`: a million raw bodies per watch is already more than any disk wants.
@@ -27,24 +29,76 @@ struct RawWatchlist {
     watch: Vec<Spanned<RawWatch>>,
 }
 
-/// Keys shared by `[settings]` and `[[watch]]`.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    interval: Option<Spanned<String>>,
-    confirm: Option<Spanned<i64>>,
-    timeout: Option<Spanned<String>>,
-    confirm_after: Option<Spanned<String>>,
-    host_delay: Option<Spanned<String>>,
-    host_concurrency: Option<Spanned<i64>>,
-    concurrency: Option<Spanned<i64>>,
-    max_body: Option<Spanned<String>>,
-    proxy: Option<Spanned<String>>,
-    max_age: Option<Spanned<String>>,
-    stale_grace: Option<Spanned<String>>,
-    unreachable_after: Option<Spanned<String>>,
-    notify: Option<Spanned<Vec<Spanned<String>>>>,
-    max_history: Option<Spanned<i64>>,
+/// Declares the keys `[settings]` and `[[watch]]` share exactly once, and puts them in both
+/// raw structs. (`#[serde(flatten)]` would say the same, but through serde's buffering
+/// `toml::Spanned` loses its spans, and with them every error's line and column.)
+macro_rules! shared_keys {
+    (
+        shared { $($key:ident: $raw:ty,)* }
+        $(#[$sm:meta])* struct $settings:ident { $($skey:ident: $sraw:ty,)* }
+        $(#[$wm:meta])* struct $watch:ident { $($wkey:ident: $wraw:ty,)* }
+    ) => {
+        /// The shared keys as written, borrowed from either table.
+        struct RawShared<'a> {
+            $($key: &'a Option<Spanned<$raw>>,)*
+        }
+
+        $(#[$sm])*
+        struct $settings {
+            $($skey: $sraw,)*
+            $($key: Option<Spanned<$raw>>,)*
+        }
+
+        $(#[$wm])*
+        struct $watch {
+            $($wkey: $wraw,)*
+            $($key: Option<Spanned<$raw>>,)*
+        }
+
+        impl $settings {
+            fn shared(&self) -> RawShared<'_> {
+                RawShared { $($key: &self.$key,)* }
+            }
+        }
+
+        impl $watch {
+            fn shared(&self) -> RawShared<'_> {
+                RawShared { $($key: &self.$key,)* }
+            }
+        }
+    };
+}
+
+shared_keys! {
+    shared {
+        interval: String,
+        confirm: i64,
+        confirm_after: String,
+        timeout: String,
+        max_body: String,
+        proxy: String,
+        max_age: String,
+        stale_grace: String,
+        unreachable_after: String,
+        notify: Vec<Spanned<String>>,
+        max_history: i64,
+    }
+    /// `[settings]`: the shared keys, and those that bound a whole pass.
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    struct RawSettings {
+        host_delay: Option<Spanned<String>>,
+        host_concurrency: Option<Spanned<i64>>,
+        concurrency: Option<Spanned<i64>>,
+    }
+    /// One `[[watch]]`: what it watches, and any shared key it sets for itself.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawWatch {
+        name: Spanned<String>,
+        url: Spanned<String>,
+        selector: Option<Spanned<String>>,
+    }
 }
 
 #[derive(Deserialize)]
@@ -55,24 +109,6 @@ struct RawEmail {
     to: Spanned<Vec<Spanned<String>>>,
     username: Option<Spanned<String>>,
     password_file: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWatch {
-    name: Spanned<String>,
-    url: Spanned<String>,
-    selector: Option<Spanned<String>>,
-    interval: Option<Spanned<String>>,
-    confirm: Option<Spanned<i64>>,
-    timeout: Option<Spanned<String>>,
-    max_body: Option<Spanned<String>>,
-    proxy: Option<Spanned<String>>,
-    max_age: Option<Spanned<String>>,
-    stale_grace: Option<Spanned<String>>,
-    unreachable_after: Option<Spanned<String>>,
-    notify: Option<Spanned<Vec<Spanned<String>>>>,
-    max_history: Option<Spanned<i64>>,
 }
 
 /// A validation failure before it is placed in a file.
@@ -173,18 +209,79 @@ fn nth_name_offset(text: &str, name: &str) -> Option<usize> {
     found.nth(1).map(|(i, _)| i)
 }
 
-fn duration(value: &Spanned<String>, key: &str) -> Result<Duration, RawError> {
-    parse_duration(value.get_ref()).map_err(|why| {
+/// The range a duration key accepts: anything outside it is a mistake (a typo'd unit, an
+/// interval of a million years) that would misbehave later rather than fail now.
+struct Bounds {
+    min: Duration,
+    max: Duration,
+}
+
+const fn bounds(min_secs: u64, max_secs: u64) -> Bounds {
+    Bounds {
+        min: Duration::from_secs(min_secs),
+        max: Duration::from_secs(max_secs),
+    }
+}
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+const YEAR: u64 = 365 * DAY;
+
+/// The documented range of every duration key (README: watchlist reference).
+const INTERVAL: Bounds = bounds(1, YEAR);
+const CONFIRM_AFTER: Bounds = bounds(1, 30 * DAY);
+const TIMEOUT: Bounds = bounds(1, HOUR);
+const MAX_AGE: Bounds = bounds(HOUR, 10 * YEAR);
+const STALE_GRACE: Bounds = bounds(0, YEAR);
+const UNREACHABLE_AFTER: Bounds = bounds(1, YEAR);
+const HOST_DELAY: Bounds = bounds(0, HOUR);
+
+fn duration(value: &Spanned<String>, key: &str, range: &Bounds) -> Result<Duration, RawError> {
+    let d = parse_duration(value.get_ref()).map_err(|why| {
         RawError::at(
             value.span(),
             format!("`{key}`: {why}"),
             format!("write a duration such as {key} = \"30s\", \"10m\", \"6h\" or \"7d\""),
         )
-    })
+    })?;
+    if d < range.min || d > range.max {
+        let show = |d: Duration| match d.as_secs() {
+            1 => "one second".to_string(),
+            _ => describe_duration(d),
+        };
+        let message = if d < range.min {
+            format!("`{key}` must be at least {}", show(range.min))
+        } else {
+            format!(
+                "`{key}` = \"{}\" is longer than {}",
+                value.get_ref(),
+                show(range.max)
+            )
+        };
+        return Err(RawError::at(
+            value.span(),
+            message,
+            format!(
+                "use {key} = a duration from {} to {}",
+                show(range.min),
+                show(range.max)
+            ),
+        ));
+    }
+    Ok(d)
 }
 
-fn opt_duration(value: &Option<Spanned<String>>, key: &str) -> Result<Option<Duration>, RawError> {
-    value.as_ref().map(|v| duration(v, key)).transpose()
+/// A shared key's value: the table's own, else `inherited`.
+fn or_duration(
+    value: &Option<Spanned<String>>,
+    key: &str,
+    range: &Bounds,
+    inherited: Duration,
+) -> Result<Duration, RawError> {
+    Ok(match value {
+        Some(v) => duration(v, key, range)?,
+        None => inherited,
+    })
 }
 
 fn count(value: &Spanned<i64>, key: &str, min: i64, max: i64) -> Result<i64, RawError> {
@@ -238,18 +335,67 @@ fn notify(value: &Spanned<Vec<Spanned<String>>>) -> Result<NotifySet, RawError> 
     Ok(set)
 }
 
+/// The one resolve step of the shared keys: `raw`'s values over `inherited`'s.
+fn resolve(raw: RawShared<'_>, inherited: &Shared) -> Result<Shared, RawError> {
+    let i = inherited;
+    Ok(Shared {
+        interval: or_duration(raw.interval, "interval", &INTERVAL, i.interval)?,
+        fetch: FetchOptions {
+            timeout: or_duration(raw.timeout, "timeout", &TIMEOUT, i.fetch.timeout)?,
+            max_body: match raw.max_body {
+                Some(v) => size(v, "max_body")?,
+                None => i.fetch.max_body,
+            },
+            proxy: match raw.proxy {
+                Some(p) => Some(proxy(p)?),
+                None => i.fetch.proxy.clone(),
+            },
+            retry: i.fetch.retry.clone(),
+        },
+        policy: Policy {
+            confirm: match raw.confirm {
+                Some(v) => count(v, "confirm", 1, 1000)? as u32,
+                None => i.policy.confirm,
+            },
+            confirm_after: or_duration(
+                raw.confirm_after,
+                "confirm_after",
+                &CONFIRM_AFTER,
+                i.policy.confirm_after,
+            )?,
+            notify: match raw.notify {
+                Some(v) => notify(v)?,
+                None => i.policy.notify,
+            },
+            unreachable_after: or_duration(
+                raw.unreachable_after,
+                "unreachable_after",
+                &UNREACHABLE_AFTER,
+                i.policy.unreachable_after,
+            )?,
+            max_age: match raw.max_age {
+                Some(v) => Some(duration(v, "max_age", &MAX_AGE)?),
+                None => i.policy.max_age,
+            },
+            stale_grace: or_duration(
+                raw.stale_grace,
+                "stale_grace",
+                &STALE_GRACE,
+                i.policy.stale_grace,
+            )?,
+        },
+        max_history: match raw.max_history {
+            Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
+            None => i.max_history,
+        },
+    })
+}
+
 fn settings(raw: RawSettings) -> Result<Settings, RawError> {
     let d = Settings::default();
     Ok(Settings {
-        interval: opt_duration(&raw.interval, "interval")?.unwrap_or(d.interval),
-        confirm: match &raw.confirm {
-            Some(v) => count(v, "confirm", 1, 1000)? as u32,
-            None => d.confirm,
-        },
-        timeout: opt_duration(&raw.timeout, "timeout")?.unwrap_or(d.timeout),
-        confirm_after: opt_duration(&raw.confirm_after, "confirm_after")?
-            .unwrap_or(d.confirm_after),
-        host_delay: opt_duration(&raw.host_delay, "host_delay")?.unwrap_or(d.host_delay),
+        shared: resolve(raw.shared(), &d.shared)?,
+        host_delay: or_duration(&raw.host_delay, "host_delay", &HOST_DELAY, d.host_delay)?,
         host_concurrency: match &raw.host_concurrency {
             Some(v) => count(v, "host_concurrency", 1, 1024)? as usize,
             None => d.host_concurrency,
@@ -258,48 +404,7 @@ fn settings(raw: RawSettings) -> Result<Settings, RawError> {
             Some(v) => count(v, "concurrency", 1, 4096)? as usize,
             None => d.concurrency,
         },
-        max_body: raw
-            .max_body
-            .as_ref()
-            .map(|v| size(v, "max_body"))
-            .transpose()?
-            .unwrap_or(d.max_body),
-        proxy: raw.proxy.as_ref().map(proxy).transpose()?,
-        max_age: opt_duration(&raw.max_age, "max_age")?,
-        stale_grace: opt_duration(&raw.stale_grace, "stale_grace")?.unwrap_or(d.stale_grace),
-        unreachable_after: opt_duration(&raw.unreachable_after, "unreachable_after")?
-            .unwrap_or(d.unreachable_after),
-        notify: raw
-            .notify
-            .as_ref()
-            .map(notify)
-            .transpose()?
-            .unwrap_or(d.notify),
-        max_history: match &raw.max_history {
-            Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
-            None => d.max_history,
-        },
     })
-    .and_then(|s| {
-        check_positive(&raw.interval, s.interval, "interval")?;
-        check_positive(&raw.timeout, s.timeout, "timeout")?;
-        Ok(s)
-    })
-}
-
-fn check_positive(
-    raw: &Option<Spanned<String>>,
-    value: Duration,
-    key: &str,
-) -> Result<(), RawError> {
-    match raw {
-        Some(span) if value < Duration::from_secs(1) => Err(RawError::at(
-            span.span(),
-            format!("`{key}` must be at least one second"),
-            format!("use {key} = \"1s\" or longer"),
-        )),
-        _ => Ok(()),
-    }
 }
 
 fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
@@ -407,44 +512,13 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
             })
         })
         .transpose()?;
-    let watch = Watch {
+    let shared = resolve(raw.shared(), &s.shared)?;
+    Ok(Watch {
+        name,
         url,
         selector,
-        interval: opt_duration(&raw.interval, "interval")?.unwrap_or(s.interval),
-        confirm: match &raw.confirm {
-            Some(v) => count(v, "confirm", 1, 1000)? as u32,
-            None => s.confirm,
-        },
-        timeout: opt_duration(&raw.timeout, "timeout")?.unwrap_or(s.timeout),
-        max_body: raw
-            .max_body
-            .as_ref()
-            .map(|v| size(v, "max_body"))
-            .transpose()?
-            .unwrap_or(s.max_body),
-        proxy: match raw.proxy.as_ref() {
-            Some(p) => Some(proxy(p)?),
-            None => s.proxy.clone(),
-        },
-        max_age: opt_duration(&raw.max_age, "max_age")?.or(s.max_age),
-        stale_grace: opt_duration(&raw.stale_grace, "stale_grace")?.unwrap_or(s.stale_grace),
-        unreachable_after: opt_duration(&raw.unreachable_after, "unreachable_after")?
-            .unwrap_or(s.unreachable_after),
-        notify: raw
-            .notify
-            .as_ref()
-            .map(notify)
-            .transpose()?
-            .unwrap_or(s.notify),
-        max_history: match &raw.max_history {
-            Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
-            None => s.max_history,
-        },
-        name,
-    };
-    check_positive(&raw.interval, watch.interval, "interval")?;
-    check_positive(&raw.timeout, watch.timeout, "timeout")?;
-    Ok(watch)
+        shared,
+    })
 }
 
 #[cfg(test)]
@@ -455,14 +529,14 @@ mod tests {
     fn max_history_defaults_overrides_and_is_located_when_out_of_range() {
         let text = "[settings]\nmax_history = 20\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\nmax_history = 3\n";
         let wl = parse(text).ok().expect("valid");
-        assert_eq!(wl.settings.max_history, 20);
-        assert_eq!(wl.watches[0].max_history, 20);
-        assert_eq!(wl.watches[1].max_history, 3);
+        assert_eq!(wl.settings.shared.max_history, 20);
+        assert_eq!(wl.watches[0].shared.max_history, 20);
+        assert_eq!(wl.watches[1].shared.max_history, 3);
         let default = parse("[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n")
             .ok()
             .expect("valid");
         assert_eq!(
-            default.watches[0].max_history,
+            default.watches[0].shared.max_history,
             super::super::DEFAULT_MAX_HISTORY
         );
         let bad = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nmax_history = 0\n";

@@ -8,6 +8,28 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("\"{text}\" is not a duration ({e})"))
 }
 
+/// A duration in one compact unit, as people write it: "100 days", "7 days", "6 hours",
+/// "90 minutes", "1 second"; the largest unit that divides it exactly.
+pub fn describe_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let units: [(u64, &str); 4] = [
+        (86_400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+        (1, "second"),
+    ];
+    let (size, name) = units
+        .into_iter()
+        .find(|(size, _)| secs >= *size && secs % size == 0)
+        .unwrap_or((1, "second"));
+    let n = secs / size;
+    if n == 1 {
+        format!("1 {name}")
+    } else {
+        format!("{n} {name}s")
+    }
+}
+
 /// Parses a byte size: a whole number with an optional unit B, KB, KiB, MB, MiB, GB, GiB.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
@@ -60,6 +82,22 @@ mod tests {
             "99999999999999999999GiB",
         ] {
             assert!(parse_size(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn durations_are_described_in_one_unit() {
+        for (secs, want) in [
+            (100 * 86_400, "100 days"),
+            (7 * 86_400, "7 days"),
+            (86_400, "1 day"),
+            (6 * 3600, "6 hours"),
+            (5400, "90 minutes"),
+            (1, "1 second"),
+            (0, "0 seconds"),
+            (90061, "90061 seconds"),
+        ] {
+            assert_eq!(describe_duration(Duration::from_secs(secs)), want, "{secs}");
         }
     }
 

@@ -18,10 +18,7 @@ fn t(day: i64) -> DateTime<Utc> {
 fn policy(confirm: u32) -> Policy {
     Policy {
         confirm,
-        notify: NotifySet::default(),
-        unreachable_after: Duration::from_secs(2 * 86400),
-        max_age: None,
-        stale_grace: Duration::from_secs(7 * 86400),
+        ..Policy::default()
     }
 }
 
