@@ -20,7 +20,7 @@ pub fn describe_duration(d: Duration) -> String {
     ];
     let (size, name) = units
         .into_iter()
-        .find(|(size, _)| secs >= *size && secs % size == 0)
+        .find(|(size, _)| secs >= *size && secs.is_multiple_of(*size))
         .unwrap_or((1, "second"));
     let n = secs / size;
     if n == 1 {
