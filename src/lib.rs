@@ -29,6 +29,7 @@ pub mod logging;
 pub mod mail;
 pub mod memory;
 pub mod normalise;
+pub(crate) mod observe;
 pub mod outbox;
 pub mod pass;
 pub mod pipeline;
