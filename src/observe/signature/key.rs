@@ -157,11 +157,11 @@ impl PinnedKey {
         self.user_id.as_deref()
     }
 
-    /// Fingerprints of the subkeys that may make signatures.
+    /// Fingerprints of the subkeys that may make signatures (bound, signing-capable, not revoked).
     pub(crate) fn signing_subkeys(&self) -> Vec<String> {
         self.subkeys
             .iter()
-            .filter(|c| c.can_sign)
+            .filter(|c| c.can_sign && c.revocation.is_none())
             .map(|c| format!("{:X}", c.fingerprint))
             .collect()
     }
