@@ -6,4 +6,5 @@ pub mod cadence;
 pub(crate) mod challenge;
 pub mod extract;
 pub mod normalise;
+pub(crate) mod signature;
 pub mod statement;

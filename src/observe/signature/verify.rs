@@ -1,0 +1,283 @@
+//! Turning signatures into verdicts: detached signatures over a document, and clearsigned
+//! blocks found anywhere in a text.
+
+use pgp::composed::{CleartextSignedMessage, Deserializable, DetachedSignature};
+use pgp::packet::{Signature, SignatureType};
+
+use super::key::{Component, PinnedKey, armor_blocks};
+use super::{SignatureStatus, SignatureVerdict, hash_accepted, to_datetime};
+
+/// At most this many verdicts per signature file: a hostile file cannot make us loop.
+const MAX_SIGNATURES: usize = 64;
+
+const BEGIN_SIGNED: &str = "-----BEGIN PGP SIGNED MESSAGE-----";
+const BEGIN_SIGNATURE: &str = "-----BEGIN PGP SIGNATURE-----";
+const END_SIGNATURE: &str = "-----END PGP SIGNATURE-----";
+
+/// Verifies each signature packet in `signature` (armoured, possibly several blocks, or
+/// binary) over `document`. Never empty: a file without any signature gives one
+/// `Unparseable` verdict.
+pub(crate) fn verify_detached(
+    document: &[u8],
+    signature: &[u8],
+    keys: &[PinnedKey],
+) -> Vec<SignatureVerdict> {
+    let blocks = armor_blocks(signature).unwrap_or_else(|| vec![signature]);
+    let mut verdicts = Vec::new();
+    for block in blocks {
+        let parsed = DetachedSignature::from_reader_many(block);
+        let sigs = match parsed {
+            Ok((sigs, _)) => sigs,
+            Err(e) => {
+                verdicts.push(unparseable(format!("not an OpenPGP signature: {e}")));
+                continue;
+            }
+        };
+        for sig in sigs.take(MAX_SIGNATURES) {
+            verdicts.push(match sig {
+                Ok(sig) => judge(&sig.signature, document, keys),
+                Err(e) => unparseable(format!("unreadable signature packet: {e}")),
+            });
+            if verdicts.len() >= MAX_SIGNATURES {
+                return verdicts;
+            }
+        }
+    }
+    if verdicts.is_empty() {
+        verdicts.push(unparseable("no signature packet found".to_string()));
+    }
+    verdicts
+}
+
+/// A clearsigned block cut out of a larger text.
+#[derive(Debug, Clone)]
+pub(crate) struct Cleartext {
+    text: String,
+    message: Result<CleartextSignedMessage, String>,
+}
+
+impl Cleartext {
+    /// The signed text, dash-unescaped, with "\n" line endings. This is what the signatures
+    /// cover (rPGP's signed text, whose "\r\n" line endings are turned back into "\n").
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the block could be read as a cleartext signed message at all.
+    pub(crate) fn is_parseable(&self) -> bool {
+        self.message.is_ok()
+    }
+}
+
+/// Finds the first `-----BEGIN PGP SIGNED MESSAGE-----` block in `text` (which may be the
+/// text of a whole page, or of an HTML `<pre>`), through its `-----END PGP SIGNATURE-----`
+/// line. `None` when the text holds no such block. A block that rPGP cannot read still comes
+/// back (with a best-effort text) so that its verification reports `Unparseable`.
+pub(crate) fn split_cleartext(text: &str) -> Option<Cleartext> {
+    let start = line_starting(text, 0, BEGIN_SIGNED)?;
+    let block = match line_starting(text, start, END_SIGNATURE) {
+        Some(end) => {
+            let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+            &text[start..line_end]
+        }
+        None => &text[start..],
+    };
+    Some(match CleartextSignedMessage::from_string(block) {
+        Ok((message, _)) => Cleartext {
+            text: message.signed_text().replace("\r\n", "\n"),
+            message: Ok(message),
+        },
+        Err(e) => Cleartext {
+            text: rough_text(block),
+            message: Err(e.to_string()),
+        },
+    })
+}
+
+/// Verifies every signature of a clearsigned block.
+pub(crate) fn verify_cleartext(cleartext: &Cleartext, keys: &[PinnedKey]) -> Vec<SignatureVerdict> {
+    let message = match &cleartext.message {
+        Ok(m) => m,
+        Err(e) => return vec![unparseable(format!("unreadable clearsigned block: {e}"))],
+    };
+    let signed = message.signed_text();
+    let mut verdicts: Vec<_> = message
+        .signatures()
+        .iter()
+        .take(MAX_SIGNATURES)
+        .map(|sig| judge(sig, signed.as_bytes(), keys))
+        .collect();
+    if verdicts.is_empty() {
+        verdicts.push(unparseable(
+            "the clearsigned block has no signature".to_string(),
+        ));
+    }
+    verdicts
+}
+
+/// Byte offset of the first line at or after `from` that starts with `marker`.
+fn line_starting(text: &str, from: usize, marker: &str) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let i = text[at..].find(marker)? + at;
+        if i == 0 || text.as_bytes()[i - 1] == b'\n' {
+            return Some(i);
+        }
+        at = i + marker.len();
+    }
+}
+
+/// The body of an unreadable block: lines between the armour headers and the signature,
+/// dash-unescaped.
+fn rough_text(block: &str) -> String {
+    let mut lines = block.lines().skip(1);
+    // Armour headers ("Hash: SHA256") end at the first empty line.
+    for line in lines.by_ref() {
+        if line.trim().is_empty() {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for line in lines {
+        if line.starts_with(BEGIN_SIGNATURE) {
+            break;
+        }
+        out.push_str(line.strip_prefix("- ").unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+fn unparseable(detail: String) -> SignatureVerdict {
+    SignatureVerdict {
+        status: SignatureStatus::Unparseable,
+        issuer: None,
+        signer: None,
+        created: None,
+        hash: None,
+        detail: Some(detail),
+    }
+}
+
+/// The verdict on one signature over `data`.
+fn judge(sig: &Signature, data: &[u8], keys: &[PinnedKey]) -> SignatureVerdict {
+    let fingerprints = sig.issuer_fingerprint();
+    let key_ids = sig.issuer_key_id();
+    let created = sig.created().map(|t| t.as_secs());
+    let mut verdict = SignatureVerdict {
+        status: SignatureStatus::Unparseable,
+        issuer: fingerprints
+            .first()
+            .map(|fp| format!("{fp:X}"))
+            .or_else(|| key_ids.first().map(hex::encode_upper)),
+        signer: None,
+        created: created.and_then(to_datetime),
+        hash: sig.hash_alg().map(|h| h.to_string()),
+        detail: None,
+    };
+    let done = |mut v: SignatureVerdict, status, detail: Option<String>| {
+        v.status = status;
+        v.detail = detail;
+        v
+    };
+
+    let (Some(hash), Some(typ)) = (sig.hash_alg(), sig.typ()) else {
+        let detail = format!("unsupported signature version {:?}", sig.version());
+        return done(verdict, SignatureStatus::Unparseable, Some(detail));
+    };
+    if !matches!(typ, SignatureType::Binary | SignatureType::Text) {
+        let detail = format!("a {typ:?} signature, not a signature over a document");
+        return done(verdict, SignatureStatus::Unparseable, Some(detail));
+    }
+    let Some(created) = created else {
+        let detail = "the signature has no creation time".to_string();
+        return done(verdict, SignatureStatus::Unparseable, Some(detail));
+    };
+
+    let anonymous = fingerprints.is_empty() && key_ids.is_empty();
+    let candidates: Vec<(&PinnedKey, &Component)> = keys
+        .iter()
+        .flat_map(|k| k.components().map(move |c| (k, c)))
+        .filter(|(_, c)| {
+            anonymous
+                || fingerprints.iter().any(|fp| **fp == c.fingerprint)
+                || key_ids.iter().any(|id| **id == c.key_id)
+        })
+        .collect();
+    let Some(&(first_key, first_component)) = candidates.first() else {
+        let detail = "made by a key that is not pinned".to_string();
+        return done(verdict, SignatureStatus::UnknownKey, Some(detail));
+    };
+
+    if !hash_accepted(hash) {
+        if !anonymous {
+            verdict.signer = Some(first_key.signer(first_component));
+        }
+        let detail = format!("{hash} is refused; signatures must use SHA-2 or SHA-3");
+        return done(verdict, SignatureStatus::WeakHash, Some(detail));
+    }
+
+    let verified = candidates.iter().find(|(key, component)| {
+        let result = match component.subkey {
+            None => sig.verify(&key.cert.primary_key, data),
+            Some(i) => sig.verify(&key.cert.public_subkeys[i].key, data),
+        };
+        result.is_ok()
+    });
+    let Some(&(key, component)) = verified else {
+        if anonymous {
+            let detail = "names no issuer and verifies with no pinned key".to_string();
+            return done(verdict, SignatureStatus::UnknownKey, Some(detail));
+        }
+        verdict.signer = Some(first_key.signer(first_component));
+        let detail = "does not verify: the text or the signature was altered".to_string();
+        return done(verdict, SignatureStatus::Bad, Some(detail));
+    };
+    verdict.signer = Some(key.signer(component));
+    let (status, detail) = standing(key, component, created);
+    done(verdict, status, detail)
+}
+
+/// Whether a cryptographically valid signature made at `created` by `component` counts.
+fn standing(
+    key: &PinnedKey,
+    component: &Component,
+    created: u32,
+) -> (SignatureStatus, Option<String>) {
+    let which = match component.subkey {
+        Some(_) => format!("subkey {:X}", component.fingerprint),
+        None => format!("key {}", key.fingerprint()),
+    };
+    let primary = &key.primary;
+    for c in [primary, component] {
+        if let Some(r) = c.revocation
+            && (r.hard || r.at <= created)
+        {
+            let kind = if r.hard { "revoked" } else { "retired" };
+            let detail = format!("{which} is {kind} (revocation dated {})", stamp(r.at));
+            return (SignatureStatus::KeyRevoked, Some(detail));
+        }
+    }
+    for c in [primary, component] {
+        if let Some(expires) = c.expires
+            && expires <= u64::from(created)
+        {
+            let at = stamp(u32::try_from(expires).unwrap_or(u32::MAX));
+            let detail = format!("{which} had expired when it signed (expiry {at})");
+            return (SignatureStatus::KeyExpired, Some(detail));
+        }
+    }
+    if created < component.created {
+        let detail = format!("the signature is dated before {which} was created");
+        return (SignatureStatus::Bad, Some(detail));
+    }
+    if !component.can_sign {
+        let detail = format!("{which} is not a signing key");
+        return (SignatureStatus::UnknownKey, Some(detail));
+    }
+    (SignatureStatus::Good, None)
+}
+
+fn stamp(secs: u32) -> String {
+    to_datetime(secs).map_or_else(|| secs.to_string(), |t| t.to_rfc3339())
+}
