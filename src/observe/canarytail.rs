@@ -1,0 +1,1 @@
+//! CanaryTail JSON canaries.

@@ -1,0 +1,3 @@
+pub(crate) mod canarytail;
+pub(crate) mod follow;
+pub(crate) mod pdf;
