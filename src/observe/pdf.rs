@@ -214,7 +214,8 @@ fn lines_of(glyphs: &[Glyph]) -> Vec<Vec<Segment>> {
 }
 
 /// A page's text in reading order. Runs of lines split by a common gutter (at least two lines
-/// with text on both sides, no line crossing it) are read left column first, then right.
+/// with text on both sides, no line crossing it, both sides wide enough to be prose) are read
+/// left column first, then right; anything else line by line, top to bottom.
 fn lay_out(glyphs: &[Glyph]) -> String {
     let lines = lines_of(glyphs);
     let mut out: Vec<(f64, f64, String)> = Vec::new(); // (y, size, text) in reading order
@@ -253,6 +254,10 @@ fn lay_out(glyphs: &[Glyph]) -> String {
     text
 }
 
+/// The median line of a text column is at least this many ems wide (a 10 pt column of prose
+/// is usually 20 or more); narrower "columns" are read as a table, row by row.
+const MIN_COLUMN_EMS: f64 = 8.0;
+
 type Band = (usize, Vec<(f64, f64, String)>, Vec<(f64, f64, String)>);
 
 /// The two-column band starting at line `start`, if there is one: (first line after it, left
@@ -284,19 +289,27 @@ fn column_band(lines: &[Vec<Segment>], start: usize) -> Option<Band> {
     if split_lines < 2 {
         return None;
     }
-    let mut left = Vec::new();
-    let mut right = Vec::new();
-    for line in &lines[start..end] {
-        for s in line {
-            let entry = (s.y, s.size, s.text.clone());
-            if s.x1 <= lo {
-                left.push(entry);
-            } else {
-                right.push(entry);
-            }
-        }
+    let band = &lines[start..end];
+    let (left_side, right_side): (Vec<&Segment>, Vec<&Segment>) =
+        band.iter().flatten().partition(|s| s.x1 <= lo);
+    // Columns of prose are wide on both sides; a table ("FISA orders … 0") is not, and must
+    // stay row by row so that each figure keeps its label.
+    let wide = |side: &[&Segment]| {
+        let mut widths: Vec<f64> = side.iter().map(|s| (s.x1 - s.x0) / s.size).collect();
+        widths.sort_by(f64::total_cmp);
+        widths
+            .get(widths.len() / 2)
+            .is_some_and(|w| *w >= MIN_COLUMN_EMS)
+    };
+    if !wide(&left_side) || !wide(&right_side) {
+        return None;
     }
-    Some((end, left, right))
+    let entry = |s: &&Segment| (s.y, s.size, s.text.clone());
+    Some((
+        end,
+        left_side.iter().map(entry).collect(),
+        right_side.iter().map(entry).collect(),
+    ))
 }
 
 /// Trailing spaces off, hyphenated line breaks joined ("secu-\nrity" -> "security" when the
@@ -536,6 +549,23 @@ mod tests {
         assert_eq!(
             text,
             "No National Security Letters1 have been received.\n\n1 As of 1 December 2026."
+        );
+    }
+
+    #[test]
+    fn tables_stay_row_by_row() {
+        let content = text_ops(&[
+            (72, 700, "Requests received in 2026"),
+            (72, 680, "National Security Letters"),
+            (400, 680, "0-249"),
+            (72, 666, "FISA orders"),
+            (400, 666, "0"),
+            (72, 652, "Gag orders"),
+            (400, 652, "none"),
+        ]);
+        assert_eq!(
+            extract_text(&pdf(&[&content])).unwrap(),
+            "Requests received in 2026\n\nNational Security Letters 0-249\nFISA orders 0\nGag orders none"
         );
     }
 
