@@ -179,11 +179,19 @@ pub(crate) fn pick(
         .collect();
     let candidates = keyed.len();
     // `max_by` keeps the last of equal keys, so ties go to the later link on the page.
-    let (_, url, key) = keyed.into_iter().max_by(|a, b| compare_keys(&a.2, &b.2))?;
+    let (_, url, key) = keyed
+        .iter()
+        .max_by(|a, b| compare_keys(&a.2, &b.2))
+        .cloned()?;
+    let ties = keyed.iter().filter(|k| k.2 == key).count();
     let reason = match order {
         Order::Position => format!(
             "last of {candidates} matching link{} on the page",
             plural(candidates)
+        ),
+        _ if ties > 1 => format!(
+            "newest of {candidates} matching links by {order} ({key}; {ties} tie, the last on \
+             the page wins)"
         ),
         _ => format!(
             "newest of {candidates} matching link{} by {order} ({key})",
@@ -523,6 +531,20 @@ mod tests {
         let f = pick(page, true, &index, &rule(r"canary-\d+\.asc$", None)).unwrap();
         assert_eq!(f.url.as_str(), "https://example.org/canary-2026.asc");
         assert_eq!(f.key.to_string(), "2026");
+        assert_eq!(f.reason, "newest of 3 matching links by date (2026)");
+    }
+
+    #[test]
+    fn tied_keys_go_to_the_later_link_and_say_so() {
+        let page =
+            "<a href='c-2026-a.txt'>a</a><a href='c-2026-b.txt'>b</a><a href='c-2025.txt'>c</a>";
+        let index = Url::parse("https://example.org/").unwrap();
+        let f = pick(page, true, &index, &rule(r"c-.*\.txt$", None)).unwrap();
+        assert_eq!(f.url.as_str(), "https://example.org/c-2026-b.txt");
+        assert_eq!(
+            f.reason,
+            "newest of 3 matching links by date (2026; 2 tie, the last on the page wins)"
+        );
     }
 
     #[test]
