@@ -3,8 +3,11 @@
 //! dates and deadlines.
 
 pub mod cadence;
+pub(crate) mod canarytail;
 pub(crate) mod challenge;
 pub mod extract;
+pub(crate) mod follow;
 pub mod normalise;
+pub(crate) mod pdf;
 pub(crate) mod signature;
 pub mod statement;

@@ -1,0 +1,1118 @@
+//! CanaryTail canaries (JSON, standard version 0.1): parsing both shapes, what each code
+//! states, and checking the Ed25519 signatures against the keys the document names.
+//!
+//! # Two shapes
+//!
+//! * **Client shape** — what the canarytail Go client (the only implementation) writes:
+//!   `{"canary": {"domain", "pubkeys", "panickey", "version", "release", "expiry",
+//!   "freshness", "codes": ["war", …], …}, "signatures": {<pubkey>: {<field>: <sig>}}}`.
+//!   `pubkeys` is a list of base64 keys in the client; a list of objects `{"key", "name",
+//!   "role", "required"}`, a top-level `version` and `min_signers`/`mirrors` are accepted too.
+//! * **README shape** — the standard's example: upper-case keys (`PUBKEY`, `NEWKEY`,
+//!   `PANICKEY`, `VERSION`, `RELEASE`, `EXPIRES`, `FRESHNESS`, `CODES`), optionally under a
+//!   `CLAIMS` object and optionally inside a `-----BEGIN CANARY SIGNED MESSAGE-----` armour
+//!   (the example's typographic quotes are tolerated). `CODES` may be an object
+//!   (`{"WAR": 0, …, "SEPU": 1}`), a list, or one string of codes.
+//!
+//! # What a code means
+//!
+//! A code present in the canary is a claim still being made ("WAR": no warrants received).
+//! The client drops a code when its event happens, so an absent code is the alarm. In the
+//! README's object form, `0` means the event has not happened (the claim holds) for every
+//! code except `SEPU`, where `1` means the pledge is given — the client's own validator reads
+//! it this way.
+//!
+//! # Signatures (as read from the Go client's source; the standard itself does not say)
+//!
+//! Each listed key signs each claim field separately with Ed25519 over the field's *text form*
+//! (UTF-8): a string as it is; a list as its items' text forms joined by one space (a key
+//! object by its `key`); a number as JSON writes it; `null` as the empty string. Keys and
+//! signatures are standard base64 with padding (hex keys are accepted too); `signatures` is
+//! keyed by the signer's base64 key. The client requires every listed key to sign; with
+//! `min_signers` that many suffice, but every signer marked `required` must sign. A canary
+//! validly signed by its `panickey` has been failed on purpose by whoever holds that key.
+//! The README shape's keys are Bitcoin-style addresses with an unspecified signature
+//! algorithm, so it is parsed but reported as [`Verdict::NotVerifiable`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde_json::{Map, Value};
+
+/// Every code of the standard (version 0.1) and the statement it makes while present.
+const CODES: &[(&str, &str)] = &[
+    ("WAR", "warrants have not been received"),
+    ("GAG", "gag orders have not been received"),
+    ("SUBP", "subpoenas have not been received"),
+    ("TRAP", "trap and trace orders have not been received"),
+    (
+        "CEASE",
+        "no court order to cease operations has been received",
+    ),
+    (
+        "DURESS",
+        "the operators are not under coercion, blackmail or any other duress",
+    ),
+    (
+        "RAID",
+        "there have been no raids, not even ones where nothing containing useful data was seized",
+    ),
+    (
+        "SEIZE",
+        "there have been no raids in which something containing useful data may have been seized",
+    ),
+    ("XCRED", "credentials have not been compromised"),
+    ("XOPERS", "operations have not been compromised"),
+    (
+        "SEPU",
+        "a seppuku pledge is given: rather than operate under the control of a malicious \
+         entity, the operators will shut down, wipe all devices and destroy all files",
+    ),
+];
+
+/// Claim fields the Go client always signs: if present, every signer must have signed them.
+const CORE_FIELDS: &[&str] = &[
+    "domain",
+    "pubkeys",
+    "panickey",
+    "version",
+    "release",
+    "expiry",
+    "freshness",
+    "codes",
+];
+
+const ARMOUR_BEGIN: &str = "-----BEGIN CANARY SIGNED MESSAGE-----";
+const ARMOUR_SIGNATURE: &str = "-----BEGIN SIGNATURE-----";
+const ARMOUR_END: &str = "-----END CANARY SIGNED MESSAGE-----";
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CanaryTailError {
+    #[error("not UTF-8 text")]
+    NotUtf8,
+    #[error("not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("not a CanaryTail canary: {0}")]
+    NotCanaryTail(&'static str),
+    #[error("the canary has no {0}")]
+    MissingField(&'static str),
+    #[error("the {field} of the canary is not a date: {value:?}")]
+    BadTimestamp { field: &'static str, value: String },
+    #[error("the {field} of the canary is malformed: {reason}")]
+    BadField {
+        field: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// Which of the two shapes a document came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Client,
+    Readme,
+}
+
+/// A key the canary names as a signer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Signer {
+    /// As written in the document.
+    pub(crate) key: String,
+    pub(crate) name: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) required: bool,
+}
+
+/// A parsed CanaryTail canary.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CanaryTail {
+    pub(crate) shape: Shape,
+    /// The standard version the canary says it follows ("0.1").
+    pub(crate) version: Option<String>,
+    pub(crate) domain: Option<String>,
+    pub(crate) signers: Vec<Signer>,
+    pub(crate) min_signers: Option<usize>,
+    pub(crate) panic_key: Option<String>,
+    /// README shape only: the key the author means to move to.
+    pub(crate) new_key: Option<String>,
+    pub(crate) release: DateTime<Utc>,
+    pub(crate) expiry: DateTime<Utc>,
+    /// A recent Bitcoin block hash, as written.
+    pub(crate) freshness: Option<String>,
+    /// Codes whose claims the canary makes, upper-case, without repeats, in document order
+    /// (alphabetical for the README's object form, as serde_json keeps objects).
+    pub(crate) codes: Vec<String>,
+    pub(crate) mirrors: Vec<String>,
+    /// Client shape: each claim field's text form, the message its signatures sign.
+    signed_text: BTreeMap<String, String>,
+    /// Client shape: signer key (as written) → field → base64 signature.
+    signatures: BTreeMap<String, BTreeMap<String, String>>,
+    /// README shape: the armoured signature block, whitespace removed.
+    pub(crate) armoured_signature: Option<String>,
+}
+
+/// What a code states while present, phrased as a statement; unknown codes say so.
+pub(crate) fn meaning(code: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code))
+        .map_or("a code CanaryTail 0.1 does not define", |(_, m)| m)
+}
+
+/// Every code the standard defines, in its order.
+pub(crate) fn all_codes() -> impl Iterator<Item = &'static str> {
+    CODES.iter().map(|(c, _)| *c)
+}
+
+impl CanaryTail {
+    /// One `(code, statement)` per code present, in document order.
+    pub(crate) fn statements(&self) -> Vec<(String, &'static str)> {
+        self.codes.iter().map(|c| (c.clone(), meaning(c))).collect()
+    }
+
+    /// True if the canary makes the claim of `code` (case-insensitive).
+    pub(crate) fn claims(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c.eq_ignore_ascii_case(code))
+    }
+
+    /// Codes of the standard whose claims the canary does not make (SEPU, a pledge rather
+    /// than a claim about events, is left out). The Go client fails a canary missing any.
+    pub(crate) fn missing_codes(&self) -> Vec<&'static str> {
+        all_codes()
+            .filter(|c| *c != "SEPU" && !self.claims(c))
+            .collect()
+    }
+
+    /// True when the canary no longer claims DURESS: the operators say (or can no longer deny)
+    /// that they work under coercion. A canary validly signed by its panic key is the other
+    /// way to fail deliberately: see [`SignatureCheck::panic_signed`].
+    pub(crate) fn is_duress(&self) -> bool {
+        !self.claims("DURESS")
+    }
+
+    pub(crate) fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expiry <= now
+    }
+}
+
+/// A cheap test for auto-detecting a CanaryTail body among JSON (or armoured) responses.
+pub(crate) fn looks_like_canarytail(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let text = text.trim_start_matches('\u{feff}').trim();
+    if text.starts_with(ARMOUR_BEGIN) {
+        return true;
+    }
+    if !text.starts_with('{') {
+        return false;
+    }
+    let Ok(Value::Object(top)) = parse_json(text) else {
+        return false;
+    };
+    let claim = match get(&top, "canary").or_else(|| get(&top, "claims")) {
+        Some(Value::Object(inner)) => inner,
+        _ => &top,
+    };
+    get(claim, "codes").is_some()
+        && ["release", "expiry", "expires", "pubkeys", "pubkey"]
+            .iter()
+            .any(|k| get(claim, k).is_some())
+}
+
+/// Parses a canary in either shape (see the module documentation).
+pub(crate) fn parse(bytes: &[u8]) -> Result<CanaryTail, CanaryTailError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| CanaryTailError::NotUtf8)?;
+    let text = text.trim_start_matches('\u{feff}').trim();
+    let (json, armoured_signature) = unarmour(text);
+    let top = match parse_json(json)? {
+        Value::Object(top) => top,
+        _ => return Err(CanaryTailError::NotCanaryTail("the JSON is not an object")),
+    };
+
+    let (shape, claim, signatures) = match get(&top, "canary") {
+        Some(Value::Object(claim)) => (Shape::Client, claim, get(&top, "signatures")),
+        Some(_) => {
+            return Err(CanaryTailError::NotCanaryTail(
+                "\"canary\" is not an object",
+            ));
+        }
+        None => match get(&top, "claims") {
+            Some(Value::Object(claim)) => (Shape::Readme, claim, None),
+            _ => (Shape::Readme, &top, None),
+        },
+    };
+    if get(claim, "codes").is_none() && get(claim, "release").is_none() {
+        return Err(CanaryTailError::NotCanaryTail(
+            "it has neither codes nor a release date",
+        ));
+    }
+
+    let version = get(claim, "version")
+        .or_else(|| get(&top, "version"))
+        .map(text_form)
+        .filter(|v| !v.is_empty());
+    let mut signers = match get(claim, "pubkeys").or_else(|| get(claim, "pubkey")) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(value) => signers_of(value)?,
+    };
+    signers.dedup_by(|a, b| a.key == b.key);
+    let min_signers = match get(claim, "min_signers").or_else(|| get(&top, "min_signers")) {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or(
+            CanaryTailError::BadField {
+                field: "min_signers",
+                reason: "not a whole number",
+            },
+        )?),
+    };
+    let release = timestamp(claim, "release", &["release"])?;
+    let expiry = timestamp(claim, "expiry", &["expiry", "expires", "expire"])?;
+    let codes = codes_of(get(claim, "codes").ok_or(CanaryTailError::MissingField("codes"))?)?;
+    let mirrors = match get(claim, "mirrors").or_else(|| get(&top, "mirrors")) {
+        Some(Value::Array(items)) => items.iter().map(text_form).collect(),
+        Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    };
+
+    let (signed_text, signatures) = match shape {
+        Shape::Client => (
+            claim
+                .iter()
+                .map(|(k, v)| (k.clone(), text_form(v)))
+                .collect(),
+            signature_sets(signatures)?,
+        ),
+        Shape::Readme => (BTreeMap::new(), BTreeMap::new()),
+    };
+
+    Ok(CanaryTail {
+        shape,
+        version,
+        domain: string_field(claim, "domain"),
+        signers,
+        min_signers,
+        panic_key: string_field(claim, "panickey"),
+        new_key: string_field(claim, "newkey"),
+        release,
+        expiry,
+        freshness: string_field(claim, "freshness"),
+        codes,
+        mirrors,
+        signed_text,
+        signatures,
+        armoured_signature,
+    })
+}
+
+/// The outcome of checking a canary's signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Enough listed keys signed every field, every required signer among them.
+    Valid,
+    /// Too few valid signers, a required signer missing, or a broken signature.
+    Invalid,
+    /// The panic key signed the canary: it has been failed on purpose.
+    Panic,
+    /// The document carries nothing this module can check (README shape).
+    NotVerifiable,
+}
+
+/// How one listed signer fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SignerOutcome {
+    Valid,
+    /// No signature set under this key.
+    NotSigned,
+    /// The key is not a 32-byte Ed25519 key in base64 or hex.
+    BadKey,
+    /// This field's signature is missing although the field must be signed.
+    FieldNotSigned(String),
+    /// This field's signature does not verify (tampered field, or wrong key).
+    BadSignature(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignerCheck {
+    pub(crate) signer: Signer,
+    pub(crate) outcome: SignerOutcome,
+}
+
+/// The signatures of a canary, checked; see [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignatureCheck {
+    pub(crate) verdict: Verdict,
+    /// For people: "2 of 3 listed keys signed (2 needed)", "the panic key signed the canary".
+    pub(crate) reason: String,
+    pub(crate) signers: Vec<SignerCheck>,
+    pub(crate) valid_signers: usize,
+    /// How many valid signers are needed: `min_signers`, or else every listed key.
+    pub(crate) threshold: usize,
+    pub(crate) panic_signed: bool,
+    /// The listed keys in canonical base64, sorted: pin these on first sight.
+    pub(crate) keys: Vec<String>,
+    /// Signature sets under keys the canary does not list (ignored for the verdict).
+    pub(crate) unlisted_signers: Vec<String>,
+    /// Claim fields outside the client's core set that a valid signer left unsigned.
+    pub(crate) unsigned_fields: Vec<String>,
+}
+
+impl SignatureCheck {
+    pub(crate) fn is_valid(&self) -> bool {
+        self.verdict == Verdict::Valid
+    }
+
+    /// True when the keys the canary lists are not the pinned ones (compared as sets of
+    /// canonical keys; `pinned` may be in any order and in base64 or hex).
+    pub(crate) fn keys_differ_from(&self, pinned: &[String]) -> bool {
+        let pinned: BTreeSet<String> = pinned
+            .iter()
+            .map(|k| decode_key(k).map_or_else(|| k.clone(), |b| BASE64.encode(b)))
+            .collect();
+        let current: BTreeSet<String> = self.keys.iter().cloned().collect();
+        pinned != current
+    }
+}
+
+/// Checks the canary's signatures against the keys it names (see the module documentation).
+pub(crate) fn verify(canary: &CanaryTail) -> SignatureCheck {
+    let mut keys: Vec<String> = canary
+        .signers
+        .iter()
+        .filter_map(|s| decode_key(&s.key).map(|b| BASE64.encode(b)))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let threshold = canary
+        .min_signers
+        .unwrap_or(canary.signers.len())
+        .clamp(1, canary.signers.len().max(1));
+
+    let mut check = SignatureCheck {
+        verdict: Verdict::NotVerifiable,
+        reason: String::new(),
+        signers: Vec::new(),
+        valid_signers: 0,
+        threshold,
+        panic_signed: false,
+        keys,
+        unlisted_signers: Vec::new(),
+        unsigned_fields: Vec::new(),
+    };
+    if canary.shape == Shape::Readme {
+        check.reason = "the README shape names no checkable signature scheme".into();
+        return check;
+    }
+
+    let mut unsigned = BTreeSet::new();
+    for signer in &canary.signers {
+        let outcome = check_signer(canary, &signer.key, &mut unsigned);
+        if outcome == SignerOutcome::Valid {
+            check.valid_signers += 1;
+        }
+        check.signers.push(SignerCheck {
+            signer: signer.clone(),
+            outcome,
+        });
+    }
+    check.unsigned_fields = unsigned.into_iter().collect();
+    let listed: BTreeSet<[u8; 32]> = canary
+        .signers
+        .iter()
+        .filter_map(|s| decode_key(&s.key))
+        .collect();
+    check.unlisted_signers = canary
+        .signatures
+        .keys()
+        .filter(|k| {
+            let key = decode_key(k);
+            key.is_none_or(|b| !listed.contains(&b))
+                && canary.panic_key.as_deref().and_then(decode_key) != key
+        })
+        .cloned()
+        .collect();
+
+    check.panic_signed = canary
+        .panic_key
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .is_some_and(|k| check_signer(canary, k, &mut BTreeSet::new()) == SignerOutcome::Valid);
+
+    let missing_required = check
+        .signers
+        .iter()
+        .find(|s| s.signer.required && s.outcome != SignerOutcome::Valid);
+    let listed_count = canary.signers.len();
+    (check.verdict, check.reason) = if check.panic_signed {
+        (Verdict::Panic, "the panic key signed the canary".into())
+    } else if listed_count == 0 {
+        (Verdict::Invalid, "the canary lists no public key".into())
+    } else if let Some(s) = missing_required {
+        (
+            Verdict::Invalid,
+            format!(
+                "required signer {} did not sign validly ({})",
+                s.signer.name.as_deref().unwrap_or(&s.signer.key),
+                describe(&s.outcome)
+            ),
+        )
+    } else if check.valid_signers < threshold {
+        let first_bad = check
+            .signers
+            .iter()
+            .find(|s| s.outcome != SignerOutcome::Valid)
+            .map(|s| format!(": {}", describe(&s.outcome)))
+            .unwrap_or_default();
+        (
+            Verdict::Invalid,
+            format!(
+                "{} of {listed_count} listed keys signed validly ({threshold} needed){first_bad}",
+                check.valid_signers
+            ),
+        )
+    } else {
+        (
+            Verdict::Valid,
+            format!(
+                "{} of {listed_count} listed keys signed validly ({threshold} needed)",
+                check.valid_signers
+            ),
+        )
+    };
+    check
+}
+
+fn describe(outcome: &SignerOutcome) -> String {
+    match outcome {
+        SignerOutcome::Valid => "valid".into(),
+        SignerOutcome::NotSigned => "no signatures".into(),
+        SignerOutcome::BadKey => "not an Ed25519 key".into(),
+        SignerOutcome::FieldNotSigned(f) => format!("{f} not signed"),
+        SignerOutcome::BadSignature(f) => format!("bad signature on {f}"),
+    }
+}
+
+fn check_signer(canary: &CanaryTail, key: &str, unsigned: &mut BTreeSet<String>) -> SignerOutcome {
+    let Some(key_bytes) = decode_key(key) else {
+        return SignerOutcome::BadKey;
+    };
+    let Ok(verifying) = VerifyingKey::from_bytes(&key_bytes) else {
+        return SignerOutcome::BadKey;
+    };
+    let set = canary.signatures.get(key).or_else(|| {
+        canary
+            .signatures
+            .iter()
+            .find(|(k, _)| decode_key(k) == Some(key_bytes))
+            .map(|(_, set)| set)
+    });
+    let Some(set) = set else {
+        return SignerOutcome::NotSigned;
+    };
+    let mut unsigned_here = Vec::new();
+    for (field, text) in &canary.signed_text {
+        let Some(sig) = set.get(field) else {
+            if CORE_FIELDS.contains(&field.as_str()) {
+                return SignerOutcome::FieldNotSigned(field.clone());
+            }
+            unsigned_here.push(field.clone());
+            continue;
+        };
+        let good = BASE64
+            .decode(sig.trim())
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b.as_slice()).ok())
+            .is_some_and(|b| {
+                verifying
+                    .verify_strict(text.as_bytes(), &Signature::from_bytes(&b))
+                    .is_ok()
+            });
+        if !good {
+            return SignerOutcome::BadSignature(field.clone());
+        }
+    }
+    unsigned.extend(unsigned_here);
+    SignerOutcome::Valid
+}
+
+/// A 32-byte key from standard base64 (the client's form) or hex.
+fn decode_key(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    let bytes = BASE64
+        .decode(text)
+        .ok()
+        .filter(|b| b.len() == 32)
+        .or_else(|| hex::decode(text).ok())?;
+    <[u8; 32]>::try_from(bytes.as_slice()).ok()
+}
+
+/// Splits an armoured README-shape document into its JSON and its signature block.
+fn unarmour(text: &str) -> (&str, Option<String>) {
+    let Some(rest) = text.strip_prefix(ARMOUR_BEGIN) else {
+        return (text, None);
+    };
+    let (json, signature) = match rest.find(ARMOUR_SIGNATURE) {
+        Some(i) => (&rest[..i], Some(&rest[i + ARMOUR_SIGNATURE.len()..])),
+        None => (rest, None),
+    };
+    let json = json.split(ARMOUR_END).next().unwrap_or(json);
+    let signature = signature
+        .map(|s| s.split(ARMOUR_END).next().unwrap_or(s))
+        .map(|s| s.split_whitespace().collect::<String>())
+        .filter(|s| !s.is_empty());
+    (json.trim(), signature)
+}
+
+/// JSON, or failing that JSON whose quotes were typographic (as in the README's example).
+fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(text).or_else(|first| {
+        if text.contains(['\u{201c}', '\u{201d}']) {
+            serde_json::from_str(&text.replace(['\u{201c}', '\u{201d}'], "\"")).map_err(|_| first)
+        } else {
+            Err(first)
+        }
+    })
+}
+
+/// `name` exactly, or else ignoring ASCII case.
+fn get<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    obj.get(name).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+fn string_field(obj: &Map<String, Value>, name: &str) -> Option<String> {
+    get(obj, name).map(text_form).filter(|s| !s.is_empty())
+}
+
+/// The text form a field is signed in (see the module documentation).
+fn text_form(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Object(o) => get(o, "key").map(text_form).unwrap_or_default(),
+                other => text_form(other),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Object(_) => value.to_string(),
+    }
+}
+
+fn signers_of(value: &Value) -> Result<Vec<Signer>, CanaryTailError> {
+    const BAD: CanaryTailError = CanaryTailError::BadField {
+        field: "pubkeys",
+        reason: "expected keys or {\"key\": …} objects",
+    };
+    let plain = |key: &str| Signer {
+        key: key.to_owned(),
+        name: None,
+        role: None,
+        required: false,
+    };
+    match value {
+        Value::String(s) => Ok(s.split_whitespace().map(plain).collect()),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(plain(s)),
+                Value::Object(o) => {
+                    let key = get(o, "key")
+                        .or_else(|| get(o, "pubkey"))
+                        .and_then(Value::as_str)
+                        .ok_or(BAD)?;
+                    Ok(Signer {
+                        key: key.to_owned(),
+                        name: string_field(o, "name"),
+                        role: string_field(o, "role"),
+                        required: get(o, "required").and_then(Value::as_bool) == Some(true),
+                    })
+                }
+                _ => Err(BAD),
+            })
+            .collect(),
+        _ => Err(BAD),
+    }
+}
+
+fn codes_of(value: &Value) -> Result<Vec<String>, CanaryTailError> {
+    let mut codes: Vec<String> = match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_ascii_uppercase))
+            .collect::<Option<_>>()
+            .ok_or(CanaryTailError::BadField {
+                field: "codes",
+                reason: "a list of codes must hold strings",
+            })?,
+        Value::String(s) => s
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect(),
+        Value::Object(map) => {
+            let mut claimed = Vec::new();
+            for (code, v) in map {
+                let set = match v {
+                    Value::Bool(b) => *b,
+                    Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+                    Value::String(s) => !matches!(s.trim(), "" | "0" | "false"),
+                    Value::Null => false,
+                    _ => {
+                        return Err(CanaryTailError::BadField {
+                            field: "codes",
+                            reason: "code values must be numbers or booleans",
+                        });
+                    }
+                };
+                let code = code.to_ascii_uppercase();
+                // 0 = the event has not happened, so the claim holds; SEPU's 1 = pledged.
+                if set == (code == "SEPU") {
+                    claimed.push(code);
+                }
+            }
+            claimed
+        }
+        _ => {
+            return Err(CanaryTailError::BadField {
+                field: "codes",
+                reason: "expected a list, a string or an object",
+            });
+        }
+    };
+    let mut seen = BTreeSet::new();
+    codes.retain(|c| seen.insert(c.clone()));
+    Ok(codes)
+}
+
+fn timestamp(
+    claim: &Map<String, Value>,
+    field: &'static str,
+    names: &[&str],
+) -> Result<DateTime<Utc>, CanaryTailError> {
+    let value = names
+        .iter()
+        .find_map(|n| get(claim, n))
+        .ok_or(CanaryTailError::MissingField(field))?;
+    let text = value.as_str().unwrap_or_default().trim();
+    parse_timestamp(text).ok_or_else(|| CanaryTailError::BadTimestamp {
+        field,
+        value: value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned),
+    })
+}
+
+/// RFC 3339, or a date and time without offset (read as UTC, as in the standard's comments),
+/// or a bare date (midnight UTC).
+fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(t.and_utc());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+fn signature_sets(
+    value: Option<&Value>,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, CanaryTailError> {
+    const BAD: CanaryTailError = CanaryTailError::BadField {
+        field: "signatures",
+        reason: "expected {key: {field: signature}}",
+    };
+    let Some(value) = value else {
+        return Ok(BTreeMap::new());
+    };
+    let Value::Object(sets) = value else {
+        return if value.is_null() {
+            Ok(BTreeMap::new())
+        } else {
+            Err(BAD)
+        };
+    };
+    sets.iter()
+        .map(|(key, set)| {
+            let Value::Object(fields) = set else {
+                return Err(BAD);
+            };
+            let fields = fields
+                .iter()
+                .filter_map(|(f, s)| s.as_str().map(|s| (f.clone(), s.to_owned())))
+                .collect();
+            Ok((key.clone(), fields))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use serde_json::json;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn public(k: &SigningKey) -> String {
+        BASE64.encode(k.verifying_key().to_bytes())
+    }
+
+    /// Signs every field of `claim` with `key` the way the Go client does, written out by hand
+    /// here so that the test does not lean on the module's own text forms.
+    fn sign_all(claim: &Value, key: &SigningKey) -> Value {
+        let mut set = Map::new();
+        for (field, value) in claim.as_object().unwrap() {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| match i {
+                        Value::String(s) => s.clone(),
+                        Value::Object(o) => o["key"].as_str().unwrap().to_owned(),
+                        _ => unreachable!(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                Value::Number(n) => n.to_string(),
+                _ => unreachable!(),
+            };
+            let sig = key.sign(text.as_bytes());
+            set.insert(field.clone(), json!(BASE64.encode(sig.to_bytes())));
+        }
+        Value::Object(set)
+    }
+
+    fn client_claim(pubkeys: Value, panic: &SigningKey) -> Value {
+        json!({
+            "domain": "example.org",
+            "pubkeys": pubkeys,
+            "panickey": public(panic),
+            "version": "0.1",
+            "release": "2026-11-01T00:00:00Z",
+            "expiry": "2026-12-01T00:00:00Z",
+            "freshness": "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
+            "codes": ["war", "gag", "subp", "trap", "cease", "duress", "raid", "seize", "xcred", "xopers"],
+        })
+    }
+
+    fn document(claim: &Value, signers: &[&SigningKey]) -> Vec<u8> {
+        let mut sigs = Map::new();
+        for k in signers {
+            sigs.insert(public(k), sign_all(claim, k));
+        }
+        serde_json::to_vec_pretty(&json!({"canary": claim, "signatures": sigs})).unwrap()
+    }
+
+    #[test]
+    fn valid_client_document_verifies() {
+        let (a, b, p) = (key(1), key(2), key(9));
+        let claim = client_claim(json!([public(&a), public(&b)]), &p);
+        let canary = parse(&document(&claim, &[&a, &b])).unwrap();
+        assert_eq!(canary.shape, Shape::Client);
+        assert_eq!(canary.version.as_deref(), Some("0.1"));
+        assert_eq!(canary.domain.as_deref(), Some("example.org"));
+        assert_eq!(canary.codes.len(), 10);
+        assert_eq!(canary.release.to_rfc3339(), "2026-11-01T00:00:00+00:00");
+        assert!(!canary.is_duress());
+        assert!(canary.missing_codes().is_empty());
+
+        let check = verify(&canary);
+        assert_eq!(check.verdict, Verdict::Valid, "{}", check.reason);
+        assert!(check.is_valid());
+        assert_eq!(check.valid_signers, 2);
+        assert_eq!(check.threshold, 2);
+        assert!(!check.panic_signed);
+        assert_eq!(check.reason, "2 of 2 listed keys signed validly (2 needed)");
+        let mut expected = vec![public(&a), public(&b)];
+        expected.sort();
+        assert_eq!(check.keys, expected);
+        assert!(!check.keys_differ_from(&[public(&b), public(&a)]));
+        assert!(check.keys_differ_from(&[public(&a), public(&p)]));
+        let hex_a = hex::encode(a.verifying_key().to_bytes());
+        assert!(!check.keys_differ_from(&[public(&b), hex_a]));
+    }
+
+    #[test]
+    fn by_default_every_listed_key_must_sign() {
+        let (a, b, p) = (key(1), key(2), key(9));
+        let claim = client_claim(json!([public(&a), public(&b)]), &p);
+        let check = verify(&parse(&document(&claim, &[&a])).unwrap());
+        assert_eq!(check.verdict, Verdict::Invalid);
+        assert_eq!(
+            check.reason,
+            "1 of 2 listed keys signed validly (2 needed): no signatures"
+        );
+        assert_eq!(check.signers[1].outcome, SignerOutcome::NotSigned);
+    }
+
+    #[test]
+    fn tampered_field_fails() {
+        let (a, p) = (key(1), key(9));
+        let claim = client_claim(json!([public(&a)]), &p);
+        let mut doc: Value = serde_json::from_slice(&document(&claim, &[&a])).unwrap();
+        doc["canary"]["expiry"] = json!("2027-12-01T00:00:00Z");
+        let canary = parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
+        let check = verify(&canary);
+        assert_eq!(check.verdict, Verdict::Invalid);
+        assert_eq!(
+            check.signers[0].outcome,
+            SignerOutcome::BadSignature("expiry".into())
+        );
+
+        // Dropping a code (the way a canary is tripped) without re-signing fails too.
+        let mut doc: Value = serde_json::from_slice(&document(&claim, &[&a])).unwrap();
+        doc["canary"]["codes"].as_array_mut().unwrap().pop();
+        let check = verify(&parse(&serde_json::to_vec(&doc).unwrap()).unwrap());
+        assert_eq!(
+            check.signers[0].outcome,
+            SignerOutcome::BadSignature("codes".into())
+        );
+
+        // And a core field whose signature was removed.
+        let mut doc: Value = serde_json::from_slice(&document(&claim, &[&a])).unwrap();
+        doc["signatures"][public(&a)]
+            .as_object_mut()
+            .unwrap()
+            .remove("release");
+        let check = verify(&parse(&serde_json::to_vec(&doc).unwrap()).unwrap());
+        assert_eq!(
+            check.signers[0].outcome,
+            SignerOutcome::FieldNotSigned("release".into())
+        );
+    }
+
+    #[test]
+    fn min_signers_and_required_signers() {
+        let (a, b, c, p) = (key(1), key(2), key(3), key(9));
+        let mut claim = client_claim(
+            json!([
+                {"role": "owner", "name": "alice", "key": public(&a), "required": true},
+                {"role": "witness", "name": "bob", "key": public(&b), "required": false},
+                {"role": "witness", "name": "carol", "key": public(&c)},
+            ]),
+            &p,
+        );
+        claim["min_signers"] = json!(2);
+        claim["mirrors"] = json!(["https://mirror.example/canary.json"]);
+
+        let canary = parse(&document(&claim, &[&a, &c])).unwrap();
+        assert_eq!(canary.min_signers, Some(2));
+        assert_eq!(canary.signers[0].name.as_deref(), Some("alice"));
+        assert_eq!(canary.signers[0].role.as_deref(), Some("owner"));
+        assert!(canary.signers[0].required && !canary.signers[2].required);
+        assert_eq!(canary.mirrors, ["https://mirror.example/canary.json"]);
+        let check = verify(&canary);
+        assert_eq!(check.verdict, Verdict::Valid, "{}", check.reason);
+        assert_eq!(check.reason, "2 of 3 listed keys signed validly (2 needed)");
+
+        // Two signers, but not the required one.
+        let check = verify(&parse(&document(&claim, &[&b, &c])).unwrap());
+        assert_eq!(check.verdict, Verdict::Invalid);
+        assert_eq!(
+            check.reason,
+            "required signer alice did not sign validly (no signatures)"
+        );
+
+        // The required one alone is not enough.
+        let check = verify(&parse(&document(&claim, &[&a])).unwrap());
+        assert_eq!(check.verdict, Verdict::Invalid);
+    }
+
+    #[test]
+    fn extra_fields_may_go_unsigned_but_are_reported() {
+        let (a, p) = (key(1), key(9));
+        let claim = client_claim(json!([public(&a)]), &p);
+        let mut doc: Value = serde_json::from_slice(&document(&claim, &[&a])).unwrap();
+        doc["canary"]["mirrors"] = json!(["https://m.example/"]);
+        let check = verify(&parse(&serde_json::to_vec(&doc).unwrap()).unwrap());
+        assert_eq!(check.verdict, Verdict::Valid);
+        assert_eq!(check.unsigned_fields, ["mirrors"]);
+    }
+
+    #[test]
+    fn panic_key_signature_is_reported() {
+        let (a, p) = (key(1), key(9));
+        let claim = client_claim(json!([public(&a)]), &p);
+        let check = verify(&parse(&document(&claim, &[&a, &p])).unwrap());
+        assert!(check.panic_signed);
+        assert_eq!(check.verdict, Verdict::Panic);
+        assert!(check.unlisted_signers.is_empty());
+
+        let stranger = key(5);
+        let check = verify(&parse(&document(&claim, &[&a, &stranger])).unwrap());
+        assert_eq!(check.verdict, Verdict::Valid);
+        assert_eq!(check.unlisted_signers, [public(&stranger)]);
+    }
+
+    #[test]
+    fn dropped_duress_code_reads_as_duress() {
+        let (a, p) = (key(1), key(9));
+        let mut claim = client_claim(json!([public(&a)]), &p);
+        claim["codes"] = json!(["war", "gag", "WAR"]);
+        let canary = parse(&document(&claim, &[&a])).unwrap();
+        assert_eq!(canary.codes, ["WAR", "GAG"]);
+        assert!(canary.is_duress());
+        assert_eq!(canary.missing_codes().len(), 8);
+        assert_eq!(
+            canary.statements(),
+            [
+                ("WAR".to_string(), "warrants have not been received"),
+                ("GAG".to_string(), "gag orders have not been received"),
+            ]
+        );
+    }
+
+    const README_EXAMPLE: &str = "    -----BEGIN CANARY SIGNED MESSAGE-----
+    {
+        \"PUBKEY\" : \"1GQH1cDFHLyq2KHHAqFTYMy9kWmMw9dsdR\",
+        \"NEWKEY\" : \"1DEKZAMjiT1jUhWAh8RH6zwmQpuvtW6X3y\",
+        \"PANICKEY\" : \"1MKoEjCVyLcVrNZJEdxy4Utv4enNe5XNUn\",
+        \"VERSION\" : 0.1,
+        \"RELEASE\" : \"2019-03-06T22:23:09.963Z\",
+        \u{201c}EXPIRES\u{201d} : \u{201c}2019-04-06T22:23:09.963Z\u{201d},
+        \"FRESHNESS\" : \"0000 0000 0000 0000 000e d66a e55a 308b\",
+        \"CODES\" : {
+            \"WAR\" : 0, \"GAG\" : 0, \"SUBP\" : 0, \"TRAP\" : 0, \"CEASE\" : 0, \"DURESS\" : 0,
+            \"RAID\" : 1, \"SEIZE\" : 0, \"XCRED\" : 0, \"XOPERS\" : 0, \"SEPU\" : 1
+        }
+    }
+
+    -----BEGIN SIGNATURE-----
+
+    1HZwkjkeaoZfTSaJxDw6aKkxp45agDiEzN
+    G5ggR44agGR90xngVZvpqGKfgcQUPWyQmY93BfPUnfKkFpV+u6NC3Q/Q8i
+
+    -----END CANARY SIGNED MESSAGE-----
+";
+
+    #[test]
+    fn readme_shape_parses() {
+        assert!(looks_like_canarytail(README_EXAMPLE.as_bytes()));
+        let canary = parse(README_EXAMPLE.as_bytes()).unwrap();
+        assert_eq!(canary.shape, Shape::Readme);
+        assert_eq!(canary.version.as_deref(), Some("0.1"));
+        assert_eq!(canary.signers[0].key, "1GQH1cDFHLyq2KHHAqFTYMy9kWmMw9dsdR");
+        assert_eq!(
+            canary.new_key.as_deref(),
+            Some("1DEKZAMjiT1jUhWAh8RH6zwmQpuvtW6X3y")
+        );
+        assert_eq!(
+            canary.expiry,
+            parse_timestamp("2019-04-06T22:23:09.963Z").unwrap()
+        );
+        // RAID: 1 means a raid happened, so its claim is not made; SEPU: 1 is the pledge.
+        assert!(!canary.claims("RAID"));
+        assert!(canary.claims("SEPU") && canary.claims("war"));
+        assert_eq!(canary.missing_codes(), ["RAID"]);
+        assert!(
+            canary
+                .armoured_signature
+                .as_deref()
+                .unwrap()
+                .starts_with("1HZwkjk")
+        );
+        let check = verify(&canary);
+        assert_eq!(check.verdict, Verdict::NotVerifiable);
+    }
+
+    #[test]
+    fn readme_variant_with_claims_and_codes_string() {
+        let doc =
+            br#"{"VERSION": "0.1", "CLAIMS": {"PUBKEY": "k", "RELEASE": "2026-11-01T00:00:00.000",
+            "EXPIRES": "2026-12-01", "CODES": "WAR GAG, SUBP DURESS SEPU"}}"#;
+        assert!(looks_like_canarytail(doc));
+        let canary = parse(doc).unwrap();
+        assert_eq!(canary.shape, Shape::Readme);
+        assert_eq!(canary.codes, ["WAR", "GAG", "SUBP", "DURESS", "SEPU"]);
+        assert_eq!(canary.release.to_rfc3339(), "2026-11-01T00:00:00+00:00");
+        assert_eq!(canary.expiry.to_rfc3339(), "2026-12-01T00:00:00+00:00");
+        assert!(!canary.is_expired(parse_timestamp("2026-11-15").unwrap()));
+        assert!(canary.is_expired(parse_timestamp("2026-12-01").unwrap()));
+    }
+
+    #[test]
+    fn meaning_table_covers_every_code() {
+        let codes: Vec<_> = all_codes().collect();
+        assert_eq!(
+            codes,
+            [
+                "WAR", "GAG", "SUBP", "TRAP", "CEASE", "DURESS", "RAID", "SEIZE", "XCRED",
+                "XOPERS", "SEPU"
+            ]
+        );
+        for code in codes {
+            assert_ne!(meaning(code), meaning("NOPE"), "{code}");
+            assert_eq!(meaning(code), meaning(&code.to_lowercase()));
+        }
+        assert_eq!(meaning("WAR"), "warrants have not been received");
+        assert_eq!(meaning("NOPE"), "a code CanaryTail 0.1 does not define");
+    }
+
+    #[test]
+    fn detection() {
+        let (a, p) = (key(1), key(9));
+        let doc = document(&client_claim(json!([public(&a)]), &p), &[&a]);
+        assert!(looks_like_canarytail(&doc));
+        assert!(!looks_like_canarytail(br#"{"codes": [1]}"#));
+        assert!(!looks_like_canarytail(
+            br#"{"name": "x", "release": "2026"}"#
+        ));
+        assert!(!looks_like_canarytail(b"[1, 2]"));
+        assert!(!looks_like_canarytail(b"<html>"));
+        assert!(!looks_like_canarytail(&[0xff, 0xfe]));
+    }
+
+    #[test]
+    fn errors() {
+        assert!(matches!(
+            parse(b"not json"),
+            Err(CanaryTailError::NotJson(_))
+        ));
+        assert!(matches!(parse(&[0xff]), Err(CanaryTailError::NotUtf8)));
+        assert!(matches!(
+            parse(b"[]"),
+            Err(CanaryTailError::NotCanaryTail(_))
+        ));
+        assert!(matches!(
+            parse(br#"{"canary": {"codes": [], "release": "2026-01-01"}}"#),
+            Err(CanaryTailError::MissingField("expiry"))
+        ));
+        let err =
+            parse(br#"{"canary": {"codes": [], "release": "soon", "expiry": "x"}}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the release of the canary is not a date: \"soon\""
+        );
+        assert!(matches!(
+            parse(br#"{"canary": {"codes": [], "release": "2026-01-01", "expiry": "2026-02-01", "pubkeys": 3}}"#),
+            Err(CanaryTailError::BadField { field: "pubkeys", .. })
+        ));
+    }
+
+    #[test]
+    fn no_keys_is_invalid_and_bad_keys_are_named() {
+        let p = key(9);
+        let claim = client_claim(json!(["not a key"]), &p);
+        let check = verify(&parse(&document(&claim, &[])).unwrap());
+        assert_eq!(check.verdict, Verdict::Invalid);
+        assert_eq!(check.signers[0].outcome, SignerOutcome::BadKey);
+        let claim = client_claim(json!([]), &p);
+        let check = verify(&parse(&document(&claim, &[])).unwrap());
+        assert_eq!(check.reason, "the canary lists no public key");
+    }
+}
