@@ -10,14 +10,14 @@ mod values;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use scraper::Selector;
 use url::Url;
 
 use crate::fetch::FetchOptions;
 use crate::judge::Policy;
 use crate::judge::event::EventKind;
 
-pub use values::{parse_duration, parse_size};
+pub use crate::observe::selector::WatchSelector;
+pub use values::{describe_duration, parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
 pub const DEFAULT_MAX_HISTORY: usize = 500;
@@ -97,31 +97,6 @@ pub struct Watch {
     pub url: Url,
     pub selector: Option<WatchSelector>,
     pub shared: Shared,
-}
-
-/// A compiled CSS selector together with the text the user wrote.
-#[derive(Debug, Clone)]
-pub struct WatchSelector {
-    pub source: String,
-    pub compiled: Selector,
-}
-
-impl WatchSelector {
-    pub fn parse(source: &str) -> Result<Self, String> {
-        Selector::parse(source)
-            .map(|compiled| WatchSelector {
-                source: source.to_string(),
-                compiled,
-            })
-            .map_err(|e| {
-                // scraper's parse errors carry a generic preamble; keep the useful line.
-                let text = e.to_string();
-                text.lines()
-                    .filter(|l| !l.contains("Please report this"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-    }
 }
 
 /// A watchlist problem, located in its file.

@@ -23,7 +23,7 @@ pub mod judge;
 pub(crate) mod memory;
 pub mod notify;
 pub mod observe;
-pub(crate) mod pipeline;
+pub mod pipeline;
 pub mod schedule;
 pub mod store;
 

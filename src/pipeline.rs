@@ -10,18 +10,18 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::clock::SharedClock;
-use crate::config::{Watch, WatchSelector};
+use crate::config::Watch;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
 use crate::judge::event::Event;
 use crate::judge::{self, Judgement, Observation, WatchState};
 use crate::notify::alert;
 use crate::notify::feed::{Feed, FeedEntry};
 use crate::notify::outbox::Outbox;
-use crate::observe::challenge;
-use crate::observe::extract::{self, Format};
+use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
+use crate::observe::{self, Reading};
 use crate::store::archive::{self, Archive, Capture, Snapshot};
-use crate::store::{CheckRecord, ContentKey, Store, StoreError};
+use crate::store::{CheckRecord, CheckResult, ContentKey, Store, StoreError};
 
 /// Everything a check needs, shared by all checks of a pass or of the daemon.
 #[derive(Debug, Clone)]
@@ -82,7 +82,7 @@ impl Checker {
         let baseline_is_last_page = prev.baseline.is_some()
             && prev.pending.is_empty()
             && prev.missing.count == 0
-            && matches!(prev_check.result.as_str(), "ok" | "unchanged")
+            && matches!(prev_check.result, CheckResult::Ok | CheckResult::Unchanged)
             && prev_check
                 .content
                 .as_ref()
@@ -154,10 +154,7 @@ impl Checker {
                 record.final_url = Some(page.final_url.to_string());
                 record.etag = page.etag.clone();
                 record.last_modified = page.last_modified.clone();
-                let format = match page.format {
-                    fetch::Format::Text => Format::Text,
-                    fetch::Format::Html => Format::Html,
-                };
+                let format = reading_format(page.format);
                 let body_len = page.body.len() as u64;
                 let text = page.text;
                 let key = ContentKey {
@@ -171,7 +168,7 @@ impl Checker {
                     // Byte for byte what the baseline was read from, read the same way: the
                     // statements are the baseline's, so parsing it again would only cost CPU.
                     let statements = prev.baseline.as_ref().map(|b| b.statements.clone());
-                    record.result = "ok".into();
+                    record.result = CheckResult::Ok;
                     if let Some(s) = &statements {
                         record.statements = s.len();
                         record.claims = s.iter().filter(|s| s.claim).count();
@@ -184,23 +181,19 @@ impl Checker {
                     });
                     Observation::Unchanged
                 } else {
-                    let extracted = extract_guarded(&text, format, watch.selector.as_ref());
+                    let reading = observe::read_page(&text, format, watch.selector.as_ref());
                     capture = Some(Capture {
                         headers: page.headers,
                         content_type: page.content_type,
                         body: page.body,
-                        statements: extracted.as_ref().ok().cloned(),
+                        statements: reading.statements().map(<[Statement]>::to_vec),
                     });
-                    match extracted {
-                        Ok(statements) => {
-                            page_observation(&text, statements, body_len, &mut record)
-                        }
-                        Err(error) => {
-                            record.result = "failed".into();
-                            record.error = Some(error.clone());
-                            Observation::Failed { gone: false, error }
-                        }
+                    if let Some(s) = reading.statements() {
+                        record.result = CheckResult::Ok;
+                        record.statements = s.len();
+                        record.claims = s.iter().filter(|s| s.claim).count();
                     }
+                    observation(reading, body_len)
                 }
             }
             Ok(Fetched::NotModified {
@@ -210,7 +203,7 @@ impl Checker {
                 record.final_url = Some(final_url.to_string());
                 record.etag = prev_check.etag.clone();
                 record.last_modified = prev_check.last_modified.clone();
-                record.result = "unchanged".into();
+                record.result = CheckResult::Unchanged;
                 record.content = prev_check.content.clone();
                 if let Some(b) = &prev.baseline {
                     record.statements = b.statements.len();
@@ -220,15 +213,16 @@ impl Checker {
             }
             Err(e) => {
                 record.status = e.status();
-                record.result = "failed".into();
-                let msg = crate::error_chain(&e);
-                record.error = Some(msg.clone());
                 Observation::Failed {
                     gone: matches!(e.status(), Some(404 | 410)),
-                    error: msg,
+                    error: crate::error_chain(&e),
                 }
             }
         };
+        if let Observation::Failed { error, .. } = &obs {
+            record.result = CheckResult::Failed;
+            record.error = Some(error.clone());
+        }
         record.duration_ms = started.elapsed().as_millis() as u64;
         let policy = &watch.shared.policy;
         let Judgement {
@@ -237,7 +231,7 @@ impl Checker {
             fetch_error,
         } = judge::observe(&prev, obs, at, policy);
         if let Some(error) = fetch_error {
-            record.result = "failed".into();
+            record.result = CheckResult::Failed;
             record.error = Some(error);
         }
         Judged {
@@ -384,65 +378,21 @@ struct Seen {
     started: Instant,
 }
 
-/// Extraction on the calling thread. A page the extractor refuses, or a parser panic, is an
-/// error, never "no statements".
-fn extract_guarded(
-    text: &str,
-    format: Format,
-    selector: Option<&WatchSelector>,
-) -> Result<Vec<Statement>, String> {
-    let run = || extract::extract(text, format, selector.map(|s| &s.compiled));
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(result) => result.map_err(|e| e.to_string()),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(format!("statement extraction failed: panicked: {what}"))
-        }
+/// How a page the fetcher classified is read.
+pub(crate) fn reading_format(format: fetch::Format) -> Format {
+    match format {
+        fetch::Format::Text => Format::Text,
+        fetch::Format::Html => Format::Html,
     }
 }
 
-/// Parsing is CPU work: keep it off the async workers so one big page stalls no fetch.
-/// A page the extractor refuses, or a parser panic, is an error, never "no statements".
-pub async fn extract_off_thread(
-    text: String,
-    format: Format,
-    selector: Option<WatchSelector>,
-) -> Result<Vec<Statement>, String> {
-    let task =
-        tokio::task::spawn_blocking(move || extract_guarded(&text, format, selector.as_ref()));
-    match task.await {
-        Ok(result) => result,
-        Err(e) => Err(format!("statement extraction failed: {e}")),
-    }
-}
-
-/// Turns a fetched page into an observation, recognising challenge pages.
-fn page_observation(
-    text: &str,
-    statements: Vec<Statement>,
-    body_len: u64,
-    record: &mut CheckRecord,
-) -> Observation {
-    let claims = statements.iter().filter(|s| s.claim).count();
-    if claims == 0
-        && let Some(marker) = challenge::detect(text)
-    {
-        let error = format!(
-            "the server sent a bot challenge or block page (\"{marker}\") instead of the canary"
-        );
-        record.result = "failed".into();
-        record.error = Some(error.clone());
-        return Observation::Failed { gone: false, error };
-    }
-    record.result = "ok".into();
-    record.statements = statements.len();
-    record.claims = claims;
-    Observation::Content {
-        statements,
-        body_len,
+/// What the judge is shown of a page read as `reading`.
+pub(crate) fn observation(reading: Reading, body_len: u64) -> Observation {
+    match reading {
+        Reading::Statements(statements) => Observation::Content {
+            statements,
+            body_len,
+        },
+        Reading::Unreadable(error) => Observation::Failed { gone: false, error },
     }
 }

@@ -57,12 +57,45 @@ pub(crate) fn io_err<'a>(
     }
 }
 
+/// How a check ended. Written as "ok", "unchanged" (304), "failed" in `check.json`, the
+/// evidence records and `list --format json`; "" before the first check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckResult {
+    /// Not checked yet.
+    #[default]
+    #[serde(rename = "")]
+    None,
+    /// The page was fetched and read.
+    Ok,
+    /// The server said the page is as it was (304).
+    Unchanged,
+    /// No usable page: the fetch failed, or the page could not stand for the canary.
+    Failed,
+}
+
+impl CheckResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckResult::None => "",
+            CheckResult::Ok => "ok",
+            CheckResult::Unchanged => "unchanged",
+            CheckResult::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What the last check of a watch did. Advisory: shown by `list`, used for conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckRecord {
     pub at: Option<DateTime<Utc>>,
-    /// "ok", "unchanged" (304), "failed", or "error-page".
-    pub result: String,
+    pub result: CheckResult,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub duration_ms: u64,

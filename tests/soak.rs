@@ -1,178 +1,202 @@
-//! Soak: five thousand of check cycles under paused time, driving the scheduler, the judge and
-//! the state directory as the daemon does. Nothing may grow with the number of checks:
-//! state, files, the event log (only events add to it) and the scheduler stay bounded.
+//! Soak: the real check of three `file://` canaries, over and over, with the clock moving an
+//! hour per cycle: fetch, reading, judgement, event log, outbox, feed, evidence archive and
+//! state all run as in the daemon. Nothing may grow with the number of checks: state, files,
+//! the event log (only events add to it), the evidence kept, the outbox, file descriptors and
+//! memory stay bounded.
 
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
-use canaryd::clock::{Clock, TokioClock};
-use canaryd::judge::{self, Observation, Policy, WatchState};
-use canaryd::observe::normalise::statement;
-use canaryd::schedule::scheduler::{self, Scheduler};
-use canaryd::store::{CheckRecord, Store};
-use chrono::{DateTime, Utc};
-use tokio::time::Instant;
+use canaryd::clock::Clock;
+use canaryd::config::Watchlist;
+use canaryd::judge::WatchState;
+use canaryd::pipeline::Checker;
+use canaryd::store::Store;
+use chrono::{DateTime, TimeDelta, Utc};
 
-const CYCLES: usize = 5_000;
+const CYCLES: usize = 1_500;
+const NSL: &str = "Example Co has never received a National Security Letter.";
+const GAG: &str = "Example Co has never been subject to a gag order.";
 
-fn observation(watch: &str, cycle: usize) -> Observation {
-    let mut claims = vec![
-        "Example Co has never received a National Security Letter.",
-        "Example Co has never been subject to a gag order.",
-    ];
+/// A wall clock the test moves by hand.
+#[derive(Debug)]
+struct HandClock {
+    start: DateTime<Utc>,
+    secs: AtomicI64,
+}
+
+impl Clock for HandClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.start + TimeDelta::seconds(self.secs.load(Ordering::SeqCst))
+    }
+}
+
+/// The canary each watch serves at `cycle` (`None`: the file is gone, a failed fetch).
+fn page(watch: &str, cycle: usize) -> Option<String> {
+    let mut claims = vec![NSL, GAG];
     match watch {
         // Flaps: one claim comes and goes every few cycles.
         "flappy" if (cycle / 7) % 2 == 1 => claims.truncate(1),
         // Fails now and then, for a few checks at a time.
-        "shaky" if cycle % 50 < 3 => {
-            return Observation::Failed {
-                gone: false,
-                error: "connection refused".into(),
-            };
-        }
+        "shaky" if cycle % 50 < 3 => return None,
         _ => {}
     }
-    Observation::Content {
-        statements: claims.iter().map(|c| statement(c, true)).collect(),
-        body_len: 70_000,
-    }
+    let items: String = claims.iter().map(|c| format!("<li>{c}</li>")).collect();
+    Some(format!(
+        "<html><body><h1>Warrant canary</h1><ul id=\"canary\">{items}</ul></body></html>"
+    ))
 }
 
-fn dir_entries(path: &std::path::Path) -> usize {
+fn dir_entries(path: &Path) -> usize {
     std::fs::read_dir(path).map(|d| d.count()).unwrap_or(0)
 }
 
-fn open_fds() -> usize {
-    dir_entries(std::path::Path::new("/proc/self/fd"))
+fn files_ending(path: &Path, suffix: &str) -> usize {
+    std::fs::read_dir(path)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(suffix))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
-#[tokio::test(start_paused = true)]
-async fn five_thousand_cycles_stay_bounded() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("store");
-    let start: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().expect("time");
-    let clock = TokioClock::starting_at(start);
-    let interval = Duration::from_secs(3600);
-    let policy = Policy::default();
-    let watches = ["steady", "flappy", "shaky"];
-    let mut sched = Scheduler::default();
-    for w in watches {
-        sched.set(w, Instant::now());
-    }
-    let mut cycles = [0usize; 3];
-    let mut events_raised = [0usize; 3];
-    let mut emailed = [0usize; 3];
-    let mut sizes_at_1000: Option<Vec<u64>> = None;
-    let mut steady_written_at: Option<std::time::SystemTime> = None;
-    let fds_before = open_fds();
+fn open_fds() -> usize {
+    dir_entries(Path::new("/proc/self/fd"))
+}
 
-    while cycles.iter().any(|c| *c < CYCLES) {
-        let next = sched.next().expect("watches are always scheduled");
-        tokio::time::sleep_until(next).await;
-        for name in sched.take_due(Instant::now()) {
-            let i = watches
-                .iter()
-                .position(|w| *w == name)
-                .expect("known watch");
-            let prev = store.load_state(&name).expect("load");
-            let at = clock.now();
-            let j = judge::observe(&prev, observation(&name, cycles[i]), at, &policy);
-            events_raised[i] += j.events.len();
-            emailed[i] += j.events.iter().filter(|e| e.notify).count();
-            let record = CheckRecord {
-                at: Some(at),
-                result: "ok".into(),
-                ..CheckRecord::default()
-            };
-            store.append_events(&name, &j.events).expect("events");
-            store
-                .save_state(&name, &j.state, &prev, &record)
-                .expect("state");
-            store.save_check(&name, &record).expect("check");
-            cycles[i] += 1;
-            if cycles[i] < CYCLES {
-                let pending = !j.state.pending.is_empty();
-                sched.set(
-                    &name,
-                    scheduler::after_check(
-                        Instant::now(),
-                        interval,
-                        pending,
-                        Duration::from_secs(600),
-                    ),
-                );
+/// Resident memory in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_check_stays_bounded_over_many_cycles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = dir.path().join("site");
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&site).expect("site");
+    let names = ["steady", "flappy", "shaky"];
+    let mut text = String::from("[settings]\nmax_history = 20\n");
+    for n in names {
+        text.push_str(&format!(
+            "\n[[watch]]\nname = \"{n}\"\nurl = \"file://{}/{n}.html\"\nselector = \"#canary li\"\n",
+            site.display()
+        ));
+    }
+    let wl = Watchlist::parse(&text, Path::new("soak.toml")).expect("watchlist");
+    let clock = Arc::new(HandClock {
+        start: "2026-01-01T00:00:00Z".parse().expect("time"),
+        secs: AtomicI64::new(0),
+    });
+    let checker = Checker::new(&state, clock.clone()).expect("checker");
+    let store = Store::at(&state);
+
+    let mut events_raised = [0usize; 3];
+    let mut alerts_queued = [0usize; 3];
+    let mut at_warmup: Option<(Vec<u64>, u64, usize)> = None;
+    let mut steady_written_at = None;
+    for cycle in 0..CYCLES {
+        for (i, w) in wl.watches.iter().enumerate() {
+            let path = site.join(format!("{}.html", w.name));
+            match page(&w.name, cycle) {
+                Some(html) => std::fs::write(&path, html).expect("write page"),
+                None => {
+                    let _ = std::fs::remove_file(&path);
+                }
             }
+            let report = checker.check(w).await.expect("check recorded");
+            events_raised[i] += report.events.len();
+            alerts_queued[i] += report.queued;
         }
-        if sizes_at_1000.is_none() && cycles.iter().all(|c| *c >= 1000) {
-            sizes_at_1000 = Some(
-                watches
-                    .iter()
-                    .map(|w| {
-                        std::fs::metadata(dir.path().join(w).join("state.json"))
-                            .expect("state")
-                            .len()
-                    })
-                    .collect(),
-            );
-            steady_written_at = std::fs::metadata(dir.path().join("steady/state.json"))
+        clock.secs.fetch_add(3600, Ordering::SeqCst);
+        if cycle == 300 {
+            let sizes = names
+                .iter()
+                .map(|w| {
+                    std::fs::metadata(state.join(w).join("state.json"))
+                        .expect("state")
+                        .len()
+                })
+                .collect();
+            at_warmup = Some((sizes, rss_kib(), open_fds()));
+            steady_written_at = std::fs::metadata(state.join("steady/state.json"))
                 .and_then(|m| m.modified())
                 .ok();
         }
     }
-    let steady_now = std::fs::metadata(dir.path().join("steady/state.json"))
-        .and_then(|m| m.modified())
-        .ok();
+    let (sizes_at_warmup, rss_at_warmup, fds_at_warmup) = at_warmup.expect("warmed up");
+
     assert_eq!(
-        steady_now, steady_written_at,
+        std::fs::metadata(state.join("steady/state.json"))
+            .and_then(|m| m.modified())
+            .ok(),
+        steady_written_at,
         "an unchanged watch never rewrites (or fsyncs) its state"
     );
-
-    let sizes_at_1000 = sizes_at_1000.expect("passed 1000 cycles");
-    for (i, w) in watches.iter().enumerate() {
-        let state_path = dir.path().join(w).join("state.json");
-        let size = std::fs::metadata(&state_path).expect("state").len();
+    for (i, w) in names.iter().enumerate() {
+        let wdir = state.join(w);
+        let size = std::fs::metadata(wdir.join("state.json"))
+            .expect("state")
+            .len();
         assert!(
-            size <= sizes_at_1000[i] * 2 + 4096,
-            "{w}: state.json grew from {} to {size} bytes over {CYCLES} cycles",
-            sizes_at_1000[i]
+            size <= sizes_at_warmup[i] * 2 + 4096,
+            "{w}: state.json grew from {} to {size} bytes",
+            sizes_at_warmup[i]
         );
-        let state: WatchState =
-            serde_json::from_slice(&std::fs::read(&state_path).expect("read")).expect("parse");
-        assert!(state.pending.len() <= 2, "{w}: pending bounded");
-        assert!(
-            state.flaps.len() <= 2,
-            "{w}: flap records pruned: {}",
-            state.flaps.len()
-        );
-        for f in &state.flaps {
-            assert!(
-                f.flips.len() <= 7 * 24,
-                "{w}: flips kept only within the window"
-            );
+        let st: WatchState =
+            serde_json::from_slice(&std::fs::read(wdir.join("state.json")).expect("read"))
+                .expect("parse");
+        assert!(st.pending.len() <= 2, "{w}: pending bounded");
+        assert!(st.flaps.len() <= 2, "{w}: flap records pruned");
+        for f in &st.flaps {
+            assert!(f.flips.len() <= 7 * 24, "{w}: flips kept only within the window");
         }
-        // state.json, statements.txt, check.json and (once something happened) events.jsonl.
+        // state.json, statements.txt, check.json, events.jsonl, history/: nothing per check.
+        assert!(dir_entries(&wdir) <= 5, "{w}: a fixed set of files");
         assert!(
-            dir_entries(&dir.path().join(w)) <= 4,
-            "{w}: a fixed set of files, nothing per check"
+            files_ending(&wdir.join("history"), ".body.gz") <= 20,
+            "{w}: raw bodies pruned to max_history"
         );
-        let logged = store.events(w).expect("events").len();
         assert_eq!(
-            logged, events_raised[i],
+            store.events(w).expect("events").len(),
+            events_raised[i],
             "{w}: the event log grows only with events"
         );
-        // A flapping claim keeps being recorded (evidence) but emails once, and neither a
-        // steady canary nor short outages email at all.
-        let max_emails = if *w == "flappy" { 2 } else { 0 };
-        assert!(
-            emailed[i] <= max_emails,
-            "{w}: {} emails in {CYCLES} cycles",
-            emailed[i]
-        );
     }
+    // The steady canary keeps its first snapshot and nothing else; it raises nothing.
+    assert_eq!(files_ending(&state.join("steady/history"), ".json"), 1);
+    assert_eq!(events_raised[0], 0, "a steady canary raises nothing");
+    // A flapping claim is alerted (removed, then flapping) and then only recorded; short
+    // outages alert nothing. Nothing was delivered, so the outbox holds exactly those.
+    assert!(alerts_queued[1] >= 1 && alerts_queued[1] <= 3, "flappy: {alerts_queued:?}");
+    assert_eq!(alerts_queued[2], 0, "shaky: three failed checks in fifty alert nothing");
     assert_eq!(
-        store.events("steady").expect("events").len(),
-        0,
-        "a steady canary raises nothing"
+        files_ending(&state.join("outbox"), ".json"),
+        alerts_queued.iter().sum::<usize>(),
+        "the outbox holds one file per queued alert"
     );
-    assert_eq!(sched.len(), 0);
-    assert!(open_fds() <= fds_before + 2, "no file descriptor leak");
+    let feed: serde_json::Value = std::fs::read(state.join("feed.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    assert!(
+        feed.as_array().map_or(0, Vec::len) <= 100,
+        "the feed keeps at most 100 entries"
+    );
+    assert!(open_fds() <= fds_at_warmup + 2, "no file descriptor leak");
+    let rss = rss_kib();
+    assert!(
+        rss <= rss_at_warmup + 32 * 1024,
+        "memory grew from {rss_at_warmup} KiB to {rss} KiB over {CYCLES} cycles"
+    );
 }

@@ -52,10 +52,9 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         claims: b.map_or(0, |b| b.claims().count()),
         canary_date: b.and_then(|b| b.canary_date).map(|d| d.to_string()),
         last_check: check.at.map(|t| t.to_rfc3339()),
-        last_result: if check.result.is_empty() {
-            "never checked".into()
-        } else {
-            check.result.clone()
+        last_result: match check.result {
+            crate::store::CheckResult::None => "never checked".into(),
+            result => result.to_string(),
         },
         last_error: check.error.clone(),
         last_change: state.last_change.map(|t| t.to_rfc3339()),

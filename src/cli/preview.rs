@@ -10,7 +10,7 @@ use crate::config::WatchSelector;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
-use crate::pipeline::extract_off_thread;
+use crate::observe::{Reading, read_page};
 
 /// Accepts a URL, or a local path as a convenience.
 pub fn parse_target(target: &str) -> anyhow::Result<Url> {
@@ -42,8 +42,6 @@ pub struct Preview {
     pub status: u16,
     pub bytes: usize,
     pub format: Format,
-    /// A bot-challenge marker found on the page.
-    pub challenge: Option<&'static str>,
     pub statements: Vec<Statement>,
 }
 
@@ -64,19 +62,22 @@ pub async fn fetch_preview(
             anyhow::bail!("the server answered 304 to an unconditional request")
         }
     };
-    let format = match page.format {
-        fetch::Format::Text => Format::Text,
-        fetch::Format::Html => Format::Html,
-    };
-    let statements = extract_off_thread(page.text.clone(), format, selector.cloned())
+    let format = crate::pipeline::reading_format(page.format);
+    // Read exactly as a live check reads it; parsing is CPU work, kept off the async workers.
+    let selector = selector.cloned();
+    let text = page.text;
+    let reading = tokio::task::spawn_blocking(move || read_page(&text, format, selector.as_ref()))
         .await
-        .map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+        .context("reading the page stopped unexpectedly")?;
+    let statements = match reading {
+        Reading::Statements(s) => s,
+        Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
+    };
     Ok(Preview {
         final_url: page.final_url,
         status: page.status,
         bytes: page.body.len(),
         format,
-        challenge: crate::observe::challenge::detect(&page.text),
         statements,
     })
 }
@@ -109,11 +110,6 @@ pub fn print(preview: &Preview, selector: Option<&WatchSelector>) {
             .map(|s| format!(", selector \"{}\"", s.source))
             .unwrap_or_default()
     );
-    if let Some(marker) = preview.challenge {
-        println!(
-            "warning: this looks like a bot challenge or block page (\"{marker}\"), not the canary"
-        );
-    }
     if statements.is_empty() {
         println!("\nNo canary statements found.");
         if selector.is_some() {

@@ -10,9 +10,11 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::config::WatchSelector;
+use crate::fetch;
 use crate::judge::event::Event;
-use crate::judge::{self, Observation, Policy, WatchState};
-use crate::observe::extract::{self, Format};
+use crate::judge::{self, Policy, WatchState};
+use crate::observe;
+use crate::observe::extract::Format;
 
 /// One version of the canary.
 #[derive(Debug, Clone)]
@@ -20,7 +22,10 @@ pub struct Version {
     pub name: String,
     pub at: DateTime<Utc>,
     pub format: Format,
+    /// Decoded as a `file://` watch decodes it.
     pub text: String,
+    /// The size of the raw bytes, as a live check measures its body.
+    pub body_len: u64,
 }
 
 /// One line of the replay's output (a contract for `--format json`).
@@ -61,27 +66,28 @@ pub fn version_time(path: &Path) -> anyhow::Result<DateTime<Utc>> {
     Ok(DateTime::<Utc>::from(modified))
 }
 
-/// Reads the files as versions: `.txt` as text/plain, anything else as HTML.
+/// Reads the files as versions, exactly as a `file://` watch reads them: `.txt` as
+/// text/plain, anything else as HTML, the charset found the same way.
 pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
     files
         .iter()
         .map(|path| {
             let bytes =
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            let format = if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
-            {
-                Format::Text
-            } else {
-                Format::Html
-            };
+            let absolute = std::path::absolute(path)
+                .with_context(|| format!("resolving {}", path.display()))?;
+            let url = url::Url::from_file_path(&absolute).map_err(|()| {
+                anyhow::anyhow!("cannot make a file:// URL of {}", absolute.display())
+            })?;
+            let fetched_as = fetch::format_for(None, &url);
+            let (text, _charset) = fetch::decode_body(&bytes, None, fetched_as);
+            let format = super::reading_format(fetched_as);
             Ok(Version {
                 name: path.display().to_string(),
                 at: version_time(path)?,
                 format,
                 text,
+                body_len: bytes.len() as u64,
             })
         })
         .collect()
@@ -108,19 +114,11 @@ pub fn replay(
             state = j.state;
             out.extend(j.events.into_iter().map(|e| (prev.to_string(), e)));
         }
-        let extracted = extract::extract(&v.text, v.format, selector.map(|s| &s.compiled));
+        // Read exactly as a live check reads it: a version canaryd refuses, or a challenge
+        // page, is a failed fetch here as it would be live.
+        let reading = observe::read_page(&v.text, v.format, selector);
         for _ in 0..policy.confirm.max(1) {
-            // A version canaryd refuses to read is a failed fetch, as it would be live.
-            let obs = match &extracted {
-                Ok(statements) => Observation::Content {
-                    statements: statements.clone(),
-                    body_len: v.text.len() as u64,
-                },
-                Err(e) => Observation::Failed {
-                    gone: false,
-                    error: e.to_string(),
-                },
-            };
+            let obs = super::observation(reading.clone(), v.body_len);
             let j = judge::observe(&state, obs, v.at, policy);
             state = j.state;
             out.extend(j.events.into_iter().map(|e| (v.name.clone(), e)));

@@ -53,7 +53,7 @@ pub async fn check_all(
         on_done(&outcome);
         tally.checked += 1;
         match &outcome {
-            Ok(r) if r.record.result == "failed" => tally.failed += 1,
+            Ok(r) if r.record.result == crate::store::CheckResult::Failed => tally.failed += 1,
             Ok(_) => {}
             Err(_) => tally.store_errors += 1,
         }

@@ -47,7 +47,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         at: snap.at,
         url: c.url.clone().unwrap_or_default(),
         final_url: c.final_url.clone(),
-        result: c.result.clone(),
+        result: c.result.to_string(),
         error: c.error.clone(),
         status: c.status,
         etag: c.etag.clone(),

@@ -14,7 +14,7 @@ fn t0() -> DateTime<Utc> {
 fn check(at: DateTime<Utc>) -> CheckRecord {
     CheckRecord {
         at: Some(at),
-        result: "ok".into(),
+        result: crate::store::CheckResult::Ok,
         status: Some(200),
         url: Some("http://127.0.0.1:1/canary.txt".into()),
         final_url: Some("http://127.0.0.1:1/canary.txt".into()),
@@ -235,7 +235,7 @@ fn a_check_without_a_page_is_recorded_without_a_body() {
     let (_d, archive) = three();
     let at = t0() + TimeDelta::days(5);
     let mut failed = check(at);
-    failed.result = "failed".into();
+    failed.result = crate::store::CheckResult::Failed;
     failed.error = Some("connection refused".into());
     let snap = Snapshot {
         at,
