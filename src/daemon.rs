@@ -2,7 +2,7 @@
 //! alerts from the durable outbox, reloads on SIGHUP, stops cleanly on SIGTERM, and talks
 //! to systemd (READY, RELOADING, STOPPING, WATCHDOG).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +21,7 @@ use crate::pipeline::{CheckReport, Checker};
 use crate::schedule::pass::host_key;
 use crate::schedule::politeness::HostGate;
 use crate::schedule::scheduler::{self, Scheduler};
-use crate::store::StoreError;
+use crate::store::{CheckResult, StoreError};
 
 /// In-flight checks get this long to finish after a stop request; then they are dropped
 /// (at an await point, so never in the middle of the synchronous durable writes).
@@ -41,6 +41,19 @@ pub struct DaemonParts {
     pub reload: Arc<Notify>,
     /// Waits between delivery attempts of an alert.
     pub backoff: Backoff,
+    /// Called with the watch's name at the start of each of its checks, inside the check's
+    /// task: how fault tests make a check panic. `None` outside tests.
+    pub before_check: Option<BeforeCheck>,
+}
+
+/// See [`DaemonParts::before_check`].
+#[derive(Clone)]
+pub struct BeforeCheck(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for BeforeCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BeforeCheck(..)")
+    }
 }
 
 /// What a sd_notify call would say; a no-op outside systemd.
@@ -72,7 +85,9 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     }
     let mut limits = Limits::new(&wl);
     let mut running: JoinSet<(Watch, Result<CheckReport, StoreError>)> = JoinSet::new();
-    let mut in_flight: HashSet<String> = HashSet::new();
+    // Which watch each task checks, so a check that panics is still known by its watch.
+    let mut tasks: HashMap<tokio::task::Id, Watch> = HashMap::new();
+    let mut panics: HashMap<String, u32> = HashMap::new();
     let watchdog = sd_notify::watchdog_enabled().map(|d| d / 2);
     let mut watchdog_tick = tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
     warn_short_intervals(&wl);
@@ -89,10 +104,19 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
             _ = parts.reload.notified() => {
                 reload(&parts, &mut wl, &mut sched, &checker, &sink_tx, &mut limits);
             }
-            Some(done) = running.join_next(), if !running.is_empty() => {
-                let Ok((watch, outcome)) = done else { continue };
-                in_flight.remove(&watch.name);
-                finished(&mut sched, &checker, &wl, &watch, outcome);
+            Some(done) = running.join_next_with_id(), if !running.is_empty() => {
+                match done {
+                    Ok((id, (watch, outcome))) => {
+                        tasks.remove(&id);
+                        panics.remove(&watch.name);
+                        finished(&mut sched, &checker, &wl, &watch, outcome);
+                    }
+                    Err(e) => {
+                        if let Some(watch) = tasks.remove(&e.id()) {
+                            panicked(&mut sched, &checker, &wl, &watch, e, &mut panics);
+                        }
+                    }
+                }
                 wake_delivery.notify_one();
                 if running.is_empty() {
                     crate::memory::release_free();
@@ -101,19 +125,25 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
             _ = sleep_until(next), if next.is_some() => {
                 for name in sched.take_due(Instant::now()) {
                     let Some(watch) = wl.watch(&name).cloned() else { continue };
-                    if !in_flight.insert(name) {
+                    if tasks.values().any(|w| w.name == name) {
                         continue;
                     }
                     let (checker, limits) = (checker.clone(), limits.clone());
-                    running.spawn(async move {
+                    let hook = parts.before_check.clone();
+                    let task = watch.clone();
+                    let handle = running.spawn(async move {
                         let _slot = limits.global.acquire().await;
-                        let _host = match host_key(&watch) {
+                        let _host = match host_key(&task) {
                             Some(h) => Some(limits.hosts.enter(&h).await),
                             None => None,
                         };
-                        let outcome = checker.check(&watch).await;
-                        (watch, outcome)
+                        if let Some(BeforeCheck(hook)) = hook {
+                            hook(&task.name);
+                        }
+                        let outcome = checker.check(&task).await;
+                        (task, outcome)
                     });
+                    tasks.insert(handle.id(), watch);
                 }
             }
             _ = watchdog_tick.tick(), if watchdog.is_some() => {
@@ -265,6 +295,59 @@ fn finished(
             );
         }
     }
+}
+
+/// A check that panicked: logged at error with its watch, recorded so `list` shows it, and
+/// the watch rescheduled after a backoff that doubles with each panic in a row (from
+/// `confirm_after`, at most its interval), never dropped.
+fn panicked(
+    sched: &mut Scheduler,
+    checker: &Checker,
+    wl: &Watchlist,
+    watch: &Watch,
+    e: tokio::task::JoinError,
+    panics: &mut HashMap<String, u32>,
+) {
+    let what = if e.is_panic() {
+        let p = e.into_panic();
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into())
+    } else {
+        "the check was cancelled".into()
+    };
+    let Some(current) = wl.watch(&watch.name) else {
+        return;
+    };
+    let n = panics.entry(watch.name.clone()).or_insert(0);
+    *n += 1;
+    let backoff = current
+        .shared
+        .policy
+        .confirm_after
+        .saturating_mul(1u32 << (*n - 1).min(16))
+        .min(current.shared.interval);
+    let now = Instant::now();
+    let due = now + backoff;
+    tracing::error!(watch = %watch.name, panic = %what, retry_in = %humantime::format_duration(backoff), "check panicked; the watch stays scheduled");
+    let at = checker.clock.now();
+    let mut record = checker
+        .store
+        .load_check(&watch.name)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    record.at = Some(at);
+    record.result = CheckResult::Failed;
+    record.error = Some(format!(
+        "the check panicked: {what} (a bug in canaryd: please report it)"
+    ));
+    record.next_check = Some(at + TimeDelta::from_std(backoff).unwrap_or(TimeDelta::zero()));
+    if let Err(e) = checker.store.save_check(&watch.name, &record) {
+        tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the panicked check");
+    }
+    sched.set(&watch.name, due);
 }
 
 /// SIGHUP: apply a valid watchlist without losing state; keep the old one if invalid.

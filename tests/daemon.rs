@@ -104,6 +104,7 @@ async fn smtp_down_then_up_delivers_exactly_once() {
             base: Duration::from_millis(200),
             cap: Duration::from_millis(500),
         },
+        before_check: None,
     };
     let daemon = tokio::spawn(daemon::run(parts));
 
@@ -355,4 +356,75 @@ async fn second_signal_exits_at_once() {
     let (code, stderr) = stderr_of(child).await;
     assert_eq!(code, Some(130), "a second signal exits at once: {stderr}");
     assert!(stderr.contains("second stop signal"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_that_panics_is_logged_shown_and_retried_never_dropped() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/boom", canary(&[NSL, GAG]));
+    site.set("/calm", canary(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["boom", "calm"]));
+    let shutdown = CancellationToken::new();
+    // The first three checks of "boom" panic, as a bug in a check would.
+    let boom_checks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = boom_checks.clone();
+    let parts = DaemonParts {
+        watchlist: env.watchlist(),
+        state: env.state(),
+        clock: canaryd::clock::system(),
+        shutdown: shutdown.clone(),
+        reload: Arc::default(),
+        backoff: Backoff::default(),
+        before_check: Some(daemon::BeforeCheck(Arc::new(move |name: &str| {
+            if name == "boom" && counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3 {
+                panic!("injected fault in the check of {name}");
+            }
+        }))),
+    };
+    let daemon = tokio::spawn(daemon::run(parts));
+
+    // While it panics, `list` says so for that watch, and the other watch goes on.
+    let env_ref = &env;
+    let mut shown = false;
+    for _ in 0..100 {
+        let out = env_ref.canaryd(&["list", "--format", "json"]).await;
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let boom = rows
+            .as_array()
+            .and_then(|r| r.iter().find(|w| w["name"] == "boom"))
+            .cloned()
+            .unwrap_or_default();
+        if boom["last_result"] == "failed"
+            && boom["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("panicked") && e.contains("injected fault"))
+        {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown, "list shows the panicked check of boom");
+    assert!(
+        wait_until(Duration::from_secs(20), || site.hits("/calm") >= 2).await,
+        "the other watch is checked as usual"
+    );
+    // Retried with backoff (1 s, 2 s, 4 s): the watch comes back and its canary is judged.
+    assert!(
+        wait_until(Duration::from_secs(30), || site.hits("/boom") >= 2).await,
+        "boom is checked again after its panics"
+    );
+    site.set("/boom", canary(&[GAG]));
+    assert!(
+        wait_until(Duration::from_secs(20), || smtp
+            .mails()
+            .iter()
+            .any(|m| m.data.contains("boom") && m.data.contains("removed")))
+        .await,
+        "a death on the watch that panicked is still alerted"
+    );
+    assert!(boom_checks.load(std::sync::atomic::Ordering::SeqCst) > 3);
+    shutdown.cancel();
+    daemon.await.expect("join").expect("daemon stops cleanly");
 }

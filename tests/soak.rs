@@ -159,7 +159,10 @@ async fn the_real_check_stays_bounded_over_many_cycles() {
         assert!(st.pending.len() <= 2, "{w}: pending bounded");
         assert!(st.flaps.len() <= 2, "{w}: flap records pruned");
         for f in &st.flaps {
-            assert!(f.flips.len() <= 7 * 24, "{w}: flips kept only within the window");
+            assert!(
+                f.flips.len() <= 7 * 24,
+                "{w}: flips kept only within the window"
+            );
         }
         // state.json, statements.txt, check.json, events.jsonl, history/: nothing per check.
         assert!(dir_entries(&wdir) <= 5, "{w}: a fixed set of files");
@@ -178,8 +181,14 @@ async fn the_real_check_stays_bounded_over_many_cycles() {
     assert_eq!(events_raised[0], 0, "a steady canary raises nothing");
     // A flapping claim is alerted (removed, then flapping) and then only recorded; short
     // outages alert nothing. Nothing was delivered, so the outbox holds exactly those.
-    assert!(alerts_queued[1] >= 1 && alerts_queued[1] <= 3, "flappy: {alerts_queued:?}");
-    assert_eq!(alerts_queued[2], 0, "shaky: three failed checks in fifty alert nothing");
+    assert!(
+        alerts_queued[1] >= 1 && alerts_queued[1] <= 3,
+        "flappy: {alerts_queued:?}"
+    );
+    assert_eq!(
+        alerts_queued[2], 0,
+        "shaky: three failed checks in fifty alert nothing"
+    );
     assert_eq!(
         files_ending(&state.join("outbox"), ".json"),
         alerts_queued.iter().sum::<usize>(),
