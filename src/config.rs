@@ -3,6 +3,7 @@
 //! Raw serde structs (with spans) live in `watchlist/raw.rs`; everything past `load` works
 //! with typed values: URLs parsed, selectors compiled, durations typed, defaults applied.
 
+mod channel;
 pub(crate) mod edit;
 mod raw;
 mod values;
@@ -15,6 +16,7 @@ use url::Url;
 
 use crate::judge::event::{EventKind, NotifySet};
 
+pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
 pub use values::{parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
@@ -30,6 +32,8 @@ pub struct Watchlist {
     pub settings: Settings,
     pub email: Option<EmailConfig>,
     pub watches: Vec<Watch>,
+    /// `[[channel]]` tables in file order (`[email]` is not among them; see `notify::channel`).
+    pub channels: Vec<ChannelConfig>,
 }
 
 /// `[settings]`, with defaults applied. Per-watch values are resolved into each [`Watch`].

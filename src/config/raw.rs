@@ -25,6 +25,8 @@ struct RawWatchlist {
     email: Option<Spanned<RawEmail>>,
     #[serde(default)]
     watch: Vec<Spanned<RawWatch>>,
+    #[serde(default)]
+    channel: Vec<Spanned<super::channel::RawChannel>>,
 }
 
 /// Keys shared by `[settings]` and `[[watch]]`.
@@ -143,11 +145,18 @@ pub(super) fn parse(text: &str) -> Result<Watchlist, RawError> {
             });
         }
     }
+    let names: Vec<&str> = watches.iter().map(|w| w.name.as_str()).collect();
+    let channels = super::channel::resolve(raw.channel, &names).map_err(|e| RawError {
+        span: Some(e.span),
+        message: e.message,
+        fix: e.fix,
+    })?;
     Ok(Watchlist {
         source: PathBuf::new(),
         settings,
         email,
         watches,
+        channels,
     })
 }
 
