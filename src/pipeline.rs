@@ -15,7 +15,6 @@ use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators
 use crate::judge::event::Event;
 use crate::judge::{self, Judgement, Observation, WatchState};
 use crate::notify::alert;
-use crate::notify::feed::{Feed, FeedEntry};
 use crate::notify::outbox::Outbox;
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
@@ -31,8 +30,6 @@ pub struct Checker {
     pub outbox: Outbox,
     /// Evidence: a hash-chained record (and the raw body) of every check that changed anything.
     pub archive: Archive,
-    /// `feed.atom`, rewritten whenever an alert is queued.
-    pub feed: Feed,
     pub clock: SharedClock,
     pub retry: RetryPolicy,
     /// Bounds how many pages are parsed at once (one per core).
@@ -63,7 +60,6 @@ impl Checker {
             store,
             outbox,
             archive: Archive::new(state_dir),
-            feed: Feed::new(state_dir),
             clock,
             retry: RetryPolicy::default(),
             cpu: Arc::new(tokio::sync::Semaphore::new(
@@ -267,7 +263,7 @@ impl Checker {
     }
 
     /// Makes the outcome durable in the order that never loses an alert: the event log,
-    /// then the outbox (and the feed), then the evidence archive, then the state that says
+    /// then the outbox, then the evidence archive, then the state that says
     /// the event has been raised. A check that changed nothing writes no evidence.
     #[allow(clippy::too_many_arguments)]
     fn record(
@@ -281,17 +277,11 @@ impl Checker {
         capture: Option<&Capture>,
     ) -> Result<usize, StoreError> {
         self.store.append_events(&watch.name, events)?;
-        let mut queued = Vec::new();
+        let mut queued_count = 0;
         for e in events.iter().filter(|e| e.notify) {
             let alert = alert::render(&watch.name, watch.url.as_str(), e);
             self.outbox.enqueue(&alert, at)?;
-            queued.push(FeedEntry::new(&alert, e));
-        }
-        let queued_count = queued.len();
-        // The feed is a convenience beside the durable outbox: failing to write it must not
-        // stop the check from being recorded.
-        if let Err(e) = self.feed.add(queued) {
-            tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot update feed.atom");
+            queued_count += 1;
         }
         // `has_history` (one stat) only when nothing else asks for a record: it starts the
         // chain of a watch whose state predates the archive.

@@ -160,11 +160,18 @@ mod tests {
                 message_id: "<a1@canaryd>".into(),
                 thread_id: alert::thread_id("old"),
                 created: chrono::Utc::now(),
+                severity: None,
+                detail: String::new(),
+                statements: Vec::new(),
+                changes: Vec::new(),
+                first_seen: None,
             },
             queued_at: chrono::Utc::now(),
             attempts: 0,
             last_error: None,
             next_attempt: chrono::Utc::now(),
+            channels: None,
+            in_feed: true,
         };
         let r = readdressed(q, "old", "new");
         assert_eq!(r.alert.watch, "new");
