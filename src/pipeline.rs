@@ -20,6 +20,7 @@ use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
 use crate::observe::{self, Reading};
 use crate::store::archive::{self, Archive, Capture, Snapshot};
+use crate::store::lock::StateLock;
 use crate::store::{CheckRecord, CheckResult, ContentKey, Store, StoreError};
 
 /// Everything a check needs, shared by all checks of a pass or of the daemon.
@@ -34,6 +35,8 @@ pub struct Checker {
     pub retry: RetryPolicy,
     /// Bounds how many pages are parsed at once (one per core).
     pub cpu: Arc<tokio::sync::Semaphore>,
+    /// This process's hold on the state directory, for as long as any clone lives.
+    _lock: Arc<StateLock>,
 }
 
 /// What one check did.
@@ -51,7 +54,12 @@ pub struct CheckReport {
 
 impl Checker {
     /// Builds a checker over `state_dir` with the system's proxy environment and clock.
+    ///
+    /// Takes the state directory's lock first: a second canaryd on the same directory (a
+    /// `check` while `run` is running) would judge and alert everything twice.
     pub fn new(state_dir: &std::path::Path, clock: SharedClock) -> anyhow::Result<Checker> {
+        let command = std::env::args().nth(1).unwrap_or_else(|| "canaryd".into());
+        let lock = StateLock::acquire(state_dir, &command)?;
         let store = Store::open(state_dir)?;
         let outbox = Outbox::open(state_dir)?;
         let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
@@ -65,6 +73,7 @@ impl Checker {
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            _lock: Arc::new(lock),
         })
     }
 

@@ -30,6 +30,8 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
+    // Moving a watch's history under a running check or daemon would split it in two.
+    let _lock = crate::store::lock::StateLock::acquire(state, "rename")?;
     if wl.watch(old).is_none() {
         eprintln!(
             "canaryd: no watch is named \"{old}\" in {}; `canaryd list` shows the names",
