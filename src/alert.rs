@@ -115,10 +115,12 @@ fn body(name: &str, url: &str, event: &Event) -> String {
     if !event.changes.is_empty() {
         let _ = writeln!(out, "\nChanged statement(s):\n");
         for c in &event.changes {
-            let how = if c.broadened {
+            let how = if c.weakened {
+                "weakened: the claim now says less"
+            } else if c.broadened {
                 "broadened: words only added"
             } else {
-                "weakened: words lost or replaced"
+                "reworded: says no less"
             };
             let _ = writeln!(out, "  before:");
             quote(&mut out, &c.old);
@@ -208,6 +210,7 @@ mod tests {
             new: "We have rarely received an NSL.".into(),
             word_diff: "We have [-never-]{+rarely+} received an NSL.".into(),
             broadened: false,
+            weakened: true,
         }];
         let a = render("x", "u", &e);
         assert_eq!(a.subject, "[canaryd] x: canary statement changed");

@@ -11,6 +11,7 @@ mod tests;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::diff;
 use crate::event::{Event, EventKind, Evidence, NotifySet, Severity};
@@ -18,10 +19,25 @@ use crate::statement::Statement;
 use crate::watchlist::Watch;
 
 pub use stale::stale_due;
-pub use state::{Baseline, Condition, Failing, Flap, Pending, Stale, WatchState};
+pub use state::{Baseline, Condition, Failing, Flap, Pending, ShortPage, Stale, WatchState};
 
 /// A page under a quarter of its usual size with none of its statements is an error page.
 const ERROR_PAGE_FRACTION: u64 = 4;
+
+/// What happens to a low-severity `changed` event (a claim reworded without saying less).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangedLow {
+    /// Recorded with its word diff, not emailed (the default).
+    #[default]
+    Record,
+    /// Emailed like any other `changed`.
+    Notify,
+}
+
+/// How long the same short page must keep being served before it is content, not a
+/// transient error page (with `confirm` consecutive checks).
+pub const DEFAULT_CONFIRM_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// The per-watch rules the judge applies.
 #[derive(Debug, Clone)]
@@ -31,6 +47,25 @@ pub struct Policy {
     pub unreachable_after: Duration,
     pub max_age: Option<Duration>,
     pub stale_grace: Duration,
+    /// Whether low-severity `changed` events (rewording that says no less) are emailed.
+    pub changed_low: ChangedLow,
+    /// The same short page without statements, served on `confirm` consecutive checks
+    /// spanning at least this long, replaced the canary: `missing`, not a failed fetch.
+    pub confirm_after: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            confirm: 2,
+            notify: NotifySet::default(),
+            unreachable_after: Duration::from_secs(2 * 86400),
+            max_age: None,
+            stale_grace: Duration::from_secs(7 * 86400),
+            changed_low: ChangedLow::default(),
+            confirm_after: DEFAULT_CONFIRM_AFTER,
+        }
+    }
 }
 
 impl Policy {
@@ -41,6 +76,7 @@ impl Policy {
             unreachable_after: w.unreachable_after,
             max_age: w.max_age,
             stale_grace: w.stale_grace,
+            ..Policy::default()
         }
     }
 }
@@ -52,6 +88,11 @@ pub enum Observation {
     Content {
         statements: Vec<Statement>,
         body_len: u64,
+        /// Hash of the page as read (any stable digest), to recognise the same short page
+        /// served again; `None` when the caller does not know it.
+        page_hash: Option<String>,
+        /// The start of the page's visible text, quoted when a short page replaced the canary.
+        excerpt: Option<String>,
     },
     /// The server said the page is unchanged since the last fetch (304).
     Unchanged,
@@ -89,6 +130,8 @@ pub fn observe(
         Observation::Content {
             statements,
             body_len,
+            page_hash,
+            excerpt,
         } => {
             let has_claims = statements.iter().any(|s| s.claim);
             let had_claims = state
@@ -98,7 +141,23 @@ pub fn observe(
             let small = state
                 .usual_size
                 .is_some_and(|usual| body_len.saturating_mul(ERROR_PAGE_FRACTION) < usual);
-            if had_claims && !has_claims && small {
+            let short = had_claims && !has_claims && small;
+            let replaced = short
+                && persistent_short_page(
+                    &mut state,
+                    page_hash.as_deref(),
+                    excerpt.as_deref(),
+                    at,
+                    policy,
+                );
+            if !short {
+                state.short_page = None;
+            }
+            if replaced {
+                // The same short page for long enough: it is what the site now serves.
+                recovered_fetch(&mut state, at, policy, &mut events);
+                replaced_by_short_page(&mut state, excerpt.as_deref(), at, policy, &mut events);
+            } else if short {
                 // An error or placeholder page served with 200: a failed fetch, not content.
                 let error = format!(
                     "the page ({body_len} bytes) is a fraction of its usual size and holds none of its statements; treated as an error page"
@@ -125,6 +184,78 @@ pub fn observe(
         events,
         fetch_error,
     }
+}
+
+/// Tracks a short page without statements; true once the same page (same hash) has been
+/// served on `confirm` consecutive checks spanning at least `confirm_after`, and it is not a
+/// known error or challenge template (those stay failed fetches however long they last).
+fn persistent_short_page(
+    state: &mut WatchState,
+    hash: Option<&str>,
+    excerpt: Option<&str>,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> bool {
+    let (Some(hash), Some(excerpt)) = (hash, excerpt) else {
+        state.short_page = None;
+        return false;
+    };
+    if crate::challenge::is_error_template(excerpt) {
+        state.short_page = None;
+        return false;
+    }
+    match &mut state.short_page {
+        Some(p) if p.hash == hash => p.count += 1,
+        _ => {
+            state.short_page = Some(ShortPage {
+                hash: hash.to_string(),
+                first_seen: at,
+                count: 1,
+            })
+        }
+    }
+    state.short_page.as_ref().is_some_and(|p| {
+        p.count >= policy.confirm
+            && (at - p.first_seen).to_std().unwrap_or_default() >= policy.confirm_after
+    })
+}
+
+/// The canary was replaced by a short page: `missing` (once), quoting the claims that were
+/// there and the page's text. The baseline stays, so the canary's return is `recovered`.
+fn replaced_by_short_page(
+    state: &mut WatchState,
+    excerpt: Option<&str>,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
+    let Some(page) = state.short_page.clone() else {
+        return;
+    };
+    let c = &mut state.missing;
+    c.count = c.count.max(page.count);
+    c.since.get_or_insert(page.first_seen);
+    if c.alerted {
+        return;
+    }
+    c.alerted = true;
+    let since = c.since.unwrap_or(page.first_seen);
+    let detail = format!(
+        "the canary was replaced by a short page without any of its statements, served unchanged on {} consecutive checks since {}; the page now says: \"{}\"",
+        page.count,
+        since.to_rfc3339(),
+        excerpt.unwrap_or_default()
+    );
+    let claims = baseline_claims(state);
+    events.push(event(
+        policy,
+        EventKind::Missing,
+        at,
+        since,
+        Severity::High,
+        detail,
+        claims,
+    ));
 }
 
 /// Lets time pass without a check: raises `stale` if a deadline has passed by `at`.
@@ -338,14 +469,23 @@ fn content(
     };
     for claim in [true, false] {
         for kind in [EventKind::Removed, EventKind::Changed, EventKind::Added] {
-            let group: Vec<&Pending> = confirmed
-                .iter()
-                .filter(|p| p.kind == kind && confirm::pending_is_claim(p) == claim)
-                .collect();
-            if let Some(e) =
-                confirm::confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy)
-            {
-                events.push(e);
+            // Weakened and merely reworded claims are told apart: one is high severity.
+            for weakened in [true, false] {
+                let group: Vec<&Pending> = confirmed
+                    .iter()
+                    .filter(|p| p.kind == kind && confirm::pending_is_claim(p) == claim)
+                    .filter(|p| {
+                        kind != EventKind::Changed || confirm::pending_weakens(p) == weakened
+                    })
+                    .collect();
+                if kind != EventKind::Changed && !weakened {
+                    continue;
+                }
+                if let Some(e) =
+                    confirm::confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy)
+                {
+                    events.push(e);
+                }
             }
         }
     }

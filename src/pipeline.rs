@@ -444,6 +444,8 @@ fn page_observation(
     Observation::Content {
         statements,
         body_len,
+        page_hash: Some(crate::normalise::sha256_hex(text)),
+        excerpt: Some(challenge::excerpt(text)),
     }
 }
 

@@ -116,6 +116,8 @@ pub fn replay(
                 Ok(statements) => Observation::Content {
                     statements: statements.clone(),
                     body_len: v.text.len() as u64,
+                    page_hash: Some(crate::normalise::sha256_hex(&v.text)),
+                    excerpt: Some(crate::challenge::excerpt(&v.text)),
                 },
                 Err(e) => Observation::Failed {
                     gone: false,
@@ -184,6 +186,7 @@ pub async fn run_cli(
         unreachable_after: defaults.unreachable_after,
         max_age,
         stale_grace: defaults.stale_grace,
+        ..Policy::default()
     };
     let events = tokio::task::spawn_blocking(move || replay(&versions, selector.as_ref(), &policy))
         .await

@@ -35,6 +35,8 @@ fn observation(watch: &str, cycle: usize) -> Observation {
     Observation::Content {
         statements: claims.iter().map(|c| statement(c, true)).collect(),
         body_len: 70_000,
+        page_hash: None,
+        excerpt: None,
     }
 }
 
@@ -59,6 +61,7 @@ async fn five_thousand_cycles_stay_bounded() {
         unreachable_after: Duration::from_secs(2 * 86400),
         max_age: None,
         stale_grace: Duration::from_secs(7 * 86400),
+        ..Policy::default()
     };
     let watches = ["steady", "flappy", "shaky"];
     let mut sched = Scheduler::default();
