@@ -2,6 +2,7 @@
 //! states, flapping and staleness. Pure: the caller supplies the observation and the time.
 
 mod confirm;
+mod dating;
 mod flap;
 mod stale;
 mod state;
@@ -18,7 +19,8 @@ use crate::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::statement::Statement;
 use crate::watchlist::Watch;
 
-pub use stale::stale_due;
+pub use dating::{CanaryDating, DateCandidate, DateSource, candidates as date_candidates, dating};
+pub use stale::{DATE_WENT_BACKWARDS, DATED_IN_THE_FUTURE, stale_due};
 pub use state::{Baseline, Condition, Failing, Flap, Pending, ShortPage, Stale, WatchState};
 
 /// A page under a quarter of its usual size with none of its statements is an error page.
@@ -514,14 +516,10 @@ fn new_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> Baseline {
     }
 }
 
-/// The canary's own date: the latest date in its statements, leaving out the dates of
-/// statements about the next issue (those are deadlines, in the future by design).
+/// The canary's own date: from its issue-date statement, else the date line of its proof of
+/// freshness (see [`dating`], which also says where it came from and what disagrees).
 pub fn canary_date(statements: &[Statement]) -> Option<NaiveDate> {
-    statements
-        .iter()
-        .filter(|s| !crate::extract::is_plan(&s.text))
-        .flat_map(|s| s.dates.iter().copied())
-        .max()
+    dating(statements).map(|d| d.chosen.date)
 }
 
 fn baseline_claims(state: &WatchState) -> Vec<String> {

@@ -421,3 +421,29 @@ fn low_severity_rewording_is_recorded_unless_changed_low_is_notify() {
     let got: Vec<(Severity, bool)> = events[1].iter().map(|e| (e.severity, e.notify)).collect();
     assert_eq!(got, vec![(Severity::High, true), (Severity::Low, false)]);
 }
+
+#[test]
+fn a_canary_dated_ahead_by_no_more_than_stale_grace_is_normal() {
+    let p = policy(1);
+    let dated = |d: &str| Observation::Content {
+        statements: vec![statement(
+            &format!("As of {d}, we have never received a National Security Letter."),
+            true,
+        )],
+        body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
+    };
+    // t(0) is 2026-01-01; stale_grace is 7 days.
+    for d in ["January 2, 2026", "January 5, 2026", "January 8, 2026"] {
+        let j = observe(&WatchState::default(), dated(d), t(0), &p);
+        assert!(j.events.is_empty(), "{d}: {:?}", j.events);
+    }
+    let j = observe(&WatchState::default(), dated("January 9, 2026"), t(0), &p);
+    assert_eq!(kinds(&j.events), vec![Stale]);
+    assert!(j.events[0].detail.starts_with(DATED_IN_THE_FUTURE));
+    assert_eq!(
+        crate::alert::headline(&j.events[0]),
+        "canary is dated in the future"
+    );
+}
