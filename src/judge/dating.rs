@@ -203,7 +203,8 @@ mod tests {
     #[test]
     fn the_date_comes_from_the_issue_statement_not_from_headlines_plans_or_corrections() {
         use DateSource::*;
-        let cases: &[(&[(&str, bool)], Option<(NaiveDate, DateSource)>)] = &[
+        type Case<'a> = (&'a [(&'a str, bool)], Option<(NaiveDate, DateSource)>);
+        let cases: &[Case<'_>] = &[
             (
                 &[
                     (
