@@ -61,6 +61,17 @@ static ABOUT_UPDATES: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The sentence is about this canary's own renewal, not news: it names the canary, its
+/// statement or report, or its next issue. "Council to publish its budget by March" is not.
+static ABOUT_ITSELF: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"canar|statement|report|déclaration|rapport|\bnext\b|prochain|\bthis\s+(?:page|notice|document)|re-?sign|renew|renouvel|re-?issu|\bmis\s+à\s+jour|\bmise\s+à\s+jour|\bupdated?\b",
+    )
+});
+
+/// Quoted text (a headline, a title) says nothing about the canary's cadence.
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r#""[^"]*""#));
+
 /// Words that put a date as a limit: "by", "before", "no later than", "avant le"…
 static DEADLINE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -357,13 +368,16 @@ pub fn next_deadline(statements_text: &[&str], canary_date: NaiveDate) -> Option
         .iter()
         .map(|t| {
             if t.len() <= MAX_TEXT {
-                fold(t)
+                QUOTED.replace_all(&fold(t), " ").into_owned()
             } else {
                 String::new()
             }
         })
         .collect();
-    let about: Vec<&String> = texts.iter().filter(|t| ABOUT_UPDATES.is_match(t)).collect();
+    let about: Vec<&String> = texts
+        .iter()
+        .filter(|t| ABOUT_UPDATES.is_match(t) && ABOUT_ITSELF.is_match(t))
+        .collect();
     let explicit_date = about
         .iter()
         .filter_map(|t| explicit(t, canary_date))
@@ -625,6 +639,8 @@ mod tests {
     #[test]
     fn no_cadence_stated() {
         let cases: &[&[&str]] = &[
+            &["Source: The Times \"Network will be fully deployed by April 2026\""],
+            &["Council to publish its budget on or before 1 March 2027"],
             &["We have never received a National Security Letter."],
             &["There have been 98 Qubes security bulletins published so far."],
             &["The FBI seized one of riseup's servers in April 2012."],

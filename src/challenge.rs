@@ -128,7 +128,8 @@ fn prefix(body: &str, max: usize) -> &str {
 }
 
 /// Visible text of an HTML (or plain) page, whitespace collapsed, stopping after `limit`
-/// characters: tags, comments, `<script>`, `<style>` and `<noscript>` content left out.
+/// characters: tags, comments, `<script>`, `<style>`, `<noscript>` and `<title>` content left
+/// out.
 /// Entities are left as written; this is a size measure and an excerpt, not a renderer.
 fn visible_text(body: &str, limit: usize) -> String {
     let mut out = String::new();
@@ -166,7 +167,7 @@ fn visible_text(body: &str, limit: usize) -> String {
         let lower = rest.get(..10).unwrap_or(rest).to_ascii_lowercase();
         let skip_to = if lower.starts_with("<!--") {
             rest.find("-->").map(|i| i + 3)
-        } else if let Some(tag) = ["script", "style", "noscript"]
+        } else if let Some(tag) = ["script", "style", "noscript", "title"]
             .into_iter()
             .find(|t| lower[1..].starts_with(t))
         {

@@ -54,7 +54,7 @@ pub fn diff(old: &[Statement], new: &[Statement]) -> StatementDiff {
         for (i, r) in removed.iter().enumerate() {
             for (j, a) in added.iter().enumerate() {
                 let ratio = similarity(&r.key, &a.key);
-                if ratio >= CHANGED_MIN_RATIO {
+                if ratio >= CHANGED_MIN_RATIO && same_objects(&r.key, &a.key) {
                     candidates.push((ratio, i, j));
                 }
             }
@@ -433,6 +433,17 @@ pub fn restates(old: &Statement, new: &Statement) -> bool {
     let (co, cn) = (content(&o), content(&n));
     let shared = co.intersection(&cn).count();
     shared >= 3 && shared * 2 >= co.len().min(cn.len())
+}
+
+/// Whether two similar keys can be one statement reworded: when the old one names objects
+/// of legal process, the new one still names at least one of them. Otherwise it is about
+/// something else, however alike the sentences ("n'a reçu aucune demande de retrait de
+/// contenu" against "n'a jamais installé de porte dérobée"): removed and added.
+fn same_objects(old: &str, new: &str) -> bool {
+    let o = comparable_words(old);
+    let n = comparable_words(new);
+    let objects: Vec<&String> = o.iter().filter(|w| is_legal_term(w)).collect();
+    objects.is_empty() || objects.iter().any(|w| n.contains(w))
 }
 
 /// A crude stem, enough to see "receive" and "received" as one word.
