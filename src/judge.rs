@@ -19,7 +19,9 @@ use crate::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::statement::Statement;
 use crate::watchlist::Watch;
 
-pub use dating::{CanaryDating, DateCandidate, DateSource, candidates as date_candidates, dating};
+pub use dating::{
+    CanaryDating, DateCandidate, DateSource, candidates as date_candidates, dating, stated_deadline,
+};
 pub use stale::{DATE_WENT_BACKWARDS, DATED_IN_THE_FUTURE, stale_due};
 pub use state::{Baseline, Condition, Failing, Flap, Pending, ShortPage, Stale, WatchState};
 

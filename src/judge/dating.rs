@@ -186,6 +186,14 @@ pub fn dating(statements: &[Statement]) -> Option<CanaryDating> {
     })
 }
 
+/// The date by which the canary says its next issue is due, counted from its own date (no
+/// grace added): what `preview` shows beside the date and its source.
+pub fn stated_deadline(statements: &[Statement]) -> Option<NaiveDate> {
+    let date = dating(statements)?.chosen.date;
+    let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+    crate::cadence::next_deadline(&texts, date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +318,20 @@ mod tests {
         assert_eq!(x.chosen.source, DateSource::IssueStatement);
         assert_eq!(x.disagreeing.len(), 1);
         assert_eq!(x.disagreeing[0].date, d(2024, 1, 2));
+    }
+
+    #[test]
+    fn the_stated_deadline_counts_from_the_chosen_date() {
+        let st = vec![
+            statement(
+                "The date of issue of this canary is January 20, 2024.",
+                false,
+            ),
+            statement(
+                "We plan to publish the next of these canary statements in the first fourteen days of April 2024.",
+                false,
+            ),
+        ];
+        assert_eq!(stated_deadline(&st), Some(d(2024, 4, 14)));
     }
 }
