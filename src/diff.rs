@@ -200,6 +200,27 @@ const LIMITERS: &[&str] = &[
     "pendant",
 ];
 
+/// Words whose arrival can retract or invert a claim: "no longer", "cannot confirm",
+/// "not", "ne … plus".
+const RETRACTIONS: &[&str] = &[
+    "not",
+    "n't",
+    "longer",
+    "unable",
+    "cannot",
+    "ceased",
+    "stopped",
+    "anymore",
+    "withdrawn",
+    "withdraw",
+    "retract",
+    "retracted",
+    "plus",
+    "false",
+    "untrue",
+    "faux",
+];
+
 /// Joining words: a deletion that holds one dropped an object from a list ("… or gag
 /// orders").
 const CONJUNCTIONS: &[&str] = &["or", "and", "nor", "ou", "et", "ni"];
@@ -217,6 +238,11 @@ pub fn weakens(old: &str, new: &str) -> bool {
     let lost = |w: &str| count(&new_words, w) < count(&old_words, w);
     let gained = |w: &str| count(&new_words, w) > count(&old_words, w);
     if NEGATIONS.iter().any(|w| lost(w)) || LIMITERS.iter().any(|w| gained(w)) {
+        return true;
+    }
+    // A negation or retraction gained where none was lost can turn the claim around ("We
+    // can no longer confirm that we have never…"): treated as saying less.
+    if RETRACTIONS.iter().any(|w| gained(w)) {
         return true;
     }
     if new_words.iter().any(|w| is_year(w) && gained(w)) && !old_words.iter().any(|w| is_year(w)) {

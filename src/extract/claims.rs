@@ -147,6 +147,14 @@ pub(crate) fn is_note_claim(sentence: &str) -> bool {
     is_claim_folded(&f) && strong_absence(&f) && !CORRECTION.is_match(&f)
 }
 
+/// Giving a key away is a claim even about an old key ("has never turned over its previous
+/// signing keys").
+static HANDED_OVER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\bturned\s+over\b|\bhand(?:ed)?\s+(?:over|out)\b|\bdisclos|\bsurrender|\bprovided\b|\bgiven\b|\bshared\b|\bremis|\bdivulgu|\bcommuniqu|\btransmis",
+    )
+});
+
 /// Secret process, the only subject of a table row that makes it a claim.
 static SECRET_PROCESS: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?x)
@@ -225,7 +233,7 @@ pub(crate) fn is_claim_folded(s: &str) -> bool {
     if s.contains(" | ") {
         return row_is_claim(s);
     }
-    if KEY_NOTE.is_match(s) && !STRONG_TERM.is_match(s) {
+    if KEY_NOTE.is_match(s) && !STRONG_TERM.is_match(s) && !HANDED_OVER.is_match(s) {
         return false;
     }
     let strong = strong_absence(s);
@@ -375,9 +383,12 @@ mod tests {
         for c in context {
             assert!(!is_claim(c), "should be context: {c}");
         }
-        // A claim about keys stays one.
+        // A claim about keys stays one, old keys included.
         assert!(is_claim(
             "We have never disclosed our private signing keys to any third party."
+        ));
+        assert!(is_claim(
+            "We have never turned over our old signing keys to anyone."
         ));
     }
 
