@@ -114,6 +114,25 @@ pub struct Judgement {
     pub fetch_error: Option<String>,
 }
 
+/// The rule canary dates are read with. State saved under an older rule (which took the
+/// latest date of any statement, headlines included) has its dates read again, so a
+/// headline's date remembered as "newest" does not make the real date look like it went
+/// backwards.
+pub const DATING_RULE: u32 = 1;
+
+fn migrate(state: &mut WatchState) {
+    if state.dating_rule >= DATING_RULE {
+        return;
+    }
+    state.dating_rule = DATING_RULE;
+    if let Some(b) = state.baseline.as_mut() {
+        b.canary_date = canary_date(&b.statements);
+        state.newest_date = b.canary_date;
+    } else {
+        state.newest_date = None;
+    }
+}
+
 /// Judges one observation made at `at`.
 pub fn observe(
     prev: &WatchState,
@@ -122,6 +141,7 @@ pub fn observe(
     policy: &Policy,
 ) -> Judgement {
     let mut state = prev.clone();
+    migrate(&mut state);
     let mut events = Vec::new();
     let mut fetch_error = None;
     match obs {
@@ -265,6 +285,7 @@ fn replaced_by_short_page(
 /// Lets time pass without a check: raises `stale` if a deadline has passed by `at`.
 pub fn tick(prev: &WatchState, at: DateTime<Utc>, policy: &Policy) -> Judgement {
     let mut state = prev.clone();
+    migrate(&mut state);
     let mut events = Vec::new();
     stale::check(&mut state, at, policy, &mut events);
     Judgement {

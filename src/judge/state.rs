@@ -38,6 +38,10 @@ pub struct WatchState {
     /// The short page without statements served in place of the canary, while it lasts.
     #[serde(default)]
     pub short_page: Option<ShortPage>,
+    /// The rule `canary_date` and `newest_date` were read with; an older rule's dates are
+    /// read again (see `judge::DATING_RULE`).
+    #[serde(default)]
+    pub dating_rule: u32,
 }
 
 /// A short page without any of the canary's statements, served on consecutive checks.

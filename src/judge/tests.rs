@@ -447,3 +447,31 @@ fn a_canary_dated_ahead_by_no_more_than_stale_grace_is_normal() {
         "canary is dated in the future"
     );
 }
+
+#[test]
+fn state_dated_by_the_old_rule_is_read_again_not_taken_as_going_backwards() {
+    let p = policy(1);
+    let obs = || Observation::Content {
+        statements: vec![
+            statement(
+                "As of December 20, 2025, we have never received a National Security Letter.",
+                true,
+            ),
+            statement("\"Network to be fully deployed by April 2026\"", false),
+        ],
+        body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
+    };
+    let j = observe(&WatchState::default(), obs(), t(0), &p);
+    // As saved by the old rule: the headline's April 2026 taken as the canary's date.
+    let mut old = j.state;
+    old.dating_rule = 0;
+    old.newest_date = "2026-04-01".parse().ok();
+    if let Some(b) = old.baseline.as_mut() {
+        b.canary_date = old.newest_date;
+    }
+    let j = observe(&old, obs(), t(1), &p);
+    assert!(j.events.is_empty(), "{:?}", j.events);
+    assert_eq!(j.state.newest_date, "2025-12-20".parse().ok());
+}
