@@ -444,8 +444,8 @@ fn page_observation(
     Observation::Content {
         statements,
         body_len,
-        page_hash: Some(crate::normalise::sha256_hex(text)),
-        excerpt: Some(challenge::excerpt(text)),
+        page_hash: (claims == 0).then(|| crate::normalise::sha256_hex(text)),
+        excerpt: (claims == 0).then(|| challenge::excerpt(text)),
     }
 }
 
