@@ -2,6 +2,7 @@
 //! states, flapping and staleness. Pure: the caller supplies the observation and the time.
 
 mod confirm;
+mod dating;
 pub mod diff;
 pub mod event;
 mod flap;
@@ -13,38 +14,62 @@ mod tests;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::judge::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::observe::statement::Statement;
 
-pub use stale::stale_due;
-pub use state::{Baseline, Condition, Failing, Flap, Pending, Stale, WatchState};
+pub use dating::{
+    CanaryDating, DateCandidate, DateSource, candidates as date_candidates, dating, stated_deadline,
+};
+pub use stale::{DATE_WENT_BACKWARDS, DATED_IN_THE_FUTURE, stale_due};
+pub use state::{Baseline, Condition, Failing, Flap, Pending, ShortPage, Stale, WatchState};
 
 /// A page under a quarter of its usual size with none of its statements is an error page.
 const ERROR_PAGE_FRACTION: u64 = 4;
+
+/// What happens to a low-severity `changed` event (a claim reworded without saying less).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangedLow {
+    /// Recorded with its word diff, not emailed (the default).
+    #[default]
+    Record,
+    /// Emailed like any other `changed`.
+    Notify,
+}
+
+/// How long the same short page must keep being served before it is content, not a
+/// transient error page (with `confirm` consecutive checks).
+pub const DEFAULT_CONFIRM_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// The per-watch rules the judge applies (resolved from the watchlist by `config`).
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// Consecutive observations before a removal or change is alerted.
     pub confirm: u32,
-    /// How soon a difference awaiting confirmation is looked at again.
+    /// How soon a difference awaiting confirmation is looked at again; also, the same short
+    /// page without statements, served on `confirm` consecutive checks spanning at least this
+    /// long, replaced the canary: `missing`, not a failed fetch.
     pub confirm_after: Duration,
     pub notify: NotifySet,
     pub unreachable_after: Duration,
     pub max_age: Option<Duration>,
     pub stale_grace: Duration,
+    /// Whether low-severity `changed` events (rewording that says no less) are emailed.
+    pub changed_low: ChangedLow,
 }
 
 impl Default for Policy {
-    fn default() -> Self {
+    fn default() -> Policy {
         Policy {
             confirm: 2,
-            confirm_after: Duration::from_secs(600),
             notify: NotifySet::default(),
             unreachable_after: Duration::from_secs(2 * 86400),
             max_age: None,
             stale_grace: Duration::from_secs(7 * 86400),
+            changed_low: ChangedLow::default(),
+            confirm_after: DEFAULT_CONFIRM_AFTER,
         }
     }
 }
@@ -56,6 +81,11 @@ pub enum Observation {
     Content {
         statements: Vec<Statement>,
         body_len: u64,
+        /// Hash of the page as read (any stable digest), to recognise the same short page
+        /// served again; `None` when the caller does not know it.
+        page_hash: Option<String>,
+        /// The start of the page's visible text, quoted when a short page replaced the canary.
+        excerpt: Option<String>,
     },
     /// The server said the page is unchanged since the last fetch (304).
     Unchanged,
@@ -73,6 +103,25 @@ pub struct Judgement {
     pub fetch_error: Option<String>,
 }
 
+/// The rule canary dates are read with. State saved under an older rule (which took the
+/// latest date of any statement, headlines included) has its dates read again, so a
+/// headline's date remembered as "newest" does not make the real date look like it went
+/// backwards.
+pub const DATING_RULE: u32 = 1;
+
+fn migrate(state: &mut WatchState) {
+    if state.dating_rule >= DATING_RULE {
+        return;
+    }
+    state.dating_rule = DATING_RULE;
+    if let Some(b) = state.baseline.as_mut() {
+        b.canary_date = canary_date(&b.statements);
+        state.newest_date = b.canary_date;
+    } else {
+        state.newest_date = None;
+    }
+}
+
 /// Judges one observation made at `at`.
 pub fn observe(
     prev: &WatchState,
@@ -81,6 +130,7 @@ pub fn observe(
     policy: &Policy,
 ) -> Judgement {
     let mut state = prev.clone();
+    migrate(&mut state);
     let mut events = Vec::new();
     let mut fetch_error = None;
     match obs {
@@ -93,6 +143,8 @@ pub fn observe(
         Observation::Content {
             statements,
             body_len,
+            page_hash,
+            excerpt,
         } => {
             let has_claims = statements.iter().any(|s| s.claim);
             let had_claims = state
@@ -102,7 +154,23 @@ pub fn observe(
             let small = state
                 .usual_size
                 .is_some_and(|usual| body_len.saturating_mul(ERROR_PAGE_FRACTION) < usual);
-            if had_claims && !has_claims && small {
+            let short = had_claims && !has_claims && small;
+            let replaced = short
+                && persistent_short_page(
+                    &mut state,
+                    page_hash.as_deref(),
+                    excerpt.as_deref(),
+                    at,
+                    policy,
+                );
+            if !short {
+                state.short_page = None;
+            }
+            if replaced {
+                // The same short page for long enough: it is what the site now serves.
+                recovered_fetch(&mut state, at, policy, &mut events);
+                replaced_by_short_page(&mut state, excerpt.as_deref(), at, policy, &mut events);
+            } else if short {
                 // An error or placeholder page served with 200: a failed fetch, not content.
                 let error = format!(
                     "the page ({body_len} bytes) is a fraction of its usual size and holds none of its statements; treated as an error page"
@@ -131,9 +199,82 @@ pub fn observe(
     }
 }
 
+/// Tracks a short page without statements; true once the same page (same hash) has been
+/// served on `confirm` consecutive checks spanning at least `confirm_after`, and it is not a
+/// known error or challenge template (those stay failed fetches however long they last).
+fn persistent_short_page(
+    state: &mut WatchState,
+    hash: Option<&str>,
+    excerpt: Option<&str>,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> bool {
+    let (Some(hash), Some(excerpt)) = (hash, excerpt) else {
+        state.short_page = None;
+        return false;
+    };
+    if crate::observe::challenge::is_error_template(excerpt) {
+        state.short_page = None;
+        return false;
+    }
+    match &mut state.short_page {
+        Some(p) if p.hash == hash => p.count += 1,
+        _ => {
+            state.short_page = Some(ShortPage {
+                hash: hash.to_string(),
+                first_seen: at,
+                count: 1,
+            })
+        }
+    }
+    state.short_page.as_ref().is_some_and(|p| {
+        p.count >= policy.confirm
+            && (at - p.first_seen).to_std().unwrap_or_default() >= policy.confirm_after
+    })
+}
+
+/// The canary was replaced by a short page: `missing` (once), quoting the claims that were
+/// there and the page's text. The baseline stays, so the canary's return is `recovered`.
+fn replaced_by_short_page(
+    state: &mut WatchState,
+    excerpt: Option<&str>,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
+    let Some(page) = state.short_page.clone() else {
+        return;
+    };
+    let c = &mut state.missing;
+    c.count = c.count.max(page.count);
+    c.since.get_or_insert(page.first_seen);
+    if c.alerted {
+        return;
+    }
+    c.alerted = true;
+    let since = c.since.unwrap_or(page.first_seen);
+    let detail = format!(
+        "the canary was replaced by a short page without any of its statements, served unchanged on {} consecutive checks since {}; the page now says: \"{}\"",
+        page.count,
+        since.to_rfc3339(),
+        excerpt.unwrap_or_default()
+    );
+    let claims = baseline_claims(state);
+    events.push(event(
+        policy,
+        EventKind::Missing,
+        at,
+        since,
+        Severity::High,
+        detail,
+        claims,
+    ));
+}
+
 /// Lets time pass without a check: raises `stale` if a deadline has passed by `at`.
 pub fn tick(prev: &WatchState, at: DateTime<Utc>, policy: &Policy) -> Judgement {
     let mut state = prev.clone();
+    migrate(&mut state);
     let mut events = Vec::new();
     stale::check(&mut state, at, policy, &mut events);
     Judgement {
@@ -342,14 +483,23 @@ fn content(
     };
     for claim in [true, false] {
         for kind in [EventKind::Removed, EventKind::Changed, EventKind::Added] {
-            let group: Vec<&Pending> = confirmed
-                .iter()
-                .filter(|p| p.kind == kind && confirm::pending_is_claim(p) == claim)
-                .collect();
-            if let Some(e) =
-                confirm::confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy)
-            {
-                events.push(e);
+            // Weakened and merely reworded claims are told apart: one is high severity.
+            for weakened in [true, false] {
+                let group: Vec<&Pending> = confirmed
+                    .iter()
+                    .filter(|p| p.kind == kind && confirm::pending_is_claim(p) == claim)
+                    .filter(|p| {
+                        kind != EventKind::Changed || confirm::pending_weakens(p) == weakened
+                    })
+                    .collect();
+                if kind != EventKind::Changed && !weakened {
+                    continue;
+                }
+                if let Some(e) =
+                    confirm::confirmed_event(kind, claim, &group, &flapping, &evidence, at, policy)
+                {
+                    events.push(e);
+                }
             }
         }
     }
@@ -378,14 +528,10 @@ fn new_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> Baseline {
     }
 }
 
-/// The canary's own date: the latest date in its statements, leaving out the dates of
-/// statements about the next issue (those are deadlines, in the future by design).
+/// The canary's own date: from its issue-date statement, else the date line of its proof of
+/// freshness (see [`dating`], which also says where it came from and what disagrees).
 pub fn canary_date(statements: &[Statement]) -> Option<NaiveDate> {
-    statements
-        .iter()
-        .filter(|s| !crate::observe::extract::is_plan(&s.text))
-        .flat_map(|s| s.dates.iter().copied())
-        .max()
+    dating(statements).map(|d| d.chosen.date)
 }
 
 fn baseline_claims(state: &WatchState) -> Vec<String> {

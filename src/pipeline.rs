@@ -198,7 +198,7 @@ impl Checker {
                         record.statements = s.len();
                         record.claims = s.iter().filter(|s| s.claim).count();
                     }
-                    observation(reading, body_len)
+                    observation(reading, &text, body_len)
                 }
             }
             Ok(Fetched::NotModified {
@@ -385,13 +385,20 @@ pub(crate) fn reading_format(format: fetch::Format) -> Format {
     }
 }
 
-/// What the judge is shown of a page read as `reading`.
-pub(crate) fn observation(reading: Reading, body_len: u64) -> Observation {
+/// What the judge is shown of a page read as `reading` from `text`. A page without claims
+/// is identified (hash, opening words), so the judge can tell a page that replaced the
+/// canary for good from a passing error page.
+pub(crate) fn observation(reading: Reading, text: &str, body_len: u64) -> Observation {
     match reading {
-        Reading::Statements(statements) => Observation::Content {
-            statements,
-            body_len,
-        },
+        Reading::Statements(statements) => {
+            let claimless = !statements.iter().any(|s| s.claim);
+            Observation::Content {
+                statements,
+                body_len,
+                page_hash: claimless.then(|| crate::observe::normalise::sha256_hex(text)),
+                excerpt: claimless.then(|| crate::observe::challenge::excerpt(text)),
+            }
+        }
         Reading::Unreadable(error) => Observation::Failed { gone: false, error },
     }
 }

@@ -334,3 +334,41 @@ async fn identical_page_reuses_the_baseline_until_page_or_selector_changes() {
         stdout(&changed)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preview_and_list_show_the_canary_date_its_source_and_next_deadline() {
+    let site = Site::start().await;
+    let canary = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n\
+        The date of issue of this canary is March 3, 2026.\n\n\
+        Example Co has never received a National Security Letter.\n\n\
+        Example Co will publish the next of these canary statements on or before June 1, 2026.\n\n\
+        Recent headline: \"Parliament says the new law will be in force by April 2027\".\n";
+    site.set("/canary.txt", Reply::text(canary));
+    let env = Env::new(&format!(
+        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"example\"\nurl = \"{}\"\n",
+        site.url("/canary.txt")
+    ));
+    let out = env.canaryd(&["preview", &site.url("/canary.txt")]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Canary date: 2026-03-03 (from its issue-date statement"),
+        "{text}"
+    );
+    assert!(text.contains("Next issue due by: 2026-06-01"), "{text}");
+
+    env.check().await;
+    let out = env.canaryd(&["list", "--format", "json"]).await;
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list JSON");
+    assert_eq!(rows[0]["canary_date"], "2026-03-03", "{rows}");
+    assert_eq!(
+        rows[0]["canary_date_source"], "issue-date statement",
+        "{rows}"
+    );
+    assert_eq!(rows[0]["next_deadline"], "2026-06-01", "{rows}");
+    let table = stdout(&env.canaryd(&["list"]).await);
+    assert!(
+        table.contains("example: canary dated 2026-03-03 (from its issue-date statement); next issue due by 2026-06-01"),
+        "{table}"
+    );
+}

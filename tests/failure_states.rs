@@ -160,6 +160,36 @@ async fn bot_challenge_and_tiny_error_page_are_failed_fetches() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_full_page_embedding_a_captcha_login_is_content_not_a_challenge() {
+    let (site, smtp) = (Site::start().await, SmtpServer::start().await);
+    site.set("/canary", page(Some(&[NSL, GAG])));
+    let env = Env::new(&watchlist(&site, &smtp, ""));
+    env.check().await;
+    // The canary list is gone from the full report page, which has a reCAPTCHA login form.
+    let mut login = String::from(
+        "<form id=login><div class=\"g-recaptcha\" data-sitekey=k></div><button>Log in</button></form>",
+    );
+    login.push_str("<script src=\"https://www.google.com/recaptcha/api.js\"></script>");
+    let report: String = (0..40)
+        .map(|i| format!("<p>Section {i}: we received {i} requests for user data this period and answered them as described in our policy.</p>"))
+        .collect();
+    site.set(
+        "/canary",
+        Reply::html(&format!(
+            "<html><head><title>Transparency</title></head><body><nav><a href=/>Home</a></nav>{login}<main>{report}</main></body></html>"
+        )),
+    );
+    for _ in 0..2 {
+        let out = env.check().await;
+        assert!(!out.contains("bot challenge"), "{out}");
+    }
+    assert_eq!(
+        subjects(&smtp),
+        vec!["[canaryd] example: canary statements missing from the page".to_string()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn flapping_statement_is_one_notice() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));

@@ -51,6 +51,12 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         statements: b.map_or(0, |b| b.statements.len()),
         claims: b.map_or(0, |b| b.claims().count()),
         canary_date: b.and_then(|b| b.canary_date).map(|d| d.to_string()),
+        canary_date_source: b
+            .and_then(|b| crate::judge::dating(&b.statements))
+            .map(|d| d.chosen.source.as_str().to_string()),
+        next_deadline: b
+            .and_then(|b| crate::judge::stated_deadline(&b.statements))
+            .map(|d| d.to_string()),
         last_check: check.at.map(|t| t.to_rfc3339()),
         last_result: match check.result {
             crate::store::CheckResult::None => "never checked".into(),

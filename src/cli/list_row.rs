@@ -10,6 +10,10 @@ pub struct Row {
     pub statements: usize,
     pub claims: usize,
     pub canary_date: Option<String>,
+    /// Where the canary's date was read ("issue-date statement", "proof of freshness"…).
+    pub canary_date_source: Option<String>,
+    /// The date by which the canary says its next issue is due (its own words, no grace).
+    pub next_deadline: Option<String>,
     pub last_check: Option<String>,
     pub last_result: String,
     pub last_error: Option<String>,

@@ -130,7 +130,17 @@ fn attention(rows: &[Row]) -> Vec<String> {
     for r in rows {
         let n = &r.name;
         if let Some(d) = &r.canary_date {
-            out.push(format!("{n}: canary dated {d}"));
+            let source = r
+                .canary_date_source
+                .as_deref()
+                .map(|s| format!(" (from its {s})"))
+                .unwrap_or_default();
+            let due = r
+                .next_deadline
+                .as_deref()
+                .map(|t| format!("; next issue due by {t}"))
+                .unwrap_or_default();
+            out.push(format!("{n}: canary dated {d}{source}{due}"));
         }
         if let Some(e) = &r.last_error {
             out.push(format!("{n}: last error: {e}"));
@@ -184,6 +194,8 @@ mod tests {
             statements: 3,
             claims: 2,
             canary_date: None,
+            canary_date_source: None,
+            next_deadline: None,
             last_check: Some("2026-03-31T06:00:12+00:00".into()),
             last_result: result.into(),
             last_error: None,

@@ -132,9 +132,39 @@ pub fn print(preview: &Preview, selector: Option<&WatchSelector>) {
         let kind = if s.claim { "claim  " } else { "context" };
         println!("  [{kind}] {}", s.text);
     }
+    print_dating(statements);
     if claims == 0 {
         println!(
             "\nNo canary claims found: none of these reads like a claim (\"never\", \"has not received\"…), so none would alert. With --selector every selected statement counts as a claim, e.g. --selector \"#canary li\"."
+        );
+    }
+}
+
+/// The canary's own date as canaryd understood it, where it was read, the deadline the
+/// canary states for its next issue, and any other date that disagrees.
+fn print_dating(statements: &[Statement]) {
+    let Some(dating) = crate::judge::dating(statements) else {
+        println!("\nCanary date: none found (staleness is judged only by max_age, if set)");
+        return;
+    };
+    println!(
+        "\nCanary date: {} (from its {}: \"{}\")",
+        dating.chosen.date,
+        dating.chosen.source.as_str(),
+        dating.chosen.statement
+    );
+    match crate::judge::stated_deadline(statements) {
+        Some(due) => {
+            println!("Next issue due by: {due} (as the canary states; stale_grace is added)")
+        }
+        None => println!("Next issue due by: not stated"),
+    }
+    for other in &dating.disagreeing {
+        println!(
+            "  note: another date, {} ({}), in \"{}\"; not used",
+            other.date,
+            other.source.as_str(),
+            other.statement
         );
     }
 }

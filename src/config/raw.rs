@@ -14,8 +14,8 @@ use super::{
     notify_kinds_help, valid_watch_name,
 };
 use crate::fetch::FetchOptions;
-use crate::judge::Policy;
 use crate::judge::event::{EventKind, NotifySet};
+use crate::judge::{ChangedLow, Policy};
 
 /// Largest `max_history`: a million raw bodies per watch is already more than any disk wants.
 const MAX_HISTORY_LIMIT: i64 = 1_000_000;
@@ -84,6 +84,7 @@ shared_keys! {
         unreachable_after: String,
         notify: Vec<Spanned<String>>,
         max_history: i64,
+        changed_low: String,
     }
     /// `[settings]`: the shared keys, and those that bound a whole pass.
     #[derive(Deserialize, Default)]
@@ -392,12 +393,28 @@ fn resolve(raw: RawShared<'_>, inherited: &Shared) -> Result<Shared, RawError> {
                 &STALE_GRACE,
                 i.policy.stale_grace,
             )?,
+            changed_low: match raw.changed_low {
+                Some(v) => changed_low(v)?,
+                None => i.policy.changed_low,
+            },
         },
         max_history: match raw.max_history {
             Some(v) => count(v, "max_history", 1, MAX_HISTORY_LIMIT)? as usize,
             None => i.max_history,
         },
     })
+}
+
+fn changed_low(value: &Spanned<String>) -> Result<ChangedLow, RawError> {
+    match value.get_ref().as_str() {
+        "record" => Ok(ChangedLow::Record),
+        "notify" => Ok(ChangedLow::Notify),
+        other => Err(RawError::at(
+            value.span(),
+            format!("`changed_low` is \"{other}\""),
+            "use changed_low = \"record\" (low-severity rewording recorded, not emailed) or \"notify\"",
+        )),
+    }
 }
 
 fn settings(raw: RawSettings) -> Result<Settings, RawError> {

@@ -55,6 +55,14 @@ pub(super) fn pending_is_claim(p: &Pending) -> bool {
     p.old.as_ref().or(p.new.as_ref()).is_some_and(|s| s.claim)
 }
 
+/// Whether a confirmed change makes its claim say less.
+pub(super) fn pending_weakens(p: &Pending) -> bool {
+    match (&p.old, &p.new) {
+        (Some(old), Some(new)) => diff::change(old, new).weakened,
+        _ => false,
+    }
+}
+
 pub(super) fn confirmed_event(
     kind: EventKind,
     claim: bool,
@@ -93,11 +101,13 @@ pub(super) fn confirmed_event(
             format!("{n} {what}{plural} no longer on the page, {seen}"),
         ),
         EventKind::Changed => {
-            let weakened = changes.iter().any(|c| !c.broadened);
+            let weakened = changes.iter().any(|c| c.weakened);
             let how = if weakened {
-                "weakened (words lost or replaced)"
-            } else {
+                "weakened (the claim now says less: a negation, quantifier or object lost, or its scope narrowed)"
+            } else if changes.iter().all(|c| c.broadened) {
                 "broadened (words only added)"
+            } else {
+                "reworded without saying less (low severity)"
             };
             let severity = match (claim, weakened) {
                 (false, _) => Severity::Info,
@@ -120,6 +130,13 @@ pub(super) fn confirmed_event(
     let mut notify = claim && policy.notify.contains(kind);
     if !claim {
         detail.push_str("; context only, not emailed");
+    } else if kind == EventKind::Changed
+        && severity == Severity::Low
+        && policy.changed_low == super::ChangedLow::Record
+        && notify
+    {
+        notify = false;
+        detail.push_str("; recorded, not emailed (changed_low = \"record\")");
     } else if flaps && notify {
         notify = false;
         detail.push_str("; not emailed: the statement is flapping");

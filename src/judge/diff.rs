@@ -54,7 +54,7 @@ pub fn diff(old: &[Statement], new: &[Statement]) -> StatementDiff {
         for (i, r) in removed.iter().enumerate() {
             for (j, a) in added.iter().enumerate() {
                 let ratio = similarity(&r.key, &a.key);
-                if ratio >= CHANGED_MIN_RATIO {
+                if ratio >= CHANGED_MIN_RATIO && same_objects(&r.key, &a.key) {
                     candidates.push((ratio, i, j));
                 }
             }
@@ -66,6 +66,19 @@ pub fn diff(old: &[Statement], new: &[Statement]) -> StatementDiff {
         let mut pairs = Vec::new();
         for (_, i, j) in candidates {
             if !used_r[i] && !used_a[j] {
+                used_r[i] = true;
+                used_a[j] = true;
+                pairs.push((i, j));
+            }
+        }
+        // A claim restated in new words ("did not receive any government requests to remove
+        // content in 2024" → "In 2024 and 2025, no content takedown requests from any
+        // government were received") denies the same thing: one change, not a removal.
+        for (i, r) in removed.iter().enumerate() {
+            if used_r[i] {
+                continue;
+            }
+            if let Some(j) = (0..added.len()).find(|&j| !used_a[j] && restates(r, &added[j])) {
                 used_r[i] = true;
                 used_a[j] = true;
                 pairs.push((i, j));
@@ -104,12 +117,371 @@ pub fn similarity(a: &str, b: &str) -> f32 {
 
 /// The evidence for one reworded statement.
 pub fn change(old: &Statement, new: &Statement) -> Change {
+    let restated = similarity(&old.key, &new.key) < CHANGED_MIN_RATIO;
     Change {
         old: old.text.clone(),
         new: new.text.clone(),
         word_diff: word_diff(&old.text, &new.text),
         broadened: only_gains_words(&old.key, &new.key),
+        // A restatement was only paired because it keeps every object and the scope.
+        weakened: !restated && weakens(&old.key, &new.key),
     }
+}
+
+/// Words whose loss makes a claim say less: negations and quantifiers, English and French.
+const NEGATIONS: &[&str] = &[
+    "never",
+    "not",
+    "no",
+    "none",
+    "nor",
+    "neither",
+    "zero",
+    "nothing",
+    "nobody",
+    "any",
+    "all",
+    "every",
+    "each",
+    "ever",
+    "whatsoever",
+    "without",
+    "n't",
+    "jamais",
+    "aucun",
+    "aucune",
+    "aucuns",
+    "aucunes",
+    "pas",
+    "ni",
+    "rien",
+    "nul",
+    "nulle",
+    "personne",
+    "tout",
+    "tous",
+    "toute",
+    "toutes",
+    "sans",
+    "0",
+];
+
+/// Words whose arrival makes a claim say less: limits, exceptions, lesser quantifiers.
+const LIMITERS: &[&str] = &[
+    "rarely",
+    "seldom",
+    "some",
+    "most",
+    "few",
+    "several",
+    "many",
+    "except",
+    "unless",
+    "only",
+    "excluding",
+    "mostly",
+    "generally",
+    "usually",
+    "recently",
+    "currently",
+    "since",
+    "during",
+    "until",
+    "sauf",
+    "excepté",
+    "hormis",
+    "seulement",
+    "certains",
+    "certaines",
+    "quelques",
+    "rarement",
+    "récemment",
+    "depuis",
+    "pendant",
+];
+
+/// Words whose arrival can retract or invert a claim: "no longer", "cannot confirm",
+/// "not", "ne … plus".
+const RETRACTIONS: &[&str] = &[
+    "not",
+    "n't",
+    "longer",
+    "unable",
+    "cannot",
+    "ceased",
+    "stopped",
+    "anymore",
+    "withdrawn",
+    "withdraw",
+    "retract",
+    "retracted",
+    "plus",
+    "false",
+    "untrue",
+    "faux",
+];
+
+/// Joining words: a deletion that holds one dropped an object from a list ("… or gag
+/// orders").
+const CONJUNCTIONS: &[&str] = &["or", "and", "nor", "ou", "et", "ni"];
+
+/// Whether `new` (a comparison key) says less than `old`: a negation or quantifier lost
+/// or replaced ("never" → "rarely", "any" → "some", "has not" → "has"), a limiting word or
+/// a period added ("ever" → "in 2024", "all" → "most"), an object dropped ("… or gag
+/// orders" removed), or a term of legal process lost. Anything else (pronouns, word order,
+/// "regards" → "regard", "server(s)" → "servers", punctuation, a dropped "at the same
+/// time") is rewording that says no less.
+pub fn weakens(old: &str, new: &str) -> bool {
+    let old_words = comparable_words(old);
+    let new_words = comparable_words(new);
+    let count = |ws: &[String], w: &str| ws.iter().filter(|x| x.as_str() == w).count();
+    let lost = |w: &str| count(&new_words, w) < count(&old_words, w);
+    let gained = |w: &str| count(&new_words, w) > count(&old_words, w);
+    if NEGATIONS.iter().any(|w| lost(w)) || LIMITERS.iter().any(|w| gained(w)) {
+        return true;
+    }
+    // A negation or retraction gained where none was lost can turn the claim around ("We
+    // can no longer confirm that we have never…"): treated as saying less.
+    if RETRACTIONS.iter().any(|w| gained(w)) {
+        return true;
+    }
+    if new_words.iter().any(|w| is_year(w) && gained(w)) && !old_words.iter().any(|w| is_year(w)) {
+        return true;
+    }
+    if old_words.iter().any(|w| is_legal_term(w) && lost(w)) {
+        return true;
+    }
+    // A figure of none becoming a number or a range ("0" → "0-249", "0" → "1").
+    let is_number = |w: &str| w.bytes().all(|b| b.is_ascii_digit()) && !is_year(w);
+    if count(&old_words, "0") > 0
+        && new_words
+            .iter()
+            .any(|w| is_number(w) && w != "0" && gained(w))
+    {
+        return true;
+    }
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old_words, &new_words);
+    ops.iter().any(|op| match *op {
+        similar::DiffOp::Delete {
+            old_index, old_len, ..
+        } => {
+            let gone = &old_words[old_index..old_index + old_len];
+            gone.iter().any(|w| CONJUNCTIONS.contains(&w.as_str()))
+                && gone.iter().any(|w| !is_function_word(w))
+        }
+        _ => false,
+    })
+}
+
+fn is_year(w: &str) -> bool {
+    w.len() == 4 && w.starts_with(['1', '2']) && w.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Objects canaries deny: losing one (by count) is a narrower claim.
+fn is_legal_term(w: &str) -> bool {
+    matches!(
+        w,
+        "letter"
+            | "nsl"
+            | "fisa"
+            | "gag"
+            | "warrant"
+            | "subpoena"
+            | "order"
+            | "request"
+            | "demand"
+            | "backdoor"
+            | "search"
+            | "seizure"
+            | "wiretap"
+            | "surveillance"
+            | "court"
+            | "government"
+            | "key"
+            | "data"
+            | "communication"
+            | "hardware"
+            | "software"
+            | "server"
+            | "mandat"
+            | "réquisition"
+            | "ordonnance"
+            | "demande"
+            | "perquisition"
+            | "saisie"
+            | "clé"
+            | "donnée"
+    )
+}
+
+fn is_function_word(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "a"
+            | "an"
+            | "of"
+            | "to"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "for"
+            | "with"
+            | "as"
+            | "or"
+            | "and"
+            | "nor"
+            | "same"
+            | "time"
+            | "that"
+            | "this"
+            | "we"
+            | "us"
+            | "our"
+            | "they"
+            | "them"
+            | "their"
+            | "it"
+            | "its"
+            | "le"
+            | "la"
+            | "les"
+            | "de"
+            | "des"
+            | "du"
+            | "et"
+            | "ou"
+            | "à"
+            | "en"
+            | "have"
+            | "had"
+            | "were"
+            | "did"
+            | "do"
+            | "are"
+            | "been"
+            | "be"
+            | "from"
+            | "any"
+            | "also"
+    )
+}
+
+/// Words of a key for meaning comparisons: split on non-word characters ("n't" kept as
+/// its own word, "server(s)" read as "server"), verb agreement folded, plurals folded.
+fn comparable_words(key: &str) -> Vec<String> {
+    let expanded = key
+        .replace("(s)", "")
+        .replace("n't", " n't")
+        .replace("n\u{2019}t", " n't")
+        .replace("cannot", "can not");
+    expanded
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '<' || c == '>'))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let w = w.trim_matches('\'');
+            let w = if w == "'t" || w == "t" { "n't" } else { w };
+            let w = w
+                .strip_prefix("l'")
+                .or_else(|| w.strip_prefix("d'"))
+                .or_else(|| w.strip_prefix("n'"))
+                .unwrap_or(w);
+            singular(agreement(w)).to_string()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// "letters" → "letter", "regards" → "regard"; short words and "-ss" words stay.
+fn singular(w: &str) -> &str {
+    if w.chars().count() > 3 && w.ends_with('s') && !w.ends_with("ss") && w != "has" {
+        &w[..w.len() - 1]
+    } else {
+        w
+    }
+}
+
+/// Whether `new` restates `old` in other words: both claims, both assert an absence, every
+/// object `old` denies (its legal terms and content words of process) is still denied by
+/// `new`, no time scope is narrowed ("ever"/"never" kept unless both are bounded; every
+/// year of `old` still covered), and they share most of their subject words. A claim
+/// replaced by a narrower one, or by one about something else, is not a restatement.
+pub fn restates(old: &Statement, new: &Statement) -> bool {
+    if !(old.claim && new.claim) {
+        return false;
+    }
+    let o = comparable_words(&old.key);
+    let n = comparable_words(&new.key);
+    let has = |ws: &[String], w: &str| ws.iter().any(|x| x == w);
+    let denies = |ws: &[String]| {
+        NEGATIONS
+            .iter()
+            .any(|w| has(ws, w) && *w != "all" && *w != "every" && *w != "each")
+    };
+    if !(denies(&o) && denies(&n)) {
+        return false;
+    }
+    let objects: Vec<&String> = o.iter().filter(|w| is_legal_term(w)).collect();
+    if objects.is_empty() || objects.iter().any(|w| !has(&n, w)) {
+        return false;
+    }
+    let years = |ws: &[String]| {
+        ws.iter()
+            .filter(|w| is_year(w))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    if years(&o).iter().any(|y| !has(&n, y)) {
+        return false;
+    }
+    let unbounded = |ws: &[String]| ["ever", "never", "jamais"].iter().any(|w| has(ws, w));
+    if unbounded(&o) && !unbounded(&n) {
+        return false;
+    }
+    if !years(&n).is_empty() && years(&o).is_empty() {
+        return false;
+    }
+    if LIMITERS
+        .iter()
+        .any(|w| *w != "<date>" && has(&n, w) && !has(&o, w))
+    {
+        return false;
+    }
+    let content = |ws: &[String]| {
+        ws.iter()
+            .filter(|w| {
+                !is_function_word(w) && !NEGATIONS.contains(&w.as_str()) && w.chars().count() > 2
+            })
+            .map(|w| stem(w))
+            .collect::<HashSet<String>>()
+    };
+    let (co, cn) = (content(&o), content(&n));
+    let shared = co.intersection(&cn).count();
+    shared >= 3 && shared * 2 >= co.len().min(cn.len())
+}
+
+/// Whether two similar keys can be one statement reworded: when the old one names objects
+/// of legal process, the new one still names at least one of them. Otherwise it is about
+/// something else, however alike the sentences ("n'a reçu aucune demande de retrait de
+/// contenu" against "n'a jamais installé de porte dérobée"): removed and added.
+fn same_objects(old: &str, new: &str) -> bool {
+    let o = comparable_words(old);
+    let n = comparable_words(new);
+    let objects: Vec<&String> = o.iter().filter(|w| is_legal_term(w)).collect();
+    objects.is_empty() || objects.iter().any(|w| n.contains(w))
+}
+
+/// A crude stem, enough to see "receive" and "received" as one word.
+fn stem(w: &str) -> String {
+    let mut s = w.to_string();
+    for suffix in ["ing", "ed", "e"] {
+        if s.chars().count() > suffix.len() + 3 && s.ends_with(suffix) {
+            s.truncate(s.len() - suffix.len());
+            break;
+        }
+    }
+    s
 }
 
 /// True when `new` keeps every word of `old` in order and only adds words. Punctuation is
@@ -292,5 +664,170 @@ mod tests {
         let new = claims(&["B never."]);
         let u = unified(&old, &new);
         assert!(u.contains("-A never."), "{u}");
+    }
+}
+
+#[cfg(test)]
+mod meaning_tests {
+    use super::*;
+    use crate::observe::normalise::statement;
+
+    fn key(t: &str) -> String {
+        statement(t, true).key
+    }
+
+    #[test]
+    fn weakening_is_saying_less_and_rewording_is_not() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "We have never received a National Security Letter.",
+                "We have rarely received a National Security Letter.",
+                true,
+            ),
+            (
+                "We have not received any requests.",
+                "We have not received some requests.",
+                true,
+            ),
+            (
+                "Example has not received any warrants.",
+                "Example has received warrants.",
+                true,
+            ),
+            (
+                "No warrants have been served to us.",
+                "Warrants have been served to us.",
+                true,
+            ),
+            (
+                "We have never received national security letters or gag orders.",
+                "We have never received national security letters.",
+                true,
+            ),
+            (
+                "We have not ever received a warrant.",
+                "We have not received a warrant in 2024.",
+                true,
+            ),
+            (
+                "All our servers are free of backdoors and none was seized.",
+                "Most of our servers are free of backdoors and none was seized.",
+                true,
+            ),
+            (
+                "National Security Letters | 0",
+                "National Security Letters | 0-249",
+                true,
+            ),
+            (
+                "Nous n'avons jamais reçu de mandat ni de réquisition.",
+                "Nous n'avons reçu aucun mandat.",
+                true,
+            ),
+            (
+                "Aucune réquisition ni ordonnance n'a été reçue.",
+                "Aucune réquisition n'a été reçue.",
+                true,
+            ),
+            // Rewording that says no less.
+            (
+                "At the same time we would like to remind you that we have never received a gag order.",
+                "We would like to remind you that we have never received a gag order.",
+                false,
+            ),
+            (
+                "No warrants have ever been served to them with regards to the project.",
+                "No warrants have ever been served to us with regard to the project.",
+                false,
+            ),
+            (
+                "Our server(s) have never been searched by the police.",
+                "Our servers have never been searched by the police.",
+                false,
+            ),
+            (
+                "We have never received a warrant",
+                "We have never received a warrant.",
+                false,
+            ),
+            (
+                "We have never received a warrant.",
+                "We have never, ever, received a warrant!",
+                false,
+            ),
+            (
+                "Riseup has never placed any backdoors in our software and have not received any requests to do so.",
+                "Riseup has never placed any backdoors in our hardware or software and has not received any requests to do so.",
+                false,
+            ),
+            (
+                "Nous n'avons jamais reçu de mandat.",
+                "Nous n'avons, à ce jour, jamais reçu de mandat.",
+                false,
+            ),
+        ];
+        for (old, new, want) in cases {
+            assert_eq!(weakens(&key(old), &key(new)), *want, "{old} → {new}");
+            let d = diff(&[statement(old, true)], &[statement(new, true)]);
+            if key(old) == key(new) {
+                assert!(d.is_empty(), "{old} → {new}: the same statement");
+                continue;
+            }
+            assert_eq!(d.changed.len(), 1, "{old} → {new}: paired as one change");
+            assert_eq!(d.changed[0].change.weakened, *want, "{old} → {new}");
+        }
+    }
+
+    #[test]
+    fn a_claim_restated_in_new_words_is_one_change() {
+        let pairs = [
+            (
+                "We did not receive any government requests to remove content in 2024.",
+                "In 2024 and 2025, no content takedown requests from any government were received.",
+            ),
+            (
+                "Example n'a reçu aucune demande gouvernementale de retrait de contenu en 2024.",
+                "En 2024 et 2025, aucune demande de retrait de contenu émanant d'un gouvernement n'a été reçue par Example.",
+            ),
+        ];
+        for (old, new) in pairs {
+            let d = diff(&[statement(old, true)], &[statement(new, true)]);
+            assert_eq!(d.changed.len(), 1, "{old} → {new}: {d:?}");
+            assert!(!d.changed[0].change.weakened);
+            assert!(d.removed.is_empty() && d.added.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_claim_replaced_by_a_narrower_or_other_one_is_removed() {
+        let pairs = [
+            // Narrower: the period shrinks from "ever" to one year.
+            (
+                "We have never received any government requests to remove content.",
+                "In 2025, no content takedown requests from any government were received.",
+            ),
+            // Narrower: gag orders are no longer denied.
+            (
+                "We have not received any national security letters or gag orders in 2024.",
+                "In 2024 and 2025, no national security letters were received by us.",
+            ),
+            // Another subject (Riseup, 2017).
+            (
+                "As of August 16, 2016, riseup has not received any National Security Letters or FISA court orders, and we have not been subject to any gag order by a FISA court.",
+                "Riseup positively confirms that the integrity of our system is sound: all our infrastructure is in our control, we have not been compromised or suffered a data breach, we have not disclosed any private encryption keys.",
+            ),
+            (
+                "Other than this incident, as of August 16, 2016 riseup confirms that it has never had any hardware seized or taken by any third party.",
+                "A: No. We have never permitted installation of any hardware or software monitoring on any system that we control; law enforcement has not taken our servers; does not, and has never had access to them.",
+            ),
+        ];
+        for (old, new) in pairs {
+            let d = diff(&[statement(old, true)], &[statement(new, true)]);
+            assert_eq!(
+                (d.removed.len(), d.added.len()),
+                (1, 1),
+                "{old} → {new}: {d:?}"
+            );
+        }
     }
 }

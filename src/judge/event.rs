@@ -139,6 +139,11 @@ pub struct Change {
     pub word_diff: String,
     /// True when the new wording only gains words (a broader claim).
     pub broadened: bool,
+    /// True when the claim now says less: a negation, quantifier or limiting word lost or
+    /// replaced, an object dropped, or its scope narrowed. High severity; other rewording
+    /// is low.
+    #[serde(default)]
+    pub weakened: bool,
 }
 
 /// Something that happened to a watch, recorded with its reason.

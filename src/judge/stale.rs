@@ -5,8 +5,14 @@ use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use super::{Policy, Stale, WatchState, event};
 use crate::judge::event::{Event, EventKind, Severity};
 
-/// Dates a day ahead are tolerated: time zones differ.
+/// Dates a day ahead are always tolerated: time zones differ. Beyond that, a canary dated
+/// ahead of the check by up to `stale_grace` is normal (signed ahead for its publication).
 const FUTURE_SLACK_DAYS: u64 = 1;
+
+/// Opens the detail of a `stale` event for a canary dated in the future (alerts title it so).
+pub const DATED_IN_THE_FUTURE: &str = "the canary is dated in the future";
+/// Opens the detail of a `stale` event for a canary whose date went backwards.
+pub const DATE_WENT_BACKWARDS: &str = "the canary's date went backwards";
 
 /// The date staleness is measured from: the canary's own date, else its last change.
 fn reference(state: &WatchState) -> Option<(NaiveDate, String)> {
@@ -98,14 +104,19 @@ pub(super) fn check(
             *newest = date;
         }
         if state.stale.is_none() {
-            let tomorrow = at
+            let grace_days = policy.stale_grace.as_secs().div_ceil(86_400);
+            let limit = at
                 .date_naive()
-                .checked_add_days(Days::new(FUTURE_SLACK_DAYS));
-            let reason = if tomorrow.is_some_and(|t| date > t) {
-                Some(format!("the canary is dated {date}, in the future"))
+                .checked_add_days(Days::new(grace_days.max(FUTURE_SLACK_DAYS)));
+            let reason = if limit.is_some_and(|t| date > t) {
+                Some(format!(
+                    "{DATED_IN_THE_FUTURE}: {date}, more than the {} stale_grace after this check ({})",
+                    humantime::format_duration(policy.stale_grace),
+                    at.date_naive()
+                ))
             } else if went_back {
                 Some(format!(
-                    "the canary's date went backwards to {date} from {}",
+                    "{DATE_WENT_BACKWARDS} to {date} from {}",
                     state.newest_date.unwrap_or(date)
                 ))
             } else {

@@ -35,6 +35,22 @@ pub struct WatchState {
     pub usual_size: Option<u64>,
     /// The newest canary date ever seen, to notice a date going backwards.
     pub newest_date: Option<NaiveDate>,
+    /// The short page without statements served in place of the canary, while it lasts.
+    #[serde(default)]
+    pub short_page: Option<ShortPage>,
+    /// The rule `canary_date` and `newest_date` were read with; an older rule's dates are
+    /// read again (see `judge::DATING_RULE`).
+    #[serde(default)]
+    pub dating_rule: u32,
+}
+
+/// A short page without any of the canary's statements, served on consecutive checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortPage {
+    /// Its hash: the same page served again counts towards persistence; another restarts it.
+    pub hash: String,
+    pub first_seen: DateTime<Utc>,
+    pub count: u32,
 }
 
 /// The confirmed snapshot of a canary.

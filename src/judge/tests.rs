@@ -30,6 +30,8 @@ fn page(texts: &[&str]) -> Observation {
     Observation::Content {
         statements: texts.iter().map(|s| statement(s, true)).collect(),
         body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
     }
 }
 
@@ -127,6 +129,8 @@ fn context_changes_are_recorded_never_emailed() {
     let obs = |n: &str| Observation::Content {
         statements: vec![statement(A, true), ctx(n)],
         body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
     };
     let (_, events) = run(
         &policy(1),
@@ -210,6 +214,8 @@ fn tiny_page_without_statements_is_an_error_page_not_content() {
     let tiny = Observation::Content {
         statements: vec![],
         body_len: 300,
+        page_hash: None,
+        excerpt: None,
     };
     let (state, events) = run(&policy(1), vec![page(&[A, B]), tiny]);
     assert!(events[1].is_empty());
@@ -248,6 +254,8 @@ fn overdue_canary_is_stale_once_then_recovers() {
             true,
         )],
         body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
     };
     let mut state = WatchState::default();
     let j = observe(&state, dated("January 1, 2026"), t(0), &p);
@@ -279,6 +287,8 @@ fn canary_dated_in_the_future_or_going_backwards_is_stale() {
             ),
         ],
         body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
     };
     // t(0) is 2026-01-01: a canary dated in March 2026 is from the future.
     let j = observe(&WatchState::default(), dated("March 1, 2026"), t(0), &p);
@@ -301,4 +311,163 @@ fn canary_dated_in_the_future_or_going_backwards_is_stale() {
         "{}",
         j.events[0].detail
     );
+}
+
+fn short_page(hash: &str, text: &str) -> Observation {
+    Observation::Content {
+        statements: vec![],
+        body_len: 300,
+        page_hash: Some(hash.into()),
+        excerpt: Some(text.into()),
+    }
+}
+
+#[test]
+fn the_same_short_page_served_long_enough_is_missing_not_a_failed_fetch() {
+    let p = policy(2);
+    let moved = "This page has moved. See our annual report.";
+    // One a day: day 1 and day 2 span a day, more than confirm_after (10 minutes).
+    let (state, events) = run(
+        &p,
+        vec![
+            page(&[A, B]),
+            short_page("h1", moved),
+            short_page("h1", moved),
+            short_page("h1", moved),
+            page(&[A, B]),
+        ],
+    );
+    assert!(events[1].is_empty(), "{:?}", events[1]);
+    assert_eq!(kinds(&events[2]), vec![Missing]);
+    let e = &events[2][0];
+    assert_eq!(e.statements, vec![A.to_string(), B.to_string()]);
+    assert!(e.detail.contains(moved), "{}", e.detail);
+    assert!(e.notify && e.severity == Severity::High);
+    assert_eq!(e.first_seen, t(1));
+    assert!(events[3].is_empty(), "missing is raised once");
+    assert_eq!(kinds(&events[4]), vec![Recovered]);
+    assert!(state.failing.is_none() && state.short_page.is_none());
+}
+
+#[test]
+fn a_short_page_must_persist_for_confirm_after_and_stay_the_same() {
+    let mut p = policy(2);
+    p.confirm_after = Duration::from_secs(36 * 3600);
+    let moved = "This page has moved.";
+    let (_, events) = run(
+        &p,
+        vec![
+            page(&[A]),
+            short_page("h1", moved),
+            short_page("h1", moved),
+            short_page("h1", moved),
+        ],
+    );
+    // Days 1 and 2 span one day: not yet; day 3 spans two.
+    assert!(events[2].is_empty(), "{events:?}");
+    assert_eq!(kinds(&events[3]), vec![Missing]);
+    // A page that keeps changing is not one persistent replacement.
+    let (state, events) = run(
+        &policy(2),
+        vec![
+            page(&[A]),
+            short_page("h1", moved),
+            short_page("h2", moved),
+            short_page("h3", moved),
+        ],
+    );
+    assert!(
+        events.iter().flatten().all(|e| e.kind != Missing),
+        "{events:?}"
+    );
+    assert!(state.failing.is_some());
+}
+
+#[test]
+fn a_known_error_template_stays_a_failed_fetch_however_long() {
+    let bad = "502 Bad Gateway nginx";
+    let mut steps = vec![page(&[A])];
+    steps.extend((0..5).map(|_| short_page("h", bad)));
+    let (state, events) = run(&policy(2), steps);
+    let all: Vec<EventKind> = events.iter().flatten().map(|e| e.kind).collect();
+    assert_eq!(
+        all,
+        vec![Unreachable],
+        "a failed fetch for 2 days, never missing"
+    );
+    assert!(state.failing.is_some() && !state.missing.alerted);
+}
+
+#[test]
+fn low_severity_rewording_is_recorded_unless_changed_low_is_notify() {
+    let reworded = "We have never received a National Security Letter, to our knowledge today.";
+    let (_, events) = run(&policy(1), vec![page(&[A, B]), page(&[reworded, B])]);
+    assert_eq!(kinds(&events[1]), vec![Changed]);
+    let e = &events[1][0];
+    assert_eq!(e.severity, Severity::Low);
+    assert!(!e.notify, "recorded, not emailed: {}", e.detail);
+    assert!(e.changes[0].word_diff.contains("{+"), "the word diff stays");
+    let mut p = policy(1);
+    p.changed_low = ChangedLow::Notify;
+    let (_, events) = run(&p, vec![page(&[A, B]), page(&[reworded, B])]);
+    assert!(events[1][0].notify);
+    // A weakening is always emailed, and kept apart from a low rewording in the same check.
+    let weaker = "We have rarely been subject to a gag order.";
+    let (_, events) = run(&policy(1), vec![page(&[A, B]), page(&[reworded, weaker])]);
+    let got: Vec<(Severity, bool)> = events[1].iter().map(|e| (e.severity, e.notify)).collect();
+    assert_eq!(got, vec![(Severity::High, true), (Severity::Low, false)]);
+}
+
+#[test]
+fn a_canary_dated_ahead_by_no_more_than_stale_grace_is_normal() {
+    let p = policy(1);
+    let dated = |d: &str| Observation::Content {
+        statements: vec![statement(
+            &format!("As of {d}, we have never received a National Security Letter."),
+            true,
+        )],
+        body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
+    };
+    // t(0) is 2026-01-01; stale_grace is 7 days.
+    for d in ["January 2, 2026", "January 5, 2026", "January 8, 2026"] {
+        let j = observe(&WatchState::default(), dated(d), t(0), &p);
+        assert!(j.events.is_empty(), "{d}: {:?}", j.events);
+    }
+    let j = observe(&WatchState::default(), dated("January 9, 2026"), t(0), &p);
+    assert_eq!(kinds(&j.events), vec![Stale]);
+    assert!(j.events[0].detail.starts_with(DATED_IN_THE_FUTURE));
+    assert_eq!(
+        crate::notify::alert::headline(&j.events[0]),
+        "canary is dated in the future"
+    );
+}
+
+#[test]
+fn state_dated_by_the_old_rule_is_read_again_not_taken_as_going_backwards() {
+    let p = policy(1);
+    let obs = || Observation::Content {
+        statements: vec![
+            statement(
+                "As of December 20, 2025, we have never received a National Security Letter.",
+                true,
+            ),
+            statement("\"Network to be fully deployed by April 2026\"", false),
+        ],
+        body_len: 10_000,
+        page_hash: None,
+        excerpt: None,
+    };
+    let j = observe(&WatchState::default(), obs(), t(0), &p);
+    // As saved by the old rule: the headline's April 2026 taken as the canary's date.
+    let mut old = j.state;
+    old.dating_rule = 0;
+    old.newest_date = "2026-04-01".parse().ok();
+    if let Some(b) = old.baseline.as_mut() {
+        b.canary_date = old.newest_date;
+    }
+    let j = observe(&old, obs(), t(1), &p);
+    assert!(j.events.is_empty(), "{:?}", j.events);
+    assert_eq!(j.state.newest_date, "2025-12-20".parse().ok());
 }

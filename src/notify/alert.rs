@@ -96,8 +96,22 @@ pub fn severity_name(severity: Severity) -> &'static str {
     }
 }
 
+/// The headline of an event: its kind's, except that a `stale` event for a canary dated in
+/// the future (or going backwards) says so rather than "overdue".
+pub fn headline(event: &Event) -> &'static str {
+    if event.kind == EventKind::Stale {
+        if event.detail.starts_with(crate::judge::DATED_IN_THE_FUTURE) {
+            return "canary is dated in the future";
+        }
+        if event.detail.starts_with(crate::judge::DATE_WENT_BACKWARDS) {
+            return "canary's date went backwards";
+        }
+    }
+    event.kind.headline()
+}
+
 fn subject(name: &str, event: &Event) -> String {
-    let mut s = format!("[canaryd] {name}: {}", event.kind.headline());
+    let mut s = format!("[canaryd] {name}: {}", headline(event));
     let n = event.statements.len().max(event.changes.len());
     if matches!(event.kind, EventKind::Removed | EventKind::Changed) && n > 1 {
         let _ = write!(s, " ({n} statements)");
@@ -113,7 +127,7 @@ fn quote(out: &mut String, text: &str) {
 
 fn body(name: &str, url: &str, event: &Event) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "canaryd: {} ({})", event.kind.headline(), event.kind);
+    let _ = writeln!(out, "canaryd: {} ({})", headline(event), event.kind);
     let _ = writeln!(out);
     let _ = writeln!(out, "Watch:       {name}");
     let _ = writeln!(out, "URL:         {url}");
@@ -139,10 +153,12 @@ fn body(name: &str, url: &str, event: &Event) -> String {
     if !event.changes.is_empty() {
         let _ = writeln!(out, "\nChanged statement(s):\n");
         for c in &event.changes {
-            let how = if c.broadened {
+            let how = if c.weakened {
+                "weakened: the claim now says less"
+            } else if c.broadened {
                 "broadened: words only added"
             } else {
-                "weakened: words lost or replaced"
+                "reworded: says no less"
             };
             let _ = writeln!(out, "  before:");
             quote(&mut out, &c.old);
@@ -232,10 +248,30 @@ mod tests {
             new: "We have rarely received an NSL.".into(),
             word_diff: "We have [-never-]{+rarely+} received an NSL.".into(),
             broadened: false,
+            weakened: true,
         }];
         let a = render("x", "u", &e);
         assert_eq!(a.subject, "[canaryd] x: canary statement changed");
         assert!(a.body.contains("[-never-]{+rarely+}"));
         assert!(a.body.contains("weakened"));
+    }
+
+    #[test]
+    fn a_canary_dated_in_the_future_is_not_called_overdue() {
+        let mut e = removal();
+        e.kind = EventKind::Stale;
+        e.statements.clear();
+        e.detail = format!(
+            "{}: 2026-03-01, more than the 7days stale_grace after this check (2026-01-01)",
+            crate::judge::DATED_IN_THE_FUTURE
+        );
+        let a = render("x", "u", &e);
+        assert_eq!(a.subject, "[canaryd] x: canary is dated in the future");
+        assert!(!a.body.contains("overdue"), "{}", a.body);
+        e.detail = "the canary (dated 2025-01-01) says the next one is due by 2025-04-01".into();
+        assert_eq!(
+            render("x", "u", &e).subject,
+            "[canaryd] x: canary is overdue"
+        );
     }
 }

@@ -61,6 +61,17 @@ static ABOUT_UPDATES: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The sentence is about this canary's own renewal, not news: it names the canary, its
+/// statement or report, or its next issue. "Council to publish its budget by March" is not.
+static ABOUT_ITSELF: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"canar|statement|report|déclaration|rapport|\bnext\b|prochain|\bthis\s+(?:page|notice|document)|re-?sign|renew|renouvel|re-?issu|\bmis\s+à\s+jour|\bmise\s+à\s+jour|\bupdated?\b",
+    )
+});
+
+/// Quoted text (a headline, a title) says nothing about the canary's cadence.
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r#""[^"]*""#));
+
 /// Words that put a date as a limit: "by", "before", "no later than", "avant le"…
 static DEADLINE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -68,10 +79,18 @@ static DEADLINE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// "in the first fourteen days of <month year>", "by the end of <month year>".
+/// "in the first fourteen days of <month>", "first two weeks of", "first week of", "last
+/// fourteen days of", "by the end of <month>", French "dans les quatorze premiers jours de",
+/// "dans les deux premières semaines de", "fin de".
 static WITHIN_MONTH: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"\b(?:(?:in|within|during)\s+the\s+first\s+(?P<n>{NUMBER})\s+days|(?:in|within|during)\s+the\s+first\s+(?P<week>week)|(?:by\s+)?the\s+(?P<end>end)|dans\s+les\s+(?P<nfr>{NUMBER})\s+premiers\s+jours|(?P<fin>fin))\s+(?:of|de|d')\s*"
+        r"(?x)\b(?:
+            (?:in|within|during|over)\s+the\s+(?P<side>first|last|final)\s+(?:(?P<n>{NUMBER})\s+)?(?P<unit>days?|weeks?|fortnight)
+          | (?:by\s+)?the\s+(?P<end>end)
+          | (?:dans|durant|pendant|au\s+cours)\s+(?:les|la|de\s+la|des)\s+(?:(?P<nfr>{NUMBER})\s+)?(?P<sidefr>premi[eè]re?s?|derni[eè]re?s?)\s+(?P<unitfr>jours|semaines?|quinzaine)
+          | (?:dans|durant|pendant)\s+(?:les|la)\s+(?P<sidefr2>premi[eè]re?s?|derni[eè]re?s?)\s+(?:(?P<nfr2>{NUMBER})\s+)?(?P<unitfr2>jours|semaines?|quinzaine)
+          | (?P<fin>fin)
+        )\s+(?:of|de|d'|du)\s*"
     ))
 });
 
@@ -195,36 +214,99 @@ fn period_deadline(c: &Captures<'_>, from: NaiveDate) -> Option<NaiveDate> {
     None
 }
 
-/// The first date after a deadline cue ("by", "avant le") in a sentence about updates; a
-/// month alone means its last day.
-fn explicit(text: &str) -> Option<NaiveDate> {
-    let cue = DEADLINE_CUE.find(text)?;
-    let f = find(text).into_iter().find(|f| f.start >= cue.end())?;
-    // The date must follow the cue closely ("by the end of" is handled elsewhere).
-    if text[cue.end()..f.start].trim().len() > 12 {
-        return None;
+/// The date written at byte `at` of `text` (nothing but spaces before it), and whether it is
+/// a month alone. A day and month without a year ("1 March"), or a month alone
+/// ("September"), is its next occurrence after `from`.
+fn date_at(text: &str, at: usize, from: NaiveDate) -> Option<(NaiveDate, bool)> {
+    let mut at = at;
+    let mut rest = text.get(at..)?;
+    for article in [" the ", " le ", " la "] {
+        if rest.starts_with(article) {
+            at += article.len() - 1;
+            rest = &rest[article.len() - 1..];
+        }
     }
-    if f.month_only {
-        last_day_of_month(f.date)
-    } else {
-        Some(f.date)
+    let skipped = rest.len() - rest.trim_start().len();
+    if let Some(f) = find(text)
+        .into_iter()
+        .find(|f| f.start >= at && f.start <= at + skipped)
+    {
+        return Some((f.date, f.month_only));
     }
+    let rest = rest.trim_start();
+    let next = |m: u32, d: u32| {
+        (from.year()..=from.year() + 1)
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, m, d))
+            .find(|x| *x > from)
+    };
+    if let Some(c) = MONTH_DAY.captures(rest)
+        && c.get(0).is_some_and(|m| m.start() == 0)
+    {
+        let (m, d) = match (c.name("m1"), c.name("d1"), c.name("m2"), c.name("d2")) {
+            (Some(m), Some(d), _, _) | (_, _, Some(m), Some(d)) => (m, d),
+            _ => return None,
+        };
+        let d = d.as_str().parse::<u32>().ok()?;
+        return Some((next(month_number(m.as_str())?, d)?, false));
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphabetic() || *c == '.')
+        .collect();
+    let m = month_number(&word)?;
+    // The month's last day must be after `from` for the month to be the next one.
+    let first = (from.year()..=from.year() + 1)
+        .filter_map(|y| NaiveDate::from_ymd_opt(y, m, 1))
+        .find(|x| last_day_of_month(*x).is_some_and(|l| l > from))?;
+    Some((first, true))
 }
 
-/// "in the first fourteen days of September 2026" → 2026-09-14; "end of May 2025" → 05-31.
-fn within_month(text: &str) -> Option<NaiveDate> {
-    let c = WITHIN_MONTH.captures(text)?;
-    let whole = c.get(0)?;
-    let f = find(text).into_iter().find(|f| f.start == whole.end())?;
-    let last = last_day_of_month(f.date)?;
-    let day = if let Some(n) = c.name("n").or_else(|| c.name("nfr")) {
-        number(n.as_str())?
-    } else if c.name("week").is_some() {
-        7
-    } else {
-        return Some(last);
-    };
-    f.date.with_day(day).or(Some(last))
+/// The first date after a deadline cue ("by", "avant le") in a sentence about updates; a
+/// month alone means its last day.
+fn explicit(text: &str, from: NaiveDate) -> Option<NaiveDate> {
+    DEADLINE_CUE.find_iter(text).find_map(|cue| {
+        let (date, month_only) = date_at(text, cue.end(), from)?;
+        if month_only {
+            last_day_of_month(date)
+        } else {
+            Some(date)
+        }
+    })
+}
+
+/// "in the first fourteen days of September 2026" → 2026-09-14; "first two weeks of" → the
+/// 14th; "first week of" → the 7th; "last fourteen days of" and "end of May 2025" → the
+/// month's last day.
+fn within_month(text: &str, from: NaiveDate) -> Option<NaiveDate> {
+    WITHIN_MONTH.captures_iter(text).find_map(|c| {
+        let whole = c.get(0)?;
+        let (date, _) = date_at(text, whole.end(), from)?;
+        let last = last_day_of_month(date)?;
+        let side = c.name("side").or(c.name("sidefr")).or(c.name("sidefr2"));
+        let Some(side) = side else {
+            return Some(last);
+        };
+        if !side.as_str().starts_with("first") && !side.as_str().starts_with("prem") {
+            return Some(last);
+        }
+        let unit = c
+            .name("unit")
+            .or(c.name("unitfr"))
+            .or(c.name("unitfr2"))?
+            .as_str();
+        let n = match c.name("n").or(c.name("nfr")).or(c.name("nfr2")) {
+            Some(n) => number(n.as_str())?,
+            None => 1,
+        };
+        let days = if unit.starts_with("day") || unit.starts_with("jour") {
+            n
+        } else if unit.starts_with("fortnight") || unit.starts_with("quinzaine") {
+            14 * n
+        } else {
+            7 * n
+        };
+        date.with_day(days.clamp(1, 31)).or(Some(last))
+    })
 }
 
 /// A listed re-signing schedule: the next listed day after `canary_date`. A canary signed a
@@ -286,22 +368,25 @@ pub fn next_deadline(statements_text: &[&str], canary_date: NaiveDate) -> Option
         .iter()
         .map(|t| {
             if t.len() <= MAX_TEXT {
-                fold(t)
+                QUOTED.replace_all(&fold(t), " ").into_owned()
             } else {
                 String::new()
             }
         })
         .collect();
-    let about: Vec<&String> = texts.iter().filter(|t| ABOUT_UPDATES.is_match(t)).collect();
+    let about: Vec<&String> = texts
+        .iter()
+        .filter(|t| ABOUT_UPDATES.is_match(t) && ABOUT_ITSELF.is_match(t))
+        .collect();
     let explicit_date = about
         .iter()
-        .filter_map(|t| explicit(t))
+        .filter_map(|t| explicit(t, canary_date))
         .filter(|d| *d > canary_date)
         .min();
     let window = || {
         about
             .iter()
-            .filter_map(|t| within_month(t))
+            .filter_map(|t| within_month(t, canary_date))
             .filter(|d| *d > canary_date)
             .min()
     };
@@ -458,8 +543,104 @@ mod tests {
     }
 
     #[test]
+    fn stated_windows_and_limits() {
+        let cases: &[(&str, NaiveDate, Option<NaiveDate>)] = &[
+            (
+                "We plan to publish the next of these canary statements in the first two weeks of September 2016.",
+                d(2016, 6, 3),
+                Some(d(2016, 9, 14)),
+            ),
+            (
+                "We plan to publish the next of these canary statements in the first fourteen days of March 2025.",
+                d(2024, 12, 10),
+                Some(d(2025, 3, 14)),
+            ),
+            (
+                "The next canary will be published in the first week of July 2025.",
+                d(2025, 4, 2),
+                Some(d(2025, 7, 7)),
+            ),
+            (
+                "The next canary will be published during the first 10 days of July 2025.",
+                d(2025, 4, 2),
+                Some(d(2025, 7, 10)),
+            ),
+            (
+                "We expect to publish the next statement in the last fourteen days of June 2025.",
+                d(2025, 3, 20),
+                Some(d(2025, 6, 30)),
+            ),
+            (
+                "We expect to publish the next statement in the last week of June 2025.",
+                d(2025, 3, 20),
+                Some(d(2025, 6, 30)),
+            ),
+            (
+                "The next canary will be published by June 5, 2025.",
+                d(2025, 3, 20),
+                Some(d(2025, 6, 5)),
+            ),
+            (
+                "The next statement will be published on or before 1 March 2026.",
+                d(2025, 12, 1),
+                Some(d(2026, 3, 1)),
+            ),
+            (
+                "The next canary will be published before the 1st of July 2025.",
+                d(2025, 4, 1),
+                Some(d(2025, 7, 1)),
+            ),
+            (
+                "The next statement will be published on or before 1 March.",
+                d(2025, 12, 1),
+                Some(d(2026, 3, 1)),
+            ),
+            (
+                "A new canary is published within 4 weeks of the previous one.",
+                d(2025, 1, 1),
+                Some(d(2025, 1, 29)),
+            ),
+            (
+                "This canary is updated bi-monthly.",
+                d(2025, 1, 1),
+                Some(d(2025, 3, 1)),
+            ),
+            (
+                "Riseup intends to update this report approximately once per quarter.",
+                d(2025, 1, 1),
+                Some(d(2025, 5, 16)),
+            ),
+            (
+                "Nous publierons la prochaine déclaration dans les deux premières semaines de septembre 2025.",
+                d(2025, 6, 1),
+                Some(d(2025, 9, 14)),
+            ),
+            (
+                "Nous publierons la prochaine déclaration dans les quatorze premiers jours de mars 2025.",
+                d(2024, 12, 10),
+                Some(d(2025, 3, 14)),
+            ),
+            (
+                "La prochaine déclaration sera publiée au plus tard le 1er mars.",
+                d(2025, 12, 1),
+                Some(d(2026, 3, 1)),
+            ),
+            (
+                "Ce canari est mis à jour tous les deux mois.",
+                d(2025, 1, 1),
+                Some(d(2025, 3, 1)),
+            ),
+        ];
+        for (text, date, want) in cases {
+            assert_eq!(next_deadline(&[text], *date), *want, "{text} from {date}");
+        }
+    }
+
+    #[test]
     fn no_cadence_stated() {
         let cases: &[&[&str]] = &[
+            &["Source: The Times \"Network will be fully deployed by April 2026\""],
+            &["Council to publish its budget on or before 1 March 2027"],
             &["We have never received a National Security Letter."],
             &["There have been 98 Qubes security bulletins published so far."],
             &["The FBI seized one of riseup's servers in April 2012."],

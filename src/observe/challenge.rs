@@ -20,12 +20,173 @@ const MARKERS: &[&str] = &[
     "sgcaptcha",
 ];
 
-/// Names the challenge or block page `body` looks like, if it looks like one.
-pub fn detect(body: &str) -> Option<&'static str> {
-    // Challenge pages are small; a marker deep in a long page is probably page content.
-    let head = body.get(..body.len().min(64 * 1024)).unwrap_or(body);
+/// A challenge page replaces the content: its visible text is short. A page with more
+/// visible text than this is real content, whatever widget it embeds (a login form's
+/// reCAPTCHA, Cloudflare's injected scripts).
+pub const MAX_CHALLENGE_TEXT: usize = 1_500;
+
+/// Longest excerpt [`excerpt`] returns, in characters.
+pub const EXCERPT_CHARS: usize = 300;
+
+/// Pages longer than this are scanned only at their start: challenge pages are small.
+const SCAN_BYTES: usize = 64 * 1024;
+
+/// What a page looks like to the challenge rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLook {
+    /// The challenge or block marker found, if any.
+    pub marker: Option<&'static str>,
+    /// Characters of visible text (scripts, styles and tags left out, whitespace collapsed).
+    pub visible_chars: usize,
+}
+
+impl PageLook {
+    /// A challenge replaces the content: a marker on a page with little visible text.
+    pub fn is_challenge(&self) -> bool {
+        self.marker.is_some() && self.visible_chars <= MAX_CHALLENGE_TEXT
+    }
+}
+
+/// The marker and the amount of visible text of `body` (HTML or text).
+pub fn look(body: &str) -> PageLook {
+    let head = prefix(body, SCAN_BYTES);
     let lower = head.to_ascii_lowercase();
-    MARKERS.iter().copied().find(|m| lower.contains(m))
+    PageLook {
+        marker: MARKERS.iter().copied().find(|m| lower.contains(m)),
+        visible_chars: visible_text(body, MAX_CHALLENGE_TEXT + 1).chars().count(),
+    }
+}
+
+/// Names the challenge or block page `body` looks like, if it is one: a challenge marker on
+/// a page with at most [`MAX_CHALLENGE_TEXT`] characters of visible text. A full page that
+/// merely embeds a captcha widget or mentions a challenge is content.
+pub fn detect(body: &str) -> Option<&'static str> {
+    let l = look(body);
+    if l.is_challenge() { l.marker } else { None }
+}
+
+/// Whether a short page's visible text is a known error or block template ("502 Bad
+/// Gateway", "Access denied", a bot check): however long it is served, it is a failed
+/// fetch, never the canary's replacement.
+pub fn is_error_template(body: &str) -> bool {
+    if detect(body).is_some() {
+        return true;
+    }
+    let text = visible_text(body, 2 * MAX_CHALLENGE_TEXT).to_lowercase();
+    if text.chars().count() > MAX_CHALLENGE_TEXT {
+        return false;
+    }
+    ERROR_PHRASES.iter().any(|p| text.contains(p))
+}
+
+/// Visible text of error pages servers and proxies send with any status.
+const ERROR_PHRASES: &[&str] = &[
+    "bad gateway",
+    "gateway timeout",
+    "gateway time-out",
+    "service unavailable",
+    "service temporarily unavailable",
+    "internal server error",
+    "access denied",
+    "forbidden",
+    "too many requests",
+    "rate limited",
+    "temporarily unavailable",
+    "under maintenance",
+    "down for maintenance",
+    "maintenance mode",
+    "are you a robot",
+    "just a moment",
+    "checking your browser",
+    "enable javascript and cookies",
+    "verify you are human",
+    "not a robot",
+    "origin error",
+    "web server is down",
+    "error 5",
+    "erreur 5",
+    "accès refusé",
+    "service indisponible",
+    "en maintenance",
+];
+
+/// The start of the page's visible text, at most [`EXCERPT_CHARS`] characters.
+pub fn excerpt(body: &str) -> String {
+    let text = visible_text(body, EXCERPT_CHARS * 4);
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((i, _)) => format!("{}\u{2026}", text[..i].trim_end()),
+        None => text,
+    }
+}
+
+fn prefix(body: &str, max: usize) -> &str {
+    let mut end = body.len().min(max);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    &body[..end]
+}
+
+/// Visible text of an HTML (or plain) page, whitespace collapsed, stopping after `limit`
+/// characters: tags, comments, `<script>`, `<style>`, `<noscript>` and `<title>` content left
+/// out.
+/// Entities are left as written; this is a size measure and an excerpt, not a renderer.
+fn visible_text(body: &str, limit: usize) -> String {
+    let mut out = String::new();
+    let mut chars = 0usize;
+    let mut rest = body;
+    let mut space = false;
+    let mut push = |t: &str, out: &mut String| -> bool {
+        for c in t.chars() {
+            if c.is_whitespace() {
+                space = !out.is_empty();
+                continue;
+            }
+            if space {
+                out.push(' ');
+                chars += 1;
+                space = false;
+            }
+            out.push(c);
+            chars += 1;
+            if chars >= limit {
+                return false;
+            }
+        }
+        true
+    };
+    while !rest.is_empty() {
+        let Some(lt) = rest.find('<') else {
+            push(rest, &mut out);
+            break;
+        };
+        if !push(&rest[..lt], &mut out) {
+            break;
+        }
+        rest = &rest[lt..];
+        let lower = rest.get(..10).unwrap_or(rest).to_ascii_lowercase();
+        let skip_to = if lower.starts_with("<!--") {
+            rest.find("-->").map(|i| i + 3)
+        } else if let Some(tag) = ["script", "style", "noscript", "title"]
+            .into_iter()
+            .find(|t| lower[1..].starts_with(t))
+        {
+            let close = format!("</{tag}");
+            rest.to_ascii_lowercase()
+                .find(&close)
+                .and_then(|i| rest[i..].find('>').map(|j| i + j + 1))
+        } else {
+            rest.find('>').map(|i| i + 1)
+        };
+        match skip_to {
+            Some(i) => {
+                rest = &rest[i..];
+                push(" ", &mut out);
+            }
+            None => break,
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -38,6 +199,42 @@ mod tests {
         assert!(detect(cf).is_some());
         let denied = "<html><head><title>Access Denied</title></head><body>You don't have permission to access this.</body></html>";
         assert!(detect(denied).is_some());
+    }
+
+    #[test]
+    fn a_full_report_embedding_a_captcha_login_is_not_a_challenge() {
+        let mut page = String::from(
+            "<html><head><title>Transparency report 2025</title><script src=\"https://www.google.com/recaptcha/api.js\"></script></head><body><form id=login><div class=\"g-recaptcha\" data-sitekey=x></div><button>Log in</button></form><main>",
+        );
+        for i in 0..40 {
+            page.push_str(&format!("<p>Section {i}: in this period Example received requests from authorities in several countries and answered each according to the law and our published policy.</p>"));
+        }
+        page.push_str("</main></body></html>");
+        assert_eq!(detect(&page), None);
+        assert_eq!(look(&page).marker, Some("g-recaptcha"));
+        assert!(!is_error_template(&page));
+    }
+
+    #[test]
+    fn small_captcha_page_is_a_challenge_and_error_templates_are_known() {
+        let captcha = "<html><body><h1>One more step</h1><p>Please complete the security check to access example.org</p><div class=\"g-recaptcha\"></div><script>var big = 'xxxxxxxx';</script></body></html>";
+        assert_eq!(detect(captcha), Some("please complete the security check"));
+        assert!(is_error_template(captcha));
+        assert!(is_error_template(
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+        ));
+        assert!(!is_error_template(
+            "<html><body><p>This page has moved. Our transparency information is now part of our annual report.</p></body></html>"
+        ));
+    }
+
+    #[test]
+    fn excerpt_is_the_visible_text() {
+        let e = excerpt(
+            "<html><head><style>p{}</style><script>x()</script></head><body><!-- c --><p>Hello   <b>world</b></p></body></html>",
+        );
+        assert_eq!(e, "Hello world");
+        assert!(excerpt(&"word ".repeat(1000)).chars().count() <= EXCERPT_CHARS + 1);
     }
 
     #[test]

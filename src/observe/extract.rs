@@ -14,7 +14,7 @@ use scraper::{Html, Selector};
 use crate::observe::normalise::{fold, statement};
 use crate::observe::statement::Statement;
 
-pub use claims::{is_claim, is_plan, looks_like_canary};
+pub use claims::{is_claim, is_notes_heading, is_plan, looks_like_canary};
 pub use sentences::split_sentences;
 
 use html::{Block, LINE_BREAK};
@@ -95,7 +95,16 @@ pub fn extract(
 /// Text-canary statements; `claim` forces the flag (a selected `pre`), else wording decides.
 fn text_statements(body: &str, claim: Option<bool>, out: &mut Vec<Statement>) {
     for located in text::units(body) {
-        let decide = |s: &str| claim.unwrap_or_else(|| !located.freshness && is_claim(s));
+        let decide = |s: &str| {
+            claim.unwrap_or_else(|| {
+                !located.freshness
+                    && if located.notes {
+                        claims::is_note_claim(s)
+                    } else {
+                        is_claim(s)
+                    }
+            })
+        };
         match &located.unit {
             text::Unit::Prose(p) => {
                 out.extend(split_sentences(p).iter().map(|s| statement(s, decide(s))));
@@ -175,7 +184,20 @@ fn detected(blocks: &[Block<'_>], out: &mut Vec<Statement>) {
         .map(|f| claims::looks_like_canary_folded(f))
         .collect();
     let cohesive = cohesive_groups(blocks, &canary_like);
+    // Under a notes heading ("Special announcements", "Errata"…), until the next heading,
+    // everything is context.
+    let mut in_notes = false;
     for ((b, f), &like) in blocks.iter().zip(&folded).zip(&canary_like) {
+        if matches!(b.tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+            in_notes = is_notes_heading(&b.text);
+        }
+        let is_claim = |s: &str| {
+            if in_notes {
+                claims::is_note_claim(s)
+            } else {
+                is_claim(s)
+            }
+        };
         let in_canary_list = b.group.is_some_and(|g| cohesive.contains(&g));
         if !(like || in_canary_list || claims::mentions_canary_folded(f)) {
             continue;
@@ -188,7 +210,12 @@ fn detected(blocks: &[Block<'_>], out: &mut Vec<Statement>) {
                 statement(&s, claim)
             }));
         } else {
-            out.push(statement(&b.text, claims::is_claim_folded(f)));
+            let claim = if in_notes {
+                claims::is_note_claim(&b.text)
+            } else {
+                claims::is_claim_folded(f)
+            };
+            out.push(statement(&b.text, claim));
         }
     }
 }

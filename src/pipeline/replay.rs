@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::config::WatchSelector;
 use crate::fetch;
-use crate::judge::event::Event;
+use crate::judge::event::{Event, Severity};
 use crate::judge::{self, Policy, WatchState};
 use crate::observe;
 use crate::observe::extract::Format;
@@ -37,6 +37,7 @@ pub struct ReplayLine {
     pub statement: Option<String>,
     pub detail: String,
     pub notify: bool,
+    pub severity: Severity,
 }
 
 static DATE_IN_NAME: LazyLock<Regex> =
@@ -118,7 +119,7 @@ pub fn replay(
         // page, is a failed fetch here as it would be live.
         let reading = observe::read_page(&v.text, v.format, selector);
         for _ in 0..policy.confirm.max(1) {
-            let obs = super::observation(reading.clone(), v.body_len);
+            let obs = super::observation(reading.clone(), &v.text, v.body_len);
             let j = judge::observe(&state, obs, v.at, policy);
             state = j.state;
             out.extend(j.events.into_iter().map(|e| (v.name.clone(), e)));
@@ -139,6 +140,7 @@ pub fn lines(events: &[(String, Event)]) -> Vec<ReplayLine> {
             statement,
             detail,
             notify: e.notify,
+            severity: e.severity,
         };
         if !e.changes.is_empty() {
             for c in &e.changes {

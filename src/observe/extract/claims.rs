@@ -23,7 +23,10 @@ static ABSENCE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?x)
         \bnever\b | \b(?:has|have|had)\s+(?:not|never)\b | \b(?:hasn't|haven't|hadn't)\b
       | \bnot\s+(?:yet\s+|ever\s+)?(?:been|received?|aware|served|subject(?:ed)?|asked|required|compelled|forced|approached|contacted|gagged)\b
-      | \bdid(?:\s+not|n't)\s+receive\b | \breceived\s+no\b | \bzero\b | \bnone\b | \bno\s+(?:one|person|entity|agency)\b
+      | \bdid(?:\s+not|n't)\s+receive\b | \breceived\s+no\b
+      | \b(?:does|do|did)\s+not\s+(?:have|hold|possess|operate|maintain|keep|run|know)\b | \b(?:doesn't|don't|didn't)\s+(?:have|hold|possess|operate|maintain|keep|run|know)\b
+      | \b(?:operates?|operated|deposited|escrowed|maintains?|maintained|runs|holds?|held|keeps?|kept|installed|placed|issued|has|have|had)\s+no\b
+      | \bno\s+(?:[\w'-]+\s+){0,4}?(?:has|have)\s+(?:ever\s+)?been\b | \bzero\b | \bnone\b | \bno\s+(?:one|person|entity|agency)\b
       | \bjamais\b | \baucun(?:e|s|es)?\b | \bn'(?:a|ai|ont|avons|avez|avait|avions|est|sommes)\s+(?:pas|point)\b
       | \bpas\s+(?:été|reçu|eu\b|fait\s+l'objet) | \bni\b | \bnéant\b | \bzéro\b")
 });
@@ -51,7 +54,7 @@ static STRONG_TERM: LazyLock<Regex> = LazyLock::new(|| {
       | government(?:al)?\s+(?:requests?|agenc|orders?|demands?|access) | \bfbi\b | \bnsa\b | \bgchq\b | \bpolice\b
       | intelligence\s+(?:agenc|services?) | \bmandats?\b | réquisition | \bordonnances?\b | perquisition
       | portes?\s+dérobées? | \bsaisi(?:e|s|es)?\b | écoutes?\b | \bgendarmerie\b | \brenseignement | judiciaire
-      | \btribunal | \bjuges?\b | autorités")
+      | \btribunal | \bjuges?\b | autorités? | \bsécurité\s+nationale")
 });
 
 /// Subjects that make a negative sentence a claim (compromise, disclosure, coercion) but are
@@ -72,7 +75,9 @@ static STRONG_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
         \bnot\s+been\s+(?:served|subject(?:ed)?\s+to|compelled|gagged|compromised|forced\s+to)
       | \bnever\s+been\s+(?:served|compelled|gagged|compromised|forced\s+to)
       | \bno\s+warrants?\s+(?:have|has)\b | \bnot\s+aware\s+of\s+any\s+(?:requests?|orders?|demands?|warrants?)
-      | \bjamais\s+reçu\b | \breçu\s+aucune?\s+(?:demande|requête|mandat|réquisition|ordonnance)")
+      | \bjamais\s+reçu\b | \breçu\s+aucune?\s+(?:demande|requête|mandat|réquisition|ordonnance)
+      | \bdeposited\s+no\b | \bkey\s+escrow | \bd[ée]pos[ée]\s+aucune?\b | \baucune?\s+(?:demande|requête|mandat|réquisition|ordonnance)s?\b
+      | \b(?:does|do|did)\s+not\s+have\s+any\s+knowledge\s+of\s+any\b")
 });
 
 /// Never claims, whatever their words: footnotes, bare links, questions, greetings and
@@ -100,6 +105,83 @@ static SOFT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
       | \bprochaine?s?\s+(?:mise|canari|déclaration|version|publication) | \bsera\s+(?:mise?\s+à\s+jour|publiée?|renouvelée?|re-?signée?)
       | \b(?:émis|publié|signé|mis\s+à\s+jour)e?\s+le\b")
 });
+
+/// A note about a rotated, revoked or retired key ("The revoked key has never been trusted
+/// for …", "the old keys are not and have never been at risk"): context, though it says
+/// "never".
+static KEY_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?x)
+        \b(?:revoked|rotated|retired|expired|superseded|replaced|old|older|previous|former|compromised)\s+(?:[\w-]+\s+){0,2}?(?:keys?|subkeys?|certificates?)\b
+      | \b(?:keys?|subkeys?)\b.{0,80}?\b(?:revoked|rotated|retired|expired|superseded|at\s+risk|trusted\s+for|been\s+trusted)\b
+      | \bclés?\s+(?:[\w'-]+\s+){0,2}?(?:révoquée|expirée|remplacée|retirée)s? | \b(?:ancienne|précédente|anciennes|précédentes)\s+clés?\b")
+});
+
+/// Headings of sections that hold one-off notes, not claims: "Special announcements",
+/// "Disclaimers and notes", "Notes", "Errata", "Key rotation"; French "Remarques",
+/// "Avertissements", "Annonces".
+static NOTES_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?x)^(?:\d{1,2}[.)]?\s+)?(?:
+        (?:special\s+)?announcements? | disclaimers? | (?:disclaimers?\s+(?:and|&)\s+)?notes? | notes?\s+(?:and|&)\s+disclaimers?
+      | errat(?:a|um) | corrections? | key\s+(?:rotation|transition|change)s? | (?:important\s+)?notices?
+      | remarques? | avertissements? | (?:annonces?|communications?)(?:\s+spéciales?)? | notes?\s+et\s+avertissements? | rectificatifs?
+    )\s*:?$")
+});
+
+/// Whether a heading opens a section of one-off notes, whose sentences are context however
+/// they are worded (a rotated key "has never been trusted", an errata note).
+pub fn is_notes_heading(heading: &str) -> bool {
+    let f = fold(heading);
+    f.len() <= 60 && NOTES_HEADING.is_match(f.trim())
+}
+
+/// A sentence in a notes section is a claim only when it denies legal process outright ("no
+/// warrants have been served", "has never received a National Security Letter") and is not
+/// a correction or a key notice: a real claim that follows a notes heading still counts.
+pub(crate) fn is_note_claim(sentence: &str) -> bool {
+    static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\bcorrect(?:ed|ion)\b|\berrat|\bshould\s+(?:have\s+)?read\b|\btypo\b|\bcorrig|\brectifi",
+        )
+    });
+    let f = fold(sentence);
+    is_claim_folded(&f) && strong_absence(&f) && !CORRECTION.is_match(&f)
+}
+
+/// Giving a key away is a claim even about an old key ("has never turned over its previous
+/// signing keys").
+static HANDED_OVER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\bturned\s+over\b|\bhand(?:ed)?\s+(?:over|out)\b|\bdisclos|\bsurrender|\bprovided\b|\bgiven\b|\bshared\b|\bremis|\bdivulgu|\bcommuniqu|\btransmis",
+    )
+});
+
+/// Secret process, the only subject of a table row that makes it a claim.
+static SECRET_PROCESS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?x)
+        national\s+security\s+(?:letters?|requests?|orders?|demands?) | \bnsls?\b | \bfisa\b | \bgag\b
+      | secret\s+(?:orders?|court|requests?|subpoenas?) | lettres?\s+de\s+sécurité\s+nationale
+      | demandes?\s+de\s+sécurité\s+nationale | ordonnances?\s+secrètes? | \bbâillon\b")
+});
+
+/// A table cell that says none: "0", "none", "zero", "aucun", "néant", "n/a" is not none.
+fn says_none(cell: &str) -> bool {
+    matches!(
+        cell.trim().trim_end_matches('.'),
+        "0" | "none" | "zero" | "nil" | "no" | "aucun" | "aucune" | "néant" | "zéro" | "-0-"
+    )
+}
+
+/// A table row ("Subpoenas (civil) | 4 | 1", "National Security Letters | 0"): a claim only
+/// when its label is secret process and every value says none. Transparency figures are
+/// context, zero or not.
+fn row_is_claim(s: &str) -> bool {
+    let mut cells = s.split('|').map(str::trim).filter(|c| !c.is_empty());
+    let Some(label) = cells.next() else {
+        return false;
+    };
+    let values: Vec<&str> = cells.collect();
+    SECRET_PROCESS.is_match(label) && !values.is_empty() && values.iter().all(|v| says_none(v))
+}
 
 fn has_zero(s: &str) -> bool {
     ZERO.find_iter(s)
@@ -147,6 +229,12 @@ pub(crate) fn is_claim_folded(s: &str) -> bool {
         if letters < 3 {
             return false;
         }
+    }
+    if s.contains(" | ") {
+        return row_is_claim(s);
+    }
+    if KEY_NOTE.is_match(s) && !STRONG_TERM.is_match(s) && !HANDED_OVER.is_match(s) {
+        return false;
     }
     let strong = strong_absence(s);
     if SOFT_CONTEXT.is_match(s) && !(strong && ABSENCE.is_match(s)) {
@@ -257,6 +345,73 @@ mod tests {
         ];
         for c in context {
             assert!(!is_claim(c), "should be context: {c}");
+        }
+    }
+
+    #[test]
+    fn negative_claims_without_never() {
+        let claims = [
+            "Example Inc. does not have any knowledge of any secret court orders that have been issued concerning its users.",
+            "Example does not have any knowledge of any National Security Letters that have been issued to it.",
+            "Example operates no backdoors or interception interfaces in its network.",
+            "Example operates no servers on behalf of any government or law enforcement agency.",
+            "Example has deposited no encryption keys with any government or third party.",
+            "No national security request has been received by Example.",
+            "No content takedown request from any government has been received.",
+            "We are not aware of any wiretaps, searches or seizures concerning our infrastructure.",
+            "We are not aware of any government access to user data.",
+            "Exemple n'a connaissance d'aucune ordonnance secrète la concernant.",
+            "Exemple n'a reçu aucune demande d'accès aux données de ses utilisateurs.",
+            "Exemple n'exploite aucune porte dérobée dans ses logiciels.",
+            "Exemple n'a déposé aucune clé de chiffrement auprès d'une autorité.",
+            "Aucune demande de retrait de contenu émanant d'un gouvernement n'a été reçue.",
+        ];
+        for c in claims {
+            assert!(is_claim(c), "should be a claim: {c}");
+            assert!(looks_like_canary(c), "should read like a canary: {c}");
+        }
+    }
+
+    #[test]
+    fn notes_about_rotated_keys_are_context() {
+        let context = [
+            "The revoked key has never been trusted for signing releases.",
+            "The old signing keys are not and have never been at risk.",
+            "Our previous key expired on 1 March 2025 and has never been compromised; it was rotated as planned.",
+            "La clé révoquée n'a jamais été utilisée pour signer nos publications.",
+        ];
+        for c in context {
+            assert!(!is_claim(c), "should be context: {c}");
+        }
+        // A claim about keys stays one, old keys included.
+        assert!(is_claim(
+            "We have never disclosed our private signing keys to any third party."
+        ));
+        assert!(is_claim(
+            "We have never turned over our old signing keys to anyone."
+        ));
+    }
+
+    #[test]
+    fn data_rows_are_context_unless_about_secret_process_and_none() {
+        let cases: &[(&str, bool)] = &[
+            ("Subpoenas (civil) | 4 | 1", false),
+            ("Subpoenas (criminal) | 0 | 0", false),
+            ("Requests for user data | 12 | 3 | 25%", false),
+            ("Search warrants | 0 | 0", false),
+            ("Government removal requests | 0", false),
+            ("National Security Letters | 0", true),
+            ("National security letters | none", true),
+            ("FISA orders | 0 | 0", true),
+            ("Gag orders | 0", true),
+            ("National security requests | 0", true),
+            ("National Security Letters | 0-249", false),
+            ("National Security Letters | 3", false),
+            ("Lettres de sécurité nationale | aucune", true),
+            ("Réquisitions judiciaires | 14 | 2", false),
+        ];
+        for (row, want) in cases {
+            assert_eq!(is_claim(row), *want, "{row}");
         }
     }
 

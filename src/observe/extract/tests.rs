@@ -559,3 +559,78 @@ fn one_huge_line_finishes() {
     let html = format!("<p>{line}</p>");
     assert_eq!(extract(&html, Format::Html, None).len(), 1);
 }
+
+fn claim_flags(statements: &[Statement]) -> Vec<(String, bool)> {
+    statements
+        .iter()
+        .map(|s| (s.text.clone(), s.claim))
+        .collect()
+}
+
+#[test]
+fn notes_sections_are_context_in_text_and_html() {
+    let text = "Example Co has never received a National Security Letter.\n\nSpecial announcements\n---------------------\n\nWe rotated our signing key in March. The revoked key has never been trusted for signing releases. The keys of our users are not and have never been at risk.\n\nDisclaimers and notes\n\nThis canary has never been legally binding and we never promised otherwise.\n";
+    let got = claim_flags(&extract(text, Format::Text, None));
+    assert_eq!(
+        got.iter()
+            .filter(|(_, c)| *c)
+            .map(|(t, _)| t.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Example Co has never received a National Security Letter."],
+        "{got:?}"
+    );
+    let html = "<html><body><main><h2>Warrant canary</h2><ul><li>Example has never received a National Security Letter.</li><li>Example has never been subject to a gag order.</li></ul><h2>Errata</h2><p>The revoked key has never been trusted for signing. Our old keys have never been compromised.</p><h3>Remarques</h3><p>L'ancienne clé n'a jamais été compromise.</p></main></body></html>";
+    let got = claim_flags(&extract(html, Format::Html, None));
+    let claims: Vec<&str> = got
+        .iter()
+        .filter(|(_, c)| *c)
+        .map(|(t, _)| t.as_str())
+        .collect();
+    assert_eq!(
+        claims,
+        vec![
+            "Example has never received a National Security Letter.",
+            "Example has never been subject to a gag order."
+        ],
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_real_claim_after_a_notes_heading_stays_a_claim() {
+    let text = "Notes\n\nOur previous key expired and has never been compromised.\n\nExample Co has never received a National Security Letter and no warrants have ever been served to us.\n";
+    let got = claim_flags(&extract(text, Format::Text, None));
+    assert!(
+        got.iter()
+            .any(|(t, c)| *c && t.contains("National Security Letter")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().all(|(t, c)| !(*c && t.contains("previous key"))),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn transparency_table_rows_are_context_and_secret_process_rows_claims() {
+    let html = "<html><body><h2>Transparency report</h2><table><tr><th>Request</th><th>Received</th><th>Complied</th></tr><tr><td>Subpoenas (civil)</td><td>4</td><td>1</td></tr><tr><td>Requests for user data</td><td>12</td><td>3</td><td>25%</td></tr><tr><td>Search warrants</td><td>0</td><td>0</td></tr><tr><td>National Security Letters</td><td>0</td><td>0</td></tr><tr><td>Gag orders</td><td>none</td><td>none</td></tr></table></body></html>";
+    let got = claim_flags(&extract(html, Format::Html, None));
+    let claims: Vec<&str> = got
+        .iter()
+        .filter(|(_, c)| *c)
+        .map(|(t, _)| t.as_str())
+        .collect();
+    assert_eq!(
+        claims,
+        vec![
+            "National Security Letters | 0 | 0",
+            "Gag orders | none | none"
+        ],
+        "{got:?}"
+    );
+    // With a selector, everything selected is a claim.
+    let sel = Selector::parse("table tr").expect("selector");
+    let got = extract(html, Format::Html, Some(&sel));
+    assert!(got.iter().all(|s| s.claim), "{got:?}");
+    assert!(got.iter().any(|s| s.text == "Subpoenas (civil) | 4 | 1"));
+}

@@ -23,6 +23,9 @@ pub enum Unit {
 pub struct Located {
     pub unit: Unit,
     pub freshness: bool,
+    /// In a section of one-off notes ("Special announcements", "Disclaimers and notes",
+    /// "Errata"): only an outright denial of legal process is a claim there.
+    pub notes: bool,
 }
 
 static BULLET: LazyLock<Regex> =
@@ -171,6 +174,7 @@ pub fn units(body: &str) -> Vec<Located> {
     let lines = strip_armour(body);
     let mut out = Vec::new();
     let mut freshness = false;
+    let mut notes = false;
     for para in lines.split(|l| l.trim().is_empty()) {
         if para.is_empty() {
             continue;
@@ -192,12 +196,19 @@ pub fn units(body: &str) -> Vec<Located> {
         let one_line_title = para.len() == 1 && para[0].trim().chars().count() <= 60;
         for unit in p.units {
             match &unit {
-                Unit::Heading(h) => freshness = FRESHNESS.is_match(h),
+                Unit::Heading(h) => {
+                    freshness = FRESHNESS.is_match(h);
+                    notes = super::claims::is_notes_heading(h);
+                }
                 Unit::Prose(t) if one_line_title && FRESHNESS.is_match(t) => freshness = true,
+                Unit::Prose(t) if one_line_title && super::claims::is_notes_heading(t) => {
+                    notes = true
+                }
                 _ => {}
             }
             out.push(Located {
                 freshness: freshness || source,
+                notes,
                 unit,
             });
         }
@@ -213,6 +224,7 @@ mod tests {
         Located {
             unit: Unit::Prose(s.to_string()),
             freshness: false,
+            notes: false,
         }
     }
 
@@ -220,6 +232,7 @@ mod tests {
         Located {
             unit: Unit::Item(s.to_string()),
             freshness: false,
+            notes: false,
         }
     }
 
@@ -227,6 +240,7 @@ mod tests {
         Located {
             unit: Unit::Heading(s.to_string()),
             freshness: false,
+            notes: false,
         }
     }
 
