@@ -70,7 +70,7 @@ fn notify_systemd(state: &[sd_notify::NotifyState]) {
 /// Runs the daemon until `parts.shutdown` is cancelled.
 pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     let mut wl = Watchlist::load(&parts.watchlist)?;
-    let checker = Arc::new(Checker::new(&parts.state, parts.clock.clone())?);
+    let checker = Arc::new(Checker::new(&parts.state, parts.clock.clone(), "run")?);
     let channels = Channels::from_watchlist(&wl)?;
     checker.outbox.set_routes(channels.routes());
     let (channels_tx, channels_rx) = watch::channel(Arc::new(channels));

@@ -57,9 +57,13 @@ impl Checker {
     ///
     /// Takes the state directory's lock first: a second canaryd on the same directory (a
     /// `check` while `run` is running) would judge and alert everything twice.
-    pub fn new(state_dir: &std::path::Path, clock: SharedClock) -> anyhow::Result<Checker> {
-        let command = std::env::args().nth(1).unwrap_or_else(|| "canaryd".into());
-        let lock = StateLock::acquire(state_dir, &command)?;
+    /// `command` says who holds the lock ("check", "run") to a process refused it.
+    pub fn new(
+        state_dir: &std::path::Path,
+        clock: SharedClock,
+        command: &str,
+    ) -> anyhow::Result<Checker> {
+        let lock = StateLock::acquire(state_dir, command)?;
         let store = Store::open(state_dir)?;
         let outbox = Outbox::open(state_dir)?;
         let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
@@ -231,10 +235,13 @@ impl Checker {
         record.duration_ms = started.elapsed().as_millis() as u64;
         let policy = &watch.shared.policy;
         let Judgement {
-            state,
+            mut state,
             events,
             fetch_error,
         } = judge::observe(&prev, obs, at, policy);
+        if !events.is_empty() {
+            state.generation = prev.generation + 1;
+        }
         if let Some(error) = fetch_error {
             record.result = CheckResult::Failed;
             record.error = Some(error);
@@ -285,17 +292,26 @@ impl Checker {
         at: DateTime<Utc>,
         capture: Option<&Capture>,
     ) -> Result<usize, StoreError> {
-        self.store.append_events(&watch.name, events)?;
+        // Everything below is keyed by the generation these events open: redone after a
+        // crash (same `prev`, so the same generation), each step finds its own earlier
+        // write and does not repeat it. The state that closes the generation comes last.
+        let generation = (!events.is_empty()).then_some(state.generation);
+        if let Some(g) = generation {
+            self.store.append_events(&watch.name, events, g)?;
+        }
         let mut queued_count = 0;
-        for e in events.iter().filter(|e| e.notify) {
-            let alert = alert::render(&watch.name, watch.url.as_str(), e);
+        for (i, e) in events.iter().enumerate().filter(|(_, e)| e.notify) {
+            let alert = alert::render(&watch.name, watch.url.as_str(), e, state.generation, i);
             self.outbox.enqueue(&alert, at)?;
             queued_count += 1;
         }
+        let recorded =
+            generation.is_some() && generation == self.archive.newest_generation(&watch.name);
         // `has_history` (one stat) only when nothing else asks for a record: it starts the
         // chain of a watch whose state predates the archive.
-        if archive::worth_keeping(prev, state, events)
-            || (capture.is_some() && !self.archive.has_history(&watch.name))
+        if !recorded
+            && (archive::worth_keeping(prev, state, events)
+                || (capture.is_some() && !self.archive.has_history(&watch.name)))
         {
             let snapshot = Snapshot {
                 at,
@@ -303,6 +319,7 @@ impl Checker {
                 capture,
                 events,
                 confirmed_set_hash: state.baseline.as_ref().map(|b| b.set_hash.as_str()),
+                generation,
             };
             self.archive
                 .append(&watch.name, &snapshot, watch.shared.max_history)?;

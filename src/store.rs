@@ -233,15 +233,35 @@ impl Store {
         atomic::write(&path, &json, Sync::Lazy).map_err(io_err("write", &path))
     }
 
-    pub fn append_events(&self, name: &str, events: &[Event]) -> Result<(), StoreError> {
+    /// Appends the events of judgement `generation` to the event log, once: a check redone
+    /// after a crash finds them already logged. Each append starts on a fresh line, so a
+    /// line torn by a crash costs only itself.
+    pub fn append_events(
+        &self,
+        name: &str,
+        events: &[Event],
+        generation: u64,
+    ) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
         }
         let dir = self.ensure_watch_dir(name)?;
         let path = dir.join("events.jsonl");
+        let tail = log_tail(&path).map_err(io_err("read", &path))?;
+        if tail
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Generation>(l).ok())
+            .any(|l| l.generation == Some(generation))
+        {
+            return Ok(());
+        }
         let mut lines = Vec::new();
-        for e in events {
-            serde_json::to_writer(&mut lines, e).map_err(|source| StoreError::Corrupt {
+        if !tail.is_empty() && !tail.ends_with('\n') {
+            lines.push(b'\n');
+        }
+        for event in events {
+            let logged = Logged { generation, event };
+            serde_json::to_writer(&mut lines, &logged).map_err(|source| StoreError::Corrupt {
                 path: path.clone(),
                 source,
             })?;
@@ -264,6 +284,35 @@ impl Store {
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect())
     }
+}
+
+/// An event as the log holds it: the event, and the judgement generation it opened.
+#[derive(Serialize)]
+struct Logged<'a> {
+    generation: u64,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
+#[derive(Deserialize)]
+struct Generation {
+    generation: Option<u64>,
+}
+
+/// The end of the event log: enough for the events of the last few checks.
+fn log_tail(path: &Path) -> io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    const TAIL: u64 = 256 * 1024;
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => return Err(e),
+    };
+    let len = f.metadata()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn statements_text(name: &str, state: &WatchState, check: &CheckRecord) -> String {

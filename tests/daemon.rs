@@ -428,3 +428,29 @@ async fn a_check_that_panics_is_logged_shown_and_retried_never_dropped() {
     shutdown.cancel();
     daemon.await.expect("join").expect("daemon stops cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_beside_a_running_daemon_is_refused_and_names_it() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/example", canary(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["example"]));
+    let mut daemon = spawn_daemon(&env, &[]);
+    assert!(
+        wait_until(Duration::from_secs(20), || site.hits("/example") >= 1).await,
+        "the daemon checks"
+    );
+    let out = env.canaryd(&["check"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", common::run::stdout(&out));
+    let err = common::run::stderr(&out);
+    assert!(err.contains("canaryd: error:"), "{err}");
+    assert!(err.contains("in use by another canaryd"), "{err}");
+    assert!(
+        err.contains(&format!("canaryd run, pid {}", daemon.id().expect("pid"))),
+        "{err}"
+    );
+    signal(&daemon, "-TERM");
+    let _ = daemon.wait().await;
+    // Once the daemon is gone the directory is free again.
+    env.check().await;
+}

@@ -98,7 +98,7 @@ async fn the_real_check_stays_bounded_over_many_cycles() {
         start: "2026-01-01T00:00:00Z".parse().expect("time"),
         secs: AtomicI64::new(0),
     });
-    let checker = Checker::new(&state, clock.clone()).expect("checker");
+    let checker = Checker::new(&state, clock.clone(), "soak test").expect("checker");
     let store = Store::at(&state);
 
     let mut events_raised = [0usize; 3];

@@ -18,7 +18,7 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
-    let checker = Checker::new(state, clock::system())?;
+    let checker = Checker::new(state, clock::system(), "check")?;
     let channels = Channels::from_watchlist(&wl)?;
     checker.outbox.set_routes(channels.routes());
     let progress = progress_bar(wl.watches.len());

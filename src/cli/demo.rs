@@ -110,7 +110,7 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
         "[settings]\nconfirm = 2\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"example\"\nurl = \"http://{addr}/transparency\"\nselector = \"#canary\"\n"
     );
     let wl = Watchlist::parse(&toml, &dir.join("watchlist.toml"))?;
-    let checker = Checker::new(&dir.join("state"), clock::system())?;
+    let checker = Checker::new(&dir.join("state"), clock::system(), "demo")?;
     println!("canaryd demo: an offline canary on http://{addr}/transparency, watched with:\n");
     for line in toml.lines() {
         println!("    {line}");

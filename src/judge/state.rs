@@ -35,6 +35,11 @@ pub struct WatchState {
     pub usual_size: Option<u64>,
     /// The newest canary date ever seen, to notice a date going backwards.
     pub newest_date: Option<NaiveDate>,
+    /// How many checks have raised events. Each event's identity derives from the
+    /// generation it departs from, so a check killed before saving this state is judged again
+    /// from the same generation and finds what it had already logged and queued.
+    #[serde(default)]
+    pub generation: u64,
     /// The short page without statements served in place of the canary, while it lasts.
     #[serde(default)]
     pub short_page: Option<ShortPage>,

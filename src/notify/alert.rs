@@ -49,13 +49,14 @@ pub fn thread_id(watch: &str) -> String {
 }
 
 /// Renders `event` about watch `name` at `url`.
-pub fn render(name: &str, url: &str, event: &Event) -> Alert {
-    let mut identity = format!(
-        "{name}\n{}\n{}\n{}",
-        event.kind,
-        event.first_seen.to_rfc3339(),
-        event.at.to_rfc3339()
-    );
+///
+/// The alert's id (and Message-ID) is derived from what the event is, never from when it was
+/// seen: the watch, the judgement state it departs from (`generation`, which the check that
+/// raised it advances), its place among that check's events, its kind and the statements
+/// concerned. A check killed after queueing its alerts but before saving its state is
+/// judged again from the same state, and finds the alerts it already queued.
+pub fn render(name: &str, url: &str, event: &Event, generation: u64, index: usize) -> Alert {
+    let mut identity = format!("{name}\n{generation}\n{index}\n{}", event.kind);
     for s in &event.statements {
         identity.push('\n');
         identity.push_str(s);
@@ -215,7 +216,7 @@ mod tests {
 
     #[test]
     fn removal_alert_names_watch_event_and_quotes_statement() {
-        let a = render("reddit", "https://example.org/t", &removal());
+        let a = render("reddit", "https://example.org/t", &removal(), 1, 0);
         assert_eq!(a.subject, "[canaryd] reddit: canary statement removed");
         assert!(
             a.body
@@ -228,13 +229,20 @@ mod tests {
 
     #[test]
     fn same_event_renders_same_id_and_thread_is_per_watch() {
-        let a = render("reddit", "u", &removal());
-        let b = render("reddit", "u", &removal());
+        let a = render("reddit", "u", &removal(), 7, 0);
+        let b = render("reddit", "u", &removal(), 7, 0);
         assert_eq!(a.id, b.id);
+        // Re-derived later (a check redone after a crash): same event, same id.
+        let mut later = removal();
+        later.at += chrono::TimeDelta::minutes(10);
+        assert_eq!(render("reddit", "u", &later, 7, 0).id, a.id);
+        // Another generation (the claim came back and went again) is another alert.
+        assert_ne!(render("reddit", "u", &removal(), 8, 0).id, a.id);
+        assert_ne!(render("reddit", "u", &removal(), 7, 1).id, a.id);
         let mut other = removal();
         other.statements[0].push('!');
-        assert_ne!(render("reddit", "u", &other).id, a.id);
-        assert_eq!(a.thread_id, render("reddit", "v", &other).thread_id);
+        assert_ne!(render("reddit", "u", &other, 7, 0).id, a.id);
+        assert_eq!(a.thread_id, render("reddit", "v", &other, 7, 0).thread_id);
         assert_ne!(a.thread_id, thread_id("cloudflare"));
     }
 
@@ -250,7 +258,7 @@ mod tests {
             broadened: false,
             weakened: true,
         }];
-        let a = render("x", "u", &e);
+        let a = render("x", "u", &e, 1, 0);
         assert_eq!(a.subject, "[canaryd] x: canary statement changed");
         assert!(a.body.contains("[-never-]{+rarely+}"));
         assert!(a.body.contains("weakened"));
@@ -265,12 +273,12 @@ mod tests {
             "{}: 2026-03-01, more than the 7days stale_grace after this check (2026-01-01)",
             crate::judge::DATED_IN_THE_FUTURE
         );
-        let a = render("x", "u", &e);
+        let a = render("x", "u", &e, 1, 0);
         assert_eq!(a.subject, "[canaryd] x: canary is dated in the future");
         assert!(!a.body.contains("overdue"), "{}", a.body);
         e.detail = "the canary (dated 2025-01-01) says the next one is due by 2025-04-01".into();
         assert_eq!(
-            render("x", "u", &e).subject,
+            render("x", "u", &e, 1, 0).subject,
             "[canaryd] x: canary is overdue"
         );
     }

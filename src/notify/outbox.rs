@@ -22,6 +22,9 @@ use crate::notify::alert::Alert;
 use crate::store::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
 
+/// How long the marker of a delivered alert is kept.
+const SENT_KEPT: Duration = Duration::from_secs(30 * 86400);
+
 /// How long to wait between delivery attempts: doubling from `base`, never over `cap`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
@@ -193,10 +196,36 @@ impl Outbox {
     pub fn open(state_dir: &Path) -> Result<Outbox, StoreError> {
         let dir = state_dir.join("outbox");
         atomic::create_dir(&dir).map_err(io_err("create", &dir))?;
-        Ok(Outbox {
+        let outbox = Outbox {
             dir,
             routes: Arc::default(),
-        })
+        };
+        outbox.forget_old_deliveries();
+        Ok(outbox)
+    }
+
+    /// `<state>/outbox/sent/`: one empty file per alert delivered in the last
+    /// [`SENT_KEPT`], so an alert re-derived after a crash is not queued again.
+    fn sent_dir(&self) -> PathBuf {
+        self.dir.join("sent")
+    }
+
+    /// Markers of deliveries older than [`SENT_KEPT`] go: a crashed check is redone within
+    /// minutes, not months. Best effort; a marker left over costs one small file.
+    fn forget_old_deliveries(&self) {
+        let Ok(entries) = std::fs::read_dir(self.sent_dir()) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        for e in entries.flatten() {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > SENT_KEPT));
+            if old {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     /// A read-only view of `<state_dir>/outbox`; nothing is created.
@@ -223,9 +252,10 @@ impl Outbox {
     }
 
     /// Puts `alert` durably in the outbox. Idempotent: an alert already queued is kept as is.
+    /// An alert already delivered (its id is in `sent/`) is not queued again.
     pub fn enqueue(&self, alert: &Alert, now: DateTime<Utc>) -> Result<(), StoreError> {
         let path = self.path(&alert.id);
-        if path.exists() {
+        if path.exists() || self.sent_dir().join(&alert.id).exists() {
             return Ok(());
         }
         let routes = self.routes.read().unwrap_or_else(|p| p.into_inner());
@@ -320,6 +350,12 @@ impl Outbox {
 
     /// The alert was accepted: remove it for good.
     pub fn delivered(&self, id: &str) -> Result<(), StoreError> {
+        // The marker is durable before the alert goes, so no crash in between lets a redone
+        // check queue the same alert again.
+        let sent = self.sent_dir();
+        atomic::create_dir(&sent).map_err(io_err("create", &sent))?;
+        let marker = sent.join(id);
+        atomic::write(&marker, b"", Sync::Durable).map_err(io_err("write", &marker))?;
         let path = self.path(id);
         atomic::remove(&path).map_err(io_err("remove", &path))
     }

@@ -85,6 +85,8 @@ pub struct Snapshot<'a> {
     pub events: &'a [Event],
     /// The confirmed statement set after this check.
     pub confirmed_set_hash: Option<&'a str>,
+    /// The judgement generation the check's events opened, when it raised any.
+    pub generation: Option<u64>,
 }
 
 /// Whether a check is evidence worth a record: it raised an event or moved the confirmed
@@ -129,6 +131,16 @@ impl Archive {
         serde_json::from_slice::<SnapshotRecord>(&bytes)
             .ok()
             .map(|r| r.at)
+    }
+
+    /// The generation recorded by the newest record, if it recorded one.
+    pub fn newest_generation(&self, watch: &str) -> Option<u64> {
+        let head = self.head(watch)?;
+        let path = self.dir(watch).join(record::record_file(head.seq));
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice::<SnapshotRecord>(&bytes)
+            .ok()?
+            .generation
     }
 
     /// Appends a record (and the body, when there is one) and applies retention: bodies of

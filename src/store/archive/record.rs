@@ -44,6 +44,10 @@ pub struct SnapshotRecord {
     pub confirmed_set_hash: Option<String>,
     /// The events this check raised.
     pub events: Vec<Event>,
+    /// The judgement generation these events opened (see `WatchState::generation`): a
+    /// record is written once per generation, however often a crashed check is redone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u64>,
 }
 
 /// The raw body of a record.

@@ -45,6 +45,7 @@ fn archive_with(pages: &[&[&str]], max_history: usize) -> (tempfile::TempDir, Ar
             capture: Some(&c),
             events: &[],
             confirmed_set_hash: None,
+            generation: None,
         };
         let seq = archive.append("w", &snap, max_history).expect("append");
         assert_eq!(seq, i as u64 + 1);
@@ -191,6 +192,7 @@ fn a_lost_head_continues_the_chain_instead_of_restarting_it() {
         capture: Some(&c),
         events: &[],
         confirmed_set_hash: None,
+        generation: None,
     };
     assert_eq!(archive.append("w", &snap, 500).expect("append"), 4);
     assert!(archive.verify("w").holds());
@@ -243,6 +245,7 @@ fn a_check_without_a_page_is_recorded_without_a_body() {
         capture: None,
         events: &[],
         confirmed_set_hash: None,
+        generation: None,
     };
     archive.append("w", &snap, 500).expect("append");
     assert!(archive.verify("w").holds());
