@@ -519,6 +519,16 @@ fn refresh(state: &mut WatchState, statements: Vec<Statement>, old: &Baseline, a
     }
 }
 
+/// A state whose confirmed statements are `statements`, confirmed at `at`: how a watch whose
+/// saved state was lost resumes from its evidence.
+pub fn state_from_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> WatchState {
+    WatchState {
+        baseline: Some(new_baseline(statements, at)),
+        last_change: Some(at),
+        ..WatchState::default()
+    }
+}
+
 fn new_baseline(statements: Vec<Statement>, at: DateTime<Utc>) -> Baseline {
     Baseline {
         set_hash: diff::set_hash(&statements),

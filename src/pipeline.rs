@@ -2,6 +2,7 @@
 //! stages: fetch → extract → judge → record events → queue alerts → archive evidence →
 //! save state.
 
+mod recover;
 pub(crate) mod replay;
 
 use std::sync::Arc;
@@ -83,8 +84,8 @@ impl Checker {
 
     /// Checks one watch: one observation, judged, recorded durably.
     pub async fn check(&self, watch: &Watch) -> Result<CheckReport, StoreError> {
-        let prev = self.store.load_state(&watch.name)?;
-        let prev_check = self.store.load_check(&watch.name)?.unwrap_or_default();
+        let prev = recover::load_state(&self.store, &self.archive, &watch.name)?;
+        let prev_check = recover::load_check(&self.store, &watch.name)?;
         let extractor = extractor_key(watch);
         // Both a 304 and a page identical to the last one stand for "same as the baseline",
         // which holds only when the last page left nothing pending and was read the same way.

@@ -105,6 +105,16 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
                 },
                 ListFormat::Table => print!("{}", super::list_table::table(&rows, Style::stdout())),
             }
+            let corrupt = Outbox::at(state_dir).corrupt();
+            if !corrupt.is_empty() {
+                eprintln!(
+                    "outbox: {} unreadable alert file(s) set aside, not delivered; read them, then delete them:",
+                    corrupt.len()
+                );
+                for p in corrupt {
+                    eprintln!("  {}", p.display());
+                }
+            }
             0
         }
         Err(e) => {
@@ -127,11 +137,19 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
     };
     let mut rows = Vec::with_capacity(wl.watches.len());
     for w in &wl.watches {
+        // One watch's unreadable file is that watch's problem, shown on its row; the next
+        // check rebuilds it (see pipeline::recover). The other watches are listed as usual.
+        let mut unreadable = Vec::new();
         let (state, check) = if exists {
-            (
-                store.load_state(&w.name)?,
-                store.load_check(&w.name)?.unwrap_or_default(),
-            )
+            let state = store.load_state(&w.name).unwrap_or_else(|e| {
+                unreadable.push(crate::error_chain(&e));
+                Default::default()
+            });
+            let check = store.load_check(&w.name).unwrap_or_else(|e| {
+                unreadable.push(crate::error_chain(&e));
+                None
+            });
+            (state, check.unwrap_or_default())
         } else {
             Default::default()
         };
@@ -147,6 +165,12 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
             .chain(&refused)
             .filter(|q| q.alert.watch == w.name)
             .collect();
+        if !unreadable.is_empty() {
+            r.last_error = Some(format!(
+                "{} (the next check rebuilds it from the evidence)",
+                unreadable.join("; ")
+            ));
+        }
         r.undelivered = mine.len();
         r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
         r.undelivered_channels = backlog(&mine);

@@ -48,13 +48,9 @@ pub async fn drain(
     let fed = feed_new(&t, &files)?;
     let routes = t.channels.routes();
     for path in files {
-        let mut q = match t.outbox.load(&path) {
-            Ok(q) => q,
-            // Delivered and removed meanwhile (by another canaryd on this state directory).
-            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                continue;
-            }
-            Err(e) => return Err(e),
+        // Gone meanwhile, or unreadable and set aside: the others are still delivered.
+        let Some(mut q) = t.outbox.take(&path)? else {
+            continue;
         };
         let mut changed = false;
         if fed.contains(&q.alert.id) && !q.in_feed {
@@ -182,12 +178,8 @@ fn retarget(q: &mut Queued, channels: &Channels, now: DateTime<Utc>) -> bool {
 fn feed_new(t: &Targets<'_>, files: &[std::path::PathBuf]) -> Result<HashSet<String>, StoreError> {
     let mut fed = HashSet::new();
     for path in files {
-        let q = match t.outbox.load(path) {
-            Ok(q) => q,
-            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                continue;
-            }
-            Err(e) => return Err(e),
+        let Some(q) = t.outbox.take(path)? else {
+            continue;
         };
         if !q.in_feed {
             t.feed.add(vec![FeedEntry::new(&q.alert)])?;

@@ -190,6 +190,8 @@ pub struct Outbox {
     /// process; such alerts get their channels at their first delivery). Shared by clones,
     /// so a reload reaches every check.
     routes: Arc<RwLock<Option<Vec<Route>>>>,
+    /// Opened to deliver (not a read-only view): a corrupt entry is moved aside.
+    writable: bool,
 }
 
 impl Outbox {
@@ -199,6 +201,7 @@ impl Outbox {
         let outbox = Outbox {
             dir,
             routes: Arc::default(),
+            writable: true,
         };
         outbox.forget_old_deliveries();
         Ok(outbox)
@@ -233,6 +236,7 @@ impl Outbox {
         Outbox {
             dir: state_dir.join("outbox"),
             routes: Arc::default(),
+            writable: false,
         }
     }
 
@@ -288,13 +292,57 @@ impl Outbox {
         atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))
     }
 
-    /// Every undelivered alert, oldest first. Unreadable files are reported, not dropped.
+    /// `<state>/outbox/corrupt/`: entries that could not be read, kept for a person to look
+    /// at, out of delivery's way.
+    pub fn corrupt_dir(&self) -> PathBuf {
+        self.dir.join("corrupt")
+    }
+
+    /// The entries moved to `corrupt/`.
+    pub fn corrupt(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.corrupt_dir())
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    }
+
+    /// One unreadable entry must not stop every other alert: it is logged at error and, when
+    /// this outbox delivers, moved to `corrupt/` (kept, never deleted).
+    fn set_aside(&self, path: &Path, error: &StoreError) {
+        let shown = crate::error_chain(error);
+        if !self.writable {
+            tracing::error!(path = %path.display(), error = %shown, "unreadable outbox entry skipped");
+            return;
+        }
+        let dir = self.corrupt_dir();
+        let moved = atomic::create_dir(&dir).and_then(|()| {
+            let to = dir.join(path.file_name().unwrap_or_default());
+            std::fs::rename(path, &to)?;
+            atomic::sync_dir(&self.dir)?;
+            Ok(to)
+        });
+        match moved {
+            Ok(to) => {
+                tracing::error!(path = %path.display(), moved_to = %to.display(), error = %shown, "unreadable outbox entry moved aside; the other alerts are delivered")
+            }
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %shown, move_error = %e, "unreadable outbox entry; cannot move it aside")
+            }
+        }
+    }
+
+    /// Every undelivered alert, oldest first. An unreadable entry is set aside (see
+    /// [`Outbox::corrupt`]), never a reason to deliver nothing.
     pub fn pending(&self) -> Result<Vec<Queued>, StoreError> {
-        let mut out = self
-            .files()?
-            .iter()
-            .map(|p| self.load(p))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        for p in self.files()? {
+            match self.load(&p) {
+                Ok(q) => out.push(q),
+                Err(StoreError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e @ StoreError::Corrupt { .. }) => self.set_aside(&p, &e),
+                Err(e) => return Err(e),
+            }
+        }
         out.sort_by(|a, b| (a.queued_at, &a.alert.id).cmp(&(b.queued_at, &b.alert.id)));
         Ok(out)
     }
@@ -314,13 +362,22 @@ impl Outbox {
         }
         let mut keyed = Vec::new();
         for path in self.files()? {
-            let bytes = std::fs::read(&path).map_err(io_err("read", &path))?;
-            let key: Key =
-                serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
-                    path: path.clone(),
-                    source,
-                })?;
-            keyed.push((key.queued_at, key.alert.id, path));
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                // Delivered and removed meanwhile.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io_err("read", &path)(e)),
+            };
+            match serde_json::from_slice::<Key>(&bytes) {
+                Ok(key) => keyed.push((key.queued_at, key.alert.id, path)),
+                Err(source) => {
+                    let e = StoreError::Corrupt {
+                        path: path.clone(),
+                        source,
+                    };
+                    self.set_aside(&path, &e);
+                }
+            }
         }
         keyed.sort();
         Ok(keyed.into_iter().map(|(_, _, path)| path).collect())
@@ -337,6 +394,22 @@ impl Outbox {
             }
         }
         Ok(out)
+    }
+
+    /// One queued alert for delivery: `None` when it is gone (delivered meanwhile) or
+    /// unreadable (set aside, see [`Outbox::corrupt`]).
+    pub fn take(&self, path: &Path) -> Result<Option<Queued>, StoreError> {
+        match self.load(path) {
+            Ok(q) => Ok(Some(q)),
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Ok(None)
+            }
+            Err(e @ StoreError::Corrupt { .. }) => {
+                self.set_aside(path, &e);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// One queued alert.

@@ -1,0 +1,141 @@
+//! Damaged state files: one bad file never stops the other alerts, never poisons a watch,
+//! and never silently re-baselines a canary that has since died.
+
+mod common;
+
+use common::run::{Env, stderr, stdout};
+use common::site::{Reply, Site};
+use common::smtp::SmtpServer;
+
+const NSL: &str = "Example Co has never received a National Security Letter.";
+const GAG: &str = "Example Co has never been subject to a gag order.";
+
+fn page(claims: &[&str]) -> Reply {
+    let items: String = claims.iter().map(|c| format!("<li>{c}</li>")).collect();
+    Reply::html(&format!(
+        "<html><body><ul id=\"canary\">{items}</ul></body></html>"
+    ))
+}
+
+fn watchlist(site: &Site, smtp: &SmtpServer, names: &[&str]) -> String {
+    let mut s = format!(
+        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n\n\
+         [email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n",
+        smtp.url()
+    );
+    for n in names {
+        s.push_str(&format!(
+            "\n[[watch]]\nname = \"{n}\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
+            site.url(&format!("/{n}"))
+        ));
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_outbox_entry_is_set_aside_and_the_rest_delivered() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/a", page(&[NSL, GAG]));
+    site.set("/b", page(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["a", "b"]));
+    env.check().await;
+    smtp.set_refusing(true);
+    site.set("/a", page(&[NSL]));
+    site.set("/b", page(&[GAG]));
+    env.canaryd(&["check"]).await;
+    let outbox = env.state().join("outbox");
+    std::fs::write(outbox.join("0000-empty.json"), b"").expect("write empty entry");
+    smtp.set_refusing(false);
+
+    let out = env.canaryd(&["check"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(smtp.mails().len(), 2, "both good alerts delivered");
+    assert!(!outbox.join("0000-empty.json").exists());
+    assert!(
+        outbox.join("corrupt/0000-empty.json").exists(),
+        "the bad entry is kept, aside"
+    );
+    let out = env.canaryd(&["list"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 unreadable alert file(s) set aside"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_check_json_poisons_nothing() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/a", page(&[NSL, GAG]));
+    site.set("/b", page(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["a", "b"]));
+    env.check().await;
+    std::fs::write(env.state().join("a/check.json"), b"").expect("empty check.json");
+    let out = env.canaryd(&["list", "--format", "json"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "list still works: {}",
+        stderr(&out)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "every watch listed");
+    assert!(
+        rows[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("check.json")),
+        "{rows}"
+    );
+    // The watch goes on: a death on it is still alerted.
+    site.set("/a", page(&[NSL]));
+    env.check().await;
+    assert_eq!(smtp.mails().len(), 1);
+    assert!(smtp.mails()[0].data.contains(GAG));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_state_json_is_rebuilt_from_evidence_not_rebaselined() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/a", page(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    env.check().await;
+    std::fs::write(env.state().join("a/state.json"), b"").expect("empty state.json");
+    let out = env.canaryd(&["list"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The canary dies while its state is damaged: the next check must still say so.
+    site.set("/a", page(&[NSL]));
+    let out = env.canaryd_env(&["check"], &[("RUST_LOG", "warn")]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rebuilt the confirmed statements from the newest evidence record"),
+        "said at warning: {}",
+        stderr(&out)
+    );
+    let mails = smtp.mails();
+    assert_eq!(
+        mails.len(),
+        1,
+        "the death is alerted, not taken as a new baseline"
+    );
+    assert!(mails[0].data.contains(GAG), "{}", mails[0].data);
+    assert!(
+        std::fs::read_dir(env.state().join("a"))
+            .expect("dir")
+            .flatten()
+            .any(|e| e
+                .file_name()
+                .to_string_lossy()
+                .starts_with("state.json.corrupt-")),
+        "the damaged file is kept"
+    );
+}
