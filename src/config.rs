@@ -144,9 +144,14 @@ impl Watchlist {
     }
 }
 
+/// Names of canaryd's own entries in the state directory: no watch may take one, or its
+/// history would land in (or be purged with) canaryd's outbox, feed or lock.
+pub const RESERVED_NAMES: [&str; 4] = ["outbox", "lock", "feed.atom", "feed.json"];
+
 /// Whether `name` may name a watch (it becomes a folder name in the state directory).
 pub fn valid_watch_name(name: &str) -> bool {
-    !name.is_empty()
+    !RESERVED_NAMES.contains(&name)
+        && !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
         && !name.starts_with('-')

@@ -139,3 +139,39 @@ async fn an_empty_state_json_is_rebuilt_from_evidence_not_rebaselined() {
         "the damaged file is kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_names_never_collide_with_canaryds_own_files() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    for reserved in ["outbox", "lock", "feed.atom", "feed.json"] {
+        let env = Env::new(&watchlist(&site, &smtp, &[reserved]));
+        let out = env.canaryd(&["validate"]).await;
+        assert_eq!(out.status.code(), Some(78), "{reserved}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(":11:8:") && err.contains("choose another name"),
+            "{reserved}: {err}"
+        );
+    }
+    // `remove outbox --purge` with no such watch must not delete the queued alerts.
+    site.set("/a", page(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    env.check().await;
+    smtp.set_refusing(true);
+    site.set("/a", page(&[NSL]));
+    env.canaryd(&["check"]).await;
+    let queued = || {
+        std::fs::read_dir(env.state().join("outbox"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(queued(), 1);
+    let out = env.canaryd(&["remove", "outbox", "--purge"]).await;
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(queued(), 1, "the queued alert survives");
+}

@@ -53,6 +53,14 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
         return Ok(0);
     }
     if purge {
+        // Only a watch's own history: a folder canaryd wrote for a watch, never anything else.
+        if !is_watch_history(&history) {
+            eprintln!(
+                "canaryd: error: {} does not look like a watch's history (no state.json, check.json, events.jsonl or history/); nothing deleted",
+                history.display()
+            );
+            return Ok(EXIT_FAILURE);
+        }
         std::fs::remove_dir_all(&history)
             .with_context(|| format!("cannot delete {}", history.display()))?;
         println!("deleted its history, {}", history.display());
@@ -75,4 +83,11 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
         println!("{queued} alert(s) about \"{name}\" are still queued and will be delivered");
     }
     Ok(0)
+}
+
+/// Whether `dir` holds what canaryd keeps for a watch.
+fn is_watch_history(dir: &Path) -> bool {
+    ["state.json", "check.json", "events.jsonl", "history"]
+        .iter()
+        .any(|f| dir.join(f).exists())
 }

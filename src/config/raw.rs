@@ -505,7 +505,11 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
         return Err(RawError::at(
             raw.name.span(),
             format!("watch name \"{name}\" cannot name a folder"),
-            "use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' or '-'",
+            if super::RESERVED_NAMES.contains(&name.as_str()) {
+                "choose another name: canaryd keeps its own outbox, lock and feed under these names in the state directory"
+            } else {
+                "use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' or '-'"
+            },
         ));
     }
     let url = Url::parse(raw.url.get_ref()).map_err(|e| {
