@@ -163,6 +163,17 @@ impl SendError {
             _ => false,
         }
     }
+
+    /// The receiver did not answer in time: the rest of this drain's alerts for the same
+    /// channel wait for the next one rather than each waiting out the timeout again.
+    pub fn timed_out(&self) -> bool {
+        matches!(
+            self,
+            SendError::Mail(MailError::Timeout)
+                | SendError::WebhookTimeout(_)
+                | SendError::CommandTimeout { .. }
+        )
+    }
 }
 
 /// One configured channel.

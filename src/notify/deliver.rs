@@ -47,6 +47,8 @@ pub async fn drain(
     let files = t.outbox.pending_files()?;
     let fed = feed_new(&t, &files)?;
     let routes = t.channels.routes();
+    // Channels that timed out in this drain: not tried again until the next one.
+    let mut stalled: HashSet<String> = HashSet::new();
     for path in files {
         // Gone meanwhile, or unreadable and set aside: the others are still delivered.
         let Some(mut q) = t.outbox.take(&path)? else {
@@ -68,6 +70,9 @@ pub async fn drain(
             let Some(channel) = t.channels.get(&id) else {
                 continue;
             };
+            if stalled.contains(&id) {
+                continue;
+            }
             let out = Outgoing::Alert {
                 alert: &q.alert,
                 queued_at: q.queued_at,
@@ -86,6 +91,10 @@ pub async fn drain(
                 Err(e) => {
                     let msg = crate::error_chain(&e);
                     failed_now = true;
+                    if e.timed_out() {
+                        tracing::warn!(channel = %id, "channel timed out; this pass's other alerts for it wait in the outbox");
+                        stalled.insert(id.clone());
+                    }
                     if e.permanent() {
                         s.permanent = true;
                         s.attempts += 1;

@@ -182,7 +182,9 @@ impl Mailer {
 
     /// Sends a built message; returns the server's final answer.
     pub async fn send_message(&self, message: Message) -> Result<String, MailError> {
-        let response = tokio::time::timeout(SMTP_TIMEOUT * 2, self.transport.send(message))
+        // One bound for the whole conversation (connect, TLS, EHLO, AUTH, DATA), as the
+        // error says: lettre's own timeout is per command.
+        let response = tokio::time::timeout(SMTP_TIMEOUT, self.transport.send(message))
             .await
             .map_err(|_| MailError::Timeout)?
             .map_err(|source| MailError::Smtp {

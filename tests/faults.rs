@@ -1,4 +1,6 @@
-//! Damaged state files: one bad file never stops the other alerts, never poisons a watch,
+//! Faults an operator meets: damaged state files (one bad file never stops the other alerts,
+//! never poisons a watch, never silently re-baselines a canary that has since died), watch
+//! names that would collide with canaryd's own files, and an SMTP server that hangs.
 //! and never silently re-baselines a canary that has since died.
 
 mod common;
@@ -174,4 +176,59 @@ async fn watch_names_never_collide_with_canaryds_own_files() {
     let out = env.canaryd(&["remove", "outbox", "--purge"]).await;
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(queued(), 1, "the queued alert survives");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_smtp_server_costs_one_timeout_per_pass_not_one_per_alert() {
+    // Accepts connections and never says a word, counting them.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(sock);
+        }
+    });
+    let site = Site::start().await;
+    let names = ["a", "b", "c"];
+    for n in names {
+        site.set(&format!("/{n}"), page(&[NSL, GAG]));
+    }
+    let mut text = format!(
+        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n\n\
+         [email]\nsmtp = \"smtp://127.0.0.1:{port}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n"
+    );
+    for n in names {
+        text.push_str(&format!(
+            "\n[[watch]]\nname = \"{n}\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
+            site.url(&format!("/{n}"))
+        ));
+    }
+    let env = Env::new(&text);
+    // The baseline raises nothing, so nothing is sent yet.
+    env.canaryd(&["check"]).await;
+    for n in names {
+        site.set(&format!("/{n}"), page(&[NSL]));
+    }
+    let out = env.canaryd(&["check"]).await;
+    assert_ne!(out.status.code(), None, "check finishes");
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "after the first timeout the other alerts wait instead of each timing out: {}",
+        stdout(&out)
+    );
+    let queued = std::fs::read_dir(env.state().join("outbox"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(queued, 3, "all three alerts wait in the outbox");
 }
