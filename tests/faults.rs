@@ -1,7 +1,6 @@
 //! Faults an operator meets: damaged state files (one bad file never stops the other alerts,
 //! never poisons a watch, never silently re-baselines a canary that has since died), watch
 //! names that would collide with canaryd's own files, and an SMTP server that hangs.
-//! and never silently re-baselines a canary that has since died.
 
 mod common;
 
