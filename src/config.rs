@@ -5,6 +5,7 @@
 
 mod channel;
 pub(crate) mod edit;
+mod email;
 mod raw;
 mod values;
 

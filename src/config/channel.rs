@@ -390,70 +390,14 @@ fn email(raw: &RawChannel) -> Result<EmailConfig, ChannelError> {
         "\"canaryd <canaryd@localhost>\"",
     )?;
     let to_value = required(&raw.to, &raw.kind, "to", "[\"you@example.org\"]")?;
-    let smtp = smtp_value.get_ref().clone();
-    let smtp_fix = "use lettre's URL syntax: \"smtp://host:25\" (plain), \"smtp://host:587?tls=required\" (STARTTLS) or \"smtps://host:465\" (implicit TLS)";
-    let parsed = Url::parse(&smtp).map_err(|e| {
-        err(
-            smtp_value.span(),
-            format!("`smtp` is not a URL: {e}"),
-            smtp_fix,
-        )
-    })?;
-    if !matches!(parsed.scheme(), "smtp" | "smtps") {
-        return Err(err(
-            smtp_value.span(),
-            format!("`smtp` scheme \"{}\" is not smtp or smtps", parsed.scheme()),
-            smtp_fix,
-        ));
-    }
-    if !parsed.password().unwrap_or("").is_empty() {
-        return Err(err(
-            smtp_value.span(),
-            "`smtp` must not contain a password",
-            "remove it from the URL; use password_file, $CANARYD_SMTP_PASSWORD or the systemd credential smtp-password",
-        ));
-    }
-    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&smtp).map_err(|e| {
-        err(
-            smtp_value.span(),
-            format!("`smtp` is not usable: {e}"),
-            smtp_fix,
-        )
-    })?;
-    let mailbox = |v: &Spanned<String>, key: &str| {
-        v.get_ref()
-            .parse::<lettre::message::Mailbox>()
-            .map_err(|e| {
-                err(
-                    v.span(),
-                    format!("`{key}` is not an email address: {e}"),
-                    "write an address such as \"you@example.org\" or \"Name <you@example.org>\"",
-                )
-            })
-    };
-    let from = mailbox(from_value, "from")?;
-    if to_value.get_ref().is_empty() {
-        return Err(err(
-            to_value.span(),
-            "`to` lists no recipient",
-            "add at least one address: to = [\"you@example.org\"]",
-        ));
-    }
-    let to = to_value
-        .get_ref()
-        .iter()
-        .map(|v| mailbox(v, "to"))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(EmailConfig {
-        smtp,
-        from,
-        to,
-        username: raw.username.as_ref().map(|u| u.get_ref().clone()),
-        password_file: raw
-            .password_file
-            .as_ref()
-            .map(|p| PathBuf::from(p.get_ref())),
+    super::email::email(super::email::RawSmtp {
+        smtp: smtp_value,
+        from: from_value,
+        to: to_value,
+        username: raw.username.as_ref(),
+        password_file: raw.password_file.as_ref(),
     })
+    .map_err(|(span, message, fix)| err(span, message, fix))
 }
 
 #[cfg(test)]

@@ -435,67 +435,14 @@ fn settings(raw: RawSettings) -> Result<Settings, RawError> {
 
 fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
     let raw = raw.into_inner();
-    let smtp = raw.smtp.get_ref().clone();
-    let smtp_fix = "use lettre's URL syntax: \"smtp://host:25\" (plain), \"smtp://host:587?tls=required\" (STARTTLS) or \"smtps://host:465\" (implicit TLS)";
-    let parsed = Url::parse(&smtp).map_err(|e| {
-        RawError::at(
-            raw.smtp.span(),
-            format!("`smtp` is not a URL: {e}"),
-            smtp_fix,
-        )
-    })?;
-    if !matches!(parsed.scheme(), "smtp" | "smtps") {
-        return Err(RawError::at(
-            raw.smtp.span(),
-            format!("`smtp` scheme \"{}\" is not smtp or smtps", parsed.scheme()),
-            smtp_fix,
-        ));
-    }
-    if !parsed.password().unwrap_or("").is_empty() {
-        return Err(RawError::at(
-            raw.smtp.span(),
-            "`smtp` must not contain a password",
-            "remove it from the URL; use password_file, $CANARYD_SMTP_PASSWORD or the systemd credential smtp-password",
-        ));
-    }
-    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&smtp).map_err(|e| {
-        RawError::at(
-            raw.smtp.span(),
-            format!("`smtp` is not usable: {e}"),
-            smtp_fix,
-        )
-    })?;
-    let mailbox =
-        |v: &Spanned<String>, key: &str| {
-            v.get_ref().parse::<lettre::message::Mailbox>().map_err(|e| {
-            RawError::at(
-                v.span(),
-                format!("`{key}` is not an email address: {e}"),
-                "write an address such as \"you@example.org\" or \"Name <you@example.org>\"",
-            )
-        })
-        };
-    let from = mailbox(&raw.from, "from")?;
-    if raw.to.get_ref().is_empty() {
-        return Err(RawError::at(
-            raw.to.span(),
-            "`to` lists no recipient",
-            "add at least one address: to = [\"you@example.org\"]",
-        ));
-    }
-    let to = raw
-        .to
-        .get_ref()
-        .iter()
-        .map(|v| mailbox(v, "to"))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(EmailConfig {
-        smtp,
-        from,
-        to,
-        username: raw.username.map(Spanned::into_inner),
-        password_file: raw.password_file.map(|p| PathBuf::from(p.into_inner())),
+    super::email::email(super::email::RawSmtp {
+        smtp: &raw.smtp,
+        from: &raw.from,
+        to: &raw.to,
+        username: raw.username.as_ref(),
+        password_file: raw.password_file.as_ref(),
     })
+    .map_err(|(span, message, fix)| RawError::at(span, message, fix))
 }
 
 fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
