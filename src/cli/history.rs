@@ -86,6 +86,12 @@ fn snapshot_line(entry: &Entry, paint: Paint) -> String {
     if r.seq == 1 {
         parts.push(paint.dim("first snapshot"));
     }
+    if let Some(rebuilt) = &r.head_rebuilt {
+        parts.push(paint.red(&format!(
+            "HEAD was {} and rebuilt here: records after #{} may have been deleted",
+            rebuilt.why, rebuilt.from_seq
+        )));
+    }
     parts.join("  ")
 }
 

@@ -4,14 +4,16 @@
 //! ```text
 //! <state>/<watch>/history/000001.json      snapshot record, human-readable JSON
 //! <state>/<watch>/history/000001.body.gz   the raw response body as received, gzip
-//! <state>/<watch>/history/HEAD             the chain's head: last record, its sha256, pruning
+//! <state>/<watch>/history/HEAD             the chain's head: last record, its sha256, a copy of the pruning mark
 //! ```
 //!
 //! A record's hash is the sha256 of its file's exact bytes, so anyone can check it with
 //! `sha256sum`. Each record names the hash of the one before and HEAD names the last, so an
 //! edited, deleted or inserted record breaks the chain ([`verify`]). Records are written once
-//! and never rewritten; retention only deletes the oldest raw bodies, and HEAD says how far it
-//! went, so a pruned chain still verifies.
+//! and never rewritten; retention only deletes the oldest raw bodies, and the record that
+//! deletes them says so in the chain (`pruned`), so a pruned chain still verifies while a
+//! body deleted by anyone else does not. A HEAD lost or edited is rebuilt from the records by
+//! the next append, which records that in the chain (`head_rebuilt`); verify reports it.
 //!
 //! Submodules: `record` (the record format), `head` (HEAD), `append` (writing and retention),
 //! `read` (loading a history, resolving "snapshot N" or "as of a date"), `verify` (the chain

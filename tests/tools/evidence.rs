@@ -334,3 +334,51 @@ async fn export_of_a_broken_chain_warns_and_says_so_in_the_warc() {
     assert!(stderr(&out).contains("does not verify"), "{}", stderr(&out));
     assert!(stdout(&out).contains("canaryd-chain: BROKEN"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_deleted_under_a_raised_head_marker_fail_verify() {
+    let pages: [&[&str]; 4] = [&[NSL], &[NSL, GAG], &[GAG], &[NSL, GAG]];
+    let (_site, env) = history_of(&pages, "max_history = 2\n").await;
+    let dir = history_dir(&env, "example");
+    // Bodies 1-2 were pruned by retention; someone deletes #3 too and moves HEAD's marker.
+    std::fs::remove_file(dir.join("000003.body.gz")).expect("rm");
+    edit(
+        &dir.join("HEAD"),
+        "\"bodies_pruned_through\": 2",
+        "\"bodies_pruned_through\": 3",
+    );
+    let out = expect(&env, &["verify", "example"], 1).await;
+    assert!(
+        out.contains("000003.body.gz") && out.contains("deleted"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("000002.body.gz"),
+        "#2 was pruned by a record: {out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_the_newest_records_and_head_is_reported_after_the_next_check() {
+    let (site, env) = history_of(&PAGES, "").await;
+    let dir = history_dir(&env, "example");
+    for f in ["000003.json", "000003.body.gz", "HEAD"] {
+        std::fs::remove_file(dir.join(f)).expect("rm");
+    }
+    site.set("/canary", page(&[NSL]));
+    ok(&env, &["check"]).await;
+    assert!(dir.join("HEAD").exists(), "HEAD rebuilt");
+    let out = expect(&env, &["verify", "example"], 1).await;
+    assert!(
+        out.contains("HEAD was missing and rebuilt at")
+            && out.contains("records after #2 may have been deleted"),
+        "{out}"
+    );
+    // The export carries the record that says so.
+    let warc = env.canaryd(&["export", "example", "-o", "-"]).await;
+    assert!(
+        stdout(&warc).contains("\"head_rebuilt\""),
+        "{}",
+        stdout(&warc)
+    );
+}

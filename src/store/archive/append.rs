@@ -3,6 +3,11 @@
 //!
 //! The order makes a crash harmless: until HEAD moves, a half-written snapshot is not part of
 //! the chain, and the next append reuses its sequence number and overwrites it.
+//!
+//! Retention is part of the chain: the record being written carries `pruned` (how far
+//! bodies are deleted, when, by which rule) before anything is deleted. A HEAD that is
+//! missing, unreadable or disagrees with the records is rebuilt from the newest record and
+//! the new record carries `head_rebuilt`, so the loss can never be washed out by a check.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -13,15 +18,36 @@ use flate2::write::GzEncoder;
 use super::Snapshot;
 use super::head::{self, Head, HeadError};
 use super::record::{
-    BodyRef, FORMAT, FileKind, SnapshotRecord, body_file, file_kind, record_file, sha256_hex,
+    BodyRef, FORMAT, FORMAT_V1, FileKind, HeadRebuilt, Pruned, SnapshotRecord, body_file,
+    file_kind, record_file, sha256_hex,
 };
 use crate::store::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
 
 pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64, StoreError> {
     atomic::create_dir(dir).map_err(io_err("create", dir))?;
-    let prev = current_head(dir)?;
-    let seq = prev.as_ref().map_or(1, |h| h.seq + 1);
+    let tip = tip(dir, snap)?;
+    let seq = tip.seq + 1;
+
+    // Retention, decided before the record is written so the record says what it prunes.
+    let chain_through = tip.pruned.as_ref().map_or(0, |p| p.through_seq);
+    let pruned_before = chain_through.max(tip.legacy_pruned_through);
+    let max_history = max_history.max(1);
+    let by_rule = seq.saturating_sub(max_history as u64);
+    let through = pruned_before.max(by_rule);
+    let pruned = if through > chain_through {
+        Some(Pruned {
+            through_seq: through,
+            at: snap.at,
+            rule: if by_rule >= through {
+                format!("max_history={max_history}")
+            } else {
+                LEGACY_PRUNE_RULE.to_string()
+            },
+        })
+    } else {
+        tip.pruned.clone()
+    };
 
     let body = match snap.capture {
         Some(capture) => {
@@ -43,7 +69,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
     let record = SnapshotRecord {
         format: FORMAT.to_string(),
         seq,
-        prev_record_sha256: prev.as_ref().map(|h| h.record_sha256.clone()),
+        prev_record_sha256: tip.record_sha256.clone(),
         at: snap.at,
         url: c.url.clone().unwrap_or_default(),
         final_url: c.final_url.clone(),
@@ -58,6 +84,8 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         statements,
         confirmed_set_hash: snap.confirmed_set_hash.map(str::to_string),
         events: snap.events.to_vec(),
+        pruned,
+        head_rebuilt: tip.rebuilt_now.clone(),
         generation: snap.generation,
     };
     let path = dir.join(record_file(seq));
@@ -67,56 +95,144 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
     })?;
     atomic::write(&path, &bytes, Sync::FileOnly).map_err(io_err("write", &path))?;
 
-    let pruned_before = prev.as_ref().map_or(0, |h| h.bodies_pruned_through);
-    let pruned = pruned_before.max(seq.saturating_sub(max_history.max(1) as u64));
     head::save(
         dir,
         &Head {
             seq,
             record_sha256: sha256_hex(&bytes),
-            bodies_pruned_through: pruned,
+            bodies_pruned_through: through,
+            rebuilt: tip.rebuilt_now.or(tip.head_rebuilt),
         },
     )?;
-    prune(dir, pruned_before + 1, pruned);
+    prune(dir, pruned_before + 1, through);
     Ok(seq)
 }
 
-/// HEAD, or a head rebuilt from the newest record when HEAD is missing or unreadable (so a
-/// lost HEAD never restarts a chain at 1 over existing records). `verify` still reports the
-/// loss until the next append rewrites it.
-fn current_head(dir: &Path) -> Result<Option<Head>, StoreError> {
+/// The rule named in a record's `pruned` when it took over the marker of a HEAD written
+/// before pruning was recorded in the chain.
+pub const LEGACY_PRUNE_RULE: &str =
+    "HEAD bodies_pruned_through, written before canaryd-evidence/2 recorded pruning in the chain";
+
+/// Where the chain stands before an append.
+#[derive(Debug, Default)]
+struct Tip {
+    /// The newest record of the chain; 0 for none.
+    seq: u64,
+    record_sha256: Option<String>,
+    /// Retention as the newest record states it.
+    pruned: Option<Pruned>,
+    /// HEAD's marker, when the newest record predates `canaryd-evidence/2` (and HEAD
+    /// matches it): the only word on pruning such a chain has. The next record takes it in.
+    legacy_pruned_through: u64,
+    /// HEAD could not be trusted and was rebuilt for this append.
+    rebuilt_now: Option<HeadRebuilt>,
+    /// An earlier rebuild, as HEAD remembers it.
+    head_rebuilt: Option<HeadRebuilt>,
+}
+
+/// Reads HEAD and checks it against the record it names: that record is there, has the
+/// sha256 HEAD names, and is the newest but for at most one interrupted write. Otherwise
+/// (HEAD missing, unreadable or edited) the chain is continued from the newest record in the
+/// folder, never restarted at 1 and never reusing a number, and the loss is recorded in the
+/// new record (`head_rebuilt`) so `verify` reports it for good.
+fn tip(dir: &Path, snap: &Snapshot<'_>) -> Result<Tip, StoreError> {
     let why = match head::load(dir) {
-        Ok(h) => return Ok(Some(h)),
+        Ok(h) => match check_head(dir, &h)? {
+            Ok(newest) => {
+                let v1 = newest.as_ref().is_some_and(|r| r.format == FORMAT_V1);
+                return Ok(Tip {
+                    seq: h.seq,
+                    record_sha256: Some(h.record_sha256.clone()),
+                    pruned: newest.and_then(|r| r.pruned),
+                    legacy_pruned_through: if v1 { h.bodies_pruned_through } else { 0 },
+                    rebuilt_now: None,
+                    head_rebuilt: h.rebuilt,
+                });
+            }
+            Err(why) => format!("edited ({why})"),
+        },
         Err(HeadError::Missing) => "missing".to_string(),
         Err(HeadError::Unreadable(e)) => format!("unreadable ({e})"),
     };
+    let newest = newest_record(dir)?;
+    if newest.is_none() && why == "missing" {
+        // An empty folder: the first record of a new chain.
+        return Ok(Tip::default());
+    }
+    let from_seq = newest.unwrap_or(0);
+    tracing::warn!(
+        history = %dir.display(),
+        from_seq,
+        "evidence HEAD {why}; continuing the chain from the newest record, and recording in it that HEAD was rebuilt (verify reports it)"
+    );
+    let rebuilt_now = Some(HeadRebuilt {
+        at: snap.at,
+        from_seq,
+        why,
+    });
+    let Some(seq) = newest else {
+        return Ok(Tip {
+            rebuilt_now,
+            ..Tip::default()
+        });
+    };
+    let path = dir.join(record_file(seq));
+    let bytes = std::fs::read(&path).map_err(io_err("read", &path))?;
+    let record = serde_json::from_slice::<SnapshotRecord>(&bytes).ok();
+    Ok(Tip {
+        seq,
+        record_sha256: Some(sha256_hex(&bytes)),
+        pruned: record.and_then(|r| r.pruned),
+        legacy_pruned_through: 0,
+        rebuilt_now,
+        head_rebuilt: None,
+    })
+}
+
+/// Whether HEAD agrees with the records: `Ok(Ok(record))` with the newest record (`None`
+/// when it is not parseable; `verify` reports that), `Ok(Err(why))` when it does not.
+fn check_head(dir: &Path, h: &Head) -> Result<Result<Option<SnapshotRecord>, String>, StoreError> {
+    let path = dir.join(record_file(h.seq));
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Err(format!("names #{}, which is not there", h.seq)));
+        }
+        Err(e) => return Err(io_err("read", &path)(e)),
+    };
+    let actual = sha256_hex(&bytes);
+    if actual != h.record_sha256 {
+        return Ok(Err(format!(
+            "names #{} with sha256 {}, but that record's sha256 is {actual}",
+            h.seq, h.record_sha256
+        )));
+    }
+    // One record past HEAD is a write interrupted before HEAD moved; two are not.
+    if dir.join(record_file(h.seq + 2)).exists() {
+        return Ok(Err(format!(
+            "names #{} as the newest, but #{} exists",
+            h.seq,
+            h.seq + 2
+        )));
+    }
+    Ok(Ok(serde_json::from_slice(&bytes).ok()))
+}
+
+/// The highest record number in the folder.
+fn newest_record(dir: &Path) -> Result<Option<u64>, StoreError> {
     let entries = std::fs::read_dir(dir).map_err(io_err("list", dir))?;
-    let newest = entries
+    Ok(entries
         .filter_map(|e| e.ok())
         .filter_map(|e| match file_kind(&e.file_name().to_string_lossy()) {
             Some(FileKind::Record(seq)) => Some(seq),
             _ => None,
         })
-        .max();
-    let Some(seq) = newest else {
-        return Ok(None);
-    };
-    let path = dir.join(record_file(seq));
-    let bytes = std::fs::read(&path).map_err(io_err("read", &path))?;
-    tracing::warn!(
-        history = %dir.display(),
-        seq,
-        "evidence HEAD {why}; continuing the chain from the newest record"
-    );
-    Ok(Some(Head {
-        seq,
-        record_sha256: sha256_hex(&bytes),
-        bodies_pruned_through: 0,
-    }))
+        .max())
 }
 
 /// Deletes the bodies of records `from..=to`. Not fsynced: a deleted body that reappears
-/// after a power cut still verifies, and HEAD already says it may be gone.
+/// after a power cut still verifies, and the record just written already says it may be
+/// gone.
 fn prune(dir: &Path, from: u64, to: u64) {
     for seq in from..=to {
         let path = dir.join(body_file(seq));

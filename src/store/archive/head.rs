@@ -1,13 +1,17 @@
-//! HEAD: the last record of a chain and how far retention has pruned bodies.
+//! HEAD: the last record of a chain, a copy of how far retention has pruned bodies, and
+//! whether HEAD itself was ever rebuilt.
 //!
 //! Without it, deleting the newest record (or editing it) would leave a shorter chain that
-//! still links; HEAD names the newest record's hash, so both are caught.
+//! still links; HEAD names the newest record's hash, so both are caught. HEAD is not hashed:
+//! what it says about pruning or a rebuild counts only where a record in the chain says it
+//! too (`SnapshotRecord::pruned`, `SnapshotRecord::head_rebuilt`).
 
 use std::io;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::record::HeadRebuilt;
 use crate::store::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
 
@@ -21,8 +25,14 @@ pub struct Head {
     /// sha256 (hex) of the newest record file's bytes.
     pub record_sha256: String,
     /// Bodies of records 1..=this were deleted by retention (`max_history`); 0 when none.
+    /// A copy of the newest record's `pruned.through_seq`; it proves nothing by itself, and
+    /// is believed only for chains written entirely before `canaryd-evidence/2`.
     #[serde(default)]
     pub bodies_pruned_through: u64,
+    /// The last time HEAD was missing, unreadable or edited and was rebuilt from the
+    /// records (the record appended then says so too, in the chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuilt: Option<HeadRebuilt>,
 }
 
 /// Why HEAD could not be used.

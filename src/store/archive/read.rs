@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use super::ArchiveError;
 use super::append::gunzip;
 use super::head;
-use super::record::{FileKind, SnapshotRecord, file_kind, sha256_hex};
+use super::record::{FileKind, SnapshotRecord, file_kind, pruned_through, sha256_hex};
 use crate::store::io_err;
 
 /// One record as loaded.
@@ -18,7 +18,8 @@ pub struct Entry {
     pub sha256: String,
     /// The record file exactly as stored (exported verbatim).
     pub bytes: Vec<u8>,
-    /// Retention deleted the body (or may have: HEAD says it pruned through here).
+    /// Retention deleted the body: it is gone and a record of the chain says it was pruned
+    /// (or, for a chain written before `canaryd-evidence/2`, HEAD says so).
     pub body_pruned: bool,
 }
 
@@ -105,7 +106,6 @@ impl History {
         if seqs.is_empty() {
             return Err(no_history());
         }
-        let pruned_through = head.as_ref().map_or(0, |h| h.bodies_pruned_through);
         let mut entries = Vec::with_capacity(seqs.len());
         for seq in seqs {
             let path = dir.join(super::record_file(seq));
@@ -116,17 +116,24 @@ impl History {
                     path: path.clone(),
                     source,
                 })?;
-            let body_pruned = seq <= pruned_through
-                && record
-                    .body
-                    .as_ref()
-                    .is_some_and(|b| !dir.join(&b.file).exists());
             entries.push(Entry {
                 sha256: sha256_hex(&bytes),
                 record,
                 bytes,
-                body_pruned,
+                body_pruned: false,
             });
+        }
+        let through = pruned_through(
+            entries.iter().map(|e| &e.record),
+            head.as_ref().map_or(0, |h| h.bodies_pruned_through),
+        )
+        .seq();
+        for e in &mut entries {
+            e.body_pruned = e.seq() <= through
+                && e.record
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| !dir.join(&b.file).exists());
         }
         Ok(History {
             watch: watch.to_string(),

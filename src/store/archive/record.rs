@@ -7,8 +7,14 @@ use sha2::{Digest, Sha256};
 use crate::judge::event::Event;
 use crate::observe::statement::Statement;
 
-/// The `format` of every record this version writes; readers reject other formats.
-pub const FORMAT: &str = "canaryd-evidence/1";
+/// The `format` of every record this version writes. `/2` added `pruned` and
+/// `head_rebuilt`: retention and a rebuilt HEAD are part of the hashed chain.
+pub const FORMAT: &str = "canaryd-evidence/2";
+
+/// The format of records written before pruning was recorded in the chain. Still read and
+/// verified; for a chain made only of such records, HEAD's `bodies_pruned_through` is what
+/// says which bodies retention deleted (see `verify`).
+pub const FORMAT_V1: &str = "canaryd-evidence/1";
 
 /// One check that changed something. Field order is the order people read the file in.
 /// Every optional field is written (as `null` when absent) so all records look alike.
@@ -48,6 +54,39 @@ pub struct SnapshotRecord {
     /// record is written once per generation, however often a crashed check is redone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<u64>,
+    /// Retention as of this record: the bodies of records `1..=through_seq` have been
+    /// deleted. Carried forward unchanged by every record after the one that moved it;
+    /// `null` until retention first deletes anything (and in `canaryd-evidence/1` records).
+    #[serde(default)]
+    pub pruned: Option<Pruned>,
+    /// Set when this record was appended over a HEAD that was missing, unreadable or did
+    /// not match the records: the chain was continued from the newest record left, and
+    /// records after it may have been deleted. `verify` reports it for good.
+    #[serde(default)]
+    pub head_rebuilt: Option<HeadRebuilt>,
+}
+
+/// How far retention has deleted raw bodies, and by which rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pruned {
+    /// The bodies of records 1 through this one are deleted (their records stay).
+    pub through_seq: u64,
+    /// When retention last moved `through_seq` (the time of the record that moved it).
+    pub at: DateTime<Utc>,
+    /// Why: `max_history=N`, or `HEAD bodies_pruned_through` when the mark was taken over
+    /// from the HEAD of a chain written before `canaryd-evidence/2`.
+    pub rule: String,
+}
+
+/// The chain was continued over a HEAD that could not be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadRebuilt {
+    /// When HEAD was rebuilt.
+    pub at: DateTime<Utc>,
+    /// The newest record left, which the chain was continued from.
+    pub from_seq: u64,
+    /// What was wrong with HEAD: "missing", "unreadable (…)", or how it disagreed.
+    pub why: String,
 }
 
 /// The raw body of a record.
@@ -73,6 +112,43 @@ impl SnapshotRecord {
     /// The statements if this check saw a page.
     pub fn statements(&self) -> Option<&[Statement]> {
         self.statements.as_deref()
+    }
+}
+
+/// How far retention has deleted bodies, by the chain's own word: the highest
+/// `pruned.through_seq` of its records. A chain without a single `canaryd-evidence/2`
+/// record never recorded pruning, and only then is HEAD's `bodies_pruned_through` believed.
+pub fn pruned_through<'a>(
+    records: impl IntoIterator<Item = &'a SnapshotRecord>,
+    head_marker: u64,
+) -> PrunedThrough {
+    let mut any_v2 = false;
+    let mut through = 0;
+    for r in records {
+        any_v2 |= r.format != FORMAT_V1;
+        through = through.max(r.pruned.as_ref().map_or(0, |p| p.through_seq));
+    }
+    if any_v2 {
+        PrunedThrough::Chain(through)
+    } else {
+        PrunedThrough::Head(head_marker)
+    }
+}
+
+/// Who says which bodies retention deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrunedThrough {
+    /// The records' `pruned`.
+    Chain(u64),
+    /// HEAD alone, for a chain written entirely before `canaryd-evidence/2`.
+    Head(u64),
+}
+
+impl PrunedThrough {
+    pub fn seq(self) -> u64 {
+        match self {
+            PrunedThrough::Chain(n) | PrunedThrough::Head(n) => n,
+        }
     }
 }
 

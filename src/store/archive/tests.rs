@@ -179,13 +179,10 @@ fn retention_prunes_oldest_bodies_and_the_chain_still_verifies() {
     assert!(!archive.verify("w").holds());
 }
 
-#[test]
-fn a_lost_head_continues_the_chain_instead_of_restarting_it() {
-    let (_d, archive) = three();
-    std::fs::remove_file(archive.dir("w").join("HEAD")).expect("rm");
-    assert!(!archive.verify("w").holds(), "a missing HEAD is reported");
+/// Appends one more snapshot of page `[B]`, `days` after t0.
+fn append_one(archive: &Archive, days: i64, max_history: usize) -> u64 {
     let c = capture(&[B]);
-    let at = t0() + TimeDelta::days(9);
+    let at = t0() + TimeDelta::days(days);
     let snap = Snapshot {
         at,
         check: &check(at),
@@ -194,8 +191,246 @@ fn a_lost_head_continues_the_chain_instead_of_restarting_it() {
         confirmed_set_hash: None,
         generation: None,
     };
-    assert_eq!(archive.append("w", &snap, 500).expect("append"), 4);
-    assert!(archive.verify("w").holds());
+    archive.append("w", &snap, max_history).expect("append")
+}
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
+}
+
+fn edit_head(archive: &Archive, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = archive.dir("w").join("HEAD");
+    let mut head = json(&path);
+    edit(&mut head);
+    std::fs::write(&path, serde_json::to_vec_pretty(&head).expect("json")).expect("write");
+}
+
+fn sha256_of(path: &std::path::Path) -> String {
+    super::record::sha256_hex(&std::fs::read(path).expect("read"))
+}
+
+fn problems(v: &Verification) -> String {
+    v.problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_lost_head_is_rebuilt_and_the_loss_stays_in_the_chain() {
+    let (_d, archive) = three();
+    let dir = archive.dir("w");
+    // Someone deletes the newest record, its body and HEAD.
+    for f in [record_file(3), body_file(3), "HEAD".to_string()] {
+        std::fs::remove_file(dir.join(f)).expect("rm");
+    }
+    assert!(!archive.verify("w").holds(), "a missing HEAD is reported");
+    // The next change continues the chain from what is left (never restarting at 1) …
+    assert_eq!(append_one(&archive, 9, 500), 3);
+    let v = archive.verify("w");
+    assert!(!v.holds(), "a rebuilt HEAD is not a chain that holds");
+    let text = problems(&v);
+    assert!(
+        text.contains("HEAD was missing and rebuilt at 2026-03-10T06:00:00")
+            && text.contains("records after #2 may have been deleted"),
+        "{text}"
+    );
+    // … and says so in the hashed chain and in HEAD.
+    let record = json(&dir.join(record_file(3)));
+    assert_eq!(record["head_rebuilt"]["from_seq"], 2, "{record}");
+    assert_eq!(record["head_rebuilt"]["why"], "missing", "{record}");
+    assert_eq!(json(&dir.join("HEAD"))["rebuilt"]["from_seq"], 2);
+    // Later changes do not wash it out.
+    assert_eq!(append_one(&archive, 10, 500), 4);
+    let v = archive.verify("w");
+    assert!(
+        problems(&v).contains("records after #2 may have been deleted"),
+        "{:?}",
+        v.problems
+    );
+    assert!(json(&dir.join(record_file(4)))["head_rebuilt"].is_null());
+}
+
+#[test]
+fn an_edited_head_is_caught_after_the_next_change() {
+    // HEAD moved back to #1 with #1's own hash: a consistent forgery dropping #2 and #3.
+    let (_d, archive) = three();
+    let dir = archive.dir("w");
+    let before: Vec<Vec<u8>> = [2, 3]
+        .iter()
+        .map(|s| std::fs::read(dir.join(record_file(*s))).expect("read"))
+        .collect();
+    let first = sha256_of(&dir.join(record_file(1)));
+    edit_head(&archive, |h| {
+        h["seq"] = 1.into();
+        h["record_sha256"] = first.into();
+    });
+    assert_eq!(
+        append_one(&archive, 9, 500),
+        4,
+        "records #2 and #3 are not reused"
+    );
+    for (seq, bytes) in [2, 3].iter().zip(&before) {
+        assert_eq!(
+            &std::fs::read(dir.join(record_file(*seq))).expect("read"),
+            bytes,
+            "record #{seq} kept"
+        );
+    }
+    let v = archive.verify("w");
+    assert!(!v.holds());
+    assert!(problems(&v).contains("HEAD was edited"), "{}", problems(&v));
+
+    // HEAD naming a hash the newest record does not have.
+    let (_d, archive) = three();
+    edit_head(&archive, |h| h["record_sha256"] = "0".repeat(64).into());
+    assert_eq!(append_one(&archive, 9, 500), 4);
+    let v = archive.verify("w");
+    assert!(problems(&v).contains("HEAD was edited"), "{}", problems(&v));
+
+    // HEAD naming a record that is not there.
+    let (_d, archive) = three();
+    edit_head(&archive, |h| h["seq"] = 9.into());
+    assert_eq!(
+        append_one(&archive, 9, 500),
+        4,
+        "continued from the newest record"
+    );
+    let v = archive.verify("w");
+    assert!(problems(&v).contains("HEAD was edited"), "{}", problems(&v));
+}
+
+#[test]
+fn deleted_bodies_under_a_raised_head_marker_are_reported_deleted() {
+    let (_d, archive) = three();
+    let dir = archive.dir("w");
+    let head_hash = archive.head("w").expect("head").record_sha256;
+    for seq in [1, 2] {
+        std::fs::remove_file(dir.join(body_file(seq))).expect("rm");
+    }
+    edit_head(&archive, |h| h["bodies_pruned_through"] = 2.into());
+    let v = archive.verify("w");
+    assert_eq!(
+        v.head.as_ref().map(|h| h.record_sha256.clone()),
+        Some(head_hash)
+    );
+    assert!(!v.holds(), "HEAD's marker alone proves nothing");
+    for seq in [1, 2] {
+        assert!(
+            v.problems.iter().any(|p| p.seq == Some(seq)
+                && p.file == body_file(seq)
+                && p.what.contains("deleted")),
+            "#{seq}: {}",
+            problems(&v)
+        );
+    }
+    let h = archive.load("w").expect("load");
+    assert!(
+        !h.entries[0].body_pruned,
+        "history does not call it pruned either"
+    );
+}
+
+#[test]
+fn retention_is_recorded_in_the_hashed_chain() {
+    let pages: Vec<&[&str]> = vec![&[A], &[A, B], &[B], &[A], &[A, B]];
+    let (_d, archive) = archive_with(&pages, 2);
+    let dir = archive.dir("w");
+    for seq in [1, 2] {
+        assert!(json(&dir.join(record_file(seq)))["pruned"].is_null());
+    }
+    for (seq, through, day) in [(3, 1, 3), (4, 2, 4), (5, 3, 5)] {
+        let pruned = &json(&dir.join(record_file(seq)))["pruned"];
+        assert_eq!(pruned["through_seq"], through, "#{seq}: {pruned}");
+        assert_eq!(pruned["rule"], "max_history=2", "#{seq}: {pruned}");
+        assert_eq!(
+            pruned["at"],
+            format!("2026-03-0{day}T06:00:00Z"),
+            "#{seq}: {pruned}"
+        );
+    }
+    // A larger max_history later prunes nothing more; the mark is carried forward as is.
+    assert_eq!(append_one(&archive, 9, 500), 6);
+    let pruned = &json(&dir.join(record_file(6)))["pruned"];
+    assert_eq!(pruned["through_seq"], 3, "{pruned}");
+    assert_eq!(pruned["at"], "2026-03-05T06:00:00Z", "{pruned}");
+    let v = archive.verify("w");
+    assert!(v.holds(), "{}", problems(&v));
+    assert_eq!((v.bodies_pruned, v.bodies_checked), (3, 3));
+}
+
+/// `fixtures/v1`: five records written by canaryd before pruning was chained
+/// (`canaryd-evidence/1`, max_history = 2: bodies 1-3 pruned, HEAD says so).
+fn v1_chain() -> (tempfile::TempDir, Archive) {
+    let d = tempfile::tempdir().expect("tempdir");
+    let dir = d.path().join("w").join("history");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/archive/fixtures/v1");
+    for e in std::fs::read_dir(fixture).expect("fixture") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    }
+    let archive = Archive::new(d.path());
+    (d, archive)
+}
+
+#[test]
+fn chains_written_before_pruning_was_chained_still_verify_and_continue() {
+    let (_d, archive) = v1_chain();
+    let dir = archive.dir("w");
+    assert_eq!(
+        json(&dir.join(record_file(5)))["format"],
+        "canaryd-evidence/1"
+    );
+    let v = archive.verify("w");
+    assert!(v.holds(), "{}", problems(&v));
+    assert_eq!((v.records, v.bodies_pruned, v.bodies_checked), (5, 3, 2));
+    assert!(
+        v.notes.iter().any(|n| n.contains("bodies_pruned_through")),
+        "the old-style marker is named: {:?}",
+        v.notes
+    );
+    let h = archive.load("w").expect("load");
+    assert!(h.entries[2].body_pruned && !h.entries[3].body_pruned);
+
+    // The first new record takes HEAD's old marker into the chain …
+    assert_eq!(append_one(&archive, 9, 500), 6);
+    let six = json(&dir.join(record_file(6)));
+    assert_eq!(six["format"], "canaryd-evidence/2");
+    assert_eq!(six["pruned"]["through_seq"], 3, "{six}");
+    assert!(
+        six["pruned"]["rule"]
+            .as_str()
+            .expect("rule")
+            .contains("HEAD"),
+        "{six}"
+    );
+    let v = archive.verify("w");
+    assert!(v.holds(), "{}", problems(&v));
+    assert_eq!(v.bodies_pruned, 3);
+    // … after which HEAD's marker counts for nothing.
+    std::fs::remove_file(dir.join(body_file(4))).expect("rm");
+    edit_head(&archive, |h| h["bodies_pruned_through"] = 4.into());
+    let v = archive.verify("w");
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.seq == Some(4) && p.what.contains("deleted")),
+        "{}",
+        problems(&v)
+    );
+
+    // Retention of the new version on an old chain.
+    let (_d, archive) = v1_chain();
+    assert_eq!(append_one(&archive, 9, 2), 6);
+    let six = json(&archive.dir("w").join(record_file(6)));
+    assert_eq!(six["pruned"]["through_seq"], 4, "{six}");
+    assert_eq!(six["pruned"]["rule"], "max_history=2", "{six}");
+    let v = archive.verify("w");
+    assert!(v.holds(), "{}", problems(&v));
+    assert_eq!((v.bodies_pruned, v.bodies_checked), (4, 2));
 }
 
 #[test]

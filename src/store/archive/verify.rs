@@ -1,5 +1,12 @@
 //! Checking a chain: every record's hash against its successor's link and HEAD, every stored
 //! body against its recorded sha256, and the sequence for gaps. Reads only.
+//!
+//! A missing body counts as pruned only when a record of the chain says retention deleted
+//! it (`pruned.through_seq`); HEAD's `bodies_pruned_through` is believed only for a chain
+//! with no `canaryd-evidence/2` record at all (written before pruning was chained), and
+//! otherwise must agree with the chain. A record carrying `head_rebuilt` (HEAD was lost or
+//! edited and rebuilt from the records) is a problem, for good: records after the one the
+//! chain was continued from may have been deleted.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,7 +14,8 @@ use std::path::{Path, PathBuf};
 use super::append::gunzip;
 use super::head::{self, HEAD_FILE, Head, HeadError};
 use super::record::{
-    FORMAT, FileKind, SnapshotRecord, body_file, file_kind, record_file, sha256_hex,
+    FORMAT, FORMAT_V1, FileKind, HeadRebuilt, PrunedThrough, SnapshotRecord, body_file, file_kind,
+    pruned_through, record_file, sha256_hex,
 };
 
 /// One thing that does not hold, and where.
@@ -38,7 +46,7 @@ pub struct Verification {
     pub records: u64,
     /// Bodies read back and matched against their sha256.
     pub bodies_checked: u64,
-    /// Bodies deleted by retention, as HEAD allows.
+    /// Bodies deleted by retention, as a record of the chain (or an old chain's HEAD) says.
     pub bodies_pruned: u64,
     pub problems: Vec<Problem>,
     /// Harmless findings, e.g. a record written by a check interrupted before it moved HEAD.
@@ -87,10 +95,13 @@ pub fn verify_dir(dir: &Path) -> Verification {
         Ok(h) => Some(h),
         Err(HeadError::Missing) if records.is_empty() => None,
         Err(HeadError::Missing) => {
+            let newest = records.keys().next_back().copied().unwrap_or(0);
             v.problem(
                 None,
                 HEAD_FILE,
-                "missing: the chain's newest record cannot be confirmed (deleted?)",
+                format!(
+                    "missing: the chain's newest record cannot be confirmed; records after #{newest} may have been deleted (the next snapshot rebuilds HEAD and records that in the chain)"
+                ),
             );
             None
         }
@@ -103,7 +114,6 @@ pub fn verify_dir(dir: &Path) -> Verification {
         || records.keys().next_back().copied().unwrap_or(0),
         |h| h.seq,
     );
-    let pruned_through = v.head.as_ref().map_or(0, |h| h.bodies_pruned_through);
     v.records = last;
     for &seq in records.keys().filter(|s| **s > last) {
         if seq == last + 1 {
@@ -120,8 +130,9 @@ pub fn verify_dir(dir: &Path) -> Verification {
         }
     }
 
-    // The sha256 of the previous record file, when it was present.
-    let mut prev_hash: Option<String> = None;
+    // First every record of the chain, so the bodies can be judged by the whole chain's
+    // word on retention.
+    let mut slots = Vec::with_capacity(last as usize);
     for seq in 1..=last {
         let file = record_file(seq);
         if !records.contains_key(&seq) {
@@ -130,27 +141,80 @@ pub fn verify_dir(dir: &Path) -> Verification {
                 &file,
                 "missing: deleted, so the chain has a gap here",
             );
-            prev_hash = None;
+            slots.push(None);
             continue;
         }
         let bytes = match std::fs::read(dir.join(&file)) {
             Ok(b) => b,
             Err(e) => {
                 v.problem(Some(seq), &file, format!("unreadable: {e}"));
-                prev_hash = None;
+                slots.push(None);
                 continue;
             }
         };
         let hash = sha256_hex(&bytes);
-        match serde_json::from_slice::<SnapshotRecord>(&bytes) {
-            Ok(record) => check_record(&mut v, seq, &record, prev_hash.as_deref(), pruned_through),
-            Err(e) => v.problem(
-                Some(seq),
-                &file,
-                format!("not a valid record any more (edited?): {e}"),
-            ),
+        let record = match serde_json::from_slice::<SnapshotRecord>(&bytes) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                v.problem(
+                    Some(seq),
+                    &file,
+                    format!("not a valid record any more (edited?): {e}"),
+                );
+                None
+            }
+        };
+        slots.push(Some((hash, record)));
+    }
+    let head_marker = v.head.as_ref().map_or(0, |h| h.bodies_pruned_through);
+    let pruned = pruned_through(
+        slots.iter().flatten().filter_map(|(_, r)| r.as_ref()),
+        head_marker,
+    );
+    match pruned {
+        PrunedThrough::Head(n) if n > 0 => v.notes.push(format!(
+            "the bodies of records #1-#{n} are taken as pruned on the word of HEAD's bodies_pruned_through alone: these records were written before canaryd recorded pruning in the chain ({FORMAT_V1}); the next snapshot takes the marker into the chain"
+        )),
+        PrunedThrough::Chain(n) if v.head.as_ref().is_some_and(|h| h.bodies_pruned_through != n) => {
+            let what = format!(
+                "says bodies were pruned through #{head_marker}, but the chain records pruning through #{n} (HEAD edited?)"
+            );
+            v.problem(None, HEAD_FILE, what);
         }
-        prev_hash = Some(hash);
+        _ => {}
+    }
+
+    // The sha256 of the previous record file, and its retention mark, when it was readable.
+    let mut prev_hash: Option<String> = None;
+    let mut prev_pruned = 0;
+    let mut rebuilds = Vec::new();
+    for (i, slot) in slots.iter().enumerate() {
+        let seq = i as u64 + 1;
+        let Some((hash, record)) = slot else {
+            prev_hash = None;
+            continue;
+        };
+        if let Some(record) = record {
+            check_record(
+                &mut v,
+                seq,
+                record,
+                prev_hash.as_deref(),
+                pruned,
+                prev_pruned,
+            );
+            prev_pruned = record.pruned.as_ref().map_or(0, |p| p.through_seq);
+            if let Some(r) = &record.head_rebuilt {
+                v.problem(Some(seq), record_file(seq), rebuilt_problem(r));
+                rebuilds.push(r.clone());
+            }
+        }
+        prev_hash = Some(hash.clone());
+    }
+    if let Some(r) = v.head.as_ref().and_then(|h| h.rebuilt.clone())
+        && !rebuilds.contains(&r)
+    {
+        v.problem(None, HEAD_FILE, rebuilt_problem(&r));
     }
     if let (Some(h), Some(newest)) = (&v.head, &prev_hash)
         && *newest != h.record_sha256
@@ -164,15 +228,27 @@ pub fn verify_dir(dir: &Path) -> Verification {
     v
 }
 
+/// What a recorded HEAD rebuild means.
+fn rebuilt_problem(r: &HeadRebuilt) -> String {
+    format!(
+        "HEAD was {} and rebuilt at {}: records after #{} may have been deleted (the chain was continued from #{})",
+        r.why,
+        r.at.to_rfc3339(),
+        r.from_seq,
+        r.from_seq
+    )
+}
+
 fn check_record(
     v: &mut Verification,
     seq: u64,
     record: &SnapshotRecord,
     prev_hash: Option<&str>,
-    pruned_through: u64,
+    pruned: PrunedThrough,
+    prev_pruned: u64,
 ) {
     let file = record_file(seq);
-    if record.format != FORMAT {
+    if record.format != FORMAT && record.format != FORMAT_V1 {
         v.problem(
             Some(seq),
             &file,
@@ -185,6 +261,28 @@ fn check_record(
             &file,
             format!("says it is #{} (renamed or edited?)", record.seq),
         );
+    }
+    if let Some(p) = &record.pruned {
+        if p.through_seq >= seq {
+            v.problem(
+                Some(seq),
+                &file,
+                format!(
+                    "says retention pruned bodies through #{}, which is not before it",
+                    p.through_seq
+                ),
+            );
+        }
+        if p.through_seq < prev_pruned {
+            v.problem(
+                Some(seq),
+                &file,
+                format!(
+                    "says retention pruned bodies through #{}, but the record before said #{prev_pruned}",
+                    p.through_seq
+                ),
+            );
+        }
     }
     match (seq, record.prev_record_sha256.as_deref(), prev_hash) {
         (1, None, _) => {}
@@ -222,12 +320,20 @@ fn check_record(
     }
     let path = v.dir.join(&body.file);
     if !path.exists() {
-        if seq <= pruned_through {
+        if seq <= pruned.seq() {
             v.bodies_pruned += 1;
         } else {
-            let what = format!(
-                "missing: deleted (retention has pruned bodies only through #{pruned_through})"
-            );
+            let what = match pruned {
+                PrunedThrough::Chain(0) => {
+                    "missing: deleted (no record of the chain says retention pruned it)".to_string()
+                }
+                PrunedThrough::Chain(n) => format!(
+                    "missing: deleted (the chain records retention pruning bodies only through #{n})"
+                ),
+                PrunedThrough::Head(n) => {
+                    format!("missing: deleted (retention has pruned bodies only through #{n})")
+                }
+            };
             v.problem(Some(seq), &body.file, what);
         }
         return;
