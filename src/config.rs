@@ -5,6 +5,7 @@
 
 pub(crate) mod edit;
 mod raw;
+mod signing;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use crate::judge::Policy;
 use crate::judge::event::EventKind;
 
 pub use crate::observe::selector::WatchSelector;
+pub use signing::Signing;
 pub use values::{describe_duration, parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
@@ -97,6 +99,8 @@ pub struct Watch {
     pub url: Url,
     pub selector: Option<WatchSelector>,
     pub shared: Shared,
+    /// Pinned keys and signature URLs; `None` for a watch whose signatures are not checked.
+    pub signing: Option<Signing>,
 }
 
 /// A watchlist problem, located in its file.
@@ -130,7 +134,8 @@ impl Watchlist {
 
     /// Validates watchlist text; `path` only names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Watchlist, WatchlistError> {
-        let mut watchlist = raw::parse(text).map_err(|e| e.locate(text, path))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut watchlist = raw::parse(text, base).map_err(|e| e.locate(text, path))?;
         watchlist.source = path.to_path_buf();
         Ok(watchlist)
     }

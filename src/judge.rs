@@ -5,6 +5,7 @@ mod confirm;
 pub mod diff;
 pub mod event;
 mod flap;
+mod signature;
 mod stale;
 mod state;
 #[cfg(test)]
@@ -17,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::judge::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::observe::statement::Statement;
 
+pub use signature::{SignatureProblem, SignatureState};
 pub use stale::stale_due;
 pub use state::{Baseline, Condition, Failing, Flap, Pending, Stale, WatchState};
 
@@ -80,6 +82,22 @@ pub fn observe(
     at: DateTime<Utc>,
     policy: &Policy,
 ) -> Judgement {
+    observe_signed(prev, obs, None, at, policy)
+}
+
+/// Judges one observation made at `at`, with the page's signatures when the watch pins keys.
+pub(crate) fn observe_signed(
+    prev: &WatchState,
+    obs: Observation,
+    signed: Option<&crate::observe::signed::SignatureReading>,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> Judgement {
+    // Signatures are judged only for a page accepted as content (see below).
+    let seen_hash = match (&obs, signed) {
+        (Observation::Content { statements, .. }, Some(_)) => Some(diff::set_hash(statements)),
+        _ => None,
+    };
     let mut state = prev.clone();
     let mut events = Vec::new();
     let mut fetch_error = None;
@@ -122,6 +140,9 @@ pub fn observe(
                 );
             }
         }
+    }
+    if let (Some(reading), Some(hash), None) = (signed, &seen_hash, &fetch_error) {
+        signature::judge(&mut state, reading, hash, at, policy, &mut events);
     }
     stale::check(&mut state, at, policy, &mut events);
     Judgement {

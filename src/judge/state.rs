@@ -35,6 +35,9 @@ pub struct WatchState {
     pub usual_size: Option<u64>,
     /// The newest canary date ever seen, to notice a date going backwards.
     pub newest_date: Option<NaiveDate>,
+    /// Signers of the last whole version, and a signature problem being confirmed.
+    #[serde(default)]
+    pub signature: super::SignatureState,
 }
 
 /// The confirmed snapshot of a canary.
