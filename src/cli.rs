@@ -68,11 +68,19 @@ fn run(cli: Cli) -> u8 {
         Command::Replay {
             selector,
             max_age,
+            keys,
+            signers,
             format,
             files,
         } => block(
             &runtime,
-            replay::run(&files, selector.as_deref(), max_age.as_deref(), format),
+            replay::run(
+                &files,
+                selector.as_deref(),
+                max_age.as_deref(),
+                replay::SigningArgs { keys, signers },
+                format,
+            ),
         ),
         Command::Add {
             url,

@@ -126,6 +126,12 @@ pub enum Command {
         /// Alert `stale` when the canary's date is older than this (e.g. "100d")
         #[arg(long, value_name = "D")]
         max_age: Option<String>,
+        /// Pin an OpenPGP public key and judge signatures beside each version (X.sig, X.sig.*, X.asc; repeatable)
+        #[arg(long = "keys", value_name = "FILE")]
+        keys: Vec<PathBuf>,
+        /// Distinct pinned signers required [default: 1]
+        #[arg(long, value_name = "N", requires = "keys")]
+        signers: Option<usize>,
         /// Output format
         #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
         format: ReplayFormat,
