@@ -20,6 +20,7 @@ mod rename;
 mod replay;
 mod run;
 mod show;
+mod signing_flags;
 mod term;
 mod test_email;
 mod verify;
@@ -59,9 +60,11 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check => block(&runtime, check::run(&watchlist, &state)),
         Command::Run => block(&runtime, run::run(&watchlist, &state)),
-        Command::Preview { url, selector } => {
-            block(&runtime, preview::run(&url, selector.as_deref()))
-        }
+        Command::Preview {
+            url,
+            selector,
+            signing,
+        } => block(&runtime, preview::run(&url, selector.as_deref(), &signing)),
         Command::List { format } => list::run(&watchlist, &state, format),
         Command::Demo => block(&runtime, demo::run()),
         Command::Validate => validate(&watchlist),
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> u8 {
             selector,
             interval,
             force,
+            signing,
         } => block(
             &runtime,
             add::run(
@@ -99,6 +103,7 @@ fn run(cli: Cli) -> u8 {
                     selector,
                     interval,
                     force,
+                    signing,
                 },
             ),
         ),

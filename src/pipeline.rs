@@ -3,7 +3,7 @@
 //! save state.
 
 pub(crate) mod replay;
-mod signatures;
+pub(crate) mod signatures;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -192,6 +192,7 @@ impl Checker {
                         content_type: page.content_type,
                         body: page.body,
                         statements,
+                        signatures: None,
                     });
                     Observation::Unchanged
                 } else {
@@ -203,6 +204,7 @@ impl Checker {
                         content_type: page.content_type,
                         body: page.body,
                         statements: reading.statements().map(<[Statement]>::to_vec),
+                        signatures: signed.as_ref().map(|r| signatures::evidence(r, &detached)),
                     });
                     if let Some(s) = reading.statements() {
                         record.result = CheckResult::Ok;

@@ -38,6 +38,8 @@ pub enum Command {
         /// CSS selector of the canary statements, e.g. "#canary li"
         #[arg(long, value_name = "CSS")]
         selector: Option<String>,
+        #[command(flatten)]
+        signing: super::signing_flags::SigningFlags,
     },
     /// Fetch a page once, show the statements it would track, and add it to the watchlist
     /// (comments and layout kept)
@@ -56,6 +58,8 @@ pub enum Command {
         /// Add it even though the page cannot be fetched right now
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        signing: super::signing_flags::SigningFlags,
     },
     /// Remove a watch from the watchlist; its history is kept unless --purge
     Remove {

@@ -3,10 +3,13 @@
 //! "no signature from this file"; any other failure fails the whole check, because a timeout
 //! says nothing about the canary and must not read as a signature problem.
 
-use crate::config::Watch;
+use url::Url;
+
+use crate::config::{Signing, Watch};
 use crate::fetch::{FetchOptions, Fetched, Fetcher};
 use crate::observe::extract::Format;
 use crate::observe::signed::{DetachedFile, SignatureReading, read_signatures};
+use crate::store::archive::SignatureEvidence;
 
 /// The watch's detached signatures, fetched in order; `Err` is a failed fetch, explained.
 pub(super) async fn fetch(
@@ -14,11 +17,21 @@ pub(super) async fn fetch(
     watch: &Watch,
     opts: &FetchOptions,
 ) -> Result<Vec<DetachedFile>, String> {
-    let Some(signing) = &watch.signing else {
-        return Ok(Vec::new());
-    };
+    match &watch.signing {
+        Some(signing) => fetch_files(fetcher, signing, &watch.url, opts).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The detached signatures of the document at `url` (also for `preview` and `add`).
+pub(crate) async fn fetch_files(
+    fetcher: &Fetcher,
+    signing: &Signing,
+    url: &Url,
+    opts: &FetchOptions,
+) -> Result<Vec<DetachedFile>, String> {
     let urls = signing
-        .resolve(&watch.url)
+        .resolve(url)
         .map_err(|e| format!("signature URL: {e}"))?;
     let mut files = Vec::with_capacity(urls.len());
     for url in urls {
@@ -62,4 +75,13 @@ pub(super) fn read(
         &signing.keys,
         signing.signers,
     ))
+}
+
+/// The signature files and verdicts, as the evidence record keeps them.
+pub(super) fn evidence(
+    reading: &SignatureReading,
+    detached: &Result<Vec<DetachedFile>, String>,
+) -> SignatureEvidence {
+    let files = detached.as_ref().map_or(&[][..], Vec::as_slice);
+    SignatureEvidence::new(reading, files)
 }

@@ -44,6 +44,10 @@ pub struct SnapshotRecord {
     pub confirmed_set_hash: Option<String>,
     /// The events this check raised.
     pub events: Vec<Event>,
+    /// A signed watch's signature files (bytes in hex) and verdicts; absent for unsigned
+    /// watches, so their records are as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<super::SignatureEvidence>,
 }
 
 /// The raw body of a record.
