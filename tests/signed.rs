@@ -704,3 +704,101 @@ async fn replaying_a_signed_history_raises_the_signature_events_of_live_checks()
         "{events}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_files_are_checked_at_load_and_add_pins_keys_by_path() {
+    let alice = secret_key("Alice", 1);
+    let env = Env::new("");
+    let dir = env.dir.path();
+    std::fs::write(dir.join("alice.asc"), armored_key(&alice.to_public_key())).expect("key");
+    std::fs::write(dir.join("not-a-key.asc"), "hello\n").expect("file");
+    let watch = |keys: &str, extra: &str| {
+        format!(
+            "[[watch]]\nname = \"ex\"\nurl = \"https://example.org/c.txt\"\nkeys = [{keys}]\n{extra}"
+        )
+    };
+    for (keys, extra, expect, line) in [
+        ("\"missing.asc\"", "", "cannot read key file", 4),
+        ("\"not-a-key.asc\"", "", "no OpenPGP public key", 4),
+        (
+            "\"alice.asc\"",
+            "signers = 2\n",
+            "only 1 distinct key is pinned",
+            5,
+        ),
+        ("\"alice.asc\"", "signers = 0\n", "out of range", 5),
+    ] {
+        env.set_watchlist(&watch(keys, extra));
+        let out = env.canaryd(&["validate"]).await;
+        assert_eq!(out.status.code(), Some(78), "{keys} {extra}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(expect) && err.contains(&format!("watchlist.toml:{line}:")),
+            "{err}"
+        );
+    }
+    env.set_watchlist(&watch("\"alice.asc\"", "signature_url = [\"{url}.sig\"]\n"));
+    let out = env.canaryd(&["validate"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // add: a file without a public key is refused; a key is written as a path, not copied.
+    let site = Site::start().await;
+    let text = canary(1);
+    site.set("/c.txt", Reply::text(&text));
+    let sig = detached(&alice, text.as_bytes(), T0 + DAY);
+    site.set(
+        "/c.txt.sig",
+        Reply {
+            status: 200,
+            content_type: "application/pgp-signature".into(),
+            body: sig,
+            headers: Vec::new(),
+        },
+    );
+    env.set_watchlist("[settings]\nhost_delay = \"0s\"\n");
+    let url = site.url("/c.txt");
+    let key = dir.join("alice.asc").display().to_string();
+    let bad = dir.join("not-a-key.asc").display().to_string();
+    let refused = env.canaryd(&["add", &url, "--key", &bad]).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let out = env
+        .canaryd(&[
+            "add",
+            &url,
+            "--name",
+            "ex",
+            "--key",
+            &key,
+            "--signature-url",
+            "{url}.sig",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Signatures: 1/1 ok"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("[good] Alice <alice@example.org>"),
+        "{}",
+        stdout(&out)
+    );
+    let written = std::fs::read_to_string(env.watchlist()).expect("watchlist");
+    assert!(written.contains("keys = [\"alice.asc\"]"), "{written}");
+    assert!(
+        written.contains("signature_url = [\"{url}.sig\"]"),
+        "{written}"
+    );
+
+    // list: the SIGNATURE column and JSON field.
+    env.check().await;
+    let list = env.canaryd(&["list", "--format", "json"]).await;
+    let rows: Value = serde_json::from_str(&stdout(&list)).expect("list JSON");
+    assert_eq!(rows[0]["signature"], "1/1 ok", "{rows}");
+    let table = stdout(&env.canaryd(&["list"]).await);
+    assert!(
+        table.contains("SIGNATURE") && table.contains("1/1 ok"),
+        "{table}"
+    );
+}

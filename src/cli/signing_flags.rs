@@ -65,8 +65,14 @@ impl SigningFlags {
     /// The key paths as the watchlist at `watchlist` should name them: relative to its folder
     /// when inside it, else absolute. Nothing is copied: the watchlist references the file.
     pub fn key_paths_for(&self, watchlist: &Path) -> anyhow::Result<Vec<String>> {
-        let base = std::path::absolute(watchlist.parent().unwrap_or(Path::new("")))
-            .context("resolving the watchlist's folder")?;
+        if self.keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let folder = match watchlist.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let base = std::path::absolute(folder).context("resolving the watchlist's folder")?;
         self.keys
             .iter()
             .map(|k| {
