@@ -20,6 +20,7 @@ mod rename;
 mod replay;
 mod run;
 mod show;
+mod signing_flags;
 mod term;
 mod test_email;
 mod test_notify;
@@ -60,20 +61,30 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check => block(&runtime, check::run(&watchlist, &state)),
         Command::Run => block(&runtime, run::run(&watchlist, &state)),
-        Command::Preview { url, selector } => {
-            block(&runtime, preview::run(&url, selector.as_deref()))
-        }
+        Command::Preview {
+            url,
+            selector,
+            signing,
+        } => block(&runtime, preview::run(&url, selector.as_deref(), &signing)),
         Command::List { format } => list::run(&watchlist, &state, format),
         Command::Demo => block(&runtime, demo::run()),
         Command::Validate => validate(&watchlist),
         Command::Replay {
             selector,
             max_age,
+            keys,
+            signers,
             format,
             files,
         } => block(
             &runtime,
-            replay::run(&files, selector.as_deref(), max_age.as_deref(), format),
+            replay::run(
+                &files,
+                selector.as_deref(),
+                max_age.as_deref(),
+                replay::SigningArgs { keys, signers },
+                format,
+            ),
         ),
         Command::Add {
             url,
@@ -81,6 +92,7 @@ fn run(cli: Cli) -> u8 {
             selector,
             interval,
             force,
+            signing,
         } => block(
             &runtime,
             add::run(
@@ -92,6 +104,7 @@ fn run(cli: Cli) -> u8 {
                     selector,
                     interval,
                     force,
+                    signing,
                 },
             ),
         ),

@@ -7,6 +7,7 @@ mod channel;
 pub(crate) mod edit;
 mod email;
 mod raw;
+mod signing;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use crate::judge::event::EventKind;
 
 pub use crate::observe::selector::WatchSelector;
 pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
+pub use signing::Signing;
 pub use values::{describe_duration, parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
@@ -102,6 +104,8 @@ pub struct Watch {
     pub url: Url,
     pub selector: Option<WatchSelector>,
     pub shared: Shared,
+    /// Pinned keys and signature URLs; `None` for a watch whose signatures are not checked.
+    pub signing: Option<Signing>,
 }
 
 /// A watchlist problem, located in its file.
@@ -135,7 +139,8 @@ impl Watchlist {
 
     /// Validates watchlist text; `path` only names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Watchlist, WatchlistError> {
-        let mut watchlist = raw::parse(text).map_err(|e| e.locate(text, path))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut watchlist = raw::parse(text, base).map_err(|e| e.locate(text, path))?;
         watchlist.source = path.to_path_buf();
         Ok(watchlist)
     }

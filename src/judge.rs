@@ -6,6 +6,7 @@ mod dating;
 pub mod diff;
 pub mod event;
 mod flap;
+mod signature;
 mod stale;
 mod state;
 #[cfg(test)]
@@ -22,6 +23,7 @@ use crate::observe::statement::Statement;
 pub use dating::{
     CanaryDating, DateCandidate, DateSource, candidates as date_candidates, dating, stated_deadline,
 };
+pub use signature::{SignatureProblem, SignatureState};
 pub use stale::{DATE_WENT_BACKWARDS, DATED_IN_THE_FUTURE, stale_due};
 pub use state::{Baseline, Condition, Failing, Flap, Pending, ShortPage, Stale, WatchState};
 
@@ -129,6 +131,22 @@ pub fn observe(
     at: DateTime<Utc>,
     policy: &Policy,
 ) -> Judgement {
+    observe_signed(prev, obs, None, at, policy)
+}
+
+/// Judges one observation made at `at`, with the page's signatures when the watch pins keys.
+pub(crate) fn observe_signed(
+    prev: &WatchState,
+    obs: Observation,
+    signed: Option<&crate::observe::signed::SignatureReading>,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> Judgement {
+    // Signatures are judged only for a page accepted as content (see below).
+    let seen_hash = match (&obs, signed) {
+        (Observation::Content { statements, .. }, Some(_)) => Some(diff::set_hash(statements)),
+        _ => None,
+    };
     let mut state = prev.clone();
     migrate(&mut state);
     let mut events = Vec::new();
@@ -190,6 +208,9 @@ pub fn observe(
                 );
             }
         }
+    }
+    if let (Some(reading), Some(hash), None) = (signed, &seen_hash, &fetch_error) {
+        signature::judge(&mut state, reading, hash, at, policy, &mut events);
     }
     stale::check(&mut state, at, policy, &mut events);
     Judgement {

@@ -18,4 +18,5 @@ mod page;
 pub(crate) mod pdf;
 pub mod selector;
 pub(crate) mod signature;
+pub mod signed;
 pub mod statement;

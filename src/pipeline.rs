@@ -4,6 +4,7 @@
 
 mod recover;
 pub(crate) mod replay;
+pub(crate) mod signatures;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -89,7 +90,9 @@ impl Checker {
         let extractor = extractor_key(watch);
         // Both a 304 and a page identical to the last one stand for "same as the baseline",
         // which holds only when the last page left nothing pending and was read the same way.
-        let baseline_is_last_page = prev.baseline.is_some()
+        // A signed watch reads every page afresh: its signatures are judged on every check.
+        let baseline_is_last_page = watch.signing.is_none()
+            && prev.baseline.is_some()
             && prev.pending.is_empty()
             && prev.missing.count == 0
             && matches!(prev_check.result, CheckResult::Ok | CheckResult::Unchanged)
@@ -112,8 +115,13 @@ impl Checker {
             .fetcher
             .fetch(&watch.url, validators.as_ref(), &opts)
             .await;
+        let detached = match &fetched {
+            Ok(Fetched::Page(_)) => signatures::fetch(&self.fetcher, watch, &opts).await,
+            _ => Ok(Vec::new()),
+        };
         let at = self.clock.now();
         let seen = Seen {
+            detached,
             prev,
             prev_check,
             extractor,
@@ -143,6 +151,7 @@ impl Checker {
     /// The rest of a check once the fetch is done: read the page and judge it.
     fn conclude(&self, watch: &Watch, seen: Seen) -> Judged {
         let Seen {
+            detached,
             prev,
             prev_check,
             extractor,
@@ -158,7 +167,12 @@ impl Checker {
         };
         // The raw response, kept until the judge says whether this check is evidence.
         let mut capture = None;
+        let mut signed = None;
         let obs = match fetched {
+            Ok(Fetched::Page(_)) if detached.is_err() => Observation::Failed {
+                gone: false,
+                error: detached.err().unwrap_or_default(),
+            },
             Ok(Fetched::Page(page)) => {
                 record.status = Some(page.status);
                 record.final_url = Some(page.final_url.to_string());
@@ -188,15 +202,19 @@ impl Checker {
                         content_type: page.content_type,
                         body: page.body,
                         statements,
+                        signatures: None,
                     });
                     Observation::Unchanged
                 } else {
                     let reading = observe::read_page(&text, format, watch.selector.as_ref());
+                    signed = signatures::read(watch, &page.body, &text, format, &detached);
+                    record.signature = signed.as_ref().map(|r| r.display());
                     capture = Some(Capture {
                         headers: page.headers,
                         content_type: page.content_type,
                         body: page.body,
                         statements: reading.statements().map(<[Statement]>::to_vec),
+                        signatures: signed.as_ref().map(|r| signatures::evidence(r, &detached)),
                     });
                     if let Some(s) = reading.statements() {
                         record.result = CheckResult::Ok;
@@ -239,7 +257,7 @@ impl Checker {
             mut state,
             events,
             fetch_error,
-        } = judge::observe(&prev, obs, at, policy);
+        } = judge::observe_signed(&prev, obs, signed.as_ref(), at, policy);
         if !events.is_empty() {
             state.generation = prev.generation + 1;
         }
@@ -386,6 +404,8 @@ async fn blocking<T: Send + 'static>(
 
 /// What the fetch half of a check hands to the blocking half.
 struct Seen {
+    /// The watch's detached signatures, or why they could not be fetched.
+    detached: Result<Vec<observe::signed::DetachedFile>, String>,
     prev: WatchState,
     prev_check: CheckRecord,
     extractor: String,

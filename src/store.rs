@@ -120,6 +120,9 @@ pub struct CheckRecord {
     /// means the same statements, so the page need not be parsed again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentKey>,
+    /// A signed watch's signatures as `list` shows them: "2/2 ok", "1/2", "BAD", "unsigned".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

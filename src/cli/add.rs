@@ -14,6 +14,7 @@ use crate::config::{Settings, Watchlist, parse_duration, valid_watch_name};
 use crate::fetch::{FetchOptions, RetryPolicy};
 
 use super::preview::{self, parse_selector, parse_target};
+use super::signing_flags::SigningFlags;
 use super::watchlist_file::{self, RELOAD_HINT};
 
 /// The start of a watchlist `add` creates.
@@ -27,6 +28,8 @@ pub struct AddArgs {
     pub selector: Option<String>,
     pub interval: Option<String>,
     pub force: bool,
+    /// `--key`, `--signature-url`, `--signers`.
+    pub signing: SigningFlags,
 }
 
 pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Result<u8> {
@@ -70,6 +73,11 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             }
         }
     }
+    let signing = match args.signing.signing() {
+        Ok(s) => s,
+        Err(e) => return usage(&super::chain(&e)),
+    };
+    let key_paths = args.signing.key_paths_for(watchlist)?;
     let existing = edit::names(&text)?;
     if let Some(same) = current
         .iter()
@@ -99,7 +107,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         retry: RetryPolicy::none(),
         ..settings.shared.fetch.clone()
     };
-    match preview::fetch_preview(&url, selector.as_ref(), &opts).await {
+    match preview::fetch_preview(&url, selector.as_ref(), signing.as_ref(), &opts).await {
         Ok(p) => preview::print(&p, selector.as_ref()),
         Err(e) if args.force => {
             println!(
@@ -128,6 +136,9 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         url: url.to_string(),
         selector: args.selector,
         interval: args.interval,
+        signature_url: args.signing.signature_urls.clone(),
+        keys: key_paths,
+        signers: args.signing.signers,
     };
     let mut edited = edit::add(&text, &new)?;
     if creating {

@@ -38,6 +38,8 @@ pub enum Command {
         /// CSS selector of the canary statements, e.g. "#canary li"
         #[arg(long, value_name = "CSS")]
         selector: Option<String>,
+        #[command(flatten)]
+        signing: super::signing_flags::SigningFlags,
     },
     /// Fetch a page once, show the statements it would track, and add it to the watchlist
     /// (comments and layout kept)
@@ -56,6 +58,8 @@ pub enum Command {
         /// Add it even though the page cannot be fetched right now
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        signing: super::signing_flags::SigningFlags,
     },
     /// Remove a watch from the watchlist; its history is kept unless --purge
     Remove {
@@ -132,6 +136,12 @@ pub enum Command {
         /// Alert `stale` when the canary's date is older than this (e.g. "100d")
         #[arg(long, value_name = "D")]
         max_age: Option<String>,
+        /// Pin an OpenPGP public key and judge signatures beside each version (X.sig, X.sig.*, X.asc; repeatable)
+        #[arg(long = "keys", value_name = "FILE")]
+        keys: Vec<PathBuf>,
+        /// Distinct pinned signers required [default: 1]
+        #[arg(long, value_name = "N", requires = "keys")]
+        signers: Option<usize>,
         /// Output format
         #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
         format: ReplayFormat,

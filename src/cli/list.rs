@@ -42,6 +42,14 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
     if let Some(s) = &state.stale {
         conditions.push(format!("stale: {}", s.reason));
     }
+    if state
+        .signature
+        .problem
+        .as_ref()
+        .is_some_and(|p| p.alerted.is_some())
+    {
+        conditions.push("signature problem (`canaryd history` names the signers)".into());
+    }
     for f in state.flaps.iter().filter(|f| f.notified) {
         conditions.push(format!("flapping: {}", short(&f.text, 60)));
     }
@@ -85,6 +93,7 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         interval: String::new(),
         snapshots: 0,
         last_snapshot: None,
+        signature: "-".into(),
     }
 }
 
@@ -121,6 +130,14 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
             eprintln!("canaryd: error: {}", super::chain(&e));
             EXIT_FAILURE
         }
+    }
+}
+
+/// The SIGNATURE column: the last verdict of a signed watch, "-" otherwise.
+fn signature_cell(w: &crate::config::Watch, check: &CheckRecord) -> String {
+    match (&w.signing, &check.signature) {
+        (Some(_), Some(s)) => s.clone(),
+        _ => "-".into(),
     }
 }
 
@@ -175,6 +192,7 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
         r.undelivered_channels = backlog(&mine);
         r.interval = humantime::format_duration(w.shared.interval).to_string();
+        r.signature = signature_cell(w, &check);
         if exists && let Some(h) = archive.head(&w.name) {
             r.snapshots = h.seq;
             r.last_snapshot = archive.record_time(&w.name, h.seq).map(|t| t.to_rfc3339());

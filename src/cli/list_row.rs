@@ -34,6 +34,9 @@ pub struct Row {
     pub snapshots: u64,
     /// When the newest snapshot was recorded.
     pub last_snapshot: Option<String>,
+    /// The last check's signatures: "2/2 ok", "1/2", "BAD", "unsigned"; "-" for a watch
+    /// without pinned keys (or before its first verdict).
+    pub signature: String,
 }
 
 /// What one channel owes one watch.

@@ -46,7 +46,7 @@ impl Style {
     }
 }
 
-const HEADERS: [&str; 9] = [
+const HEADERS: [&str; 10] = [
     "NAME",
     "STATEMENTS",
     "LAST CHECK",
@@ -55,6 +55,7 @@ const HEADERS: [&str; 9] = [
     "NEXT CHECK",
     "PENDING",
     "UNDELIVERED",
+    "SIGNATURE",
     "URL",
 ];
 
@@ -62,7 +63,7 @@ pub fn table(rows: &[Row], style: Style) -> String {
     if rows.is_empty() {
         return "no watches in the watchlist; add one with `canaryd add URL`\n".into();
     }
-    let cells: Vec<[String; 9]> = rows
+    let cells: Vec<[String; 10]> = rows
         .iter()
         .map(|r| {
             [
@@ -74,6 +75,7 @@ pub fn table(rows: &[Row], style: Style) -> String {
                 style.time(r.next_check.as_deref()),
                 r.pending.len().to_string(),
                 r.undelivered.to_string(),
+                r.signature.clone(),
                 r.url.clone(),
             ]
         })
@@ -85,7 +87,7 @@ pub fn table(rows: &[Row], style: Style) -> String {
         }
     }
     let p = style.paint;
-    let line = |row: &[String; 9], colour: &dyn Fn(usize, &str, String) -> String| {
+    let line = |row: &[String; 10], colour: &dyn Fn(usize, &str, String) -> String| {
         let mut out = String::new();
         for (i, cell) in row.iter().enumerate() {
             let last = i == row.len() - 1;
@@ -110,6 +112,9 @@ pub fn table(rows: &[Row], style: Style) -> String {
             (3, _) => p.red(&padded),
             (6, n) if n != "0" => p.yellow(&padded),
             (7, n) if n != "0" => p.red(&padded),
+            (8, "-") => padded,
+            (8, s) if s.ends_with(" ok") => p.green(&padded),
+            (8, _) => p.red(&padded),
             _ => padded,
         }));
     }
@@ -209,6 +214,7 @@ mod tests {
             interval: "6h".into(),
             snapshots: 0,
             last_snapshot: None,
+            signature: "-".into(),
         }
     }
 

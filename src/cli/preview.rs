@@ -6,7 +6,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use url::Url;
 
-use crate::config::WatchSelector;
+use crate::config::{Signing, WatchSelector};
+use crate::observe::signed::{SignatureReading, read_signatures};
+
+use super::signing_flags::SigningFlags;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
@@ -43,12 +46,15 @@ pub struct Preview {
     pub bytes: usize,
     pub format: Format,
     pub statements: Vec<Statement>,
+    /// With pinned keys: who signed and whether it verified.
+    pub signatures: Option<SignatureReading>,
 }
 
 /// Fetches `url` once (no conditional GET) and extracts its statements.
 pub async fn fetch_preview(
     url: &Url,
     selector: Option<&WatchSelector>,
+    signing: Option<&Signing>,
     opts: &FetchOptions,
 ) -> anyhow::Result<Preview> {
     let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
@@ -63,12 +69,24 @@ pub async fn fetch_preview(
         }
     };
     let format = crate::pipeline::reading_format(page.format);
+    let detached = match signing {
+        Some(s) => crate::pipeline::signatures::fetch_files(&fetcher, s, url, opts)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => Vec::new(),
+    };
     // Read exactly as a live check reads it; parsing is CPU work, kept off the async workers.
     let selector = selector.cloned();
+    let signing = signing.cloned();
     let text = page.text;
-    let reading = tokio::task::spawn_blocking(move || read_page(&text, format, selector.as_ref()))
-        .await
-        .context("reading the page stopped unexpectedly")?;
+    let body = page.body.clone();
+    let (reading, signatures) = tokio::task::spawn_blocking(move || {
+        let signatures =
+            signing.map(|s| read_signatures(&body, &text, format, &detached, &s.keys, s.signers));
+        (read_page(&text, format, selector.as_ref()), signatures)
+    })
+    .await
+    .context("reading the page stopped unexpectedly")?;
     let statements = match reading {
         Reading::Statements(s) => s,
         Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
@@ -79,23 +97,36 @@ pub async fn fetch_preview(
         bytes: page.body.len(),
         format,
         statements,
+        signatures,
     })
 }
 
-pub async fn run(target: &str, selector: Option<&str>) -> anyhow::Result<u8> {
+pub async fn run(
+    target: &str,
+    selector: Option<&str>,
+    signing: &SigningFlags,
+) -> anyhow::Result<u8> {
     let url = parse_target(target)?;
     let selector = parse_selector(selector)?;
+    let signing = signing.signing()?;
     let opts = FetchOptions {
         retry: RetryPolicy::none(),
         ..FetchOptions::default()
     };
-    let preview = fetch_preview(&url, selector.as_ref(), &opts).await?;
+    let preview = fetch_preview(&url, selector.as_ref(), signing.as_ref(), &opts).await?;
     print(&preview, selector.as_ref());
     Ok(0)
 }
 
 /// Prints what a page would track, or plainly that it tracks nothing and what to try.
 pub fn print(preview: &Preview, selector: Option<&WatchSelector>) {
+    print_statements(preview, selector);
+    if let Some(reading) = &preview.signatures {
+        super::signing_flags::print(reading);
+    }
+}
+
+fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
     let statements = &preview.statements;
     println!(
         "{} (HTTP {}, {} bytes, {}){}",

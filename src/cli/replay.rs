@@ -5,16 +5,68 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use crate::cli::args::ReplayFormat;
-use crate::config::{Settings, WatchSelector, parse_duration};
+use crate::config::{Settings, Signing, WatchSelector, parse_duration};
 use crate::judge::Policy;
-use crate::pipeline::replay::{lines, read_versions, replay};
+use crate::observe::signature::PinnedKey;
+use crate::pipeline::replay::{is_signature_file, lines, read_versions, replay_signed};
+
+/// `--keys` and `--signers`.
+pub(super) struct SigningArgs {
+    pub keys: Vec<PathBuf>,
+    pub signers: Option<usize>,
+}
+
+impl SigningArgs {
+    /// The pinned keys, read and parsed; `None` without `--keys`.
+    fn signing(&self) -> anyhow::Result<Option<Signing>> {
+        if self.keys.is_empty() {
+            return Ok(None);
+        }
+        let mut keys: Vec<PinnedKey> = Vec::new();
+        for path in &self.keys {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("--keys: reading {}", path.display()))?;
+            let label = path.display().to_string();
+            for key in
+                PinnedKey::parse(&bytes, &label).map_err(|e| anyhow::anyhow!("--keys: {e}"))?
+            {
+                if !keys.iter().any(|k| k.fingerprint() == key.fingerprint()) {
+                    keys.push(key);
+                }
+            }
+        }
+        let signers = self.signers.unwrap_or(1);
+        if signers == 0 || signers > keys.len() {
+            anyhow::bail!(
+                "--signers {signers}: use a number from 1 to the {} distinct key{} pinned",
+                keys.len(),
+                if keys.len() == 1 { "" } else { "s" }
+            );
+        }
+        Ok(Some(Signing {
+            templates: Vec::new(),
+            keys,
+            signers,
+        }))
+    }
+}
 
 pub(super) async fn run(
     files: &[PathBuf],
     selector: Option<&str>,
     max_age: Option<&str>,
+    signing: SigningArgs,
     format: ReplayFormat,
 ) -> anyhow::Result<u8> {
+    let signing = signing.signing()?;
+    // With keys, a folder's signature files may be among the arguments: they are read beside
+    // their version, not replayed as versions.
+    let files: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| signing.is_none() || !is_signature_file(f))
+        .cloned()
+        .collect();
+    let files = &files[..];
     let selector = selector
         .map(|s| {
             WatchSelector::parse(s)
@@ -29,9 +81,11 @@ pub(super) async fn run(
         max_age,
         ..Settings::default().shared.policy
     };
-    let events = tokio::task::spawn_blocking(move || replay(&versions, selector.as_ref(), &policy))
-        .await
-        .context("the replay stopped unexpectedly")?;
+    let events = tokio::task::spawn_blocking(move || {
+        replay_signed(&versions, selector.as_ref(), signing.as_ref(), &policy)
+    })
+    .await
+    .context("the replay stopped unexpectedly")?;
     let lines = lines(&events);
     match format {
         ReplayFormat::Json => {

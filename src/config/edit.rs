@@ -27,6 +27,11 @@ pub struct NewWatch {
     pub url: String,
     pub selector: Option<String>,
     pub interval: Option<String>,
+    /// Detached signature URL templates (`{url}` is the canary's URL).
+    pub signature_url: Vec<String>,
+    /// Pinned key files, as the watchlist names them.
+    pub keys: Vec<String>,
+    pub signers: Option<usize>,
 }
 
 fn parse(text: &str) -> Result<DocumentMut, EditError> {
@@ -66,6 +71,16 @@ pub fn add(text: &str, new: &NewWatch) -> Result<String, EditError> {
     }
     if let Some(i) = &new.interval {
         table["interval"] = value(i.as_str());
+    }
+    let strings = |items: &[String]| Value::Array(items.iter().map(String::as_str).collect());
+    if !new.signature_url.is_empty() {
+        table["signature_url"] = Item::Value(strings(&new.signature_url));
+    }
+    if !new.keys.is_empty() {
+        table["keys"] = Item::Value(strings(&new.keys));
+    }
+    if let Some(n) = new.signers {
+        table["signers"] = value(n as i64);
     }
     // A blank line before the header, like the entries people write.
     table.decor_mut().set_prefix("\n");
@@ -167,6 +182,9 @@ mod tests {
             url: "https://c.example/canary".into(),
             selector: Some("#canary li".into()),
             interval: Some("1h".into()),
+            signature_url: Vec::new(),
+            keys: Vec::new(),
+            signers: None,
         }
     }
 

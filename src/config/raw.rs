@@ -101,6 +101,9 @@ shared_keys! {
         name: Spanned<String>,
         url: Spanned<String>,
         selector: Option<Spanned<String>>,
+        signature_url: Option<Spanned<Vec<Spanned<String>>>>,
+        keys: Option<Spanned<Vec<Spanned<String>>>>,
+        signers: Option<Spanned<i64>>,
     }
 }
 
@@ -155,7 +158,8 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-pub(super) fn parse(text: &str) -> Result<Watchlist, RawError> {
+/// `base` is the watchlist file's directory: key paths are read relative to it.
+pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
     let raw: RawWatchlist = toml::from_str(text).map_err(|e| RawError {
         span: e.span(),
         message: e.message().trim().to_string(),
@@ -165,7 +169,7 @@ pub(super) fn parse(text: &str) -> Result<Watchlist, RawError> {
     let email = raw.email.map(email).transpose()?;
     let mut watches: Vec<Watch> = Vec::with_capacity(raw.watch.len());
     for spanned in raw.watch {
-        let watch = watch(spanned, &settings)?;
+        let watch = watch(spanned, &settings, base)?;
         watches.push(watch);
     }
     // Names are unique because each names a folder of history.
@@ -445,7 +449,7 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
     .map_err(|(span, message, fix)| RawError::at(span, message, fix))
 }
 
-fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
+fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch, RawError> {
     let raw = spanned.into_inner();
     let name = raw.name.get_ref().clone();
     if !valid_watch_name(&name) {
@@ -490,11 +494,21 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
         })
         .transpose()?;
     let shared = resolve(raw.shared(), &s.shared)?;
+    let signing = super::signing::validate(
+        &name,
+        &url,
+        raw.signature_url.as_ref(),
+        raw.keys.as_ref(),
+        raw.signers.as_ref(),
+        base,
+    )
+    .map_err(|e| RawError::at(e.span, e.message, e.fix))?;
     Ok(Watch {
         name,
         url,
         selector,
         shared,
+        signing,
     })
 }
 
@@ -505,19 +519,22 @@ mod tests {
     #[test]
     fn max_history_defaults_overrides_and_is_located_when_out_of_range() {
         let text = "[settings]\nmax_history = 20\n\n[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\nmax_history = 3\n";
-        let wl = parse(text).ok().expect("valid");
+        let wl = parse(text, Path::new("")).ok().expect("valid");
         assert_eq!(wl.settings.shared.max_history, 20);
         assert_eq!(wl.watches[0].shared.max_history, 20);
         assert_eq!(wl.watches[1].shared.max_history, 3);
-        let default = parse("[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n")
-            .ok()
-            .expect("valid");
+        let default = parse(
+            "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n",
+            Path::new(""),
+        )
+        .ok()
+        .expect("valid");
         assert_eq!(
             default.watches[0].shared.max_history,
             super::super::DEFAULT_MAX_HISTORY
         );
         let bad = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nmax_history = 0\n";
-        let err = parse(bad)
+        let err = parse(bad, Path::new(""))
             .expect_err("0 is refused")
             .locate(bad, Path::new("w.toml"));
         let WatchlistError::Invalid {

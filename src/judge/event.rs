@@ -28,10 +28,13 @@ pub enum EventKind {
     Flapping,
     /// A failure state (missing, gone, unreachable, stale) has ended.
     Recovered,
+    /// The canary's signatures are missing, bad, by unpinned keys or too few (or a signer
+    /// joined, recorded without an alert).
+    Signature,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Removed,
         EventKind::Changed,
         EventKind::Added,
@@ -41,6 +44,7 @@ impl EventKind {
         EventKind::Stale,
         EventKind::Flapping,
         EventKind::Recovered,
+        EventKind::Signature,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl EventKind {
             EventKind::Stale => "stale",
             EventKind::Flapping => "flapping",
             EventKind::Recovered => "recovered",
+            EventKind::Signature => "signature",
         }
     }
 
@@ -69,6 +74,7 @@ impl EventKind {
             EventKind::Stale => "canary is overdue",
             EventKind::Flapping => "canary statement flapping",
             EventKind::Recovered => "recovered",
+            EventKind::Signature => "canary signature problem",
         }
     }
 

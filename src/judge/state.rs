@@ -47,6 +47,9 @@ pub struct WatchState {
     /// read again (see `judge::DATING_RULE`).
     #[serde(default)]
     pub dating_rule: u32,
+    /// Signers of the last whole version, and a signature problem being confirmed.
+    #[serde(default)]
+    pub signature: super::SignatureState,
 }
 
 /// A short page without any of the canary's statements, served on consecutive checks.

@@ -29,9 +29,6 @@
 //! The module knows no clock: a signature dated in the future, or one whose own expiration
 //! time has passed, is for the caller to judge from [`SignatureVerdict::created`].
 
-// Nothing outside the tests calls this module until the pipeline is wired to it.
-#![cfg_attr(not(test), allow(dead_code, unused_imports))]
-
 mod key;
 mod summary;
 mod verify;
@@ -43,8 +40,13 @@ use chrono::{DateTime, Utc};
 use pgp::crypto::hash::HashAlgorithm;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use key::{KeyError, PinnedKey};
-pub(crate) use summary::{SignatureSummary, SummaryState};
+pub(crate) use key::PinnedKey;
+// The error and state types are named by the tests; callers use their Display and methods.
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use key::KeyError;
+pub(crate) use summary::SignatureSummary;
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use summary::SummaryState;
 pub(crate) use verify::{Cleartext, split_cleartext, verify_cleartext, verify_detached};
 
 /// What became of one signature packet.

@@ -9,12 +9,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::config::WatchSelector;
+use crate::config::{Signing, WatchSelector};
 use crate::fetch;
 use crate::judge::event::{Event, Severity};
 use crate::judge::{self, Policy, WatchState};
 use crate::observe;
 use crate::observe::extract::Format;
+use crate::observe::signed::{DetachedFile, read_signatures};
 
 /// One version of the canary.
 #[derive(Debug, Clone)]
@@ -26,6 +27,10 @@ pub struct Version {
     pub text: String,
     /// The size of the raw bytes, as a live check measures its body.
     pub body_len: u64,
+    /// The raw bytes, which detached signatures cover.
+    pub body: Vec<u8>,
+    /// Detached signatures found beside the file (see [`signature_files`]).
+    pub(crate) signatures: Vec<crate::observe::signed::DetachedFile>,
 }
 
 /// One line of the replay's output (a contract for `--format json`).
@@ -89,6 +94,8 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
                 format,
                 text,
                 body_len: bytes.len() as u64,
+                signatures: signature_files(path)?,
+                body: bytes,
             })
         })
         .collect()
@@ -97,9 +104,13 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
 /// Replays `versions` in order under `policy`. Each version is observed `confirm` times
 /// (it stayed up until the next one), and staleness deadlines that fall between two
 /// versions fire at the deadline.
-pub fn replay(
+///
+/// With `signing` (the keys of `--keys`), each version's signatures are judged as a live check
+/// of a signed watch judges them.
+pub fn replay_signed(
     versions: &[Version],
     selector: Option<&WatchSelector>,
+    signing: Option<&Signing>,
     policy: &Policy,
 ) -> Vec<(String, Event)> {
     let mut state = WatchState::default();
@@ -118,15 +129,69 @@ pub fn replay(
         // Read exactly as a live check reads it: a version canaryd refuses, or a challenge
         // page, is a failed fetch here as it would be live.
         let reading = observe::read_page(&v.text, v.format, selector);
+        let signed = signing.map(|s| {
+            read_signatures(
+                &v.body,
+                &v.text,
+                v.format,
+                &v.signatures,
+                &s.keys,
+                s.signers,
+            )
+        });
         for _ in 0..policy.confirm.max(1) {
             let obs = super::observation(reading.clone(), &v.text, v.body_len);
-            let j = judge::observe(&state, obs, v.at, policy);
+            let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
             state = j.state;
             out.extend(j.events.into_iter().map(|e| (v.name.clone(), e)));
         }
         previous = Some(&v.name);
     }
     out
+}
+
+/// The detached signatures of version `path`: the files beside it named `X.sig`, `X.sig.*`
+/// or `X.asc`, in name order.
+pub fn signature_files(path: &Path) -> anyhow::Result<Vec<DetachedFile>> {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Ok(Vec::new());
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut found: Vec<PathBuf> = Vec::new();
+    let entries = std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+        let other = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = other.strip_prefix(&name) else {
+            continue;
+        };
+        if rest == ".sig" || rest == ".asc" || rest.starts_with(".sig.") {
+            found.push(entry.path());
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+            Ok(DetachedFile {
+                source: p.display().to_string(),
+                bytes: Some(bytes),
+            })
+        })
+        .collect()
+}
+
+/// Whether `path` is itself a signature file (so a glob of a folder can be replayed).
+pub fn is_signature_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.ends_with(".sig") || name.ends_with(".asc") || name.contains(".sig.")
 }
 
 /// Flattens events to output lines: one per statement concerned, or one per event.

@@ -23,6 +23,7 @@ mod append;
 mod head;
 mod read;
 mod record;
+mod signatures;
 mod verify;
 mod warc;
 
@@ -38,6 +39,7 @@ use crate::store::{CheckRecord, StoreError};
 pub use head::Head;
 pub use read::{At, Entry, History};
 pub use record::{SnapshotRecord, record_file};
+pub use signatures::SignatureEvidence;
 pub use verify::{Verification, verify_dir};
 pub use warc::{WarcOptions, write_warc};
 
@@ -76,6 +78,8 @@ pub struct Capture {
     pub body: bytes::Bytes,
     /// The statements extracted from it; `None` when extraction failed.
     pub statements: Option<Vec<Statement>>,
+    /// A signed watch's signature files and verdicts.
+    pub signatures: Option<SignatureEvidence>,
 }
 
 /// One check, as the archive records it.

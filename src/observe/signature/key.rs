@@ -158,6 +158,7 @@ impl PinnedKey {
     }
 
     /// Fingerprints of the subkeys that may make signatures (bound, signing-capable, not revoked).
+    #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
     pub(crate) fn signing_subkeys(&self) -> Vec<String> {
         self.subkeys
             .iter()
@@ -167,11 +168,13 @@ impl PinnedKey {
     }
 
     /// Whether the primary key itself may make signatures.
+    #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
     pub(crate) fn primary_can_sign(&self) -> bool {
         self.primary.can_sign
     }
 
     /// When the primary key expires, if it does.
+    #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
     pub(crate) fn expires(&self) -> Option<DateTime<Utc>> {
         self.primary
             .expires
@@ -179,6 +182,7 @@ impl PinnedKey {
     }
 
     /// When the primary key was revoked, if the pinned file carries a revocation.
+    #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
     pub(crate) fn revoked(&self) -> Option<DateTime<Utc>> {
         self.primary.revocation.and_then(|r| to_datetime(r.at))
     }

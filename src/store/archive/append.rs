@@ -87,6 +87,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         pruned,
         head_rebuilt: tip.rebuilt_now.clone(),
         generation: snap.generation,
+        signatures: snap.capture.and_then(|c| c.signatures.clone()),
     };
     let path = dir.join(record_file(seq));
     let bytes = record.to_bytes().map_err(|source| StoreError::Corrupt {

@@ -64,6 +64,10 @@ pub struct SnapshotRecord {
     /// records after it may have been deleted. `verify` reports it for good.
     #[serde(default)]
     pub head_rebuilt: Option<HeadRebuilt>,
+    /// A signed watch's signature files (bytes in hex) and verdicts; absent for unsigned
+    /// watches, so their records are as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<super::SignatureEvidence>,
 }
 
 /// How far retention has deleted raw bodies, and by which rule.

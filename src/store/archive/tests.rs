@@ -29,6 +29,7 @@ fn capture(texts: &[&str]) -> Capture {
         content_type: Some("text/plain".into()),
         body: bytes::Bytes::from(body),
         statements: Some(texts.iter().map(|t| statement(t, true)).collect()),
+        signatures: None,
     }
 }
 

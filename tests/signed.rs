@@ -1,0 +1,804 @@
+//! Signed canaries end to end: keys and signatures made here (Ed25519, fixed seeds, never
+//! stored), judged by `canaryd replay --keys` and by `canaryd check` against a loopback site;
+//! and the real Qubes canary 047 verified with the shipped keys.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::run::{Env, stderr, stdout};
+use common::site::{Reply, Site};
+use pgp::composed::{
+    ArmorOptions, CleartextSignedMessage, DetachedSignature, KeyType, SecretKeyParamsBuilder,
+    SignedPublicKey, SignedSecretKey, SubpacketConfig,
+};
+use pgp::crypto::hash::HashAlgorithm;
+use pgp::packet::{
+    KeyFlags, RevocationCode, SignatureConfig, SignatureType, Subpacket, SubpacketData,
+};
+use pgp::types::{Duration, KeyDetails, Password, Tag, Timestamp};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value;
+
+const DAY: u32 = 86_400;
+/// 2026-01-01T00:00:00Z: when the test keys are made.
+const T0: u32 = 1_767_225_600;
+
+const NSL: &str = "Example Co has never received a National Security Letter.";
+const GAG: &str = "Example Co has never been subject to a gag order.";
+
+fn canary(n: u32) -> String {
+    format!("Warrant canary number {n} of Example Co.\n\n{NSL}\n\n{GAG}\n")
+}
+
+fn secret_key(name: &str, seed: u64) -> SignedSecretKey {
+    SecretKeyParamsBuilder::default()
+        .key_type(KeyType::Ed25519Legacy)
+        .can_certify(true)
+        .can_sign(true)
+        .created_at(Timestamp::from_secs(T0))
+        .primary_user_id(format!("{name} <{}@example.org>", name.to_lowercase()))
+        .build()
+        .expect("key params")
+        .generate(StdRng::seed_from_u64(seed))
+        .expect("key generation")
+}
+
+fn fingerprint(key: &SignedSecretKey) -> String {
+    format!("{:X}", key.primary_key.fingerprint())
+}
+
+fn armored_key(public: &SignedPublicKey) -> Vec<u8> {
+    public
+        .to_armored_bytes(ArmorOptions::default())
+        .expect("armour")
+}
+
+/// An armoured detached signature over `data`, made at `at`.
+fn detached(key: &SignedSecretKey, data: &[u8], at: u32) -> Vec<u8> {
+    let k = &key.primary_key;
+    let config = SubpacketConfig::UserDefined {
+        hashed: vec![
+            Subpacket::regular(SubpacketData::IssuerFingerprint(k.fingerprint())).unwrap(),
+            Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
+                at,
+            )))
+            .unwrap(),
+        ],
+        unhashed: vec![Subpacket::regular(SubpacketData::IssuerKeyId(k.legacy_key_id())).unwrap()],
+    };
+    DetachedSignature::sign_binary_data_with_subpackets(
+        StdRng::seed_from_u64(7),
+        k,
+        &Password::empty(),
+        HashAlgorithm::Sha256,
+        data,
+        config,
+    )
+    .expect("sign")
+    .to_armored_bytes(ArmorOptions::default())
+    .expect("armour")
+}
+
+/// `text` clearsigned by `key` at `at`.
+fn clearsign(key: &SignedSecretKey, text: &str, at: u32) -> String {
+    CleartextSignedMessage::new_many(text, |signed| {
+        let mut config = SignatureConfig::v4(
+            SignatureType::Text,
+            key.primary_key.algorithm(),
+            HashAlgorithm::Sha256,
+        );
+        config.hashed_subpackets = vec![
+            Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
+            Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
+                at,
+            )))?,
+        ];
+        Ok(vec![config.sign(
+            &key.primary_key,
+            &Password::empty(),
+            signed.as_bytes(),
+        )?])
+    })
+    .expect("clearsign")
+    .to_armored_string(ArmorOptions::default())
+    .expect("armour")
+}
+
+/// The public key with its self-signature replaced by one saying it expires after `days`.
+fn with_expiry(secret: &SignedSecretKey, days: u32) -> SignedPublicKey {
+    let mut public = secret.to_public_key();
+    let user = &mut public.details.users[0];
+    let mut config = SignatureConfig::v4(
+        SignatureType::CertPositive,
+        secret.primary_key.algorithm(),
+        HashAlgorithm::Sha256,
+    );
+    let mut flags = KeyFlags::default();
+    flags.set_certify(true);
+    flags.set_sign(true);
+    config.hashed_subpackets = vec![
+        Subpacket::regular(SubpacketData::IssuerFingerprint(secret.fingerprint())).unwrap(),
+        Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
+            T0,
+        )))
+        .unwrap(),
+        Subpacket::regular(SubpacketData::KeyFlags(flags)).unwrap(),
+        Subpacket::regular(SubpacketData::KeyExpirationTime(Duration::from_secs(
+            days * DAY,
+        )))
+        .unwrap(),
+    ];
+    let sig = config
+        .sign_certification(
+            &secret.primary_key,
+            &public.primary_key,
+            &Password::empty(),
+            Tag::UserId,
+            &user.id,
+        )
+        .expect("certify");
+    user.signatures = vec![sig];
+    public
+}
+
+/// The public key with a "key compromised" revocation made at `at`.
+fn revoked(secret: &SignedSecretKey, at: u32) -> SignedPublicKey {
+    let mut public = secret.to_public_key();
+    let mut config = SignatureConfig::v4(
+        SignatureType::KeyRevocation,
+        secret.primary_key.algorithm(),
+        HashAlgorithm::Sha256,
+    );
+    config.hashed_subpackets = vec![
+        Subpacket::regular(SubpacketData::IssuerFingerprint(secret.fingerprint())).unwrap(),
+        Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
+            at,
+        )))
+        .unwrap(),
+        Subpacket::regular(SubpacketData::RevocationReason(
+            RevocationCode::KeyCompromised,
+            "stolen laptop".into(),
+        ))
+        .unwrap(),
+    ];
+    let sig = config
+        .sign_key(&secret.primary_key, &Password::empty(), &public.primary_key)
+        .expect("revoke");
+    public.details.revocation_signatures.push(sig);
+    public
+}
+
+/// A folder of versions, signatures and key files for `replay`.
+struct Folder {
+    env: Env,
+}
+
+impl Folder {
+    fn new() -> Folder {
+        Folder {
+            env: Env::new("[settings]\nconfirm = 2\nhost_delay = \"0s\"\n"),
+        }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.env.dir.path().join(name)
+    }
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+    fn key(&self, name: &str, public: &SignedPublicKey) -> PathBuf {
+        self.write(name, armored_key(public))
+    }
+    /// `canaryd replay --format json --keys … [--signers N] VERSIONS`, as JSON lines.
+    async fn replay(
+        &self,
+        keys: &[PathBuf],
+        signers: Option<usize>,
+        versions: &[PathBuf],
+    ) -> Vec<Value> {
+        let mut args: Vec<String> = vec!["replay".into(), "--format".into(), "json".into()];
+        for k in keys {
+            args.push("--keys".into());
+            args.push(k.display().to_string());
+        }
+        if let Some(n) = signers {
+            args.push("--signers".into());
+            args.push(n.to_string());
+        }
+        args.extend(versions.iter().map(|v| v.display().to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.env.canaryd(&args).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("replay JSON"))
+            .collect()
+    }
+}
+
+fn of_kind<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["kind"] == kind).collect()
+}
+
+fn detail(v: &Value) -> &str {
+    v["detail"].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_good_clearsigned_canary_is_quiet_and_one_changed_word_is_bad() {
+    let alice = secret_key("Alice", 1);
+    let f = Folder::new();
+    let key = f.key("alice.asc", &alice.to_public_key());
+    let good = clearsign(&alice, &canary(1), T0 + DAY);
+    let v1 = f.write("c-2026-01-02.txt", &good);
+    let quiet = f
+        .replay(std::slice::from_ref(&key), None, std::slice::from_ref(&v1))
+        .await;
+    assert!(of_kind(&quiet, "signature").is_empty(), "{quiet:?}");
+
+    let altered = good.replace("never received", "rarely received");
+    let v2 = f.write("c-2026-01-03.txt", altered);
+    let lines = f.replay(&[key], None, &[v1, v2]).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert_eq!(sig[0]["notify"], true);
+    let d = detail(sig[0]);
+    assert!(
+        d.contains("BAD signature by Alice <alice@example.org>"),
+        "{d}"
+    );
+    assert!(d.contains(&fingerprint(&alice)), "{d}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_detached_signature_by_an_unpinned_key_is_alerted() {
+    let alice = secret_key("Alice", 1);
+    let mallory = secret_key("Mallory", 3);
+    let f = Folder::new();
+    let key = f.key("alice.asc", &alice.to_public_key());
+    let text = canary(1);
+    let v1 = f.write("c-2026-01-02.txt", &text);
+    f.write(
+        "c-2026-01-02.txt.sig",
+        detached(&mallory, text.as_bytes(), T0 + DAY),
+    );
+    let lines = f.replay(&[key], None, &[v1]).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert!(detail(sig[0]).contains("not pinned"), "{}", detail(sig[0]));
+    assert!(detail(sig[0]).contains(&fingerprint(&mallory)));
+}
+
+/// Versions 1 and 2 of a detached-signed canary; `signed_by[i]` sign version i+1.
+fn two_versions(f: &Folder, signed_by: [&[&SignedSecretKey]; 2]) -> Vec<PathBuf> {
+    signed_by
+        .iter()
+        .zip(1u32..)
+        .map(|(signers, n)| {
+            let text = canary(n);
+            let name = format!("c-2026-01-0{}.txt", n + 1);
+            let path = f.write(&name, &text);
+            for (i, k) in signers.iter().enumerate() {
+                f.write(
+                    &format!("{name}.sig.{i}"),
+                    detached(k, text.as_bytes(), T0 + n * DAY),
+                );
+            }
+            path
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signer_who_stops_signing_is_alerted_and_one_who_joins_is_only_recorded() {
+    let (alice, bob, carol) = (
+        secret_key("Alice", 1),
+        secret_key("Bob", 2),
+        secret_key("Carol", 4),
+    );
+    let f = Folder::new();
+    let keys = vec![
+        f.key("alice.asc", &alice.to_public_key()),
+        f.key("bob.asc", &bob.to_public_key()),
+        f.key("carol.asc", &carol.to_public_key()),
+    ];
+
+    // Two of two; Bob stops signing.
+    let versions = two_versions(&f, [&[&alice, &bob], &[&alice]]);
+    let lines = f.replay(&keys[..2], Some(2), &versions).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert_eq!(sig[0]["notify"], true);
+    let d = detail(sig[0]);
+    assert!(
+        d.contains("Bob <bob@example.org>") && d.contains(&fingerprint(&bob)),
+        "{d}"
+    );
+    assert!(d.contains("has not signed this one"), "{d}");
+    assert!(d.contains("only 1 of the 2"), "{d}");
+
+    // One of two required: Bob leaving still alerts, though the threshold is met.
+    let lines = f.replay(&keys[..2], Some(1), &versions).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert!(detail(sig[0]).contains("has not signed this one"));
+    assert!(!detail(sig[0]).contains("only 1"));
+
+    // Carol joins Alice and Bob: recorded, not alerted.
+    let f2 = Folder::new();
+    let versions = two_versions(&f2, [&[&alice, &bob], &[&alice, &bob, &carol]]);
+    let lines = f2.replay(&keys, Some(2), &versions).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert_eq!(sig[0]["notify"], false);
+    assert!(
+        detail(sig[0]).contains("Carol <carol@example.org>"),
+        "{}",
+        detail(sig[0])
+    );
+    assert!(detail(sig[0]).contains("joined"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_signature_by_one_of_three_is_alerted_though_two_are_good() {
+    let (alice, bob, carol) = (
+        secret_key("Alice", 1),
+        secret_key("Bob", 2),
+        secret_key("Carol", 4),
+    );
+    let f = Folder::new();
+    let keys = vec![
+        f.key("alice.asc", &alice.to_public_key()),
+        f.key("bob.asc", &bob.to_public_key()),
+        f.key("carol.asc", &carol.to_public_key()),
+    ];
+    let text = canary(1);
+    let v = f.write("c-2026-01-02.txt", &text);
+    f.write(
+        "c-2026-01-02.txt.sig.alice",
+        detached(&alice, text.as_bytes(), T0 + DAY),
+    );
+    f.write(
+        "c-2026-01-02.txt.sig.bob",
+        detached(&bob, text.as_bytes(), T0 + DAY),
+    );
+    // Carol's signature is over another text: it claims Carol and does not verify.
+    f.write(
+        "c-2026-01-02.txt.sig.carol",
+        detached(&carol, b"something else", T0 + DAY),
+    );
+    let lines = f.replay(&keys, Some(2), &[v]).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert_eq!(sig[0]["notify"], true);
+    let d = detail(sig[0]);
+    assert!(
+        d.contains("BAD signature by Carol") && d.contains(&fingerprint(&carol)),
+        "{d}"
+    );
+    assert!(d.starts_with("signatures BAD"), "{d}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signatures_by_expired_or_revoked_keys_are_alerted() {
+    let alice = secret_key("Alice", 1);
+    let f = Folder::new();
+    let text = canary(1);
+    let v = f.write("c-2026-01-05.txt", &text);
+    // Signed on day 4; the key expired on day 2, or was revoked (compromised) on day 3.
+    f.write(
+        "c-2026-01-05.txt.sig",
+        detached(&alice, text.as_bytes(), T0 + 4 * DAY),
+    );
+    let expired = f.key("expired.asc", &with_expiry(&alice, 2));
+    let lines = f.replay(&[expired], None, std::slice::from_ref(&v)).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert!(detail(sig[0]).contains("expired"), "{}", detail(sig[0]));
+
+    let revoked = f.key("revoked.asc", &revoked(&alice, T0 + 3 * DAY));
+    let lines = f.replay(&[revoked], None, &[v]).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert!(detail(sig[0]).contains("revoked"), "{}", detail(sig[0]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clearsigned_block_inside_html_verifies_in_place() {
+    let alice = secret_key("Alice", 1);
+    let f = Folder::new();
+    let key = f.key("alice.asc", &alice.to_public_key());
+    let block = clearsign(&alice, &canary(1), T0 + DAY);
+    let escaped = block.replace('&', "&amp;").replace('<', "&lt;");
+    let html = format!(
+        "<html><body><h1>Canary</h1><p>Signed by our team.</p><pre>{escaped}</pre></body></html>"
+    );
+    let v = f.write("c-2026-01-02.html", &html);
+    let lines = f.replay(std::slice::from_ref(&key), None, &[v]).await;
+    assert!(of_kind(&lines, "signature").is_empty(), "{lines:?}");
+
+    // The same page unsigned is a signature problem.
+    let bare = f.write("d-2026-01-02.html", html.replace("BEGIN PGP", "BEGIN XYZ"));
+    let lines = f.replay(&[key], None, &[bare]).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:?}");
+    assert!(
+        detail(sig[0]).contains("no signature"),
+        "{}",
+        detail(sig[0])
+    );
+}
+
+fn project(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_real_qubes_canary_verifies_with_the_shipped_keys() {
+    // Replay, as the README shows it (the folder's signature files sit beside the canary).
+    let f = Folder::new();
+    let out = common::run::canaryd_in(
+        &project(""),
+        &f.env.watchlist(),
+        &f.env.state(),
+        &[
+            "replay",
+            "--format",
+            "json",
+            "--keys",
+            "keys/qubes/marmarek.asc",
+            "--keys",
+            "keys/qubes/simon.asc",
+            "--signers",
+            "2",
+            "tests/fixtures/signed/canary-047-2026.txt",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("\"signature\""), "{}", stdout(&out));
+
+    // And live, from a loopback site, with the watchlist the README describes.
+    let site = Site::start().await;
+    let dir = project("tests/fixtures/signed");
+    for name in [
+        "canary-047-2026.txt",
+        "canary-047-2026.txt.sig.marmarek",
+        "canary-047-2026.txt.sig.simon",
+    ] {
+        let bytes = std::fs::read(dir.join(name)).expect("fixture");
+        site.set(
+            &format!("/{name}"),
+            Reply {
+                status: 200,
+                content_type: "text/plain".into(),
+                body: bytes,
+                headers: Vec::new(),
+            },
+        );
+    }
+    let env = Env::new("");
+    let keys = project("keys/qubes");
+    env.set_watchlist(&format!(
+        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"qubes\"\nurl = \"{}\"\nsignature_url = [\"{{url}}.sig.marmarek\", \"{{url}}.sig.simon\"]\nkeys = [\"{}\", \"{}\"]\nsigners = 2\n",
+        site.url("/canary-047-2026.txt"),
+        keys.join("marmarek.asc").display(),
+        keys.join("simon.asc").display(),
+    ));
+    env.check().await;
+    env.check().await;
+    let check: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.state().join("qubes/check.json")).expect("check.json"),
+    )
+    .expect("json");
+    assert_eq!(check["signature"], "2/2 ok", "{check}");
+    let events =
+        std::fs::read_to_string(env.state().join("qubes/events.jsonl")).unwrap_or_default();
+    assert!(!events.contains("\"signature\""), "{events}");
+}
+
+fn signed_watchlist(site: &Site, key: &Path, extra: &str) -> String {
+    format!(
+        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\ntimeout = \"1s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [\"{{url}}.sig\"]\nkeys = [\"{}\"]\n{extra}",
+        site.url("/canary.txt"),
+        key.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signature_that_404s_is_no_signature_and_one_that_times_out_fails_the_check() {
+    let alice = secret_key("Alice", 1);
+    let site = Site::start().await;
+    let env = Env::new("");
+    let key = env.dir.path().join("alice.asc");
+    std::fs::write(&key, armored_key(&alice.to_public_key())).expect("key");
+    env.set_watchlist(&signed_watchlist(&site, &key, ""));
+    site.set("/canary.txt", Reply::text(&canary(1)));
+    // No /canary.txt.sig: the site answers 404.
+    env.check().await;
+    env.check().await;
+    let events = std::fs::read_to_string(env.state().join("ex/events.jsonl")).expect("events");
+    let sig: Vec<Value> = events
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("event"))
+        .filter(|e| e["kind"] == "signature")
+        .collect();
+    assert_eq!(sig.len(), 1, "{events}");
+    assert!(detail(&sig[0]).contains("404"), "{}", detail(&sig[0]));
+
+    // A signature server that accepts and never answers: a failed fetch, not a signature event.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let env = Env::new("");
+    let key = env.dir.path().join("alice.asc");
+    std::fs::write(&key, armored_key(&alice.to_public_key())).expect("key");
+    env.set_watchlist(&format!(
+        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\ntimeout = \"1s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [\"http://127.0.0.1:{port}/canary.txt.sig\"]\nkeys = [\"{}\"]\n",
+        site.url("/canary.txt"),
+        key.display()
+    ));
+    env.canaryd(&["check"]).await;
+    let check: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.state().join("ex/check.json")).expect("check.json"),
+    )
+    .expect("json");
+    assert_eq!(check["result"], "failed", "{check}");
+    assert!(
+        check["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("signature"),
+        "{check}"
+    );
+    let events = std::fs::read_to_string(env.state().join("ex/events.jsonl")).unwrap_or_default();
+    assert!(!events.contains("\"signature\""), "{events}");
+}
+
+/// One event as both sides report it: kind, statement, alerted.
+type Line = (String, Option<String>, bool);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replaying_a_signed_history_raises_the_signature_events_of_live_checks() {
+    let (alice, bob, carol) = (
+        secret_key("Alice", 1),
+        secret_key("Bob", 2),
+        secret_key("Carol", 4),
+    );
+    let mallory = secret_key("Mallory", 3);
+    // Per version: who signs, and whether over the version's text (false: over other bytes).
+    let history: Vec<Vec<(&str, &SignedSecretKey, bool)>> = vec![
+        vec![("a", &alice, true), ("b", &bob, true)],
+        vec![("a", &alice, true)],
+        vec![("a", &alice, true), ("b", &bob, true)],
+        vec![("a", &alice, true), ("b", &bob, true), ("c", &carol, true)],
+        vec![("a", &alice, true), ("b", &bob, true), ("c", &carol, false)],
+        vec![("a", &alice, true), ("b", &bob, true), ("c", &carol, true)],
+        vec![
+            ("a", &alice, true),
+            ("b", &bob, true),
+            ("c", &carol, true),
+            ("m", &mallory, true),
+        ],
+        vec![("a", &alice, true), ("b", &bob, true), ("c", &carol, true)],
+    ];
+    let sources = ["a", "b", "c", "m"];
+    let site = Site::start().await;
+    let env = Env::new("");
+    let mut key_list = Vec::new();
+    for (name, k) in [("alice", &alice), ("bob", &bob), ("carol", &carol)] {
+        let p = env.dir.path().join(format!("{name}.asc"));
+        std::fs::write(&p, armored_key(&k.to_public_key())).expect("key");
+        key_list.push(p);
+    }
+    let templates: Vec<String> = sources
+        .iter()
+        .map(|s| format!("\"{{url}}.sig.{s}\""))
+        .collect();
+    env.set_watchlist(&format!(
+        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [{}]\nkeys = [{}]\nsigners = 2\n",
+        site.url("/canary.txt"),
+        templates.join(", "),
+        key_list.iter().map(|p| format!("\"{}\"", p.display())).collect::<Vec<_>>().join(", ")
+    ));
+    let dir = env.dir.path().join("versions");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut files = Vec::new();
+    for (i, signers) in history.iter().enumerate() {
+        let n = i as u32 + 1;
+        let text = canary(n);
+        let name = format!("canary-2026-01-{:02}.txt", n + 1);
+        site.set("/canary.txt", Reply::text(&text));
+        std::fs::write(dir.join(&name), &text).expect("version");
+        for s in sources {
+            site.set(&format!("/canary.txt.sig.{s}"), Reply::status(404));
+        }
+        for (s, k, over_text) in signers {
+            let data: &[u8] = if *over_text {
+                text.as_bytes()
+            } else {
+                b"other"
+            };
+            let sig = detached(k, data, T0 + n * DAY);
+            std::fs::write(dir.join(format!("{name}.sig.{s}")), &sig).expect("sig");
+            site.set(
+                &format!("/canary.txt.sig.{s}"),
+                Reply {
+                    status: 200,
+                    content_type: "application/pgp-signature".into(),
+                    body: sig,
+                    headers: Vec::new(),
+                },
+            );
+        }
+        env.check().await;
+        env.check().await;
+        files.push(dir.join(&name));
+    }
+    let events = std::fs::read_to_string(env.state().join("ex/events.jsonl")).expect("events");
+    let live: Vec<Line> = events
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("event"))
+        .filter(|e| matches!(e["kind"].as_str(), Some("signature" | "recovered")))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or_default().to_string(),
+                None,
+                e["notify"] == true,
+            )
+        })
+        .collect();
+
+    let mut args: Vec<String> = vec![
+        "replay".into(),
+        "--format".into(),
+        "json".into(),
+        "--signers".into(),
+        "2".into(),
+    ];
+    for k in &key_list {
+        args.push("--keys".into());
+        args.push(k.display().to_string());
+    }
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = env.canaryd(&args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let replayed: Vec<Line> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("replay JSON"))
+        .filter(|e| matches!(e["kind"].as_str(), Some("signature" | "recovered")))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or_default().to_string(),
+                None,
+                e["notify"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(replayed, live, "replay and live checks disagree");
+    // Bob stopped (alert), came back (recovered), Carol joined (noted), Carol's bad signature
+    // (alert), recovered, Mallory's unpinned signature (alert), recovered.
+    let kinds: Vec<(&str, bool)> = live.iter().map(|l| (l.0.as_str(), l.2)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("signature", true),
+            ("recovered", true),
+            ("signature", false),
+            ("signature", true),
+            ("recovered", true),
+            ("signature", true),
+            ("recovered", true),
+        ],
+        "{events}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_files_are_checked_at_load_and_add_pins_keys_by_path() {
+    let alice = secret_key("Alice", 1);
+    let env = Env::new("");
+    let dir = env.dir.path();
+    std::fs::write(dir.join("alice.asc"), armored_key(&alice.to_public_key())).expect("key");
+    std::fs::write(dir.join("not-a-key.asc"), "hello\n").expect("file");
+    let watch = |keys: &str, extra: &str| {
+        format!(
+            "[[watch]]\nname = \"ex\"\nurl = \"https://example.org/c.txt\"\nkeys = [{keys}]\n{extra}"
+        )
+    };
+    for (keys, extra, expect, line) in [
+        ("\"missing.asc\"", "", "cannot read key file", 4),
+        ("\"not-a-key.asc\"", "", "no OpenPGP public key", 4),
+        (
+            "\"alice.asc\"",
+            "signers = 2\n",
+            "only 1 distinct key is pinned",
+            5,
+        ),
+        ("\"alice.asc\"", "signers = 0\n", "out of range", 5),
+    ] {
+        env.set_watchlist(&watch(keys, extra));
+        let out = env.canaryd(&["validate"]).await;
+        assert_eq!(out.status.code(), Some(78), "{keys} {extra}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(expect) && err.contains(&format!("watchlist.toml:{line}:")),
+            "{err}"
+        );
+    }
+    env.set_watchlist(&watch("\"alice.asc\"", "signature_url = [\"{url}.sig\"]\n"));
+    let out = env.canaryd(&["validate"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // add: a file without a public key is refused; a key is written as a path, not copied.
+    let site = Site::start().await;
+    let text = canary(1);
+    site.set("/c.txt", Reply::text(&text));
+    let sig = detached(&alice, text.as_bytes(), T0 + DAY);
+    site.set(
+        "/c.txt.sig",
+        Reply {
+            status: 200,
+            content_type: "application/pgp-signature".into(),
+            body: sig,
+            headers: Vec::new(),
+        },
+    );
+    env.set_watchlist("[settings]\nhost_delay = \"0s\"\n");
+    let url = site.url("/c.txt");
+    let key = dir.join("alice.asc").display().to_string();
+    let bad = dir.join("not-a-key.asc").display().to_string();
+    let refused = env.canaryd(&["add", &url, "--key", &bad]).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let out = env
+        .canaryd(&[
+            "add",
+            &url,
+            "--name",
+            "ex",
+            "--key",
+            &key,
+            "--signature-url",
+            "{url}.sig",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Signatures: 1/1 ok"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("[good] Alice <alice@example.org>"),
+        "{}",
+        stdout(&out)
+    );
+    let written = std::fs::read_to_string(env.watchlist()).expect("watchlist");
+    assert!(written.contains("keys = [\"alice.asc\"]"), "{written}");
+    assert!(
+        written.contains("signature_url = [\"{url}.sig\"]"),
+        "{written}"
+    );
+
+    // list: the SIGNATURE column and JSON field.
+    env.check().await;
+    let list = env.canaryd(&["list", "--format", "json"]).await;
+    let rows: Value = serde_json::from_str(&stdout(&list)).expect("list JSON");
+    assert_eq!(rows[0]["signature"], "1/1 ok", "{rows}");
+    let table = stdout(&env.canaryd(&["list"]).await);
+    assert!(
+        table.contains("SIGNATURE") && table.contains("1/1 ok"),
+        "{table}"
+    );
+}
