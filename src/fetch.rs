@@ -13,6 +13,7 @@ mod classify;
 mod error;
 mod file;
 mod http;
+mod net;
 mod retry;
 
 use std::collections::HashMap;
@@ -21,9 +22,10 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use charset::{Format, decode_body, format_for};
+pub use charset::{Format, decode_body, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage};
+pub use net::{Network, StaticHosts, SystemResolver, is_internal};
 pub use retry::{RetryPolicy, http_date, parse_http_date, parse_retry_after};
 
 /// The default cap on a (decompressed) body.
@@ -68,7 +70,13 @@ pub struct Page {
     pub final_url: Url,
     pub status: u16,
     pub content_type: Option<String>,
+    /// How the page is to be read: follows the declared type (`text/plain` is text, anything
+    /// else HTML; for `file://` and untyped bodies, a `.txt` path is text).
     pub format: Format,
+    /// What the bytes look like ([`sniff_format`]), whatever the label. The fetcher cannot
+    /// know how the watch's last page was labelled; the caller can: see
+    /// [`Page::format_change`].
+    pub sniffed: Format,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     /// Response headers as received, for evidence. reqwest removes Content-Encoding and
@@ -83,6 +91,24 @@ pub struct Page {
     pub fetched_at: chrono::DateTime<chrono::Utc>,
     /// Attempts made, this successful one included.
     pub attempts: u32,
+}
+
+impl Page {
+    /// The failed fetch this page amounts to for a watch whose last page was read as
+    /// `previous`, if the server relabelled the same kind of document: the declared format
+    /// changed but the bytes still look like `previous` (an HTML page now served as
+    /// `text/plain`, say). Reading it by the new label would lose the selector and report
+    /// every statement removed; it is [`FetchError::TypeChanged`] instead. A page whose bytes
+    /// changed kind along with the label (the canary really became a text file) is `None`:
+    /// that is content, to be judged.
+    pub fn format_change(&self, previous: Format) -> Option<FetchError> {
+        (self.format != previous && self.sniffed == previous).then(|| FetchError::TypeChanged {
+            url: error::redact(&self.final_url),
+            content_type: self.content_type.clone(),
+            previous,
+            now: self.format,
+        })
+    }
 }
 
 /// What a successful fetch produced.
@@ -122,6 +148,7 @@ pub struct Fetcher {
 struct Inner {
     user_agent: String,
     connect_timeout: Duration,
+    network: Network,
     /// Keyed by the proxy URL; `None` is "from the environment".
     clients: Mutex<HashMap<Option<String>, reqwest::Client>>,
 }
@@ -132,18 +159,30 @@ impl Fetcher {
     /// A fetcher sending `user_agent` (see [`user_agent`]) and giving up on a TCP/proxy
     /// connection after `connect_timeout`.
     pub fn new(user_agent: &str, connect_timeout: Duration) -> Result<Self, FetchError> {
+        Fetcher::with_network(user_agent, connect_timeout, Network::default())
+    }
+
+    /// [`Fetcher::new`] resolving names with `network.resolver` and judging addresses with
+    /// `network.is_internal`: the seam tests use to give made-up names loopback addresses.
+    pub fn with_network(
+        user_agent: &str,
+        connect_timeout: Duration,
+        network: Network,
+    ) -> Result<Self, FetchError> {
         CRYPTO_PROVIDER.call_once(|| {
             // reqwest is built without a provider; Err only means another part of the
             // process installed one first, which serves as well.
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
         // Build the environment client now, so a bad user agent or TLS setup fails here.
-        let env_client = http::build_client(user_agent, connect_timeout, None)?;
+        let env_client =
+            http::build_client(user_agent, connect_timeout, None, network.resolver.clone())?;
         let clients = Mutex::new(HashMap::from([(None, env_client)]));
         Ok(Fetcher {
             inner: Arc::new(Inner {
                 user_agent: user_agent.to_string(),
                 connect_timeout,
+                network,
                 clients,
             }),
         })
@@ -212,7 +251,12 @@ impl Fetcher {
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let client = http::build_client(&self.inner.user_agent, self.inner.connect_timeout, proxy)?;
+        let client = http::build_client(
+            &self.inner.user_agent,
+            self.inner.connect_timeout,
+            proxy,
+            self.inner.network.resolver.clone(),
+        )?;
         clients.insert(key, client.clone());
         Ok(client)
     }

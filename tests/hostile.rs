@@ -436,3 +436,46 @@ async fn https_to_a_plain_http_server_is_a_tls_error() {
     );
     server.abort();
 }
+
+/// The same HTML document, first as `text/html`, then relabelled `text/plain`: the declared
+/// format follows the label (as before), but the page says what the bytes look like, and a
+/// caller that read the watch as HTML last time gets a failed fetch, not "every statement
+/// removed".
+#[tokio::test]
+async fn html_relabelled_as_text_plain_is_not_content() {
+    use canaryd::fetch::Format;
+    let doc = b"<!DOCTYPE html>\n<html><body><ul id=\"canary\">\
+                <li>We have never received a National Security Letter.</li></ul></body></html>\n";
+    let server = Server::start(move |n, _| {
+        let ty = if n == 0 { "text/html" } else { "text/plain" };
+        Reply::Raw(response("200 OK", &[("Content-Type", ty)], doc))
+    })
+    .await;
+    let fetcher = Fetcher::new(&user_agent(), Duration::from_secs(2)).expect("fetcher");
+    let mut pages = Vec::new();
+    for _ in 0..2 {
+        match fetcher.fetch(&server.url("/canary"), None, &opts()).await {
+            Ok(Fetched::Page(p)) => pages.push(p),
+            other => panic!("expected a page, got {other:?}"),
+        }
+    }
+    let (before, after) = (&pages[0], &pages[1]);
+    assert_eq!(
+        (before.format, before.sniffed),
+        (Format::Html, Format::Html)
+    );
+    assert_eq!((after.format, after.sniffed), (Format::Text, Format::Html));
+    assert!(before.format_change(Format::Html).is_none());
+    let e = after
+        .format_change(before.format)
+        .expect("a relabelled HTML page is a failed fetch for a watch read as HTML");
+    assert_eq!(e.kind(), "type-changed");
+    assert!(!e.is_transient());
+    assert!(
+        e.to_string().contains("now served as text/plain")
+            && e.to_string().contains("still looks like HTML"),
+        "{e}"
+    );
+    // A page that really became plain text is a change, not a failure.
+    assert!(after.format_change(Format::Text).is_none());
+}

@@ -1,15 +1,17 @@
 //! One HTTP(S) attempt: building a client, the conditional GET, the status decision, and
 //! reading the body under a byte cap and a deadline.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
 use reqwest::Client;
+use reqwest::dns::Resolve;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-use super::charset::{decode_body, format_for};
+use super::charset::{decode_body, format_for, sniff_format};
 use super::classify::{Context, classify, redirect_policy};
 use super::error::{FetchError, TimeoutStage, redact};
 use super::retry::parse_retry_after;
@@ -24,8 +26,10 @@ pub(super) fn build_client(
     user_agent: &str,
     connect_timeout: Duration,
     proxy: Option<&Url>,
+    resolver: Arc<dyn Resolve>,
 ) -> Result<Client, FetchError> {
     let mut builder = Client::builder()
+        .dns_resolver(resolver)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
         .redirect(redirect_policy())
@@ -180,6 +184,7 @@ pub(super) async fn get(
         status,
         content_type,
         format,
+        sniffed: sniff_format(&text),
         etag,
         last_modified,
         headers: evidence,
