@@ -479,3 +479,116 @@ async fn html_relabelled_as_text_plain_is_not_content() {
     // A page that really became plain text is a change, not a failure.
     assert!(after.format_change(Format::Text).is_none());
 }
+
+/// An HTTP/1.0-style response: no Content-Length, no chunking, the body runs to the close.
+fn close_delimited(content_type: &str, body: &str) -> Reply {
+    Reply::Raw(
+        format!("HTTP/1.0 200 OK\r\nContent-Type: {content_type}\r\n\r\n{body}").into_bytes(),
+    )
+}
+
+async fn fetch_once(reply: Reply) -> Result<Fetched, FetchError> {
+    let server = Server::always(reply).await;
+    let fetcher = Fetcher::new(&user_agent(), Duration::from_secs(2)).expect("fetcher");
+    fetcher.fetch(&server.url("/canary"), None, &opts()).await
+}
+
+const CUT_PAGES: [(&str, &str); 5] = [
+    // Cut in the middle of a statement.
+    (
+        "text/html",
+        "<!DOCTYPE html>\n<html><body><ul><li>We have never received an NSL.</li><li>We have",
+    ),
+    // Cut inside a tag.
+    (
+        "text/html",
+        "<ul><li>We have never received an NSL.</li><li cl",
+    ),
+    // Cut right after an element, in a document that opened <html>.
+    (
+        "text/html",
+        "<html><body><ul><li>We have never received an NSL.</li>",
+    ),
+    // Text cut mid-line.
+    (
+        "text/plain",
+        "We have never received an NSL.\nWe have never been gag",
+    ),
+    // Nothing at all before the close.
+    ("text/html", ""),
+];
+
+#[tokio::test]
+async fn close_delimited_body_cut_short_is_a_failed_fetch() {
+    for (ty, body) in CUT_PAGES {
+        let e = match fetch_once(close_delimited(ty, body)).await {
+            Err(e) => e,
+            Ok(Fetched::Page(p)) => panic!("{ty} {body:?}: a cut body became a page: {:?}", p.text),
+            Ok(other) => panic!("{ty} {body:?}: {other:?}"),
+        };
+        assert_eq!(e.kind(), "io", "{ty} {body:?}: {e:?}");
+        assert!(e.is_transient(), "{e:?}");
+        assert!(
+            e.to_string().contains("no Content-Length")
+                && e.to_string().contains("a truncated page is not used"),
+            "{e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn complete_close_delimited_bodies_are_pages() {
+    let complete = [
+        (
+            "text/html",
+            "<!DOCTYPE html>\n<html><body><ul><li>We have never received an NSL.</li></ul></body></html>\n",
+        ),
+        // No </html>, but </body>.
+        (
+            "text/html",
+            "<html><body><p>We have never received an NSL.</p></body>\n",
+        ),
+        // A fragment with no <html> at all, ending on a tag.
+        (
+            "text/html",
+            "<p>We have never received an NSL.</p>\n<p>Nor a gag order.</p>",
+        ),
+        // A comment last.
+        (
+            "text/html",
+            "<html><body><p>x</p></body></html><!-- 12ms -->\r\n",
+        ),
+        (
+            "text/plain",
+            "We have never received an NSL.\nNor a gag order.\n",
+        ),
+        ("text/plain", "We have never received an NSL.\r\n"),
+    ];
+    for (ty, body) in complete {
+        match fetch_once(close_delimited(ty, body)).await {
+            Ok(Fetched::Page(p)) => assert_eq!(p.text, body),
+            other => panic!("{ty} {body:?}: expected a page, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn framed_bodies_are_not_second_guessed() {
+    // With a length or a final chunk the end is known: the same "cut-looking" bodies are pages.
+    for (ty, body) in CUT_PAGES.into_iter().filter(|(_, b)| !b.is_empty()) {
+        let framed = response("200 OK", &[("Content-Type", ty)], body.as_bytes());
+        match fetch_once(Reply::Raw(framed)).await {
+            Ok(Fetched::Page(p)) => assert_eq!(p.text, body),
+            other => panic!("{ty} {body:?}: expected a page, got {other:?}"),
+        }
+        let mut chunked = head(
+            "200 OK",
+            &[("Content-Type", ty), ("Transfer-Encoding", "chunked")],
+        );
+        chunked.extend(format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len()).into_bytes());
+        match fetch_once(Reply::Raw(chunked)).await {
+            Ok(Fetched::Page(p)) => assert_eq!(p.text, body),
+            other => panic!("chunked {ty} {body:?}: expected a page, got {other:?}"),
+        }
+    }
+}

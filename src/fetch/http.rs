@@ -11,7 +11,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-use super::charset::{decode_body, format_for, sniff_format};
+use super::charset::{Format, decode_body, format_for, sniff_format};
 use super::classify::{Context, classify, redirect_policy};
 use super::error::{FetchError, TimeoutStage, redact};
 use super::retry::parse_retry_after;
@@ -111,6 +111,21 @@ pub(super) async fn get(
             retry_after,
         });
     }
+    // HTTP/1.x with neither a length nor chunking: only the closed connection ends the body,
+    // so a connection dropped part-way looks exactly like the end of the page. (A response
+    // reqwest decompressed has lost its Content-Length too, so it counts here as well; its
+    // gzip/brotli stream has its own end, checked by the decompressor.)
+    let close_delimited = resp.version() <= reqwest::Version::HTTP_11
+        && !resp.headers().contains_key(header::CONTENT_LENGTH)
+        && !resp
+            .headers()
+            .get_all(header::TRANSFER_ENCODING)
+            .iter()
+            .any(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .to_ascii_lowercase()
+                    .contains("chunked")
+            });
     let headers = resp.headers();
     if let Some(encoding) = headers
         .get(header::CONTENT_ENCODING)
@@ -178,6 +193,19 @@ pub(super) async fn get(
     let body = body.freeze();
     let format = format_for(content_type.as_deref(), &final_url);
     let (text, charset) = decode_body(&body, content_type.as_deref(), format);
+    if close_delimited && let Some(reason) = looks_cut(&text, format) {
+        return Err(FetchError::Io {
+            message: format!(
+                "{} sent no Content-Length and no chunked encoding, so only the closed \
+                 connection marked the end of the body, and the body looks cut off after {} \
+                 bytes ({reason}); a truncated page is not used (it may work next time)",
+                redact(url),
+                body.len()
+            ),
+            transient: true,
+            source: None,
+        });
+    }
     Ok(Fetched::Page(Page {
         url: url.clone(),
         final_url,
@@ -194,6 +222,46 @@ pub(super) async fn get(
         fetched_at: chrono::Utc::now(),
         attempts: 1,
     }))
+}
+
+/// Why a body whose end only the closed connection marked looks cut off, if it does. Real
+/// pages end the same way whether or not the server sends a length, so the rule is:
+///
+/// * HTML must end (trailing whitespace aside) with `>`: a document cut inside a tag or in
+///   the middle of text does not. And a document that opened `<html` or `<body` must also
+///   have closed one of them (`</body>` or `</html>`): one cut just after an element does not.
+///   A fragment without `<html>`/`<body>` that ends on a tag passes.
+/// * Text must end with a line break, as text files do; an empty body of either kind is cut.
+///
+/// Checked on the decoded text, so UTF-16 pages are judged by their characters.
+pub(super) fn looks_cut(text: &str, format: Format) -> Option<&'static str> {
+    match format {
+        Format::Text if text.is_empty() => Some("the body is empty"),
+        Format::Text if !text.ends_with(['\n', '\r']) => {
+            Some("the text does not end with a line break")
+        }
+        Format::Text => None,
+        Format::Html => {
+            let trimmed = text.trim_end();
+            if trimmed.is_empty() {
+                return Some("the body is empty");
+            }
+            if !trimmed.ends_with('>') {
+                return Some("the HTML ends in the middle of a tag or of text");
+            }
+            let has = |needle: &str| {
+                trimmed
+                    .as_bytes()
+                    .windows(needle.len())
+                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+            };
+            let opened = has("<html") || has("<body");
+            if opened && !has("</body") && !has("</html") {
+                return Some("the HTML opened <html> or <body> but closes neither");
+            }
+            None
+        }
+    }
 }
 
 /// `If-None-Match`/`If-Modified-Since` carrying the server's own strings, byte for byte
