@@ -563,6 +563,8 @@ async fn complete_close_delimited_bodies_are_pages() {
             "We have never received an NSL.\nNor a gag order.\n",
         ),
         ("text/plain", "We have never received an NSL.\r\n"),
+        // No markup at all: nothing to judge by.
+        ("text/html", "We have never received an NSL."),
     ];
     for (ty, body) in complete {
         match fetch_once(close_delimited(ty, body)).await {
@@ -590,5 +592,127 @@ async fn framed_bodies_are_not_second_guessed() {
             Ok(Fetched::Page(p)) => assert_eq!(p.text, body),
             other => panic!("chunked {ty} {body:?}: expected a page, got {other:?}"),
         }
+    }
+}
+
+/// Redirects into internal networks. Every server is on loopback; the test's network says
+/// which addresses count as internal: 127.0.0.1 plays a public address, 127.0.0.2 an
+/// internal one (a router page, a cloud metadata service). The names resolve only through
+/// the injected table, so nothing leaves the machine.
+mod internal_redirects {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use canaryd::fetch::{Network, StaticHosts, is_internal};
+
+    const PUBLIC: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+    const INTERNAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
+    fn network() -> Network {
+        let hosts = StaticHosts::new([
+            ("public.test", IpAddr::from(PUBLIC)),
+            ("intranet.test", IpAddr::from(INTERNAL)),
+        ]);
+        Network {
+            // 127.0.0.1 stands for the public internet here; the real rules for the rest.
+            is_internal: |ip| ip != IpAddr::from(PUBLIC) && is_internal(ip),
+            ..Network::with_resolver(hosts)
+        }
+    }
+
+    async fn fetch(url: &Url) -> Result<Fetched, FetchError> {
+        let fetcher = Fetcher::with_network(&user_agent(), Duration::from_secs(2), network())
+            .expect("fetcher");
+        fetcher.fetch(url, None, &opts()).await
+    }
+
+    async fn secret_server() -> Server {
+        Server::start_on(INTERNAL.octets(), |_, _| {
+            Reply::Raw(response(
+                "200 OK",
+                &[("Content-Type", "text/html")],
+                b"<p>router admin password: hunter2</p>",
+            ))
+        })
+        .await
+    }
+
+    fn refused(result: Result<Fetched, FetchError>, secret: &Server) -> FetchError {
+        let e = match result {
+            Err(e) => e,
+            Ok(Fetched::Page(p)) => panic!("internal page fetched: {:?}", p.text),
+            Ok(other) => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(e.kind(), "internal", "{e:?}");
+        assert!(!e.is_transient());
+        assert!(
+            e.to_string()
+                .contains("redirected from a public address to an internal one (127.0.0.2)"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("refused"), "{e}");
+        assert_eq!(secret.hits(), 0, "no request may reach the internal server");
+        e
+    }
+
+    #[tokio::test]
+    async fn public_page_redirecting_to_a_name_that_resolves_internal_is_refused() {
+        let secret = secret_server().await;
+        let to = secret.url_as("intranet.test", "/admin");
+        let public = Server::always(redirect(to.as_str())).await;
+        let e = refused(
+            fetch(&public.url_as("public.test", "/canary")).await,
+            &secret,
+        );
+        assert!(e.to_string().contains("intranet.test"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn public_page_redirecting_to_an_internal_literal_address_is_refused() {
+        let secret = secret_server().await;
+        let to = secret.url("/admin");
+        let public = Server::always(redirect(to.as_str())).await;
+        // Watched by name and by its (public) address: both are public watches.
+        for from in [
+            public.url_as("public.test", "/canary"),
+            public.url("/canary"),
+        ] {
+            refused(fetch(&from).await, &secret);
+        }
+    }
+
+    #[tokio::test]
+    async fn internal_watch_may_redirect_internally() {
+        let secret = secret_server().await;
+        // The watch's own URL is internal: its redirects to internal addresses are followed.
+        let start = Server::start_on(INTERNAL.octets(), {
+            let to = secret.url_as("intranet.test", "/admin");
+            move |_, _| redirect(to.as_str())
+        })
+        .await;
+        match fetch(&start.url_as("intranet.test", "/old")).await {
+            Ok(Fetched::Page(p)) => assert!(p.text.contains("hunter2")),
+            other => panic!("expected the internal page, got {other:?}"),
+        }
+        assert_eq!(secret.hits(), 1);
+    }
+
+    #[tokio::test]
+    async fn public_to_public_redirects_are_followed() {
+        let target = Server::always(response_html("<p>We have never received an NSL.</p>")).await;
+        let to = target.url_as("public.test", "/canary");
+        let start = Server::always(redirect(to.as_str())).await;
+        match fetch(&start.url_as("public.test", "/old")).await {
+            Ok(Fetched::Page(p)) => assert!(p.text.contains("never received")),
+            other => panic!("expected the page, got {other:?}"),
+        }
+    }
+
+    fn response_html(body: &str) -> Reply {
+        Reply::Raw(response(
+            "200 OK",
+            &[("Content-Type", "text/html")],
+            body.as_bytes(),
+        ))
     }
 }

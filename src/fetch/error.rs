@@ -3,6 +3,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use url::Url;
@@ -99,6 +100,16 @@ pub enum FetchError {
         #[source]
         source: BoxError,
     },
+    /// A watch on a public address was led (by a redirect, or by its own name changing its
+    /// answer) to an internal one: loopback, private, link-local, … Refused, so no page of
+    /// this machine's network ends up in an alert or the evidence.
+    Internal {
+        /// The watch's URL.
+        from: String,
+        /// The redirect target (a URL, or the host name that resolved internally).
+        to: String,
+        addr: IpAddr,
+    },
     /// The server changed the page's declared type but not its kind of content (an HTML
     /// document now labelled `text/plain`): see [`Page::format_change`](super::Page::format_change).
     TypeChanged {
@@ -131,6 +142,7 @@ impl FetchError {
             | FetchError::Scheme { .. }
             | FetchError::Protocol { .. }
             | FetchError::TypeChanged { .. }
+            | FetchError::Internal { .. }
             | FetchError::Setup { .. } => false,
         }
     }
@@ -166,6 +178,7 @@ impl FetchError {
             FetchError::Io { .. } => "io",
             FetchError::Proxy { .. } => "proxy",
             FetchError::TypeChanged { .. } => "type-changed",
+            FetchError::Internal { .. } => "internal",
             FetchError::Setup { .. } => "setup",
         }
     }
@@ -278,6 +291,12 @@ impl fmt::Display for FetchError {
             FetchError::Protocol { message, .. }
             | FetchError::Io { message, .. }
             | FetchError::Setup { message, .. } => f.write_str(message),
+            FetchError::Internal { from, to, addr } => write!(
+                f,
+                "{from} was redirected from a public address to an internal one ({addr}): {to}; \
+                 refused, so that no page of this network ends up in alerts or evidence (if that \
+                 page is really the canary, watch its URL directly)"
+            ),
             FetchError::TypeChanged {
                 url,
                 content_type,

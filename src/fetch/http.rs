@@ -27,12 +27,13 @@ pub(super) fn build_client(
     connect_timeout: Duration,
     proxy: Option<&Url>,
     resolver: Arc<dyn Resolve>,
+    internal: Option<fn(std::net::IpAddr) -> bool>,
 ) -> Result<Client, FetchError> {
     let mut builder = Client::builder()
         .dns_resolver(resolver)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
-        .redirect(redirect_policy())
+        .redirect(redirect_policy(internal))
         .gzip(true)
         .brotli(true)
         // The page we came from is none of the next host's business.
@@ -112,9 +113,10 @@ pub(super) async fn get(
         });
     }
     // HTTP/1.x with neither a length nor chunking: only the closed connection ends the body,
-    // so a connection dropped part-way looks exactly like the end of the page. (A response
-    // reqwest decompressed has lost its Content-Length too, so it counts here as well; its
-    // gzip/brotli stream has its own end, checked by the decompressor.)
+    // so a connection dropped part-way looks exactly like the end of the page. A response
+    // reqwest decompressed has lost its Content-Length too and cannot be told apart, so it is
+    // judged by the same rule (whose cases are rare in real pages); its gzip/brotli stream
+    // also has its own end, which the decompressor checks.
     let close_delimited = resp.version() <= reqwest::Version::HTTP_11
         && !resp.headers().contains_key(header::CONTENT_LENGTH)
         && !resp
@@ -228,7 +230,7 @@ pub(super) async fn get(
 /// pages end the same way whether or not the server sends a length, so the rule is:
 ///
 /// * HTML must end (trailing whitespace aside) with `>`: a document cut inside a tag or in
-///   the middle of text does not. And a document that opened `<html` or `<body` must also
+///   the middle of text does not. (A body with no markup at all cannot be judged and passes.) And a document that opened `<html` or `<body` must also
 ///   have closed one of them (`</body>` or `</html>`): one cut just after an element does not.
 ///   A fragment without `<html>`/`<body>` that ends on a tag passes.
 /// * Text must end with a line break, as text files do; an empty body of either kind is cut.
@@ -245,6 +247,13 @@ pub(super) fn looks_cut(text: &str, format: Format) -> Option<&'static str> {
             let trimmed = text.trim_end();
             if trimmed.is_empty() {
                 return Some("the body is empty");
+            }
+            // Markup is what the rule reads; a "page" with none cannot be judged by it.
+            let markup = trimmed.as_bytes().windows(2).any(|w| {
+                w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!'))
+            });
+            if !markup {
+                return None;
             }
             if !trimmed.ends_with('>') {
                 return Some("the HTML ends in the middle of a tag or of text");

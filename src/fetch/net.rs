@@ -137,6 +137,52 @@ fn internal_v6(ip: Ipv6Addr) -> bool {
         || (seg[0] & 0xffc0) == 0xfec0
 }
 
+/// What a [`Guarded`] resolver says when a name leads only to internal addresses.
+#[derive(Debug, Clone)]
+pub(super) struct InternalAddress {
+    pub host: String,
+    pub addr: IpAddr,
+}
+
+impl fmt::Display for InternalAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} resolves to internal address {}",
+            self.host, self.addr
+        )
+    }
+}
+
+impl std::error::Error for InternalAddress {}
+
+/// The resolver of a public watch's client: internal addresses are dropped from every
+/// answer, and a name with nothing else is refused ([`InternalAddress`]). The connection is
+/// made to the addresses this returns, so a name that changes its answer between the check
+/// and the connection (DNS rebinding) cannot slip through.
+pub(super) struct Guarded {
+    pub inner: Arc<dyn Resolve>,
+    pub is_internal: fn(IpAddr) -> bool,
+}
+
+impl Resolve for Guarded {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        let (lookup, is_internal) = (self.inner.resolve(name), self.is_internal);
+        Box::pin(async move {
+            let (internal, public): (Vec<SocketAddr>, Vec<SocketAddr>) =
+                lookup.await?.partition(|a| is_internal(a.ip()));
+            match internal.first() {
+                Some(first) if public.is_empty() => Err(Box::new(InternalAddress {
+                    host,
+                    addr: first.ip(),
+                }) as _),
+                _ => Ok(Box::new(public.into_iter()) as Addrs),
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
