@@ -270,7 +270,7 @@ pub(super) fn classify(err: reqwest::Error, cx: &Context<'_>) -> FetchError {
 }
 
 /// The first error of type `T` in the cause chain, looking inside `io::Error` wrappers too.
-fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+pub(super) fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
     chain(err).find_map(|e| e.downcast_ref::<T>())
 }
 

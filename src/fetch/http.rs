@@ -1,7 +1,8 @@
 //! One HTTP(S) attempt: building a client, the conditional GET, the status decision, and
 //! reading the body under a byte cap and a deadline.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -12,7 +13,7 @@ use tokio::time::{Instant, timeout_at};
 use url::Url;
 
 use super::charset::{Format, decode_body, format_for, sniff_format};
-use super::classify::{Context, classify, redirect_policy};
+use super::classify::{Context, classify, find, redirect_policy};
 use super::error::{FetchError, TimeoutStage, redact};
 use super::retry::parse_retry_after;
 use super::{FetchOptions, Fetched, Page, Validators};
@@ -29,6 +30,72 @@ pub(super) fn build_client(
     resolver: Arc<dyn Resolve>,
     internal: Option<fn(std::net::IpAddr) -> bool>,
 ) -> Result<Client, FetchError> {
+    let builder = || {
+        base_builder(
+            user_agent,
+            connect_timeout,
+            proxy,
+            resolver.clone(),
+            internal,
+        )
+    };
+    if !BUNDLED_ROOTS.load(Ordering::Relaxed) {
+        match builder()?.build() {
+            Ok(client) => return Ok(client),
+            // At build time only the certificate verifier speaks rustls: the system's roots
+            // could not be loaded (a container without ca-certificates, an SSL_CERT_FILE
+            // pointing nowhere). Use the bundled ones rather than refuse to run at all.
+            Err(e) if find::<rustls::Error>(&e).is_some() => {
+                BUNDLED_ROOTS.store(true, Ordering::Relaxed);
+                WARN_BUNDLED.call_once(|| {
+                    tracing::warn!(
+                        error = %crate::error_chain(&e.without_url()),
+                        "no CA certificates could be loaded from this system; verifying https \
+                         sites with the bundled Mozilla roots (webpki-roots) instead (install \
+                         the ca-certificates package, or fix SSL_CERT_FILE/SSL_CERT_DIR, to use \
+                         the system's)"
+                    )
+                });
+            }
+            Err(e) => return Err(setup_error(e)),
+        }
+    }
+    builder()?
+        .tls_backend_preconfigured(bundled_tls_config())
+        .build()
+        .map_err(setup_error)
+}
+
+/// Set once the system's roots failed to load: every later client uses the bundled ones.
+static BUNDLED_ROOTS: AtomicBool = AtomicBool::new(false);
+static WARN_BUNDLED: Once = Once::new();
+
+/// rustls with the bundled Mozilla roots, the process's crypto provider, and the ALPN
+/// reqwest would offer (HTTP/2, then HTTP/1.1).
+fn bundled_tls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+fn setup_error(e: reqwest::Error) -> FetchError {
+    FetchError::Setup {
+        message: "could not set up the HTTP client (check the user agent and TLS setup)".into(),
+        source: Some(Box::new(e.without_url())),
+    }
+}
+
+/// Everything about a client but its TLS roots.
+fn base_builder(
+    user_agent: &str,
+    connect_timeout: Duration,
+    proxy: Option<&Url>,
+    resolver: Arc<dyn Resolve>,
+    internal: Option<fn(std::net::IpAddr) -> bool>,
+) -> Result<reqwest::ClientBuilder, FetchError> {
     let mut builder = Client::builder()
         .dns_resolver(resolver)
         .user_agent(user_agent)
@@ -48,10 +115,7 @@ pub(super) fn build_client(
         })?;
         builder = builder.proxy(p);
     }
-    builder.build().map_err(|e| FetchError::Setup {
-        message: "could not set up the HTTP client (check the user agent and TLS setup)".into(),
-        source: Some(Box::new(e.without_url())),
-    })
+    Ok(builder)
 }
 
 /// One GET of `url`, bounded by `opts.timeout` from start to the last body byte.
