@@ -13,17 +13,20 @@ mod classify;
 mod error;
 mod file;
 mod http;
+mod net;
 mod retry;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use url::Url;
 
-pub use charset::{Format, decode_body, format_for};
+pub use charset::{Format, decode_body, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage};
+pub use net::{Network, StaticHosts, SystemResolver, is_internal};
 pub use retry::{RetryPolicy, http_date, parse_http_date, parse_retry_after};
 
 /// The default cap on a (decompressed) body.
@@ -68,7 +71,13 @@ pub struct Page {
     pub final_url: Url,
     pub status: u16,
     pub content_type: Option<String>,
+    /// How the page is to be read: follows the declared type (`text/plain` is text, anything
+    /// else HTML; for `file://` and untyped bodies, a `.txt` path is text).
     pub format: Format,
+    /// What the bytes look like ([`sniff_format`]), whatever the label. The fetcher cannot
+    /// know how the watch's last page was labelled; the caller can: see
+    /// [`Page::format_change`].
+    pub sniffed: Format,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     /// Response headers as received, for evidence. reqwest removes Content-Encoding and
@@ -83,6 +92,24 @@ pub struct Page {
     pub fetched_at: chrono::DateTime<chrono::Utc>,
     /// Attempts made, this successful one included.
     pub attempts: u32,
+}
+
+impl Page {
+    /// The failed fetch this page amounts to for a watch whose last page was read as
+    /// `previous`, if the server relabelled the same kind of document: the declared format
+    /// changed but the bytes still look like `previous` (an HTML page now served as
+    /// `text/plain`, say). Reading it by the new label would lose the selector and report
+    /// every statement removed; it is [`FetchError::TypeChanged`] instead. A page whose bytes
+    /// changed kind along with the label (the canary really became a text file) is `None`:
+    /// that is content, to be judged.
+    pub fn format_change(&self, previous: Format) -> Option<FetchError> {
+        (self.format != previous && self.sniffed == previous).then(|| FetchError::TypeChanged {
+            url: error::redact(&self.final_url),
+            content_type: self.content_type.clone(),
+            previous,
+            now: self.format,
+        })
+    }
 }
 
 /// What a successful fetch produced.
@@ -122,8 +149,22 @@ pub struct Fetcher {
 struct Inner {
     user_agent: String,
     connect_timeout: Duration,
-    /// Keyed by the proxy URL; `None` is "from the environment".
-    clients: Mutex<HashMap<Option<String>, reqwest::Client>>,
+    network: Network,
+    /// Keyed by the proxy URL (`None` is "from the environment") and the guard.
+    clients: Mutex<HashMap<(Option<String>, Guard), reqwest::Client>>,
+}
+
+/// How a client keeps a watch on a public address from being led into internal ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Guard {
+    /// The watch's own URL is internal: it may go anywhere.
+    Off,
+    /// A public watch through a proxy, which resolves names itself: literal internal
+    /// addresses in redirects are refused; names are the proxy's business.
+    Literals,
+    /// A public watch connecting directly: literal internal redirect targets are refused, and
+    /// every name is resolved through `net::Guarded`, which drops internal addresses.
+    Full,
 }
 
 static CRYPTO_PROVIDER: Once = Once::new();
@@ -132,18 +173,35 @@ impl Fetcher {
     /// A fetcher sending `user_agent` (see [`user_agent`]) and giving up on a TCP/proxy
     /// connection after `connect_timeout`.
     pub fn new(user_agent: &str, connect_timeout: Duration) -> Result<Self, FetchError> {
+        Fetcher::with_network(user_agent, connect_timeout, Network::default())
+    }
+
+    /// [`Fetcher::new`] resolving names with `network.resolver` and judging addresses with
+    /// `network.is_internal`: the seam tests use to give made-up names loopback addresses.
+    pub fn with_network(
+        user_agent: &str,
+        connect_timeout: Duration,
+        network: Network,
+    ) -> Result<Self, FetchError> {
         CRYPTO_PROVIDER.call_once(|| {
             // reqwest is built without a provider; Err only means another part of the
             // process installed one first, which serves as well.
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
         // Build the environment client now, so a bad user agent or TLS setup fails here.
-        let env_client = http::build_client(user_agent, connect_timeout, None)?;
-        let clients = Mutex::new(HashMap::from([(None, env_client)]));
+        let env_client = http::build_client(
+            user_agent,
+            connect_timeout,
+            None,
+            network.resolver.clone(),
+            None,
+        )?;
+        let clients = Mutex::new(HashMap::from([((None, Guard::Off), env_client)]));
         Ok(Fetcher {
             inner: Arc::new(Inner {
                 user_agent: user_agent.to_string(),
                 connect_timeout,
+                network,
                 clients,
             }),
         })
@@ -158,9 +216,9 @@ impl Fetcher {
         validators: Option<&Validators>,
         opts: &FetchOptions,
     ) -> Result<Fetched, FetchError> {
-        let client = match url.scheme() {
-            "http" | "https" => Some(self.client_for(opts.proxy.as_ref())?),
-            "file" => None,
+        let http = match url.scheme() {
+            "http" | "https" => true,
+            "file" => false,
             other => {
                 return Err(FetchError::Scheme {
                     url: error::redact(url),
@@ -171,11 +229,15 @@ impl Fetcher {
         };
         let mut failed = 0u32;
         loop {
-            let result = match &client {
-                Some(client) => {
-                    http::get(client, url, validators, opts, self.inner.connect_timeout).await
+            let result = if http {
+                match self.client_for(url, opts).await {
+                    Ok(client) => {
+                        http::get(&client, url, validators, opts, self.inner.connect_timeout).await
+                    }
+                    Err(e) => Err(e),
                 }
-                None => file::get(url, validators, opts).await,
+            } else {
+                file::get(url, validators, opts).await
             };
             let err = match result {
                 Ok(fetched) => return Ok(fetched.with_attempts(failed + 1)),
@@ -200,9 +262,15 @@ impl Fetcher {
         }
     }
 
-    /// The client for this proxy setting, built on first use.
-    fn client_for(&self, proxy: Option<&Url>) -> Result<reqwest::Client, FetchError> {
-        let key = proxy.map(|p| p.as_str().to_string());
+    /// The client for this watch's proxy setting and guard, built on first use.
+    async fn client_for(
+        &self,
+        url: &Url,
+        opts: &FetchOptions,
+    ) -> Result<reqwest::Client, FetchError> {
+        let guard = self.guard_for(url, opts).await?;
+        let proxy = opts.proxy.as_ref();
+        let key = (proxy.map(|p| p.as_str().to_string()), guard);
         // Poisoning only means another thread panicked mid-insert; the map is still usable.
         let mut clients = self
             .inner
@@ -212,10 +280,87 @@ impl Fetcher {
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let client = http::build_client(&self.inner.user_agent, self.inner.connect_timeout, proxy)?;
+        let network = &self.inner.network;
+        let (resolver, internal): (Arc<dyn reqwest::dns::Resolve>, _) = match guard {
+            Guard::Off => (network.resolver.clone(), None),
+            Guard::Literals => (network.resolver.clone(), Some(network.is_internal)),
+            Guard::Full => (
+                Arc::new(net::Guarded {
+                    inner: network.resolver.clone(),
+                    is_internal: network.is_internal,
+                }),
+                Some(network.is_internal),
+            ),
+        };
+        let client = http::build_client(
+            &self.inner.user_agent,
+            self.inner.connect_timeout,
+            proxy,
+            resolver,
+            internal,
+        )?;
         clients.insert(key, client.clone());
         Ok(client)
     }
+
+    /// Whether the watch's own URL is public, and so may not be led to internal addresses.
+    /// A host name is resolved (once per attempt) unless a proxy will resolve it: asking
+    /// local DNS about a name meant for Tor would leak it.
+    async fn guard_for(&self, url: &Url, opts: &FetchOptions) -> Result<Guard, FetchError> {
+        let is_internal = self.inner.network.is_internal;
+        let proxied = opts.proxy.is_some() || env_proxy_for(url);
+        let public = if proxied {
+            Guard::Literals
+        } else {
+            Guard::Full
+        };
+        let literal = |ip: IpAddr| if is_internal(ip) { Guard::Off } else { public };
+        let name = match url.host() {
+            Some(url::Host::Ipv4(ip)) => return Ok(literal(ip.into())),
+            Some(url::Host::Ipv6(ip)) => return Ok(literal(ip.into())),
+            Some(url::Host::Domain(name)) => name,
+            None => return Ok(Guard::Off),
+        };
+        if proxied {
+            return Ok(Guard::Literals);
+        }
+        let dns = |source: error::BoxError| FetchError::Dns {
+            host: name.to_string(),
+            source,
+        };
+        let parsed: reqwest::dns::Name = name
+            .parse()
+            .map_err(|_| dns("not a valid host name".into()))?;
+        let addrs: Vec<_> = self
+            .inner
+            .network
+            .resolver
+            .resolve(parsed)
+            .await
+            .map_err(dns)?
+            .collect();
+        // Any public address makes it a public watch: the guarded client connects to those
+        // only. A name with no address at all fails at connection time, as before.
+        if addrs.is_empty() || addrs.iter().any(|a| !is_internal(a.ip())) {
+            Ok(Guard::Full)
+        } else {
+            Ok(Guard::Off)
+        }
+    }
+}
+
+/// Whether the proxy environment variables send `url` through a proxy (NO_PROXY aside: a
+/// name it exempts is then checked only as a literal address would be).
+fn env_proxy_for(url: &Url) -> bool {
+    let scheme = if url.scheme() == "https" {
+        ["HTTPS_PROXY", "https_proxy"]
+    } else {
+        ["HTTP_PROXY", "http_proxy"]
+    };
+    scheme
+        .iter()
+        .chain(&["ALL_PROXY", "all_proxy"])
+        .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
 }
 
 /// The honest User-Agent: "canaryd/<version> (+<repository>)".

@@ -550,3 +550,58 @@ mod proxies {
         assert_eq!(server.hits(), 0);
     }
 }
+
+/// A machine without the system CA bundle (a minimal container): the native loader is
+/// pointed at an empty file and an empty directory, so it finds no certificate at all.
+mod no_ca_store {
+    use common::run::{Env, stderr, stdout};
+    use common::site::{Reply, Site};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn checks_still_run_on_the_bundled_roots_with_a_warning() {
+        let site = Site::start().await;
+        site.set(
+            "/canary",
+            Reply::html("<ul id=\"canary\"><li>We have never received an NSL.</li></ul>"),
+        );
+        let env = Env::new(&format!(
+            "[settings]\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n[[watch]]\nname = \"example\"\n\
+             url = \"{}\"\nselector = \"#canary li\"\n\n[[watch]]\nname = \"secure\"\n\
+             url = \"https://127.0.0.1:{}/canary\"\n",
+            site.url("/canary"),
+            site.port
+        ));
+        let empty_dir = tempfile::tempdir().expect("tempdir");
+        let empty_file = empty_dir.path().join("no-certificates.pem");
+        std::fs::write(&empty_file, b"").expect("write");
+        let vars = [
+            ("SSL_CERT_FILE", empty_file.to_str().expect("utf-8 path")),
+            (
+                "SSL_CERT_DIR",
+                empty_dir.path().to_str().expect("utf-8 path"),
+            ),
+            ("RUST_LOG", "warn"),
+        ];
+        let out = env.canaryd_env(&["check"], &vars).await;
+        let (o, e) = (stdout(&out), stderr(&out));
+        assert!(o.contains("example: ok, 1 statements"), "{o}\n{e}");
+        assert!(
+            e.contains("no CA certificates") && e.contains("bundled Mozilla roots"),
+            "the fallback is logged: {e}"
+        );
+        assert_eq!(
+            e.matches("bundled Mozilla roots").count(),
+            1,
+            "logged once: {e}"
+        );
+        // https is verified with those roots: a plain-HTTP port fails the handshake, as a TLS
+        // error of that watch, not a setup error of the daemon.
+        assert!(o.contains("secure: fetch failed"), "{o}\n{e}");
+        assert!(
+            format!("{o}{e}").contains("TLS handshake with 127.0.0.1 failed"),
+            "{o}\n{e}"
+        );
+    }
+}

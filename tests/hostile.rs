@@ -436,3 +436,283 @@ async fn https_to_a_plain_http_server_is_a_tls_error() {
     );
     server.abort();
 }
+
+/// The same HTML document, first as `text/html`, then relabelled `text/plain`: the declared
+/// format follows the label (as before), but the page says what the bytes look like, and a
+/// caller that read the watch as HTML last time gets a failed fetch, not "every statement
+/// removed".
+#[tokio::test]
+async fn html_relabelled_as_text_plain_is_not_content() {
+    use canaryd::fetch::Format;
+    let doc = b"<!DOCTYPE html>\n<html><body><ul id=\"canary\">\
+                <li>We have never received a National Security Letter.</li></ul></body></html>\n";
+    let server = Server::start(move |n, _| {
+        let ty = if n == 0 { "text/html" } else { "text/plain" };
+        Reply::Raw(response("200 OK", &[("Content-Type", ty)], doc))
+    })
+    .await;
+    let fetcher = Fetcher::new(&user_agent(), Duration::from_secs(2)).expect("fetcher");
+    let mut pages = Vec::new();
+    for _ in 0..2 {
+        match fetcher.fetch(&server.url("/canary"), None, &opts()).await {
+            Ok(Fetched::Page(p)) => pages.push(p),
+            other => panic!("expected a page, got {other:?}"),
+        }
+    }
+    let (before, after) = (&pages[0], &pages[1]);
+    assert_eq!(
+        (before.format, before.sniffed),
+        (Format::Html, Format::Html)
+    );
+    assert_eq!((after.format, after.sniffed), (Format::Text, Format::Html));
+    assert!(before.format_change(Format::Html).is_none());
+    let e = after
+        .format_change(before.format)
+        .expect("a relabelled HTML page is a failed fetch for a watch read as HTML");
+    assert_eq!(e.kind(), "type-changed");
+    assert!(!e.is_transient());
+    assert!(
+        e.to_string().contains("now served as text/plain")
+            && e.to_string().contains("still looks like HTML"),
+        "{e}"
+    );
+    // A page that really became plain text is a change, not a failure.
+    assert!(after.format_change(Format::Text).is_none());
+}
+
+/// An HTTP/1.0-style response: no Content-Length, no chunking, the body runs to the close.
+fn close_delimited(content_type: &str, body: &str) -> Reply {
+    Reply::Raw(
+        format!("HTTP/1.0 200 OK\r\nContent-Type: {content_type}\r\n\r\n{body}").into_bytes(),
+    )
+}
+
+async fn fetch_once(reply: Reply) -> Result<Fetched, FetchError> {
+    let server = Server::always(reply).await;
+    let fetcher = Fetcher::new(&user_agent(), Duration::from_secs(2)).expect("fetcher");
+    fetcher.fetch(&server.url("/canary"), None, &opts()).await
+}
+
+const CUT_PAGES: [(&str, &str); 5] = [
+    // Cut in the middle of a statement.
+    (
+        "text/html",
+        "<!DOCTYPE html>\n<html><body><ul><li>We have never received an NSL.</li><li>We have",
+    ),
+    // Cut inside a tag.
+    (
+        "text/html",
+        "<ul><li>We have never received an NSL.</li><li cl",
+    ),
+    // Cut right after an element, in a document that opened <html>.
+    (
+        "text/html",
+        "<html><body><ul><li>We have never received an NSL.</li>",
+    ),
+    // Text cut mid-line.
+    (
+        "text/plain",
+        "We have never received an NSL.\nWe have never been gag",
+    ),
+    // Nothing at all before the close.
+    ("text/html", ""),
+];
+
+#[tokio::test]
+async fn close_delimited_body_cut_short_is_a_failed_fetch() {
+    for (ty, body) in CUT_PAGES {
+        let e = match fetch_once(close_delimited(ty, body)).await {
+            Err(e) => e,
+            Ok(Fetched::Page(p)) => panic!("{ty} {body:?}: a cut body became a page: {:?}", p.text),
+            Ok(other) => panic!("{ty} {body:?}: {other:?}"),
+        };
+        assert_eq!(e.kind(), "io", "{ty} {body:?}: {e:?}");
+        assert!(e.is_transient(), "{e:?}");
+        assert!(
+            e.to_string().contains("no Content-Length")
+                && e.to_string().contains("a truncated page is not used"),
+            "{e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn complete_close_delimited_bodies_are_pages() {
+    let complete = [
+        (
+            "text/html",
+            "<!DOCTYPE html>\n<html><body><ul><li>We have never received an NSL.</li></ul></body></html>\n",
+        ),
+        // No </html>, but </body>.
+        (
+            "text/html",
+            "<html><body><p>We have never received an NSL.</p></body>\n",
+        ),
+        // A fragment with no <html> at all, ending on a tag.
+        (
+            "text/html",
+            "<p>We have never received an NSL.</p>\n<p>Nor a gag order.</p>",
+        ),
+        // A comment last.
+        (
+            "text/html",
+            "<html><body><p>x</p></body></html><!-- 12ms -->\r\n",
+        ),
+        (
+            "text/plain",
+            "We have never received an NSL.\nNor a gag order.\n",
+        ),
+        ("text/plain", "We have never received an NSL.\r\n"),
+        // No markup at all: nothing to judge by.
+        ("text/html", "We have never received an NSL."),
+    ];
+    for (ty, body) in complete {
+        match fetch_once(close_delimited(ty, body)).await {
+            Ok(Fetched::Page(p)) => assert_eq!(p.text, body),
+            other => panic!("{ty} {body:?}: expected a page, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn framed_bodies_are_not_second_guessed() {
+    // With a length or a final chunk the end is known: the same "cut-looking" bodies are pages.
+    for (ty, body) in CUT_PAGES.into_iter().filter(|(_, b)| !b.is_empty()) {
+        let framed = response("200 OK", &[("Content-Type", ty)], body.as_bytes());
+        match fetch_once(Reply::Raw(framed)).await {
+            Ok(Fetched::Page(p)) => assert_eq!(p.text, body),
+            other => panic!("{ty} {body:?}: expected a page, got {other:?}"),
+        }
+        let mut chunked = head(
+            "200 OK",
+            &[("Content-Type", ty), ("Transfer-Encoding", "chunked")],
+        );
+        chunked.extend(format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len()).into_bytes());
+        match fetch_once(Reply::Raw(chunked)).await {
+            Ok(Fetched::Page(p)) => assert_eq!(p.text, body),
+            other => panic!("chunked {ty} {body:?}: expected a page, got {other:?}"),
+        }
+    }
+}
+
+/// Redirects into internal networks. Every server is on loopback; the test's network says
+/// which addresses count as internal: 127.0.0.1 plays a public address, 127.0.0.2 an
+/// internal one (a router page, a cloud metadata service). The names resolve only through
+/// the injected table, so nothing leaves the machine.
+mod internal_redirects {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use canaryd::fetch::{Network, StaticHosts, is_internal};
+
+    const PUBLIC: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+    const INTERNAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
+    fn network() -> Network {
+        let hosts = StaticHosts::new([
+            ("public.test", IpAddr::from(PUBLIC)),
+            ("intranet.test", IpAddr::from(INTERNAL)),
+        ]);
+        Network {
+            // 127.0.0.1 stands for the public internet here; the real rules for the rest.
+            is_internal: |ip| ip != IpAddr::from(PUBLIC) && is_internal(ip),
+            ..Network::with_resolver(hosts)
+        }
+    }
+
+    async fn fetch(url: &Url) -> Result<Fetched, FetchError> {
+        let fetcher = Fetcher::with_network(&user_agent(), Duration::from_secs(2), network())
+            .expect("fetcher");
+        fetcher.fetch(url, None, &opts()).await
+    }
+
+    async fn secret_server() -> Server {
+        Server::start_on(INTERNAL.octets(), |_, _| {
+            Reply::Raw(response(
+                "200 OK",
+                &[("Content-Type", "text/html")],
+                b"<p>router admin password: hunter2</p>",
+            ))
+        })
+        .await
+    }
+
+    fn refused(result: Result<Fetched, FetchError>, secret: &Server) -> FetchError {
+        let e = match result {
+            Err(e) => e,
+            Ok(Fetched::Page(p)) => panic!("internal page fetched: {:?}", p.text),
+            Ok(other) => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(e.kind(), "internal", "{e:?}");
+        assert!(!e.is_transient());
+        assert!(
+            e.to_string()
+                .contains("redirected from a public address to an internal one (127.0.0.2)"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("refused"), "{e}");
+        assert_eq!(secret.hits(), 0, "no request may reach the internal server");
+        e
+    }
+
+    #[tokio::test]
+    async fn public_page_redirecting_to_a_name_that_resolves_internal_is_refused() {
+        let secret = secret_server().await;
+        let to = secret.url_as("intranet.test", "/admin");
+        let public = Server::always(redirect(to.as_str())).await;
+        let e = refused(
+            fetch(&public.url_as("public.test", "/canary")).await,
+            &secret,
+        );
+        assert!(e.to_string().contains("intranet.test"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn public_page_redirecting_to_an_internal_literal_address_is_refused() {
+        let secret = secret_server().await;
+        let to = secret.url("/admin");
+        let public = Server::always(redirect(to.as_str())).await;
+        // Watched by name and by its (public) address: both are public watches.
+        for from in [
+            public.url_as("public.test", "/canary"),
+            public.url("/canary"),
+        ] {
+            refused(fetch(&from).await, &secret);
+        }
+    }
+
+    #[tokio::test]
+    async fn internal_watch_may_redirect_internally() {
+        let secret = secret_server().await;
+        // The watch's own URL is internal: its redirects to internal addresses are followed.
+        let start = Server::start_on(INTERNAL.octets(), {
+            let to = secret.url_as("intranet.test", "/admin");
+            move |_, _| redirect(to.as_str())
+        })
+        .await;
+        match fetch(&start.url_as("intranet.test", "/old")).await {
+            Ok(Fetched::Page(p)) => assert!(p.text.contains("hunter2")),
+            other => panic!("expected the internal page, got {other:?}"),
+        }
+        assert_eq!(secret.hits(), 1);
+    }
+
+    #[tokio::test]
+    async fn public_to_public_redirects_are_followed() {
+        let target = Server::always(response_html("<p>We have never received an NSL.</p>")).await;
+        let to = target.url_as("public.test", "/canary");
+        let start = Server::always(redirect(to.as_str())).await;
+        match fetch(&start.url_as("public.test", "/old")).await {
+            Ok(Fetched::Page(p)) => assert!(p.text.contains("never received")),
+            other => panic!("expected the page, got {other:?}"),
+        }
+    }
+
+    fn response_html(body: &str) -> Reply {
+        Reply::Raw(response(
+            "200 OK",
+            &[("Content-Type", "text/html")],
+            body.as_bytes(),
+        ))
+    }
+}

@@ -15,10 +15,20 @@ use encoding_rs::{Encoding, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252
 use url::Url;
 
 /// How the extractor should read the text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Html,
     Text,
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Html => "HTML",
+            Format::Text => "plain text",
+        })
+    }
 }
 
 /// How many leading bytes of an HTML body are searched for a `<meta>` charset.
@@ -50,6 +60,50 @@ pub fn format_for(content_type: Option<&str>, url: &Url) -> Format {
         _ if url.path().to_ascii_lowercase().ends_with(".txt") => Format::Text,
         _ => Format::Html,
     }
+}
+
+/// What the decoded text looks like, whatever its declared type: [`Format::Html`] when it
+/// starts (after a byte-order mark and whitespace) with one of the WHATWG MIME-sniffing
+/// "HTML" signatures — `<!DOCTYPE HTML`, `<HTML`, `<HEAD`, `<BODY`, `<!--`, `<P`, `<DIV`,
+/// … (case-insensitive, followed by a space or `>`) — and [`Format::Text`] otherwise.
+///
+/// Browsers only sniff bodies with no usable type; canaryd does not read pages by it either
+/// (see [`Page::format`](super::Page::format)): it is the caller's way to tell "the server
+/// relabelled the same document" from "the document changed".
+pub fn sniff_format(text: &str) -> Format {
+    // The signatures of the WHATWG MIME Sniffing standard, "identifying a resource with an
+    // unknown MIME type", HTML rows.
+    const SIGNATURES: [&str; 17] = [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<script",
+        "<iframe",
+        "<h1",
+        "<div",
+        "<font",
+        "<table",
+        "<a",
+        "<style",
+        "<title",
+        "<b",
+        "<body",
+        "<br",
+        "<p",
+        "<!--",
+    ];
+    let start = text
+        .trim_start_matches('\u{FEFF}')
+        .trim_start_matches([' ', '\t', '\n', '\r', '\x0C']);
+    let head = start.as_bytes();
+    let html = SIGNATURES.iter().any(|sig| {
+        let sig = sig.as_bytes();
+        head.len() > sig.len()
+            && head[..sig.len()].eq_ignore_ascii_case(sig)
+            // "<!--" needs no terminator; the others must end the tag name.
+            && (sig == b"<!--" || matches!(head[sig.len()], b' ' | b'>'))
+    });
+    if html { Format::Html } else { Format::Text }
 }
 
 fn choose_encoding(bytes: &[u8], content_type: Option<&str>, format: Format) -> &'static Encoding {
@@ -321,6 +375,31 @@ mod tests {
         assert_eq!(cs, "UTF-8");
         let (_, cs) = decode_body(b"x", Some("text/html; charset=no-such-thing"), Format::Html);
         assert_eq!(cs, "UTF-8");
+    }
+
+    #[test]
+    fn sniffing_follows_the_bytes_not_the_label() {
+        for html in [
+            "<!DOCTYPE html>\n<html><p>x</p></html>",
+            "\u{FEFF}  \n<html lang=en><body>",
+            "<HTML>",
+            "<!-- generated -->\n<!doctype html>",
+            "\r\n<p>We have never received a National Security Letter.",
+            "<head>\n<title>Canary</title>",
+        ] {
+            assert_eq!(sniff_format(html), Format::Html, "{html:?}");
+        }
+        for text in [
+            "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n",
+            "We have never received a National Security Letter.\n",
+            "<pre>statement</pre>",
+            "<htmlx>",
+            "<p",
+            "",
+            "   ",
+        ] {
+            assert_eq!(sniff_format(text), Format::Text, "{text:?}");
+        }
     }
 
     #[test]

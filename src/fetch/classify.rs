@@ -4,12 +4,14 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::redirect;
 use url::Url;
 
 use super::error::{FetchError, RedirectProblem, TimeoutStage, host_port, redact};
+use super::net::InternalAddress;
 
 /// Redirect hops allowed before giving up.
 pub const MAX_REDIRECTS: usize = 10;
@@ -29,6 +31,11 @@ pub(super) enum RedirectRefused {
     TooMany {
         from: String,
     },
+    Internal {
+        from: String,
+        to: String,
+        addr: IpAddr,
+    },
 }
 
 impl fmt::Display for RedirectRefused {
@@ -37,6 +44,9 @@ impl fmt::Display for RedirectRefused {
             RedirectRefused::Scheme { to, .. } => write!(f, "redirect to non-HTTP URL {to}"),
             RedirectRefused::Loop { to, .. } => write!(f, "redirect loop back to {to}"),
             RedirectRefused::TooMany { .. } => write!(f, "more than {MAX_REDIRECTS} redirects"),
+            RedirectRefused::Internal { to, addr, .. } => {
+                write!(f, "redirect to internal address {addr} ({to})")
+            }
         }
     }
 }
@@ -59,14 +69,17 @@ impl From<RedirectRefused> for FetchError {
                 from,
                 problem: RedirectProblem::TooMany { max: MAX_REDIRECTS },
             },
+            RedirectRefused::Internal { from, to, addr } => FetchError::Internal { from, to, addr },
         }
     }
 }
 
 /// Like `redirect::Policy::limited(MAX_REDIRECTS)`, but a loop or a non-HTTP(S) target is
 /// refused at once with its own explanation instead of "too many redirects" or a builder error.
-pub(super) fn redirect_policy() -> redirect::Policy {
-    redirect::Policy::custom(|attempt| {
+/// With `internal` (a public watch's client), a target whose host is a literal internal
+/// address is refused too; internal *names* are the resolver's to refuse (`net::Guarded`).
+pub(super) fn redirect_policy(internal: Option<fn(IpAddr) -> bool>) -> redirect::Policy {
+    redirect::Policy::custom(move |attempt| {
         let next = attempt.url();
         let previous = attempt.previous();
         let from = previous.last().map(redact).unwrap_or_default();
@@ -77,6 +90,18 @@ pub(super) fn redirect_policy() -> redirect::Policy {
                 scheme: next.scheme().to_string(),
             };
             return attempt.error(refused);
+        }
+        let literal = match next.host() {
+            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let (Some(addr), Some(is_internal)) = (literal, internal)
+            && is_internal(addr)
+        {
+            let from = previous.first().map(redact).unwrap_or_default();
+            let to = redact(next);
+            return attempt.error(RedirectRefused::Internal { from, to, addr });
         }
         if previous.iter().any(|seen| same_resource(seen, next)) {
             let to = redact(next);
@@ -116,6 +141,13 @@ pub(super) fn classify(err: reqwest::Error, cx: &Context<'_>) -> FetchError {
     let err = err.without_url();
     if let Some(refused) = find::<RedirectRefused>(&err) {
         return refused.clone().into();
+    }
+    if let Some(InternalAddress { host, addr }) = find::<InternalAddress>(&err) {
+        return FetchError::Internal {
+            from: redact(cx.url),
+            to: host.clone(),
+            addr: *addr,
+        };
     }
     let url = redact(cx.url);
     let target = host_port(cx.url);
@@ -238,7 +270,7 @@ pub(super) fn classify(err: reqwest::Error, cx: &Context<'_>) -> FetchError {
 }
 
 /// The first error of type `T` in the cause chain, looking inside `io::Error` wrappers too.
-fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+pub(super) fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
     chain(err).find_map(|e| e.downcast_ref::<T>())
 }
 

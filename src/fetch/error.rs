@@ -3,9 +3,12 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use url::Url;
+
+use super::charset::Format;
 
 /// A boxed cause, kept as the error's `source()` so the whole chain can be printed.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -97,6 +100,24 @@ pub enum FetchError {
         #[source]
         source: BoxError,
     },
+    /// A watch on a public address was led (by a redirect, or by its own name changing its
+    /// answer) to an internal one: loopback, private, link-local, … Refused, so no page of
+    /// this machine's network ends up in an alert or the evidence.
+    Internal {
+        /// The watch's URL.
+        from: String,
+        /// The redirect target (a URL, or the host name that resolved internally).
+        to: String,
+        addr: IpAddr,
+    },
+    /// The server changed the page's declared type but not its kind of content (an HTML
+    /// document now labelled `text/plain`): see [`Page::format_change`](super::Page::format_change).
+    TypeChanged {
+        url: String,
+        content_type: Option<String>,
+        previous: Format,
+        now: Format,
+    },
     /// The HTTP client could not be built (bad user agent, TLS backend, proxy URL).
     Setup {
         message: String,
@@ -120,6 +141,8 @@ impl FetchError {
             | FetchError::Redirects { .. }
             | FetchError::Scheme { .. }
             | FetchError::Protocol { .. }
+            | FetchError::TypeChanged { .. }
+            | FetchError::Internal { .. }
             | FetchError::Setup { .. } => false,
         }
     }
@@ -154,6 +177,8 @@ impl FetchError {
             FetchError::Protocol { .. } => "protocol",
             FetchError::Io { .. } => "io",
             FetchError::Proxy { .. } => "proxy",
+            FetchError::TypeChanged { .. } => "type-changed",
+            FetchError::Internal { .. } => "internal",
             FetchError::Setup { .. } => "setup",
         }
     }
@@ -266,6 +291,32 @@ impl fmt::Display for FetchError {
             FetchError::Protocol { message, .. }
             | FetchError::Io { message, .. }
             | FetchError::Setup { message, .. } => f.write_str(message),
+            FetchError::Internal { from, to, addr } => write!(
+                f,
+                "{from} was redirected from a public address to an internal one ({addr}): {to}; \
+                 refused, so that no page of this network ends up in alerts or evidence (if that \
+                 page is really the canary, watch its URL directly)"
+            ),
+            FetchError::TypeChanged {
+                url,
+                content_type,
+                previous,
+                now,
+            } => {
+                let label = content_type
+                    .as_deref()
+                    .and_then(|t| t.split(';').next())
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or("no content type");
+                write!(
+                    f,
+                    "{url} is now served as {label} (read as {now}), but the body still looks \
+                     like {previous}, as the watch's last page was read; the page is not used, \
+                     because reading it by the new label would report every statement removed \
+                     (the server's configuration changed; it may be fixed soon)"
+                )
+            }
             FetchError::Proxy { proxy, target, .. } => write!(
                 f,
                 "could not fetch {target} through proxy {proxy} (check that the proxy is running, \

@@ -9,7 +9,7 @@ use tokio::io::AsyncReadExt;
 use tokio::time::timeout_at;
 use url::Url;
 
-use super::charset::{decode_body, format_for};
+use super::charset::{decode_body, format_for, sniff_format};
 use super::error::{FetchError, TimeoutStage, human_duration, redact};
 use super::http::deadline_after;
 use super::retry::http_date;
@@ -111,6 +111,7 @@ async fn read(
         status: 200,
         content_type: None,
         format,
+        sniffed: sniff_format(&text),
         etag: None,
         last_modified,
         headers: Vec::new(),

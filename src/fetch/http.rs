@@ -1,16 +1,19 @@
 //! One HTTP(S) attempt: building a client, the conditional GET, the status decision, and
 //! reading the body under a byte cap and a deadline.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use reqwest::Client;
+use reqwest::dns::Resolve;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-use super::charset::{decode_body, format_for};
-use super::classify::{Context, classify, redirect_policy};
+use super::charset::{Format, decode_body, format_for, sniff_format};
+use super::classify::{Context, classify, find, redirect_policy};
 use super::error::{FetchError, TimeoutStage, redact};
 use super::retry::parse_retry_after;
 use super::{FetchOptions, Fetched, Page, Validators};
@@ -24,11 +27,80 @@ pub(super) fn build_client(
     user_agent: &str,
     connect_timeout: Duration,
     proxy: Option<&Url>,
+    resolver: Arc<dyn Resolve>,
+    internal: Option<fn(std::net::IpAddr) -> bool>,
 ) -> Result<Client, FetchError> {
+    let builder = || {
+        base_builder(
+            user_agent,
+            connect_timeout,
+            proxy,
+            resolver.clone(),
+            internal,
+        )
+    };
+    if !BUNDLED_ROOTS.load(Ordering::Relaxed) {
+        match builder()?.build() {
+            Ok(client) => return Ok(client),
+            // At build time only the certificate verifier speaks rustls: the system's roots
+            // could not be loaded (a container without ca-certificates, an SSL_CERT_FILE
+            // pointing nowhere). Use the bundled ones rather than refuse to run at all.
+            Err(e) if find::<rustls::Error>(&e).is_some() => {
+                BUNDLED_ROOTS.store(true, Ordering::Relaxed);
+                WARN_BUNDLED.call_once(|| {
+                    tracing::warn!(
+                        error = %crate::error_chain(&e.without_url()),
+                        "no CA certificates could be loaded from this system; verifying https \
+                         sites with the bundled Mozilla roots (webpki-roots) instead (install \
+                         the ca-certificates package, or fix SSL_CERT_FILE/SSL_CERT_DIR, to use \
+                         the system's)"
+                    )
+                });
+            }
+            Err(e) => return Err(setup_error(e)),
+        }
+    }
+    builder()?
+        .tls_backend_preconfigured(bundled_tls_config())
+        .build()
+        .map_err(setup_error)
+}
+
+/// Set once the system's roots failed to load: every later client uses the bundled ones.
+static BUNDLED_ROOTS: AtomicBool = AtomicBool::new(false);
+static WARN_BUNDLED: Once = Once::new();
+
+/// rustls with the bundled Mozilla roots, the process's crypto provider, and the ALPN
+/// reqwest would offer (HTTP/2, then HTTP/1.1).
+fn bundled_tls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+fn setup_error(e: reqwest::Error) -> FetchError {
+    FetchError::Setup {
+        message: "could not set up the HTTP client (check the user agent and TLS setup)".into(),
+        source: Some(Box::new(e.without_url())),
+    }
+}
+
+/// Everything about a client but its TLS roots.
+fn base_builder(
+    user_agent: &str,
+    connect_timeout: Duration,
+    proxy: Option<&Url>,
+    resolver: Arc<dyn Resolve>,
+    internal: Option<fn(std::net::IpAddr) -> bool>,
+) -> Result<reqwest::ClientBuilder, FetchError> {
     let mut builder = Client::builder()
+        .dns_resolver(resolver)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
-        .redirect(redirect_policy())
+        .redirect(redirect_policy(internal))
         .gzip(true)
         .brotli(true)
         // The page we came from is none of the next host's business.
@@ -43,10 +115,7 @@ pub(super) fn build_client(
         })?;
         builder = builder.proxy(p);
     }
-    builder.build().map_err(|e| FetchError::Setup {
-        message: "could not set up the HTTP client (check the user agent and TLS setup)".into(),
-        source: Some(Box::new(e.without_url())),
-    })
+    Ok(builder)
 }
 
 /// One GET of `url`, bounded by `opts.timeout` from start to the last body byte.
@@ -107,6 +176,22 @@ pub(super) async fn get(
             retry_after,
         });
     }
+    // HTTP/1.x with neither a length nor chunking: only the closed connection ends the body,
+    // so a connection dropped part-way looks exactly like the end of the page. A response
+    // reqwest decompressed has lost its Content-Length too and cannot be told apart, so it is
+    // judged by the same rule (whose cases are rare in real pages); its gzip/brotli stream
+    // also has its own end, which the decompressor checks.
+    let close_delimited = resp.version() <= reqwest::Version::HTTP_11
+        && !resp.headers().contains_key(header::CONTENT_LENGTH)
+        && !resp
+            .headers()
+            .get_all(header::TRANSFER_ENCODING)
+            .iter()
+            .any(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .to_ascii_lowercase()
+                    .contains("chunked")
+            });
     let headers = resp.headers();
     if let Some(encoding) = headers
         .get(header::CONTENT_ENCODING)
@@ -174,12 +259,26 @@ pub(super) async fn get(
     let body = body.freeze();
     let format = format_for(content_type.as_deref(), &final_url);
     let (text, charset) = decode_body(&body, content_type.as_deref(), format);
+    if close_delimited && let Some(reason) = looks_cut(&text, format) {
+        return Err(FetchError::Io {
+            message: format!(
+                "{} sent no Content-Length and no chunked encoding, so only the closed \
+                 connection marked the end of the body, and the body looks cut off after {} \
+                 bytes ({reason}); a truncated page is not used (it may work next time)",
+                redact(url),
+                body.len()
+            ),
+            transient: true,
+            source: None,
+        });
+    }
     Ok(Fetched::Page(Page {
         url: url.clone(),
         final_url,
         status,
         content_type,
         format,
+        sniffed: sniff_format(&text),
         etag,
         last_modified,
         headers: evidence,
@@ -189,6 +288,53 @@ pub(super) async fn get(
         fetched_at: chrono::Utc::now(),
         attempts: 1,
     }))
+}
+
+/// Why a body whose end only the closed connection marked looks cut off, if it does. Real
+/// pages end the same way whether or not the server sends a length, so the rule is:
+///
+/// * HTML must end (trailing whitespace aside) with `>`: a document cut inside a tag or in
+///   the middle of text does not. (A body with no markup at all cannot be judged and passes.) And a document that opened `<html` or `<body` must also
+///   have closed one of them (`</body>` or `</html>`): one cut just after an element does not.
+///   A fragment without `<html>`/`<body>` that ends on a tag passes.
+/// * Text must end with a line break, as text files do; an empty body of either kind is cut.
+///
+/// Checked on the decoded text, so UTF-16 pages are judged by their characters.
+pub(super) fn looks_cut(text: &str, format: Format) -> Option<&'static str> {
+    match format {
+        Format::Text if text.is_empty() => Some("the body is empty"),
+        Format::Text if !text.ends_with(['\n', '\r']) => {
+            Some("the text does not end with a line break")
+        }
+        Format::Text => None,
+        Format::Html => {
+            let trimmed = text.trim_end();
+            if trimmed.is_empty() {
+                return Some("the body is empty");
+            }
+            // Markup is what the rule reads; a "page" with none cannot be judged by it.
+            let markup = trimmed.as_bytes().windows(2).any(|w| {
+                w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!'))
+            });
+            if !markup {
+                return None;
+            }
+            if !trimmed.ends_with('>') {
+                return Some("the HTML ends in the middle of a tag or of text");
+            }
+            let has = |needle: &str| {
+                trimmed
+                    .as_bytes()
+                    .windows(needle.len())
+                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+            };
+            let opened = has("<html") || has("<body");
+            if opened && !has("</body") && !has("</html") {
+                return Some("the HTML opened <html> or <body> but closes neither");
+            }
+            None
+        }
+    }
 }
 
 /// `If-None-Match`/`If-Modified-Since` carrying the server's own strings, byte for byte

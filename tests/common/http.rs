@@ -91,7 +91,17 @@ impl Server {
     pub async fn start(
         handler: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
     ) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        Server::start_on([127, 0, 0, 1], handler).await
+    }
+
+    /// [`Server::start`] on another loopback address (127.0.0.2, …: all of 127/8 is this
+    /// machine), so a test can tell two servers apart by address.
+    pub async fn start_on(
+        ip: [u8; 4],
+        handler: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        assert_eq!(ip[0], 127, "test servers listen on loopback only");
+        let listener = TcpListener::bind(SocketAddr::from((ip, 0)))
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("bound address");
@@ -132,6 +142,11 @@ impl Server {
     /// `http://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> Url {
         Url::parse(&format!("http://{}{path}", self.addr)).expect("valid test url")
+    }
+
+    /// `http://<host>:<port><path>`: this server under a made-up name.
+    pub fn url_as(&self, host: &str, path: &str) -> Url {
+        Url::parse(&format!("http://{host}:{}{path}", self.addr.port())).expect("valid test url")
     }
 
     /// Requests received so far (counted once the head was read).
