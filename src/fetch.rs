@@ -25,7 +25,7 @@ use url::Url;
 
 pub use charset::{Format, decode_body, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
-pub use error::{FetchError, RedirectProblem, TimeoutStage};
+pub use error::{FetchError, RedirectProblem, TimeoutStage, redact};
 pub use net::{Network, StaticHosts, SystemResolver, is_internal};
 pub use retry::{RetryPolicy, http_date, parse_http_date, parse_retry_after};
 

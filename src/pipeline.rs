@@ -162,19 +162,36 @@ impl Checker {
         } = seen;
         let mut record = CheckRecord {
             at: Some(at),
-            url: Some(watch.url.to_string()),
+            // Never a password: check.json and `list` show this.
+            url: Some(fetch::redact(&watch.url)),
+            format: prev_check.format,
             ..CheckRecord::default()
         };
         // The raw response, kept until the judge says whether this check is evidence.
         let mut capture = None;
         let mut signed = None;
+        let type_change = match &fetched {
+            Ok(Fetched::Page(page)) => prev_check.format.and_then(|was| page.format_change(was)),
+            _ => None,
+        };
         let obs = match fetched {
+            Ok(Fetched::Page(page)) if type_change.is_some() => {
+                record.status = Some(page.status);
+                Observation::Failed {
+                    gone: false,
+                    error: type_change
+                        .as_ref()
+                        .map(|e| crate::error_chain(e))
+                        .unwrap_or_default(),
+                }
+            }
             Ok(Fetched::Page(_)) if detached.is_err() => Observation::Failed {
                 gone: false,
                 error: detached.err().unwrap_or_default(),
             },
             Ok(Fetched::Page(page)) => {
                 record.status = Some(page.status);
+                record.format = Some(page.format);
                 record.final_url = Some(page.final_url.to_string());
                 record.etag = page.etag.clone();
                 record.last_modified = page.last_modified.clone();

@@ -231,3 +231,46 @@ async fn a_hanging_smtp_server_costs_one_timeout_per_pass_not_one_per_alert() {
         .unwrap_or(0);
     assert_eq!(queued, 3, "all three alerts wait in the outbox");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_page_relabelled_text_plain_is_a_failed_fetch_not_a_death() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    let html = "<!DOCTYPE html><html><body><ul id=\"canary\"><li>Example Co has never received a National Security Letter.</li><li>Example Co has never been subject to a gag order.</li></ul></body></html>";
+    site.set("/a", Reply::html(html));
+    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    env.check().await;
+    // Same bytes, now declared text/plain (a misconfigured server or CDN).
+    site.set("/a", Reply::text(html));
+    for _ in 0..3 {
+        let text = env.check().await;
+        assert!(text.contains("failed"), "{text}");
+    }
+    assert!(smtp.mails().is_empty(), "no statement was removed");
+    let check: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(env.state().join("a/check.json")).expect("check.json"),
+    )
+    .expect("json");
+    assert!(
+        check["error"].as_str().is_some_and(|e| e.contains("text")),
+        "{check}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_password_never_reaches_list_or_check_json() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/a", page(&[NSL, GAG]));
+    let url = site.url("/a").replace("http://", "http://reader:hunter2@");
+    let mut text = watchlist(&site, &smtp, &[]);
+    text.push_str(&format!("\n[[watch]]\nname = \"a\"\nurl = \"{url}\"\n"));
+    let env = Env::new(&text);
+    env.check().await;
+    let check = std::fs::read_to_string(env.state().join("a/check.json")).expect("check.json");
+    assert!(!check.contains("hunter2"), "{check}");
+    for args in [&["list"][..], &["list", "--format", "json"][..]] {
+        let out = env.canaryd(args).await;
+        assert!(!stdout(&out).contains("hunter2"), "{}", stdout(&out));
+    }
+}

@@ -172,7 +172,7 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         };
         let mut r = row(
             &w.name,
-            w.url.as_str(),
+            &crate::fetch::redact(&w.url),
             &state,
             &check,
             w.shared.policy.confirm,
