@@ -4,6 +4,7 @@
 //! with typed values: URLs parsed, selectors compiled, durations typed, defaults applied.
 
 pub(crate) mod edit;
+mod follow;
 mod raw;
 mod values;
 
@@ -17,6 +18,7 @@ use crate::judge::Policy;
 use crate::judge::event::EventKind;
 
 pub use crate::observe::selector::WatchSelector;
+pub use follow::{DocumentFormat, Follow};
 pub use values::{describe_duration, parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
@@ -94,7 +96,13 @@ pub struct EmailConfig {
 #[derive(Debug, Clone)]
 pub struct Watch {
     pub name: String,
+    /// The page watched; for a `follow` watch, its index page (the document followed is in
+    /// the check record).
     pub url: Url,
+    /// `follow = { ... }`: watch the newest document linked from `url` instead of `url`.
+    pub follow: Option<Follow>,
+    /// How the body is read (`format`, `auto` by default).
+    pub format: DocumentFormat,
     pub selector: Option<WatchSelector>,
     pub shared: Shared,
 }

@@ -13,6 +13,9 @@
 
 pub(crate) mod archive;
 pub(crate) mod atomic;
+mod followed;
+
+pub use followed::{FollowedDoc, TailRecord};
 
 use std::fmt::Write as _;
 use std::io;
@@ -118,6 +121,12 @@ pub struct CheckRecord {
     /// means the same statements, so the page need not be parsed again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentKey>,
+    /// A `follow` watch's document on this check (carried over when the check failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followed: Option<FollowedDoc>,
+    /// A CanaryTail canary's pinned keys and open alerts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canarytail: Option<TailRecord>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

@@ -96,7 +96,9 @@ shared_keys! {
     #[serde(deny_unknown_fields)]
     struct RawWatch {
         name: Spanned<String>,
-        url: Spanned<String>,
+        url: Option<Spanned<String>>,
+        follow: Option<Spanned<super::follow::RawFollow>>,
+        format: Option<Spanned<String>>,
         selector: Option<Spanned<String>>,
     }
 }
@@ -119,7 +121,11 @@ pub(super) struct RawError {
 }
 
 impl RawError {
-    fn at(span: Range<usize>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(super) fn at(
+        span: Range<usize>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         RawError {
             span: Some(span),
             message: message.into(),
@@ -473,6 +479,7 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
 }
 
 fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
+    let watch_span = spanned.span();
     let raw = spanned.into_inner();
     let name = raw.name.get_ref().clone();
     if !valid_watch_name(&name) {
@@ -482,16 +489,33 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
             "use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' or '-'",
         ));
     }
-    let url = Url::parse(raw.url.get_ref()).map_err(|e| {
+    super::follow::not_both(raw.url.as_ref(), raw.follow.as_ref(), &name)?;
+    let follow = raw
+        .follow
+        .as_ref()
+        .map(|f| super::follow::follow(f.get_ref(), &name))
+        .transpose()?;
+    let format = super::follow::format(raw.format.as_ref(), &name)?;
+    let url = match (raw.url.as_ref(), &follow) {
+        (Some(url), _) => watch_url(url, &name)?,
+        // A followed watch is known by its index page wherever one URL names it.
+        (None, Some(f)) => f.index.clone(),
+        (None, None) => return Err(super::follow::neither(&name, watch_span)),
+    };
+    finish(raw, name, url, follow, format, s)
+}
+
+fn watch_url(raw_url: &Spanned<String>, name: &str) -> Result<Url, RawError> {
+    let url = Url::parse(raw_url.get_ref()).map_err(|e| {
         RawError::at(
-            raw.url.span(),
+            raw_url.span(),
             format!("watch \"{name}\": `url` is not a URL: {e}"),
             "write the full address, e.g. url = \"https://example.org/canary.txt\"",
         )
     })?;
     if !matches!(url.scheme(), "http" | "https" | "file") {
         return Err(RawError::at(
-            raw.url.span(),
+            raw_url.span(),
             format!(
                 "watch \"{name}\": scheme \"{}\" is not supported",
                 url.scheme()
@@ -499,6 +523,17 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
             "use an http://, https:// or file:// URL",
         ));
     }
+    Ok(url)
+}
+
+fn finish(
+    raw: RawWatch,
+    name: String,
+    url: Url,
+    follow: Option<super::follow::Follow>,
+    format: super::follow::DocumentFormat,
+    s: &Settings,
+) -> Result<Watch, RawError> {
     let selector = raw
         .selector
         .as_ref()
@@ -516,6 +551,8 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings) -> Result<Watch, RawError> {
     Ok(Watch {
         name,
         url,
+        follow,
+        format,
         selector,
         shared,
     })
