@@ -1,0 +1,199 @@
+//! `follow`: a watch reads the newest document its index page links, served by a loopback
+//! site whose index and documents the test changes between checks; and `format`: PDF and
+//! CanaryTail bodies read through the same check.
+
+mod common;
+
+use std::path::Path;
+
+use canaryd::config::Watchlist;
+use canaryd::judge::event::EventKind;
+use canaryd::pipeline::{CheckReport, Checker};
+use common::site::{Reply, Site};
+
+const NSL: &str = "We have never received a National Security Letter.";
+const GAG: &str = "We have never been subject to a gag order.";
+const WARRANT: &str = "We have never received a secret warrant for user data.";
+
+fn canary(claims: &[&str]) -> String {
+    claims.join("\n\n")
+}
+
+/// An index with noise links that must not match: a different series, a signature, a page.
+fn index(docs: &[&str]) -> String {
+    let links: String = docs
+        .iter()
+        .map(|d| format!("<li><a href=\"{d}\">{d}</a></li>"))
+        .collect();
+    format!(
+        "<html><body><h1>Canaries</h1><ul>{links}\
+         <li><a href=\"qsb-099-2026.txt\">bulletin</a></li>\
+         <li><a href=\"canary-999-2026.txt.sig\">a signature</a></li>\
+         <li><a href=\"/about/\">about</a></li></ul></body></html>"
+    )
+}
+
+fn watchlist(site: &Site, extra: &str) -> Watchlist {
+    let text = format!(
+        "[[watch]]\nname = \"series\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)-\\\\d+\\\\.txt$\" }}\n{extra}",
+        site.url("/canaries/")
+    );
+    Watchlist::parse(&text, Path::new("follow.toml")).expect("watchlist")
+}
+
+fn kinds(r: &CheckReport) -> Vec<EventKind> {
+    r.events
+        .iter()
+        .filter(|e| e.notify)
+        .map(|e| e.kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_followed_series_advances_drops_a_claim_goes_back_and_loses_every_link() {
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checker = Checker::new(dir.path(), canaryd::clock::system()).expect("checker");
+    let wl = watchlist(&site, "");
+    let w = &wl.watches[0];
+
+    for n in 1..=12 {
+        site.set(
+            &format!("/canaries/canary-{n}-2026.txt"),
+            Reply::text(&canary(&[NSL, GAG, WARRANT])),
+        );
+    }
+    // Relative links, numbers not zero-padded: 9 then 10 (10 is newer).
+    site.set(
+        "/canaries/",
+        Reply::html(&index(&["canary-8-2026.txt", "canary-9-2026.txt"])),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert!(kinds(&r).is_empty(), "{:?}", r.events);
+    let followed = r.record.followed.as_ref().expect("followed");
+    assert!(
+        followed.url.ends_with("/canaries/canary-9-2026.txt"),
+        "{followed:?}"
+    );
+    assert!(followed.reason.contains("by number (9)"), "{followed:?}");
+    assert_eq!(r.record.url.as_deref(), Some(followed.url.as_str()));
+
+    // A re-issue keeping the statements, linked absolutely: silent.
+    let abs = site.url("/canaries/canary-10-2026.txt");
+    site.set(
+        "/canaries/",
+        Reply::html(&index(&["canary-8-2026.txt", "canary-9-2026.txt", &abs])),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert!(kinds(&r).is_empty(), "{:?}", r.events);
+    assert!(
+        r.record
+            .followed
+            .as_ref()
+            .expect("followed")
+            .url
+            .ends_with("canary-10-2026.txt")
+    );
+
+    // The next drops a claim: removed.
+    site.set(
+        "/canaries/canary-11-2026.txt",
+        Reply::text(&canary(&[NSL, WARRANT])),
+    );
+    site.set(
+        "/canaries/",
+        Reply::html(&index(&["canary-9-2026.txt", &abs, "canary-11-2026.txt"])),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(kinds(&r), vec![EventKind::Removed], "{:?}", r.events);
+    assert!(
+        r.events[0].statements.iter().any(|s| s == GAG),
+        "{:?}",
+        r.events
+    );
+
+    // The newest link vanishes: the series went back to 10, alerted naming both documents.
+    site.set(
+        "/canaries/",
+        Reply::html(&index(&["canary-9-2026.txt", &abs])),
+    );
+    let r = checker.check(w).await.expect("check");
+    let back: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Changed && e.detail.contains("went backwards"))
+        .collect();
+    assert_eq!(back.len(), 1, "{:?}", r.events);
+    assert!(
+        back[0].detail.contains("canary-10-2026.txt")
+            && back[0].detail.contains("canary-11-2026.txt")
+    );
+
+    // The index loses every match: missing (confirm = 1), the last document still recorded.
+    site.set("/canaries/", Reply::html(&index(&[])));
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(kinds(&r), vec![EventKind::Missing], "{:?}", r.events);
+    assert!(r.record.followed.is_some());
+    assert!(
+        r.record
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("links no document")
+    );
+
+    // A failed index fetch is a failed fetch, not a missing canary.
+    site.set("/canaries/", Reply::status(503));
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(r.record.result, canaryd::store::CheckResult::Failed);
+}
+
+#[test]
+fn a_watch_has_url_or_follow_never_both_nor_neither() {
+    let both = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nfollow = { index = \"https://a.example/\", pattern = \"x\" }\n";
+    let e = Watchlist::parse(both, Path::new("w.toml")).expect_err("both");
+    assert!(e.to_string().contains("both `url` and `follow`"), "{e}");
+    assert!(e.to_string().starts_with("w.toml:4:"), "{e}");
+    let neither = "[[watch]]\nname = \"a\"\n";
+    let e = Watchlist::parse(neither, Path::new("w.toml")).expect_err("neither");
+    assert!(e.to_string().contains("neither `url` nor `follow`"), "{e}");
+    let bad =
+        "[[watch]]\nname = \"a\"\nfollow = { index = \"https://a.example/\", pattern = \"(\" }\n";
+    let e = Watchlist::parse(bad, Path::new("w.toml")).expect_err("bad regex");
+    assert!(e.to_string().contains("regex"), "{e}");
+    let fmt = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nformat = \"docx\"\n";
+    let e = Watchlist::parse(fmt, Path::new("w.toml")).expect_err("format");
+    assert!(e.to_string().contains("`format`"), "{e}");
+}
+
+#[tokio::test]
+async fn an_unreadable_pdf_is_a_failed_fetch() {
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checker = Checker::new(dir.path(), canaryd::clock::system()).expect("checker");
+    site.set(
+        "/report.pdf",
+        Reply {
+            status: 200,
+            content_type: "application/pdf".into(),
+            body: b"%PDF-1.4\nnot really a pdf".to_vec(),
+            headers: Vec::new(),
+        },
+    );
+    let text = format!(
+        "[[watch]]\nname = \"pdf\"\nurl = \"{}\"\n",
+        site.url("/report.pdf")
+    );
+    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let r = checker.check(&wl.watches[0]).await.expect("check");
+    assert_eq!(r.record.result, canaryd::store::CheckResult::Failed);
+    assert!(
+        r.record
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("PDF"),
+        "{:?}",
+        r.record
+    );
+}
