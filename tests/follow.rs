@@ -197,3 +197,261 @@ async fn an_unreadable_pdf_is_a_failed_fetch() {
         r.record
     );
 }
+
+fn pdf_reply(body: Vec<u8>) -> Reply {
+    Reply {
+        status: 200,
+        content_type: "application/pdf".into(),
+        body,
+        headers: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_followed_series_of_pdf_reports_whose_newest_drops_a_claim() {
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checker = Checker::new(dir.path(), canaryd::clock::system()).expect("checker");
+    let text = format!(
+        "[[watch]]\nname = \"reports\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"report-(\\\\d+)\\\\.pdf$\" }}\n",
+        site.url("/reports/")
+    );
+    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let w = &wl.watches[0];
+    let links = |n: &[u32]| {
+        let l: String = n
+            .iter()
+            .map(|i| format!("<a href=\"report-{i}.pdf\">report {i}</a> "))
+            .collect();
+        format!("<html><body>{l}<a href=\"report-summary.pdf\">summary</a></body></html>")
+    };
+    site.set(
+        "/reports/report-1.pdf",
+        pdf_reply(common::pdf::report(&[NSL, GAG])),
+    );
+    site.set(
+        "/reports/report-2.pdf",
+        pdf_reply(common::pdf::report(&[NSL, GAG])),
+    );
+    site.set(
+        "/reports/report-3.pdf",
+        pdf_reply(common::pdf::report(&[NSL])),
+    );
+    site.set("/reports/", Reply::html(&links(&[1])));
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(r.record.claims, 2, "{:?}", r.record);
+    site.set("/reports/", Reply::html(&links(&[1, 2])));
+    let r = checker.check(w).await.expect("check");
+    assert!(kinds(&r).is_empty(), "{:?}", r.events);
+    site.set("/reports/", Reply::html(&links(&[1, 2, 3])));
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(kinds(&r), vec![EventKind::Removed], "{:?}", r.events);
+    assert!(
+        r.events[0].statements.iter().any(|s| s == GAG),
+        "{:?}",
+        r.events
+    );
+}
+
+#[tokio::test]
+async fn image_only_and_encrypted_pdfs_are_failed_fetches() {
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checker = Checker::new(dir.path(), canaryd::clock::system()).expect("checker");
+    site.set("/scan.pdf", pdf_reply(common::pdf::image_only()));
+    site.set("/locked.pdf", pdf_reply(common::pdf::encrypted(&[NSL])));
+    let text = format!(
+        "[[watch]]\nname = \"scan\"\nurl = \"{}\"\n\n[[watch]]\nname = \"locked\"\nurl = \"{}\"\nformat = \"pdf\"\n",
+        site.url("/scan.pdf"),
+        site.url("/locked.pdf")
+    );
+    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    for (w, why) in wl.watches.iter().zip(["no extractable text", "encrypted"]) {
+        let r = checker.check(w).await.expect("check");
+        assert_eq!(
+            r.record.result,
+            canaryd::store::CheckResult::Failed,
+            "{:?}",
+            r.record
+        );
+        let error = r.record.error.clone().unwrap_or_default();
+        assert!(error.contains(why), "{}: {error}", w.name);
+    }
+}
+
+mod tail {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use chrono::{DateTime, TimeDelta, Utc};
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use serde_json::{Map, Value, json};
+
+    pub const ALL: [&str; 10] = [
+        "war", "gag", "subp", "trap", "cease", "duress", "raid", "seize", "xcred", "xopers",
+    ];
+
+    pub fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    pub fn public(k: &SigningKey) -> String {
+        STANDARD.encode(k.verifying_key().to_bytes())
+    }
+
+    /// A client-shape canary listing `signer`, every field signed by it as the Go client does.
+    pub fn document(
+        signer: &SigningKey,
+        codes: &[&str],
+        release: DateTime<Utc>,
+        expiry: DateTime<Utc>,
+        tamper: bool,
+    ) -> Vec<u8> {
+        let claim = json!({
+            "domain": "example.org",
+            "pubkeys": [public(signer)],
+            "panickey": public(&key(99)),
+            "version": "0.1",
+            "release": release.to_rfc3339(),
+            "expiry": expiry.to_rfc3339(),
+            "freshness": "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
+            "codes": codes,
+        });
+        let mut set = Map::new();
+        for (field, value) in claim.as_object().expect("object") {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.to_string(),
+            };
+            let sig = signer.sign(text.as_bytes());
+            set.insert(field.clone(), json!(STANDARD.encode(sig.to_bytes())));
+        }
+        let mut claim = claim;
+        if tamper {
+            claim["domain"] = json!("evil.example");
+        }
+        let mut sigs = Map::new();
+        sigs.insert(public(signer), Value::Object(set));
+        serde_json::to_vec_pretty(&json!({"canary": claim, "signatures": sigs})).expect("json")
+    }
+
+    pub fn days(n: i64) -> DateTime<Utc> {
+        Utc::now() + TimeDelta::days(n)
+    }
+}
+
+#[tokio::test]
+async fn canarytail_codes_signatures_keys_duress_and_expiry() {
+    use tail::{ALL, days, document, key, public};
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checker = Checker::new(dir.path(), canaryd::clock::system()).expect("checker");
+    let text = format!(
+        "[[watch]]\nname = \"tail\"\nconfirm = 2\nurl = \"{}\"\n",
+        site.url("/canary.json")
+    );
+    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let w = &wl.watches[0];
+    let json = |b: Vec<u8>| Reply {
+        status: 200,
+        content_type: "application/json".into(),
+        body: b,
+        headers: Vec::new(),
+    };
+    let (a, b) = (key(1), key(2));
+    let (release, expiry) = (days(-1), days(30));
+
+    site.set(
+        "/canary.json",
+        json(document(&a, &ALL, release, expiry, false)),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert!(kinds(&r).is_empty(), "{:?}", r.events);
+    assert_eq!(r.record.claims, ALL.len());
+    let pinned = r.record.canarytail.clone().expect("pinned").keys;
+    assert_eq!(pinned, vec![public(&a)]);
+
+    // A code disappears: removed (after confirmation) naming the code.
+    let no_gag: Vec<&str> = ALL.iter().copied().filter(|c| *c != "gag").collect();
+    site.set(
+        "/canary.json",
+        json(document(&a, &no_gag, release, expiry, false)),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert!(kinds(&r).is_empty(), "{:?}", r.events);
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(kinds(&r), vec![EventKind::Removed], "{:?}", r.events);
+    assert!(
+        r.events[0]
+            .statements
+            .iter()
+            .any(|s| s.starts_with("GAG: ")),
+        "{:?}",
+        r.events
+    );
+
+    // The duress code goes: alerted on the first check, without waiting for confirmation.
+    let duress: Vec<&str> = no_gag.iter().copied().filter(|c| *c != "duress").collect();
+    site.set(
+        "/canary.json",
+        json(document(&a, &duress, release, expiry, false)),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(kinds(&r), vec![EventKind::Removed], "{:?}", r.events);
+    assert!(r.events[0].detail.contains("DURESS"), "{:?}", r.events);
+    let r = checker.check(w).await.expect("check");
+    assert!(
+        !r.events.iter().any(|e| e.detail.contains("coercion")),
+        "the duress alert is raised once: {:?}",
+        r.events
+    );
+
+    // A tampered field: the signatures do not verify; a failed read, alerted.
+    site.set(
+        "/canary.json",
+        json(document(&a, &duress, release, expiry, true)),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert_eq!(r.record.result, canaryd::store::CheckResult::Failed);
+    assert!(
+        r.events
+            .iter()
+            .any(|e| e.kind == EventKind::Changed && e.detail.contains("do not verify")),
+        "{:?}",
+        r.events
+    );
+
+    // Validly signed by another key: the pinned key changed, alerted once.
+    site.set(
+        "/canary.json",
+        json(document(&b, &duress, release, expiry, false)),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert!(
+        r.events
+            .iter()
+            .any(|e| e.kind == EventKind::Changed && e.detail.contains("signing keys changed")),
+        "{:?}",
+        r.events
+    );
+    assert_eq!(
+        r.record.canarytail.clone().expect("record").keys,
+        vec![public(&b)]
+    );
+
+    // Expired ten days ago (beyond the default 7-day grace): stale.
+    site.set(
+        "/canary.json",
+        json(document(&b, &duress, days(-40), days(-10), false)),
+    );
+    let r = checker.check(w).await.expect("check");
+    assert!(
+        r.events.iter().any(|e| e.kind == EventKind::Stale),
+        "{:?}",
+        r.events
+    );
+}

@@ -167,7 +167,9 @@ fn read_canarytail(canary: &canarytail::CanaryTail) -> (Reading, TailFacts) {
     let mut statements: Vec<Statement> = canary
         .statements()
         .into_iter()
-        .map(|(code, meaning)| normalise::statement(&format!("{code}: {meaning}"), true))
+        .map(|(code, meaning)| {
+            normalise::statement(&format!("{}: {meaning}", code.to_uppercase()), true)
+        })
         .collect();
     statements.push(normalise::statement(
         &format!(
@@ -202,4 +204,42 @@ fn read_canarytail(canary: &canarytail::CanaryTail) -> (Reading, TailFacts) {
         Reading::Statements(statements)
     };
     (reading, facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_canarytail_expiry_reads_as_the_deadline_the_judge_uses() {
+        let release = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+        let expiry = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
+        let plan = format!("The next canary is due by {expiry}, when this one expires.");
+        assert!(crate::observe::extract::is_plan(&plan));
+        assert_eq!(
+            crate::observe::cadence::next_deadline(&[plan.as_str()], release),
+            Some(expiry)
+        );
+    }
+
+    #[test]
+    fn auto_detects_pdf_and_canarytail_by_their_bytes() {
+        let body = |bytes: &'static [u8], ct: Option<&'static str>| Body {
+            bytes,
+            content_type: ct,
+            text: "",
+            fetched_as: Format::Html,
+        };
+        let f = DocumentFormat::Auto;
+        assert_eq!(kind_of(&body(b"%PDF-1.7\n", None), f), Kind::Pdf);
+        assert_eq!(kind_of(&body(b"x", Some("application/pdf")), f), Kind::Pdf);
+        let tail = br#"{"canary": {"codes": ["war"], "release": "2026-01-01T00:00:00Z"}}"#;
+        assert_eq!(kind_of(&body(tail, None), f), Kind::CanaryTail);
+        assert_eq!(kind_of(&body(b"<p>hi</p>", None), f), Kind::Html);
+        assert_eq!(
+            kind_of(&body(b"<p>hi</p>", None), DocumentFormat::Text),
+            Kind::Text
+        );
+    }
 }
