@@ -22,6 +22,7 @@ mod run;
 mod show;
 mod term;
 mod test_email;
+mod test_notify;
 mod verify;
 mod watchlist_file;
 
@@ -104,6 +105,7 @@ fn run(cli: Cli) -> u8 {
         Command::Verify { name } => verify::run(&state, name.as_deref()),
         Command::Export { name, output } => sync(export::run(&state, &name, output.as_deref())),
         Command::TestEmail => block(&runtime, test_email::run(&watchlist)),
+        Command::TestNotify { channel } => block(&runtime, test_notify::run(&watchlist, channel)),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Raw serde structs (with spans) live in `watchlist/raw.rs`; everything past `load` works
 //! with typed values: URLs parsed, selectors compiled, durations typed, defaults applied.
 
+mod channel;
 pub(crate) mod edit;
 mod follow;
 mod raw;
@@ -18,6 +19,7 @@ use crate::judge::Policy;
 use crate::judge::event::EventKind;
 
 pub use crate::observe::selector::WatchSelector;
+pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
 pub use follow::{DocumentFormat, Follow};
 pub use values::{describe_duration, parse_duration, parse_size};
 
@@ -31,6 +33,8 @@ pub struct Watchlist {
     pub settings: Settings,
     pub email: Option<EmailConfig>,
     pub watches: Vec<Watch>,
+    /// `[[channel]]` tables in file order (`[email]` is not among them; see `notify::channel`).
+    pub channels: Vec<ChannelConfig>,
 }
 
 /// The keys `[settings]` and `[[watch]]` share, typed: a watch's own value, else

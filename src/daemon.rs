@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
 use crate::config::{Watch, Watchlist};
-use crate::notify::deliver::{self, Sink};
+use crate::notify::channel::Channels;
+use crate::notify::deliver::{self, Targets};
+use crate::notify::feed::Feed;
 use crate::notify::outbox::Backoff;
 use crate::pipeline::{CheckReport, Checker};
 use crate::schedule::pass::host_key;
@@ -69,11 +71,14 @@ fn notify_systemd(state: &[sd_notify::NotifyState]) {
 pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     let mut wl = Watchlist::load(&parts.watchlist)?;
     let checker = Arc::new(Checker::new(&parts.state, parts.clock.clone())?);
-    let (sink_tx, sink_rx) = watch::channel(crate::notify::deliver::sink(&wl)?);
+    let channels = Channels::from_watchlist(&wl)?;
+    checker.outbox.set_routes(channels.routes());
+    let (channels_tx, channels_rx) = watch::channel(Arc::new(channels));
     let wake_delivery = Arc::new(Notify::new());
     let delivery = tokio::spawn(delivery_loop(
         checker.clone(),
-        sink_rx,
+        Feed::new(&parts.state).deferred(),
+        channels_rx,
         wake_delivery.clone(),
         parts.shutdown.clone(),
         parts.backoff,
@@ -102,7 +107,7 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
         tokio::select! {
             _ = parts.shutdown.cancelled() => break,
             _ = parts.reload.notified() => {
-                reload(&parts, &mut wl, &mut sched, &checker, &sink_tx, &mut limits);
+                reload(&parts, &mut wl, &mut sched, &checker, &channels_tx, &mut limits);
             }
             Some(done) = running.join_next_with_id(), if !running.is_empty() => {
                 match done {
@@ -356,7 +361,7 @@ fn reload(
     wl: &mut Watchlist,
     sched: &mut Scheduler,
     checker: &Checker,
-    sink_tx: &watch::Sender<Sink>,
+    channels_tx: &watch::Sender<Arc<Channels>>,
     limits: &mut Limits,
 ) {
     notify_systemd(&[
@@ -370,11 +375,11 @@ fn reload(
             let error = e.to_string().replace("\n  ", "; ");
             tracing::error!(%error, "reload failed: keeping the previous watchlist");
         }
-        Ok(new) => match crate::notify::deliver::sink(&new) {
+        Ok(new) => match Channels::from_watchlist(&new) {
             Err(e) => {
-                tracing::error!(error = %crate::error_chain(e.as_ref()), "reload failed (email settings): keeping the previous watchlist")
+                tracing::error!(error = %crate::error_chain(e.as_ref()), "reload failed (notification channels): keeping the previous watchlist")
             }
-            Ok(sink) => {
+            Ok(channels) => {
                 let now = Instant::now();
                 for old in &wl.watches {
                     if new.watch(&old.name).is_none() {
@@ -390,7 +395,10 @@ fn reload(
                         _ => {}
                     }
                 }
-                let _ = sink_tx.send(sink);
+                // Alerts queued from now on are for the new channels; those already queued
+                // keep theirs (by id, so a reordering resends nothing).
+                checker.outbox.set_routes(channels.routes());
+                let _ = channels_tx.send(Arc::new(channels));
                 *limits = Limits::new(&new);
                 tracing::info!(watches = new.watches.len(), "watchlist reloaded");
                 *wl = new;
@@ -401,23 +409,31 @@ fn reload(
     notify_systemd(&[sd_notify::NotifyState::Ready]);
 }
 
-/// Drains the outbox: everything at start, then whatever is due, until shutdown.
+/// Drains the outbox into the channels (and newly queued alerts into the feed): everything
+/// at start, then whatever is due, until shutdown.
 async fn delivery_loop(
     checker: Arc<Checker>,
-    mut sink_rx: watch::Receiver<Sink>,
+    feed: Feed,
+    mut channels_rx: watch::Receiver<Arc<Channels>>,
     wake: Arc<Notify>,
     shutdown: CancellationToken,
     backoff: Backoff,
 ) {
     let mut first = true;
     loop {
-        let sink = sink_rx.borrow_and_update().clone();
-        match deliver::drain(&checker.outbox, &sink, checker.clock.now(), first, backoff).await {
-            Ok(d) if d.delivered + d.failed > 0 => {
+        let channels = channels_rx.borrow_and_update().clone();
+        let targets = Targets {
+            outbox: &checker.outbox,
+            channels: &channels,
+            feed: &feed,
+        };
+        match deliver::drain(targets, checker.clock.now(), first, backoff).await {
+            Ok(d) if d.delivered + d.failed + d.permanent > 0 => {
                 tracing::info!(
                     delivered = d.delivered,
                     failed = d.failed,
                     waiting = d.waiting,
+                    refused = d.permanent,
                     "outbox drained"
                 );
             }
@@ -438,7 +454,7 @@ async fn delivery_loop(
             _ = shutdown.cancelled() => return,
             _ = wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
-            r = sink_rx.changed() => if r.is_err() { return },
+            r = channels_rx.changed() => if r.is_err() { return },
         }
     }
 }

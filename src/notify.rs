@@ -2,6 +2,7 @@
 //! through channels, and mirrored in the Atom feed.
 
 pub(crate) mod alert;
+pub(crate) mod channel;
 pub(crate) mod deliver;
 pub(crate) mod feed;
 pub(crate) mod mail;

@@ -17,12 +17,12 @@ use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators
 use crate::judge::event::Event;
 use crate::judge::{self, Judgement, Observation, WatchState};
 use crate::notify::alert;
-use crate::notify::feed::{Feed, FeedEntry};
 use crate::notify::outbox::Outbox;
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
 use crate::observe::{self, Reading};
 use crate::store::archive::{self, Archive, Capture, Snapshot};
+use crate::store::lock::StateLock;
 use crate::store::{CheckRecord, CheckResult, ContentKey, Store, StoreError};
 
 /// Everything a check needs, shared by all checks of a pass or of the daemon.
@@ -33,12 +33,12 @@ pub struct Checker {
     pub outbox: Outbox,
     /// Evidence: a hash-chained record (and the raw body) of every check that changed anything.
     pub archive: Archive,
-    /// `feed.atom`, rewritten whenever an alert is queued.
-    pub feed: Feed,
     pub clock: SharedClock,
     pub retry: RetryPolicy,
     /// Bounds how many pages are parsed at once (one per core).
     pub cpu: Arc<tokio::sync::Semaphore>,
+    /// This process's hold on the state directory, for as long as any clone lives.
+    _lock: Arc<StateLock>,
 }
 
 /// What one check did.
@@ -56,7 +56,12 @@ pub struct CheckReport {
 
 impl Checker {
     /// Builds a checker over `state_dir` with the system's proxy environment and clock.
+    ///
+    /// Takes the state directory's lock first: a second canaryd on the same directory (a
+    /// `check` while `run` is running) would judge and alert everything twice.
     pub fn new(state_dir: &std::path::Path, clock: SharedClock) -> anyhow::Result<Checker> {
+        let command = std::env::args().nth(1).unwrap_or_else(|| "canaryd".into());
+        let lock = StateLock::acquire(state_dir, &command)?;
         let store = Store::open(state_dir)?;
         let outbox = Outbox::open(state_dir)?;
         let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
@@ -65,12 +70,12 @@ impl Checker {
             store,
             outbox,
             archive: Archive::new(state_dir),
-            feed: Feed::new(state_dir),
             clock,
             retry: RetryPolicy::default(),
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            _lock: Arc::new(lock),
         })
     }
 
@@ -323,7 +328,7 @@ impl Checker {
     }
 
     /// Makes the outcome durable in the order that never loses an alert: the event log,
-    /// then the outbox (and the feed), then the evidence archive, then the state that says
+    /// then the outbox, then the evidence archive, then the state that says
     /// the event has been raised. A check that changed nothing writes no evidence.
     #[allow(clippy::too_many_arguments)]
     fn record(
@@ -337,17 +342,11 @@ impl Checker {
         capture: Option<&Capture>,
     ) -> Result<usize, StoreError> {
         self.store.append_events(&watch.name, events)?;
-        let mut queued = Vec::new();
+        let mut queued_count = 0;
         for e in events.iter().filter(|e| e.notify) {
             let alert = alert::render(&watch.name, watch.url.as_str(), e);
             self.outbox.enqueue(&alert, at)?;
-            queued.push(FeedEntry::new(&alert, e));
-        }
-        let queued_count = queued.len();
-        // The feed is a convenience beside the durable outbox: failing to write it must not
-        // stop the check from being recorded.
-        if let Err(e) = self.feed.add(queued) {
-            tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot update feed.atom");
+            queued_count += 1;
         }
         // `has_history` (one stat) only when nothing else asks for a record: it starts the
         // chain of a watch whose state predates the archive.

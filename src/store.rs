@@ -8,12 +8,14 @@
 //! <state>/<watch>/check.json       the last check (time, result, validators); atomic, not fsynced
 //! <state>/<watch>/history/         evidence: hash-chained snapshot records and raw bodies (archive.rs)
 //! <state>/outbox/                  alerts not yet delivered (see outbox.rs)
+//! <state>/lock                     held by the one canaryd working on this directory
 //! <state>/feed.atom, feed.json     the Atom feed of queued alerts (feed.rs)
 //! ```
 
 pub(crate) mod archive;
 pub(crate) mod atomic;
 mod followed;
+pub mod lock;
 
 pub use followed::{FollowedDoc, TailRecord};
 

@@ -114,6 +114,12 @@ pub enum Command {
     },
     /// Send a test email through the watchlist's [email] settings and report the server's answer
     TestEmail,
+    /// Send a test notification through every channel (or one) and report each answer
+    TestNotify {
+        /// Only channel N: 1-based in watchlist order, `[email]` first when present
+        #[arg(long, value_name = "N")]
+        channel: Option<usize>,
+    },
     /// Offline demonstration: a canary served on loopback loses a statement; see the alert
     Demo,
     /// Check the watchlist; exit 0 if good, 78 (with file:line:column) if not

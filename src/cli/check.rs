@@ -7,7 +7,9 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::clock;
-use crate::notify::deliver;
+use crate::notify::channel::Channels;
+use crate::notify::deliver::{self, Targets};
+use crate::notify::feed::Feed;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
 
@@ -16,9 +18,9 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
-    let mut checker = Checker::new(state, clock::system())?;
-    checker.feed = checker.feed.deferred();
-    let sink = crate::notify::deliver::sink(&wl)?;
+    let checker = Checker::new(state, clock::system())?;
+    let channels = Channels::from_watchlist(&wl)?;
+    checker.outbox.set_routes(channels.routes());
     let progress = progress_bar(wl.watches.len());
     let tally = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
         let text = line(o);
@@ -35,39 +37,43 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    if let Err(e) = checker.feed.flush() {
-        eprintln!(
-            "canaryd: cannot update feed.atom (alerts are unaffected): {}",
-            crate::error_chain(&e)
-        );
-    }
     let pass::Tally {
         failed,
         store_errors,
         ..
     } = tally;
-    // Alerts queued by earlier runs that could not be delivered are retried now too.
-    let d = deliver::drain(
-        &checker.outbox,
-        &sink,
-        checker.clock.now(),
-        true,
-        Default::default(),
-    )
-    .await?;
+    // Alerts queued by earlier runs that could not be delivered are retried now too. The feed
+    // is written once, here, for every alert the pass queued.
+    let feed = Feed::new(state).deferred();
+    let targets = Targets {
+        outbox: &checker.outbox,
+        channels: &channels,
+        feed: &feed,
+    };
+    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
     let mut summary = format!(
         "checked {} watches: {} fetched, {} failed",
         wl.watches.len(),
         wl.watches.len() - failed - store_errors,
         failed
     );
-    if d.delivered + d.waiting > 0 {
+    if d.delivered + d.waiting + d.permanent > 0 {
         summary.push_str(&format!(
             "; alerts: {} delivered, {} waiting",
             d.delivered, d.waiting
         ));
+        if d.permanent > 0 {
+            summary.push_str(&format!(", {} refused for good", d.permanent));
+        }
     }
     println!("{summary}");
+    if d.permanent > 0 {
+        eprintln!(
+            "canaryd: {} alert(s) refused for good by a channel (not retried there; kept in {}; `canaryd list` shows them)",
+            d.permanent,
+            checker.outbox.failed_dir().display()
+        );
+    }
     if let Some(e) = d.last_error {
         eprintln!(
             "canaryd: alert delivery failed (kept in the outbox, retried on the next run): {e}"

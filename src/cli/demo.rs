@@ -20,7 +20,9 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::check_line;
 use crate::clock;
 use crate::config::Watchlist;
-use crate::notify::deliver::{self, Sink};
+use crate::notify::channel::Channels;
+use crate::notify::deliver::{self, Targets};
+use crate::notify::feed::Feed;
 use crate::pipeline::Checker;
 use crate::schedule::pass;
 
@@ -145,14 +147,15 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     println!(
         "\nThe alert, as it would be emailed (without an [email] table it goes to standard output):\n"
     );
-    let d = deliver::drain(
-        &checker.outbox,
-        &Sink::Stdout,
-        checker.clock.now(),
-        true,
-        Default::default(),
-    )
-    .await?;
+    // The demo's watchlist has no channel, so this is the standard-output channel.
+    let channels = Channels::from_watchlist(&wl)?;
+    let feed = Feed::new(&dir.join("state")).deferred();
+    let targets = Targets {
+        outbox: &checker.outbox,
+        channels: &channels,
+        feed: &feed,
+    };
+    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
     if d.delivered == 0 {
         anyhow::bail!("the demo expected one alert and produced none: please report this as a bug");
     }

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use super::list_row::Row;
+use super::list_row::{ChannelBacklog, Row};
 use crate::cli::args::ListFormat;
 use crate::cli::exit::EXIT_FAILURE;
 use crate::judge::WatchState;
-use crate::notify::outbox::Outbox;
+use crate::notify::outbox::{Outbox, Queued};
 use crate::store::archive::Archive;
 use crate::store::{CheckRecord, Store};
 
@@ -75,6 +75,7 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         conditions,
         undelivered: 0,
         delivery_error: None,
+        undelivered_channels: Vec::new(),
         interval: String::new(),
         snapshots: 0,
         last_snapshot: None,
@@ -112,10 +113,11 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
     let exists = state_dir.is_dir();
     let store = Store::at(state_dir);
     let archive = Archive::new(state_dir);
-    let queued = if exists && state_dir.join("outbox").is_dir() {
-        Outbox::at(state_dir).pending()?
+    let (queued, refused) = if exists && state_dir.join("outbox").is_dir() {
+        let outbox = Outbox::at(state_dir);
+        (outbox.pending()?, outbox.failed_permanently()?)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let mut rows = Vec::with_capacity(wl.watches.len());
     for w in &wl.watches {
@@ -134,9 +136,14 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
             &check,
             w.shared.policy.confirm,
         );
-        let mine: Vec<_> = queued.iter().filter(|q| q.alert.watch == w.name).collect();
+        let mine: Vec<&Queued> = queued
+            .iter()
+            .chain(&refused)
+            .filter(|q| q.alert.watch == w.name)
+            .collect();
         r.undelivered = mine.len();
         r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
+        r.undelivered_channels = backlog(&mine);
         r.interval = humantime::format_duration(w.shared.interval).to_string();
         if exists && let Some(h) = archive.head(&w.name) {
             r.snapshots = h.seq;
@@ -145,4 +152,45 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         rows.push(r);
     }
     Ok(rows)
+}
+
+/// Per channel, the watch's alerts it has not taken. Alerts queued before channels existed
+/// (no channel list yet) are shown under "all channels".
+fn backlog(alerts: &[&Queued]) -> Vec<ChannelBacklog> {
+    let mut out: Vec<ChannelBacklog> = Vec::new();
+    let mut add = |channel: &str, attempts: u32, error: &Option<String>, permanent: bool| {
+        let i = match out
+            .iter()
+            .position(|b| b.channel == channel && b.permanent == permanent)
+        {
+            Some(i) => i,
+            None => {
+                out.push(ChannelBacklog {
+                    channel: channel.to_string(),
+                    alerts: 0,
+                    attempts: 0,
+                    last_error: None,
+                    permanent,
+                });
+                out.len() - 1
+            }
+        };
+        let b = &mut out[i];
+        b.alerts += 1;
+        b.attempts = b.attempts.max(attempts);
+        if error.is_some() {
+            b.last_error = error.clone();
+        }
+    };
+    for q in alerts {
+        match &q.channels {
+            None => add("all channels", q.attempts, &q.last_error, false),
+            Some(states) => {
+                for s in states.iter().filter(|s| s.delivered_at.is_none()) {
+                    add(&s.channel, s.attempts, &s.last_error, s.permanent);
+                }
+            }
+        }
+    }
+    out
 }

@@ -19,12 +19,29 @@ pub struct Row {
     pub pending: Vec<String>,
     /// Failure states in force: unreachable, gone, missing, stale.
     pub conditions: Vec<String>,
+    /// Alerts some channel has not taken: still queued, or refused for good by a channel.
     pub undelivered: usize,
     pub delivery_error: Option<String>,
+    /// Per channel, what is waiting on it (or was refused by it for good).
+    pub undelivered_channels: Vec<ChannelBacklog>,
     /// How often `run` checks it, e.g. "6h".
     pub interval: String,
     /// Evidence snapshots recorded (`canaryd history NAME`).
     pub snapshots: u64,
     /// When the newest snapshot was recorded.
     pub last_snapshot: Option<String>,
+}
+
+/// What one channel owes one watch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelBacklog {
+    /// The channel's id, e.g. `webhook:https://hooks.example.org/canaryd`.
+    pub channel: String,
+    /// Alerts about the watch this channel has not taken.
+    pub alerts: usize,
+    /// Most delivery attempts of any of them.
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// The channel refused them for good: they are not retried there.
+    pub permanent: bool,
 }

@@ -151,6 +151,24 @@ fn attention(rows: &[Row]) -> Vec<String> {
                     .unwrap_or_default()
             ));
         }
+        for c in &r.undelivered_channels {
+            let error = c
+                .last_error
+                .as_ref()
+                .map(|e| format!(" (last error: {e})"))
+                .unwrap_or_default();
+            if c.permanent {
+                out.push(format!(
+                    "{n}: refused for good by {}: {} alert(s), not retried there{error}",
+                    c.channel, c.alerts
+                ));
+            } else {
+                out.push(format!(
+                    "{n}: waiting on {}: {} alert(s), {} attempt(s){error}",
+                    c.channel, c.alerts, c.attempts
+                ));
+            }
+        }
     }
     out
 }
@@ -175,6 +193,7 @@ mod tests {
             conditions: Vec::new(),
             undelivered: 0,
             delivery_error: None,
+            undelivered_channels: Vec::new(),
             interval: "6h".into(),
             snapshots: 0,
             last_snapshot: None,

@@ -23,6 +23,13 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
         Err(code) => return Ok(code),
     };
     let history = state.join(name);
+    let _lock = match purge {
+        true => Some(crate::store::lock::StateLock::acquire(
+            state,
+            "remove --purge",
+        )?),
+        false => None,
+    };
     if wl.watch(name).is_some() {
         let text = watchlist_file::read(watchlist)?.unwrap_or_default();
         let edited = edit::remove(&text, name)?;

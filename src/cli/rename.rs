@@ -30,6 +30,8 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
+    // Moving a watch's history under a running check or daemon would split it in two.
+    let _lock = crate::store::lock::StateLock::acquire(state, "rename")?;
     if wl.watch(old).is_none() {
         eprintln!(
             "canaryd: no watch is named \"{old}\" in {}; `canaryd list` shows the names",
@@ -160,11 +162,18 @@ mod tests {
                 message_id: "<a1@canaryd>".into(),
                 thread_id: alert::thread_id("old"),
                 created: chrono::Utc::now(),
+                severity: None,
+                detail: String::new(),
+                statements: Vec::new(),
+                changes: Vec::new(),
+                first_seen: None,
             },
             queued_at: chrono::Utc::now(),
             attempts: 0,
             last_error: None,
             next_attempt: chrono::Utc::now(),
+            channels: None,
+            in_feed: true,
         };
         let r = readdressed(q, "old", "new");
         assert_eq!(r.alert.watch, "new");

@@ -27,6 +27,8 @@ struct RawWatchlist {
     email: Option<Spanned<RawEmail>>,
     #[serde(default)]
     watch: Vec<Spanned<RawWatch>>,
+    #[serde(default)]
+    channel: Vec<Spanned<super::channel::RawChannel>>,
 }
 
 /// Declares the keys `[settings]` and `[[watch]]` share exactly once, and puts them in both
@@ -185,11 +187,18 @@ pub(super) fn parse(text: &str) -> Result<Watchlist, RawError> {
             });
         }
     }
+    let names: Vec<&str> = watches.iter().map(|w| w.name.as_str()).collect();
+    let channels = super::channel::resolve(raw.channel, &names).map_err(|e| RawError {
+        span: Some(e.span),
+        message: e.message,
+        fix: e.fix,
+    })?;
     Ok(Watchlist {
         source: PathBuf::new(),
         settings,
         email,
         watches,
+        channels,
     })
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::judge::event::{Event, EventKind, Severity};
+use crate::judge::event::{Change, Event, EventKind, Severity};
 use crate::observe::normalise::sha256_hex;
 
 /// An alert ready to deliver, identical however often it is rendered.
@@ -22,7 +22,22 @@ pub struct Alert {
     pub message_id: String,
     /// Per-watch id every alert about the watch references, so mail clients thread them.
     pub thread_id: String,
+    /// When the event was confirmed (the event's `at`).
     pub created: DateTime<Utc>,
+    // The event's structured data, for channels that send fields rather than text (webhook,
+    // command) and for the feed. `default`: alerts queued by versions before these fields
+    // existed still load, with these empty.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub detail: String,
+    /// The statements concerned, verbatim.
+    #[serde(default)]
+    pub statements: Vec<String>,
+    #[serde(default)]
+    pub changes: Vec<Change>,
+    #[serde(default)]
+    pub first_seen: Option<DateTime<Utc>>,
 }
 
 /// The per-watch thread id.
@@ -64,6 +79,20 @@ pub fn render(name: &str, url: &str, event: &Event) -> Alert {
         body: body(name, url, event),
         subject,
         created: event.at,
+        severity: Some(event.severity),
+        detail: event.detail.clone(),
+        statements: event.statements.clone(),
+        changes: event.changes.clone(),
+        first_seen: Some(event.first_seen),
+    }
+}
+
+/// A severity's name as the alert text, the JSON payload and `CANARYD_SEVERITY` spell it.
+pub fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::High => "high",
+        Severity::Low => "low",
+        Severity::Info => "info",
     }
 }
 
@@ -90,12 +119,7 @@ fn body(name: &str, url: &str, event: &Event) -> String {
     let _ = writeln!(out, "URL:         {url}");
     let _ = writeln!(out, "First seen:  {}", event.first_seen.to_rfc3339());
     let _ = writeln!(out, "Confirmed:   {}", event.at.to_rfc3339());
-    let severity = match event.severity {
-        Severity::High => "high",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    };
-    let _ = writeln!(out, "Severity:    {severity}");
+    let _ = writeln!(out, "Severity:    {}", severity_name(event.severity));
     let _ = writeln!(out, "Why:         {}", event.detail);
 
     if !event.statements.is_empty() {
@@ -151,7 +175,7 @@ fn body(name: &str, url: &str, event: &Event) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::event::{Change, Evidence};
+    use crate::judge::event::Evidence;
 
     fn removal() -> Event {
         let at: DateTime<Utc> = "2026-01-02T03:04:05Z".parse().expect("time");

@@ -1,63 +1,54 @@
-//! Delivery: drains the outbox into a sink (SMTP, or standard output without `[email]`).
+//! Delivery: drains the outbox into the channels, each alert to each channel it is for until
+//! that channel has taken it, and adds newly queued alerts to the Atom feed on the way.
 
-use std::io::Write as _;
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Watchlist;
-use crate::notify::mail::{MailError, Mailer};
+use crate::notify::channel::{Channels, Outgoing};
+use crate::notify::feed::{Feed, FeedEntry};
 use crate::notify::outbox::{Backoff, Outbox, Queued};
 use crate::store::StoreError;
 
-/// Where alerts go.
-#[derive(Debug, Clone)]
-pub enum Sink {
-    Smtp(Box<Mailer>),
-    Stdout,
-}
-
-/// What one drain of the outbox did.
+/// What one drain of the outbox did, counted in alerts.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Delivery {
+    /// Taken by every channel they were for, and removed from the outbox.
     pub delivered: usize,
+    /// Some channel failed them in this drain.
     pub failed: usize,
-    /// Still queued (failed now, or not yet due).
+    /// Still queued (failed now on some channel, or not yet due).
     pub waiting: usize,
+    /// Refused for good by some channel and moved to `outbox/failed/`.
+    pub permanent: usize,
     pub last_error: Option<String>,
 }
 
-impl Sink {
-    async fn send(&self, q: &Queued) -> Result<String, MailError> {
-        match self {
-            Sink::Smtp(m) => m.send(&q.alert).await,
-            Sink::Stdout => {
-                let a = &q.alert;
-                let mut out = std::io::stdout().lock();
-                let text = format!(
-                    "Subject: {}\nMessage-ID: {}\nReferences: {}\n\n{}\n",
-                    a.subject, a.message_id, a.thread_id, a.body
-                );
-                // A closed stdout is a failed delivery: the alert stays queued.
-                out.write_all(text.as_bytes())
-                    .and_then(|()| out.flush())
-                    .map_err(MailError::Stdout)?;
-                Ok("written to standard output".into())
-            }
-        }
-    }
+/// Everything a drain needs: where alerts wait, where they go, and the feed.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets<'a> {
+    pub outbox: &'a Outbox,
+    pub channels: &'a Channels,
+    /// A deferred feed: written once per drain.
+    pub feed: &'a Feed,
 }
 
-/// Tries every queued alert that is due at `now` (all of them when `all_due`), oldest first.
+/// Tries every queued alert that is due at `now` (all of them when `all_due`), oldest first,
+/// on every channel it is still waiting for.
 pub async fn drain(
-    outbox: &Outbox,
-    sink: &Sink,
+    t: Targets<'_>,
     now: DateTime<Utc>,
     all_due: bool,
     backoff: Backoff,
 ) -> Result<Delivery, StoreError> {
     let mut report = Delivery::default();
-    for path in outbox.pending_files()? {
-        let q = match outbox.load(&path) {
+    // One listing for both steps: an alert queued meanwhile waits for the next drain, so
+    // nothing is delivered (and removed) before the feed has had it.
+    let files = t.outbox.pending_files()?;
+    let fed = feed_new(&t, &files)?;
+    let routes = t.channels.routes();
+    for path in files {
+        let mut q = match t.outbox.load(&path) {
             Ok(q) => q,
             // Delivered and removed meanwhile (by another canaryd on this state directory).
             Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -65,33 +56,152 @@ pub async fn drain(
             }
             Err(e) => return Err(e),
         };
-        if !all_due && q.next_attempt > now {
-            report.waiting += 1;
-            continue;
+        let mut changed = false;
+        if fed.contains(&q.alert.id) && !q.in_feed {
+            q.in_feed = true;
+            changed = true;
         }
-        match sink.send(&q).await {
-            Ok(answer) => {
-                tracing::info!(watch = %q.alert.watch, event = %q.alert.kind, id = %q.alert.id, %answer, "alert delivered");
-                outbox.delivered(&q.alert.id)?;
+        changed |= q.assign(&routes);
+        changed |= retarget(&mut q, t.channels, now);
+        let mut failed_now = false;
+        let due: Vec<usize> = waiting(&q, t.channels)
+            .filter(|&i| all_due || state(&q, i).next_attempt <= now)
+            .collect();
+        for (n, i) in due.iter().copied().enumerate() {
+            let id = state(&q, i).channel.clone();
+            let Some(channel) = t.channels.get(&id) else {
+                continue;
+            };
+            let out = Outgoing::Alert {
+                alert: &q.alert,
+                queued_at: q.queued_at,
+            };
+            let result = channel.send(out).await;
+            let a = &q.alert;
+            let Some(s) = q.channels.as_mut().and_then(|c| c.get_mut(i)) else {
+                continue;
+            };
+            match result {
+                Ok(answer) => {
+                    tracing::info!(watch = %a.watch, event = %a.kind, id = %a.id, channel = %id, %answer, "alert delivered");
+                    s.delivered_at = Some(now);
+                    s.last_error = None;
+                }
+                Err(e) => {
+                    let msg = crate::error_chain(&e);
+                    failed_now = true;
+                    if e.permanent() {
+                        s.permanent = true;
+                        s.attempts += 1;
+                        s.last_error = Some(msg.clone());
+                        tracing::error!(watch = %a.watch, event = %a.kind, id = %a.id, channel = %id, error = %msg, "alert refused for good by this channel; not retried there");
+                    } else {
+                        s.failed(&msg, now, backoff);
+                        tracing::warn!(watch = %a.watch, event = %a.kind, id = %a.id, channel = %id, attempts = s.attempts, next = %s.next_attempt.to_rfc3339(), error = %msg, "alert delivery failed; will retry");
+                    }
+                    report.last_error = Some(msg);
+                }
+            }
+            changed = true;
+            // Record what this channel did before trying the next, so a crash in between
+            // does not send it here again.
+            if n + 1 < due.len() {
+                q.summarise();
+                t.outbox.rewrite(&q)?;
+            }
+        }
+        if failed_now {
+            report.failed += 1;
+        }
+        q.summarise();
+        if waiting(&q, t.channels).next().is_none() {
+            let refused = q.channels.iter().flatten().any(|s| s.permanent);
+            if refused {
+                t.outbox.retire(&q)?;
+                report.permanent += 1;
+            } else {
+                t.outbox.delivered(&q.alert.id)?;
                 report.delivered += 1;
             }
-            Err(e) => {
-                let msg = crate::error_chain(&e);
-                let q = outbox.failed(&q, &msg, now, backoff)?;
-                tracing::warn!(watch = %q.alert.watch, event = %q.alert.kind, attempts = q.attempts, next = %q.next_attempt.to_rfc3339(), error = %msg, "alert delivery failed; will retry");
-                report.failed += 1;
-                report.waiting += 1;
-                report.last_error = Some(msg);
+        } else {
+            if changed {
+                t.outbox.rewrite(&q)?;
             }
+            report.waiting += 1;
         }
     }
     Ok(report)
 }
 
-/// Where this watchlist's alerts go.
-pub(crate) fn sink(watchlist: &Watchlist) -> anyhow::Result<Sink> {
-    match &watchlist.email {
-        Some(cfg) => Ok(Sink::Smtp(Box::new(Mailer::new(cfg)?))),
-        None => Ok(Sink::Stdout),
+fn state(q: &Queued, i: usize) -> &crate::notify::outbox::ChannelState {
+    &q.channels.as_deref().unwrap_or_default()[i]
+}
+
+/// Indexes of the channel states still waiting on a channel that is configured.
+fn waiting<'a>(q: &'a Queued, channels: &'a Channels) -> impl Iterator<Item = usize> + 'a {
+    q.channels
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter(move |(_, s)| !s.settled() && channels.get(&s.channel).is_some())
+        .map(|(i, _)| i)
+}
+
+/// An alert none of whose channels is configured any more, and which no channel took, is
+/// for the channels configured now (a fixed webhook URL, an `[email]` replaced by a
+/// `[[channel]]`): never silently dropped. Returns whether it changed.
+fn retarget(q: &mut Queued, channels: &Channels, now: DateTime<Utc>) -> bool {
+    let Some(states) = &mut q.channels else {
+        return false;
+    };
+    let any_configured = states.iter().any(|s| channels.get(&s.channel).is_some());
+    let any_delivered = states.iter().any(|s| s.delivered_at.is_some());
+    if states.is_empty() || any_configured || any_delivered {
+        return false;
     }
+    let before = states.len();
+    for c in &channels.list {
+        if c.route.accepts(&q.alert) {
+            states.push(crate::notify::outbox::ChannelState {
+                channel: c.id.clone(),
+                attempts: 0,
+                next_attempt: now,
+                last_error: None,
+                delivered_at: None,
+                permanent: false,
+            });
+        }
+    }
+    if states.len() > before {
+        tracing::warn!(id = %q.alert.id, watch = %q.alert.watch, "the channels this alert was queued for are no longer configured; sending it to the current ones");
+    }
+    states.len() > before
+}
+
+/// Adds the alerts the feed does not have yet to it; returns their ids once it is written.
+fn feed_new(t: &Targets<'_>, files: &[std::path::PathBuf]) -> Result<HashSet<String>, StoreError> {
+    let mut fed = HashSet::new();
+    for path in files {
+        let q = match t.outbox.load(path) {
+            Ok(q) => q,
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if !q.in_feed {
+            t.feed.add(vec![FeedEntry::new(&q.alert)])?;
+            fed.insert(q.alert.id);
+        }
+    }
+    if fed.is_empty() {
+        return Ok(fed);
+    }
+    // The feed is a convenience beside the durable outbox: failing to write it must not stop
+    // delivery; the alerts stay unfed and are offered to it again next time.
+    if let Err(e) = t.feed.flush() {
+        tracing::warn!(error = %crate::error_chain(&e), "cannot update feed.atom (alerts are unaffected)");
+        fed.clear();
+    }
+    Ok(fed)
 }

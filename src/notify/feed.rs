@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::judge::event::{Event, EventKind};
+use crate::judge::event::EventKind;
 use crate::notify::alert::Alert;
 use crate::observe::normalise::sha256_hex;
 use crate::store::atomic::{self, Sync};
@@ -38,10 +38,11 @@ pub struct FeedEntry {
 }
 
 impl FeedEntry {
-    pub fn new(alert: &Alert, event: &Event) -> FeedEntry {
-        let mut statements = event.statements.clone();
+    /// The entry for a queued alert, from the structured data it carries.
+    pub fn new(alert: &Alert) -> FeedEntry {
+        let mut statements = alert.statements.clone();
         statements.extend(
-            event
+            alert
                 .changes
                 .iter()
                 .map(|c| format!("{} → {}", c.old, c.new)),

@@ -45,8 +45,6 @@ pub enum MailError {
     },
     #[error("SMTP server did not answer within {}s", SMTP_TIMEOUT.as_secs())]
     Timeout,
-    #[error("cannot write the alert to standard output: {0}")]
-    Stdout(#[source] std::io::Error),
 }
 
 /// The lettre transport builder for an `smtp` URL.
@@ -180,11 +178,6 @@ impl Mailer {
     pub fn recipients(&self) -> String {
         let to: Vec<String> = self.cfg.to.iter().map(|m| m.to_string()).collect();
         to.join(", ")
-    }
-
-    /// Sends `alert`; returns the server's final answer.
-    pub async fn send(&self, alert: &Alert) -> Result<String, MailError> {
-        self.send_message(self.message(alert)?).await
     }
 
     /// Sends a built message; returns the server's final answer.

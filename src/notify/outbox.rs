@@ -1,12 +1,23 @@
 //! The durable outbox: every alert is on disk before any delivery attempt, and stays there
-//! until a sink accepts it. Delivery retries back off, capped at an hour, across restarts.
+//! until every channel it is for has taken it (or refused it for good). Each channel's
+//! attempts back off on their own, capped at an hour, across restarts.
+//!
+//! One JSON file per alert, `<state>/outbox/<alert id>.json`: the alert, when it was queued,
+//! `channels` (one entry per channel it is for, by channel id: attempts, next attempt, last
+//! error, delivered, permanent), whether the Atom feed has it (`in_feed`), and top-level
+//! `attempts` / `next_attempt` / `last_error` summarising the channels. Files written before
+//! channels existed have only the top-level fields: they are for every current channel, and
+//! carry their attempts over. An alert some channel refused for good is moved, once every
+//! other channel has settled, to `<state>/outbox/failed/`, where it stays as a record.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::judge::event::NotifySet;
 use crate::notify::alert::Alert;
 use crate::store::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
@@ -40,34 +51,171 @@ impl Backoff {
     }
 }
 
+/// When to try again after `attempts` failures.
+fn retry_at(now: DateTime<Utc>, attempts: u32, backoff: Backoff) -> DateTime<Utc> {
+    now + TimeDelta::from_std(backoff.delay(attempts)).unwrap_or(TimeDelta::hours(1))
+}
+
 /// An alert waiting for delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Queued {
     pub alert: Alert,
     pub queued_at: DateTime<Utc>,
+    /// Most attempts of any channel still waiting (all of them in files from before channels).
+    #[serde(default)]
     pub attempts: u32,
+    /// The newest delivery error of any channel.
+    #[serde(default)]
     pub last_error: Option<String>,
+    /// The soonest retry of any channel still waiting.
     pub next_attempt: DateTime<Utc>,
+    /// The channels this alert is for. `None` (a file from before channels, or queued by a
+    /// process that had none configured): decided at its first delivery, from the channels
+    /// configured then.
+    #[serde(default)]
+    pub channels: Option<Vec<ChannelState>>,
+    /// Whether `feed.atom` has this alert. Files from before delivery fed the feed were fed
+    /// when they were queued, hence the default.
+    #[serde(default = "already_in_feed")]
+    pub in_feed: bool,
+}
+
+fn already_in_feed() -> bool {
+    true
+}
+
+/// One channel's delivery of one alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelState {
+    /// The channel's stable id (see `notify::channel`), e.g. `webhook:https://hooks.example.org/x`.
+    pub channel: String,
+    #[serde(default)]
+    pub attempts: u32,
+    pub next_attempt: DateTime<Utc>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When the channel took the alert; it is never sent there again.
+    #[serde(default)]
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// The channel refused the alert for good (e.g. a webhook's HTTP 400): not retried.
+    #[serde(default)]
+    pub permanent: bool,
+}
+
+impl ChannelState {
+    fn new(channel: &str, now: DateTime<Utc>) -> ChannelState {
+        ChannelState {
+            channel: channel.to_string(),
+            attempts: 0,
+            next_attempt: now,
+            last_error: None,
+            delivered_at: None,
+            permanent: false,
+        }
+    }
+
+    /// A transient failure: count it and back off.
+    pub fn failed(&mut self, error: &str, now: DateTime<Utc>, backoff: Backoff) {
+        self.attempts += 1;
+        self.last_error = Some(error.to_string());
+        self.next_attempt = retry_at(now, self.attempts, backoff);
+    }
+
+    /// Delivered, or refused for good: nothing more to do on this channel.
+    pub fn settled(&self) -> bool {
+        self.delivered_at.is_some() || self.permanent
+    }
+}
+
+/// Which alerts a channel takes: its id and its `events` / `watches` filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub channel: String,
+    pub events: Option<NotifySet>,
+    pub watches: Option<Vec<String>>,
+}
+
+impl Route {
+    pub fn accepts(&self, alert: &Alert) -> bool {
+        self.events.is_none_or(|e| e.contains(alert.kind))
+            && self
+                .watches
+                .as_ref()
+                .is_none_or(|w| w.contains(&alert.watch))
+    }
+}
+
+impl Queued {
+    /// Makes sure the alert names its channels: one queued without (an older file) is for
+    /// every route that accepts it, carrying over its attempts. Returns whether it changed.
+    pub fn assign(&mut self, routes: &[Route]) -> bool {
+        if self.channels.is_some() {
+            return false;
+        }
+        let states = routes
+            .iter()
+            .filter(|r| r.accepts(&self.alert))
+            .map(|r| ChannelState {
+                attempts: self.attempts,
+                last_error: self.last_error.clone(),
+                ..ChannelState::new(&r.channel, self.next_attempt)
+            })
+            .collect();
+        self.channels = Some(states);
+        true
+    }
+
+    /// Recomputes the top-level summary from the channels still waiting.
+    pub fn summarise(&mut self) {
+        let Some(states) = &self.channels else { return };
+        let waiting = || states.iter().filter(|s| !s.settled());
+        self.attempts = waiting().map(|s| s.attempts).max().unwrap_or(0);
+        if let Some(t) = waiting().map(|s| s.next_attempt).min() {
+            self.next_attempt = t;
+        }
+        if let Some(e) = states.iter().rev().find_map(|s| s.last_error.clone()) {
+            self.last_error = Some(e);
+        }
+    }
 }
 
 /// `<state>/outbox/`, one JSON file per undelivered alert, named by its stable id.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     dir: PathBuf,
+    /// The channels new alerts are for, set by whoever delivers (`None`: not known in this
+    /// process; such alerts get their channels at their first delivery). Shared by clones,
+    /// so a reload reaches every check.
+    routes: Arc<RwLock<Option<Vec<Route>>>>,
 }
 
 impl Outbox {
     pub fn open(state_dir: &Path) -> Result<Outbox, StoreError> {
         let dir = state_dir.join("outbox");
         atomic::create_dir(&dir).map_err(io_err("create", &dir))?;
-        Ok(Outbox { dir })
+        Ok(Outbox {
+            dir,
+            routes: Arc::default(),
+        })
     }
 
     /// A read-only view of `<state_dir>/outbox`; nothing is created.
     pub fn at(state_dir: &Path) -> Outbox {
         Outbox {
             dir: state_dir.join("outbox"),
+            routes: Arc::default(),
         }
+    }
+
+    /// Sets the channels alerts queued from now on are for.
+    pub fn set_routes(&self, routes: Vec<Route>) {
+        // Poisoning only means a panic elsewhere while holding it; the value is whole.
+        *self.routes.write().unwrap_or_else(|p| p.into_inner()) = Some(routes);
+    }
+
+    /// `<state>/outbox/failed/`: alerts some channel refused for good, kept as a record.
+    pub fn failed_dir(&self) -> PathBuf {
+        self.dir.join("failed")
     }
 
     fn path(&self, id: &str) -> PathBuf {
@@ -80,12 +228,23 @@ impl Outbox {
         if path.exists() {
             return Ok(());
         }
+        let routes = self.routes.read().unwrap_or_else(|p| p.into_inner());
+        let channels = routes.as_ref().map(|routes| {
+            routes
+                .iter()
+                .filter(|r| r.accepts(alert))
+                .map(|r| ChannelState::new(&r.channel, now))
+                .collect()
+        });
+        drop(routes);
         let q = Queued {
             alert: alert.clone(),
             queued_at: now,
             attempts: 0,
             last_error: None,
             next_attempt: now,
+            channels,
+            in_feed: false,
         };
         self.write(&q)
     }
@@ -170,7 +329,39 @@ impl Outbox {
         self.write(q)
     }
 
-    /// A delivery attempt failed: record why and when to try next.
+    /// Every channel has settled and some refused the alert for good: keep it, as a record,
+    /// in `failed/` (written durably before the outbox copy goes), out of delivery's way.
+    pub fn retire(&self, q: &Queued) -> Result<(), StoreError> {
+        let dir = self.failed_dir();
+        atomic::create_dir(&dir).map_err(io_err("create", &dir))?;
+        let path = dir.join(format!("{}.json", q.alert.id));
+        let json = serde_json::to_vec_pretty(q).map_err(|source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
+        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))?;
+        self.delivered(&q.alert.id)
+    }
+
+    /// The alerts in `failed/`, oldest first; none when there is no such folder.
+    pub fn failed_permanently(&self) -> Result<Vec<Queued>, StoreError> {
+        let dir = self.failed_dir();
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io_err("list", &dir))? {
+            let path = entry.map_err(io_err("list", &dir))?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                out.push(self.load(&path)?);
+            }
+        }
+        out.sort_by(|a, b| (a.queued_at, &a.alert.id).cmp(&(b.queued_at, &b.alert.id)));
+        Ok(out)
+    }
+
+    /// A delivery attempt failed on every channel still waiting (all of the alert, for one
+    /// without channels): record why and when to try next.
     pub fn failed(
         &self,
         q: &Queued,
@@ -179,10 +370,19 @@ impl Outbox {
         backoff: Backoff,
     ) -> Result<Queued, StoreError> {
         let mut q = q.clone();
-        q.attempts += 1;
-        q.last_error = Some(error.to_string());
-        q.next_attempt =
-            now + TimeDelta::from_std(backoff.delay(q.attempts)).unwrap_or(TimeDelta::hours(1));
+        match &mut q.channels {
+            None => {
+                q.attempts += 1;
+                q.last_error = Some(error.to_string());
+                q.next_attempt = retry_at(now, q.attempts, backoff);
+            }
+            Some(states) => {
+                for s in states.iter_mut().filter(|s| !s.settled()) {
+                    s.failed(error, now, backoff);
+                }
+                q.summarise();
+            }
+        }
         self.write(&q)?;
         Ok(q)
     }
@@ -204,6 +404,11 @@ mod tests {
             message_id: format!("<{id}@canaryd>"),
             thread_id: "<t@canaryd>".into(),
             created: Utc::now(),
+            severity: None,
+            detail: String::new(),
+            statements: Vec::new(),
+            changes: Vec::new(),
+            first_seen: None,
         }
     }
 
@@ -240,5 +445,66 @@ mod tests {
             assert!(b.delay(n) <= Duration::from_secs(3600));
             assert!(b.delay(n) >= Duration::from_secs(2880));
         }
+    }
+}
+
+#[cfg(test)]
+mod channel_tests {
+    use super::*;
+
+    /// An outbox file as versions before channels wrote it.
+    const OLD: &str = r#"{
+  "alert": {
+    "id": "old1", "watch": "w", "url": "u", "kind": "removed",
+    "subject": "s", "body": "b", "message_id": "<old1@canaryd>",
+    "thread_id": "<t@canaryd>", "created": "2026-01-02T03:04:05Z"
+  },
+  "queued_at": "2026-01-02T03:04:05Z",
+  "attempts": 3,
+  "last_error": "connection refused",
+  "next_attempt": "2026-01-02T03:10:00Z"
+}"#;
+
+    fn route(id: &str) -> Route {
+        Route {
+            channel: id.into(),
+            events: None,
+            watches: None,
+        }
+    }
+
+    #[test]
+    fn old_files_load_and_are_for_every_current_channel_with_their_attempts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ob = Outbox::open(dir.path()).expect("open");
+        std::fs::write(dir.path().join("outbox/old1.json"), OLD).expect("write");
+        let mut q = ob.pending().expect("pending").remove(0);
+        assert!(q.in_feed, "the old version fed it when it queued it");
+        assert!(q.channels.is_none());
+        assert!(q.assign(&[route("stdout"), route("webhook:https://h/")]));
+        let states = q.channels.as_ref().expect("assigned");
+        assert_eq!(states.len(), 2);
+        assert!(states.iter().all(|s| s.attempts == 3 && !s.settled()));
+        assert!(!q.assign(&[route("other")]), "assigned once");
+    }
+
+    #[test]
+    fn routes_decide_the_channels_at_enqueue() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ob = Outbox::open(dir.path()).expect("open");
+        let mut only_b = route("b");
+        only_b.watches = Some(vec!["other".into()]);
+        ob.set_routes(vec![route("a"), only_b]);
+        let q: Queued = serde_json::from_str(OLD).expect("old");
+        ob.enqueue(&q.alert, Utc::now()).expect("enqueue");
+        let q = ob.pending().expect("pending").remove(0);
+        let ids: Vec<&str> = q
+            .channels
+            .iter()
+            .flatten()
+            .map(|s| s.channel.as_str())
+            .collect();
+        assert_eq!(ids, ["a"]);
+        assert!(!q.in_feed);
     }
 }

@@ -1,0 +1,22 @@
+//! The stdout channel: what canaryd does without any channel configured, as it always has.
+
+use std::io::Write as _;
+
+use super::{Outgoing, SendError, TEST_SUBJECT};
+
+pub(super) fn send(out: Outgoing<'_>) -> Result<String, SendError> {
+    let text = match out {
+        Outgoing::Alert { alert: a, .. } => format!(
+            "Subject: {}\nMessage-ID: {}\nReferences: {}\n\n{}\n",
+            a.subject, a.message_id, a.thread_id, a.body
+        ),
+        Outgoing::Test { text, .. } => format!("Subject: {TEST_SUBJECT}\n\n{text}\n"),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout is a failed delivery: the alert stays queued.
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(SendError::Stdout)?;
+    Ok("written to standard output".into())
+}

@@ -1,0 +1,98 @@
+//! One process per state directory: an advisory lock (`flock`) on `<state>/lock`, holding
+//! the holder's pid, command and start time so the second process can say who has it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+/// Held for as long as the value lives; the kernel releases it if the process dies.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: File,
+}
+
+/// Another canaryd works on this state directory.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "the state directory {} is in use by another canaryd ({holder}); two processes on one state directory would alert twice. Stop the other one first, or let the running daemon do the checking",
+        dir.display()
+    )]
+    Busy { dir: PathBuf, holder: String },
+    #[error("cannot lock the state directory ({}): {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StateLock {
+    /// Takes the lock for `command` ("check", "run", "rename"…), or says who holds it.
+    pub fn acquire(state_dir: &Path, command: &str) -> Result<StateLock, LockError> {
+        let path = state_dir.join("lock");
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(state_dir).map_err(io)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        // SAFETY: flock on a descriptor this function owns; no memory is involved.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if locked != 0 {
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(LockError::Busy {
+                    dir: state_dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        "pid unknown".into()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            return Err(io(err));
+        }
+        let me = format!(
+            "canaryd {command}, pid {}, since {}",
+            std::process::id(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        file.write_all(me.as_bytes()).map_err(io)?;
+        Ok(StateLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_and_told_who_holds_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = StateLock::acquire(dir.path(), "run").expect("first");
+        // flock locks belong to the open file description: a second open in the same
+        // process conflicts, as another process would.
+        match StateLock::acquire(dir.path(), "check") {
+            Err(LockError::Busy { holder, .. }) => {
+                assert!(holder.contains("canaryd run"), "{holder}");
+                assert!(holder.contains(&std::process::id().to_string()), "{holder}");
+            }
+            other => panic!("the second lock must be refused: {other:?}"),
+        }
+        drop(first);
+        StateLock::acquire(dir.path(), "check").expect("free again once released");
+    }
+}
