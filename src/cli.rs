@@ -9,6 +9,7 @@ mod demo;
 mod diff;
 pub(crate) mod exit;
 mod export;
+mod follow_args;
 mod history;
 mod list;
 mod list_row;
@@ -60,9 +61,11 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check => block(&runtime, check::run(&watchlist, &state)),
         Command::Run => block(&runtime, run::run(&watchlist, &state)),
-        Command::Preview { url, selector } => {
-            block(&runtime, preview::run(&url, selector.as_deref()))
-        }
+        Command::Preview {
+            url,
+            follow,
+            selector,
+        } => block(&runtime, follow_args::run_preview(url, follow, selector)),
         Command::List { format } => list::run(&watchlist, &state, format),
         Command::Demo => block(&runtime, demo::run()),
         Command::Validate => validate(&watchlist),
@@ -77,6 +80,7 @@ fn run(cli: Cli) -> u8 {
         ),
         Command::Add {
             url,
+            follow,
             name,
             selector,
             interval,
@@ -88,6 +92,7 @@ fn run(cli: Cli) -> u8 {
                 &state,
                 add::AddArgs {
                     url,
+                    follow,
                     name,
                     selector,
                     interval,

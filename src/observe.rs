@@ -1,11 +1,11 @@
 //! Observation: a fetched page, read the way the watch says, becomes what the judge sees.
 //! Pure: bot-challenge detection, statement extraction, normalisation, and the canary's own
-//! dates and deadlines. [`read_page`] is the one way a page becomes an observation: live
-//! checks, `replay` and `preview` all call it.
+//! dates and deadlines. [`read_document`] (HTML and text through `page::read_page`, PDF, CanaryTail)
+//! is the one way a body becomes an observation: live checks, `replay` and `preview` all call it.
 
 pub use document::DocumentFormat;
 pub(crate) use document::{Body, Document, Kind, TailFacts, kind_of, read_document};
-pub(crate) use page::{Reading, read_page};
+pub(crate) use page::Reading;
 
 pub mod cadence;
 pub(crate) mod canarytail;

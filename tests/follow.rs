@@ -455,3 +455,71 @@ async fn canarytail_codes_signatures_keys_duress_and_expiry() {
         r.events
     );
 }
+
+#[tokio::test]
+async fn preview_add_and_list_know_the_followed_document() {
+    use common::run::{Env, stderr, stdout};
+    let site = Site::start().await;
+    site.set(
+        "/canaries/canary-9-2026.txt",
+        Reply::text(&canary(&[NSL, GAG])),
+    );
+    site.set(
+        "/canaries/canary-10-2026.txt",
+        Reply::text(&canary(&[NSL, GAG])),
+    );
+    site.set(
+        "/canaries/",
+        Reply::html(&index(&["canary-9-2026.txt", "canary-10-2026.txt"])),
+    );
+    let env = Env::new("");
+    let index_url = site.url("/canaries/");
+    let pattern = r"canary-(\d+)-\d+\.txt$";
+    let out = env
+        .canaryd(&[
+            "preview",
+            "--follow-index",
+            &index_url,
+            "--follow-pattern",
+            pattern,
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("following ") && text.contains("canary-10-2026.txt"),
+        "{text}"
+    );
+    assert!(text.contains("by number (10)"), "{text}");
+
+    let out = env
+        .canaryd(&[
+            "add",
+            "--name",
+            "series",
+            "--follow-index",
+            &index_url,
+            "--follow-pattern",
+            pattern,
+            "--follow-order",
+            "number",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read_to_string(env.watchlist()).expect("watchlist");
+    assert!(written.contains("follow = { index = "), "{written}");
+    assert!(!written.contains("\nurl ="), "{written}");
+
+    env.check().await;
+    let out = env.canaryd(&["list", "--format", "json"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let followed = rows[0]["followed"].as_str().unwrap_or_default().to_string();
+    assert!(followed.ends_with("/canaries/canary-10-2026.txt"), "{rows}");
+    let out = env.canaryd(&["list"]).await;
+    assert!(
+        stdout(&out).contains("canary-10-2026.txt"),
+        "{}",
+        stdout(&out)
+    );
+}

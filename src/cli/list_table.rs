@@ -74,7 +74,11 @@ pub fn table(rows: &[Row], style: Style) -> String {
                 style.time(r.next_check.as_deref()),
                 r.pending.len().to_string(),
                 r.undelivered.to_string(),
-                r.url.clone(),
+                // A followed watch shows the document it reads, after its index.
+                match &r.followed {
+                    Some(doc) => format!("{} -> {doc}", r.url),
+                    None => r.url.clone(),
+                },
             ]
         })
         .collect();
@@ -181,6 +185,7 @@ mod tests {
         Row {
             name: name.into(),
             url: "https://example.org/canary".into(),
+            followed: None,
             statements: 3,
             claims: 2,
             canary_date: None,

@@ -8,9 +8,9 @@ use url::Url;
 
 use crate::config::WatchSelector;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
+use crate::observe::Reading;
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
-use crate::observe::{Reading, read_page};
 
 /// Accepts a URL, or a local path as a convenience.
 pub fn parse_target(target: &str) -> anyhow::Result<Url> {
@@ -65,10 +65,19 @@ pub async fn fetch_preview(
     let format = crate::pipeline::reading_format(page.format);
     // Read exactly as a live check reads it; parsing is CPU work, kept off the async workers.
     let selector = selector.cloned();
-    let text = page.text;
-    let reading = tokio::task::spawn_blocking(move || read_page(&text, format, selector.as_ref()))
-        .await
-        .context("reading the page stopped unexpectedly")?;
+    let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
+    let reading = tokio::task::spawn_blocking(move || {
+        let body = crate::observe::Body {
+            bytes: &body,
+            content_type: content_type.as_deref(),
+            text: &text,
+            fetched_as: format,
+        };
+        // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail).
+        crate::observe::read_document(&body, Default::default(), selector.as_ref()).reading
+    })
+    .await
+    .context("reading the page stopped unexpectedly")?;
     let statements = match reading {
         Reading::Statements(s) => s,
         Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
