@@ -523,3 +523,71 @@ async fn preview_add_and_list_know_the_followed_document() {
         stdout(&out)
     );
 }
+
+/// The PDF versions of a report, replayed from files, raise what live checks of the same
+/// PDFs raise.
+#[tokio::test]
+async fn replay_of_pdf_versions_equals_live_checks() {
+    use common::run::{Env, stderr, stdout};
+    let versions = [
+        (
+            "report-2026-01-01.pdf",
+            common::pdf::report(&[NSL, GAG, WARRANT]),
+        ),
+        (
+            "report-2026-02-01.pdf",
+            common::pdf::report(&[NSL, GAG, WARRANT]),
+        ),
+        (
+            "report-2026-03-01.pdf",
+            common::pdf::report(&[NSL, WARRANT]),
+        ),
+    ];
+    // Live: each version served in turn, checked `confirm` (2) times as replay observes it.
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checker = Checker::new(dir.path(), canaryd::clock::system()).expect("checker");
+    let text = format!(
+        "[[watch]]\nname = \"r\"\nurl = \"{}\"\n",
+        site.url("/report")
+    );
+    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let mut live = Vec::new();
+    for (_, pdf) in &versions {
+        site.set("/report", pdf_reply(pdf.clone()));
+        for _ in 0..2 {
+            let r = checker.check(&wl.watches[0]).await.expect("check");
+            for e in r.events.iter().filter(|e| e.notify) {
+                for s in &e.statements {
+                    live.push((e.kind.to_string(), s.clone()));
+                }
+            }
+        }
+    }
+    // Replay: the same bytes as .pdf files.
+    let env = Env::new("");
+    let files: Vec<String> = versions
+        .iter()
+        .map(|(name, pdf)| {
+            let path = env.state().with_file_name(name);
+            std::fs::write(&path, pdf).expect("write version");
+            path.display().to_string()
+        })
+        .collect();
+    let mut args = vec!["replay", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let out = env.canaryd(&args).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut replayed = Vec::new();
+    for line in stdout(&out).lines().filter(|l| !l.trim().is_empty()) {
+        let l: serde_json::Value = serde_json::from_str(line).expect("json line");
+        if l["notify"].as_bool() == Some(true)
+            && let Some(s) = l["statement"].as_str()
+        {
+            let kind = l["kind"].as_str().unwrap_or_default().to_string();
+            replayed.push((kind, s.to_string()));
+        }
+    }
+    assert_eq!(live, vec![("removed".to_string(), GAG.to_string())]);
+    assert_eq!(replayed, live);
+}
