@@ -178,6 +178,8 @@ impl Checker {
                 // is told the usual size so the index does not read as an error page.
                 record.status = Some(page.status);
                 record.final_url = Some(page.final_url.to_string());
+                // The index was read; what it lacks is the judge's `missing`, not a failure.
+                record.result = CheckResult::Ok;
                 record.error = watch.follow.as_ref().map(follow::no_match_error);
                 capture = Some(Capture {
                     headers: page.headers,

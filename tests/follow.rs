@@ -41,6 +41,20 @@ fn watchlist(site: &Site, extra: &str) -> Watchlist {
     Watchlist::parse(&text, Path::new("follow.toml")).expect("watchlist")
 }
 
+/// Every readable text file under `dir`, concatenated.
+fn read_tree(dir: &Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.push_str(&read_tree(&path));
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
 fn kinds(r: &CheckReport) -> Vec<EventKind> {
     r.events
         .iter()
@@ -134,6 +148,13 @@ async fn a_followed_series_advances_drops_a_claim_goes_back_and_loses_every_link
     let r = checker.check(w).await.expect("check");
     assert_eq!(kinds(&r), vec![EventKind::Missing], "{:?}", r.events);
     assert!(r.record.followed.is_some());
+    assert_eq!(r.record.result, canaryd::store::CheckResult::Ok);
+    // The evidence names the document followed and why.
+    let evidence = read_tree(&dir.path().join("series"));
+    assert!(
+        evidence.contains("by number (11)"),
+        "no reason in the evidence"
+    );
     assert!(
         r.record
             .error

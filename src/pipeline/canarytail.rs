@@ -106,3 +106,69 @@ pub(crate) fn judge_tail(
     record.alerted = alerted;
     (Some(record), events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(release: DateTime<Utc>) -> TailFacts {
+        TailFacts {
+            verdict: Verdict::Valid,
+            signature_reason: String::new(),
+            keys: vec!["k1".into()],
+            panic_signed: false,
+            duress: false,
+            release,
+            expiry: release + TimeDelta::days(30),
+        }
+    }
+
+    fn at() -> DateTime<Utc> {
+        "2026-03-01T00:00:00Z".parse().expect("time")
+    }
+
+    #[test]
+    fn a_release_beyond_the_grace_in_the_future_is_stale_once() {
+        let policy = Policy::default();
+        let near = facts(at() + TimeDelta::days(3));
+        let (_, events) = judge_tail(Some(&near), None, at(), &policy);
+        assert!(events.is_empty(), "within the 7-day grace: {events:?}");
+        let far = facts(at() + TimeDelta::days(30));
+        let (record, events) = judge_tail(Some(&far), None, at(), &policy);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, EventKind::Stale);
+        assert!(events[0].detail.contains("in the future"));
+        let (_, again) = judge_tail(Some(&far), record.as_ref(), at(), &policy);
+        assert!(again.is_empty(), "alerted once: {again:?}");
+    }
+
+    #[test]
+    fn the_panic_key_is_alerted_at_once_and_keys_pin_on_first_valid_sight() {
+        let policy = Policy::default();
+        let mut f = facts(at());
+        f.panic_signed = true;
+        f.verdict = Verdict::Panic;
+        let (record, events) = judge_tail(Some(&f), None, at(), &policy);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, EventKind::Removed);
+        assert!(events[0].detail.contains("panic key"));
+        assert!(
+            record.expect("record").keys.is_empty(),
+            "a panic document pins nothing"
+        );
+        let (record, events) = judge_tail(Some(&facts(at())), None, at(), &policy);
+        assert!(events.is_empty());
+        assert_eq!(record.expect("record").keys, vec!["k1".to_string()]);
+    }
+
+    #[test]
+    fn a_check_without_facts_keeps_the_record() {
+        let kept = TailRecord {
+            keys: vec!["k1".into()],
+            alerted: vec!["duress".into()],
+        };
+        let (record, events) = judge_tail(None, Some(&kept), at(), &Policy::default());
+        assert_eq!(record, Some(kept));
+        assert!(events.is_empty());
+    }
+}

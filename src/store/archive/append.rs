@@ -58,6 +58,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         statements,
         confirmed_set_hash: snap.confirmed_set_hash.map(str::to_string),
         events: snap.events.to_vec(),
+        followed: c.followed.clone(),
     };
     let path = dir.join(record_file(seq));
     let bytes = record.to_bytes().map_err(|source| StoreError::Corrupt {

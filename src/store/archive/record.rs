@@ -44,6 +44,10 @@ pub struct SnapshotRecord {
     pub confirmed_set_hash: Option<String>,
     /// The events this check raised.
     pub events: Vec<Event>,
+    /// For a `follow` watch: which document of the series was read, and why. Absent
+    /// otherwise, so records of other watches are as they always were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followed: Option<crate::store::FollowedDoc>,
 }
 
 /// The raw body of a record.
