@@ -9,6 +9,7 @@ mod demo;
 mod diff;
 pub(crate) mod exit;
 mod export;
+mod follow_args;
 mod history;
 mod list;
 mod list_row;
@@ -63,9 +64,13 @@ fn run(cli: Cli) -> u8 {
         Command::Run => block(&runtime, run::run(&watchlist, &state)),
         Command::Preview {
             url,
+            follow,
             selector,
             signing,
-        } => block(&runtime, preview::run(&url, selector.as_deref(), &signing)),
+        } => block(
+            &runtime,
+            follow_args::run_preview(url, follow, selector, signing),
+        ),
         Command::List { format } => list::run(&watchlist, &state, format),
         Command::Demo => block(&runtime, demo::run()),
         Command::Validate => validate(&watchlist),
@@ -88,6 +93,7 @@ fn run(cli: Cli) -> u8 {
         ),
         Command::Add {
             url,
+            follow,
             name,
             selector,
             interval,
@@ -100,6 +106,7 @@ fn run(cli: Cli) -> u8 {
                 &state,
                 add::AddArgs {
                     url,
+                    follow,
                     name,
                     selector,
                     interval,

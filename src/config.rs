@@ -6,6 +6,7 @@
 mod channel;
 pub(crate) mod edit;
 mod email;
+mod follow;
 mod raw;
 mod signing;
 mod values;
@@ -21,6 +22,7 @@ use crate::judge::event::EventKind;
 
 pub use crate::observe::selector::WatchSelector;
 pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
+pub use follow::{DocumentFormat, Follow};
 pub use signing::Signing;
 pub use values::{describe_duration, parse_duration, parse_size};
 
@@ -101,7 +103,13 @@ pub struct EmailConfig {
 #[derive(Debug, Clone)]
 pub struct Watch {
     pub name: String,
+    /// The page watched; for a `follow` watch, its index page (the document followed is in
+    /// the check record).
     pub url: Url,
+    /// `follow = { ... }`: watch the newest document linked from `url` instead of `url`.
+    pub follow: Option<Follow>,
+    /// How the body is read (`format`, `auto` by default).
+    pub format: DocumentFormat,
     pub selector: Option<WatchSelector>,
     pub shared: Shared,
     /// Pinned keys and signature URLs; `None` for a watch whose signatures are not checked.

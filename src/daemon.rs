@@ -285,6 +285,15 @@ fn finished(
                 error = record.error.as_deref().unwrap_or(""),
                 "check"
             );
+            // A failed fetch is a problem worth a look (`journalctl -p warning`), even before
+            // it lasts long enough to be `unreachable`.
+            if record.result == CheckResult::Failed {
+                tracing::warn!(
+                    watch = %watch.name,
+                    error = record.error.as_deref().unwrap_or(""),
+                    "check failed"
+                );
+            }
             sched.set(&watch.name, due);
         }
         Err(e) => {

@@ -2,6 +2,8 @@
 //! stages: fetch → extract → judge → record events → queue alerts → archive evidence →
 //! save state.
 
+mod canarytail;
+pub(crate) mod follow;
 mod recover;
 pub(crate) mod replay;
 pub(crate) mod signatures;
@@ -88,6 +90,20 @@ impl Checker {
         let prev = recover::load_state(&self.store, &self.archive, &watch.name)?;
         let prev_check = recover::load_check(&self.store, &watch.name)?;
         let extractor = extractor_key(watch);
+        let opts = FetchOptions {
+            retry: self.retry.clone(),
+            ..watch.shared.fetch.clone()
+        };
+        let started = Instant::now();
+        // A `follow` watch reads the newest document its index links: the URL the rest of
+        // the check (and anything resolving `{url}` against it) uses is that document's.
+        let (step, index_result) = match &watch.follow {
+            Some(rule) => follow::locate(&self.fetcher, rule, &opts).await,
+            None => (follow::Step::Direct, None),
+        };
+        let url = follow::document_url(&step, &watch.url).clone();
+        let same_document = prev_check.followed.as_ref().map(|f| f.url.as_str())
+            == follow::record(&step, None).as_ref().map(|f| f.url.as_str());
         // Both a 304 and a page identical to the last one stand for "same as the baseline",
         // which holds only when the last page left nothing pending and was read the same way.
         // A signed watch reads every page afresh: its signatures are judged on every check.
@@ -96,6 +112,7 @@ impl Checker {
             && prev.pending.is_empty()
             && prev.missing.count == 0
             && matches!(prev_check.result, CheckResult::Ok | CheckResult::Unchanged)
+            && same_document
             && prev_check
                 .content
                 .as_ref()
@@ -106,17 +123,13 @@ impl Checker {
                 last_modified: prev_check.last_modified.clone(),
             })
             .filter(|v| v.etag.is_some() || v.last_modified.is_some());
-        let opts = FetchOptions {
-            retry: self.retry.clone(),
-            ..watch.shared.fetch.clone()
+        let fetched = match index_result {
+            Some(index) => index,
+            None => self.fetcher.fetch(&url, validators.as_ref(), &opts).await,
         };
-        let started = Instant::now();
-        let fetched = self
-            .fetcher
-            .fetch(&watch.url, validators.as_ref(), &opts)
-            .await;
+        // Detached signatures are the document's: `{url}` is the followed document's URL.
         let detached = match &fetched {
-            Ok(Fetched::Page(_)) => signatures::fetch(&self.fetcher, watch, &opts).await,
+            Ok(Fetched::Page(_)) => signatures::fetch(&self.fetcher, watch, &url, &opts).await,
             _ => Ok(Vec::new()),
         };
         let at = self.clock.now();
@@ -127,6 +140,8 @@ impl Checker {
             extractor,
             baseline_is_last_page,
             fetched,
+            step,
+            url,
             at,
             started,
         };
@@ -157,16 +172,20 @@ impl Checker {
             extractor,
             baseline_is_last_page,
             fetched,
+            step,
+            url,
             at,
             started,
         } = seen;
         let mut record = CheckRecord {
             at: Some(at),
             // Never a password: check.json and `list` show this.
-            url: Some(fetch::redact(&watch.url)),
+            url: Some(fetch::redact(&url)),
             format: prev_check.format,
+            followed: follow::record(&step, prev_check.followed.as_ref()),
             ..CheckRecord::default()
         };
+        let mut tail = None;
         // The raw response, kept until the judge says whether this check is evidence.
         let mut capture = None;
         let mut signed = None;
@@ -189,18 +208,46 @@ impl Checker {
                 gone: false,
                 error: detached.err().unwrap_or_default(),
             },
+            Ok(Fetched::Page(page)) if matches!(step, follow::Step::NoMatch) => {
+                // The index loaded without a document of the series: the canary is missing
+                // from where it is published (confirmed like any missing canary). The judge
+                // is told the usual size so the index does not read as an error page.
+                record.status = Some(page.status);
+                record.final_url = Some(page.final_url.to_string());
+                // The index was read; what it lacks is the judge's `missing`, not a failure.
+                record.result = CheckResult::Ok;
+                record.error = watch.follow.as_ref().map(follow::no_match_error);
+                capture = Some(Capture {
+                    headers: page.headers,
+                    content_type: page.content_type,
+                    body: page.body,
+                    statements: None,
+                    signatures: None,
+                });
+                Observation::Content {
+                    statements: Vec::new(),
+                    body_len: prev.usual_size.unwrap_or(0),
+                    page_hash: None,
+                    excerpt: None,
+                }
+            }
             Ok(Fetched::Page(page)) => {
                 record.status = Some(page.status);
                 record.format = Some(page.format);
                 record.final_url = Some(page.final_url.to_string());
                 record.etag = page.etag.clone();
                 record.last_modified = page.last_modified.clone();
-                let format = reading_format(page.format);
+                let body = observe::Body {
+                    bytes: &page.body,
+                    content_type: page.content_type.as_deref(),
+                    text: &page.text,
+                    fetched_as: reading_format(page.format),
+                };
+                let kind = observe::kind_of(&body, watch.format);
                 let body_len = page.body.len() as u64;
-                let text = page.text;
                 let key = ContentKey {
                     extractor: extractor.clone(),
-                    page: page_key(format, &text),
+                    page: document_key(kind, &page.body, &page.text),
                 };
                 let same_page = baseline_is_last_page && prev_check.content.as_ref() == Some(&key);
                 record.content = Some(key);
@@ -223,8 +270,19 @@ impl Checker {
                     });
                     Observation::Unchanged
                 } else {
-                    let reading = observe::read_page(&text, format, watch.selector.as_ref());
-                    signed = signatures::read(watch, &page.body, &text, format, &detached);
+                    let observe::Document {
+                        reading,
+                        tail: facts,
+                        ..
+                    } = observe::read_document(&body, watch.format, watch.selector.as_ref());
+                    tail = facts;
+                    signed = signatures::read(
+                        watch,
+                        &page.body,
+                        &page.text,
+                        reading_format(page.format),
+                        &detached,
+                    );
                     record.signature = signed.as_ref().map(|r| r.display());
                     capture = Some(Capture {
                         headers: page.headers,
@@ -238,7 +296,7 @@ impl Checker {
                         record.statements = s.len();
                         record.claims = s.iter().filter(|s| s.claim).count();
                     }
-                    observation(reading, &text, body_len)
+                    observation(reading, &page.text, body_len)
                 }
             }
             Ok(Fetched::NotModified {
@@ -272,9 +330,21 @@ impl Checker {
         let policy = &watch.shared.policy;
         let Judgement {
             mut state,
-            events,
+            mut events,
             fetch_error,
         } = judge::observe_signed(&prev, obs, signed.as_ref(), at, policy);
+        events.extend(follow::went_backwards(
+            &step,
+            prev_check.followed.as_ref(),
+            at,
+            policy,
+        ));
+        let (tail_record, tail_events) =
+            canarytail::judge_tail(tail.as_ref(), prev_check.canarytail.as_ref(), at, policy);
+        record.canarytail = tail_record;
+        events.extend(tail_events);
+        // Every event of this check, the series' and the CanaryTail's included, opens the
+        // next generation (see `record`).
         if !events.is_empty() {
             state.generation = prev.generation + 1;
         }
@@ -379,13 +449,13 @@ fn extractor_key(watch: &Watch) -> String {
     ])
 }
 
-/// The decoded page as extraction reads it.
-fn page_key(format: Format, text: &str) -> String {
-    let format: &[u8] = match format {
-        Format::Html => b"html\0",
-        Format::Text => b"text\0",
+/// The page as extraction reads it: HTML and text as decoded, PDF and CanaryTail as bytes.
+fn document_key(kind: observe::Kind, bytes: &[u8], text: &str) -> String {
+    let read: &[u8] = match kind {
+        observe::Kind::Html | observe::Kind::Text => text.as_bytes(),
+        observe::Kind::Pdf | observe::Kind::CanaryTail => bytes,
     };
-    hex_sha256(&[format, text.as_bytes()])
+    hex_sha256(&[kind.as_str().as_bytes(), b"\0", read])
 }
 
 fn hex_sha256(parts: &[&[u8]]) -> String {
@@ -428,6 +498,9 @@ struct Seen {
     extractor: String,
     baseline_is_last_page: bool,
     fetched: Result<Fetched, fetch::FetchError>,
+    step: follow::Step,
+    /// The URL read: the watch's, or the document its index leads to.
+    url: url::Url,
     at: DateTime<Utc>,
     started: Instant,
 }

@@ -14,7 +14,10 @@
 
 pub(crate) mod archive;
 pub(crate) mod atomic;
+mod followed;
 pub mod lock;
+
+pub use followed::{FollowedDoc, TailRecord};
 
 use std::fmt::Write as _;
 use std::io;
@@ -127,6 +130,12 @@ pub struct CheckRecord {
     /// its declared type is a failed fetch, not a canary whose statements all went.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<crate::fetch::Format>,
+    /// A `follow` watch's document on this check (carried over when the check failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followed: Option<FollowedDoc>,
+    /// A CanaryTail canary's pinned keys and open alerts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canarytail: Option<TailRecord>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

@@ -63,7 +63,11 @@ fn malformed_watchlists_give_precise_errors() {
             (1, 1),
             "missing field `name`",
         ),
-        ("[[watch]]\nname = \"a\"\n", (1, 1), "missing field `url`"),
+        (
+            "[[watch]]\nname = \"a\"\n",
+            (1, 1),
+            "has neither `url` nor `follow`",
+        ),
         (
             "[[watch]]\nname = \"a b\"\nurl = \"https://example.org/\"\n",
             (2, 8),

@@ -23,7 +23,8 @@ const NEW_WATCHLIST_HEADER: &str = "# canaryd watchlist, started by `canaryd add
 /// The arguments of `add`.
 #[derive(Debug, Clone)]
 pub struct AddArgs {
-    pub url: String,
+    pub url: Option<String>,
+    pub follow: super::follow_args::FollowArgs,
     pub name: Option<String>,
     pub selector: Option<String>,
     pub interval: Option<String>,
@@ -48,7 +49,17 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
     let creating = text.is_none();
     let text = text.unwrap_or_default();
 
-    let url = match parse_target(&args.url) {
+    let rule = match args.follow.rule() {
+        Ok(r) => r,
+        Err(e) => return usage(&super::chain(&e)),
+    };
+    // A followed watch is named and deduplicated by its index page.
+    let target = match (&rule, &args.url) {
+        (Some(r), _) => Ok(r.index.clone()),
+        (None, Some(u)) => parse_target(u),
+        (None, None) => return usage("give a URL, or --follow-index and --follow-pattern"),
+    };
+    let url = match target {
         Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => u,
         Ok(u) => {
             return usage(&format!(
@@ -107,7 +118,18 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         retry: RetryPolicy::none(),
         ..settings.shared.fetch.clone()
     };
-    match preview::fetch_preview(&url, selector.as_ref(), signing.as_ref(), &opts).await {
+    let previewed = async {
+        let document = match &rule {
+            Some(r) => {
+                let (doc, reason) = super::follow_args::locate(r, &opts).await?;
+                println!("following {doc}\n  ({reason} on {})\n", r.index);
+                doc
+            }
+            None => url.clone(),
+        };
+        preview::fetch_preview(&document, selector.as_ref(), signing.as_ref(), &opts).await
+    };
+    match previewed.await {
         Ok(p) => preview::print(&p, selector.as_ref()),
         Err(e) if args.force => {
             println!(
@@ -134,6 +156,11 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
     let new = NewWatch {
         name: name.clone(),
         url: url.to_string(),
+        follow: rule.as_ref().map(|r| edit::NewFollow {
+            index: r.index.to_string(),
+            pattern: r.pattern.clone(),
+            order: r.order().map(str::to_string),
+        }),
         selector: args.selector,
         interval: args.interval,
         signature_url: args.signing.signature_urls.clone(),

@@ -34,7 +34,13 @@ pub enum Command {
     /// Fetch a page once and print the statements that would be tracked; writes nothing
     Preview {
         /// http(s):// or file:// URL (a local path works too)
-        url: String,
+        #[arg(
+            required_unless_present = "follow_index",
+            conflicts_with = "follow_index"
+        )]
+        url: Option<String>,
+        #[command(flatten)]
+        follow: super::follow_args::FollowArgs,
         /// CSS selector of the canary statements, e.g. "#canary li"
         #[arg(long, value_name = "CSS")]
         selector: Option<String>,
@@ -45,7 +51,13 @@ pub enum Command {
     /// (comments and layout kept)
     Add {
         /// http(s):// or file:// URL (a local path works too)
-        url: String,
+        #[arg(
+            required_unless_present = "follow_index",
+            conflicts_with = "follow_index"
+        )]
+        url: Option<String>,
+        #[command(flatten)]
+        follow: super::follow_args::FollowArgs,
         /// Name of the watch [default: from the host, e.g. "riseup-net", made unique]
         #[arg(long, value_name = "N")]
         name: Option<String>,

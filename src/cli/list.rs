@@ -56,6 +56,7 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
     Row {
         name: name.to_string(),
         url: url.to_string(),
+        followed: check.followed.as_ref().map(|f| f.url.clone()),
         statements: b.map_or(0, |b| b.statements.len()),
         claims: b.map_or(0, |b| b.claims().count()),
         canary_date: b.and_then(|b| b.canary_date).map(|d| d.to_string()),

@@ -7,6 +7,8 @@ use serde::Serialize;
 pub struct Row {
     pub name: String,
     pub url: String,
+    /// For a `follow` watch, the document of the series its last check read.
+    pub followed: Option<String>,
     pub statements: usize,
     pub claims: usize,
     pub canary_date: Option<String>,

@@ -76,7 +76,11 @@ pub fn table(rows: &[Row], style: Style) -> String {
                 r.pending.len().to_string(),
                 r.undelivered.to_string(),
                 r.signature.clone(),
-                r.url.clone(),
+                // A followed watch shows the document it reads, after its index.
+                match &r.followed {
+                    Some(doc) => format!("{} -> {doc}", r.url),
+                    None => r.url.clone(),
+                },
             ]
         })
         .collect();
@@ -196,6 +200,7 @@ mod tests {
         Row {
             name: name.into(),
             url: "https://example.org/canary".into(),
+            followed: None,
             statements: 3,
             claims: 2,
             canary_date: None,

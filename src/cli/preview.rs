@@ -11,9 +11,9 @@ use crate::observe::signed::{SignatureReading, read_signatures};
 
 use super::signing_flags::SigningFlags;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
+use crate::observe::Reading;
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
-use crate::observe::{Reading, read_page};
 
 /// Accepts a URL, or a local path as a convenience.
 pub fn parse_target(target: &str) -> anyhow::Result<Url> {
@@ -78,12 +78,20 @@ pub async fn fetch_preview(
     // Read exactly as a live check reads it; parsing is CPU work, kept off the async workers.
     let selector = selector.cloned();
     let signing = signing.cloned();
-    let text = page.text;
-    let body = page.body.clone();
+    let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
     let (reading, signatures) = tokio::task::spawn_blocking(move || {
         let signatures =
             signing.map(|s| read_signatures(&body, &text, format, &detached, &s.keys, s.signers));
-        (read_page(&text, format, selector.as_ref()), signatures)
+        let body = crate::observe::Body {
+            bytes: &body,
+            content_type: content_type.as_deref(),
+            text: &text,
+            fetched_as: format,
+        };
+        // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail).
+        let reading =
+            crate::observe::read_document(&body, Default::default(), selector.as_ref()).reading;
+        (reading, signatures)
     })
     .await
     .context("reading the page stopped unexpectedly")?;

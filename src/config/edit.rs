@@ -24,7 +24,10 @@ pub enum EditError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewWatch {
     pub name: String,
+    /// Written unless `follow` is set.
     pub url: String,
+    /// `follow = { index, pattern, order }`, written instead of `url`.
+    pub follow: Option<NewFollow>,
     pub selector: Option<String>,
     pub interval: Option<String>,
     /// Detached signature URL templates (`{url}` is the canary's URL).
@@ -32,6 +35,14 @@ pub struct NewWatch {
     /// Pinned key files, as the watchlist names them.
     pub keys: Vec<String>,
     pub signers: Option<usize>,
+}
+
+/// The `follow` rule of a new watch, as the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFollow {
+    pub index: String,
+    pub pattern: String,
+    pub order: Option<String>,
 }
 
 fn parse(text: &str) -> Result<DocumentMut, EditError> {
@@ -65,7 +76,18 @@ pub fn add(text: &str, new: &NewWatch) -> Result<String, EditError> {
     let mut doc = parse(text)?;
     let mut table = Table::new();
     table["name"] = value(new.name.as_str());
-    table["url"] = value(new.url.as_str());
+    match &new.follow {
+        Some(f) => {
+            let mut rule = toml_edit::InlineTable::new();
+            rule.insert("index", f.index.as_str().into());
+            rule.insert("pattern", f.pattern.as_str().into());
+            if let Some(o) = &f.order {
+                rule.insert("order", o.as_str().into());
+            }
+            table["follow"] = value(rule);
+        }
+        None => table["url"] = value(new.url.as_str()),
+    }
     if let Some(s) = &new.selector {
         table["selector"] = value(s.as_str());
     }
@@ -180,12 +202,37 @@ mod tests {
         NewWatch {
             name: name.into(),
             url: "https://c.example/canary".into(),
+            follow: None,
             selector: Some("#canary li".into()),
             interval: Some("1h".into()),
             signature_url: Vec::new(),
             keys: Vec::new(),
             signers: None,
         }
+    }
+
+    #[test]
+    fn add_follow_writes_the_inline_table_that_loads_back() {
+        let mut w = new("series");
+        w.follow = Some(NewFollow {
+            index: "https://q.example/canaries/".into(),
+            pattern: r"canary-(\d+)-\d+\.txt$".into(),
+            order: Some("number".into()),
+        });
+        w.selector = None;
+        let out = add(COMMENTED, &w).expect("add");
+        assert!(
+            out.contains(r#"follow = { index = "https://q.example/canaries/", pattern = 'canary-(\d+)-\d+\.txt$', order = "number" }"#),
+            "{out}"
+        );
+        let wl =
+            crate::config::Watchlist::parse(&out, std::path::Path::new("w.toml")).expect("valid");
+        let f = wl
+            .watch("series")
+            .and_then(|w| w.follow.as_ref())
+            .expect("follow");
+        assert_eq!(f.pattern, r"canary-(\d+)-\d+\.txt$");
+        assert_eq!(f.order(), Some("number"));
     }
 
     #[test]

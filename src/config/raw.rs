@@ -99,7 +99,9 @@ shared_keys! {
     #[serde(deny_unknown_fields)]
     struct RawWatch {
         name: Spanned<String>,
-        url: Spanned<String>,
+        url: Option<Spanned<String>>,
+        follow: Option<Spanned<super::follow::RawFollow>>,
+        format: Option<Spanned<String>>,
         selector: Option<Spanned<String>>,
         signature_url: Option<Spanned<Vec<Spanned<String>>>>,
         keys: Option<Spanned<Vec<Spanned<String>>>>,
@@ -125,7 +127,11 @@ pub(super) struct RawError {
 }
 
 impl RawError {
-    fn at(span: Range<usize>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(super) fn at(
+        span: Range<usize>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         RawError {
             span: Some(span),
             message: message.into(),
@@ -450,6 +456,7 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
 }
 
 fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch, RawError> {
+    let watch_span = spanned.span();
     let raw = spanned.into_inner();
     let name = raw.name.get_ref().clone();
     if !valid_watch_name(&name) {
@@ -463,16 +470,33 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch,
             },
         ));
     }
-    let url = Url::parse(raw.url.get_ref()).map_err(|e| {
+    super::follow::not_both(raw.url.as_ref(), raw.follow.as_ref(), &name)?;
+    let follow = raw
+        .follow
+        .as_ref()
+        .map(|f| super::follow::follow(f.get_ref(), &name))
+        .transpose()?;
+    let format = super::follow::format(raw.format.as_ref(), &name)?;
+    let url = match (raw.url.as_ref(), &follow) {
+        (Some(url), _) => watch_url(url, &name)?,
+        // A followed watch is known by its index page wherever one URL names it.
+        (None, Some(f)) => f.index.clone(),
+        (None, None) => return Err(super::follow::neither(&name, watch_span)),
+    };
+    finish(raw, name, url, follow, format, s, base)
+}
+
+fn watch_url(raw_url: &Spanned<String>, name: &str) -> Result<Url, RawError> {
+    let url = Url::parse(raw_url.get_ref()).map_err(|e| {
         RawError::at(
-            raw.url.span(),
+            raw_url.span(),
             format!("watch \"{name}\": `url` is not a URL: {e}"),
             "write the full address, e.g. url = \"https://example.org/canary.txt\"",
         )
     })?;
     if !matches!(url.scheme(), "http" | "https" | "file") {
         return Err(RawError::at(
-            raw.url.span(),
+            raw_url.span(),
             format!(
                 "watch \"{name}\": scheme \"{}\" is not supported",
                 url.scheme()
@@ -480,6 +504,18 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch,
             "use an http://, https:// or file:// URL",
         ));
     }
+    Ok(url)
+}
+
+fn finish(
+    raw: RawWatch,
+    name: String,
+    url: Url,
+    follow: Option<super::follow::Follow>,
+    format: super::follow::DocumentFormat,
+    s: &Settings,
+    base: &Path,
+) -> Result<Watch, RawError> {
     let selector = raw
         .selector
         .as_ref()
@@ -506,6 +542,8 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch,
     Ok(Watch {
         name,
         url,
+        follow,
+        format,
         selector,
         shared,
         signing,

@@ -27,10 +27,13 @@ pub struct Version {
     pub text: String,
     /// The size of the raw bytes, as a live check measures its body.
     pub body_len: u64,
-    /// The raw bytes, which detached signatures cover.
-    pub body: Vec<u8>,
     /// Detached signatures found beside the file (see [`signature_files`]).
     pub(crate) signatures: Vec<crate::observe::signed::DetachedFile>,
+    /// The raw bytes: detached signatures cover them, PDFs and CanaryTail canaries are
+    /// read from them.
+    pub bytes: Vec<u8>,
+    /// `.pdf` files are read as PDF, everything else as `format = "auto"` reads it.
+    pub document: observe::DocumentFormat,
 }
 
 /// One line of the replay's output (a contract for `--format json`).
@@ -88,6 +91,14 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
             let fetched_as = fetch::format_for(None, &url);
             let (text, _charset) = fetch::decode_body(&bytes, None, fetched_as);
             let format = super::reading_format(fetched_as);
+            let is_pdf = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+            let document = if is_pdf {
+                observe::DocumentFormat::Pdf
+            } else {
+                observe::DocumentFormat::Auto
+            };
             Ok(Version {
                 name: path.display().to_string(),
                 at: version_time(path)?,
@@ -95,7 +106,8 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
                 text,
                 body_len: bytes.len() as u64,
                 signatures: signature_files(path)?,
-                body: bytes,
+                bytes,
+                document,
             })
         })
         .collect()
@@ -128,10 +140,16 @@ pub fn replay_signed(
         }
         // Read exactly as a live check reads it: a version canaryd refuses, or a challenge
         // page, is a failed fetch here as it would be live.
-        let reading = observe::read_page(&v.text, v.format, selector);
+        let body = observe::Body {
+            bytes: &v.bytes,
+            content_type: None,
+            text: &v.text,
+            fetched_as: v.format,
+        };
+        let reading = observe::read_document(&body, v.document, selector).reading;
         let signed = signing.map(|s| {
             read_signatures(
-                &v.body,
+                &v.bytes,
                 &v.text,
                 v.format,
                 &v.signatures,

@@ -15,10 +15,11 @@ use crate::store::archive::SignatureEvidence;
 pub(super) async fn fetch(
     fetcher: &Fetcher,
     watch: &Watch,
+    document: &Url,
     opts: &FetchOptions,
 ) -> Result<Vec<DetachedFile>, String> {
     match &watch.signing {
-        Some(signing) => fetch_files(fetcher, signing, &watch.url, opts).await,
+        Some(signing) => fetch_files(fetcher, signing, document, opts).await,
         None => Ok(Vec::new()),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod notify;
+pub mod pdf;
 pub mod run;
 pub mod site;
 pub mod smtp;

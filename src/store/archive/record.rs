@@ -68,6 +68,10 @@ pub struct SnapshotRecord {
     /// watches, so their records are as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signatures: Option<super::SignatureEvidence>,
+    /// For a `follow` watch: which document of the series was read, and why. Absent
+    /// otherwise, so records of other watches are as they always were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followed: Option<crate::store::FollowedDoc>,
 }
 
 /// How far retention has deleted raw bodies, and by which rule.

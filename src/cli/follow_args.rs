@@ -1,0 +1,99 @@
+//! `--follow-index URL --follow-pattern REGEX [--follow-order O]` for `preview` and `add`:
+//! the document of a series a `follow` watch would read, found the way a check finds it.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use url::Url;
+
+use crate::config::Follow;
+use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
+use crate::observe::follow;
+
+use super::preview::{self, parse_selector, parse_target};
+use super::signing_flags::SigningFlags;
+
+/// The `follow` rule given on the command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FollowArgs {
+    /// Follow the newest document linked from this index page (instead of URL)
+    #[arg(long, value_name = "URL", requires = "follow_pattern")]
+    pub follow_index: Option<String>,
+    /// Regex matched against each absolute link of the index, e.g. "canary-(\d+)\.txt$"
+    #[arg(long, value_name = "REGEX", requires = "follow_index")]
+    pub follow_pattern: Option<String>,
+    /// How the documents are ordered [default: number, else date, else position]
+    #[arg(long, value_name = "ORDER", requires = "follow_index", value_parser = ["number", "date", "position"])]
+    pub follow_order: Option<String>,
+}
+
+impl FollowArgs {
+    /// The rule, when `--follow-index` was given.
+    pub fn rule(&self) -> anyhow::Result<Option<Follow>> {
+        let (Some(index), Some(pattern)) = (&self.follow_index, &self.follow_pattern) else {
+            return Ok(None);
+        };
+        let index = parse_target(index)?;
+        Follow::new(index, pattern, self.follow_order.as_deref())
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--follow-{e}"))
+    }
+}
+
+/// Fetches the index once and picks the document a check would read: its URL and why.
+pub async fn locate(rule: &Follow, opts: &FetchOptions) -> anyhow::Result<(Url, String)> {
+    let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
+    let index = &rule.index;
+    let page = match fetcher
+        .fetch(index, None, opts)
+        .await
+        .with_context(|| format!("fetching the index {index}"))?
+    {
+        Fetched::Page(p) => p,
+        Fetched::NotModified { .. } => {
+            anyhow::bail!("the server answered 304 to an unconditional request")
+        }
+    };
+    let is_html = matches!(page.format, fetch::Format::Html);
+    let picked =
+        follow::pick(&page.text, is_html, &page.final_url, &rule.rule).with_context(|| {
+            format!(
+                "the index {index} links no document matching {:?}",
+                rule.pattern
+            )
+        })?;
+    Ok((picked.url, picked.reason))
+}
+
+/// `preview --follow-index …`: which document would be followed and why, then its statements.
+pub async fn preview(
+    rule: &Follow,
+    selector: Option<&str>,
+    signing: &SigningFlags,
+) -> anyhow::Result<u8> {
+    let selector = parse_selector(selector)?;
+    let signing = signing.signing()?;
+    let opts = FetchOptions {
+        retry: RetryPolicy::none(),
+        ..FetchOptions::default()
+    };
+    let (url, reason) = locate(rule, &opts).await?;
+    println!("following {url}\n  ({reason} on {})\n", rule.index);
+    let p = preview::fetch_preview(&url, selector.as_ref(), signing.as_ref(), &opts).await?;
+    preview::print(&p, selector.as_ref());
+    Ok(0)
+}
+
+/// `canaryd preview [URL | --follow-index URL --follow-pattern REGEX]`.
+pub async fn run_preview(
+    url: Option<String>,
+    follow: FollowArgs,
+    selector: Option<String>,
+    signing: SigningFlags,
+) -> anyhow::Result<u8> {
+    match (follow.rule()?, url) {
+        (Some(rule), _) => preview(&rule, selector.as_deref(), &signing).await,
+        (None, Some(url)) => preview::run(&url, selector.as_deref(), &signing).await,
+        (None, None) => anyhow::bail!("give a URL, or --follow-index and --follow-pattern"),
+    }
+}

@@ -1,0 +1,257 @@
+//! A fetched body read the way the watch's `format` says: HTML or text through
+//! [`read_page`], a PDF report as the text it holds, a CanaryTail JSON canary as one claim
+//! per code. Pure; the one reading of bytes shared by live checks, `replay` and `preview`.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+use super::canarytail::{self, Verdict};
+use super::extract::Format;
+use super::normalise;
+use super::page::{Reading, read_page};
+use super::pdf;
+use super::selector::WatchSelector;
+use super::statement::Statement;
+
+/// The watch's `format`: how its body is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DocumentFormat {
+    /// PDF by content type or signature, CanaryTail by its JSON shape, else as fetched.
+    #[default]
+    Auto,
+    Html,
+    Text,
+    Pdf,
+    CanaryTail,
+}
+
+impl DocumentFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentFormat::Auto => "auto",
+            DocumentFormat::Html => "html",
+            DocumentFormat::Text => "text",
+            DocumentFormat::Pdf => "pdf",
+            DocumentFormat::CanaryTail => "canarytail",
+        }
+    }
+}
+
+impl FromStr for DocumentFormat {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        [
+            DocumentFormat::Auto,
+            DocumentFormat::Html,
+            DocumentFormat::Text,
+            DocumentFormat::Pdf,
+            DocumentFormat::CanaryTail,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
+        .ok_or(())
+    }
+}
+
+/// What a body turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Html,
+    Text,
+    Pdf,
+    CanaryTail,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Html => "html",
+            Kind::Text => "text",
+            Kind::Pdf => "pdf",
+            Kind::CanaryTail => "canarytail",
+        }
+    }
+}
+
+/// A body as fetched: its bytes, its declared type, and its text as the fetcher decoded it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Body<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) text: &'a str,
+    /// How the fetcher classified it (`text/plain` or `.txt` as text, else HTML).
+    pub(crate) fetched_as: Format,
+}
+
+/// What a CanaryTail canary says beyond its codes, for the checks made on the document
+/// itself (signatures, pinned keys, duress, a release in the future).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TailFacts {
+    pub(crate) verdict: Verdict,
+    pub(crate) signature_reason: String,
+    /// The listed keys, canonical base64, sorted.
+    pub(crate) keys: Vec<String>,
+    pub(crate) panic_signed: bool,
+    pub(crate) duress: bool,
+    pub(crate) release: DateTime<Utc>,
+    pub(crate) expiry: DateTime<Utc>,
+}
+
+/// A body, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Document {
+    pub(crate) kind: Kind,
+    pub(crate) reading: Reading,
+    pub(crate) tail: Option<TailFacts>,
+}
+
+/// What `format` makes of a body (auto-detection looks at the bytes, not the decoded text).
+pub(crate) fn kind_of(body: &Body<'_>, format: DocumentFormat) -> Kind {
+    match format {
+        DocumentFormat::Html => Kind::Html,
+        DocumentFormat::Text => Kind::Text,
+        DocumentFormat::Pdf => Kind::Pdf,
+        DocumentFormat::CanaryTail => Kind::CanaryTail,
+        DocumentFormat::Auto if pdf::looks_like_pdf(body.bytes, body.content_type) => Kind::Pdf,
+        DocumentFormat::Auto if canarytail::looks_like_canarytail(body.bytes) => Kind::CanaryTail,
+        DocumentFormat::Auto => match body.fetched_as {
+            Format::Html => Kind::Html,
+            Format::Text => Kind::Text,
+        },
+    }
+}
+
+/// Reads `body` as `format` says (see the module documentation). An unreadable PDF or
+/// CanaryTail document is [`Reading::Unreadable`] with the reason: a failed fetch, never an
+/// empty canary.
+pub(crate) fn read_document(
+    body: &Body<'_>,
+    format: DocumentFormat,
+    selector: Option<&WatchSelector>,
+) -> Document {
+    let kind = kind_of(body, format);
+    let (reading, tail) = match kind {
+        Kind::Html => (read_page(body.text, Format::Html, selector), None),
+        Kind::Text => (read_page(body.text, Format::Text, selector), None),
+        Kind::Pdf => match pdf::extract_text(body.bytes) {
+            // A report's text is judged as a text canary: the same extraction, dates, claims.
+            Ok(text) => (read_page(&text, Format::Text, selector), None),
+            Err(e) => (
+                Reading::Unreadable(format!("cannot read the PDF: {e}")),
+                None,
+            ),
+        },
+        Kind::CanaryTail => match canarytail::parse(body.bytes) {
+            Ok(canary) => {
+                let (reading, facts) = read_canarytail(&canary);
+                (reading, Some(facts))
+            }
+            Err(e) => (
+                Reading::Unreadable(format!("cannot read the CanaryTail canary: {e}")),
+                None,
+            ),
+        },
+    };
+    Document {
+        kind,
+        reading,
+        tail,
+    }
+}
+
+/// One claim per code ("WAR: …"), then the canary's dates as context the judge already
+/// understands: the release is the canary's date, the expiry the deadline it sets itself.
+fn read_canarytail(canary: &canarytail::CanaryTail) -> (Reading, TailFacts) {
+    let check = canarytail::verify(canary);
+    let mut statements: Vec<Statement> = canary
+        .statements()
+        .into_iter()
+        .map(|(code, meaning)| {
+            normalise::statement(&format!("{}: {meaning}", code.to_uppercase()), true)
+        })
+        .collect();
+    statements.push(normalise::statement(
+        &format!("This canary was issued on {}.", canary.release.date_naive()),
+        false,
+    ));
+    statements.push(normalise::statement(
+        &format!(
+            "The next canary is due by {}, when this one expires.",
+            canary.expiry.date_naive()
+        ),
+        false,
+    ));
+    let facts = TailFacts {
+        verdict: check.verdict,
+        signature_reason: check.reason.clone(),
+        keys: check.keys.clone(),
+        panic_signed: check.panic_signed,
+        duress: canary.is_duress(),
+        release: canary.release,
+        expiry: canary.expiry,
+    };
+    let reading = if check.verdict == Verdict::Invalid {
+        // A forged or broken canary cannot stand for the real one: its codes are not judged.
+        Reading::Unreadable(format!(
+            "the CanaryTail canary's signatures do not verify: {}",
+            check.reason
+        ))
+    } else {
+        Reading::Statements(statements)
+    };
+    (reading, facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_canarytail_expiry_reads_as_the_deadline_the_judge_uses() {
+        let release = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+        let expiry = NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
+        let plan = format!("The next canary is due by {expiry}, when this one expires.");
+        assert!(crate::observe::extract::is_plan(&plan));
+        assert_eq!(
+            crate::observe::cadence::next_deadline(&[plan.as_str()], release),
+            Some(expiry)
+        );
+    }
+
+    #[test]
+    fn the_canarytail_release_reads_as_the_canarys_issue_date() {
+        let release = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+        let issued = crate::observe::normalise::statement(
+            &format!("This canary was issued on {release}."),
+            false,
+        );
+        let dating = crate::judge::dating(&[issued]).expect("a date");
+        assert_eq!(dating.chosen.date, release);
+        assert_eq!(
+            dating.chosen.source,
+            crate::judge::DateSource::IssueStatement
+        );
+    }
+
+    #[test]
+    fn auto_detects_pdf_and_canarytail_by_their_bytes() {
+        let body = |bytes: &'static [u8], ct: Option<&'static str>| Body {
+            bytes,
+            content_type: ct,
+            text: "",
+            fetched_as: Format::Html,
+        };
+        let f = DocumentFormat::Auto;
+        assert_eq!(kind_of(&body(b"%PDF-1.7\n", None), f), Kind::Pdf);
+        assert_eq!(kind_of(&body(b"x", Some("application/pdf")), f), Kind::Pdf);
+        let tail = br#"{"canary": {"codes": ["war"], "release": "2026-01-01T00:00:00Z"}}"#;
+        assert_eq!(kind_of(&body(tail, None), f), Kind::CanaryTail);
+        assert_eq!(kind_of(&body(b"<p>hi</p>", None), f), Kind::Html);
+        assert_eq!(
+            kind_of(&body(b"<p>hi</p>", None), DocumentFormat::Text),
+            Kind::Text
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! The `follow` half of a check: fetch the index page, pick the newest document of the
+//! series, and judge the move from the document followed before (a series that goes
+//! backwards is alerted; the statements themselves are judged like any page's).
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::config::Follow;
+use crate::fetch::{self, FetchError, FetchOptions, Fetched, Fetcher};
+use crate::judge::event::{Event, EventKind, Severity};
+use crate::judge::{self, Policy};
+use crate::observe::follow::{self, Followed};
+use crate::store::FollowedDoc;
+
+/// Where the index sent this check.
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    /// A plain `url` watch.
+    Direct,
+    /// The document picked from the index.
+    Document(Followed),
+    /// The index loaded but no link matched; `fetched` holds the index page itself.
+    NoMatch,
+    /// The index could not be fetched; `fetched` holds its error.
+    IndexFailed,
+}
+
+/// Fetches the index and picks the document to read; the fetch result is the index's when
+/// there is no document to fetch.
+pub(crate) async fn locate(
+    fetcher: &Fetcher,
+    rule: &Follow,
+    opts: &FetchOptions,
+) -> (Step, Option<Result<Fetched, FetchError>>) {
+    match fetcher.fetch(&rule.index, None, opts).await {
+        Ok(Fetched::Page(page)) => {
+            let is_html = matches!(page.format, fetch::Format::Html);
+            match follow::pick(&page.text, is_html, &page.final_url, &rule.rule) {
+                Some(followed) => (Step::Document(followed), None),
+                None => (Step::NoMatch, Some(Ok(Fetched::Page(page)))),
+            }
+        }
+        // Never asked for (no validators are sent for the index): read as no match.
+        Ok(other) => (Step::NoMatch, Some(Ok(other))),
+        Err(e) => (Step::IndexFailed, Some(Err(e))),
+    }
+}
+
+/// The URL the rest of the check reads: the followed document, else the watch's own.
+pub(crate) fn document_url<'a>(step: &'a Step, watch_url: &'a Url) -> &'a Url {
+    match step {
+        Step::Document(f) => &f.url,
+        _ => watch_url,
+    }
+}
+
+/// What the check record keeps of this step: the new document, or (when the index gave none)
+/// the one followed before, so the series is compared with it next time.
+pub(crate) fn record(step: &Step, previous: Option<&FollowedDoc>) -> Option<FollowedDoc> {
+    match step {
+        Step::Document(f) => Some(FollowedDoc {
+            url: f.url.to_string(),
+            reason: f.reason.clone(),
+            key: f.key.clone(),
+        }),
+        Step::Direct => None,
+        Step::NoMatch | Step::IndexFailed => previous.cloned(),
+    }
+}
+
+/// The error a check records when the index links no document of the series.
+pub(crate) fn no_match_error(rule: &Follow) -> String {
+    format!(
+        "the index page {} links no document matching {:?}",
+        rule.index, rule.pattern
+    )
+}
+
+/// `changed`, at once, when the newest document is older than the one followed before: the
+/// newer document vanished from the index (or the index was rolled back). Never accepted
+/// silently; the older document is followed from then on.
+pub(crate) fn went_backwards(
+    step: &Step,
+    previous: Option<&FollowedDoc>,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> Option<Event> {
+    let (Step::Document(now), Some(before)) = (step, previous) else {
+        return None;
+    };
+    if !follow::is_older(now, &before.key) {
+        return None;
+    }
+    let detail = format!(
+        "the series went backwards: the index now leads to {} ({}), older than {} ({}) followed until now, which the index no longer links",
+        now.url, now.key, before.url, before.key
+    );
+    Some(judge::event(
+        policy,
+        EventKind::Changed,
+        at,
+        at,
+        Severity::High,
+        detail,
+        vec![now.url.to_string(), before.url.clone()],
+    ))
+}

@@ -1,0 +1,118 @@
+//! PDFs built in the tests with lopdf (through pdf-extract's re-export): text pages in
+//! Helvetica, an image-only page, and an encrypted document.
+
+use pdf_extract::{Dictionary, Document, Object, Stream};
+
+fn name(n: &str) -> Object {
+    Object::Name(n.as_bytes().to_vec())
+}
+
+fn dict(entries: Vec<(&str, Object)>) -> Dictionary {
+    let mut d = Dictionary::new();
+    for (k, v) in entries {
+        d.set(k, v);
+    }
+    d
+}
+
+/// One page per content stream; `encrypt` adds a Standard security handler with an unknown
+/// user password.
+fn build(pages: &[String], encrypt: bool) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dict(vec![
+        ("Type", name("Font")),
+        ("Subtype", name("Type1")),
+        ("BaseFont", name("Helvetica")),
+        ("Encoding", name("WinAnsiEncoding")),
+    ]));
+    let image = doc.add_object(Stream::new(
+        dict(vec![
+            ("Type", name("XObject")),
+            ("Subtype", name("Image")),
+            ("Width", Object::Integer(2)),
+            ("Height", Object::Integer(2)),
+            ("ColorSpace", name("DeviceGray")),
+            ("BitsPerComponent", Object::Integer(8)),
+        ]),
+        vec![0, 255, 255, 0],
+    ));
+    let resources = doc.add_object(dict(vec![
+        ("Font", Object::Dictionary(dict(vec![("F1", font.into())]))),
+        (
+            "XObject",
+            Object::Dictionary(dict(vec![("Im1", image.into())])),
+        ),
+    ]));
+    let mut kids = Vec::new();
+    for content in pages {
+        let content = doc.add_object(Stream::new(Dictionary::new(), content.as_bytes().to_vec()));
+        let media = [0, 0, 612, 792].map(Object::Integer).to_vec();
+        let page = doc.add_object(dict(vec![
+            ("Type", name("Page")),
+            ("Parent", pages_id.into()),
+            ("Contents", content.into()),
+            ("Resources", resources.into()),
+            ("MediaBox", Object::Array(media)),
+        ]));
+        kids.push(Object::from(page));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dict(vec![
+            ("Type", name("Pages")),
+            ("Kids", Object::Array(kids)),
+            ("Count", Object::Integer(count)),
+        ])),
+    );
+    let catalog = doc.add_object(dict(vec![
+        ("Type", name("Catalog")),
+        ("Pages", pages_id.into()),
+    ]));
+    doc.trailer.set("Root", catalog);
+    if encrypt {
+        let e = doc.add_object(dict(vec![
+            ("Filter", name("Standard")),
+            ("V", Object::Integer(1)),
+            ("R", Object::Integer(2)),
+            ("Length", Object::Integer(40)),
+            ("O", Object::string_literal(vec![0x11u8; 32])),
+            ("U", Object::string_literal(vec![0x22u8; 32])),
+            ("P", Object::Integer(-44)),
+        ]));
+        doc.trailer.set("Encrypt", e);
+        doc.trailer.set(
+            "ID",
+            Object::Array(vec![
+                Object::string_literal(vec![0x33u8; 16]),
+                Object::string_literal(vec![0x33u8; 16]),
+            ]),
+        );
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write the PDF");
+    out
+}
+
+/// A one-page report: each line drawn 14 pt below the last.
+pub fn report(lines: &[&str]) -> Vec<u8> {
+    let mut s = String::from("BT /F1 10 Tf\n");
+    for (i, line) in lines.iter().enumerate() {
+        let y = 740 - 14 * i;
+        s.push_str(&format!("1 0 0 1 72 {y} Tm ({line}) Tj\n"));
+    }
+    s.push_str("ET\n");
+    build(&[s], false)
+}
+
+/// A scan: one page holding only an image.
+pub fn image_only() -> Vec<u8> {
+    build(&["q 200 0 0 200 100 400 cm /Im1 Do Q".to_string()], false)
+}
+
+/// Text behind a password the reader does not have.
+pub fn encrypted(lines: &[&str]) -> Vec<u8> {
+    let text = format!("BT /F1 10 Tf 1 0 0 1 72 700 Tm ({}) Tj ET", lines.join(" "));
+    build(&[text], true)
+}
