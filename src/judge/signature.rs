@@ -278,3 +278,67 @@ fn date_fallback(state: &mut WatchState, reading: &SignatureReading, seen_hash: 
         b.canary_date = Some(signed.date_naive());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::observe::normalise::statement;
+    use crate::observe::signature::SignatureSummary;
+    use crate::observe::signed::SignatureReading;
+
+    fn reading(newest_good: Option<DateTime<Utc>>) -> SignatureReading {
+        SignatureReading {
+            verdicts: Vec::new(),
+            summary: SignatureSummary {
+                required: 1,
+                good_signers: BTreeSet::from(["AAAA".to_string()]),
+                bad: 0,
+                other: 0,
+                newest_good,
+            },
+            missing: Vec::new(),
+            pinned: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_undated_signed_canary_is_as_old_as_its_newest_good_signature() {
+        let signed: DateTime<Utc> = "2026-06-03T09:00:00Z".parse().expect("time");
+        let text = ["Example Co has never received a National Security Letter."];
+        let statements = text.iter().map(|t| statement(t, true)).collect::<Vec<_>>();
+        let mut state = crate::judge::state_from_baseline(statements.clone(), signed);
+        let hash = state.baseline.as_ref().expect("baseline").set_hash.clone();
+        date_fallback(&mut state, &reading(Some(signed)), &hash);
+        assert_eq!(
+            state.baseline.as_ref().and_then(|b| b.canary_date),
+            Some(signed.date_naive())
+        );
+        // Not when the signed text is not the baseline, nor when there is no good signature.
+        let mut other = crate::judge::state_from_baseline(statements.clone(), signed);
+        date_fallback(&mut other, &reading(Some(signed)), "another set");
+        assert_eq!(other.baseline.as_ref().and_then(|b| b.canary_date), None);
+        let mut unsigned = crate::judge::state_from_baseline(statements, signed);
+        date_fallback(&mut unsigned, &reading(None), &hash);
+        assert_eq!(unsigned.baseline.as_ref().and_then(|b| b.canary_date), None);
+    }
+
+    #[test]
+    fn a_canary_that_dates_itself_keeps_its_own_date() {
+        let signed: DateTime<Utc> = "2026-06-03T09:00:00Z".parse().expect("time");
+        let statements = vec![
+            statement("The date of issue of this canary is March 3, 2026.", false),
+            statement(
+                "Example Co has never received a National Security Letter.",
+                true,
+            ),
+        ];
+        let mut state = crate::judge::state_from_baseline(statements, signed);
+        let own = state.baseline.as_ref().and_then(|b| b.canary_date);
+        assert!(own.is_some());
+        let hash = state.baseline.as_ref().expect("baseline").set_hash.clone();
+        date_fallback(&mut state, &reading(Some(signed)), &hash);
+        assert_eq!(state.baseline.as_ref().and_then(|b| b.canary_date), own);
+    }
+}
