@@ -369,3 +369,51 @@ fn statements_text(name: &str, state: &WatchState, check: &CheckRecord) -> Strin
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::judge::event::{EventKind, Severity};
+
+    fn event(kind: EventKind) -> Event {
+        let at: DateTime<Utc> = "2026-03-01T00:00:00Z".parse().expect("time");
+        Event {
+            kind,
+            at,
+            severity: Severity::High,
+            detail: "d".into(),
+            statements: vec!["s".into()],
+            changes: Vec::new(),
+            claim: true,
+            first_seen: at,
+            notify: true,
+            evidence: None,
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_costs_only_itself_and_a_redone_generation_is_logged_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("store");
+        store
+            .append_events("w", &[event(EventKind::Removed)], 1)
+            .expect("append");
+        // A crash mid-append leaves half a line.
+        let log = dir.path().join("w/events.jsonl");
+        atomic::append(&log, b"{\"kind\":\"rem").expect("torn");
+        store
+            .append_events("w", &[event(EventKind::Changed)], 2)
+            .expect("append after the torn line");
+        // The same generation again (a check redone after a crash): not logged twice.
+        store
+            .append_events("w", &[event(EventKind::Changed)], 2)
+            .expect("redo");
+        let kinds: Vec<EventKind> = store
+            .events("w")
+            .expect("events")
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, vec![EventKind::Removed, EventKind::Changed]);
+    }
+}

@@ -174,23 +174,20 @@ pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
     let settings = settings(raw.settings.unwrap_or_default())?;
     let email = raw.email.map(email).transpose()?;
     let mut watches: Vec<Watch> = Vec::with_capacity(raw.watch.len());
+    // Names are unique because each names a folder of history; the second one is pointed
+    // at by its own span, however it is quoted.
+    let mut seen = std::collections::HashSet::with_capacity(raw.watch.len());
     for spanned in raw.watch {
+        let name = spanned.get_ref().name.clone();
+        if !seen.insert(name.get_ref().clone()) {
+            return Err(RawError::at(
+                name.span(),
+                format!("duplicate watch name \"{}\"", name.get_ref()),
+                "give every [[watch]] a unique name; it names the watch's snapshot folder",
+            ));
+        }
         let watch = watch(spanned, &settings, base)?;
         watches.push(watch);
-    }
-    // Names are unique because each names a folder of history.
-    let mut seen = std::collections::HashSet::with_capacity(watches.len());
-    for w in &watches {
-        if !seen.insert(w.name.as_str()) {
-            // Re-find the span of the second occurrence for the message.
-            let offset = nth_name_offset(text, &w.name);
-            return Err(RawError {
-                span: offset.map(|o| o..o),
-                message: format!("duplicate watch name \"{}\"", w.name),
-                fix: "give every [[watch]] a unique name; it names the watch's snapshot folder"
-                    .into(),
-            });
-        }
     }
     let names: Vec<&str> = watches.iter().map(|w| w.name.as_str()).collect();
     let channels = super::channel::resolve(raw.channel, &names).map_err(|e| RawError {
@@ -217,16 +214,6 @@ fn syntax_fix(message: &str) -> String {
     } else {
         "fix the TOML syntax at this position".into()
     }
-}
-
-/// Offset of the second `name = "<name>"` in the text, for duplicate-name errors.
-fn nth_name_offset(text: &str, name: &str) -> Option<usize> {
-    let needle = format!("\"{name}\"");
-    let mut found = text.match_indices(&needle).filter(|(i, _)| {
-        let line_start = text[..*i].rfind('\n').map_or(0, |p| p + 1);
-        text[line_start..*i].trim_start().starts_with("name")
-    });
-    found.nth(1).map(|(i, _)| i)
 }
 
 /// The range a duration key accepts: anything outside it is a mistake (a typo'd unit, an
@@ -553,6 +540,36 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duplicate_name_is_located_however_it_is_quoted() {
+        for (text, at) in [
+            (
+                "[[watch]]\nname = 'a'\nurl = \"https://a.example/\"\n\n[[watch]]\nname = 'a'\nurl = \"https://b.example/\"\n",
+                (6, 8),
+            ),
+            (
+                "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname    =   \"a\"\nurl = \"https://b.example/\"\n",
+                (6, 13),
+            ),
+        ] {
+            let err = parse(text, Path::new(""))
+                .err()
+                .expect("duplicate refused")
+                .locate(text, Path::new("w.toml"));
+            let WatchlistError::Invalid {
+                line,
+                column,
+                message,
+                ..
+            } = err
+            else {
+                panic!("a located error")
+            };
+            assert_eq!((line, column), at, "{message}");
+            assert!(message.contains("duplicate watch name"), "{message}");
+        }
+    }
 
     #[test]
     fn max_history_defaults_overrides_and_is_located_when_out_of_range() {

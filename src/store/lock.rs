@@ -71,13 +71,71 @@ impl StateLock {
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         file.write_all(me.as_bytes()).map_err(io)?;
+        remove_leftover_temp_files(state_dir);
         Ok(StateLock { _file: file })
+    }
+}
+
+/// Temporary files (`.tmp-*`) left by a process killed mid-write. Only the lock holder may
+/// write here, so once it is held none of them is anyone's work in progress.
+fn remove_leftover_temp_files(state_dir: &Path) {
+    let mut dirs = vec![state_dir.to_path_buf()];
+    let mut removed = 0usize;
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let path = e.path();
+            match e.file_type() {
+                // Watch folders, their history, the outbox: two levels below the root.
+                Ok(t)
+                    if t.is_dir()
+                        && path.components().count() <= state_dir.components().count() + 2 =>
+                {
+                    dirs.push(path)
+                }
+                Ok(t) if t.is_file() && name.to_string_lossy().starts_with(".tmp-") => {
+                    if std::fs::remove_file(&path).is_ok() {
+                        removed += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "removed temporary files left by an interrupted write"
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taking_the_lock_clears_temporary_files_left_by_a_kill() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let history = dir.path().join("w/history");
+        std::fs::create_dir_all(&history).expect("dirs");
+        for p in [
+            dir.path().join(".tmp-abc"),
+            dir.path().join("w/.tmp-def"),
+            history.join(".tmp-ghi"),
+        ] {
+            std::fs::write(&p, b"half").expect("write");
+        }
+        std::fs::write(history.join("000001.json"), b"{}").expect("record");
+        let _lock = StateLock::acquire(dir.path(), "check").expect("lock");
+        assert!(!dir.path().join(".tmp-abc").exists());
+        assert!(!dir.path().join("w/.tmp-def").exists());
+        assert!(!history.join(".tmp-ghi").exists());
+        assert!(history.join("000001.json").exists(), "real files stay");
+    }
 
     #[test]
     fn a_second_holder_is_refused_and_told_who_holds_it() {
