@@ -553,10 +553,10 @@ mod tests {
                 (6, 13),
             ),
         ] {
-            let err = parse(text, Path::new(""))
-                .err()
-                .expect("duplicate refused")
-                .locate(text, Path::new("w.toml"));
+            let err = match parse(text, Path::new("")) {
+                Ok(_) => panic!("a duplicate name must be refused"),
+                Err(e) => e.locate(text, Path::new("w.toml")),
+            };
             let WatchlistError::Invalid {
                 line,
                 column,

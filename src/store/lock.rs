@@ -96,10 +96,12 @@ fn remove_leftover_temp_files(state_dir: &Path) {
                 {
                     dirs.push(path)
                 }
-                Ok(t) if t.is_file() && name.to_string_lossy().starts_with(".tmp-") => {
-                    if std::fs::remove_file(&path).is_ok() {
-                        removed += 1;
-                    }
+                Ok(t)
+                    if t.is_file()
+                        && name.to_string_lossy().starts_with(".tmp-")
+                        && std::fs::remove_file(&path).is_ok() =>
+                {
+                    removed += 1;
                 }
                 _ => {}
             }
