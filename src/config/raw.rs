@@ -542,6 +542,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn durations_out_of_their_range_are_refused_where_written() {
+        for (key, value) in [
+            ("max_age", "1000000years"),
+            ("stale_grace", "1000000years"),
+            ("interval", "1000000years"),
+            ("confirm_after", "0s"),
+            ("timeout", "2h"),
+            ("unreachable_after", "400d"),
+        ] {
+            let text = format!("[settings]\n{key} = \"{value}\"\n");
+            let err = match parse(&text, Path::new("")) {
+                Ok(_) => panic!("{key} = {value} must be refused"),
+                Err(e) => e.locate(&text, Path::new("w.toml")),
+            };
+            let WatchlistError::Invalid {
+                line,
+                column,
+                message,
+                fix,
+                ..
+            } = err
+            else {
+                panic!("a located error")
+            };
+            assert_eq!((line, column), (2, key.len() + 4), "{key}: {message}");
+            assert!(message.contains(key), "{message}");
+            assert!(fix.contains("a duration from"), "{fix}");
+        }
+    }
+
+    #[test]
     fn a_duplicate_name_is_located_however_it_is_quoted() {
         for (text, at) in [
             (
