@@ -7,6 +7,7 @@ mod channel;
 pub(crate) mod edit;
 mod email;
 mod follow;
+mod located;
 mod raw;
 mod signing;
 mod values;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::raw::RawError;
+use super::located::RawError;
 pub use crate::observe::DocumentFormat;
 use crate::observe::follow::{FollowRule, Order};
 

@@ -1,6 +1,5 @@
 //! The watchlist as written: serde structs that keep spans, and their validation into typed values.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -8,10 +7,11 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+pub(super) use super::located::RawError;
 use super::values::{describe_duration, parse_duration, parse_size};
 use super::{
-    EmailConfig, Settings, Shared, Watch, WatchSelector, Watchlist, WatchlistError,
-    notify_kinds_help, valid_watch_name,
+    EmailConfig, Settings, Shared, Watch, WatchSelector, Watchlist, notify_kinds_help,
+    valid_watch_name,
 };
 use crate::fetch::FetchOptions;
 use crate::judge::event::{EventKind, NotifySet};
@@ -117,51 +117,6 @@ struct RawEmail {
     to: Spanned<Vec<Spanned<String>>>,
     username: Option<Spanned<String>>,
     password_file: Option<Spanned<String>>,
-}
-
-/// A validation failure before it is placed in a file.
-pub(super) struct RawError {
-    span: Option<Range<usize>>,
-    message: String,
-    fix: String,
-}
-
-impl RawError {
-    pub(super) fn at(
-        span: Range<usize>,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        RawError {
-            span: Some(span),
-            message: message.into(),
-            fix: fix.into(),
-        }
-    }
-
-    pub(super) fn locate(self, text: &str, path: &Path) -> WatchlistError {
-        let (line, column) = match self.span {
-            Some(span) => line_column(text, span.start),
-            None => (1, 1),
-        };
-        WatchlistError::Invalid {
-            path: PathBuf::from(path),
-            line,
-            column,
-            message: self.message,
-            fix: self.fix,
-        }
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
 }
 
 /// `base` is the watchlist file's directory: key paths are read relative to it.
@@ -540,6 +495,7 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::WatchlistError;
 
     #[test]
     fn durations_out_of_their_range_are_refused_where_written() {
@@ -639,6 +595,7 @@ mod tests {
     #[test]
     fn line_column_counts_from_one() {
         let text = "a = 1\nbb = 2\n";
+        use super::super::located::line_column;
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 6), (2, 1));
         assert_eq!(line_column(text, 9), (2, 4));
