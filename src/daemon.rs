@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -246,6 +246,15 @@ fn schedule_on_start(sched: &mut Scheduler, checker: &Checker, w: &Watch) {
     );
 }
 
+/// The wall-clock time `d` after `at`, or the last representable time: a next-check time
+/// past it means "not in any foreseeable future", and must not panic the daemon.
+fn wall_after(at: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Logs a finished check and schedules the next one.
 fn finished(
     sched: &mut Scheduler,
@@ -268,9 +277,7 @@ fn finished(
                 current.shared.policy.confirm_after,
             );
             let mut record = report.record.clone();
-            record.next_check = Some(
-                checker.clock.now() + TimeDelta::from_std(due - now).unwrap_or(TimeDelta::zero()),
-            );
+            record.next_check = Some(wall_after(checker.clock.now(), due - now));
             if let Err(e) = checker.store.save_check(&watch.name, &record) {
                 tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the next check time");
             }
@@ -343,7 +350,7 @@ fn panicked(
         .saturating_mul(1u32 << (*n - 1).min(16))
         .min(current.shared.interval);
     let now = Instant::now();
-    let due = now + backoff;
+    let due = scheduler::later(now, backoff);
     tracing::error!(watch = %watch.name, panic = %what, retry_in = %humantime::format_duration(backoff), "check panicked; the watch stays scheduled");
     let at = checker.clock.now();
     let mut record = checker
@@ -357,7 +364,7 @@ fn panicked(
     record.error = Some(format!(
         "the check panicked: {what} (a bug in canaryd: please report it)"
     ));
-    record.next_check = Some(at + TimeDelta::from_std(backoff).unwrap_or(TimeDelta::zero()));
+    record.next_check = Some(wall_after(at, backoff));
     if let Err(e) = checker.store.save_check(&watch.name, &record) {
         tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the panicked check");
     }
@@ -398,7 +405,7 @@ fn reload(
                 for w in &new.watches {
                     match sched.due_at(&w.name) {
                         None if wl.watch(&w.name).is_none() => schedule_on_start(sched, checker, w),
-                        Some(due) if due > now + w.shared.interval => {
+                        Some(due) if due > scheduler::later(now, w.shared.interval) => {
                             sched.set(&w.name, scheduler::on_start(now, None, w.shared.interval))
                         }
                         _ => {}
@@ -465,5 +472,27 @@ async fn delivery_loop(
             _ = tokio::time::sleep(wait) => {}
             r = channels_rx.changed() => if r.is_err() { return },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_next_check_beyond_representable_time_saturates() {
+        let at = DateTime::<Utc>::MAX_UTC - TimeDelta::days(1);
+        assert_eq!(wall_after(at, Duration::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(
+            wall_after(at, Duration::from_secs(3 * 86400)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        let now = "2026-01-01T00:00:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("a valid time");
+        assert_eq!(
+            wall_after(now, Duration::from_secs(3600)),
+            now + TimeDelta::hours(1)
+        );
     }
 }

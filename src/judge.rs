@@ -466,7 +466,11 @@ fn content(
     if has_claims || state.usual_size.is_none() {
         state.usual_size = Some(match state.usual_size {
             // A slow moving average, so one odd page does not redefine "usual".
-            Some(usual) => (usual * 3 + body_len) / 4,
+            // In u128: a huge (or hostile) body length must not overflow the average.
+            Some(usual) => {
+                let avg = (u128::from(usual) * 3 + u128::from(body_len)) / 4;
+                u64::try_from(avg).unwrap_or(u64::MAX)
+            }
             None => body_len,
         });
     }

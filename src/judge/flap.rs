@@ -29,7 +29,10 @@ pub(super) fn track(
         .map(|s| s.hash.as_str())
         .collect();
     let in_baseline: HashSet<&str> = baseline.claims().map(|s| s.hash.as_str()).collect();
-    let horizon = at - TimeDelta::days(WINDOW_DAYS);
+    // Near the start of representable time the window reaches back to that start.
+    let horizon = at
+        .checked_sub_signed(TimeDelta::days(WINDOW_DAYS))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
 
     for f in &mut state.flaps {
         let now = present.contains(f.hash.as_str());

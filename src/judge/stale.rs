@@ -1,5 +1,7 @@
 //! Staleness: a canary past the renewal it promised (or past `max_age`), or wrongly dated.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 
 use super::{Policy, Stale, WatchState, event};
@@ -26,7 +28,8 @@ fn reference(state: &WatchState) -> Option<(NaiveDate, String)> {
     }
 }
 
-/// When the watch turns stale if nothing new appears, and why.
+/// When the watch turns stale if nothing new appears, and why. `None` when no deadline
+/// applies, or every one lies beyond the last time a `DateTime` can hold.
 pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, String)> {
     let (reference, what) = reference(state)?;
     let b = state.baseline.as_ref()?;
@@ -36,8 +39,11 @@ pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, 
             due = Some((t, why));
         }
     };
-    if let Some(max_age) = policy.max_age {
-        let t = start_of(reference) + TimeDelta::from_std(max_age).unwrap_or(TimeDelta::MAX);
+    // A deadline past the end of representable time is never reached: no deadline at all,
+    // rather than a panic (an absurd `max_age` or `stale_grace` means "never stale").
+    if let Some(max_age) = policy.max_age
+        && let Some(t) = after(start_of(reference), max_age)
+    {
         consider(
             t,
             format!(
@@ -47,9 +53,11 @@ pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, 
         );
     }
     let texts: Vec<&str> = b.statements.iter().map(|s| s.text.as_str()).collect();
-    if let Some(deadline) = crate::observe::cadence::next_deadline(&texts, reference) {
-        let grace = TimeDelta::from_std(policy.stale_grace).unwrap_or(TimeDelta::MAX);
-        let t = start_of(deadline) + TimeDelta::days(1) + grace;
+    if let Some(deadline) = crate::observe::cadence::next_deadline(&texts, reference)
+        && let Some(t) = start_of(deadline)
+            .checked_add_signed(TimeDelta::days(1))
+            .and_then(|t| after(t, policy.stale_grace))
+    {
         consider(
             t,
             format!(
@@ -59,6 +67,11 @@ pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, 
         );
     }
     due
+}
+
+/// `t` plus `d`, or `None` when that lies beyond what a `DateTime` can hold.
+fn after(t: DateTime<Utc>, d: Duration) -> Option<DateTime<Utc>> {
+    t.checked_add_signed(TimeDelta::from_std(d).ok()?)
 }
 
 fn start_of(d: NaiveDate) -> DateTime<Utc> {
@@ -159,3 +172,6 @@ fn raise(
         reference,
     });
 }
+
+#[cfg(test)]
+mod tests;

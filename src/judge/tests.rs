@@ -471,3 +471,20 @@ fn state_dated_by_the_old_rule_is_read_again_not_taken_as_going_backwards() {
     assert!(j.events.is_empty(), "{:?}", j.events);
     assert_eq!(j.state.newest_date, "2025-12-20".parse().ok());
 }
+
+#[test]
+fn a_huge_body_length_does_not_overflow_the_usual_size() {
+    let big = |len: u64| Observation::Content {
+        statements: vec![statement(A, true)],
+        body_len: len,
+        page_hash: None,
+        excerpt: None,
+    };
+    let p = policy(2);
+    let mut state = WatchState::default();
+    for (i, len) in [u64::MAX, u64::MAX, 10_000].into_iter().enumerate() {
+        state = observe(&state, big(len), t(i as i64), &p).state;
+    }
+    // (3 × u64::MAX + 10,000) / 4, computed without overflowing.
+    assert_eq!(state.usual_size, Some(13_835_058_055_282_166_211));
+}

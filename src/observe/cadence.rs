@@ -662,4 +662,24 @@ mod tests {
         assert_eq!(next_deadline(&texts, d(2024, 2, 1)), Some(d(2024, 5, 1)));
         assert_eq!(next_deadline(&texts[..1], d(2024, 2, 1)), None);
     }
+
+    #[test]
+    fn the_ends_of_the_calendar_give_no_deadline_past_them() {
+        let texts = [
+            "We update this canary quarterly.",
+            "This canary is renewed every 999 years.",
+            "Riseup intends to update this report approximately once per quarter.",
+            "The next statement will be published on or before 1 March.",
+            "We plan to publish the next of these canary statements in the first fourteen days of September.",
+            "This canary will be re-signed on the following dates: February 1, May 1.",
+        ];
+        for t in texts {
+            // Every addition is checked: past the last date there is simply no deadline.
+            assert_eq!(next_deadline(&[t], NaiveDate::MAX), None, "{t}");
+            assert!(
+                next_deadline(&[t], NaiveDate::MIN).is_some_and(|d| d > NaiveDate::MIN),
+                "{t}"
+            );
+        }
+    }
 }

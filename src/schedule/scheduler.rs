@@ -12,6 +12,15 @@ const JITTER_FRACTION: f64 = 0.1;
 const JITTER_CAP: Duration = Duration::from_secs(15 * 60);
 /// Overdue watches after a restart are spread over at most this window.
 const RESTART_SPREAD_CAP: Duration = Duration::from_secs(5 * 60);
+/// A due time this far out is "never" for a daemon; adding more could overflow `Instant`.
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86400);
+
+/// `now` plus `d`, at most `FAR_FUTURE` ahead, so no interval can overflow the clock.
+pub fn later(now: Instant, d: Duration) -> Instant {
+    // A monotonic clock is centuries from its end, so this never falls back to `now`; the
+    // fallback only keeps the arithmetic free of panics.
+    now.checked_add(d.min(FAR_FUTURE)).unwrap_or(now)
+}
 
 /// The due times of all watches, earliest first.
 #[derive(Debug, Default)]
@@ -82,13 +91,13 @@ pub fn after_check(
     confirm_after: Duration,
 ) -> Instant {
     if pending {
-        return now + confirm_after.min(interval);
+        return later(now, confirm_after.min(interval));
     }
-    let (j, later) = jitter(interval);
-    if later {
-        now + interval + j
+    let (j, after) = jitter(interval);
+    if after {
+        later(now, interval.saturating_add(j))
     } else {
-        now + interval - j
+        later(now, interval.saturating_sub(j))
     }
 }
 
@@ -97,10 +106,13 @@ pub fn after_check(
 /// window instead of all firing at once.
 pub fn on_start(now: Instant, remaining: Option<Duration>, interval: Duration) -> Instant {
     match remaining {
-        Some(r) => now + r.min(interval + interval.mul_f64(JITTER_FRACTION).min(JITTER_CAP)),
+        Some(r) => later(
+            now,
+            r.min(interval.saturating_add(interval.mul_f64(JITTER_FRACTION).min(JITTER_CAP))),
+        ),
         None => {
             let window = interval.min(RESTART_SPREAD_CAP);
-            now + window.mul_f64(fastrand::f64())
+            later(now, window.mul_f64(fastrand::f64()))
         }
     }
 }
@@ -190,5 +202,23 @@ mod tests {
         // A persisted time absurdly far away (clock jump) is bounded by one interval.
         let far = on_start(now, Some(Duration::from_secs(10 * 86400)), interval) - now;
         assert!(far <= interval + JITTER_CAP);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_intervals_saturate_instead_of_overflowing_the_clock() {
+        let now = Instant::now();
+        for interval in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
+            for pending in [false, true] {
+                let d = after_check(now, interval, pending, Duration::MAX) - now;
+                assert!(d >= FAR_FUTURE - JITTER_CAP && d <= FAR_FUTURE, "{d:?}");
+            }
+            let d = on_start(now, Some(Duration::MAX), interval) - now;
+            assert_eq!(d, FAR_FUTURE);
+            assert!(on_start(now, None, interval) - now <= RESTART_SPREAD_CAP);
+        }
+        assert_eq!(
+            later(now, Duration::from_secs(90)) - now,
+            Duration::from_secs(90)
+        );
     }
 }
