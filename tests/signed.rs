@@ -498,6 +498,15 @@ async fn the_real_qubes_canary_verifies_with_the_shipped_keys() {
     let events =
         std::fs::read_to_string(env.state().join("qubes/events.jsonl")).unwrap_or_default();
     assert!(!events.contains("\"signature\""), "{events}");
+    // `history` names who signed the snapshot, with their fingerprints.
+    let out = env.canaryd(&["history", "qubes"]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("signatures: 2/2 ok"), "{text}");
+    assert_eq!(text.matches("      good: ").count(), 2, "{text}");
+    assert!(
+        text.contains("Marek") || text.contains("marmarek"),
+        "{text}"
+    );
 }
 
 fn signed_watchlist(site: &Site, key: &Path, extra: &str) -> String {

@@ -48,6 +48,9 @@ pub fn render(history: &History, paint: Paint) -> String {
         out.push('\n');
         out.push_str(&snapshot_line(entry, paint));
         out.push('\n');
+        if let Some(sigs) = &entry.record.signatures {
+            out.push_str(&signature_lines(sigs, paint));
+        }
         for event in &entry.record.events {
             out.push_str(&event_lines(event, paint));
         }
@@ -93,6 +96,37 @@ fn snapshot_line(entry: &Entry, paint: Paint) -> String {
         )));
     }
     parts.join("  ")
+}
+
+/// Who signed this snapshot, and how each signature fared.
+fn signature_lines(sigs: &crate::store::archive::SignatureEvidence, paint: Paint) -> String {
+    let mut out = format!("    signatures: {}\n", sigs.summary);
+    for v in &sigs.verdicts {
+        let who = match &v.verdict.signer {
+            Some(s) => format!(
+                "{} ({})",
+                s.user_id.as_deref().unwrap_or(&s.label),
+                s.fingerprint
+            ),
+            None => format!(
+                "unpinned key {}",
+                v.verdict.issuer.as_deref().unwrap_or("(no issuer)")
+            ),
+        };
+        let status = v.verdict.status.to_string();
+        let status = if v.verdict.is_good() {
+            paint.green(&status)
+        } else {
+            paint.red(&status)
+        };
+        let when = v
+            .verdict
+            .created
+            .map(|t| format!(", signed {}", term::time(t)))
+            .unwrap_or_default();
+        out.push_str(&format!("      {status}: {who}{when} [{}]\n", v.source));
+    }
+    out
 }
 
 fn event_lines(event: &Event, paint: Paint) -> String {
