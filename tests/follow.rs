@@ -441,7 +441,7 @@ async fn canarytail_codes_signatures_keys_duress_and_expiry() {
     assert!(
         r.events
             .iter()
-            .any(|e| e.kind == EventKind::Changed && e.detail.contains("do not verify")),
+            .any(|e| e.kind == EventKind::Signature && e.detail.contains("do not verify")),
         "{:?}",
         r.events
     );
@@ -455,7 +455,7 @@ async fn canarytail_codes_signatures_keys_duress_and_expiry() {
     assert!(
         r.events
             .iter()
-            .any(|e| e.kind == EventKind::Changed && e.detail.contains("signing keys changed")),
+            .any(|e| e.kind == EventKind::Signature && e.detail.contains("signing keys changed")),
         "{:?}",
         r.events
     );
@@ -611,4 +611,54 @@ async fn replay_of_pdf_versions_equals_live_checks() {
     }
     assert_eq!(live, vec![("removed".to_string(), GAG.to_string())]);
     assert_eq!(replayed, live);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replaying_canarytail_versions_runs_its_codes_keys_and_duress_checks() {
+    use tail::{ALL, days, document, key};
+    let env = common::run::Env::new("");
+    let dir = env.dir.path().join("versions");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (a, b) = (key(1), key(2));
+    let (release, expiry) = (days(-1), days(30));
+    let no_gag: Vec<&str> = ALL.iter().copied().filter(|c| *c != "gag").collect();
+    let duress: Vec<&str> = no_gag.iter().copied().filter(|c| *c != "duress").collect();
+    let versions = [
+        ("1-canary.json", document(&a, &ALL, release, expiry, false)),
+        (
+            "2-canary.json",
+            document(&a, &no_gag, release, expiry, false),
+        ),
+        (
+            "3-canary.json",
+            document(&a, &duress, release, expiry, false),
+        ),
+        (
+            "4-canary.json",
+            document(&b, &duress, release, expiry, false),
+        ),
+    ];
+    let mut args = vec!["replay".to_string(), "--format".into(), "json".into()];
+    for (name, bytes) in &versions {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write version");
+        args.push(path.display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = env.canaryd(&args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", common::run::stderr(&out));
+    let lines: Vec<serde_json::Value> = common::run::stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let has = |kind: &str, needle: &str| {
+        lines.iter().any(|l| {
+            l["kind"] == kind
+                && (l["statement"].as_str().is_some_and(|s| s.contains(needle))
+                    || l["detail"].as_str().is_some_and(|d| d.contains(needle)))
+        })
+    };
+    assert!(has("removed", "GAG: "), "{lines:#?}");
+    assert!(has("removed", "DURESS"), "{lines:#?}");
+    assert!(has("signature", "signing keys changed"), "{lines:#?}");
 }

@@ -29,7 +29,7 @@ pub(crate) fn judge_tail(
     if facts.verdict == Verdict::Invalid {
         holding.push((
             "signature".into(),
-            EventKind::Changed,
+            EventKind::Signature,
             format!(
                 "the CanaryTail canary's signatures do not verify ({}): it cannot be trusted to be the operator's",
                 facts.signature_reason
@@ -74,7 +74,7 @@ pub(crate) fn judge_tail(
         if !record.keys.is_empty() {
             events.push(judge::event(
                 policy,
-                EventKind::Changed,
+                EventKind::Signature,
                 at,
                 at,
                 Severity::High,

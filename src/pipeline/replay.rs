@@ -126,6 +126,9 @@ pub fn replay_signed(
     policy: &Policy,
 ) -> Vec<(String, Event)> {
     let mut state = WatchState::default();
+    // A CanaryTail canary's pinned keys and open alerts, carried from version to version as
+    // a live watch carries them in its check record.
+    let mut tail_record = None;
     let mut out = Vec::new();
     let mut previous: Option<&str> = None;
     for v in versions {
@@ -146,7 +149,8 @@ pub fn replay_signed(
             text: &v.text,
             fetched_as: v.format,
         };
-        let reading = observe::read_document(&body, v.document, selector).reading;
+        let observe::Document { reading, tail, .. } =
+            observe::read_document(&body, v.document, selector);
         let signed = signing.map(|s| {
             read_signatures(
                 &v.bytes,
@@ -162,6 +166,10 @@ pub fn replay_signed(
             let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
             state = j.state;
             out.extend(j.events.into_iter().map(|e| (v.name.clone(), e)));
+            let (record, events) =
+                super::canarytail::judge_tail(tail.as_ref(), tail_record.as_ref(), v.at, policy);
+            tail_record = record;
+            out.extend(events.into_iter().map(|e| (v.name.clone(), e)));
         }
         previous = Some(&v.name);
     }
