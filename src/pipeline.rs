@@ -341,6 +341,7 @@ impl Checker {
         ));
         let (tail_record, tail_events) =
             canarytail::judge_tail(tail.as_ref(), prev_check.canarytail.as_ref(), at, policy);
+        canarytail::drop_duress_repeat(&mut events, tail_record.as_ref());
         record.canarytail = tail_record;
         events.extend(tail_events);
         // Every event of this check, the series' and the CanaryTail's included, opens the

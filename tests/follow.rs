@@ -430,6 +430,13 @@ async fn canarytail_codes_signatures_keys_duress_and_expiry() {
         "the duress alert is raised once: {:?}",
         r.events
     );
+    assert!(
+        !r.events
+            .iter()
+            .any(|e| e.statements.iter().any(|s| s.starts_with("DURESS"))),
+        "nor reported again when its removal is confirmed: {:?}",
+        r.events
+    );
 
     // A tampered field: the signatures do not verify; a failed read, alerted.
     site.set(

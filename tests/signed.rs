@@ -811,3 +811,64 @@ async fn key_files_are_checked_at_load_and_add_pins_keys_by_path() {
         "{table}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_followed_signed_series_resolves_its_signatures_against_the_followed_document() {
+    // The shipped watchlist's Qubes watch, pointed at a loopback copy of the series: an index
+    // linking the canaries (and noise), the newest one with its two real signatures.
+    let site = Site::start().await;
+    let dir = project("tests/fixtures/signed");
+    for name in [
+        "canary-047-2026.txt",
+        "canary-047-2026.txt.sig.marmarek",
+        "canary-047-2026.txt.sig.simon",
+    ] {
+        let bytes = std::fs::read(dir.join(name)).expect("fixture");
+        site.set(
+            &format!("/secpack/canaries/{name}"),
+            Reply {
+                status: 200,
+                content_type: "text/plain".into(),
+                body: bytes,
+                headers: Vec::new(),
+            },
+        );
+    }
+    site.set(
+        "/security/canary/",
+        Reply::html(
+            "<html><body><ul>\
+             <li><a href=\"/secpack/canaries/canary-046-2026.txt\">046</a></li>\
+             <li><a href=\"/secpack/canaries/canary-047-2026.txt\">047</a></li>\
+             <li><a href=\"/secpack/canaries/canary-047-2026.txt.sig.simon\">sig</a></li>\
+             <li><a href=\"/news/\">news</a></li></ul></body></html>",
+        ),
+    );
+    let keys = project("keys/qubes");
+    let env = Env::new(&format!(
+        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"qubes\"\n\
+         follow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)-\\\\d+\\\\.txt$\" }}\n\
+         signature_url = [\"{{url}}.sig.marmarek\", \"{{url}}.sig.simon\"]\n\
+         keys = [\"{}\", \"{}\"]\nsigners = 2\n",
+        site.url("/security/canary/"),
+        keys.join("marmarek.asc").display(),
+        keys.join("simon.asc").display(),
+    ));
+    env.check().await;
+    env.check().await;
+    let check: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.state().join("qubes/check.json")).expect("check.json"),
+    )
+    .expect("json");
+    assert_eq!(check["signature"], "2/2 ok", "{check}");
+    assert!(
+        check["followed"]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/secpack/canaries/canary-047-2026.txt")),
+        "{check}"
+    );
+    let events =
+        std::fs::read_to_string(env.state().join("qubes/events.jsonl")).unwrap_or_default();
+    assert!(!events.contains("\"signature\""), "{events}");
+    assert!(!events.contains("\"removed\""), "{events}");
+}

@@ -107,6 +107,24 @@ pub(crate) fn judge_tail(
     (Some(record), events)
 }
 
+/// The duress code's disappearance was alerted at once (see [`judge_tail`]); when the judge
+/// confirms the same statement's removal later, that is not news: it is dropped from the
+/// judge's events, and an event left with no statement goes with it.
+pub(crate) fn drop_duress_repeat(events: &mut Vec<Event>, record: Option<&TailRecord>) {
+    if !record.is_some_and(|r| r.alerted.iter().any(|a| a == "duress")) {
+        return;
+    }
+    let duress = format!("DURESS: {}", canarytail::meaning("DURESS"));
+    events.retain_mut(|e| {
+        if e.kind != EventKind::Removed || e.statements.is_empty() {
+            return true;
+        }
+        let before = e.statements.len();
+        e.statements.retain(|s| *s != duress);
+        e.statements.len() == before || !e.statements.is_empty()
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

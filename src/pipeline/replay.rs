@@ -165,9 +165,11 @@ pub fn replay_signed(
             let obs = super::observation(reading.clone(), &v.text, v.body_len);
             let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
             state = j.state;
-            out.extend(j.events.into_iter().map(|e| (v.name.clone(), e)));
             let (record, events) =
                 super::canarytail::judge_tail(tail.as_ref(), tail_record.as_ref(), v.at, policy);
+            let mut judged = j.events;
+            super::canarytail::drop_duress_repeat(&mut judged, record.as_ref());
+            out.extend(judged.into_iter().map(|e| (v.name.clone(), e)));
             tail_record = record;
             out.extend(events.into_iter().map(|e| (v.name.clone(), e)));
         }
