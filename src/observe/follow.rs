@@ -199,13 +199,39 @@ pub(crate) fn pick(
             plural(candidates)
         ),
     };
+    let (url, reason) = match raw_file(url) {
+        Some(raw) => (
+            raw,
+            format!("{reason}; GitHub's file viewer link read as the raw file"),
+        ),
+        None => (url.clone(), reason),
+    };
     Some(Followed {
-        url: url.clone(),
+        url,
         order_used: order,
         key,
         reason,
         candidates,
     })
+}
+
+/// A link to GitHub's file viewer (`github.com/OWNER/REPO/blob/REF/PATH`) is an HTML page
+/// around the document; the document itself (the bytes its signatures cover) is at
+/// `raw.githubusercontent.com/OWNER/REPO/REF/PATH`. Published lists of canaries kept in a
+/// repository (Qubes's among them) link the viewer.
+fn raw_file(url: &Url) -> Option<Url> {
+    if url.host_str() != Some("github.com") {
+        return None;
+    }
+    let parts: Vec<&str> = url.path_segments()?.collect();
+    match parts.as_slice() {
+        [owner, repo, "blob", rest @ ..] if rest.len() >= 2 => Url::parse(&format!(
+            "https://raw.githubusercontent.com/{owner}/{repo}/{}",
+            rest.join("/")
+        ))
+        .ok(),
+        _ => None,
+    }
 }
 
 /// How a newly picked key stands to the previously followed one: `None` when they cannot be
@@ -425,6 +451,29 @@ fn dedup(links: Vec<Url>) -> Vec<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_github_viewer_link_is_followed_as_the_raw_file() {
+        let index = Url::parse("https://www.qubes-os.org/security/canary/").expect("url");
+        let body = r#"<ul>
+            <li><a href="https://github.com/QubesOS/qubes-secpack/blob/main/canaries/canary-046-2026.txt">046</a></li>
+            <li><a href="https://github.com/QubesOS/qubes-secpack/blob/main/canaries/canary-047-2026.txt">047</a></li>
+            <li><a href="https://github.com/QubesOS/qubes-secpack/blob/main/canaries/canary-047-2026.txt.sig.simon">sig</a></li>
+        </ul>"#;
+        let rule = FollowRule {
+            pattern: regex::Regex::new(r"canary-(\d+)-\d+\.txt$").expect("regex"),
+            order: None,
+        };
+        let f = pick(body, true, &index, &rule).expect("followed");
+        assert_eq!(
+            f.url.as_str(),
+            "https://raw.githubusercontent.com/QubesOS/qubes-secpack/main/canaries/canary-047-2026.txt"
+        );
+        assert!(f.reason.contains("raw file"), "{}", f.reason);
+        // Other links are followed as they are.
+        let plain = Url::parse("https://example.org/blob/x/canary-1-2026.txt").expect("url");
+        assert_eq!(raw_file(&plain), None);
+    }
 
     fn rule(pattern: &str, order: Option<Order>) -> FollowRule {
         FollowRule {
