@@ -178,40 +178,26 @@ pub enum ReplayFormat {
 impl Cli {
     /// The watchlist path after flags, `CANARYD_WATCHLIST` and systemd's directories.
     pub fn watchlist_path(&self) -> PathBuf {
-        if let Some(p) = &self.watchlist {
-            return p.clone();
-        }
-        if let Some(dir) = std::env::var_os("CONFIGURATION_DIRECTORY") {
-            // systemd may pass several, colon-separated; ours is the first.
-            let first = dir
-                .to_string_lossy()
-                .split(':')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            if !first.is_empty() {
-                return PathBuf::from(first).join("watchlist.toml");
-            }
-        }
-        PathBuf::from("watchlist.toml")
+        self.watchlist.clone().unwrap_or_else(|| {
+            systemd_dir("CONFIGURATION_DIRECTORY").map_or_else(
+                || PathBuf::from("watchlist.toml"),
+                |d| d.join("watchlist.toml"),
+            )
+        })
     }
 
     /// The state directory after flags, `CANARYD_STATE` and systemd's `$STATE_DIRECTORY`.
     pub fn state_dir(&self) -> PathBuf {
-        if let Some(p) = &self.state {
-            return p.clone();
-        }
-        if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
-            let first = dir
-                .to_string_lossy()
-                .split(':')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            if !first.is_empty() {
-                return PathBuf::from(first);
-            }
-        }
-        PathBuf::from("snapshots")
+        self.state.clone().unwrap_or_else(|| {
+            systemd_dir("STATE_DIRECTORY").unwrap_or_else(|| PathBuf::from("snapshots"))
+        })
     }
+}
+
+/// The first of the directories systemd passes in `var` (it may pass several,
+/// colon-separated; ours is the first).
+fn systemd_dir(var: &str) -> Option<PathBuf> {
+    let dirs = std::env::var_os(var)?;
+    let first = dirs.to_string_lossy().split(':').next()?.to_string();
+    (!first.is_empty()).then(|| PathBuf::from(first))
 }
