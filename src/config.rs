@@ -89,11 +89,17 @@ impl Default for Settings {
     }
 }
 
+/// How long one SMTP conversation (connect, TLS, EHLO, AUTH, DATA) may take, unless `timeout`
+/// says otherwise.
+pub(crate) const DEFAULT_SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `[email]`: where alerts go. The password is never in the watchlist itself.
 #[derive(Debug, Clone)]
 pub struct EmailConfig {
     /// lettre URL syntax: `smtp://host:25`, `smtp://host:587?tls=required`, `smtps://host:465`.
     pub smtp: String,
+    /// Bounds one whole SMTP conversation.
+    pub timeout: std::time::Duration,
     pub from: lettre::message::Mailbox,
     pub to: Vec<lettre::message::Mailbox>,
     pub username: Option<String>,

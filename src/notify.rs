@@ -7,3 +7,4 @@ pub(crate) mod deliver;
 pub(crate) mod feed;
 pub(crate) mod mail;
 pub mod outbox;
+pub(crate) mod smtp_failure;

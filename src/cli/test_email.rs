@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::cli::exit::EXIT_FAILURE;
-use crate::notify::mail::{MailError, Mailer};
+use crate::notify::mail::Mailer;
 
 pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
@@ -56,43 +56,19 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
             Ok(0)
         }
         Err(e) => {
-            eprintln!("canaryd: test email failed: {}", crate::error_chain(&e));
-            eprintln!("  {}", diagnosis(&e));
+            // One diagnosis, one fix: the classification already read lettre's error chain.
+            match e.failure() {
+                Some(f) => {
+                    eprintln!("canaryd: error: test email not sent: {}", f.what);
+                    eprintln!("  fix: {}", f.fix);
+                }
+                None => eprintln!(
+                    "canaryd: error: test email not sent: {}",
+                    crate::error_chain(&e)
+                ),
+            }
             Ok(EXIT_FAILURE)
         }
-    }
-}
-
-/// What kind of failure it was and what to try.
-pub fn diagnosis(e: &MailError) -> String {
-    let MailError::Smtp { source, .. } = e else {
-        return match e {
-            MailError::Timeout => {
-                "timeout: the server accepted the connection but did not finish answering; check the port and TLS mode".into()
-            }
-            _ => "check the [email] table".into(),
-        };
-    };
-    let code = source.status().map(|c| c.to_string()).unwrap_or_default();
-    let text = source.to_string().to_ascii_lowercase();
-    if source.is_tls() {
-        "TLS failed: check the port and TLS mode (smtps:// for port 465, smtp://…:587?tls=required for STARTTLS) and the server's certificate".into()
-    } else if code.starts_with("53") || text.contains("auth") {
-        format!(
-            "authentication failed ({code}): check `username` and the password (password_file, $CANARYD_SMTP_PASSWORD or the credential smtp-password)"
-        )
-    } else if source.is_permanent() {
-        format!(
-            "the server refused ({code}): check the `from` and `to` addresses and whether the server relays for you"
-        )
-    } else if source.is_transient() {
-        format!(
-            "the server refused for now ({code}: busy, greylisting or rate limit); try again later, or ask its administrator"
-        )
-    } else if source.is_timeout() {
-        "timeout: no answer from the server; check the host, port and firewall".into()
-    } else {
-        "connection failed: nothing answered SMTP at that host and port; check `smtp` (host, port), DNS and firewall".into()
     }
 }
 

@@ -126,7 +126,7 @@ fn channel(raw: RawChannel, watch_names: &[&str]) -> Result<ChannelConfig, Chann
             "timeout",
         ],
         "command" => &["command", "timeout"],
-        "email" => &["smtp", "from", "to", "username", "password_file"],
+        "email" => &["smtp", "from", "to", "username", "password_file", "timeout"],
         "stdout" => &[],
         other => {
             return Err(err(
@@ -396,6 +396,7 @@ fn email(raw: &RawChannel) -> Result<EmailConfig, ChannelError> {
         to: to_value,
         username: raw.username.as_ref(),
         password_file: raw.password_file.as_ref(),
+        timeout: raw.timeout.as_ref(),
     })
     .map_err(|(span, message, fix)| err(span, message, fix))
 }

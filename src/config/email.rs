@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use toml::Spanned;
 use url::Url;
@@ -19,6 +20,7 @@ pub(super) struct RawSmtp<'a> {
     pub to: &'a Spanned<Vec<Spanned<String>>>,
     pub username: Option<&'a Spanned<String>>,
     pub password_file: Option<&'a Spanned<String>>,
+    pub timeout: Option<&'a Spanned<String>>,
 }
 
 const SMTP_FIX: &str = "use \"smtp://host:587?tls=required\" (STARTTLS), \"smtps://host:465\" (implicit TLS), \"smtp://host:25\" (plain, no login) or \"smtp://host:25?tls=none\" (plain, login accepted in clear text)";
@@ -95,8 +97,25 @@ pub(super) fn email(raw: RawSmtp<'_>) -> Result<EmailConfig, Problem> {
         .iter()
         .map(|v| mailbox(v, "to"))
         .collect::<Result<Vec<_>, _>>()?;
+    let timeout = match raw.timeout {
+        None => super::DEFAULT_SMTP_TIMEOUT,
+        Some(v) => {
+            let fix = "write a duration such as timeout = \"30s\" or \"2m\" (at least one second)";
+            let d = super::values::parse_duration(v.get_ref())
+                .map_err(|why| problem(v.span(), format!("`timeout`: {why}"), fix))?;
+            if d < Duration::from_secs(1) {
+                return Err(problem(
+                    v.span(),
+                    "`timeout` must be at least one second",
+                    fix,
+                ));
+            }
+            d
+        }
+    };
     Ok(EmailConfig {
         smtp,
+        timeout,
         from,
         to,
         username: raw.username.map(|u| u.get_ref().clone()),
@@ -120,6 +139,22 @@ mod tests {
             "[email]\nsmtp = \"{smtp}\"\nfrom = \"c@example.org\"\nto = [\"you@example.org\"]\n{user}"
         );
         Watchlist::parse(&text, Path::new("w.toml"))
+    }
+
+    #[test]
+    fn the_smtp_timeout_defaults_to_30s_and_is_at_least_a_second() {
+        let base = "[email]\nsmtp = \"smtp://127.0.0.1:25\"\nfrom = \"c@example.org\"\nto = [\"you@example.org\"]\n";
+        let wl = Watchlist::parse(base, Path::new("w.toml")).expect("valid");
+        assert_eq!(wl.email.expect("email").timeout.as_secs(), 30);
+        let wl = Watchlist::parse(&format!("{base}timeout = \"2m\"\n"), Path::new("w.toml"))
+            .expect("valid");
+        assert_eq!(wl.email.expect("email").timeout.as_secs(), 120);
+        match Watchlist::parse(&format!("{base}timeout = \"0s\"\n"), Path::new("w.toml")) {
+            Err(WatchlistError::Invalid { message, .. }) => {
+                assert!(message.contains("at least one second"), "{message}")
+            }
+            other => panic!("expected a located error, got {other:?}"),
+        }
     }
 
     #[test]

@@ -117,6 +117,7 @@ struct RawEmail {
     to: Spanned<Vec<Spanned<String>>>,
     username: Option<Spanned<String>>,
     password_file: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
 }
 
 /// `base` is the watchlist file's directory: key paths are read relative to it.
@@ -393,6 +394,7 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
         to: &raw.to,
         username: raw.username.as_ref(),
         password_file: raw.password_file.as_ref(),
+        timeout: raw.timeout.as_ref(),
     })
     .map_err(|(span, message, fix)| RawError::at(span, message, fix))
 }

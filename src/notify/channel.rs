@@ -169,7 +169,7 @@ impl SendError {
     pub fn timed_out(&self) -> bool {
         matches!(
             self,
-            SendError::Mail(MailError::Timeout)
+            SendError::Mail(MailError::Timeout(_))
                 | SendError::WebhookTimeout(_)
                 | SendError::CommandTimeout { .. }
         )
@@ -186,7 +186,8 @@ pub struct Channel {
 
 #[derive(Debug)]
 enum Sender {
-    Email(email::Email),
+    // Boxed: the mailer (transport and settings) dwarfs the other senders.
+    Email(Box<email::Email>),
     Webhook(webhook::Webhook),
     Command(command::Command),
     Stdout,
@@ -290,7 +291,7 @@ pub fn build_each(wl: &Watchlist) -> Vec<(String, Result<Channel, SendError>)> {
 
 fn build(kind: &ChannelKind) -> Result<Sender, SendError> {
     Ok(match kind {
-        ChannelKind::Email(cfg) => Sender::Email(email::Email::new(cfg)?),
+        ChannelKind::Email(cfg) => Sender::Email(Box::new(email::Email::new(cfg)?)),
         ChannelKind::Webhook(cfg) => Sender::Webhook(webhook::Webhook::new(cfg)?),
         ChannelKind::Command(cfg) => Sender::Command(command::Command::new(cfg)),
         ChannelKind::Stdout => Sender::Stdout,

@@ -1,7 +1,6 @@
 //! Email delivery over SMTP (lettre): transport from the `[email]` table, password lookup.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lettre::message::SinglePart;
@@ -12,9 +11,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::EmailConfig;
 use crate::notify::alert::Alert;
-
-/// Every SMTP exchange is bounded by this.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::notify::smtp_failure::{self, Failure, Security};
 
 /// A mail failure, saying what to try.
 #[derive(Debug, thiserror::Error)]
@@ -37,14 +34,25 @@ pub enum MailError {
     },
     #[error("cannot build the message: {0}")]
     Build(#[from] lettre::error::Error),
-    #[error("SMTP delivery failed: {source} ({hint})")]
+    /// The failure already says, in words, what lettre's error meant: the raw error stays
+    /// for callers that need it but is not a `source`, so it is not said twice.
+    #[error("{failure}")]
     Smtp {
-        hint: &'static str,
-        #[source]
+        failure: Failure,
         source: lettre::transport::smtp::Error,
     },
-    #[error("SMTP server did not answer within {}s", SMTP_TIMEOUT.as_secs())]
-    Timeout,
+    #[error("{0}")]
+    Timeout(Failure),
+}
+
+impl MailError {
+    /// The failure in words with its fix, when the server was reached (or tried).
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            MailError::Smtp { failure, .. } | MailError::Timeout(failure) => Some(failure),
+            _ => None,
+        }
+    }
 }
 
 /// The lettre transport builder for an `smtp` URL.
@@ -112,7 +120,7 @@ impl Mailer {
             url: cfg.smtp.clone(),
             source,
         })?;
-        builder = builder.timeout(Some(SMTP_TIMEOUT));
+        builder = builder.timeout(Some(cfg.timeout));
         if let Some(user) = &cfg.username {
             let pass = password(cfg)?.ok_or(MailError::NoPassword)?;
             builder = builder.credentials(Credentials::new(user.clone(), pass));
@@ -184,11 +192,23 @@ impl Mailer {
     pub async fn send_message(&self, message: Message) -> Result<String, MailError> {
         // One bound for the whole conversation (connect, TLS, EHLO, AUTH, DATA), as the
         // error says: lettre's own timeout is per command.
-        let response = tokio::time::timeout(SMTP_TIMEOUT, self.transport.send(message))
+        let security = Security::of(&self.cfg.smtp);
+        let response = tokio::time::timeout(self.cfg.timeout, self.transport.send(message))
             .await
-            .map_err(|_| MailError::Timeout)?
+            .map_err(|_| {
+                MailError::Timeout(smtp_failure::timeout(
+                    &self.server(),
+                    security,
+                    self.cfg.timeout,
+                ))
+            })?
             .map_err(|source| MailError::Smtp {
-                hint: hint(&source),
+                failure: smtp_failure::classify(
+                    &source,
+                    &self.server(),
+                    security,
+                    self.cfg.username.is_some(),
+                ),
                 source,
             })?;
         Ok(format!(
@@ -199,20 +219,20 @@ impl Mailer {
     }
 }
 
-fn hint(e: &lettre::transport::smtp::Error) -> &'static str {
-    if e.is_permanent() {
-        let text = e.to_string().to_ascii_lowercase();
-        if text.contains("auth") || text.contains("535") {
-            "check username and password"
-        } else {
-            "the server refused the message; check from/to addresses"
+impl Mailer {
+    /// `host:port` of the server, for messages.
+    fn server(&self) -> String {
+        match url::Url::parse(&self.cfg.smtp) {
+            Ok(u) => {
+                let default = if u.scheme() == "smtps" { 465 } else { 25 };
+                format!(
+                    "{}:{}",
+                    u.host_str().unwrap_or("?"),
+                    u.port().unwrap_or(default)
+                )
+            }
+            Err(_) => self.cfg.smtp.clone(),
         }
-    } else if e.is_transient() {
-        "the server asked to try later; it will be retried"
-    } else if e.is_tls() {
-        "TLS failed; check the port and ?tls= mode (smtps:// for 465, ?tls=required for 587)"
-    } else {
-        "check that the SMTP server is reachable at the configured host and port"
     }
 }
 
@@ -222,6 +242,7 @@ mod tests {
 
     fn cfg(password_file: Option<PathBuf>) -> EmailConfig {
         EmailConfig {
+            timeout: crate::config::DEFAULT_SMTP_TIMEOUT,
             smtp: "smtp://127.0.0.1:25".into(),
             from: "canaryd@test.invalid".parse().expect("mailbox"),
             to: vec!["reader@test.invalid".parse().expect("mailbox")],

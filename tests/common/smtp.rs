@@ -77,22 +77,40 @@ impl Mail {
     }
 }
 
+/// How the server behaves beyond plain SMTP, to reproduce the servers users meet.
+#[derive(Clone, Copy, Default)]
+pub struct Behaviour {
+    /// Offers `AUTH PLAIN LOGIN` and refuses every login with 535.
+    pub refuse_logins: bool,
+    /// Answers MAIL FROM with 530 (a submission server that wants a login first).
+    pub require_login: bool,
+    /// Accepts connections and never says a word (a firewall that swallows, a hung server).
+    pub silent: bool,
+}
+
 /// The server's handle.
 #[derive(Clone)]
 pub struct SmtpServer {
     pub port: u16,
     received: Arc<Mutex<Vec<Mail>>>,
     refusing: Arc<AtomicBool>,
+    behaviour: Behaviour,
 }
 
 impl SmtpServer {
     pub async fn start() -> SmtpServer {
+        SmtpServer::start_with(Behaviour::default()).await
+    }
+
+    /// A plain-SMTP server (it never offers STARTTLS) that behaves as `behaviour` says.
+    pub async fn start_with(behaviour: Behaviour) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();
         let server = SmtpServer {
             port,
             received: Arc::default(),
             refusing: Arc::default(),
+            behaviour,
         };
         let s = server.clone();
         tokio::spawn(async move {
@@ -123,6 +141,12 @@ impl SmtpServer {
     async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
         let (r, mut w) = stream.into_split();
         let mut r = BufReader::new(r);
+        if self.behaviour.silent {
+            // Hold the connection open, reading and answering nothing, until the client gives up.
+            let mut sink = Vec::new();
+            let _ = tokio::io::AsyncReadExt::read_to_end(&mut r, &mut sink).await;
+            return Ok(());
+        }
         if self.refusing.load(Ordering::SeqCst) {
             w.write_all(b"421 test.invalid service not available\r\n")
                 .await?;
@@ -140,11 +164,22 @@ impl SmtpServer {
             }
             let cmd = line.trim_end().to_string();
             let upper = cmd.to_ascii_uppercase();
-            if upper.starts_with("EHLO") {
+            if upper.starts_with("EHLO") && self.behaviour.refuse_logins {
+                w.write_all(
+                    b"250-test.invalid\r\n250-8BITMIME\r\n250-AUTH PLAIN LOGIN\r\n250 SMTPUTF8\r\n",
+                )
+                .await?;
+            } else if upper.starts_with("AUTH") {
+                w.write_all(b"535 5.7.8 authentication credentials invalid\r\n")
+                    .await?;
+            } else if upper.starts_with("EHLO") {
                 w.write_all(b"250-test.invalid\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
                     .await?;
             } else if upper.starts_with("HELO") {
                 w.write_all(b"250 test.invalid\r\n").await?;
+            } else if upper.starts_with("MAIL FROM:") && self.behaviour.require_login {
+                w.write_all(b"530 5.7.0 Authentication required\r\n")
+                    .await?;
             } else if upper.starts_with("MAIL FROM:") {
                 from = cmd[10..].trim().to_string();
                 w.write_all(b"250 ok\r\n").await?;

@@ -5,7 +5,7 @@ use quick_xml::events::Event;
 
 use crate::common::run::{Env, stderr};
 use crate::common::site::Site;
-use crate::common::smtp::SmtpServer;
+use crate::common::smtp::{Behaviour, SmtpServer};
 use crate::{FISA, GAG, NSL, closed_port, expect, ok, page, watchlist};
 
 fn with_email(site: &Site, smtp_url: &str) -> String {
@@ -47,7 +47,7 @@ async fn test_email_reports_the_answer_or_the_exact_failure() {
     let out = env.canaryd(&["test-email"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("connection failed"),
+        stderr(&out).contains("connection refused"),
         "{}",
         stderr(&out)
     );
@@ -61,6 +61,138 @@ async fn test_email_reports_the_answer_or_the_exact_failure() {
         stderr(&out)
     );
     assert_eq!(smtp.mails().len(), 1, "nothing more was sent");
+}
+
+/// `test-email`'s stderr in one configuration: exit 1, exactly one error line and one fix.
+async fn diagnosis(site: &Site, email: &str) -> (String, String) {
+    let env = Env::new(&format!(
+        "{}\n[email]\n{email}from = \"canaryd <canaryd@test.invalid>\"\nto = [\"reader@test.invalid\"]\n",
+        watchlist(site, "")
+    ));
+    let out = env
+        .canaryd_env(&["test-email"], &[("CANARYD_SMTP_PASSWORD", "hunter2")])
+        .await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "one diagnosis and one fix, nothing contradicting it: {err}"
+    );
+    assert!(
+        lines[0].starts_with("canaryd: error: test email not sent: "),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("  fix: "), "{err}");
+    (lines[0].to_string(), lines[1].to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn test_email_diagnoses_each_misconfiguration_with_one_fix() {
+    let site = Site::start().await;
+    let plain = SmtpServer::start().await;
+    let port = plain.port;
+
+    // TLS from the first byte against a server that speaks plain SMTP.
+    let (what, fix) = diagnosis(&site, &format!("smtp = \"smtps://127.0.0.1:{port}\"\n")).await;
+    assert!(what.contains("speaks plain SMTP"), "{what}");
+    assert!(
+        fix.contains("smtp://") && fix.contains("tls=opportunistic"),
+        "{fix}"
+    );
+
+    // STARTTLS demanded; the server never offers it.
+    let (what, fix) = diagnosis(
+        &site,
+        &format!("smtp = \"smtp://127.0.0.1:{port}?tls=required\"\n"),
+    )
+    .await;
+    assert!(what.contains("does not offer STARTTLS"), "{what}");
+    assert!(fix.contains("smtps://"), "{fix}");
+
+    // A login the server refuses.
+    let auth = SmtpServer::start_with(Behaviour {
+        refuse_logins: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let (what, fix) = diagnosis(
+        &site,
+        &format!(
+            "smtp = \"smtp://127.0.0.1:{}?tls=none\"\nusername = \"canaryd\"\n",
+            auth.port
+        ),
+    )
+    .await;
+    assert!(
+        what.contains("refused the login") && what.contains("535"),
+        "{what}"
+    );
+    assert!(
+        fix.contains("username") && fix.contains("password"),
+        "{fix}"
+    );
+
+    // A login configured where the server offers none.
+    let (what, fix) = diagnosis(
+        &site,
+        &format!("smtp = \"smtp://127.0.0.1:{port}?tls=none\"\nusername = \"canaryd\"\n"),
+    )
+    .await;
+    assert!(what.contains("offers no login"), "{what}");
+    assert!(fix.contains("tls=required"), "{fix}");
+
+    // A server that wants a login, and none is configured.
+    let submission = SmtpServer::start_with(Behaviour {
+        require_login: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let (what, fix) = diagnosis(
+        &site,
+        &format!("smtp = \"smtp://127.0.0.1:{}\"\n", submission.port),
+    )
+    .await;
+    assert!(
+        what.contains("only after a login") && what.contains("530"),
+        "{what}"
+    );
+    assert!(fix.contains("username"), "{fix}");
+
+    // Nothing listening.
+    let (what, fix) = diagnosis(
+        &site,
+        &format!("smtp = \"smtp://127.0.0.1:{}\"\n", closed_port()),
+    )
+    .await;
+    assert!(what.contains("connection refused"), "{what}");
+    assert!(fix.contains("port"), "{fix}");
+
+    // A server that accepts the connection and never answers, within the configured bound.
+    let silent = SmtpServer::start_with(Behaviour {
+        silent: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let (what, fix) = diagnosis(
+        &site,
+        &format!(
+            "smtp = \"smtp://127.0.0.1:{}\"\ntimeout = \"1s\"\n",
+            silent.port
+        ),
+    )
+    .await;
+    assert!(
+        what.contains("no answer") && what.contains("within 1s"),
+        "{what}"
+    );
+    assert!(fix.contains("smtps://"), "{fix}");
+
+    assert!(
+        plain.mails().is_empty() && auth.mails().is_empty(),
+        "nothing was sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
