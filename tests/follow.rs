@@ -669,3 +669,70 @@ async fn replaying_canarytail_versions_runs_its_codes_keys_and_duress_checks() {
     assert!(has("removed", "DURESS"), "{lines:#?}");
     assert!(has("signature", "signing keys changed"), "{lines:#?}");
 }
+
+/// The CanaryTail standard's own example (its README, "Construction"), verbatim: armour,
+/// typographic quotes around `EXPIRES` and all. Each later version is that text with one
+/// code flipped, as its author would publish it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_standards_readme_example_is_read_and_a_flipped_code_is_removed() {
+    let example = include_str!("fixtures/canarytail/standard-readme-example.txt");
+    let env = common::run::Env::new("");
+    let dir = env.dir.path().join("versions");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let raid = example.replace("\"RAID\" : 0", "\"RAID\" : 1");
+    let duress = raid.replace("\"DURESS\" : 0", "\"DURESS\" : 1");
+    assert!(
+        raid != example && duress != raid,
+        "the fixture has both codes"
+    );
+    let mut args = vec!["replay".to_string(), "--format".into(), "json".into()];
+    for (name, text) in [
+        ("2019-03-06-canary.txt", example),
+        ("2019-03-07-canary.txt", example),
+        ("2019-03-20-canary.txt", raid.as_str()),
+        ("2019-04-03-canary.txt", duress.as_str()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write version");
+        args.push(path.display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = env.canaryd(&args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", common::run::stderr(&out));
+    let lines: Vec<serde_json::Value> = common::run::stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let events: Vec<(String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["version"].as_str().unwrap_or_default().to_string(),
+                l["kind"].as_str().unwrap_or_default().to_string(),
+                l["statement"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events.len(),
+        2,
+        "a re-issue is silent; one event per flip: {lines:#?}"
+    );
+    assert!(events[0].0.ends_with("2019-03-20-canary.txt"), "{lines:#?}");
+    assert_eq!(events[0].1, "removed");
+    assert!(events[0].2.starts_with("RAID: "), "{lines:#?}");
+    assert!(events[1].0.ends_with("2019-04-03-canary.txt"), "{lines:#?}");
+    assert_eq!(events[1].1, "removed");
+    assert!(events[1].2.starts_with("DURESS: "), "{lines:#?}");
+
+    // Read as eleven claims, one per code of the standard.
+    let path = dir.join("2019-03-06-canary.txt");
+    let out = env.canaryd(&["preview", &path.display().to_string()]).await;
+    let text = common::run::stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for code in [
+        "WAR", "GAG", "SUBP", "TRAP", "CEASE", "DURESS", "RAID", "SEIZE", "XCRED", "XOPERS", "SEPU",
+    ] {
+        assert!(text.contains(&format!("{code}: ")), "{code} in {text}");
+    }
+}
