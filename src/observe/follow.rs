@@ -475,6 +475,42 @@ mod tests {
         assert_eq!(raw_file(&plain), None);
     }
 
+    /// The list as qubes-os.org renders it (its documentation's template: a table, newest row
+    /// first, an anchor link per row, a link to the file viewer under `blob/master`, the
+    /// number zero-padded and the year changing along the list).
+    #[test]
+    fn the_published_qubes_table_gives_the_newest_canary_as_its_raw_file() {
+        let index = Url::parse("https://www.qubes-os.org/security/canary/").expect("url");
+        let mut body = String::from(
+            "<h2>Full list</h2><table><tr><th title=\"Anchor Link\"><span class=\"fa fa-link\"></span></th><th>Date</th><th>Canary</th></tr>",
+        );
+        for (n, date) in [
+            ("047", "2026-03-05"),
+            ("046", "2025-12-02"),
+            ("045", "2025-09-04"),
+            ("009", "2016-08-25"),
+        ] {
+            body.push_str(&format!(
+                "<tr id=\"{n}\"><td><a href=\"#{n}\" class=\"fa fa-link black-icon\" title=\"Anchor link to Qubes Canary row: Qubes Canary #{n}\"></a></td>\
+                 <td>{date}</td><td><a href=\"https://github.com/QubesOS/qubes-secpack/blob/master/canaries/canary-{n}-{}.txt\">Qubes Canary #{n}</a></td></tr>",
+                &date[..4]
+            ));
+        }
+        body.push_str("</table><a href=\"/security/pack/\">Qubes security pack</a>");
+        // The shipped watchlist's rule, verbatim.
+        let rule = FollowRule {
+            pattern: regex::Regex::new(r"canary-(\d+)-\d+\.txt$").expect("regex"),
+            order: None,
+        };
+        let f = pick(&body, true, &index, &rule).expect("followed");
+        assert_eq!(
+            f.url.as_str(),
+            "https://raw.githubusercontent.com/QubesOS/qubes-secpack/master/canaries/canary-047-2026.txt"
+        );
+        // The evidence record says why this one: its number.
+        assert!(f.reason.contains("47"), "{}", f.reason);
+    }
+
     fn rule(pattern: &str, order: Option<Order>) -> FollowRule {
         FollowRule {
             pattern: Regex::new(pattern).unwrap(),
