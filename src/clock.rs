@@ -39,7 +39,11 @@ impl TokioClock {
 impl Clock for TokioClock {
     fn now(&self) -> DateTime<Utc> {
         let elapsed = tokio::time::Instant::now() - self.start;
-        self.start_wall + TimeDelta::from_std(elapsed).unwrap_or(TimeDelta::MAX)
+        // Saturates rather than panics: a paused test clock may be advanced past any date.
+        TimeDelta::from_std(elapsed)
+            .ok()
+            .and_then(|d| self.start_wall.checked_add_signed(d))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 
