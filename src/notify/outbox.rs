@@ -139,8 +139,11 @@ pub struct Route {
 }
 
 impl Route {
+    /// An alert holding several events is for a channel with an `events` filter when any of
+    /// them is one of its kinds; the channel then gets the whole message.
     pub fn accepts(&self, alert: &Alert) -> bool {
-        self.events.is_none_or(|e| e.contains(alert.kind))
+        self.events
+            .is_none_or(|e| alert.kinds().into_iter().any(|k| e.contains(k)))
             && self
                 .watches
                 .as_ref()
@@ -518,6 +521,7 @@ mod tests {
             statements: Vec::new(),
             changes: Vec::new(),
             first_seen: None,
+            events: Vec::new(),
         }
     }
 
