@@ -408,15 +408,15 @@ impl Checker {
         }
         // One message for every notified event of this check (a removal and a rewording
         // found together are one email, the statement diff shown once).
-        let notified: Vec<(usize, &Event)> =
-            events.iter().enumerate().filter(|(_, e)| e.notify).collect();
+        let notified: Vec<(usize, &Event)> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.notify)
+            .collect();
         let mut queued_count = 0;
-        if let Some(alert) = alert::render(
-            &watch.name,
-            watch.url.as_str(),
-            state.generation,
-            &notified,
-        ) {
+        if let Some(alert) =
+            alert::render(&watch.name, watch.url.as_str(), state.generation, &notified)
+        {
             self.outbox.enqueue(&alert, at)?;
             queued_count += 1;
         }

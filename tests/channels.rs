@@ -476,8 +476,14 @@ async fn one_check_with_a_removal_and_a_change_is_one_message_everywhere() {
         1,
         "{body}"
     );
-    assert!(body.contains("Event 1 of 2") && body.contains("Event 2 of 2"), "{body}");
-    assert!(body.contains(NSL) && body.contains("[-never-]{+rarely+}"), "{body}");
+    assert!(
+        body.contains("Event 1 of 2") && body.contains("Event 2 of 2"),
+        "{body}"
+    );
+    assert!(
+        body.contains(NSL) && body.contains("[-never-]{+rarely+}"),
+        "{body}"
+    );
     let events_header = mails[0].header("X-Canaryd-Events").unwrap_or_default();
     assert!(
         events_header.contains("removed") && events_header.contains("changed"),
@@ -489,17 +495,39 @@ async fn one_check_with_a_removal_and_a_change_is_one_message_everywhere() {
     assert_eq!(hits.len(), 1);
     let b = &hits[0].body;
     assert_eq!(b["subject"], subject.as_str());
-    assert_eq!(b["message_id"], mails[0].header("Message-ID").unwrap_or_default());
+    assert_eq!(
+        b["message_id"],
+        mails[0].header("Message-ID").unwrap_or_default()
+    );
     assert_eq!(b["severity"], "high");
     let events = b["events"].as_array().expect("events");
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds.len(), 2, "{b}");
-    assert!(kinds.contains(&"removed") && kinds.contains(&"changed"), "{b}");
-    assert_eq!(b["kind"], kinds[0], "top-level kind is the first (most severe) event's");
-    assert!(b["statements"].as_array().expect("statements").iter().any(|s| s == NSL));
+    assert!(
+        kinds.contains(&"removed") && kinds.contains(&"changed"),
+        "{b}"
+    );
+    assert_eq!(
+        b["kind"], kinds[0],
+        "top-level kind is the first (most severe) event's"
+    );
+    assert!(
+        b["statements"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .any(|s| s == NSL)
+    );
     assert_eq!(b["changes"][0]["new"], WEAKENED_GAG);
     for e in events {
-        for key in ["severity", "statements", "changes", "detail", "first_seen", "at"] {
+        for key in [
+            "severity",
+            "statements",
+            "changes",
+            "detail",
+            "first_seen",
+            "at",
+        ] {
             assert!(e.get(key).is_some(), "{key} in {e}");
         }
         let at = e["at"].as_str().expect("at");

@@ -35,9 +35,7 @@ pub fn describe_elapsed(d: Duration) -> String {
     let secs = d.as_secs();
     let units: [(u64, &str); 3] = [(86_400, "day"), (3600, "hour"), (60, "minute")];
     match units.into_iter().find(|(size, _)| secs >= 2 * size) {
-        Some((size, name)) if !secs.is_multiple_of(size) => {
-            plural((secs + size / 2) / size, name)
-        }
+        Some((size, name)) if !secs.is_multiple_of(size) => plural((secs + size / 2) / size, name),
         _ => describe_duration(d),
     }
 }
@@ -79,7 +77,10 @@ pub fn plural(n: impl Count, noun: &str) -> String {
 pub fn plural_noun(n: impl Count, noun: &str) -> String {
     if n.count() == 1 {
         noun.to_string()
-    } else if ["s", "x", "z", "ch", "sh"].iter().any(|end| noun.ends_with(end)) {
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| noun.ends_with(end))
+    {
         format!("{noun}es")
     } else {
         format!("{noun}s")

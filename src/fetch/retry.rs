@@ -94,7 +94,9 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
 /// Parses the three HTTP-date forms of RFC 9110 (IMF-fixdate, RFC 850, asctime), with the
 /// `httpdate` crate.
 pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
-    httpdate::parse_http_date(value.trim()).ok().map(DateTime::from)
+    httpdate::parse_http_date(value.trim())
+        .ok()
+        .map(DateTime::from)
 }
 
 /// Formats a time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). `httpdate` covers

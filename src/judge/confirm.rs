@@ -111,14 +111,15 @@ pub(super) fn confirmed_event(
                 (true, true) => Severity::High,
                 (true, false) => Severity::Low,
             };
-            (
-                severity,
-                format!("{what} reworded, {how}, {seen}"),
-            )
+            (severity, format!("{what} reworded, {how}, {seen}"))
         }
         _ => (
             Severity::Info,
-            format!("{} new {}, {seen}", group.len(), plural_noun(group.len(), noun)),
+            format!(
+                "{} new {}, {seen}",
+                group.len(),
+                plural_noun(group.len(), noun)
+            ),
         ),
     };
     let flaps = group.iter().any(|p| {

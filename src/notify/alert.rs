@@ -134,12 +134,7 @@ fn rank(severity: Severity) -> u8 {
 /// statements concerned. A check killed after queueing its alert but before saving its state
 /// is judged again from the same state, and finds the alert it already queued. An alert of
 /// one event has the id that event's alert had when each event was its own alert.
-pub fn render(
-    name: &str,
-    url: &str,
-    generation: u64,
-    events: &[(usize, &Event)],
-) -> Option<Alert> {
+pub fn render(name: &str, url: &str, generation: u64, events: &[(usize, &Event)]) -> Option<Alert> {
     let id = identity(name, generation, events)?;
     // Most severe first; among equals, in the order the judge raised them.
     let mut ordered: Vec<&Event> = events.iter().map(|(_, e)| *e).collect();

@@ -353,10 +353,13 @@ mod tests {
         assert!(feed.unwritten.lock().expect("lock").is_empty());
     }
 
+    /// An element read back: its name, its attributes, its text.
+    type Element = (String, Vec<(String, String)>, String);
+
     /// Every element's text and attributes, read back by a real XML parser.
-    fn parse(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
+    fn parse(xml: &str) -> Vec<Element> {
         let mut reader = quick_xml::Reader::from_str(xml);
-        let mut out: Vec<(String, Vec<(String, String)>, String)> = Vec::new();
+        let mut out: Vec<Element> = Vec::new();
         // Indexes into `out` of the elements open here: text belongs to the innermost.
         let mut open: Vec<usize> = Vec::new();
         loop {
@@ -428,10 +431,9 @@ mod tests {
             .find(|e| e.0 == "link" && e.1.iter().any(|a| a == &("rel".into(), "self".into())))
             .expect("rel=self link");
         let href = &link.1.iter().find(|a| a.0 == "href").expect("href").1;
-        let want = url::Url::from_file_path(
-            std::fs::canonicalize(feed.atom_path()).expect("canonical"),
-        )
-        .expect("file URL");
+        let want =
+            url::Url::from_file_path(std::fs::canonicalize(feed.atom_path()).expect("canonical"))
+                .expect("file URL");
         assert_eq!(href, want.as_str());
         let ids: Vec<&String> = elements
             .iter()

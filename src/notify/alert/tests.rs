@@ -70,7 +70,11 @@ fn times_are_to_the_second_and_nouns_agree_with_their_number() {
     let mut two = removal();
     two.statements.push("reddit has never been gagged.".into());
     let a = one("reddit", "u", &two, 1, 0);
-    assert!(a.body.contains("Removed statements, verbatim"), "{}", a.body);
+    assert!(
+        a.body.contains("Removed statements, verbatim"),
+        "{}",
+        a.body
+    );
     assert_eq!(
         a.subject,
         "[canaryd] reddit: canary statement removed (2 statements)"
@@ -138,8 +142,14 @@ fn one_check_is_one_alert_with_every_event_and_the_diff_once() {
         "{}",
         a.body
     );
-    let removed_at = a.body.find("Event 1 of 2: canary statement removed").expect("1");
-    let changed_at = a.body.find("Event 2 of 2: canary statement changed").expect("2");
+    let removed_at = a
+        .body
+        .find("Event 1 of 2: canary statement removed")
+        .expect("1");
+    let changed_at = a
+        .body
+        .find("Event 2 of 2: canary statement changed")
+        .expect("2");
     assert!(removed_at < changed_at, "{}", a.body);
     assert!(a.body.contains("[-never-]{+rarely+}"));
     assert_eq!(
