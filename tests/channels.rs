@@ -399,6 +399,11 @@ async fn an_outbox_file_in_the_old_format_is_still_delivered() {
     assert_eq!(hits[0].body["alert_id"], "0123456789abcdef0123456789abcdef");
     assert_eq!(hits[0].body["body"], "old body");
     assert!(hits[0].body["severity"].is_null());
+    // Queued when each event was its own alert: delivered as that one event.
+    let events = hits[0].body["events"].as_array().expect("events");
+    assert_eq!(events.len(), 1, "{}", hits[0].body);
+    assert_eq!(events[0]["kind"], "removed");
+    assert!(events[0]["severity"].is_null());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -602,6 +602,41 @@ mod channel_tests {
     }
 
     #[test]
+    fn an_events_filter_takes_an_alert_holding_any_of_its_kinds() {
+        use crate::judge::event::EventKind;
+        let q: Queued = serde_json::from_str(OLD).expect("old");
+        let mut alert = q.alert;
+        let event = |kind| crate::notify::alert::AlertEvent {
+            kind,
+            severity: None,
+            detail: String::new(),
+            statements: Vec::new(),
+            changes: Vec::new(),
+            first_seen: None,
+            at: alert.created,
+        };
+        alert.events = vec![event(EventKind::Removed), event(EventKind::Changed)];
+        let only = |kind| {
+            let mut set = NotifySet::empty();
+            set.insert(kind);
+            Route {
+                events: Some(set),
+                ..route("r")
+            }
+        };
+        assert!(
+            only(EventKind::Changed).accepts(&alert),
+            "the second event counts"
+        );
+        assert!(only(EventKind::Removed).accepts(&alert));
+        assert!(!only(EventKind::Gone).accepts(&alert));
+        // An old one-event alert: its kind.
+        alert.events.clear();
+        assert!(only(EventKind::Removed).accepts(&alert));
+        assert!(!only(EventKind::Changed).accepts(&alert));
+    }
+
+    #[test]
     fn routes_decide_the_channels_at_enqueue() {
         let dir = tempfile::tempdir().expect("tempdir");
         let ob = Outbox::open(dir.path()).expect("open");
