@@ -17,6 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::{describe_elapsed, describe_time, plural};
 use crate::judge::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::observe::statement::Statement;
 
@@ -275,9 +276,9 @@ fn replaced_by_short_page(
     c.alerted = true;
     let since = c.since.unwrap_or(page.first_seen);
     let detail = format!(
-        "the canary was replaced by a short page without any of its statements, served unchanged on {} consecutive checks since {}; the page now says: \"{}\"",
-        page.count,
-        since.to_rfc3339(),
+        "the canary was replaced by a short page without any of its statements, served unchanged on {} since {}; the page now says: \"{}\"",
+        plural(page.count, "consecutive check"),
+        describe_time(since),
         excerpt.unwrap_or_default()
     );
     let claims = baseline_claims(state);
@@ -328,9 +329,9 @@ fn failed(
                 since,
                 Severity::High,
                 format!(
-                    "{error} on {} consecutive checks since {}: the canary page was taken down",
-                    state.gone.count,
-                    since.to_rfc3339()
+                    "{error} on {} since {}: the canary page was taken down",
+                    plural(state.gone.count, "consecutive check"),
+                    describe_time(since)
                 ),
                 claims,
             ));
@@ -349,10 +350,10 @@ fn failed(
     if !f.alerted && down_for >= policy.unreachable_after {
         f.alerted = true;
         let detail = format!(
-            "every fetch has failed for {} ({} attempts since {}); last error: {}",
-            humantime::format_duration(round_secs(down_for)),
-            f.count,
-            f.since.to_rfc3339(),
+            "every fetch has failed for {} ({} since {}); last error: {}",
+            describe_elapsed(down_for),
+            plural(f.count, "attempt"),
+            describe_time(f.since),
             f.last_error
         );
         let since = f.since;
@@ -379,9 +380,9 @@ fn recovered_fetch(
         && f.alerted
     {
         let detail = format!(
-            "the page answers again after {} failed fetches since {}",
-            f.count,
-            f.since.to_rfc3339()
+            "the page answers again after {} since {}",
+            plural(f.count, "failed fetch"),
+            describe_time(f.since)
         );
         events.push(event(
             policy,
@@ -409,7 +410,7 @@ fn recover(
 ) {
     if ended.alerted {
         let since = ended.since.unwrap_or(at);
-        let detail = detail(since.to_rfc3339());
+        let detail = detail(describe_time(since));
         events.push(event(
             policy,
             EventKind::Recovered,
@@ -442,9 +443,9 @@ fn content(
             c.alerted = true;
             let since = c.since.unwrap_or(at);
             let detail = format!(
-                "the page loads but none of its canary statements were found on {} consecutive checks since {} (the selector matches nothing, or the canary block is gone)",
-                c.count,
-                since.to_rfc3339()
+                "the page loads but none of its canary statements were found on {} since {} (the selector matches nothing, or the canary block is gone)",
+                plural(c.count, "consecutive check"),
+                describe_time(since)
             );
             let claims = baseline_claims(state);
             events.push(event(
@@ -575,10 +576,6 @@ fn baseline_claims(state: &WatchState) -> Vec<String> {
         .as_ref()
         .map(|b| b.claims().map(|s| s.text.clone()).collect())
         .unwrap_or_default()
-}
-
-fn round_secs(d: Duration) -> Duration {
-    Duration::from_secs(d.as_secs())
 }
 
 /// Builds a non-statement event.

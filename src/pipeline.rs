@@ -49,7 +49,7 @@ pub struct CheckReport {
     pub watch: String,
     pub record: CheckRecord,
     pub events: Vec<Event>,
-    /// Alerts this check queued for delivery.
+    /// Alerts this check queued for delivery: 0 or 1, one alert holding every notified event.
     pub queued: usize,
     /// Differences still awaiting confirmation.
     pub pending: usize,
@@ -406,9 +406,17 @@ impl Checker {
         if let Some(g) = generation {
             self.store.append_events(&watch.name, events, g)?;
         }
+        // One message for every notified event of this check (a removal and a rewording
+        // found together are one email, the statement diff shown once).
+        let notified: Vec<(usize, &Event)> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.notify)
+            .collect();
         let mut queued_count = 0;
-        for (i, e) in events.iter().enumerate().filter(|(_, e)| e.notify) {
-            let alert = alert::render(&watch.name, watch.url.as_str(), e, state.generation, i);
+        if let Some(alert) =
+            alert::render(&watch.name, watch.url.as_str(), state.generation, &notified)
+        {
             self.outbox.enqueue(&alert, at)?;
             queued_count += 1;
         }

@@ -1,6 +1,7 @@
 //! Notification channels end to end, with the real binary: a webhook against a real loopback
 //! HTTP server, a command channel running a real shell script, several channels at once,
-//! filters, an outbox file in the old format, and `test-notify`.
+//! filters, an outbox file in the old format, one message for a check with several events,
+//! and `test-notify`.
 
 mod common;
 
@@ -398,6 +399,11 @@ async fn an_outbox_file_in_the_old_format_is_still_delivered() {
     assert_eq!(hits[0].body["alert_id"], "0123456789abcdef0123456789abcdef");
     assert_eq!(hits[0].body["body"], "old body");
     assert!(hits[0].body["severity"].is_null());
+    // Queued when each event was its own alert: delivered as that one event.
+    let events = hits[0].body["events"].as_array().expect("events");
+    assert_eq!(events.len(), 1, "{}", hits[0].body);
+    assert_eq!(events[0]["kind"], "removed");
+    assert!(events[0]["severity"].is_null());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -431,4 +437,118 @@ async fn test_notify_reports_each_channel_and_fails_if_any_failed() {
     let out = env.canaryd(&["test-notify", "--channel", "3"]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no channel 3"), "{}", stderr(&out));
+}
+
+const WEAKENED_GAG: &str = "Example Co has rarely been subject to a gag order.";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_check_with_a_removal_and_a_change_is_one_message_everywhere() {
+    let site = Site::start().await;
+    let hook = Hook::start(&[200]).await;
+    let smtp = common::smtp::SmtpServer::start().await;
+    let env = Env::new(&watchlist(
+        &site,
+        &format!(
+            "[email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n\n{}",
+            smtp.url(),
+            webhook(&hook, "")
+        ),
+    ));
+    site.set("/example", canary(&[NSL, GAG]));
+    site.set("/other", canary(&[NSL, GAG]));
+    env.check().await;
+    // The NSL claim withdrawn and the gag claim weakened, found by the same check.
+    site.set("/example", canary(&[WEAKENED_GAG]));
+    let out = env.check().await;
+    assert!(out.contains("1 delivered"), "{out}");
+
+    // The event log keeps one line per event.
+    let log = std::fs::read_to_string(env.state().join("example/events.jsonl")).expect("log");
+    assert!(log.contains("\"kind\":\"removed\"") && log.contains("\"kind\":\"changed\""));
+
+    // One email, the statement diff once, the subject naming the most severe event.
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1, "one message for the check");
+    let subject = mails[0].header("Subject").unwrap_or_default();
+    assert!(
+        subject == "[canaryd] example: canary statement removed; also changed"
+            || subject == "[canaryd] example: canary statement changed; also removed",
+        "{subject}"
+    );
+    let body = mails[0].body();
+    assert_eq!(
+        body.matches("Statement list, before and after:").count(),
+        1,
+        "{body}"
+    );
+    assert!(
+        body.contains("Event 1 of 2") && body.contains("Event 2 of 2"),
+        "{body}"
+    );
+    assert!(
+        body.contains(NSL) && body.contains("[-never-]{+rarely+}"),
+        "{body}"
+    );
+    let events_header = mails[0].header("X-Canaryd-Events").unwrap_or_default();
+    assert!(
+        events_header.contains("removed") && events_header.contains("changed"),
+        "{events_header}"
+    );
+
+    // One webhook request: the old top-level fields, and every event in `events`.
+    let hits = hook.hits();
+    assert_eq!(hits.len(), 1);
+    let b = &hits[0].body;
+    assert_eq!(b["subject"], subject.as_str());
+    assert_eq!(
+        b["message_id"],
+        mails[0].header("Message-ID").unwrap_or_default()
+    );
+    assert_eq!(b["severity"], "high");
+    let events = b["events"].as_array().expect("events");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.len(), 2, "{b}");
+    assert!(
+        kinds.contains(&"removed") && kinds.contains(&"changed"),
+        "{b}"
+    );
+    assert_eq!(
+        b["kind"], kinds[0],
+        "top-level kind is the first (most severe) event's"
+    );
+    assert!(
+        b["statements"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .any(|s| s == NSL)
+    );
+    assert_eq!(b["changes"][0]["new"], WEAKENED_GAG);
+    for e in events {
+        for key in [
+            "severity",
+            "statements",
+            "changes",
+            "detail",
+            "first_seen",
+            "at",
+        ] {
+            assert!(e.get(key).is_some(), "{key} in {e}");
+        }
+        let at = e["at"].as_str().expect("at");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(at).is_ok() && !at.contains('.'),
+            "RFC 3339 to the second: {at}"
+        );
+    }
+
+    // One feed entry, a category per event.
+    let atom = std::fs::read_to_string(env.state().join("feed.atom")).expect("feed.atom");
+    assert_eq!(atom.matches("<entry>").count(), 1, "{atom}");
+    assert!(
+        atom.contains("<category term=\"removed\"/>")
+            && atom.contains("<category term=\"changed\"/>"),
+        "{atom}"
+    );
+    assert!(atom.contains("<link rel=\"self\""), "{atom}");
 }

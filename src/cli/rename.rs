@@ -167,6 +167,7 @@ mod tests {
                 statements: Vec::new(),
                 changes: Vec::new(),
                 first_seen: None,
+                events: Vec::new(),
             },
             queued_at: chrono::Utc::now(),
             attempts: 0,

@@ -4,7 +4,7 @@
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 /// How often and how patiently one fetch retries transient failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,21 +91,20 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     Some((when - now).to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Parses the three HTTP-date forms of RFC 9110 (IMF-fixdate, RFC 850, asctime).
+/// Parses the three HTTP-date forms of RFC 9110 (IMF-fixdate, RFC 850, asctime), with the
+/// `httpdate` crate.
 pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
-    let value = value.trim();
-    if let Ok(d) = DateTime::parse_from_rfc2822(value) {
-        return Some(d.with_timezone(&Utc));
-    }
-    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
-        .iter()
-        .find_map(|fmt| NaiveDateTime::parse_from_str(value, fmt).ok())
-        .map(|naive| naive.and_utc())
+    httpdate::parse_http_date(value.trim())
+        .ok()
+        .map(DateTime::from)
 }
 
-/// Formats a time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
+/// Formats a time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). `httpdate` covers
+/// the years 1970 to 9999 (and panics outside): a time outside, which no file or server
+/// gives, is shown as the nearest end of that range.
 pub fn http_date(t: DateTime<Utc>) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    let last = DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::UNIX_EPOCH);
+    httpdate::fmt_http_date(t.clamp(DateTime::UNIX_EPOCH, last).into())
 }
 
 #[cfg(test)]
@@ -188,5 +187,7 @@ mod tests {
         assert_eq!(parse_retry_after("", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
         assert_eq!(http_date(now), "Sun, 06 Nov 1994 08:49:37 GMT");
+        let before = DateTime::from_timestamp(-5, 0).expect("1969");
+        assert_eq!(http_date(before), "Thu, 01 Jan 1970 00:00:00 GMT");
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Pending, Policy, WatchState};
+use crate::config::{plural, plural_noun};
 use crate::judge::diff::{self, StatementDiff};
 use crate::judge::event::{Change, Event, EventKind, Evidence, Severity};
 use crate::observe::statement::Statement;
@@ -84,13 +85,9 @@ pub(super) fn confirmed_event(
             _ => {}
         }
     }
-    let what = if claim { "claim" } else { "context statement" };
-    let n = group.len();
-    let plural = if n == 1 { "" } else { "s" };
-    let seen = format!(
-        "seen on {checks} consecutive check{}",
-        if checks == 1 { "" } else { "s" }
-    );
+    let noun = if claim { "claim" } else { "context statement" };
+    let what = plural(group.len(), noun);
+    let seen = format!("seen on {}", plural(checks, "consecutive check"));
     let (severity, mut detail) = match kind {
         EventKind::Removed => (
             if claim {
@@ -98,7 +95,7 @@ pub(super) fn confirmed_event(
             } else {
                 Severity::Info
             },
-            format!("{n} {what}{plural} no longer on the page, {seen}"),
+            format!("{what} no longer on the page, {seen}"),
         ),
         EventKind::Changed => {
             let weakened = changes.iter().any(|c| c.weakened);
@@ -114,12 +111,16 @@ pub(super) fn confirmed_event(
                 (true, true) => Severity::High,
                 (true, false) => Severity::Low,
             };
-            (
-                severity,
-                format!("{n} {what}{plural} reworded, {how}, {seen}"),
-            )
+            (severity, format!("{what} reworded, {how}, {seen}"))
         }
-        _ => (Severity::Info, format!("{n} new {what}{plural}, {seen}")),
+        _ => (
+            Severity::Info,
+            format!(
+                "{} new {}, {seen}",
+                group.len(),
+                plural_noun(group.len(), noun)
+            ),
+        ),
     };
     let flaps = group.iter().any(|p| {
         [&p.old, &p.new]

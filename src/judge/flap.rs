@@ -71,9 +71,9 @@ pub(super) fn track(
                 f.notified = true;
                 let first = f.flips.first().copied().unwrap_or(at);
                 let detail = format!(
-                    "the statement appeared or disappeared {} times since {}; changes to it are recorded but not alerted until it settles",
-                    f.flips.len(),
-                    first.to_rfc3339()
+                    "the statement appeared or disappeared {} since {}; changes to it are recorded but not alerted until it settles",
+                    crate::config::plural(f.flips.len(), "time"),
+                    crate::config::describe_time(first)
                 );
                 events.push(event(
                     policy,

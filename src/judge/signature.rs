@@ -184,7 +184,7 @@ pub(super) fn judge(
                     "the canary's signatures are whole again: {} by {} (problems since {})",
                     reading.display(),
                     named(reading, &reading.summary.good_signers),
-                    since.to_rfc3339()
+                    crate::config::describe_time(since)
                 ),
                 Vec::new(),
             ));
@@ -246,11 +246,10 @@ pub(super) fn judge(
         p.alerted_since.get_or_insert(p.since);
         let texts: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
         let detail = format!(
-            "signatures {} on {} consecutive check{} since {}: {}",
+            "signatures {} on {} since {}: {}",
             reading.display(),
-            p.count,
-            if p.count == 1 { "" } else { "s" },
-            p.since.to_rfc3339(),
+            crate::config::plural(p.count, "consecutive check"),
+            crate::config::describe_time(p.since),
             texts.join("; ")
         );
         events.push(event(

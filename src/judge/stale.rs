@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 
 use super::{Policy, Stale, WatchState, event};
+use crate::config::{describe_duration, describe_time};
 use crate::judge::event::{Event, EventKind, Severity};
 
 /// Dates a day ahead are always tolerated: time zones differ. Beyond that, a canary dated
@@ -48,7 +49,7 @@ pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, 
             t,
             format!(
                 "the canary ({what}) is older than max_age {}",
-                humantime::format_duration(max_age)
+                describe_duration(max_age)
             ),
         );
     }
@@ -62,7 +63,7 @@ pub fn stale_due(state: &WatchState, policy: &Policy) -> Option<(DateTime<Utc>, 
             t,
             format!(
                 "the canary ({what}) says the next one is due by {deadline}; none has appeared within the {} grace period",
-                humantime::format_duration(policy.stale_grace)
+                describe_duration(policy.stale_grace)
             ),
         );
     }
@@ -95,7 +96,7 @@ pub(super) fn check(
     {
         let detail = format!(
             "a newer canary appeared ({reference}; stale since {})",
-            stale.at.to_rfc3339()
+            describe_time(stale.at)
         );
         let since = stale.at;
         events.push(event(
@@ -124,7 +125,7 @@ pub(super) fn check(
             let reason = if limit.is_some_and(|t| date > t) {
                 Some(format!(
                     "{DATED_IN_THE_FUTURE}: {date}, more than the {} stale_grace after this check ({})",
-                    humantime::format_duration(policy.stale_grace),
+                    describe_duration(policy.stale_grace),
                     at.date_naive()
                 ))
             } else if went_back {

@@ -162,6 +162,15 @@ fn failed_fetch_never_removes_and_unreachable_fires_once_after_threshold() {
     assert_eq!(kinds(&events[3]), vec![Unreachable]);
     assert!(events[4].is_empty(), "unreachable is raised once");
     assert_eq!(kinds(&events[5]), vec![Recovered]);
+    // Said for people: one unit, times to the second with their zone, nouns that agree.
+    let why = &events[3][0].detail;
+    assert!(
+        why.contains("every fetch has failed for 2 days (3 attempts since "),
+        "{why}"
+    );
+    assert!(why.contains(":00 UTC)") && !why.contains("+00:00"), "{why}");
+    let back = &events[5][0].detail;
+    assert!(back.contains("after 4 failed fetches since "), "{back}");
     assert!(state.failing.is_none());
     assert_eq!(
         state.baseline.expect("baseline").statements.len(),

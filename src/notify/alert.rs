@@ -1,6 +1,7 @@
-//! Renders an event as an alert: subject, plain-text body and stable identifiers. Pure.
+//! Renders the events of one check of one watch as one alert: subject, plain-text body,
+//! the events' structured data, and stable identifiers. Pure.
 
-use std::fmt::Write as _;
+mod text;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,13 +9,19 @@ use serde::{Deserialize, Serialize};
 use crate::judge::event::{Change, Event, EventKind, Severity};
 use crate::observe::normalise::sha256_hex;
 
-/// An alert ready to deliver, identical however often it is rendered.
+// The judge's tests check the headline their events get.
+#[cfg(test)]
+pub use text::headline;
+
+/// An alert ready to deliver, identical however often it is rendered: one message holding
+/// every notified event of one check of one watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
-    /// Stable id: the same event always gives the same id (and Message-ID).
+    /// Stable id: the same events always give the same id (and Message-ID).
     pub id: String,
     pub watch: String,
     pub url: String,
+    /// The most severe event's kind: the one the subject names.
     pub kind: EventKind,
     pub subject: String,
     pub body: String,
@@ -22,22 +29,83 @@ pub struct Alert {
     pub message_id: String,
     /// Per-watch id every alert about the watch references, so mail clients thread them.
     pub thread_id: String,
-    /// When the event was confirmed (the event's `at`).
+    /// When the events were confirmed (the check's time).
     pub created: DateTime<Utc>,
-    // The event's structured data, for channels that send fields rather than text (webhook,
-    // command) and for the feed. `default`: alerts queued by versions before these fields
-    // existed still load, with these empty.
+    // The most severe event's data (statements and changes: every event's), for channels
+    // that send fields rather than text (webhook, command) and for the feed. `default`:
+    // alerts queued by versions before these fields existed still load, with these empty.
     #[serde(default)]
     pub severity: Option<Severity>,
     #[serde(default)]
     pub detail: String,
-    /// The statements concerned, verbatim.
+    /// The statements concerned, verbatim, of every event.
     #[serde(default)]
     pub statements: Vec<String>,
     #[serde(default)]
     pub changes: Vec<Change>,
     #[serde(default)]
     pub first_seen: Option<DateTime<Utc>>,
+    /// Every event of the check, most severe first. Empty in alerts queued by versions that
+    /// sent one alert per event: the top-level fields are then that one event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<AlertEvent>,
+}
+
+/// One event inside an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertEvent {
+    pub kind: EventKind,
+    /// `None` only for an event read back from an alert queued before severities existed.
+    pub severity: Option<Severity>,
+    pub detail: String,
+    #[serde(default)]
+    pub statements: Vec<String>,
+    #[serde(default)]
+    pub changes: Vec<Change>,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
+impl AlertEvent {
+    fn of(e: &Event) -> AlertEvent {
+        AlertEvent {
+            kind: e.kind,
+            severity: Some(e.severity),
+            detail: e.detail.clone(),
+            statements: e.statements.clone(),
+            changes: e.changes.clone(),
+            first_seen: Some(e.first_seen),
+            at: e.at,
+        }
+    }
+}
+
+impl Alert {
+    /// Every event this alert is about, most severe first: its `events`, or, for an alert
+    /// queued by a version that sent one alert per event, the event its top-level fields
+    /// describe.
+    pub fn events(&self) -> Vec<AlertEvent> {
+        if !self.events.is_empty() {
+            return self.events.clone();
+        }
+        vec![AlertEvent {
+            kind: self.kind,
+            severity: self.severity,
+            detail: self.detail.clone(),
+            statements: self.statements.clone(),
+            changes: self.changes.clone(),
+            first_seen: self.first_seen,
+            at: self.created,
+        }]
+    }
+
+    /// The kinds of its events, most severe first.
+    pub fn kinds(&self) -> Vec<EventKind> {
+        if self.events.is_empty() {
+            return vec![self.kind];
+        }
+        self.events.iter().map(|e| e.kind).collect()
+    }
 }
 
 /// The per-watch thread id.
@@ -48,44 +116,73 @@ pub fn thread_id(watch: &str) -> String {
     )
 }
 
-/// Renders `event` about watch `name` at `url`.
+/// How much an event matters, for ordering: high before low before info.
+fn rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::High => 0,
+        Severity::Low => 1,
+        Severity::Info => 2,
+    }
+}
+
+/// Renders the notified events of one check about watch `name` at `url`, each with its
+/// place among that check's events (`index`), as one alert; `None` when there are none.
 ///
-/// The alert's id (and Message-ID) is derived from what the event is, never from when it was
-/// seen: the watch, the judgement state it departs from (`generation`, which the check that
-/// raised it advances), its place among that check's events, its kind and the statements
-/// concerned. A check killed after queueing its alerts but before saving its state is
-/// judged again from the same state, and finds the alerts it already queued.
-pub fn render(name: &str, url: &str, event: &Event, generation: u64, index: usize) -> Alert {
-    let mut identity = format!("{name}\n{generation}\n{index}\n{}", event.kind);
-    for s in &event.statements {
-        identity.push('\n');
-        identity.push_str(s);
-    }
-    for c in &event.changes {
-        identity.push('\n');
-        identity.push_str(&c.new);
-    }
-    let id = sha256_hex(&identity)
-        .get(..32)
-        .unwrap_or_default()
-        .to_string();
-    let subject = subject(name, event);
-    Alert {
+/// The alert's id (and Message-ID) is derived from what the events are, never from when they
+/// were seen: the watch, the judgement state they depart from (`generation`, which the check
+/// that raised them advances), each event's place among the check's events, its kind and the
+/// statements concerned. A check killed after queueing its alert but before saving its state
+/// is judged again from the same state, and finds the alert it already queued. An alert of
+/// one event has the id that event's alert had when each event was its own alert.
+pub fn render(name: &str, url: &str, generation: u64, events: &[(usize, &Event)]) -> Option<Alert> {
+    let id = identity(name, generation, events)?;
+    // Most severe first; among equals, in the order the judge raised them.
+    let mut ordered: Vec<&Event> = events.iter().map(|(_, e)| *e).collect();
+    ordered.sort_by_key(|e| rank(e.severity));
+    let top = *ordered.first()?;
+    Some(Alert {
         message_id: format!("<{id}@canaryd>"),
         thread_id: thread_id(name),
         id,
         watch: name.to_string(),
         url: url.to_string(),
-        kind: event.kind,
-        body: body(name, url, event),
-        subject,
-        created: event.at,
-        severity: Some(event.severity),
-        detail: event.detail.clone(),
-        statements: event.statements.clone(),
-        changes: event.changes.clone(),
-        first_seen: Some(event.first_seen),
-    }
+        kind: top.kind,
+        subject: text::subject(name, &ordered),
+        body: text::body(name, url, &ordered),
+        created: top.at,
+        severity: Some(top.severity),
+        detail: top.detail.clone(),
+        statements: ordered.iter().flat_map(|e| e.statements.clone()).collect(),
+        changes: ordered.iter().flat_map(|e| e.changes.clone()).collect(),
+        first_seen: Some(top.first_seen),
+        events: ordered.iter().map(|e| AlertEvent::of(e)).collect(),
+    })
+}
+
+/// The stable id of the alert for `events`, 32 hex digits.
+fn identity(name: &str, generation: u64, events: &[(usize, &Event)]) -> Option<String> {
+    let one = |index: usize, event: &Event| {
+        let mut s = format!("{generation}\n{index}\n{}", event.kind);
+        for st in &event.statements {
+            s.push('\n');
+            s.push_str(st);
+        }
+        for c in &event.changes {
+            s.push('\n');
+            s.push_str(&c.new);
+        }
+        s
+    };
+    let text = match events {
+        [] => return None,
+        // Exactly the identity of the one-event alerts of earlier versions.
+        [(index, event)] => format!("{name}\n{}", one(*index, event)),
+        many => {
+            let parts: Vec<String> = many.iter().map(|(i, e)| one(*i, e)).collect();
+            format!("{name}\ncheck\n{}", parts.join("\n\n"))
+        }
+    };
+    Some(sha256_hex(&text).get(..32).unwrap_or_default().to_string())
 }
 
 /// A severity's name as the alert text, the JSON payload and `CANARYD_SEVERITY` spell it.
@@ -97,189 +194,5 @@ pub fn severity_name(severity: Severity) -> &'static str {
     }
 }
 
-/// The headline of an event: its kind's, except that a `stale` event for a canary dated in
-/// the future (or going backwards) says so rather than "overdue".
-pub fn headline(event: &Event) -> &'static str {
-    if event.kind == EventKind::Stale {
-        if event.detail.starts_with(crate::judge::DATED_IN_THE_FUTURE) {
-            return "canary is dated in the future";
-        }
-        if event.detail.starts_with(crate::judge::DATE_WENT_BACKWARDS) {
-            return "canary's date went backwards";
-        }
-    }
-    event.kind.headline()
-}
-
-fn subject(name: &str, event: &Event) -> String {
-    let mut s = format!("[canaryd] {name}: {}", headline(event));
-    let n = event.statements.len().max(event.changes.len());
-    if matches!(event.kind, EventKind::Removed | EventKind::Changed) && n > 1 {
-        let _ = write!(s, " ({n} statements)");
-    }
-    s
-}
-
-fn quote(out: &mut String, text: &str) {
-    for line in text.lines() {
-        let _ = writeln!(out, "    > {line}");
-    }
-}
-
-fn body(name: &str, url: &str, event: &Event) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "canaryd: {} ({})", headline(event), event.kind);
-    let _ = writeln!(out);
-    let _ = writeln!(out, "Watch:       {name}");
-    let _ = writeln!(out, "URL:         {url}");
-    let _ = writeln!(out, "First seen:  {}", event.first_seen.to_rfc3339());
-    let _ = writeln!(out, "Confirmed:   {}", event.at.to_rfc3339());
-    let _ = writeln!(out, "Severity:    {}", severity_name(event.severity));
-    let _ = writeln!(out, "Why:         {}", event.detail);
-
-    if !event.statements.is_empty() {
-        let heading = match event.kind {
-            EventKind::Removed => "Removed statement(s), verbatim as last published:",
-            EventKind::Added => "New statement(s):",
-            EventKind::Missing | EventKind::Gone => "The claims the canary made until now:",
-            EventKind::Flapping => "The statement that keeps coming and going:",
-            _ => "Statements concerned:",
-        };
-        let _ = writeln!(out, "\n{heading}\n");
-        for s in &event.statements {
-            quote(&mut out, s);
-            out.push('\n');
-        }
-    }
-    if !event.changes.is_empty() {
-        let _ = writeln!(out, "\nChanged statement(s):\n");
-        for c in &event.changes {
-            let how = if c.weakened {
-                "weakened: the claim now says less"
-            } else if c.broadened {
-                "broadened: words only added"
-            } else {
-                "reworded: says no less"
-            };
-            let _ = writeln!(out, "  before:");
-            quote(&mut out, &c.old);
-            let _ = writeln!(out, "  after:");
-            quote(&mut out, &c.new);
-            let _ = writeln!(out, "  word diff ({how}; [-removed-] {{+added+}}):");
-            quote(&mut out, &c.word_diff);
-            out.push('\n');
-        }
-    }
-    if let Some(ev) = &event.evidence {
-        if !ev.unified_diff.is_empty() {
-            let _ = writeln!(out, "\nStatement list, before and after:\n");
-            out.push_str(&ev.unified_diff);
-            if !ev.unified_diff.ends_with('\n') {
-                out.push('\n');
-            }
-        }
-        let _ = writeln!(out, "\nStatement set sha256 before: {}", ev.old_set_hash);
-        let _ = writeln!(out, "Statement set sha256 after:  {}", ev.new_set_hash);
-    }
-    let _ = writeln!(
-        out,
-        "\n-- \ncanaryd {}: `canaryd list` shows every watch; `canaryd preview {url}` shows what the page says now.",
-        env!("CARGO_PKG_VERSION")
-    );
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::judge::event::Evidence;
-
-    fn removal() -> Event {
-        let at: DateTime<Utc> = "2026-01-02T03:04:05Z".parse().expect("time");
-        Event {
-            kind: EventKind::Removed,
-            at,
-            severity: Severity::High,
-            detail: "1 claim no longer on the page".into(),
-            statements: vec!["reddit has never received a National Security Letter.".into()],
-            changes: vec![],
-            claim: true,
-            first_seen: at,
-            notify: true,
-            evidence: Some(Evidence {
-                unified_diff: "--- before\n+++ after\n-reddit has never received a National Security Letter.\n".into(),
-                old_set_hash: "aa".into(),
-                new_set_hash: "bb".into(),
-            }),
-        }
-    }
-
-    #[test]
-    fn removal_alert_names_watch_event_and_quotes_statement() {
-        let a = render("reddit", "https://example.org/t", &removal(), 1, 0);
-        assert_eq!(a.subject, "[canaryd] reddit: canary statement removed");
-        assert!(
-            a.body
-                .contains("    > reddit has never received a National Security Letter.")
-        );
-        assert!(a.body.contains("https://example.org/t"));
-        assert!(a.body.contains("Statement set sha256 before: aa"));
-        assert!(a.message_id.starts_with('<') && a.message_id.ends_with("@canaryd>"));
-    }
-
-    #[test]
-    fn same_event_renders_same_id_and_thread_is_per_watch() {
-        let a = render("reddit", "u", &removal(), 7, 0);
-        let b = render("reddit", "u", &removal(), 7, 0);
-        assert_eq!(a.id, b.id);
-        // Re-derived later (a check redone after a crash): same event, same id.
-        let mut later = removal();
-        later.at += chrono::TimeDelta::minutes(10);
-        assert_eq!(render("reddit", "u", &later, 7, 0).id, a.id);
-        // Another generation (the claim came back and went again) is another alert.
-        assert_ne!(render("reddit", "u", &removal(), 8, 0).id, a.id);
-        assert_ne!(render("reddit", "u", &removal(), 7, 1).id, a.id);
-        let mut other = removal();
-        other.statements[0].push('!');
-        assert_ne!(render("reddit", "u", &other, 7, 0).id, a.id);
-        assert_eq!(a.thread_id, render("reddit", "v", &other, 7, 0).thread_id);
-        assert_ne!(a.thread_id, thread_id("cloudflare"));
-    }
-
-    #[test]
-    fn changed_alert_shows_word_diff() {
-        let mut e = removal();
-        e.kind = EventKind::Changed;
-        e.statements.clear();
-        e.changes = vec![Change {
-            old: "We have never received an NSL.".into(),
-            new: "We have rarely received an NSL.".into(),
-            word_diff: "We have [-never-]{+rarely+} received an NSL.".into(),
-            broadened: false,
-            weakened: true,
-        }];
-        let a = render("x", "u", &e, 1, 0);
-        assert_eq!(a.subject, "[canaryd] x: canary statement changed");
-        assert!(a.body.contains("[-never-]{+rarely+}"));
-        assert!(a.body.contains("weakened"));
-    }
-
-    #[test]
-    fn a_canary_dated_in_the_future_is_not_called_overdue() {
-        let mut e = removal();
-        e.kind = EventKind::Stale;
-        e.statements.clear();
-        e.detail = format!(
-            "{}: 2026-03-01, more than the 7days stale_grace after this check (2026-01-01)",
-            crate::judge::DATED_IN_THE_FUTURE
-        );
-        let a = render("x", "u", &e, 1, 0);
-        assert_eq!(a.subject, "[canaryd] x: canary is dated in the future");
-        assert!(!a.body.contains("overdue"), "{}", a.body);
-        e.detail = "the canary (dated 2025-01-01) says the next one is due by 2025-04-01".into();
-        assert_eq!(
-            render("x", "u", &e, 1, 0).subject,
-            "[canaryd] x: canary is overdue"
-        );
-    }
-}
+mod tests;

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::config::{ChannelConfig, ChannelKind, Watchlist};
 use crate::judge::event::Change;
-use crate::notify::alert::{Alert, severity_name};
+use crate::notify::alert::{Alert, AlertEvent, severity_name};
 use crate::notify::mail::MailError;
 use crate::notify::outbox::Route;
 
@@ -38,29 +38,82 @@ pub enum Outgoing<'a> {
 }
 
 /// The JSON object a webhook is POSTed and a command reads on stdin. Field names are a
-/// contract: fields are added, never renamed.
+/// contract: fields are added, never renamed. Times are RFC 3339 to the second, in UTC.
 #[derive(Debug, Clone, Serialize)]
 pub struct Payload {
     pub alert_id: String,
     pub watch: String,
     pub url: String,
-    /// The event kind (`removed`, `changed`, …), or `test`.
+    /// The most severe event's kind (`removed`, `changed`, …), or `test`.
     pub kind: String,
-    /// `high`, `low` or `info`; `null` for alerts queued by versions that did not record it.
+    /// The most severe event's: `high`, `low` or `info`; `null` for alerts queued by versions
+    /// that did not record it.
     pub severity: Option<&'static str>,
     pub subject: String,
     /// The alert's text, exactly as emailed.
     pub body: String,
+    /// Every event's statements.
     pub statements: Vec<String>,
+    /// Every event's changed statements.
     pub changes: Vec<Change>,
+    /// The most severe event's reason.
     pub detail: String,
+    #[serde(serialize_with = "seconds_opt")]
     pub first_seen: Option<DateTime<Utc>>,
-    /// When the event was confirmed.
+    /// When the events were confirmed.
+    #[serde(serialize_with = "seconds")]
     pub at: DateTime<Utc>,
+    #[serde(serialize_with = "seconds")]
     pub queued_at: DateTime<Utc>,
     pub message_id: String,
     /// True only for `canaryd test-notify`.
     pub test: bool,
+    /// Every event of the check, most severe first (one for older alerts and tests).
+    pub events: Vec<PayloadEvent>,
+}
+
+/// One event in [`Payload::events`].
+#[derive(Debug, Clone, Serialize)]
+pub struct PayloadEvent {
+    pub kind: String,
+    pub severity: Option<&'static str>,
+    pub statements: Vec<String>,
+    pub changes: Vec<Change>,
+    pub detail: String,
+    #[serde(serialize_with = "seconds_opt")]
+    pub first_seen: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "seconds")]
+    pub at: DateTime<Utc>,
+}
+
+impl PayloadEvent {
+    fn of(e: AlertEvent) -> PayloadEvent {
+        PayloadEvent {
+            kind: e.kind.to_string(),
+            severity: e.severity.map(severity_name),
+            statements: e.statements,
+            changes: e.changes,
+            detail: e.detail,
+            first_seen: e.first_seen,
+            at: e.at,
+        }
+    }
+}
+
+/// RFC 3339 to the second: what people and most parsers expect; nanoseconds say nothing here.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn seconds<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+fn seconds_opt<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(*t)),
+        None => s.serialize_none(),
+    }
 }
 
 impl Outgoing<'_> {
@@ -82,9 +135,11 @@ impl Outgoing<'_> {
                 queued_at,
                 message_id: alert.message_id.clone(),
                 test: false,
+                events: alert.events().into_iter().map(PayloadEvent::of).collect(),
             },
             Outgoing::Test { at, text } => {
                 let id = format!("test.{}", at.timestamp_nanos_opt().unwrap_or_default());
+                let detail = "a test from `canaryd test-notify`; nothing happened to any canary";
                 Payload {
                     message_id: format!("<{id}@canaryd>"),
                     alert_id: id,
@@ -96,12 +151,20 @@ impl Outgoing<'_> {
                     body: text.to_string(),
                     statements: Vec::new(),
                     changes: Vec::new(),
-                    detail: "a test from `canaryd test-notify`; nothing happened to any canary"
-                        .into(),
+                    detail: detail.into(),
                     first_seen: Some(at),
                     at,
                     queued_at: at,
                     test: true,
+                    events: vec![PayloadEvent {
+                        kind: "test".into(),
+                        severity: Some("info"),
+                        statements: Vec::new(),
+                        changes: Vec::new(),
+                        detail: detail.into(),
+                        first_seen: Some(at),
+                        at,
+                    }],
                 }
             }
         }
@@ -130,7 +193,7 @@ pub enum SendError {
     Status { status: u16, body: String },
     #[error("webhook request failed: {0}")]
     Request(#[source] reqwest::Error),
-    #[error("webhook did not answer within {}", humantime::format_duration(*.0))]
+    #[error("webhook did not answer within {}", crate::config::describe_duration(*.0))]
     WebhookTimeout(Duration),
     #[error("cannot set up the webhook's HTTP client: {0}")]
     Client(#[source] reqwest::Error),
@@ -147,7 +210,7 @@ pub enum SendError {
         /// The last line it wrote to stderr.
         stderr: String,
     },
-    #[error("{program} did not finish within {}; it was killed", humantime::format_duration(*timeout))]
+    #[error("{program} did not finish within {}; it was killed", crate::config::describe_duration(*timeout))]
     CommandTimeout { program: String, timeout: Duration },
     #[error("cannot encode the alert as JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -369,8 +432,13 @@ mod tests {
             "queued_at",
             "subject",
             "body",
+            "events",
         ] {
             assert!(json.get(key).is_some(), "{key} missing");
         }
+        assert_eq!(json["events"][0]["kind"], "test");
+        let at = json["at"].as_str().expect("at");
+        assert_eq!(at, rfc3339(now), "to the second");
+        assert!(!at.contains('.'), "{at}");
     }
 }

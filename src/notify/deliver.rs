@@ -102,7 +102,7 @@ pub async fn drain(
                         tracing::error!(watch = %a.watch, event = %a.kind, id = %a.id, channel = %id, error = %msg, "alert refused for good by this channel; not retried there");
                     } else {
                         s.failed(&msg, now, backoff);
-                        tracing::warn!(watch = %a.watch, event = %a.kind, id = %a.id, channel = %id, attempts = s.attempts, next = %s.next_attempt.to_rfc3339(), error = %msg, "alert delivery failed; will retry");
+                        tracing::warn!(watch = %a.watch, event = %a.kind, id = %a.id, channel = %id, attempts = s.attempts, next = %crate::notify::channel::rfc3339(s.next_attempt), error = %msg, "alert delivery failed; will retry");
                     }
                     report.last_error = Some(msg);
                 }

@@ -146,6 +146,16 @@ impl Mailer {
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("X-Canaryd-Watch"),
                 alert.watch.clone(),
+            ))
+            // Every event the message holds (X-Canaryd-Event is the most severe), for filters.
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Canaryd-Events"),
+                alert
+                    .kinds()
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ));
         for to in &self.cfg.to {
             b = b.to(to.clone());

@@ -139,8 +139,11 @@ pub struct Route {
 }
 
 impl Route {
+    /// An alert holding several events is for a channel with an `events` filter when any of
+    /// them is one of its kinds; the channel then gets the whole message.
     pub fn accepts(&self, alert: &Alert) -> bool {
-        self.events.is_none_or(|e| e.contains(alert.kind))
+        self.events
+            .is_none_or(|e| alert.kinds().into_iter().any(|k| e.contains(k)))
             && self
                 .watches
                 .as_ref()
@@ -518,6 +521,7 @@ mod tests {
             statements: Vec::new(),
             changes: Vec::new(),
             first_seen: None,
+            events: Vec::new(),
         }
     }
 
@@ -595,6 +599,41 @@ mod channel_tests {
         assert_eq!(states.len(), 2);
         assert!(states.iter().all(|s| s.attempts == 3 && !s.settled()));
         assert!(!q.assign(&[route("other")]), "assigned once");
+    }
+
+    #[test]
+    fn an_events_filter_takes_an_alert_holding_any_of_its_kinds() {
+        use crate::judge::event::EventKind;
+        let q: Queued = serde_json::from_str(OLD).expect("old");
+        let mut alert = q.alert;
+        let event = |kind| crate::notify::alert::AlertEvent {
+            kind,
+            severity: None,
+            detail: String::new(),
+            statements: Vec::new(),
+            changes: Vec::new(),
+            first_seen: None,
+            at: alert.created,
+        };
+        alert.events = vec![event(EventKind::Removed), event(EventKind::Changed)];
+        let only = |kind| {
+            let mut set = NotifySet::empty();
+            set.insert(kind);
+            Route {
+                events: Some(set),
+                ..route("r")
+            }
+        };
+        assert!(
+            only(EventKind::Changed).accepts(&alert),
+            "the second event counts"
+        );
+        assert!(only(EventKind::Removed).accepts(&alert));
+        assert!(!only(EventKind::Gone).accepts(&alert));
+        // An old one-event alert: its kind.
+        alert.events.clear();
+        assert!(only(EventKind::Removed).accepts(&alert));
+        assert!(!only(EventKind::Changed).accepts(&alert));
     }
 
     #[test]

@@ -221,3 +221,18 @@ fn time_running_backwards_from_the_end_of_time() {
     }
     assert!(s.baseline.is_some());
 }
+
+#[test]
+fn deadlines_say_durations_as_written_not_in_mixed_units() {
+    let at = t("2026-02-01T00:00:00Z");
+    let date = NaiveDate::from_ymd_opt(2026, 1, 20).expect("date");
+    let aged = Policy {
+        max_age: Some(Duration::from_secs(60 * 86_400)),
+        ..Policy::default()
+    };
+    let (_, why) = stale_due(&dated(date, at, &aged), &aged).expect("due");
+    assert!(why.ends_with("is older than max_age 60 days"), "{why}");
+    let plain = Policy::default();
+    let (_, why) = stale_due(&dated(date, at, &plain), &plain).expect("due");
+    assert!(why.contains("within the 7 days grace period"), "{why}");
+}

@@ -125,7 +125,7 @@ fn bounded(text: &str) -> String {
 
 /// The `CANARYD_*` variables (documented in the README).
 fn env(p: &Payload) -> Vec<(&'static str, String)> {
-    let time = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339();
+    let time = super::rfc3339;
     vec![
         ("CANARYD_ALERT_ID", p.alert_id.clone()),
         ("CANARYD_WATCH", p.watch.clone()),

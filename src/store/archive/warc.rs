@@ -227,21 +227,15 @@ fn warc_date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// `<urn:uuid:…>`, a version-8 (name-based, custom) UUID from the sha256 of `seed`.
+/// `<urn:uuid:…>`, a version-8 (RFC 9562 custom, here name-based) UUID from the first 128
+/// bits of the sha256 of `seed`: the same record always has the same id (the ids written
+/// before the `uuid` crate built them are the same bits).
 fn record_id(seed: &str) -> String {
-    let hash = sha256_hex(seed.as_bytes());
-    let mut b = hex::decode(&hash[..32]).expect("a sha256 hex digest is valid hex");
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(&b);
-    format!(
-        "<urn:uuid:{}-{}-{}-{}-{}>",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    use sha2::{Digest as _, Sha256};
+    let digest = Sha256::digest(seed.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    format!("<{}>", uuid::Uuid::new_v8(bytes).urn())
 }
 
 #[cfg(test)]
@@ -255,8 +249,11 @@ mod tests {
         assert_ne!(a, record_id("y"));
         assert!(a.starts_with("<urn:uuid:") && a.ends_with('>'), "{a}");
         let uuid = &a[10..a.len() - 1];
-        assert_eq!(uuid.len(), 36);
-        assert_eq!(&uuid[14..15], "8", "version 8: {uuid}");
+        let parsed = uuid::Uuid::parse_str(uuid).expect("an RFC 9562 UUID");
+        assert_eq!(parsed.get_version_num(), 8, "version 8: {uuid}");
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122, "{uuid}");
+        // The id versions before the `uuid` crate gave this seed: records keep their ids.
+        assert_eq!(a, "<urn:uuid:2d711642-b726-8044-8162-7ca9fbac32f5>");
     }
 
     #[test]
