@@ -20,6 +20,7 @@ mod list_table;
 mod logging;
 mod names;
 mod preview;
+mod redirect;
 mod remove;
 mod rename;
 mod replay;

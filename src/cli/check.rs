@@ -85,7 +85,10 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         channels: &channels,
         feed: &feed,
     };
-    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
+    let moved = json.then(super::redirect::StdoutToStderr::start);
+    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await;
+    drop(moved);
+    let d = d?;
     let fetched = watches.len() - failed - store_errors;
     let code = status(store_errors, &d);
     if json {
