@@ -1,12 +1,15 @@
-//! The command line: clap's arguments ([`args`]), exit statuses ([`exit`]), and one file per
-//! command, each turning typed arguments into work and an exit status. Nothing outside this
-//! module sees a clap type.
+//! The command line: clap's arguments ([`args`]), exit statuses ([`exit`]), how errors are
+//! said ([`say`]), and one file per command, each turning typed arguments into work and an
+//! exit status. Nothing outside this module sees a clap type.
 
 mod add;
 mod args;
 mod check;
+mod check_json;
+mod completions;
 mod demo;
 mod diff;
+mod evidence_json;
 pub(crate) mod exit;
 mod export;
 mod follow_args;
@@ -15,11 +18,14 @@ mod list;
 mod list_row;
 mod list_table;
 mod logging;
+mod names;
 mod preview;
+mod redirect;
 mod remove;
 mod rename;
 mod replay;
 mod run;
+mod say;
 mod show;
 mod signing_flags;
 mod term;
@@ -34,14 +40,20 @@ use std::future::Future;
 use std::path::Path;
 
 use crate::config::{Watchlist, WatchlistError};
-use args::{Cli, Command};
+use args::{Cli, ColorWhen, Command};
 use exit::{EXIT_BAD_WATCHLIST, EXIT_FAILURE, EXIT_OK};
 
 /// Parses the command line, runs the command, maps the outcome to an exit status.
 pub fn main() -> std::process::ExitCode {
-    use clap::Parser as _;
-    let cli = Cli::parse();
-    logging::init(matches!(cli.command, Command::Run));
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    // Before parsing, so that clap's help and errors are coloured (or not) the same way.
+    term::set_color(term::color_from_args(std::env::args_os()).unwrap_or(ColorWhen::Auto));
+    let cli = match Cli::from_arg_matches(&Cli::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    term::set_color(cli.color);
+    logging::init(matches!(cli.command, Command::Run), cli.verbose, cli.quiet);
     std::process::ExitCode::from(run(cli))
 }
 
@@ -53,14 +65,26 @@ fn run(cli: Cli) -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("canaryd: error: cannot start the async runtime: {e}");
+            say::error(format!("cannot start the async runtime: {e}"));
             return EXIT_FAILURE;
         }
     };
     let watchlist = cli.watchlist_path();
     let state = cli.state_dir();
+    let quiet = cli.quiet;
     match cli.command {
-        Command::Check => block(&runtime, check::run(&watchlist, &state)),
+        Command::Check { names, format } => block(
+            &runtime,
+            check::run(
+                &watchlist,
+                &state,
+                check::CheckArgs {
+                    names,
+                    format,
+                    quiet,
+                },
+            ),
+        ),
         Command::Run => block(&runtime, run::run(&watchlist, &state)),
         Command::Preview {
             url,
@@ -115,15 +139,31 @@ fn run(cli: Cli) -> u8 {
                 },
             ),
         ),
-        Command::Remove { name, purge } => sync(remove::run(&watchlist, &state, &name, purge)),
-        Command::Rename { old, new } => sync(rename::run(&watchlist, &state, &old, &new)),
-        Command::History { name } => history::run(&state, &name),
-        Command::Diff { name, from, to } => {
-            diff::run(&state, &name, from.as_deref(), to.as_deref())
+        Command::Remove { name, purge, yes } => {
+            let purge = match (purge, yes) {
+                (false, _) => remove::Purge::No,
+                (true, false) => remove::Purge::AskFirst,
+                (true, true) => remove::Purge::Yes,
+            };
+            sync(remove::run(&watchlist, &state, &name, purge))
         }
-        Command::Show { name, at } => show::run(&state, &name, at.as_deref()),
-        Command::Verify { name } => verify::run(&state, name.as_deref()),
-        Command::Export { name, output } => sync(export::run(&state, &name, output.as_deref())),
+        Command::Rename { old, new } => sync(rename::run(&watchlist, &state, &old, &new)),
+        Command::History { name, format } => history::run(&state, &name, format),
+        Command::Diff {
+            name,
+            from,
+            to,
+            format,
+        } => diff::run(&state, &name, from.as_deref(), to.as_deref(), format),
+        Command::Show { name, at, format } => show::run(&state, &name, at.as_deref(), format),
+        Command::Verify { name, format } => verify::run(&state, name.as_deref(), format),
+        Command::Export {
+            name,
+            output,
+            force,
+        } => sync(export::run(&state, &name, output.as_deref(), force)),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man { command } => completions::man(command.as_deref()),
         Command::TestEmail => block(&runtime, test_email::run(&watchlist)),
         Command::TestNotify { channel } => block(&runtime, test_notify::run(&watchlist, channel)),
     }
@@ -133,7 +173,7 @@ fn block(runtime: &tokio::runtime::Runtime, fut: impl Future<Output = anyhow::Re
     match runtime.block_on(fut) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("canaryd: error: {}", chain(&e));
+            say::error(chain(&e));
             EXIT_FAILURE
         }
     }
@@ -142,7 +182,7 @@ fn block(runtime: &tokio::runtime::Runtime, fut: impl Future<Output = anyhow::Re
 /// The exit status of a command that needs no runtime.
 fn sync(result: anyhow::Result<u8>) -> u8 {
     result.unwrap_or_else(|e| {
-        eprintln!("canaryd: error: {}", chain(&e));
+        say::error(chain(&e));
         EXIT_FAILURE
     })
 }
@@ -155,10 +195,10 @@ pub fn chain(e: &anyhow::Error) -> String {
 /// Loads the watchlist, printing a located error. `Err` carries the exit status.
 pub fn load_watchlist(path: &Path) -> Result<Watchlist, u8> {
     Watchlist::load(path).map_err(|e| {
-        eprintln!("canaryd: {e}");
+        say::error(&e);
         match e {
             WatchlistError::Read { .. } => {
-                eprintln!("  fix: create it (the README's watchlist reference shows every key) or pass --watchlist FILE");
+                say::detail("fix: create it (the README's watchlist reference shows every key) or pass --watchlist FILE");
                 EXIT_BAD_WATCHLIST
             }
             WatchlistError::Invalid { .. } => EXIT_BAD_WATCHLIST,

@@ -150,7 +150,23 @@ async fn removal(env: &Env, site: &Site) -> String {
     site.set("/other", canary(&[NSL, GAG]));
     env.check().await;
     site.set("/example", canary(&[GAG]));
-    env.check().await
+    check(env).await
+}
+
+/// Runs `check`: exit 75 exactly when its summary says alerts are left undelivered (waiting,
+/// or refused for good in this pass), 0 otherwise.
+async fn check(env: &Env) -> String {
+    let out = env.canaryd(&["check"]).await;
+    let text = stdout(&out);
+    let stuck = (text.contains(" waiting") && !text.contains(" 0 waiting"))
+        || text.contains("refused for good");
+    assert_eq!(
+        out.status.code(),
+        Some(if stuck { 75 } else { 0 }),
+        "{text}{}",
+        stderr(&out)
+    );
+    text
 }
 
 async fn list_json(env: &Env) -> serde_json::Value {
@@ -216,7 +232,7 @@ async fn a_400_is_permanent_not_retried_and_shown_by_list() {
     let env = Env::new(&watchlist(&site, &webhook(&hook, "")));
     let out = removal(&env, &site).await;
     assert!(out.contains("refused for good"), "{out}");
-    env.check().await;
+    check(&env).await;
     assert_eq!(hook.hits().len(), 1, "a permanent failure is not retried");
     let failed = env.state().join("outbox/failed");
     assert_eq!(failed.read_dir().expect("failed/").count(), 1);
@@ -310,7 +326,7 @@ async fn command_gets_json_on_stdin_and_env_and_exit_status_decides() {
         error.contains("status 1") && error.contains("pager says no"),
         "{error}"
     );
-    env.check().await;
+    check(&env).await;
     assert_eq!(runs(&dir), 2, "retried");
 }
 
@@ -326,7 +342,7 @@ async fn with_two_channels_the_one_that_took_it_is_not_sent_it_again() {
         &format!("{}\n{}", webhook(&hook, ""), command(&script(&dir, 1))),
     ));
     removal(&env, &site).await;
-    env.check().await;
+    check(&env).await;
     assert_eq!(runs(&dir), 2, "the failing channel is retried");
     assert_eq!(
         hook.hits().len(),

@@ -215,7 +215,12 @@ async fn alerts_wait_in_the_outbox_while_smtp_refuses() {
     smtp.set_refusing(true);
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
     let out = env.canaryd(&["check"]).await;
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(75),
+        "undelivered alerts exit EX_TEMPFAIL: {}",
+        stderr(&out)
+    );
     assert!(smtp.mails().is_empty());
     let list = stdout(&env.canaryd(&["list"]).await);
     assert!(list.contains("undelivered alerts: 1"), "{list}");
@@ -371,4 +376,46 @@ async fn preview_and_list_show_the_canary_date_its_source_and_next_deadline() {
         table.contains("example: canary dated 2026-03-03 (from its issue-date statement); next issue due by 2026-06-01"),
         "{table}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_exits_75_while_smtp_is_down_and_0_once_it_delivers() {
+    let site = Site::start().await;
+    // A port nothing listens on: bound, read, then closed, so connections are refused.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = dead.local_addr().expect("addr").port();
+    drop(dead);
+    site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
+    let down = watchlist(&site, None, "confirm = 1\n").replace(
+        "[[watch]]",
+        &format!(
+            "[email]\nsmtp = \"smtp://127.0.0.1:{port}\"\nfrom = \"canaryd <canaryd@test.invalid>\"\nto = [\"reader@test.invalid\"]\n\n[[watch]]"
+        ),
+    );
+    let env = Env::new(&down);
+    // Nothing due: 0 even with SMTP down.
+    let first = env.canaryd(&["check"]).await;
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    site.set("/canary", Reply::html(&page(&[FISA, GAG])));
+    let out = env.canaryd(&["check"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(75),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("1 waiting"), "{}", stdout(&out));
+    // Still stuck on the next pass, with no new alert: still 75.
+    let again = env.canaryd(&["check"]).await;
+    assert_eq!(again.status.code(), Some(75), "{}", stderr(&again));
+
+    let smtp = SmtpServer::start().await;
+    env.set_watchlist(&down.replace(
+        &format!("127.0.0.1:{port}"),
+        &format!("127.0.0.1:{}", smtp.port),
+    ));
+    let delivered = env.canaryd(&["check"]).await;
+    assert_eq!(delivered.status.code(), Some(0), "{}", stderr(&delivered));
+    assert_eq!(smtp.mails().len(), 1);
 }

@@ -172,7 +172,7 @@ async fn watch_names_never_collide_with_canaryds_own_files() {
             .unwrap_or(0)
     };
     assert_eq!(queued(), 1);
-    let out = env.canaryd(&["remove", "outbox", "--purge"]).await;
+    let out = env.canaryd(&["remove", "outbox", "--purge", "--yes"]).await;
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(queued(), 1, "the queued alert survives");
 }

@@ -104,10 +104,10 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             ));
         }
         if existing.iter().any(|n| n == name) {
-            eprintln!(
-                "canaryd: a watch named \"{name}\" is already in {}; choose another --name (or `canaryd rename`)",
+            super::say::error(format!(
+                "a watch named \"{name}\" is already in {}; choose another --name (or `canaryd rename`)",
                 watchlist.display()
-            );
+            ));
             return Ok(EXIT_FAILURE);
         }
     }
@@ -138,10 +138,10 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             );
         }
         Err(e) => {
-            eprintln!("canaryd: cannot fetch {url}: {}", super::chain(&e));
-            eprintln!(
-                "  nothing was added; check the URL (try `canaryd preview {url}`), or add --force to watch it anyway while it is down"
-            );
+            super::say::error(format!("cannot fetch {url}: {}", super::chain(&e)));
+            super::say::detail(format!(
+                "nothing was added; check the URL (try `canaryd preview {url}`), or add --force to watch it anyway while it is down"
+            ));
             return Ok(EXIT_FAILURE);
         }
     }
@@ -190,6 +190,6 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
 }
 
 fn usage(message: &str) -> anyhow::Result<u8> {
-    eprintln!("canaryd: {message}");
+    super::say::error(message);
     Ok(EXIT_USAGE)
 }

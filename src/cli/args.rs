@@ -1,8 +1,11 @@
 //! The command line as clap reads it (a contract: names and flags are relied on by scripts).
+//!
+//! Every clap type lives here and depends on nothing but clap, clap_complete and std, because
+//! build.rs compiles this same file to write the shell completions and the man page.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -12,7 +15,10 @@ use clap::{Parser, Subcommand, ValueEnum};
     long_about = "Watches warrant canaries (\"we have never received a National Security Letter\") \
 and emails you the moment a statement disappears or is weakened, with the evidence.\n\n\
 Exit status: 0 the command did its work (whether or not alerts fired); 1 failure; 2 usage; \
-78 bad watchlist."
+75 `check` left alerts undelivered (a channel is down; they are retried on the next run); \
+78 bad watchlist.\n\n\
+Colour: --color auto (the default) colours a terminal unless NO_COLOR is set or TERM=dumb; \
+CLICOLOR_FORCE=1 colours pipes too."
 )]
 pub struct Cli {
     /// The watchlist [default: ./watchlist.toml, or $CONFIGURATION_DIRECTORY/watchlist.toml under systemd]
@@ -21,14 +27,31 @@ pub struct Cli {
     /// The state directory [default: ./snapshots, or $STATE_DIRECTORY under systemd]
     #[arg(long, global = true, env = "CANARYD_STATE", value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// More log output on standard error: -v info, -vv debug, -vvv trace
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Less output: errors only in the log, no per-watch lines or progress bar from `check`
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// When to colour output and help: auto (a terminal, unless NO_COLOR or TERM=dumb; CLICOLOR_FORCE forces it), always, never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// One pass over every watch: fetch, compare, deliver alerts, exit
-    Check,
+    /// One pass over every watch (or the NAMEs given): fetch, compare, deliver alerts, exit;
+    /// exit 75 when alerts are left undelivered
+    Check {
+        /// Only these watches, by name as `list` shows them [default: every watch]
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// The daemon: check every watch on its interval until SIGTERM; SIGHUP reloads the watchlist
     Run,
     /// Fetch a page once and print the statements that would be tracked; writes nothing
@@ -40,12 +63,12 @@ pub enum Command {
         )]
         url: Option<String>,
         #[command(flatten)]
-        follow: super::follow_args::FollowArgs,
+        follow: FollowArgs,
         /// CSS selector of the canary statements, e.g. "#canary li"
         #[arg(long, value_name = "CSS")]
         selector: Option<String>,
         #[command(flatten)]
-        signing: super::signing_flags::SigningFlags,
+        signing: SigningFlags,
     },
     /// Fetch a page once, show the statements it would track, and add it to the watchlist
     /// (comments and layout kept)
@@ -57,7 +80,7 @@ pub enum Command {
         )]
         url: Option<String>,
         #[command(flatten)]
-        follow: super::follow_args::FollowArgs,
+        follow: FollowArgs,
         /// Name of the watch [default: from the host, e.g. "riseup-net", made unique]
         #[arg(long, value_name = "N")]
         name: Option<String>,
@@ -71,15 +94,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
         #[command(flatten)]
-        signing: super::signing_flags::SigningFlags,
+        signing: SigningFlags,
     },
     /// Remove a watch from the watchlist; its history is kept unless --purge
     Remove {
         /// The watch's name, as `list` shows it
         name: String,
-        /// Also delete its history (state, events, evidence) from the state directory
+        /// Also delete its history (state, events, evidence) from the state directory; asks
+        /// first on a terminal, and is refused elsewhere without --yes
         #[arg(long)]
         purge: bool,
+        /// Do not ask before --purge deletes the history
+        #[arg(short = 'y', long, requires = "purge")]
+        yes: bool,
     },
     /// Rename a watch in the watchlist and move its history with it
     Rename {
@@ -98,6 +125,9 @@ pub enum Command {
     History {
         /// The watch's name (its history is read even after `remove`)
         name: String,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Statement diff between two snapshots [default: the last two]
     Diff {
@@ -107,6 +137,9 @@ pub enum Command {
         from: Option<String>,
         /// Likewise [default: the latest snapshot]
         to: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// The statements as they were at a snapshot [default: the latest]
     Show {
@@ -114,11 +147,17 @@ pub enum Command {
         name: String,
         /// Snapshot number, or a date (YYYY-MM-DD or RFC 3339): the snapshot in force then
         at: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Check the evidence hash chains [default: every watch]; exit 0 when all hold, 1 when any breaks
     Verify {
         /// Only this watch's chain
         name: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Write a watch's evidence as a WARC 1.1 file
     Export {
@@ -127,6 +166,9 @@ pub enum Command {
         /// Output file; ".gz" compresses, "-" is standard output [default: NAME.warc.gz]
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Overwrite FILE if it exists (without it, an existing file is refused)
+        #[arg(long)]
+        force: bool,
     },
     /// Send a test email through the watchlist's [email] settings and report the server's answer
     TestEmail,
@@ -155,12 +197,60 @@ pub enum Command {
         #[arg(long, value_name = "N", requires = "keys")]
         signers: Option<usize>,
         /// Output format
-        #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
-        format: ReplayFormat,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         /// One file per version, in order; time = first YYYY-MM-DD in the name, else mtime
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Print a shell completion script, e.g. `canaryd completions bash > /etc/bash_completion.d/canaryd`
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `canaryd man | man -l -`; `canaryd man check` for a command's
+    Man {
+        /// The command whose page to print [default: canaryd(1), which lists them all]
+        command: Option<String>,
+    },
+}
+
+/// `--follow-index URL --follow-pattern REGEX [--follow-order O]` of `preview` and `add`
+/// (their meaning is in `follow_args`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FollowArgs {
+    /// Follow the newest document linked from this index page (instead of URL)
+    #[arg(long, value_name = "URL", requires = "follow_pattern")]
+    pub follow_index: Option<String>,
+    /// Regex matched against each absolute link of the index, e.g. "canary-(\d+)\.txt$"
+    #[arg(long, value_name = "REGEX", requires = "follow_index")]
+    pub follow_pattern: Option<String>,
+    /// How the documents are ordered [default: number, else date, else position]
+    #[arg(long, value_name = "ORDER", requires = "follow_index", value_parser = ["number", "date", "position"])]
+    pub follow_order: Option<String>,
+}
+
+/// `--key FILE…`, `--signature-url URL…` and `--signers N` of `preview` and `add` (their
+/// meaning is in `signing_flags`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SigningFlags {
+    /// Pin an OpenPGP public key file (repeatable): the watch then requires signatures
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// Detached signature URL, "{url}" standing for the canary's URL, e.g. "{url}.sig" (repeatable)
+    #[arg(long = "signature-url", value_name = "URL")]
+    pub signature_urls: Vec<String>,
+    /// Distinct pinned signers required [default: 1]
+    #[arg(long, value_name = "N")]
+    pub signers: Option<usize>,
+}
+
+/// `--color`: `auto` leaves the choice to the terminal and the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -169,8 +259,9 @@ pub enum ListFormat {
     Json,
 }
 
+/// `--format` of every command but `list`: text for people, JSON for scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReplayFormat {
+pub enum Format {
     Text,
     Json,
 }

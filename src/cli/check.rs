@@ -1,28 +1,63 @@
-//! `canaryd check`: one pass over every watch, then deliver what is queued. On a terminal a
-//! progress bar runs over the watches; otherwise plain lines only.
+//! `canaryd check [NAME]...`: one pass over every watch (or those named), then deliver what is
+//! queued. On a terminal a progress bar runs over the watches; otherwise plain lines only;
+//! `--format json` one document at the end. Exit 75 when alerts are left undelivered.
 
+use std::borrow::Cow;
 use std::io::IsTerminal as _;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cli::args::Format;
+use crate::cli::exit::{EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED};
 use crate::clock;
+use crate::config::{Watch, Watchlist};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
 
-pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
+use super::{check_json, names, say};
+
+/// What `check` was asked for beyond the watchlist and state directory.
+pub struct CheckArgs {
+    /// Only these watches (empty: every watch).
+    pub names: Vec<String>,
+    pub format: Format,
+    /// `-q`: no per-watch lines, no progress bar; the summary and errors only.
+    pub quiet: bool,
+}
+
+pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
+    let watches = match chosen(&wl, watchlist, &args.names) {
+        Ok(w) => w,
+        Err(code) => return Ok(code),
+    };
+    let json = args.format == Format::Json;
     let checker = Checker::new(state, clock::system(), "check")?;
     let channels = Channels::from_watchlist(&wl)?;
     checker.outbox.set_routes(channels.routes());
-    let progress = progress_bar(wl.watches.len());
-    let tally = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
+    // JSON is one document at the end, so nothing else may go to standard output.
+    let talk = !(args.quiet || json);
+    let progress = if talk {
+        progress_bar(watches.len())
+    } else {
+        None
+    };
+    let mut reports = Vec::new();
+    let tally = pass::check_all(&checker, &watches, &wl.settings, |o| {
+        if json {
+            reports.push(check_json::watch(o));
+            return;
+        }
+        if !talk {
+            return;
+        }
         let text = line(o);
         match &progress {
             // Printed above the bar, which then redraws below it.
@@ -50,13 +85,69 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         channels: &channels,
         feed: &feed,
     };
-    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
-    let mut summary = format!(
-        "checked {} watches: {} fetched, {} failed",
-        wl.watches.len(),
-        wl.watches.len() - failed - store_errors,
-        failed
-    );
+    let moved = json.then(super::redirect::StdoutToStderr::start);
+    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await;
+    drop(moved);
+    let d = d?;
+    let fetched = watches.len() - failed - store_errors;
+    let code = status(store_errors, &d);
+    if json {
+        let doc = check_json::Pass {
+            checked: watches.len(),
+            fetched,
+            failed,
+            store_errors,
+            alerts: check_json::Alerts {
+                delivered: d.delivered,
+                waiting: d.waiting,
+                refused: d.permanent,
+                last_error: d.last_error.clone(),
+            },
+            exit: code,
+            watches: reports,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!("{}", summary(watches.len(), fetched, failed, &d));
+    }
+    if d.permanent > 0 {
+        say::error(format!(
+            "{} alert(s) refused for good by a channel (not retried there; kept in {}; `canaryd list` shows them)",
+            d.permanent,
+            checker.outbox.failed_dir().display()
+        ));
+    }
+    if let Some(e) = &d.last_error {
+        say::error(format!(
+            "alert delivery failed (kept in the outbox, retried on the next run; exit {EXIT_UNDELIVERED}): {e}"
+        ));
+    }
+    Ok(code)
+}
+
+/// The watches NAMES asks for, in watchlist order (every watch without names). An unknown
+/// name checks nothing: `Err` carries the exit status, already explained.
+fn chosen<'a>(wl: &'a Watchlist, path: &Path, names: &[String]) -> Result<Cow<'a, [Watch]>, u8> {
+    if names.is_empty() {
+        return Ok(Cow::Borrowed(&wl.watches));
+    }
+    let known: Vec<String> = wl.watches.iter().map(|w| w.name.clone()).collect();
+    if let Some(bad) = names.iter().find(|n| !known.contains(n)) {
+        say::error(names::unknown(bad, &known, &path.display().to_string()));
+        return Err(EXIT_FAILURE);
+    }
+    Ok(Cow::Owned(
+        wl.watches
+            .iter()
+            .filter(|w| names.contains(&w.name))
+            .cloned()
+            .collect(),
+    ))
+}
+
+/// "checked 3 watches: 3 fetched, 0 failed; alerts: 1 delivered, 0 waiting".
+fn summary(watches: usize, fetched: usize, failed: usize, d: &deliver::Delivery) -> String {
+    let mut summary = format!("checked {watches} watches: {fetched} fetched, {failed} failed");
     if d.delivered + d.waiting + d.permanent > 0 {
         summary.push_str(&format!(
             "; alerts: {} delivered, {} waiting",
@@ -66,24 +157,19 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
             summary.push_str(&format!(", {} refused for good", d.permanent));
         }
     }
-    println!("{summary}");
-    if d.permanent > 0 {
-        eprintln!(
-            "canaryd: {} alert(s) refused for good by a channel (not retried there; kept in {}; `canaryd list` shows them)",
-            d.permanent,
-            checker.outbox.failed_dir().display()
-        );
-    }
-    if let Some(e) = d.last_error {
-        eprintln!(
-            "canaryd: alert delivery failed (kept in the outbox, retried on the next run): {e}"
-        );
-    }
-    Ok(if store_errors > 0 {
-        crate::cli::exit::EXIT_FAILURE
+    summary
+}
+
+/// The pass's exit status: a state that could not be stored is a failure; alerts still
+/// waiting (or refused for good in this pass) are EX_TEMPFAIL so cron learns they are stuck.
+fn status(store_errors: usize, d: &deliver::Delivery) -> u8 {
+    if store_errors > 0 {
+        EXIT_FAILURE
+    } else if d.waiting + d.permanent > 0 {
+        EXIT_UNDELIVERED
     } else {
-        0
-    })
+        EXIT_OK
+    }
 }
 
 /// A progress bar over the watches when a person is watching (standard output and error

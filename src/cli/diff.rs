@@ -1,26 +1,28 @@
-//! `canaryd diff NAME [FROM [TO]]`: what the canary's statements did between two snapshots
+//! `canaryd diff NAME [FROM [TO]] [--format json]`: what the canary's statements did between two snapshots
 //! (default: the last two that saw the page), with `crate::judge::diff`'s statement diff, word diff
 //! and unified diff; coloured on a terminal.
 
 use std::path::Path;
 
+use super::{evidence_json, say};
+use crate::cli::args::Format;
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::{self, Paint};
 use crate::judge::diff::{self, word_diff};
 use crate::store::archive::{At, Entry, History};
 
-pub fn run(state: &Path, name: &str, from: Option<&str>, to: Option<&str>) -> u8 {
+pub fn run(state: &Path, name: &str, from: Option<&str>, to: Option<&str>, format: Format) -> u8 {
     let history = match super::history::open(state, name) {
         Ok(h) => h,
         Err(code) => return code,
     };
     let pick = |text: &str| -> Result<&Entry, u8> {
         let at = At::parse(text).map_err(|e| {
-            eprintln!("canaryd: {e}");
+            say::error(&e);
             EXIT_USAGE
         })?;
         history.in_force(at).map_err(|e| {
-            eprintln!("canaryd: {e}");
+            say::error(&e);
             EXIT_FAILURE
         })
     };
@@ -28,15 +30,17 @@ pub fn run(state: &Path, name: &str, from: Option<&str>, to: Option<&str>) -> u8
     let pair = match (from, to) {
         (None, _) => match latest.as_slice() {
             [new, old] => Ok((*old, *new)),
-            [only] => {
+            [only] if format == Format::Text => {
                 println!(
                     "\"{name}\" has one snapshot with statements so far (#{}); nothing to compare yet",
                     only.seq()
                 );
                 return 0;
             }
+            // JSON compares the only snapshot with itself: an empty diff, same shape.
+            [only] => Ok((*only, *only)),
             _ => {
-                eprintln!("canaryd: \"{name}\" has no snapshot of the page yet");
+                say::error(format!("\"{name}\" has no snapshot of the page yet"));
                 return EXIT_FAILURE;
             }
         },
@@ -47,6 +51,9 @@ pub fn run(state: &Path, name: &str, from: Option<&str>, to: Option<&str>) -> u8
         (Some(f), Some(t)) => pick(f).and_then(|old| pick(t).map(|new| (old, new))),
     };
     match pair {
+        Ok((old, new)) if format == Format::Json => {
+            evidence_json::print(&evidence_json::diff(&history, old, new))
+        }
         Ok((old, new)) => {
             print!("{}", render(&history, old, new, Paint::stdout()));
             0
@@ -82,15 +89,7 @@ pub fn render(history: &History, old: &Entry, new: &Entry, paint: Paint) -> Stri
     let d = diff::diff(before, after);
     // Same meaning (same comparison key) but other wording: re-dated or cosmetic. Never an
     // alert, but a renewed canary is worth seeing.
-    let reworded: Vec<(&str, &str)> = before
-        .iter()
-        .filter_map(|o| {
-            after
-                .iter()
-                .find(|n| n.hash == o.hash && n.text != o.text)
-                .map(|n| (o.text.as_str(), n.text.as_str()))
-        })
-        .collect();
+    let reworded = evidence_json::reworded(before, after);
     if d.is_empty() && reworded.is_empty() {
         out.push_str(&format!(
             "\nno statement differences between #{} and #{}\n",

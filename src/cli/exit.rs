@@ -8,3 +8,6 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status: the watchlist is invalid (EX_CONFIG).
 pub const EXIT_BAD_WATCHLIST: u8 = 78;
+/// Exit status of `check`: the pass ran, but some alerts are still undelivered (a channel was
+/// down or refused them), so cron notices (EX_TEMPFAIL). The daemon never exits with it.
+pub const EXIT_UNDELIVERED: u8 = 75;

@@ -1,5 +1,5 @@
-//! `canaryd export NAME [-o FILE]`: a watch's evidence as a WARC 1.1 file, for archives,
-//! journalists and lawyers. Default `NAME.warc.gz` (one gzip member per record, what WARC
+//! `canaryd export NAME [-o FILE] [--force]`: a watch's evidence as a WARC 1.1 file, for
+//! archives, journalists and lawyers. An existing FILE is kept unless `--force`. Default `NAME.warc.gz` (one gzip member per record, what WARC
 //! tools expect); a FILE not ending in `.gz` is plain WARC; `-` writes plain WARC to
 //! standard output. The chain is verified first and the verdict is written into the WARC.
 
@@ -8,14 +8,24 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+use super::say;
 use crate::cli::exit::EXIT_FAILURE;
 use crate::store::archive::{Archive, WarcOptions, write_warc};
 
-pub fn run(state: &Path, name: &str, output: Option<&Path>) -> anyhow::Result<u8> {
+pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyhow::Result<u8> {
     let history = match super::history::open(state, name) {
         Ok(h) => h,
         Err(code) => return Ok(code),
     };
+    let path: PathBuf = output
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("{name}.warc.gz")));
+    let to_stdout = path.as_os_str() == "-";
+    // Refused before any work: an earlier export may be the copy someone was handed.
+    if !to_stdout && !force && path.exists() {
+        say::error(exists(&path));
+        return Ok(EXIT_FAILURE);
+    }
     let verification = Archive::new(state).verify(name);
     let chain = if verification.holds() {
         format!(
@@ -35,14 +45,10 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>) -> anyhow::Result<u8
         format!("BROKEN at export: {}", problems.join("; "))
     };
     if !verification.holds() {
-        eprintln!(
-            "warning: the evidence chain of \"{name}\" does not verify (`canaryd verify {name}` says where); exporting what is there, and the WARC says so"
-        );
+        say::warning(format!(
+            "the evidence chain of \"{name}\" does not verify (`canaryd verify {name}` says where); exporting what is there, and the WARC says so"
+        ));
     }
-    let path: PathBuf = output
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(format!("{name}.warc.gz")));
-    let to_stdout = path.as_os_str() == "-";
     let gzip = !to_stdout && path.extension().is_some_and(|e| e == "gz");
     let opts = WarcOptions {
         gzip,
@@ -79,8 +85,18 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>) -> anyhow::Result<u8
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("writing {}", path.display()))?;
-    if let Err(e) = tmp.persist(&path) {
-        eprintln!("canaryd: cannot write {}: {}", path.display(), e.error);
+    // Without --force, persist_noclobber: a file created meanwhile is not overwritten either.
+    let persisted = if force {
+        tmp.persist(&path).map(drop)
+    } else {
+        tmp.persist_noclobber(&path).map(drop)
+    };
+    if let Err(e) = persisted {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            say::error(exists(&path));
+        } else {
+            say::error(format!("cannot write {}: {}", path.display(), e.error));
+        }
         return Ok(EXIT_FAILURE);
     }
     println!(
@@ -96,4 +112,12 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>) -> anyhow::Result<u8
         }
     );
     Ok(0)
+}
+
+/// Why an existing file is not overwritten, and the two ways on.
+fn exists(path: &Path) -> String {
+    format!(
+        "{} already exists; pass --force to overwrite it, or -o another FILE",
+        path.display()
+    )
 }

@@ -10,22 +10,9 @@ use crate::config::Follow;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
 use crate::observe::follow;
 
+pub use super::args::FollowArgs;
+use super::args::SigningFlags;
 use super::preview::{self, parse_selector, parse_target};
-use super::signing_flags::SigningFlags;
-
-/// The `follow` rule given on the command line.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct FollowArgs {
-    /// Follow the newest document linked from this index page (instead of URL)
-    #[arg(long, value_name = "URL", requires = "follow_pattern")]
-    pub follow_index: Option<String>,
-    /// Regex matched against each absolute link of the index, e.g. "canary-(\d+)\.txt$"
-    #[arg(long, value_name = "REGEX", requires = "follow_index")]
-    pub follow_pattern: Option<String>,
-    /// How the documents are ordered [default: number, else date, else position]
-    #[arg(long, value_name = "ORDER", requires = "follow_index", value_parser = ["number", "date", "position"])]
-    pub follow_order: Option<String>,
-}
 
 impl FollowArgs {
     /// The rule, when `--follow-index` was given.

@@ -1,34 +1,48 @@
-//! `canaryd history NAME`: a watch's evidence snapshots and the events each recorded,
-//! newest first. Also the shared opening of a history for `diff`, `show` and `export`.
+//! `canaryd history NAME [--format json]`: a watch's evidence snapshots and the events each
+//! recorded, newest first. Also the shared opening of a history for `diff`, `show` and `export`.
 
 use std::path::Path;
 
+use super::{evidence_json, names, say};
+use crate::cli::args::Format;
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::{self, Paint};
 use crate::config::valid_watch_name;
 use crate::judge::event::{Event, EventKind};
-use crate::store::archive::{Archive, Entry, History};
+use crate::store::archive::{Archive, ArchiveError, Entry, History};
 
 /// Loads NAME's history from the state directory (the watchlist is not needed: a removed
 /// watch's evidence is still readable). `Err` carries the exit status, already explained.
 pub fn open(state: &Path, name: &str) -> Result<History, u8> {
     if !valid_watch_name(name) {
-        eprintln!("canaryd: \"{name}\" is not a watch name");
+        say::error(format!("\"{name}\" is not a watch name"));
         return Err(EXIT_USAGE);
     }
-    Archive::new(state).load(name).map_err(|e| {
-        eprintln!("canaryd: {}", crate::error_chain(&e));
+    let archive = Archive::new(state);
+    archive.load(name).map_err(|e| {
+        match e {
+            // No folder at all by that name: most likely a typo, so name the ones there are.
+            ArchiveError::NoHistory { .. } if !state.join(name).is_dir() => {
+                say::error(names::unknown_in_state(name, state));
+            }
+            e => say::error(crate::error_chain(&e)),
+        }
         EXIT_FAILURE
     })
 }
 
-pub fn run(state: &Path, name: &str) -> u8 {
+pub fn run(state: &Path, name: &str, format: Format) -> u8 {
     let history = match open(state, name) {
         Ok(h) => h,
         Err(code) => return code,
     };
-    print!("{}", render(&history, Paint::stdout()));
-    0
+    match format {
+        Format::Json => evidence_json::print(&evidence_json::history(&history)),
+        Format::Text => {
+            print!("{}", render(&history, Paint::stdout()));
+            0
+        }
+    }
 }
 
 /// The timeline as text.

@@ -109,7 +109,7 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
                 ListFormat::Json => match serde_json::to_string_pretty(&rows) {
                     Ok(j) => println!("{j}"),
                     Err(e) => {
-                        eprintln!("canaryd: error: {e}");
+                        super::say::error(e);
                         return EXIT_FAILURE;
                     }
                 },
@@ -117,18 +117,18 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
             }
             let corrupt = Outbox::at(state_dir).corrupt();
             if !corrupt.is_empty() {
-                eprintln!(
+                super::say::warning(format!(
                     "outbox: {} unreadable alert file(s) set aside, not delivered; read them, then delete them:",
                     corrupt.len()
-                );
+                ));
                 for p in corrupt {
-                    eprintln!("  {}", p.display());
+                    super::say::detail(p.display());
                 }
             }
             0
         }
         Err(e) => {
-            eprintln!("canaryd: error: {}", super::chain(&e));
+            super::say::error(super::chain(&e));
             EXIT_FAILURE
         }
     }

@@ -1,9 +1,7 @@
-//! Logging setup: `RUST_LOG` filtering; under journald, syslog priority prefixes and no
-//! timestamps so `journalctl -p warning` works.
+//! Logging setup: the level from `-v`/`-q` (else `RUST_LOG`, else the default); under
+//! journald, syslog priority prefixes and no timestamps so `journalctl -p warning` works.
 
 use std::fmt;
-use std::io::IsTerminal as _;
-
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::{DefaultFields, Format, Writer};
@@ -39,16 +37,33 @@ pub fn priority(level: Level) -> u8 {
     }
 }
 
-/// Installs the global subscriber. The daemon logs at info by default, commands at warn
-/// (their results go to standard output; logs go to standard error).
-pub fn init(daemon: bool) {
+/// The levels `-q` and `-v` step through, quietest first.
+const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+
+/// The filter for `verbose` (-v count) and `quiet` around the default: the daemon logs at info,
+/// commands at warn (their results go to standard output; logs go to standard error). Without
+/// either flag `RUST_LOG` decides, as before; a flag given says what the person wants now.
+pub fn level(daemon: bool, verbose: u8, quiet: bool) -> Option<&'static str> {
+    if verbose == 0 && !quiet {
+        return None;
+    }
+    let base = if daemon { 2 } else { 1 };
+    let i = (base + usize::from(verbose)).saturating_sub(usize::from(quiet));
+    Some(LEVELS[i.min(LEVELS.len() - 1)])
+}
+
+/// Installs the global subscriber.
+pub fn init(daemon: bool, verbose: u8, quiet: bool) {
     let default = if daemon { "info" } else { "warn" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = match level(daemon, verbose, quiet) {
+        Some(l) => EnvFilter::new(l),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)),
+    };
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(super::term::stderr_colored())
         .with_target(false);
     let result = if under_journald {
         builder
@@ -65,4 +80,24 @@ pub fn init(daemon: bool) {
     };
     // Already installed (tests call commands repeatedly): keep the first.
     let _ = result;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level;
+
+    #[test]
+    fn verbosity_steps_from_each_default() {
+        assert_eq!(
+            level(false, 0, false),
+            None,
+            "RUST_LOG or the default decides"
+        );
+        assert_eq!(level(false, 1, false), Some("info"));
+        assert_eq!(level(false, 2, false), Some("debug"));
+        assert_eq!(level(false, 9, false), Some("trace"));
+        assert_eq!(level(false, 0, true), Some("error"));
+        assert_eq!(level(true, 0, true), Some("warn"));
+        assert_eq!(level(true, 1, false), Some("debug"));
+    }
 }

@@ -1,6 +1,7 @@
-//! `canaryd remove NAME [--purge]`: take a watch out of the watchlist. Its history (state,
-//! events, evidence) stays in the state directory, where `history`, `verify` and `export`
-//! still read it, unless `--purge` deletes it.
+//! `canaryd remove NAME [--purge [--yes]]`: take a watch out of the watchlist. Its history
+//! (state, events, evidence) stays in the state directory, where `history`, `verify` and
+//! `export` still read it, unless `--purge` deletes it: evidence cannot be brought back, so
+//! `--purge` asks first on a terminal and, elsewhere, is refused without `--yes`.
 
 use std::path::Path;
 
@@ -12,10 +13,22 @@ use crate::config::valid_watch_name;
 use crate::notify::outbox::Outbox;
 
 use super::watchlist_file::{self, RELOAD_HINT};
+use super::{names, say};
 
-pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::Result<u8> {
+/// What `--purge` and `--yes` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purge {
+    /// Keep the history.
+    No,
+    /// Delete it once the person at the terminal says yes.
+    AskFirst,
+    /// Delete it (`--yes`).
+    Yes,
+}
+
+pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::Result<u8> {
     if !valid_watch_name(name) {
-        eprintln!("canaryd: \"{name}\" is not a watch name");
+        say::error(format!("\"{name}\" is not a watch name"));
         return Ok(EXIT_USAGE);
     }
     let wl = match super::load_watchlist(watchlist) {
@@ -23,6 +36,8 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
         Err(code) => return Ok(code),
     };
     let history = state.join(name);
+    let confirm = purge == Purge::AskFirst;
+    let purge = purge != Purge::No;
     let _lock = match purge {
         true => Some(crate::store::lock::StateLock::acquire(
             state,
@@ -30,7 +45,35 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
         )?),
         false => None,
     };
-    if wl.watch(name).is_some() {
+    let listed = wl.watch(name).is_some();
+    // Unknown unless listed, or a removed watch whose history --purge is to delete.
+    let purgeable = purge && history.is_dir();
+    if !(listed || purgeable) {
+        let known: Vec<String> = wl.watches.iter().map(|w| w.name.clone()).collect();
+        say::error(names::unknown(
+            name,
+            &known,
+            &watchlist.display().to_string(),
+        ));
+        return Ok(EXIT_FAILURE);
+    }
+    // Asked before anything changes: "no" leaves the watchlist as it was too.
+    if confirm && history.is_dir() {
+        match confirmed(name, &history)? {
+            Answer::Yes => {}
+            Answer::No => {
+                println!("nothing removed");
+                return Ok(EXIT_FAILURE);
+            }
+            Answer::NoTerminal => {
+                say::error(format!(
+                    "remove --purge deletes the evidence of \"{name}\" for good, and there is no terminal to ask: pass --yes to confirm (nothing removed)"
+                ));
+                return Ok(EXIT_USAGE);
+            }
+        }
+    }
+    if listed {
         let text = watchlist_file::read(watchlist)?.unwrap_or_default();
         let edited = edit::remove(&text, name)?;
         watchlist_file::write(watchlist, &edited)?;
@@ -38,15 +81,9 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
             "removed watch \"{name}\" from {}; {RELOAD_HINT}",
             watchlist.display()
         );
-    } else if purge && history.is_dir() {
+    } else {
         // Purging the history of a watch removed earlier.
         println!("\"{name}\" is not in {}", watchlist.display());
-    } else {
-        eprintln!(
-            "canaryd: no watch is named \"{name}\" in {}; `canaryd list` shows the names",
-            watchlist.display()
-        );
-        return Ok(EXIT_FAILURE);
     }
 
     if !history.is_dir() {
@@ -55,10 +92,10 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
     if purge {
         // Only a watch's own history: a folder canaryd wrote for a watch, never anything else.
         if !is_watch_history(&history) {
-            eprintln!(
-                "canaryd: error: {} does not look like a watch's history (no state.json, check.json, events.jsonl or history/); nothing deleted",
+            say::error(format!(
+                "{} does not look like a watch's history (no state.json, check.json, events.jsonl or history/); nothing deleted",
                 history.display()
-            );
+            ));
             return Ok(EXIT_FAILURE);
         }
         std::fs::remove_dir_all(&history)
@@ -83,6 +120,36 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: bool) -> anyhow::R
         println!("{queued} alert(s) about \"{name}\" are still queued and will be delivered");
     }
     Ok(0)
+}
+
+enum Answer {
+    Yes,
+    No,
+    /// Standard input is not a terminal: nobody can be asked.
+    NoTerminal,
+}
+
+/// Asks on standard error and reads the answer from standard input; only "y" or "yes" is yes.
+fn confirmed(name: &str, history: &Path) -> anyhow::Result<Answer> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    if !std::io::stdin().is_terminal() {
+        return Ok(Answer::NoTerminal);
+    }
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "delete the history of \"{name}\" ({}), its evidence included? This cannot be undone. [y/N] ",
+        history.display()
+    )?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let answer = line.trim().to_ascii_lowercase();
+    Ok(if answer == "y" || answer == "yes" {
+        Answer::Yes
+    } else {
+        Answer::No
+    })
 }
 
 /// Whether `dir` holds what canaryd keeps for a watch.

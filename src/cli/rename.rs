@@ -16,13 +16,14 @@ use crate::notify::outbox::{Outbox, Queued};
 use crate::store::atomic::{self, Sync};
 
 use super::watchlist_file::{self, RELOAD_HINT};
+use super::{names, say};
 
 pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Result<u8> {
     for name in [old, new] {
         if !valid_watch_name(name) {
-            eprintln!(
-                "canaryd: \"{name}\" cannot name a watch: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' or '-'"
-            );
+            say::error(format!(
+                "\"{name}\" cannot name a watch: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' or '-'"
+            ));
             return Ok(EXIT_USAGE);
         }
     }
@@ -33,22 +34,26 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
     // Moving a watch's history under a running check or daemon would split it in two.
     let _lock = crate::store::lock::StateLock::acquire(state, "rename")?;
     if wl.watch(old).is_none() {
-        eprintln!(
-            "canaryd: no watch is named \"{old}\" in {}; `canaryd list` shows the names",
-            watchlist.display()
-        );
+        let known: Vec<String> = wl.watches.iter().map(|w| w.name.clone()).collect();
+        say::error(names::unknown(
+            old,
+            &known,
+            &watchlist.display().to_string(),
+        ));
         return Ok(EXIT_FAILURE);
     }
     if wl.watch(new).is_some() {
-        eprintln!("canaryd: a watch named \"{new}\" already exists; choose another name");
+        say::error(format!(
+            "a watch named \"{new}\" already exists; choose another name"
+        ));
         return Ok(EXIT_FAILURE);
     }
     let (from, to) = (state.join(old), state.join(new));
     if to.exists() {
-        eprintln!(
-            "canaryd: {} already holds history for \"{new}\" (from an earlier watch of that name); move it aside or `canaryd remove {new} --purge` it first",
+        say::error(format!(
+            "{} already holds history for \"{new}\" (from an earlier watch of that name); move it aside or `canaryd remove {new} --purge` it first",
             to.display()
-        );
+        ));
         return Ok(EXIT_FAILURE);
     }
     let text = watchlist_file::read(watchlist)?.unwrap_or_default();
@@ -64,11 +69,11 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
     }
     if let Err(e) = watchlist_file::write(watchlist, &edited) {
         if moved && let Err(back) = std::fs::rename(&to, &from) {
-            eprintln!(
-                "canaryd: could not move {} back to {}: {back}; move it by hand",
+            say::error(format!(
+                "could not move {} back to {}: {back}; move it by hand",
                 to.display(),
                 from.display()
-            );
+            ));
         }
         return Err(e);
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use crate::cli::args::ReplayFormat;
+use crate::cli::args::Format;
 use crate::config::{Settings, Signing, WatchSelector, parse_duration};
 use crate::judge::Policy;
 use crate::observe::signature::PinnedKey;
@@ -56,7 +56,7 @@ pub(super) async fn run(
     selector: Option<&str>,
     max_age: Option<&str>,
     signing: SigningArgs,
-    format: ReplayFormat,
+    format: Format,
 ) -> anyhow::Result<u8> {
     let signing = signing.signing()?;
     // With keys, a folder's signature files may be among the arguments: they are read beside
@@ -88,12 +88,12 @@ pub(super) async fn run(
     .context("the replay stopped unexpectedly")?;
     let lines = lines(&events);
     match format {
-        ReplayFormat::Json => {
+        Format::Json => {
             for l in &lines {
                 println!("{}", serde_json::to_string(l)?);
             }
         }
-        ReplayFormat::Text => {
+        Format::Text => {
             for l in &lines {
                 let mail = if l.notify { "alert" } else { "noted" };
                 println!(

@@ -1,13 +1,15 @@
-//! `canaryd show NAME [AT]`: the statements as they were at a snapshot (default: the
+//! `canaryd show NAME [AT] [--format json]`: the statements as they were at a snapshot (default: the
 //! latest), with their hashes, as recorded in the evidence.
 
 use std::path::Path;
 
+use super::{evidence_json, say};
+use crate::cli::args::Format;
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::{self, Paint};
 use crate::store::archive::{At, Entry, History};
 
-pub fn run(state: &Path, name: &str, at: Option<&str>) -> u8 {
+pub fn run(state: &Path, name: &str, at: Option<&str>, format: Format) -> u8 {
     let history = match super::history::open(state, name) {
         Ok(h) => h,
         Err(code) => return code,
@@ -15,7 +17,7 @@ pub fn run(state: &Path, name: &str, at: Option<&str>) -> u8 {
     let at = match at.map(At::parse).transpose() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("canaryd: {e}");
+            say::error(e);
             return EXIT_USAGE;
         }
     };
@@ -36,12 +38,15 @@ pub fn run(state: &Path, name: &str, at: Option<&str>) -> u8 {
         ),
     };
     match found {
+        Ok(entry) if format == Format::Json => {
+            evidence_json::print(&evidence_json::show(&history, entry, asked))
+        }
         Ok(entry) => {
             print!("{}", render(&history, entry, asked, Paint::stdout()));
             0
         }
         Err(e) => {
-            eprintln!("canaryd: {e}");
+            say::error(e);
             EXIT_FAILURE
         }
     }

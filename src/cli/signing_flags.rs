@@ -1,27 +1,14 @@
 //! `--key FILE…`, `--signature-url URL…` and `--signers N` of `preview` and `add`: pinning keys
 //! from the command line, and printing who signed a page and whether it verified.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 
+pub use super::args::SigningFlags;
 use crate::config::Signing;
 use crate::observe::signature::{PinnedKey, SignatureStatus};
 use crate::observe::signed::SignatureReading;
-
-/// The signing flags as given.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct SigningFlags {
-    /// Pin an OpenPGP public key file (repeatable): the watch then requires signatures
-    #[arg(long = "key", value_name = "FILE")]
-    pub keys: Vec<PathBuf>,
-    /// Detached signature URL, "{url}" standing for the canary's URL, e.g. "{url}.sig" (repeatable)
-    #[arg(long = "signature-url", value_name = "URL")]
-    pub signature_urls: Vec<String>,
-    /// Distinct pinned signers required [default: 1]
-    #[arg(long, value_name = "N")]
-    pub signers: Option<usize>,
-}
 
 impl SigningFlags {
     /// The keys read and parsed (a file holding no public key is refused); `None` without

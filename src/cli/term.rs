@@ -1,15 +1,56 @@
-//! Terminal niceties: whether output goes to a person, and ANSI colour when it does.
+//! Terminal niceties: whether output goes to a person, and colour when it should.
 //!
-//! Colour only on a terminal and never with `NO_COLOR` set (https://no-color.org), so pipes,
-//! files and scripts always get plain text.
+//! The decision is anstream's, as it is for clap's help and errors: `--color always|never`
+//! sets colorchoice's global choice; under `auto` (the default) colour goes only to a terminal,
+//! never with `NO_COLOR` set (https://no-color.org) or `TERM=dumb`, and to anything with
+//! `CLICOLOR_FORCE` set. So pipes, files and scripts get plain text unless asked otherwise.
 
+use std::ffi::OsString;
 use std::io::IsTerminal as _;
 
+use anstyle::{AnsiColor, Color, Effects, Style};
 use chrono::{DateTime, Utc};
+use colorchoice::ColorChoice;
+
+use super::args::ColorWhen;
 
 /// Whether standard output is a terminal.
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
+}
+
+/// Makes `when` the choice of every stream (ours, clap's, the log's).
+pub fn set_color(when: ColorWhen) {
+    let choice = match when {
+        ColorWhen::Auto => ColorChoice::Auto,
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+    };
+    choice.write_global();
+}
+
+/// `--color`'s value read ahead of clap, so clap's own help and errors follow it too (clap
+/// writes them while parsing). A bad value is left for clap to refuse.
+pub fn color_from_args(args: impl IntoIterator<Item = OsString>) -> Option<ColorWhen> {
+    use clap::ValueEnum as _;
+    let mut found = None;
+    let mut args = args.into_iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--" => break,
+            "--color" => args.next(),
+            other => other.strip_prefix("--color=").map(str::to_string),
+        };
+        if let Some(v) = value {
+            found = ColorWhen::from_str(&v, false).ok().or(found);
+        }
+    }
+    found
+}
+
+/// Whether standard error takes colour (for the log).
+pub fn stderr_colored() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
 }
 
 /// Paints text when colour is on.
@@ -18,11 +59,15 @@ pub struct Paint {
     pub on: bool,
 }
 
+const fn fg(c: AnsiColor) -> Style {
+    Style::new().fg_color(Some(Color::Ansi(c)))
+}
+
 impl Paint {
     /// Colour for standard output.
     pub fn stdout() -> Paint {
         Paint {
-            on: stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            on: anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
         }
     }
 
@@ -31,41 +76,43 @@ impl Paint {
         Paint { on: false }
     }
 
-    fn wrap(&self, code: &str, text: &str) -> String {
+    fn wrap(&self, style: Style, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
     }
 
     pub fn red(&self, text: &str) -> String {
-        self.wrap("31", text)
+        self.wrap(fg(AnsiColor::Red), text)
     }
     pub fn green(&self, text: &str) -> String {
-        self.wrap("32", text)
+        self.wrap(fg(AnsiColor::Green), text)
     }
     pub fn yellow(&self, text: &str) -> String {
-        self.wrap("33", text)
+        self.wrap(fg(AnsiColor::Yellow), text)
     }
     pub fn bold(&self, text: &str) -> String {
-        self.wrap("1", text)
+        self.wrap(Style::new().bold(), text)
     }
     pub fn dim(&self, text: &str) -> String {
-        self.wrap("2", text)
+        self.wrap(Style::new().dimmed(), text)
     }
 
     /// A word diff (`[-old-]{+new+}`, from `diff::word_diff`) with the markers turned into
-    /// red and green when colour is on.
+    /// red struck-through and green underlined text when colour is on.
     pub fn word_diff(&self, marked: &str) -> String {
         if !self.on {
             return marked.to_string();
         }
+        let old = fg(AnsiColor::Red).effects(Effects::STRIKETHROUGH);
+        let new = fg(AnsiColor::Green).effects(Effects::UNDERLINE);
         marked
-            .replace("[-", "\x1b[31;9m")
-            .replace("-]", "\x1b[0m")
-            .replace("{+", "\x1b[32;4m")
-            .replace("+}", "\x1b[0m")
+            .replace("[-", &old.render().to_string())
+            .replace("-]", &old.render_reset().to_string())
+            .replace("{+", &new.render().to_string())
+            .replace("+}", &new.render_reset().to_string())
     }
 }
 
@@ -111,5 +158,23 @@ mod tests {
         assert_eq!(p.red("x"), "x");
         assert_eq!(p.word_diff("a [-b-]{+c+}"), "a [-b-]{+c+}");
         assert!(Paint { on: true }.word_diff("[-b-]").contains("\x1b[31"));
+    }
+
+    #[test]
+    fn color_is_read_ahead_of_clap() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            color_from_args(args(&["canaryd", "--color", "never", "list"])),
+            Some(ColorWhen::Never)
+        );
+        assert_eq!(
+            color_from_args(args(&["canaryd", "list", "--color=always"])),
+            Some(ColorWhen::Always)
+        );
+        assert_eq!(
+            color_from_args(args(&["canaryd", "--", "--color=always"])),
+            None
+        );
+        assert_eq!(color_from_args(args(&["canaryd", "--color=pink"])), None);
     }
 }

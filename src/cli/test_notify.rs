@@ -16,11 +16,11 @@ pub async fn run(watchlist: &Path, only: Option<usize>) -> anyhow::Result<u8> {
     if let Some(n) = only
         && (n == 0 || n > built.len())
     {
-        eprintln!(
-            "canaryd: there is no channel {n}: {} has {} (numbered from 1, [email] first when present)",
+        super::say::error(format!(
+            "there is no channel {n}: {} has {} (numbered from 1, [email] first when present)",
             watchlist.display(),
             built.len()
-        );
+        ));
         return Ok(EXIT_USAGE);
     }
     let now = chrono::Utc::now();

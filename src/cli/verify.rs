@@ -1,48 +1,59 @@
-//! `canaryd verify [NAME]`: checks the evidence hash chains (one watch, or every watch with
+//! `canaryd verify [NAME] [--format json]`: checks the evidence hash chains (one watch, or every watch with
 //! evidence in the state directory) and says what broke where. Exit 0 when every chain
 //! holds, 1 when any breaks.
 
 use std::path::Path;
 
+use super::{evidence_json, names as watch_names, say};
+use crate::cli::args::Format;
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::Paint;
 use crate::config::valid_watch_name;
 use crate::store::archive::{Archive, Verification};
 
-pub fn run(state: &Path, name: Option<&str>) -> u8 {
+pub fn run(state: &Path, name: Option<&str>, format: Format) -> u8 {
     let archive = Archive::new(state);
     let names = match name {
         Some(n) if !valid_watch_name(n) => {
-            eprintln!("canaryd: \"{n}\" is not a watch name");
+            say::error(format!("\"{n}\" is not a watch name"));
             return EXIT_USAGE;
         }
         Some(n) => {
             if !archive.dir(n).is_dir() {
-                eprintln!(
-                    "canaryd: watch \"{n}\" has no evidence under {} (is --state right? `canaryd verify` lists every chain)",
-                    state.display()
-                );
+                say::error(watch_names::unknown_in_state(n, state));
                 return EXIT_FAILURE;
             }
             vec![n.to_string()]
         }
         None => {
             if !state.is_dir() {
-                eprintln!(
-                    "canaryd: no state directory at {} (pass --state DIR)",
+                say::error(format!(
+                    "no state directory at {} (pass --state DIR)",
                     state.display()
-                );
+                ));
                 return EXIT_FAILURE;
             }
             match archive.watches() {
                 Ok(n) => n,
                 Err(e) => {
-                    eprintln!("canaryd: {}", crate::error_chain(&e));
+                    say::error(crate::error_chain(&e));
                     return EXIT_FAILURE;
                 }
             }
         }
     };
+    if format == Format::Json {
+        let chains: Vec<_> = names
+            .iter()
+            .map(|n| evidence_json::chain(n, &archive.verify(n)))
+            .collect();
+        let code = evidence_json::print(&chains);
+        return if chains.iter().all(|c| c.holds) {
+            code
+        } else {
+            EXIT_FAILURE
+        };
+    }
     if names.is_empty() {
         println!("no evidence chains under {} yet", state.display());
         return 0;
