@@ -20,7 +20,6 @@ mod list_table;
 mod logging;
 mod names;
 mod preview;
-mod redirect;
 mod remove;
 mod rename;
 mod replay;

@@ -40,7 +40,10 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     };
     let json = args.format == Format::Json;
     let checker = Checker::new(state, clock::system(), "check")?;
-    let channels = Channels::from_watchlist(&wl)?;
+    let mut channels = Channels::from_watchlist(&wl)?;
+    if json {
+        channels.print_alerts_on_stderr();
+    }
     checker.outbox.set_routes(channels.routes());
     // JSON is one document at the end, so nothing else may go to standard output.
     let talk = !(args.quiet || json);
@@ -85,10 +88,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         channels: &channels,
         feed: &feed,
     };
-    let moved = json.then(super::redirect::StdoutToStderr::start);
-    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await;
-    drop(moved);
-    let d = d?;
+    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
     let fetched = watches.len() - failed - store_errors;
     let code = status(store_errors, &d);
     if json {

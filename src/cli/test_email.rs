@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::cli::exit::EXIT_FAILURE;
+use crate::cli::say;
 use crate::notify::mail::Mailer;
 
 pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
@@ -13,26 +14,29 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let Some(cfg) = &wl.email else {
-        eprintln!(
-            "canaryd: {} has no [email] table, so alerts go to standard output; add one (smtp, from, to; see the README's watchlist reference) to have them emailed",
+        say::error(format_args!(
+            "{} has no [email] table, so alerts go to standard output; add one (smtp, from, to; see the README's watchlist reference) to have them emailed",
             watchlist.display()
-        );
+        ));
         return Ok(EXIT_FAILURE);
     };
     let mailer = match Mailer::new(cfg) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("canaryd: test email not sent: {}", crate::error_chain(&e));
+            say::error(format_args!(
+                "test email not sent: {}",
+                crate::error_chain(&e)
+            ));
             return Ok(EXIT_FAILURE);
         }
     };
     let now = chrono::Utc::now();
     let body = format!(
         "This is a test message from canaryd (`canaryd test-email`), sent {}.\n\n\
-         If you are reading it, alerts about the {} watch(es) in {} reach you.\n\
+         If you are reading it, alerts about {} in {} reach you.\n\
          Nothing happened to any canary.\n",
-        now.to_rfc3339(),
-        wl.watches.len(),
+        crate::config::describe_time(now),
+        crate::config::plural(wl.watches.len(), "watch"),
         watchlist.display()
     );
     println!(
@@ -43,10 +47,10 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
     let message = match mailer.test_message(now, &body) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!(
-                "canaryd: cannot build the test message: {}",
+            say::error(format_args!(
+                "cannot build the test message: {}",
                 crate::error_chain(&e)
-            );
+            ));
             return Ok(EXIT_FAILURE);
         }
     };
@@ -59,13 +63,13 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
             // One diagnosis, one fix: the classification already read lettre's error chain.
             match e.failure() {
                 Some(f) => {
-                    eprintln!("canaryd: error: test email not sent: {}", f.what);
-                    eprintln!("  fix: {}", f.fix);
+                    say::error(format_args!("test email not sent: {}", f.what));
+                    say::detail(format_args!("fix: {}", f.fix));
                 }
-                None => eprintln!(
-                    "canaryd: error: test email not sent: {}",
+                None => say::error(format_args!(
+                    "test email not sent: {}",
                     crate::error_chain(&e)
-                ),
+                )),
             }
             Ok(EXIT_FAILURE)
         }

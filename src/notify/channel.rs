@@ -253,7 +253,10 @@ enum Sender {
     Email(Box<email::Email>),
     Webhook(webhook::Webhook),
     Command(command::Command),
-    Stdout,
+    /// `to_stderr`: standard output belongs to a machine-readable document this run.
+    Stdout {
+        to_stderr: bool,
+    },
 }
 
 impl Channel {
@@ -263,7 +266,7 @@ impl Channel {
             Sender::Email(m) => m.send(out).await,
             Sender::Webhook(w) => w.send(&out.payload()).await,
             Sender::Command(c) => c.send(&out.payload()).await,
-            Sender::Stdout => stdout::send(out),
+            Sender::Stdout { to_stderr } => stdout::send(out, *to_stderr),
         }
     }
 }
@@ -275,6 +278,16 @@ pub struct Channels {
 }
 
 impl Channels {
+    /// The stdout channel prints alerts on standard error instead: for runs whose standard
+    /// output is one JSON document (`check --format json`), which alert texts would break.
+    pub fn print_alerts_on_stderr(&mut self) {
+        for c in &mut self.list {
+            if let Sender::Stdout { to_stderr } = &mut c.sender {
+                *to_stderr = true;
+            }
+        }
+    }
+
     /// The watchlist's channels; the first that cannot be set up is the error.
     pub fn from_watchlist(wl: &Watchlist) -> anyhow::Result<Channels> {
         let mut list = Vec::new();
@@ -357,7 +370,7 @@ fn build(kind: &ChannelKind) -> Result<Sender, SendError> {
         ChannelKind::Email(cfg) => Sender::Email(Box::new(email::Email::new(cfg)?)),
         ChannelKind::Webhook(cfg) => Sender::Webhook(webhook::Webhook::new(cfg)?),
         ChannelKind::Command(cfg) => Sender::Command(command::Command::new(cfg)),
-        ChannelKind::Stdout => Sender::Stdout,
+        ChannelKind::Stdout => Sender::Stdout { to_stderr: false },
     })
 }
 

@@ -4,7 +4,7 @@ use std::io::Write as _;
 
 use super::{Outgoing, SendError, TEST_SUBJECT};
 
-pub(super) fn send(out: Outgoing<'_>) -> Result<String, SendError> {
+pub(super) fn send(out: Outgoing<'_>, to_stderr: bool) -> Result<String, SendError> {
     let text = match out {
         Outgoing::Alert { alert: a, .. } => format!(
             "Subject: {}\nMessage-ID: {}\nReferences: {}\n\n{}\n",
@@ -12,8 +12,15 @@ pub(super) fn send(out: Outgoing<'_>) -> Result<String, SendError> {
         ),
         Outgoing::Test { text, .. } => format!("Subject: {TEST_SUBJECT}\n\n{text}\n"),
     };
+    // A closed stream is a failed delivery: the alert stays queued.
+    if to_stderr {
+        let mut err = std::io::stderr().lock();
+        err.write_all(text.as_bytes())
+            .and_then(|()| err.flush())
+            .map_err(SendError::Stdout)?;
+        return Ok("written to standard error".into());
+    }
     let mut stdout = std::io::stdout().lock();
-    // A closed stdout is a failed delivery: the alert stays queued.
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
