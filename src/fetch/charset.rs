@@ -3,7 +3,9 @@
 //!
 //! Order: a byte-order mark wins (as in browsers: it is unambiguous and it is in the bytes
 //! themselves), then the Content-Type header's `charset`, then for HTML a `<meta>` charset in
-//! the first 4 KiB, then UTF-8 if the bytes are valid UTF-8, else windows-1252.
+//! the first 4 KiB, then UTF-8 if the bytes are valid UTF-8, else what `chardetng` (Firefox's
+//! detector) guesses from the bytes: windows-1252 for Latin pages, windows-1251, Shift_JIS,
+//! GBK… for pages that never said they were Cyrillic or Japanese.
 //!
 //! A declared charset that is wrong (says UTF-8, bytes are Latin-1) is still used: malformed
 //! sequences become U+FFFD. We do not switch the whole page to another charset on a bad byte,
@@ -126,7 +128,24 @@ fn choose_encoding(bytes: &[u8], content_type: Option<&str>, format: Format) -> 
     if std::str::from_utf8(bytes).is_ok() {
         UTF_8
     } else {
+        detect(bytes)
+    }
+}
+
+/// The legacy encoding an undeclared, non-UTF-8 body most likely uses. The guess reads the
+/// whole body, so a page's guess moves only when most of its text changes language; a
+/// Latin page stays windows-1252 as before. `chardetng` never answers UTF-8 here (the bytes
+/// were not valid UTF-8) and never UTF-16; anything it cannot tell is windows-1252, the web's
+/// default for undeclared pages.
+fn detect(bytes: &[u8]) -> &'static Encoding {
+    // ISO-2022-JP is refused as browsers refuse it: its escapes can hide markup.
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    if guess == REPLACEMENT || guess == UTF_16BE || guess == UTF_16LE {
         WINDOWS_1252
+    } else {
+        guess
     }
 }
 
@@ -350,6 +369,27 @@ mod tests {
         );
         let (text, cs) = decode_body(&latin1(FRENCH), None, Format::Html);
         assert_eq!((text.as_str(), cs), (FRENCH, "windows-1252"));
+    }
+
+    /// Cyrillic and Japanese pages that declare nothing are read in their own charset, not
+    /// as windows-1252 mojibake (whose every statement would read as nonsense).
+    #[test]
+    fn undeclared_non_latin_pages_are_detected() {
+        const RUSSIAN: &str = "Мы никогда не получали запросов от спецслужб и не подвергались запрету на разглашение информации о таких запросах.";
+        const JAPANESE: &str = "当社は、これまでに政府機関から利用者情報の開示を求める秘密の命令を受けたことはありません。";
+        for (enc, text, name) in [
+            (encoding_rs::WINDOWS_1251, RUSSIAN, "windows-1251"),
+            (encoding_rs::SHIFT_JIS, JAPANESE, "Shift_JIS"),
+        ] {
+            let (bytes, _, unmappable) = enc.encode(text);
+            assert!(!unmappable);
+            let html = [b"<html><body><p>".as_slice(), &bytes, b"</p></body></html>"].concat();
+            for (body, format) in [(&html, Format::Html), (&bytes.to_vec(), Format::Text)] {
+                let (decoded, cs) = decode_body(body, None, format);
+                assert_eq!(cs, name, "{format}");
+                assert!(decoded.contains(text), "{decoded}");
+            }
+        }
     }
 
     #[test]
