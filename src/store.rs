@@ -12,6 +12,7 @@
 //! <state>/feed.atom, feed.json     the Atom feed of queued alerts (feed.rs)
 //! ```
 
+pub mod alerts;
 pub(crate) mod archive;
 pub(crate) mod atomic;
 mod followed;
@@ -284,6 +285,11 @@ impl Store {
             lines.push(b'\n');
         }
         atomic::append(&path, &lines).map_err(io_err("append to", &path))
+    }
+
+    /// The watch's alert history, from its event log (see [`alerts`]).
+    pub fn alert_history(&self, name: &str) -> Result<alerts::AlertHistory, StoreError> {
+        Ok(alerts::summarise(&self.events(name)?))
     }
 
     /// Every recorded event of a watch, oldest first. A torn last line (a crash mid-append)
