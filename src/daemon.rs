@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
 use crate::config::{Watch, Watchlist};
+use crate::health::{self, Reason};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
@@ -301,6 +302,7 @@ fn finished(
                     "check failed"
                 );
             }
+            log_health(checker, current, &record);
             sched.set(&watch.name, due);
         }
         Err(e) => {
@@ -314,6 +316,39 @@ fn finished(
                     current.shared.policy.confirm_after,
                 ),
             );
+        }
+    }
+}
+
+/// A watch that cannot alert, or whose claims went, is worth a look at warning level on every
+/// check, from the first (`journalctl -p warning`), like a failed fetch.
+fn log_health(checker: &Checker, watch: &Watch, record: &crate::store::CheckRecord) {
+    let (Ok(state), Ok(alerts)) = (
+        checker.store.load_state(&watch.name),
+        checker.store.alert_history(&watch.name),
+    ) else {
+        return;
+    };
+    let h = health::assess(&state, record, watch.signing.is_some(), &alerts);
+    for reason in &h.reasons {
+        match reason {
+            Reason::TracksNothing => tracing::warn!(
+                watch = %watch.name,
+                fix = %health::tracks_nothing_fix(&crate::fetch::redact(&watch.url)),
+                "warning: tracks nothing: no canary claim on the page, so it can never alert"
+            ),
+            Reason::ClaimsMissing { claims, alerted } => tracing::warn!(
+                watch = %watch.name,
+                claims,
+                alerted,
+                "warning: claims missing from the page"
+            ),
+            Reason::ClaimsLost => tracing::warn!(
+                watch = %watch.name,
+                "warning: tracks nothing: its claims were removed"
+            ),
+            // Logged where they are raised: "check failed", and their events.
+            Reason::FetchFailed | Reason::Stale | Reason::Signature => {}
         }
     }
 }

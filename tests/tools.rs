@@ -13,6 +13,8 @@ mod editing;
 mod email;
 #[path = "tools/evidence.rs"]
 mod evidence;
+#[path = "tools/health.rs"]
+mod health;
 
 use std::path::{Path, PathBuf};
 

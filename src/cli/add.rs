@@ -3,8 +3,10 @@
 //!
 //! A page that cannot be fetched is not added unless `--force` says so: a typo in a URL
 //! fails the same way a page that is down does, and only the user knows which it is. With
-//! `--force` the watch is added and its first good fetch becomes the baseline. A page that is
-//! fetched but yields no statements is added (the user has seen the advice).
+//! `--force` the watch is added and its first good fetch becomes the baseline. Nor is a page
+//! with no canary claim (a mistyped selector, a page that needs JavaScript): such a watch
+//! could never alert, and would look healthy to anyone who forgot the advice. `--force` adds
+//! it all the same; `check` and `list` then warn that it tracks nothing.
 
 use std::path::Path;
 
@@ -130,7 +132,23 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         preview::fetch_preview(&document, selector.as_ref(), signing.as_ref(), &opts).await
     };
     match previewed.await {
-        Ok(p) => preview::print(&p, selector.as_ref()),
+        Ok(p) => {
+            preview::print(&p, selector.as_ref());
+            if !p.statements.iter().any(|s| s.claim) {
+                if !args.force {
+                    eprintln!(
+                        "canaryd: nothing was added: {url} has no canary claim to track, so the watch could never alert"
+                    );
+                    eprintln!(
+                        "  find the element that holds the statements and try `canaryd preview {url} --selector CSS`, or add --force to watch it anyway"
+                    );
+                    return Ok(EXIT_FAILURE);
+                }
+                println!(
+                    "\nwarning: tracks nothing: adding it anyway (--force); `check` and `list` warn until the page has a claim"
+                );
+            }
+        }
         Err(e) if args.force => {
             println!(
                 "warning: cannot fetch it now ({}); adding it anyway (--force): its first good fetch becomes the baseline",

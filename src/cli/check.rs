@@ -7,11 +7,16 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::clock;
+use crate::health::{self, Health, Reason, claims_word};
+use crate::judge::event::{Event, EventKind};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
+use crate::store::alerts::AlertHistory;
+
+use super::term;
 
 pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
@@ -23,7 +28,7 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     checker.outbox.set_routes(channels.routes());
     let progress = progress_bar(wl.watches.len());
     let tally = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
-        let text = line(o);
+        let text = line_seen(o, seen(&checker, &wl, o).as_ref());
         match &progress {
             // Printed above the bar, which then redraws below it.
             Some(bar) => {
@@ -102,39 +107,135 @@ fn progress_bar(watches: usize) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// One line per watch: what the check saw and what it concluded.
+/// What the saved state adds to a check's own report: the watch's health after the check and
+/// its alert history (see [`crate::health`]).
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub health: Health,
+    pub alerts: AlertHistory,
+}
+
+/// Reads what `line_seen` needs from the state the check just saved. `None` when the check
+/// was not recorded, or the state cannot be read (the line then says what the report says).
+pub fn seen(checker: &Checker, wl: &crate::config::Watchlist, outcome: &Outcome) -> Option<Seen> {
+    let r = outcome.as_ref().ok()?;
+    let state = checker.store.load_state(&r.watch).ok()?;
+    let alerts = checker.store.alert_history(&r.watch).ok()?;
+    let signed = wl.watch(&r.watch).is_some_and(|w| w.signing.is_some());
+    Some(Seen {
+        health: health::assess(&state, &r.record, signed, &alerts),
+        alerts,
+    })
+}
+
+/// One line per watch: what the check saw and what it concluded, from its report alone.
 pub fn line(outcome: &Outcome) -> String {
+    line_seen(outcome, None)
+}
+
+/// One line per watch: what the check saw and what it concluded. A watch without claims
+/// says so as a warning with the fix; one whose claims went says what was lost instead.
+pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
     let r = match outcome {
         Ok(r) => r,
         Err((name, e)) => return format!("{name}: error: {}", crate::error_chain(e)),
     };
     let rec = &r.record;
+    let w = &r.watch;
+    let url = rec.url.as_deref().unwrap_or("URL");
+    let health = seen.map(|s| &s.health);
+    // Claim events this line's opening already tells ("3 claims missing; alert queued").
+    let lost: Vec<&Event> = r
+        .events
+        .iter()
+        .filter(|e| e.claim && matches!(e.kind, EventKind::Removed | EventKind::Missing))
+        .collect();
+    let missing = health.and_then(|h| {
+        h.reasons.iter().find_map(|r| match r {
+            Reason::ClaimsMissing { claims, alerted } => Some((*claims, *alerted)),
+            _ => None,
+        })
+    });
+    let mut told_loss = false;
     let mut s = match rec.result.as_str() {
         "failed" => format!(
-            "{}: fetch failed: {}",
-            r.watch,
+            "{w}: fetch failed: {}",
             rec.error.as_deref().unwrap_or("unknown error")
         ),
-        "unchanged" => format!("{}: unchanged (HTTP 304)", r.watch),
-        _ if rec.statements == 0 => format!(
-            "{}: ok, but no canary statements found (try `canaryd preview {}` and a --selector)",
-            r.watch,
-            rec.url.as_deref().unwrap_or("URL")
+        "unchanged" if rec.claims > 0 && url.starts_with("file:") => {
+            format!("{w}: unchanged (file not modified since the last check)")
+        }
+        "unchanged" if rec.claims > 0 => format!("{w}: unchanged (HTTP 304)"),
+        _ if rec.claims > 0 => format!(
+            "{w}: ok, {} ({})",
+            plural(rec.statements, "statement"),
+            claims_word(rec.claims)
         ),
-        _ => format!(
-            "{}: ok, {} statements ({} claims)",
-            r.watch, rec.statements, rec.claims
-        ),
+        _ if !lost.is_empty() => {
+            told_loss = true;
+            let n: usize = lost.iter().map(|e| e.statements.len().max(1)).sum();
+            let told = if lost.iter().any(|e| e.notify) {
+                "alert queued"
+            } else {
+                "recorded"
+            };
+            format!("{w}: {} missing; {told}", claims_word(n))
+        }
+        _ if let Some((n, alerted)) = missing => {
+            told_loss = true;
+            let when = if alerted {
+                "alerted earlier"
+            } else {
+                "awaiting confirmation"
+            };
+            format!("{w}: {} missing; {when}", claims_word(n))
+        }
+        _ if health.is_some_and(|h| h.has(|r| *r == Reason::ClaimsLost)) => {
+            let last = seen
+                .and_then(|s| s.alerts.last.as_ref())
+                .map(|a| format!(" (last alert: {} at {})", a.kind, term::time(a.at)))
+                .unwrap_or_default();
+            format!("{w}: warning: tracks nothing: its claims were removed{last}")
+        }
+        _ => {
+            let found = match rec.statements {
+                0 => "no canary statements found".to_string(),
+                n => format!("{}, none a claim", plural(n, "statement")),
+            };
+            format!(
+                "{w}: warning: tracks nothing: {found} ({})",
+                health::tracks_nothing_fix(url)
+            )
+        }
     };
-    if r.pending > 0 {
+    if r.pending > 0 && !told_loss {
         s.push_str(&format!(
-            ", {} difference(s) awaiting confirmation",
-            r.pending
+            ", {} awaiting confirmation",
+            plural(r.pending, "difference")
         ));
     }
     for e in &r.events {
+        if told_loss && lost.iter().any(|l| std::ptr::eq(*l, e)) {
+            continue;
+        }
         let told = if e.notify { "alert queued" } else { "recorded" };
         s.push_str(&format!(", {} ({told})", e.kind));
     }
+    if let Some(h) = health {
+        for reason in [Reason::Stale, Reason::Signature] {
+            if h.has(|r| *r == reason) {
+                s.push_str(&format!("; warning: {}", reason.words()));
+            }
+        }
+    }
     s
+}
+
+/// "1 statement", "3 statements".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
