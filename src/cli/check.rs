@@ -27,7 +27,11 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
     let channels = Channels::from_watchlist(&wl)?;
     checker.outbox.set_routes(channels.routes());
     let progress = progress_bar(wl.watches.len());
-    let tally = pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
+    let waiting = pass::Waiting::default();
+    let shows_waiting = progress
+        .clone()
+        .map(|bar| show_waiting(bar, waiting.clone(), wl.settings.host_delay));
+    let tally = pass::check_all_counting(&checker, &wl.watches, &wl.settings, &waiting, |o| {
         let text = line_seen(o, seen(&checker, &wl, o).as_ref());
         match &progress {
             // Printed above the bar, which then redraws below it.
@@ -39,6 +43,9 @@ pub async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         }
     })
     .await;
+    if let Some(task) = shows_waiting {
+        task.abort();
+    }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -99,12 +106,36 @@ fn progress_bar(watches: usize) -> Option<ProgressBar> {
     }
     let bar = ProgressBar::new(watches as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} checking {pos}/{len} [{bar:30}] {elapsed}")
+        ProgressStyle::with_template("{spinner} checking {pos}/{len}{msg} [{bar:30}] {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(bar)
+}
+
+/// Keeps the bar's message saying which watches wait on a host's politeness delay, e.g.
+/// "checking 3/6 · 2 waiting on example.org (host_delay 2s)", until the task is aborted.
+fn show_waiting(
+    bar: ProgressBar,
+    waiting: pass::Waiting,
+    delay: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            tick.tick().await;
+            bar.set_message(waiting_suffix(&waiting, delay));
+        }
+    })
+}
+
+/// The bar's message: " · 2 waiting on example.org (host_delay 2s)", or nothing.
+fn waiting_suffix(waiting: &pass::Waiting, delay: std::time::Duration) -> String {
+    waiting
+        .message(delay)
+        .map(|m| format!(" · {m}"))
+        .unwrap_or_default()
 }
 
 /// What the saved state adds to a check's own report: the watch's health after the check and
@@ -237,5 +268,23 @@ fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_says_what_waits_on_a_host() {
+        let waiting = pass::Waiting::default();
+        let delay = std::time::Duration::from_secs(2);
+        assert_eq!(waiting_suffix(&waiting, delay), "");
+        let _a = waiting.start("example.org");
+        let _b = waiting.start("example.org");
+        assert_eq!(
+            format!("checking 3/6{}", waiting_suffix(&waiting, delay)),
+            "checking 3/6 · 2 waiting on example.org (host_delay 2s)"
+        );
     }
 }
