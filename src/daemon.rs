@@ -334,7 +334,11 @@ fn log_health(checker: &Checker, watch: &Watch, record: &crate::store::CheckReco
         match reason {
             Reason::TracksNothing => tracing::warn!(
                 watch = %watch.name,
-                fix = %health::tracks_nothing_fix(&crate::fetch::redact(&watch.url)),
+                fix = %if record.scripted {
+                    crate::observe::scripted::NEEDS_JAVASCRIPT.to_string()
+                } else {
+                    health::tracks_nothing_fix(&crate::fetch::redact(&watch.url))
+                },
                 "warning: tracks nothing: no canary claim on the page, so it can never alert"
             ),
             Reason::ClaimsMissing { claims, alerted } => tracing::warn!(

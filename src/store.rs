@@ -137,6 +137,10 @@ pub struct CheckRecord {
     /// A CanaryTail canary's pinned keys and open alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canarytail: Option<TailRecord>,
+    /// The page held no claim and looked like it needs JavaScript to show one: `check` and
+    /// `list` say so instead of suggesting a selector.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scripted: bool,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

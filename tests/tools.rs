@@ -11,6 +11,8 @@ mod common;
 mod editing;
 #[path = "tools/email.rs"]
 mod email;
+#[path = "tools/pages.rs"]
+mod pages;
 #[path = "tools/evidence.rs"]
 mod evidence;
 #[path = "tools/health.rs"]

@@ -14,6 +14,7 @@ use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::config::edit::{self, NewWatch};
 use crate::config::{Settings, Watchlist, parse_duration, valid_watch_name};
 use crate::fetch::{FetchOptions, RetryPolicy};
+use crate::observe::scripted::NEEDS_JAVASCRIPT;
 
 use super::preview::{self, parse_selector, parse_target};
 use super::signing_flags::SigningFlags;
@@ -139,9 +140,13 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
                     eprintln!(
                         "canaryd: nothing was added: {url} has no canary claim to track, so the watch could never alert"
                     );
-                    eprintln!(
-                        "  find the element that holds the statements and try `canaryd preview {url} --selector CSS`, or add --force to watch it anyway"
-                    );
+                    if p.scripted {
+                        eprintln!("  {NEEDS_JAVASCRIPT}; or add --force to watch it anyway");
+                    } else {
+                        eprintln!(
+                            "  find the element that holds the statements and try `canaryd preview {url} --selector CSS`, or add --force to watch it anyway"
+                        );
+                    }
                     return Ok(EXIT_FAILURE);
                 }
                 println!(

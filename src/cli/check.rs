@@ -12,6 +12,7 @@ use crate::judge::event::{Event, EventKind};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
+use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
 use crate::store::alerts::AlertHistory;
@@ -228,6 +229,7 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
                 .unwrap_or_default();
             format!("{w}: warning: tracks nothing: its claims were removed{last}")
         }
+        _ if rec.scripted => format!("{w}: warning: tracks nothing: {NEEDS_JAVASCRIPT}"),
         _ => {
             let found = match rec.statements {
                 0 => "no canary statements found".to_string(),

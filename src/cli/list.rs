@@ -9,6 +9,7 @@ use crate::cli::exit::EXIT_FAILURE;
 use crate::health::{self, Health, Reason};
 use crate::judge::WatchState;
 use crate::notify::outbox::{Outbox, Queued};
+use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::store::alerts::AlertHistory;
 use crate::store::archive::Archive;
 use crate::store::{CheckRecord, Store};
@@ -106,7 +107,7 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
 }
 
 /// Fills the health fields of `r` (see `crate::health`).
-fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory) {
+fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory, scripted: bool) {
     r.health = h.level().to_string();
     r.health_reasons = h.words();
     r.last_alert = alerts.last.as_ref().map(|a| AlertSeen {
@@ -116,6 +117,9 @@ fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory) {
     r.next_due = r.next_deadline.clone();
     for reason in &h.reasons {
         let note = match reason {
+            Reason::TracksNothing if scripted => {
+                format!("warning: tracks nothing: {NEEDS_JAVASCRIPT}")
+            }
             Reason::TracksNothing => format!(
                 "warning: tracks nothing: no canary claim on the page, so it can never alert ({})",
                 health::tracks_nothing_fix(&r.url)
@@ -241,7 +245,7 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         r.interval = humantime::format_duration(w.shared.interval).to_string();
         r.signature = signature_cell(w, &check);
         let h = health::assess(&state, &check, w.signing.is_some(), &alerts);
-        health_fields(&mut r, &h, &alerts);
+        health_fields(&mut r, &h, &alerts, check.scripted);
         if exists && let Some(h) = archive.head(&w.name) {
             r.snapshots = h.seq;
             r.last_snapshot = archive.record_time(&w.name, h.seq).map(|t| t.to_rfc3339());
