@@ -11,12 +11,12 @@ mod common;
 mod editing;
 #[path = "tools/email.rs"]
 mod email;
-#[path = "tools/pages.rs"]
-mod pages;
 #[path = "tools/evidence.rs"]
 mod evidence;
 #[path = "tools/health.rs"]
 mod health;
+#[path = "tools/pages.rs"]
+mod pages;
 
 use std::path::{Path, PathBuf};
 
