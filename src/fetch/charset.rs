@@ -3,9 +3,9 @@
 //!
 //! Order: a byte-order mark wins (as in browsers: it is unambiguous and it is in the bytes
 //! themselves), then the Content-Type header's `charset`, then for HTML a `<meta>` charset in
-//! the first 4 KiB, then UTF-8 if the bytes are valid UTF-8, else what `chardetng` (Firefox's
-//! detector) guesses from the bytes: windows-1252 for Latin pages, windows-1251, Shift_JIS,
-//! GBK… for pages that never said they were Cyrillic or Japanese.
+//! the first 4 KiB, then UTF-8 if the bytes are valid UTF-8, else the non-Latin charset
+//! `chardetng` (Firefox's detector) finds in the bytes (windows-1251, Shift_JIS, GBK… for
+//! pages that never said they were Cyrillic or Japanese), else windows-1252.
 //!
 //! A declared charset that is wrong (says UTF-8, bytes are Latin-1) is still used: malformed
 //! sequences become U+FFFD. We do not switch the whole page to another charset on a bad byte,
@@ -132,17 +132,38 @@ fn choose_encoding(bytes: &[u8], content_type: Option<&str>, format: Format) -> 
     }
 }
 
-/// The legacy encoding an undeclared, non-UTF-8 body most likely uses. The guess reads the
-/// whole body, so a page's guess moves only when most of its text changes language; a
-/// Latin page stays windows-1252 as before. `chardetng` never answers UTF-8 here (the bytes
-/// were not valid UTF-8) and never UTF-16; anything it cannot tell is windows-1252, the web's
-/// default for undeclared pages.
+/// The legacy encoding an undeclared, non-UTF-8 body most likely uses, when that is a
+/// non-Latin one (Cyrillic, Greek, Hebrew, Arabic, Thai, Japanese, Chinese, Korean); else
+/// windows-1252, as before detection. Latin guesses (windows-1250, ISO-8859-2…) are not taken:
+/// such a page read as windows-1252 lost a few letters, and switching it now would change
+/// every statement of an existing baseline at once, a false alarm; a non-Latin page read as
+/// windows-1252 had no readable statement to lose. `chardetng` never answers UTF-8 here (the
+/// bytes were not valid UTF-8) nor UTF-16.
 fn detect(bytes: &[u8]) -> &'static Encoding {
+    use encoding_rs::{
+        ISO_8859_2, ISO_8859_3, ISO_8859_4, ISO_8859_10, ISO_8859_13, ISO_8859_14, ISO_8859_15,
+        ISO_8859_16, MACINTOSH, WINDOWS_1250, WINDOWS_1254, WINDOWS_1257, WINDOWS_1258,
+    };
+    const LATIN: [&Encoding; 13] = [
+        WINDOWS_1250,
+        WINDOWS_1254,
+        WINDOWS_1257,
+        WINDOWS_1258,
+        ISO_8859_2,
+        ISO_8859_3,
+        ISO_8859_4,
+        ISO_8859_10,
+        ISO_8859_13,
+        ISO_8859_14,
+        ISO_8859_15,
+        ISO_8859_16,
+        MACINTOSH,
+    ];
     // ISO-2022-JP is refused as browsers refuse it: its escapes can hide markup.
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-    if guess == REPLACEMENT || guess == UTF_16BE || guess == UTF_16LE {
+    if guess == REPLACEMENT || guess == UTF_16BE || guess == UTF_16LE || LATIN.contains(&guess) {
         WINDOWS_1252
     } else {
         guess
@@ -372,7 +393,8 @@ mod tests {
     }
 
     /// Cyrillic and Japanese pages that declare nothing are read in their own charset, not
-    /// as windows-1252 mojibake (whose every statement would read as nonsense).
+    /// as windows-1252 mojibake (whose every statement would read as nonsense); a Central
+    /// European one stays windows-1252, as it was read before detection.
     #[test]
     fn undeclared_non_latin_pages_are_detected() {
         const RUSSIAN: &str = "Мы никогда не получали запросов от спецслужб и не подвергались запрету на разглашение информации о таких запросах.";
@@ -390,6 +412,9 @@ mod tests {
                 assert!(decoded.contains(text), "{decoded}");
             }
         }
+        let polish = "Nigdy nie otrzymaliśmy żadnego nakazu sądowego ani listu bezpieczeństwa narodowego, który zakazywałby nam mówienia o nim.";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1250.encode(polish);
+        assert_eq!(decode_body(&bytes, None, Format::Text).1, "windows-1252");
     }
 
     #[test]
