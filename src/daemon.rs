@@ -283,9 +283,11 @@ fn finished(
                 tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the next check time");
             }
             let events: Vec<&str> = report.events.iter().map(|e| e.kind.as_str()).collect();
+            let health = assess_health(checker, current, &record);
             tracing::info!(
                 watch = %watch.name,
                 result = %record.result,
+                health = %health.as_ref().map_or("unknown", |h| h.level()),
                 statements = record.statements,
                 pending = report.pending,
                 events = %events.join(","),
@@ -302,7 +304,9 @@ fn finished(
                     "check failed"
                 );
             }
-            log_health(checker, current, &record);
+            if let Some(h) = &health {
+                log_health(current, &record, h);
+            }
             sched.set(&watch.name, due);
         }
         Err(e) => {
@@ -320,16 +324,26 @@ fn finished(
     }
 }
 
+/// The watch's health after a check, from the state just saved (`None` if unreadable: the
+/// next check says so).
+fn assess_health(
+    checker: &Checker,
+    watch: &Watch,
+    record: &crate::store::CheckRecord,
+) -> Option<health::Health> {
+    let state = checker.store.load_state(&watch.name).ok()?;
+    let alerts = checker.store.alert_history(&watch.name).ok()?;
+    Some(health::assess(
+        &state,
+        record,
+        watch.signing.is_some(),
+        &alerts,
+    ))
+}
+
 /// A watch that cannot alert, or whose claims went, is worth a look at warning level on every
 /// check, from the first (`journalctl -p warning`), like a failed fetch.
-fn log_health(checker: &Checker, watch: &Watch, record: &crate::store::CheckRecord) {
-    let (Ok(state), Ok(alerts)) = (
-        checker.store.load_state(&watch.name),
-        checker.store.alert_history(&watch.name),
-    ) else {
-        return;
-    };
-    let h = health::assess(&state, record, watch.signing.is_some(), &alerts);
+fn log_health(watch: &Watch, record: &crate::store::CheckRecord, h: &health::Health) {
     for reason in &h.reasons {
         match reason {
             Reason::TracksNothing => tracing::warn!(

@@ -314,6 +314,22 @@ async fn a_watch_that_tracks_nothing_is_logged_at_warning_from_the_first_check()
             "{l}"
         );
     }
+    // Each check's own line carries the verdict too.
+    let check_of = |w: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(" check") && l.contains(&format!("watch={w} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(check_of("a").contains("health=warning"), "{stderr}");
+    assert!(check_of("b").contains("health=ok"), "{stderr}");
+    assert!(
+        !stderr
+            .lines()
+            .any(|l| l.contains("watch=b") && l.contains("WARN")),
+        "{stderr}"
+    );
 }
 
 /// A server that accepts connections and never answers: a check against it hangs until its
