@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
 use crate::config::{Watch, Watchlist};
+use crate::health::{self, Reason};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
@@ -282,9 +283,11 @@ fn finished(
                 tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the next check time");
             }
             let events: Vec<&str> = report.events.iter().map(|e| e.kind.as_str()).collect();
+            let health = assess_health(checker, current, &record);
             tracing::info!(
                 watch = %watch.name,
                 result = %record.result,
+                health = %health.as_ref().map_or("unknown", |h| h.level()),
                 statements = record.statements,
                 pending = report.pending,
                 events = %events.join(","),
@@ -301,6 +304,9 @@ fn finished(
                     "check failed"
                 );
             }
+            if let Some(h) = &health {
+                log_health(current, &record, h);
+            }
             sched.set(&watch.name, due);
         }
         Err(e) => {
@@ -314,6 +320,53 @@ fn finished(
                     current.shared.policy.confirm_after,
                 ),
             );
+        }
+    }
+}
+
+/// The watch's health after a check, from the state just saved (`None` if unreadable: the
+/// next check says so).
+fn assess_health(
+    checker: &Checker,
+    watch: &Watch,
+    record: &crate::store::CheckRecord,
+) -> Option<health::Health> {
+    let state = checker.store.load_state(&watch.name).ok()?;
+    let alerts = checker.store.alert_history(&watch.name).ok()?;
+    Some(health::assess(
+        &state,
+        record,
+        watch.signing.is_some(),
+        &alerts,
+    ))
+}
+
+/// A watch that cannot alert, or whose claims went, is worth a look at warning level on every
+/// check, from the first (`journalctl -p warning`), like a failed fetch.
+fn log_health(watch: &Watch, record: &crate::store::CheckRecord, h: &health::Health) {
+    for reason in &h.reasons {
+        match reason {
+            Reason::TracksNothing => tracing::warn!(
+                watch = %watch.name,
+                fix = %if record.scripted {
+                    crate::observe::scripted::NEEDS_JAVASCRIPT.to_string()
+                } else {
+                    health::tracks_nothing_fix(&crate::fetch::redact(&watch.url))
+                },
+                "warning: tracks nothing: no canary claim on the page, so it can never alert"
+            ),
+            Reason::ClaimsMissing { claims, alerted } => tracing::warn!(
+                watch = %watch.name,
+                claims,
+                alerted,
+                "warning: claims missing from the page"
+            ),
+            Reason::ClaimsLost => tracing::warn!(
+                watch = %watch.name,
+                "warning: tracks nothing: its claims were removed"
+            ),
+            // Logged where they are raised: "check failed", and their events.
+            Reason::FetchFailed | Reason::Stale | Reason::Signature => {}
         }
     }
 }

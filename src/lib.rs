@@ -19,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod fetch;
+pub mod health;
 pub mod judge;
 pub(crate) mod memory;
 pub mod notify;

@@ -16,6 +16,7 @@ pub(crate) mod follow;
 pub mod normalise;
 mod page;
 pub(crate) mod pdf;
+pub(crate) mod scripted;
 pub mod selector;
 pub(crate) mod signature;
 pub mod signed;

@@ -183,6 +183,8 @@ impl Checker {
             url: Some(fetch::redact(&url)),
             format: prev_check.format,
             followed: follow::record(&step, prev_check.followed.as_ref()),
+            // A page not read again (304, same bytes) is the one that was judged scripted.
+            scripted: prev_check.scripted,
             ..CheckRecord::default()
         };
         let mut tail = None;
@@ -273,8 +275,10 @@ impl Checker {
                     let observe::Document {
                         reading,
                         tail: facts,
+                        scripted,
                         ..
                     } = observe::read_document(&body, watch.format, watch.selector.as_ref());
+                    record.scripted = scripted;
                     tail = facts;
                     signed = signatures::read(
                         watch,

@@ -4,3 +4,4 @@
 pub(crate) mod pass;
 pub(crate) mod politeness;
 pub mod scheduler;
+pub(crate) mod waiting;

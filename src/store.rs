@@ -12,6 +12,7 @@
 //! <state>/feed.atom, feed.json     the Atom feed of queued alerts (feed.rs)
 //! ```
 
+pub mod alerts;
 pub(crate) mod archive;
 pub(crate) mod atomic;
 mod followed;
@@ -136,6 +137,10 @@ pub struct CheckRecord {
     /// A CanaryTail canary's pinned keys and open alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canarytail: Option<TailRecord>,
+    /// The page held no claim and looked like it needs JavaScript to show one: `check` and
+    /// `list` say so instead of suggesting a selector.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scripted: bool,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the
@@ -284,6 +289,11 @@ impl Store {
             lines.push(b'\n');
         }
         atomic::append(&path, &lines).map_err(io_err("append to", &path))
+    }
+
+    /// The watch's alert history, from its event log (see [`alerts`]).
+    pub fn alert_history(&self, name: &str) -> Result<alerts::AlertHistory, StoreError> {
+        Ok(alerts::summarise(&self.events(name)?))
     }
 
     /// Every recorded event of a watch, oldest first. A torn last line (a crash mid-append)

@@ -284,6 +284,54 @@ async fn one_check_logged_per_watch_with_result_and_duration() {
     assert!(!stderr.contains("password"), "secrets never logged");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_watch_that_tracks_nothing_is_logged_at_warning_from_the_first_check() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    site.set("/a", canary(&["Opening hours are nine to five."]));
+    site.set("/b", canary(&[NSL, GAG]));
+    let env = Env::new(&watchlist(&site, &smtp, &["a", "b"]));
+    let child = spawn_daemon(&env, &[]);
+    assert!(
+        wait_until(Duration::from_secs(20), || site.hits("/a") >= 1
+            && site.hits("/b") >= 1)
+        .await
+    );
+    // The first check's lines are written before the next one starts.
+    assert!(wait_until(Duration::from_secs(20), || site.hits("/a") >= 2).await);
+    signal(&child, "-TERM");
+    let (code, stderr) = stderr_of(child).await;
+    assert_eq!(code, Some(0));
+    let warned: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("tracks nothing"))
+        .collect();
+    assert!(!warned.is_empty(), "{stderr}");
+    for l in &warned {
+        assert!(l.contains("WARN") && l.contains("watch=a"), "{l}");
+        assert!(
+            l.contains("canaryd preview") && l.contains("--selector"),
+            "{l}"
+        );
+    }
+    // Each check's own line carries the verdict too.
+    let check_of = |w: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(" check") && l.contains(&format!("watch={w} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(check_of("a").contains("health=warning"), "{stderr}");
+    assert!(check_of("b").contains("health=ok"), "{stderr}");
+    assert!(
+        !stderr
+            .lines()
+            .any(|l| l.contains("watch=b") && l.contains("WARN")),
+        "{stderr}"
+    );
+}
+
 /// A server that accepts connections and never answers: a check against it hangs until its
 /// timeout.
 async fn black_hole() -> (u16, tokio::task::JoinHandle<()>) {

@@ -152,7 +152,11 @@ async fn wrongly_declared_charset_is_read_the_same_way_every_time() {
         site.url("/canary")
     ));
     let out = checks_without_alert(&env).await;
-    assert_eq!(out.matches("example: ok, 1 statements").count(), 3, "{out}");
+    assert_eq!(
+        out.matches("example: ok, 1 statement (1 claim)").count(),
+        3,
+        "{out}"
+    );
     let show = env.canaryd(&["show", "example"]).await;
     assert!(
         stdout(&show).contains("Nous n'avons jamais re\u{fffd}u"),

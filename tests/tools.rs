@@ -13,6 +13,10 @@ mod editing;
 mod email;
 #[path = "tools/evidence.rs"]
 mod evidence;
+#[path = "tools/health.rs"]
+mod health;
+#[path = "tools/pages.rs"]
+mod pages;
 
 use std::path::{Path, PathBuf};
 

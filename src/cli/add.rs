@@ -3,8 +3,10 @@
 //!
 //! A page that cannot be fetched is not added unless `--force` says so: a typo in a URL
 //! fails the same way a page that is down does, and only the user knows which it is. With
-//! `--force` the watch is added and its first good fetch becomes the baseline. A page that is
-//! fetched but yields no statements is added (the user has seen the advice).
+//! `--force` the watch is added and its first good fetch becomes the baseline. Nor is a page
+//! with no canary claim (a mistyped selector, a page that needs JavaScript): such a watch
+//! could never alert, and would look healthy to anyone who forgot the advice. `--force` adds
+//! it all the same; `check` and `list` then warn that it tracks nothing.
 
 use std::path::Path;
 
@@ -12,8 +14,10 @@ use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::config::edit::{self, NewWatch};
 use crate::config::{Settings, Watchlist, parse_duration, valid_watch_name};
 use crate::fetch::{FetchOptions, RetryPolicy};
+use crate::observe::scripted::NEEDS_JAVASCRIPT;
 
 use super::preview::{self, parse_selector, parse_target};
+use super::say;
 use super::signing_flags::SigningFlags;
 use super::watchlist_file::{self, RELOAD_HINT};
 
@@ -104,7 +108,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             ));
         }
         if existing.iter().any(|n| n == name) {
-            super::say::error(format!(
+            say::error(format!(
                 "a watch named \"{name}\" is already in {}; choose another --name (or `canaryd rename`)",
                 watchlist.display()
             ));
@@ -130,7 +134,29 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         preview::fetch_preview(&document, selector.as_ref(), signing.as_ref(), &opts).await
     };
     match previewed.await {
-        Ok(p) => preview::print(&p, selector.as_ref()),
+        Ok(p) => {
+            preview::print(&p, selector.as_ref());
+            if !p.statements.iter().any(|s| s.claim) {
+                if !args.force {
+                    say::error(format_args!(
+                        "nothing was added: {url} has no canary claim to track, so the watch could never alert"
+                    ));
+                    if p.scripted {
+                        say::detail(format_args!(
+                            "{NEEDS_JAVASCRIPT}; or add --force to watch it anyway"
+                        ));
+                    } else {
+                        say::detail(format_args!(
+                            "find the element that holds the statements and try `canaryd preview {url} --selector CSS`, or add --force to watch it anyway"
+                        ));
+                    }
+                    return Ok(EXIT_FAILURE);
+                }
+                println!(
+                    "\nwarning: tracks nothing: adding it anyway (--force); `check` and `list` warn until the page has a claim"
+                );
+            }
+        }
         Err(e) if args.force => {
             println!(
                 "warning: cannot fetch it now ({}); adding it anyway (--force): its first good fetch becomes the baseline",
@@ -138,7 +164,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             );
         }
         Err(e) => {
-            super::say::error(format!("cannot fetch {url}: {}", super::chain(&e)));
+            say::error(format!("cannot fetch {url}: {}", super::chain(&e)));
             super::say::detail(format!(
                 "nothing was added; check the URL (try `canaryd preview {url}`), or add --force to watch it anyway while it is down"
             ));

@@ -90,7 +90,7 @@ pub enum Command {
         /// How often `run` checks it, e.g. "1h" [default: the watchlist's interval]
         #[arg(long, value_name = "D")]
         interval: Option<String>,
-        /// Add it even though the page cannot be fetched right now
+        /// Add it even though the page cannot be fetched right now, or has no canary claim to track
         #[arg(long)]
         force: bool,
         #[command(flatten)]

@@ -12,11 +12,17 @@ use crate::cli::args::Format;
 use crate::cli::exit::{EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED};
 use crate::clock;
 use crate::config::{Watch, Watchlist};
+use crate::health::{self, Health, Reason, claims_word};
+use crate::judge::event::{Event, EventKind};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
+use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
+use crate::store::alerts::AlertHistory;
+
+use super::term;
 
 use super::{check_json, names, say};
 
@@ -52,16 +58,21 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     } else {
         None
     };
+    let waiting = pass::Waiting::default();
+    let shows_waiting = progress
+        .clone()
+        .map(|bar| show_waiting(bar, waiting.clone(), wl.settings.host_delay));
     let mut reports = Vec::new();
-    let tally = pass::check_all(&checker, &watches, &wl.settings, |o| {
+    let tally = pass::check_all_counting(&checker, &watches, &wl.settings, &waiting, |o| {
         if json {
-            reports.push(check_json::watch(o));
+            let seen = seen(&checker, &wl, o);
+            reports.push(check_json::watch(o, seen.as_ref().map(|s| &s.health)));
             return;
         }
         if !talk {
             return;
         }
-        let text = line(o);
+        let text = line_seen(o, seen(&checker, &wl, o).as_ref());
         match &progress {
             // Printed above the bar, which then redraws below it.
             Some(bar) => {
@@ -72,6 +83,9 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         }
     })
     .await;
+    if let Some(task) = shows_waiting {
+        task.abort();
+    }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -180,7 +194,7 @@ fn progress_bar(watches: usize) -> Option<ProgressBar> {
     }
     let bar = ProgressBar::new(watches as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} checking {pos}/{len} [{bar:30}] {elapsed}")
+        ProgressStyle::with_template("{spinner} checking {pos}/{len}{msg} [{bar:30}] {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
@@ -188,39 +202,178 @@ fn progress_bar(watches: usize) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// One line per watch: what the check saw and what it concluded.
+/// Keeps the bar's message saying which watches wait on a host's politeness delay, e.g.
+/// "checking 3/6 · 2 waiting on example.org (host_delay 2s)", until the task is aborted.
+fn show_waiting(
+    bar: ProgressBar,
+    waiting: pass::Waiting,
+    delay: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            tick.tick().await;
+            bar.set_message(waiting_suffix(&waiting, delay));
+        }
+    })
+}
+
+/// The bar's message: " · 2 waiting on example.org (host_delay 2s)", or nothing.
+fn waiting_suffix(waiting: &pass::Waiting, delay: std::time::Duration) -> String {
+    waiting
+        .message(delay)
+        .map(|m| format!(" · {m}"))
+        .unwrap_or_default()
+}
+
+/// What the saved state adds to a check's own report: the watch's health after the check and
+/// its alert history (see [`crate::health`]).
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub health: Health,
+    pub alerts: AlertHistory,
+}
+
+/// Reads what `line_seen` needs from the state the check just saved. `None` when the check
+/// was not recorded, or the state cannot be read (the line then says what the report says).
+pub fn seen(checker: &Checker, wl: &crate::config::Watchlist, outcome: &Outcome) -> Option<Seen> {
+    let r = outcome.as_ref().ok()?;
+    let state = checker.store.load_state(&r.watch).ok()?;
+    let alerts = checker.store.alert_history(&r.watch).ok()?;
+    let signed = wl.watch(&r.watch).is_some_and(|w| w.signing.is_some());
+    Some(Seen {
+        health: health::assess(&state, &r.record, signed, &alerts),
+        alerts,
+    })
+}
+
+/// One line per watch: what the check saw and what it concluded, from its report alone.
 pub fn line(outcome: &Outcome) -> String {
+    line_seen(outcome, None)
+}
+
+/// One line per watch: what the check saw and what it concluded. A watch without claims
+/// says so as a warning with the fix; one whose claims went says what was lost instead.
+pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
     let r = match outcome {
         Ok(r) => r,
         Err((name, e)) => return format!("{name}: error: {}", crate::error_chain(e)),
     };
     let rec = &r.record;
+    let w = &r.watch;
+    let url = rec.url.as_deref().unwrap_or("URL");
+    let health = seen.map(|s| &s.health);
+    // Claim events this line's opening already tells ("3 claims missing; alert queued").
+    let lost: Vec<&Event> = r
+        .events
+        .iter()
+        .filter(|e| e.claim && matches!(e.kind, EventKind::Removed | EventKind::Missing))
+        .collect();
+    let missing = health.and_then(|h| {
+        h.reasons.iter().find_map(|r| match r {
+            Reason::ClaimsMissing { claims, alerted } => Some((*claims, *alerted)),
+            _ => None,
+        })
+    });
+    let mut told_loss = false;
     let mut s = match rec.result.as_str() {
         "failed" => format!(
-            "{}: fetch failed: {}",
-            r.watch,
+            "{w}: fetch failed: {}",
             rec.error.as_deref().unwrap_or("unknown error")
         ),
-        "unchanged" => format!("{}: unchanged (HTTP 304)", r.watch),
-        _ if rec.statements == 0 => format!(
-            "{}: ok, but no canary statements found (try `canaryd preview {}` and a --selector)",
-            r.watch,
-            rec.url.as_deref().unwrap_or("URL")
+        "unchanged" if rec.claims > 0 && url.starts_with("file:") => {
+            format!("{w}: unchanged (file not modified since the last check)")
+        }
+        "unchanged" if rec.claims > 0 => format!("{w}: unchanged (HTTP 304)"),
+        _ if rec.claims > 0 => format!(
+            "{w}: ok, {} ({})",
+            plural(rec.statements, "statement"),
+            claims_word(rec.claims)
         ),
-        _ => format!(
-            "{}: ok, {} statements ({} claims)",
-            r.watch, rec.statements, rec.claims
-        ),
+        _ if !lost.is_empty() => {
+            told_loss = true;
+            let n: usize = lost.iter().map(|e| e.statements.len().max(1)).sum();
+            let told = if lost.iter().any(|e| e.notify) {
+                "alert queued"
+            } else {
+                "recorded"
+            };
+            format!("{w}: {} missing; {told}", claims_word(n))
+        }
+        _ if let Some((n, alerted)) = missing => {
+            told_loss = true;
+            let when = if alerted {
+                "alerted earlier"
+            } else {
+                "awaiting confirmation"
+            };
+            format!("{w}: {} missing; {when}", claims_word(n))
+        }
+        _ if health.is_some_and(|h| h.has(|r| *r == Reason::ClaimsLost)) => {
+            let last = seen
+                .and_then(|s| s.alerts.last.as_ref())
+                .map(|a| format!(" (last alert: {} at {})", a.kind, term::time(a.at)))
+                .unwrap_or_default();
+            format!("{w}: warning: tracks nothing: its claims were removed{last}")
+        }
+        _ if rec.scripted => format!("{w}: warning: tracks nothing: {NEEDS_JAVASCRIPT}"),
+        _ => {
+            let found = match rec.statements {
+                0 => "no canary statements found".to_string(),
+                n => format!("{}, none a claim", plural(n, "statement")),
+            };
+            format!(
+                "{w}: warning: tracks nothing: {found} ({})",
+                health::tracks_nothing_fix(url)
+            )
+        }
     };
-    if r.pending > 0 {
+    if r.pending > 0 && !told_loss {
         s.push_str(&format!(
-            ", {} difference(s) awaiting confirmation",
-            r.pending
+            ", {} awaiting confirmation",
+            plural(r.pending, "difference")
         ));
     }
     for e in &r.events {
+        if told_loss && lost.iter().any(|l| std::ptr::eq(*l, e)) {
+            continue;
+        }
         let told = if e.notify { "alert queued" } else { "recorded" };
         s.push_str(&format!(", {} ({told})", e.kind));
     }
+    if let Some(h) = health {
+        for reason in [Reason::Stale, Reason::Signature] {
+            if h.has(|r| *r == reason) {
+                s.push_str(&format!("; warning: {}", reason.words()));
+            }
+        }
+    }
     s
+}
+
+/// "1 statement", "3 statements".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_says_what_waits_on_a_host() {
+        let waiting = pass::Waiting::default();
+        let delay = std::time::Duration::from_secs(2);
+        assert_eq!(waiting_suffix(&waiting, delay), "");
+        let _a = waiting.start("example.org");
+        let _b = waiting.start("example.org");
+        assert_eq!(
+            format!("checking 3/6{}", waiting_suffix(&waiting, delay)),
+            "checking 3/6 · 2 waiting on example.org (host_delay 2s)"
+        );
+    }
 }

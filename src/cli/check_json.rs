@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::health::Health;
 use crate::judge::event::Event;
 use crate::schedule::pass::Outcome;
 
@@ -53,6 +54,10 @@ pub struct WatchCheck {
     pub queued: usize,
     pub duration_ms: u64,
     pub events: Vec<EventJson>,
+    /// "ok", "warning", or "unknown" when the state could not be read (as `list`).
+    pub health: &'static str,
+    /// Why not healthy: "tracks nothing", "3 claims missing", … (as `list`). Empty when ok.
+    pub health_reasons: Vec<String>,
 }
 
 /// An event as scripts see it.
@@ -102,7 +107,9 @@ pub fn event(e: &Event) -> EventJson {
     }
 }
 
-pub fn watch(outcome: &Outcome) -> WatchCheck {
+pub fn watch(outcome: &Outcome, health: Option<&Health>) -> WatchCheck {
+    let health_reasons = health.map(Health::words).unwrap_or_default();
+    let health = health.map_or("unknown", Health::level);
     match outcome {
         Ok(r) => WatchCheck {
             name: r.watch.clone(),
@@ -117,6 +124,8 @@ pub fn watch(outcome: &Outcome) -> WatchCheck {
             queued: r.queued,
             duration_ms: r.record.duration_ms,
             events: r.events.iter().map(event).collect(),
+            health,
+            health_reasons,
         },
         Err((name, e)) => WatchCheck {
             name: name.clone(),
@@ -131,6 +140,8 @@ pub fn watch(outcome: &Outcome) -> WatchCheck {
             queued: 0,
             duration_ms: 0,
             events: Vec::new(),
+            health,
+            health_reasons,
         },
     }
 }

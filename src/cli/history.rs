@@ -80,11 +80,16 @@ fn snapshot_line(entry: &Entry, paint: Paint) -> String {
             "failed: {}",
             r.error.as_deref().unwrap_or("unknown error")
         ))),
+        // A file:// watch has no HTTP: its "304" is an unchanged modification time.
+        "unchanged" if r.url.starts_with("file:") => {
+            parts.push("unchanged (file not modified)".into())
+        }
         "unchanged" => parts.push("unchanged (HTTP 304)".into()),
         other => parts.push(other.to_string()),
     }
     if let Some(status) = r.status
         && r.result != "unchanged"
+        && !r.url.starts_with("file:")
     {
         parts.push(format!("HTTP {status}"));
     }

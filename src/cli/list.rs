@@ -3,11 +3,14 @@
 
 use std::path::Path;
 
-use super::list_row::{ChannelBacklog, Row};
+use super::list_row::{AlertSeen, ChannelBacklog, Row};
 use crate::cli::args::ListFormat;
 use crate::cli::exit::EXIT_FAILURE;
+use crate::health::{self, Health, Reason};
 use crate::judge::WatchState;
 use crate::notify::outbox::{Outbox, Queued};
+use crate::observe::scripted::NEEDS_JAVASCRIPT;
+use crate::store::alerts::AlertHistory;
 use crate::store::archive::Archive;
 use crate::store::{CheckRecord, Store};
 
@@ -95,6 +98,49 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         snapshots: 0,
         last_snapshot: None,
         signature: "-".into(),
+        health: String::new(),
+        health_reasons: Vec::new(),
+        last_alert: None,
+        next_due: None,
+        health_notes: Vec::new(),
+    }
+}
+
+/// Fills the health fields of `r` (see `crate::health`).
+fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory, scripted: bool) {
+    r.health = h.level().to_string();
+    r.health_reasons = h.words();
+    r.last_alert = alerts.last.as_ref().map(|a| AlertSeen {
+        kind: a.kind.to_string(),
+        at: a.at.to_rfc3339(),
+    });
+    r.next_due = r.next_deadline.clone();
+    for reason in &h.reasons {
+        let note = match reason {
+            Reason::TracksNothing if scripted => {
+                format!("warning: tracks nothing: {NEEDS_JAVASCRIPT}")
+            }
+            Reason::TracksNothing => format!(
+                "warning: tracks nothing: no canary claim on the page, so it can never alert ({})",
+                health::tracks_nothing_fix(&r.url)
+            ),
+            Reason::ClaimsMissing { claims, alerted } => format!(
+                "warning: {} missing from the last page ({})",
+                health::claims_word(*claims),
+                if *alerted {
+                    "alerted"
+                } else {
+                    "awaiting confirmation"
+                }
+            ),
+            Reason::ClaimsLost => {
+                "warning: tracks nothing: its claims were removed (see LAST ALERT; `canaryd history` shows when)"
+                    .to_string()
+            }
+            // The attention lines already say why (last error, state: stale, signature).
+            Reason::FetchFailed | Reason::Stale | Reason::Signature => continue,
+        };
+        r.health_notes.push(note);
     }
 }
 
@@ -158,7 +204,7 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         // One watch's unreadable file is that watch's problem, shown on its row; the next
         // check rebuilds it (see pipeline::recover). The other watches are listed as usual.
         let mut unreadable = Vec::new();
-        let (state, check) = if exists {
+        let (state, check, alerts) = if exists {
             let state = store.load_state(&w.name).unwrap_or_else(|e| {
                 unreadable.push(crate::error_chain(&e));
                 Default::default()
@@ -167,7 +213,11 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
                 unreadable.push(crate::error_chain(&e));
                 None
             });
-            (state, check.unwrap_or_default())
+            let alerts = store.alert_history(&w.name).unwrap_or_else(|e| {
+                unreadable.push(crate::error_chain(&e));
+                AlertHistory::default()
+            });
+            (state, check.unwrap_or_default(), alerts)
         } else {
             Default::default()
         };
@@ -194,6 +244,8 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         r.undelivered_channels = backlog(&mine);
         r.interval = humantime::format_duration(w.shared.interval).to_string();
         r.signature = signature_cell(w, &check);
+        let h = health::assess(&state, &check, w.signing.is_some(), &alerts);
+        health_fields(&mut r, &h, &alerts, check.scripted);
         if exists && let Some(h) = archive.head(&w.name) {
             r.snapshots = h.seq;
             r.last_snapshot = archive.record_time(&w.name, h.seq).map(|t| t.to_rfc3339());

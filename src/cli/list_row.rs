@@ -39,6 +39,28 @@ pub struct Row {
     /// The last check's signatures: "2/2 ok", "1/2", "BAD", "unsigned"; "-" for a watch
     /// without pinned keys (or before its first verdict).
     pub signature: String,
+    /// "ok", "warning", or "unknown" before the first check (see `crate::health`).
+    pub health: String,
+    /// Why it is not "ok": "tracks nothing", "3 claims missing", "claims lost", "last fetch
+    /// failed", "stale", "signatures do not verify". Empty when healthy.
+    pub health_reasons: Vec<String>,
+    /// The newest alert any channel was told of, from the event log.
+    pub last_alert: Option<AlertSeen>,
+    /// The date by which the canary says its next issue is due (`next_deadline`, under the
+    /// name the NEXT DUE column has).
+    pub next_due: Option<String>,
+    /// The advice `list` prints under the table for an unhealthy watch (not in JSON).
+    #[serde(skip)]
+    pub health_notes: Vec<String>,
+}
+
+/// An alert as `list` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertSeen {
+    /// The event kind: "removed", "missing", "stale"…
+    pub kind: String,
+    /// When it was raised (RFC 3339).
+    pub at: String,
 }
 
 /// What one channel owes one watch.

@@ -46,24 +46,28 @@ impl Style {
     }
 }
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; COLUMNS] = [
     "NAME",
     "STATEMENTS",
     "LAST CHECK",
     "RESULT",
+    "HEALTH",
     "LAST CHANGE",
+    "LAST ALERT",
     "NEXT CHECK",
+    "NEXT DUE",
     "PENDING",
     "UNDELIVERED",
     "SIGNATURE",
     "URL",
 ];
+const COLUMNS: usize = 13;
 
 pub fn table(rows: &[Row], style: Style) -> String {
     if rows.is_empty() {
         return "no watches in the watchlist; add one with `canaryd add URL`\n".into();
     }
-    let cells: Vec<[String; 10]> = rows
+    let cells: Vec<[String; COLUMNS]> = rows
         .iter()
         .map(|r| {
             [
@@ -71,8 +75,14 @@ pub fn table(rows: &[Row], style: Style) -> String {
                 format!("{} ({} claims)", r.statements, r.claims),
                 style.time(r.last_check.as_deref()),
                 r.last_result.clone(),
+                health_cell(r),
                 style.time(r.last_change.as_deref()),
+                // "removed 2h ago": its kind and age.
+                r.last_alert.as_ref().map_or("-".into(), |a| {
+                    format!("{} {}", a.kind, style.time(Some(&a.at)))
+                }),
                 style.time(r.next_check.as_deref()),
+                r.next_due.clone().unwrap_or_else(|| "-".into()),
                 r.pending.len().to_string(),
                 r.undelivered.to_string(),
                 r.signature.clone(),
@@ -91,7 +101,7 @@ pub fn table(rows: &[Row], style: Style) -> String {
         }
     }
     let p = style.paint;
-    let line = |row: &[String; 10], colour: &dyn Fn(usize, &str, String) -> String| {
+    let line = |row: &[String; COLUMNS], colour: &dyn Fn(usize, &str, String) -> String| {
         let mut out = String::new();
         for (i, cell) in row.iter().enumerate() {
             let last = i == row.len() - 1;
@@ -114,11 +124,14 @@ pub fn table(rows: &[Row], style: Style) -> String {
             (3, "ok" | "unchanged") => p.green(&padded),
             (3, "never checked") => p.dim(&padded),
             (3, _) => p.red(&padded),
-            (6, n) if n != "0" => p.yellow(&padded),
-            (7, n) if n != "0" => p.red(&padded),
-            (8, "-") => padded,
-            (8, s) if s.ends_with(" ok") => p.green(&padded),
-            (8, _) => p.red(&padded),
+            (4, "ok") => p.green(&padded),
+            (4, "-") => p.dim(&padded),
+            (4, _) => p.yellow(&padded),
+            (9, n) if n != "0" => p.yellow(&padded),
+            (10, n) if n != "0" => p.red(&padded),
+            (11, "-") => padded,
+            (11, s) if s.ends_with(" ok") => p.green(&padded),
+            (11, _) => p.red(&padded),
             _ => padded,
         }));
     }
@@ -133,11 +146,23 @@ pub fn table(rows: &[Row], style: Style) -> String {
     out
 }
 
+/// The HEALTH cell: "ok", "-" before the first check, "warning: tracks nothing".
+fn health_cell(r: &Row) -> String {
+    match r.health.as_str() {
+        "warning" => format!("warning: {}", r.health_reasons.join(", ")),
+        "unknown" | "" => "-".into(),
+        other => other.to_string(),
+    }
+}
+
 /// One line per thing worth a look, prefixed with the watch's name so it greps.
 fn attention(rows: &[Row]) -> Vec<String> {
     let mut out = Vec::new();
     for r in rows {
         let n = &r.name;
+        for note in &r.health_notes {
+            out.push(format!("{n}: {note}"));
+        }
         if let Some(d) = &r.canary_date {
             let source = r
                 .canary_date_source
@@ -220,6 +245,11 @@ mod tests {
             snapshots: 0,
             last_snapshot: None,
             signature: "-".into(),
+            health: "ok".into(),
+            health_reasons: Vec::new(),
+            last_alert: None,
+            next_due: None,
+            health_notes: Vec::new(),
         }
     }
 
@@ -248,5 +278,46 @@ mod tests {
         );
         assert!(text.contains("undelivered alerts: 1"), "{text}");
         assert!(!text.contains('\x1b'), "plain text when not a terminal");
+    }
+
+    #[test]
+    fn health_last_alert_and_next_due_have_columns() {
+        let mut r = row("a", "ok");
+        r.health = "warning".into();
+        r.health_reasons = vec!["tracks nothing".into()];
+        r.health_notes = vec!["warning: tracks nothing: …".into()];
+        r.last_alert = Some(crate::cli::list_row::AlertSeen {
+            kind: "removed".into(),
+            at: "2026-03-31T04:00:00+00:00".into(),
+        });
+        r.next_due = Some("2026-06-30".into());
+        let plain = table(&[r], Style::plain());
+        let header = plain.lines().next().expect("header");
+        for col in ["HEALTH", "LAST ALERT", "NEXT DUE"] {
+            assert!(header.contains(col), "{header}");
+        }
+        assert!(plain.contains("warning: tracks nothing  "), "{plain}");
+        assert!(plain.contains("removed 2026-03-31T04:00:00Z"), "{plain}");
+        assert!(plain.contains("2026-06-30"), "{plain}");
+        assert!(plain.contains("\na: warning: tracks nothing: …"), "{plain}");
+        let now = "2026-03-31T06:00:00Z".parse().expect("time");
+        let relative = table(
+            &[row("b", "ok")]
+                .into_iter()
+                .chain([{
+                    let mut r = row("c", "ok");
+                    r.last_alert = Some(crate::cli::list_row::AlertSeen {
+                        kind: "removed".into(),
+                        at: "2026-03-31T04:00:00+00:00".into(),
+                    });
+                    r
+                }])
+                .collect::<Vec<_>>(),
+            Style {
+                paint: Paint::plain(),
+                now: Some(now),
+            },
+        );
+        assert!(relative.contains("removed 2h ago"), "{relative}");
     }
 }

@@ -11,9 +11,9 @@ use crate::observe::signed::{SignatureReading, read_signatures};
 
 use super::signing_flags::SigningFlags;
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
-use crate::observe::Reading;
-use crate::observe::extract::Format;
+use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::observe::statement::Statement;
+use crate::observe::{Kind, Reading};
 
 /// Accepts a URL, or a local path as a convenience.
 pub fn parse_target(target: &str) -> anyhow::Result<Url> {
@@ -31,10 +31,7 @@ pub fn parse_target(target: &str) -> anyhow::Result<Url> {
 /// A `--selector` argument, compiled.
 pub fn parse_selector(selector: Option<&str>) -> anyhow::Result<Option<WatchSelector>> {
     selector
-        .map(|s| {
-            WatchSelector::parse(s)
-                .map_err(|e| anyhow::anyhow!("--selector \"{s}\" is not valid CSS: {e}"))
-        })
+        .map(|s| WatchSelector::parse(s).map_err(|e| anyhow::anyhow!("--selector: {e}")))
         .transpose()
 }
 
@@ -44,10 +41,16 @@ pub struct Preview {
     pub final_url: Url,
     pub status: u16,
     pub bytes: usize,
-    pub format: Format,
     pub statements: Vec<Statement>,
     /// With pinned keys: who signed and whether it verified.
     pub signatures: Option<SignatureReading>,
+    /// What the body was read as: HTML, text, PDF or CanaryTail (a selector applies to
+    /// HTML only).
+    pub kind: Kind,
+    /// A `file://` page: no HTTP status to show.
+    pub local: bool,
+    /// No claim, and the page looks like it needs JavaScript.
+    pub scripted: bool,
 }
 
 /// Fetches `url` once (no conditional GET) and extracts its statements.
@@ -79,7 +82,7 @@ pub async fn fetch_preview(
     let selector = selector.cloned();
     let signing = signing.cloned();
     let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
-    let (reading, signatures) = tokio::task::spawn_blocking(move || {
+    let (document, signatures) = tokio::task::spawn_blocking(move || {
         let signatures =
             signing.map(|s| read_signatures(&body, &text, format, &detached, &s.keys, s.signers));
         let body = crate::observe::Body {
@@ -89,13 +92,13 @@ pub async fn fetch_preview(
             fetched_as: format,
         };
         // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail).
-        let reading =
-            crate::observe::read_document(&body, Default::default(), selector.as_ref()).reading;
-        (reading, signatures)
+        let document = crate::observe::read_document(&body, Default::default(), selector.as_ref());
+        (document, signatures)
     })
     .await
     .context("reading the page stopped unexpectedly")?;
-    let statements = match reading {
+    let (kind, scripted) = (document.kind, document.scripted);
+    let statements = match document.reading {
         Reading::Statements(s) => s,
         Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
     };
@@ -103,9 +106,11 @@ pub async fn fetch_preview(
         final_url: page.final_url,
         status: page.status,
         bytes: page.body.len(),
-        format,
         statements,
         signatures,
+        kind,
+        local: url.scheme() == "file",
+        scripted,
     })
 }
 
@@ -136,22 +141,47 @@ pub fn print(preview: &Preview, selector: Option<&WatchSelector>) {
 
 fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
     let statements = &preview.statements;
+    // A selector picks elements of an HTML page: a text, PDF or CanaryTail canary is read
+    // whole, and the user must not believe the selector narrowed it.
+    let ignored = match preview.kind {
+        Kind::Html => None,
+        Kind::Text => Some("a text canary"),
+        Kind::Pdf => Some("a PDF"),
+        Kind::CanaryTail => Some("a CanaryTail canary"),
+    };
+    let applied = selector.filter(|_| ignored.is_none());
     println!(
-        "{} (HTTP {}, {} bytes, {}){}",
+        "{} ({}{} bytes, {}){}",
         preview.final_url,
-        preview.status,
-        preview.bytes,
-        match preview.format {
-            Format::Text => "text",
-            Format::Html => "HTML",
+        if preview.local {
+            String::new()
+        } else {
+            format!("HTTP {}, ", preview.status)
         },
-        selector
+        preview.bytes,
+        match preview.kind {
+            Kind::Pdf => "PDF",
+            Kind::CanaryTail => "CanaryTail",
+            Kind::Text => "text",
+            Kind::Html => "HTML",
+        },
+        applied
             .map(|s| format!(", selector \"{}\"", s.source))
             .unwrap_or_default()
     );
+    if let (Some(s), Some(what)) = (selector, ignored) {
+        println!(
+            "note: the selector \"{}\" does not apply: this is {what}, read whole (a selector picks elements of an HTML page); drop --selector",
+            s.source
+        );
+    }
+    if preview.scripted {
+        println!("\nNo canary claims found: {NEEDS_JAVASCRIPT}.");
+        return;
+    }
     if statements.is_empty() {
         println!("\nNo canary statements found.");
-        if selector.is_some() {
+        if applied.is_some() {
             println!(
                 "The selector matched nothing with text. Check it in the browser's inspector, or drop --selector to try auto-detection."
             );
@@ -173,8 +203,13 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
     }
     print_dating(statements);
     if claims == 0 {
+        let fix = if ignored.is_some() {
+            "A text canary is read whole: its claims must read as claims."
+        } else {
+            "With --selector every selected statement counts as a claim, e.g. --selector \"#canary li\"."
+        };
         println!(
-            "\nNo canary claims found: none of these reads like a claim (\"never\", \"has not received\"…), so none would alert. With --selector every selected statement counts as a claim, e.g. --selector \"#canary li\"."
+            "\nNo canary claims found: none of these reads like a claim (\"never\", \"has not received\"…), so none would alert. {fix}"
         );
     }
 }

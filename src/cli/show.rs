@@ -61,7 +61,10 @@ pub fn render(history: &History, entry: &Entry, asked: Option<u64>, paint: Paint
         r.seq,
         term::time(r.at),
         r.final_url.as_deref().unwrap_or(&r.url),
-        r.status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+        r.status
+            .filter(|_| !r.url.starts_with("file:"))
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default()
     );
     if let Some(n) = asked.filter(|n| *n != r.seq)
         && let Some(other) = history.get(n)

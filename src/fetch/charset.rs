@@ -3,7 +3,9 @@
 //!
 //! Order: a byte-order mark wins (as in browsers: it is unambiguous and it is in the bytes
 //! themselves), then the Content-Type header's `charset`, then for HTML a `<meta>` charset in
-//! the first 4 KiB, then UTF-8 if the bytes are valid UTF-8, else windows-1252.
+//! the first 4 KiB, then UTF-8 if the bytes are valid UTF-8, else the non-Latin charset
+//! `chardetng` (Firefox's detector) finds in the bytes (windows-1251, Shift_JIS, GBK… for
+//! pages that never said they were Cyrillic or Japanese), else windows-1252.
 //!
 //! A declared charset that is wrong (says UTF-8, bytes are Latin-1) is still used: malformed
 //! sequences become U+FFFD. We do not switch the whole page to another charset on a bad byte,
@@ -126,7 +128,45 @@ fn choose_encoding(bytes: &[u8], content_type: Option<&str>, format: Format) -> 
     if std::str::from_utf8(bytes).is_ok() {
         UTF_8
     } else {
+        detect(bytes)
+    }
+}
+
+/// The legacy encoding an undeclared, non-UTF-8 body most likely uses, when that is a
+/// non-Latin one (Cyrillic, Greek, Hebrew, Arabic, Thai, Japanese, Chinese, Korean); else
+/// windows-1252, as before detection. Latin guesses (windows-1250, ISO-8859-2…) are not taken:
+/// such a page read as windows-1252 lost a few letters, and switching it now would change
+/// every statement of an existing baseline at once, a false alarm; a non-Latin page read as
+/// windows-1252 had no readable statement to lose. `chardetng` never answers UTF-8 here (the
+/// bytes were not valid UTF-8) nor UTF-16.
+fn detect(bytes: &[u8]) -> &'static Encoding {
+    use encoding_rs::{
+        ISO_8859_2, ISO_8859_3, ISO_8859_4, ISO_8859_10, ISO_8859_13, ISO_8859_14, ISO_8859_15,
+        ISO_8859_16, MACINTOSH, WINDOWS_1250, WINDOWS_1254, WINDOWS_1257, WINDOWS_1258,
+    };
+    const LATIN: [&Encoding; 13] = [
+        WINDOWS_1250,
+        WINDOWS_1254,
+        WINDOWS_1257,
+        WINDOWS_1258,
+        ISO_8859_2,
+        ISO_8859_3,
+        ISO_8859_4,
+        ISO_8859_10,
+        ISO_8859_13,
+        ISO_8859_14,
+        ISO_8859_15,
+        ISO_8859_16,
+        MACINTOSH,
+    ];
+    // ISO-2022-JP is refused as browsers refuse it: its escapes can hide markup.
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    if guess == REPLACEMENT || guess == UTF_16BE || guess == UTF_16LE || LATIN.contains(&guess) {
         WINDOWS_1252
+    } else {
+        guess
     }
 }
 
@@ -350,6 +390,31 @@ mod tests {
         );
         let (text, cs) = decode_body(&latin1(FRENCH), None, Format::Html);
         assert_eq!((text.as_str(), cs), (FRENCH, "windows-1252"));
+    }
+
+    /// Cyrillic and Japanese pages that declare nothing are read in their own charset, not
+    /// as windows-1252 mojibake (whose every statement would read as nonsense); a Central
+    /// European one stays windows-1252, as it was read before detection.
+    #[test]
+    fn undeclared_non_latin_pages_are_detected() {
+        const RUSSIAN: &str = "Мы никогда не получали запросов от спецслужб и не подвергались запрету на разглашение информации о таких запросах.";
+        const JAPANESE: &str = "当社は、これまでに政府機関から利用者情報の開示を求める秘密の命令を受けたことはありません。";
+        for (enc, text, name) in [
+            (encoding_rs::WINDOWS_1251, RUSSIAN, "windows-1251"),
+            (encoding_rs::SHIFT_JIS, JAPANESE, "Shift_JIS"),
+        ] {
+            let (bytes, _, unmappable) = enc.encode(text);
+            assert!(!unmappable);
+            let html = [b"<html><body><p>".as_slice(), &bytes, b"</p></body></html>"].concat();
+            for (body, format) in [(&html, Format::Html), (&bytes.to_vec(), Format::Text)] {
+                let (decoded, cs) = decode_body(body, None, format);
+                assert_eq!(cs, name, "{format}");
+                assert!(decoded.contains(text), "{decoded}");
+            }
+        }
+        let polish = "Nigdy nie otrzymaliśmy żadnego nakazu sądowego ani listu bezpieczeństwa narodowego, który zakazywałby nam mówienia o nim.";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1250.encode(polish);
+        assert_eq!(decode_body(&bytes, None, Format::Text).1, "windows-1252");
     }
 
     #[test]

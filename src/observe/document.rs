@@ -104,6 +104,8 @@ pub(crate) struct Document {
     pub(crate) kind: Kind,
     pub(crate) reading: Reading,
     pub(crate) tail: Option<TailFacts>,
+    /// An HTML page without claims that looks like it needs JavaScript (see `scripted`).
+    pub(crate) scripted: bool,
 }
 
 /// What `format` makes of a body (auto-detection looks at the bytes, not the decoded text).
@@ -153,10 +155,18 @@ pub(crate) fn read_document(
             ),
         },
     };
+    // Only a page that yields no claim is looked at again: the verdict explains a watch that
+    // tracks nothing, and costs a second parse only then.
+    let scripted = kind == Kind::Html
+        && reading
+            .statements()
+            .is_some_and(|s| !s.iter().any(|s| s.claim))
+        && super::scripted::needs_javascript(body.text);
     Document {
         kind,
         reading,
         tail,
+        scripted,
     }
 }
 

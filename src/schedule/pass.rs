@@ -4,7 +4,8 @@ use futures_util::StreamExt;
 
 use crate::config::{Settings, Watch};
 use crate::pipeline::{CheckReport, Checker};
-use crate::schedule::politeness::HostGate;
+use crate::schedule::politeness::{HostGate, HostPermit};
+pub use crate::schedule::waiting::Waiting;
 use crate::store::StoreError;
 
 /// The outcome of one watch in a pass.
@@ -18,6 +19,14 @@ pub fn host_key(watch: &Watch) -> Option<String> {
     })
 }
 
+/// Waits for the watch's host to allow a request (none for `file://`), counted in `waiting`
+/// meanwhile.
+async fn enter(gate: &HostGate, waiting: &Waiting, watch: &Watch) -> Option<HostPermit> {
+    let (host, shown) = (host_key(watch)?, host_shown(watch)?);
+    let _waiting = waiting.start(&shown);
+    Some(gate.enter(&host).await)
+}
+
 /// What a pass did, counted as it went (reports are not kept: a pass over 10,000 watches
 /// must not hold 10,000 reports in memory).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,21 +38,40 @@ pub struct Tally {
     pub store_errors: usize,
 }
 
+/// The host as people read it in "waiting on …": its name, and its port when not the
+/// scheme's default.
+pub fn host_shown(watch: &Watch) -> Option<String> {
+    let host = watch.url.host_str()?;
+    Some(match watch.url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}
+
 /// Checks every watch once, calling `on_done` as each finishes (in completion order).
 pub async fn check_all(
     checker: &Checker,
     watches: &[Watch],
     settings: &Settings,
+    on_done: impl FnMut(&Outcome),
+) -> Tally {
+    check_all_counting(checker, watches, settings, &Waiting::default(), on_done).await
+}
+
+/// Like [`check_all`], counting in `waiting` the watches held back by their host's
+/// politeness while they wait (what `check`'s progress bar shows).
+pub async fn check_all_counting(
+    checker: &Checker,
+    watches: &[Watch],
+    settings: &Settings,
+    waiting: &Waiting,
     mut on_done: impl FnMut(&Outcome),
 ) -> Tally {
     let gate = HostGate::new(settings.host_concurrency, settings.host_delay);
     let mut stream = futures_util::stream::iter(watches.iter().map(|w| {
         let gate = gate.clone();
         async move {
-            let _permit = match host_key(w) {
-                Some(host) => Some(gate.enter(&host).await),
-                None => None,
-            };
+            let _permit = enter(&gate, waiting, w).await;
             checker.check(w).await.map_err(|e| (w.name.clone(), e))
         }
     }))
@@ -59,4 +87,44 @@ pub async fn check_all(
         }
     }
     tally
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn watch(url: &str) -> Watch {
+        let text = format!("[[watch]]\nname = \"w\"\nurl = \"{url}\"\n");
+        let wl = crate::config::Watchlist::parse(&text, std::path::Path::new("watchlist.toml"))
+            .expect("watchlist");
+        wl.watches.into_iter().next().expect("a watch")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_watch_held_by_its_host_delay_is_counted_while_it_waits() {
+        let gate = HostGate::new(1, Duration::from_secs(2));
+        let waiting = Waiting::default();
+        let w = watch("https://example.org/canary");
+        drop(enter(&gate, &waiting, &w).await);
+        assert!(waiting.snapshot().is_empty(), "the first one did not wait");
+        let second = {
+            let (gate, waiting, w) = (gate.clone(), waiting.clone(), w.clone());
+            tokio::spawn(async move { enter(&gate, &waiting, &w).await.is_some() })
+        };
+        // Let the second reach its wait; the clock is paused, so no time passes.
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert_eq!(
+            waiting.message(Duration::from_secs(2)).as_deref(),
+            Some("1 waiting on example.org (host_delay 2s)")
+        );
+        assert!(second.await.expect("join"));
+        assert!(waiting.snapshot().is_empty(), "uncounted once through");
+
+        let file = watch("file:///srv/canary.txt");
+        assert!(enter(&gate, &waiting, &file).await.is_none());
+        assert!(waiting.snapshot().is_empty(), "a file waits on no host");
+    }
 }

@@ -54,6 +54,9 @@ async fn check_json_is_one_document_with_the_documented_fields() {
     for key in ["at", "first_seen", "detail", "changes"] {
         assert!(event.get(key).is_some(), "events[].{key}: {event}");
     }
+    // One claim left after the removal: still healthy, as `list` would say.
+    assert_eq!(acme["health"], "ok", "{acme}");
+    assert_eq!(acme["health_reasons"], serde_json::json!([]), "{acme}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

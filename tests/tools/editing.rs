@@ -76,12 +76,45 @@ async fn add_refuses_a_page_it_cannot_fetch_unless_forced_and_says_when_nothing_
             .contains("name = \"down\"")
     );
 
-    let out = ok(&env, &["add", &site.url("/blank.txt"), "--name", "blank"]).await;
-    assert!(out.contains("No canary claims found"), "{out}");
-    assert!(out.contains("--selector"), "suggests a selector: {out}");
+    // A page with no claim would make a watch that can never alert: refused unless forced.
+    let before = std::fs::read_to_string(env.watchlist()).expect("read");
+    let out = env
+        .canaryd(&["add", &site.url("/blank.txt"), "--name", "blank"])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("No canary claims found"),
+        "{}",
+        stdout(&out)
+    );
+    let err = crate::common::run::stderr(&out);
+    assert!(
+        err.contains("nothing was added") && err.contains("has no canary claim to track"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--selector") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.watchlist()).expect("read"),
+        before
+    );
     let out = ok(
         &env,
-        &["add", &site.url("/blank.html"), "--name", "blank-html"],
+        &["add", &site.url("/blank.txt"), "--name", "blank", "--force"],
+    )
+    .await;
+    assert!(out.contains("warning: tracks nothing"), "{out}");
+    let out = ok(
+        &env,
+        &[
+            "add",
+            &site.url("/blank.html"),
+            "--name",
+            "blank-html",
+            "--force",
+        ],
     )
     .await;
     assert!(out.contains("No canary statements found"), "{out}");

@@ -1,82 +1,14 @@
 //! HTML character references in text/plain canaries (scraper already decodes real HTML).
+//!
+//! Named references come from HTML's own table (all 2,231 names, as markup5ever carries it for
+//! html5ever), so a text canary decodes exactly what its HTML twin would. Only the
+//! `&name;` form is decoded: the legacy forms without `;` ("&copy 2026") are left as
+//! written, because in plain text "AT&T" or "R&Donly" are words, not references.
 
-/// The named references canaries and their editors actually produce. Anything else is left
-/// as written: guessing at an unknown name would change the wording we quote.
-const NAMED: &[(&str, &str)] = &[
-    ("amp", "&"),
-    ("lt", "<"),
-    ("gt", ">"),
-    ("quot", "\""),
-    ("apos", "'"),
-    ("nbsp", "\u{00A0}"),
-    ("ensp", "\u{2002}"),
-    ("emsp", "\u{2003}"),
-    ("thinsp", "\u{2009}"),
-    ("shy", "\u{00AD}"),
-    ("zwsp", "\u{200B}"),
-    ("zwnj", "\u{200C}"),
-    ("zwj", "\u{200D}"),
-    ("ndash", "\u{2013}"),
-    ("mdash", "\u{2014}"),
-    ("minus", "\u{2212}"),
-    ("hyphen", "\u{2010}"),
-    ("lsquo", "\u{2018}"),
-    ("rsquo", "\u{2019}"),
-    ("sbquo", "\u{201A}"),
-    ("ldquo", "\u{201C}"),
-    ("rdquo", "\u{201D}"),
-    ("bdquo", "\u{201E}"),
-    ("laquo", "\u{00AB}"),
-    ("raquo", "\u{00BB}"),
-    ("lsaquo", "\u{2039}"),
-    ("rsaquo", "\u{203A}"),
-    ("prime", "\u{2032}"),
-    ("Prime", "\u{2033}"),
-    ("hellip", "\u{2026}"),
-    ("bull", "\u{2022}"),
-    ("middot", "\u{00B7}"),
-    ("deg", "\u{00B0}"),
-    ("sect", "\u{00A7}"),
-    ("para", "\u{00B6}"),
-    ("copy", "\u{00A9}"),
-    ("reg", "\u{00AE}"),
-    ("trade", "\u{2122}"),
-    ("euro", "\u{20AC}"),
-    ("pound", "\u{00A3}"),
-    ("times", "\u{00D7}"),
-    ("agrave", "à"),
-    ("aacute", "á"),
-    ("acirc", "â"),
-    ("auml", "ä"),
-    ("ccedil", "ç"),
-    ("egrave", "è"),
-    ("eacute", "é"),
-    ("ecirc", "ê"),
-    ("euml", "ë"),
-    ("icirc", "î"),
-    ("iuml", "ï"),
-    ("iacute", "í"),
-    ("ntilde", "ñ"),
-    ("ocirc", "ô"),
-    ("oacute", "ó"),
-    ("ouml", "ö"),
-    ("oelig", "œ"),
-    ("ugrave", "ù"),
-    ("uacute", "ú"),
-    ("ucirc", "û"),
-    ("uuml", "ü"),
-    ("szlig", "ß"),
-    ("Agrave", "À"),
-    ("Ccedil", "Ç"),
-    ("Eacute", "É"),
-    ("Egrave", "È"),
-    ("Ecirc", "Ê"),
-    ("OElig", "Œ"),
-];
-
-/// Longest reference body we look for after '&' ("#x10FFFF", "thinsp"): bounds the scan so a
-/// lone '&' in a 10 MB line costs nothing.
-const MAX_REF: usize = 10;
+/// Longest reference body we look for after '&' (`CounterClockwiseContourIntegral`, the
+/// longest name in HTML's table, has 31 characters): bounds the scan so a lone '&' in a 10 MB
+/// line costs nothing.
+const MAX_REF: usize = 32;
 
 /// Windows-1252 code points that HTML maps numeric references 128–159 to (old editors wrote
 /// "&#146;" for an apostrophe).
@@ -136,10 +68,18 @@ fn reference(name: &str) -> Option<String> {
         };
         return Some(c.to_string());
     }
-    NAMED
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| (*v).to_string())
+    // The table's keys end in ';' (with and without it for the legacy names) and it also
+    // holds every prefix of a name, mapped to (0, 0), for html5ever's tokenizer.
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let (first, second) = *markup5ever::data::NAMED_ENTITIES.get(format!("{name};").as_str())?;
+    let mut out: String = char::from_u32(first)
+        .filter(|_| first != 0)
+        .into_iter()
+        .collect();
+    out.extend(char::from_u32(second).filter(|_| second != 0));
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]
@@ -161,6 +101,13 @@ mod tests {
             ("&#0;", "\u{FFFD}"),
             ("&#xD800;", "\u{FFFD}"),
             ("&#99999999;", "\u{FFFD}"),
+            // Names beyond the few editors usually write: HTML's whole table.
+            ("&Scaron;ibenik", "\u{160}ibenik"),
+            ("&alpha;&Omega;", "\u{3B1}\u{3A9}"),
+            ("&rarr; &check; &frac12;", "\u{2192} \u{2713} \u{BD}"),
+            ("&CounterClockwiseContourIntegral;", "\u{2233}"),
+            // Two code points for one name.
+            ("&NotEqualTilde;", "\u{2242}\u{338}"),
         ];
         for (raw, want) in cases {
             assert_eq!(decode(raw), *want, "{raw}");
@@ -177,7 +124,10 @@ mod tests {
             "&#;",
             "&#x;",
             "&amp",
+            "&copy 2026",
             "&verylongentityname;",
+            "&Counter;",
+            "&amp-x;",
         ];
         for raw in cases {
             assert_eq!(decode(raw), raw);
