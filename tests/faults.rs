@@ -66,7 +66,7 @@ async fn an_empty_outbox_entry_is_set_aside_and_the_rest_delivered() {
     let out = env.canaryd(&["list"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("1 unreadable alert file(s) set aside"),
+        stderr(&out).contains("1 unreadable alert file set aside"),
         "{}",
         stderr(&out)
     );

@@ -152,20 +152,20 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
                     }
                     return Ok(EXIT_FAILURE);
                 }
-                println!(
-                    "\nwarning: tracks nothing: adding it anyway (--force); `check` and `list` warn until the page has a claim"
+                say::warning(
+                    "tracks nothing: adding it anyway (--force); `check` and `list` warn until the page has a claim",
                 );
             }
         }
         Err(e) if args.force => {
-            println!(
-                "warning: cannot fetch it now ({}); adding it anyway (--force): its first good fetch becomes the baseline",
+            say::warning(format_args!(
+                "cannot fetch it now ({}); adding it anyway (--force): its first good fetch becomes the baseline",
                 super::chain(&e)
-            );
+            ));
         }
         Err(e) => {
             say::error(format!("cannot fetch {url}: {}", super::chain(&e)));
-            super::say::detail(format!(
+            say::detail(format!(
                 "nothing was added; check the URL (try `canaryd preview {url}`), or add --force to watch it anyway while it is down"
             ));
             return Ok(EXIT_FAILURE);

@@ -126,8 +126,8 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     }
     if d.permanent > 0 {
         say::error(format!(
-            "{} alert(s) refused for good by a channel (not retried there; kept in {}; `canaryd list` shows them)",
-            d.permanent,
+            "{} refused for good by a channel (not retried there; kept in {}; `canaryd list` shows them)",
+            crate::config::plural(d.permanent, "alert"),
             checker.outbox.failed_dir().display()
         ));
     }

@@ -29,8 +29,8 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
     let verification = Archive::new(state).verify(name);
     let chain = if verification.holds() {
         format!(
-            "verified by canaryd at export: {} record(s), head sha256 {}",
-            verification.records,
+            "verified by canaryd at export: {}, head sha256 {}",
+            crate::config::plural(verification.records, "record"),
             verification
                 .head
                 .as_ref()
@@ -100,11 +100,11 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
         return Ok(EXIT_FAILURE);
     }
     println!(
-        "wrote {}: {} WARC records ({} responses) from {} snapshot(s) of \"{name}\"{}",
+        "wrote {}: {} ({}) from {} of \"{name}\"{}",
         path.display(),
-        summary.records,
-        summary.responses,
-        history.entries.len(),
+        crate::config::plural(summary.records, "WARC record"),
+        crate::config::plural(summary.responses, "response"),
+        crate::config::plural(history.entries.len(), "snapshot"),
         if verification.holds() {
             ", chain verified"
         } else {

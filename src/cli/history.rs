@@ -54,9 +54,9 @@ pub fn render(history: &History, paint: Paint) -> String {
         .map(|e| e.record.url.as_str())
         .unwrap_or("");
     out.push_str(&format!(
-        "{} {url}: {} snapshot(s), newest first\n",
+        "{} {url}: {}, newest first\n",
         paint.bold(&history.watch),
-        history.entries.len()
+        crate::config::plural(history.entries.len(), "snapshot")
     ));
     for entry in history.entries.iter().rev() {
         out.push('\n');

@@ -31,9 +31,9 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
     if let Some(f) = &state.failing {
         let word = if f.alerted { "unreachable" } else { "failing" };
         conditions.push(format!(
-            "{word} since {} ({} failures)",
-            f.since.to_rfc3339(),
-            f.count
+            "{word} since {} ({})",
+            crate::config::describe_time(f.since),
+            crate::config::plural(f.count, "failure")
         ));
     }
     if state.gone.alerted {
@@ -164,8 +164,8 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
             let corrupt = Outbox::at(state_dir).corrupt();
             if !corrupt.is_empty() {
                 super::say::warning(format!(
-                    "outbox: {} unreadable alert file(s) set aside, not delivered; read them, then delete them:",
-                    corrupt.len()
+                    "outbox: {} set aside, not delivered; read them, then delete them:",
+                    crate::config::plural(corrupt.len(), "unreadable alert file")
                 ));
                 for p in corrupt {
                     super::say::detail(p.display());

@@ -203,13 +203,16 @@ fn attention(rows: &[Row]) -> Vec<String> {
                 .unwrap_or_default();
             if c.permanent {
                 out.push(format!(
-                    "{n}: refused for good by {}: {} alert(s), not retried there{error}",
-                    c.channel, c.alerts
+                    "{n}: refused for good by {}: {}, not retried there{error}",
+                    c.channel,
+                    crate::config::plural(c.alerts, "alert")
                 ));
             } else {
                 out.push(format!(
-                    "{n}: waiting on {}: {} alert(s), {} attempt(s){error}",
-                    c.channel, c.alerts, c.attempts
+                    "{n}: waiting on {}: {}, {}{error}",
+                    c.channel,
+                    crate::config::plural(c.alerts, "alert"),
+                    crate::config::plural(c.attempts, "attempt")
                 ));
             }
         }

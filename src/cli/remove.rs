@@ -117,7 +117,11 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         0
     };
     if queued > 0 {
-        println!("{queued} alert(s) about \"{name}\" are still queued and will be delivered");
+        let verb = if queued == 1 { "is" } else { "are" };
+        println!(
+            "{} about \"{name}\" {verb} still queued and will be delivered",
+            crate::config::plural(queued, "alert")
+        );
     }
     Ok(0)
 }

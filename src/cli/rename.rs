@@ -87,7 +87,10 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
     }
     let requeued = readdress_queued(state, old, new)?;
     if requeued > 0 {
-        println!("{requeued} queued alert(s) now name \"{new}\"");
+        println!(
+            "{} now name \"{new}\"",
+            crate::config::plural(requeued, "queued alert")
+        );
     }
     Ok(0)
 }

@@ -67,11 +67,9 @@ pub(super) async fn run(
         .cloned()
         .collect();
     let files = &files[..];
+    // The parse error already names the selector and the offending part, in words.
     let selector = selector
-        .map(|s| {
-            WatchSelector::parse(s)
-                .map_err(|e| anyhow::anyhow!("--selector \"{s}\" is not valid CSS: {e}"))
-        })
+        .map(|s| WatchSelector::parse(s).map_err(|e| anyhow::anyhow!("--selector: {e}")))
         .transpose()?;
     let max_age = max_age
         .map(|d| parse_duration(d).map_err(|e| anyhow::anyhow!("--max-age: {e}")))

@@ -67,8 +67,8 @@ pub fn run(state: &Path, name: Option<&str>, format: Format) -> u8 {
     }
     if broken > 0 {
         println!(
-            "\n{broken} of {} chain(s) broken: the files named above were edited, deleted or added after canaryd wrote them",
-            names.len()
+            "\n{broken} of {} broken: the files named above were edited, deleted or added after canaryd wrote them",
+            crate::config::plural(names.len(), "chain")
         );
         EXIT_FAILURE
     } else {
@@ -90,18 +90,18 @@ pub fn report(name: &str, v: &Verification, paint: Paint) -> String {
     };
     let mut out = if v.holds() {
         format!(
-            "{name}: {} — {} record(s), {} bodies checked{pruned}{head}\n",
+            "{name}: {} — {}, {} checked{pruned}{head}\n",
             paint.green("OK"),
-            v.records,
-            v.bodies_checked
+            crate::config::plural(v.records, "record"),
+            crate::config::plural(v.bodies_checked, "body")
         )
     } else {
         format!(
-            "{name}: {} — {} problem(s) in {} ({} record(s){pruned})\n",
+            "{name}: {} — {} in {} ({}{pruned})\n",
             paint.red("BROKEN"),
-            v.problems.len(),
+            crate::config::plural(v.problems.len(), "problem"),
             v.dir.display(),
-            v.records
+            crate::config::plural(v.records, "record")
         )
     };
     for p in &v.problems {

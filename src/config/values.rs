@@ -72,11 +72,18 @@ pub fn plural(n: impl Count, noun: &str) -> String {
 }
 
 /// The noun alone, in the plural unless `n` is exactly one ("statement", "statements"). The
-/// regular English plural: "-es" after a sibilant (fetch, address), "-s" otherwise; every
-/// noun canaryd counts is regular.
+/// regular English plural: "-ies" for a consonant and "y" (body), "-es" after a sibilant
+/// (fetch, address), "-s" otherwise; every noun canaryd counts is regular.
 pub fn plural_noun(n: impl Count, noun: &str) -> String {
+    let consonant_y = noun.strip_suffix('y').filter(|stem| {
+        stem.chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphabetic() && !"aeiou".contains(c))
+    });
     if n.count() == 1 {
         noun.to_string()
+    } else if let Some(stem) = consonant_y {
+        format!("{stem}ies")
     } else if ["s", "x", "z", "ch", "sh"]
         .iter()
         .any(|end| noun.ends_with(end))
@@ -187,6 +194,9 @@ mod tests {
         assert_eq!(plural(3u32, "fetch"), "3 fetches");
         assert_eq!(plural(1u32, "fetch"), "1 fetch");
         assert_eq!(plural_noun(2u32, "context statement"), "context statements");
+        assert_eq!(plural(2usize, "body"), "2 bodies");
+        assert_eq!(plural(2usize, "day"), "2 days");
+        assert_eq!(plural(1usize, "body"), "1 body");
     }
 
     #[test]

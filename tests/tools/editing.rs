@@ -1,6 +1,6 @@
 //! `add`, `remove`, `rename`, `list` and `check`'s plain output.
 
-use crate::common::run::{Env, stdout};
+use crate::common::run::{Env, stderr, stdout};
 use crate::common::site::{Reply, Site};
 use crate::common::smtp::SmtpServer;
 use crate::{GAG, NSL, closed_port, expect, history_dir, ok, page, watchlist};
@@ -100,12 +100,15 @@ async fn add_refuses_a_page_it_cannot_fetch_unless_forced_and_says_when_nothing_
         std::fs::read_to_string(env.watchlist()).expect("read"),
         before
     );
-    let out = ok(
-        &env,
-        &["add", &site.url("/blank.txt"), "--name", "blank", "--force"],
-    )
-    .await;
-    assert!(out.contains("warning: tracks nothing"), "{out}");
+    let out = env
+        .canaryd(&["add", &site.url("/blank.txt"), "--name", "blank", "--force"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("canaryd: warning: tracks nothing"),
+        "{}",
+        stderr(&out)
+    );
     let out = ok(
         &env,
         &[
@@ -187,7 +190,7 @@ async fn rename_moves_history_and_readdresses_queued_alerts() {
     assert!(!env.state().join("example").exists());
     assert!(history_dir(&env, "renamed").is_dir());
     let verified = ok(&env, &["verify", "renamed"]).await;
-    assert!(verified.contains("2 record(s)"), "{verified}");
+    assert!(verified.contains("2 records"), "{verified}");
     let outbox = std::fs::read_dir(env.state().join("outbox")).expect("outbox");
     for f in outbox {
         let text = std::fs::read_to_string(f.expect("entry").path()).expect("read");

@@ -233,7 +233,7 @@ fn a_lost_head_is_rebuilt_and_the_loss_stays_in_the_chain() {
     assert!(!v.holds(), "a rebuilt HEAD is not a chain that holds");
     let text = problems(&v);
     assert!(
-        text.contains("HEAD was missing and rebuilt at 2026-03-10T06:00:00")
+        text.contains("HEAD was missing and rebuilt at 2026-03-10 06:00:00 UTC")
             && text.contains("records after #2 may have been deleted"),
         "{text}"
     );
