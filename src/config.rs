@@ -25,10 +25,7 @@ pub use crate::observe::selector::WatchSelector;
 pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
 pub use follow::{DocumentFormat, Follow};
 pub use signing::Signing;
-pub use values::{
-    Count, describe_duration, describe_elapsed, describe_time, parse_duration, parse_size, plural,
-    plural_noun,
-};
+pub use values::{parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
 pub const DEFAULT_MAX_HISTORY: usize = 500;

@@ -43,7 +43,7 @@ impl Reason {
 
 /// "1 claim", "3 claims".
 pub fn claims_word(n: usize) -> String {
-    crate::config::plural(n, "claim")
+    crate::words::plural(n, "claim")
 }
 
 /// The advice for a watch that tracks nothing, naming its URL.

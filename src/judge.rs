@@ -17,9 +17,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{describe_elapsed, describe_time, plural};
 use crate::judge::event::{Event, EventKind, Evidence, NotifySet, Severity};
 use crate::observe::statement::Statement;
+use crate::words::{describe_elapsed, describe_time, plural};
 
 pub use dating::{
     CanaryDating, DateCandidate, DateSource, candidates as date_candidates, dating, stated_deadline,

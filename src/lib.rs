@@ -11,7 +11,8 @@
 //! `pipeline` is the only module that knows that order; `check`, `run`, `replay` and
 //! `preview` all go through it. `observe` and `judge` are pure: they know nothing of I/O.
 //! [`daemon`] runs the pipeline on a schedule; `cli` is the command line, the only module
-//! that sees clap. Modules are public only where the binary, the integration tests, the fuzz
+//! that sees clap. [`health`] reads a watch's state into ok or warning and why; `words` says
+//! counts, durations and times to people, and any layer may use it. Modules are public only where the binary, the integration tests, the fuzz
 //! targets or the benchmark reach into them.
 
 pub mod cli;
@@ -27,6 +28,7 @@ pub mod observe;
 pub mod pipeline;
 pub mod schedule;
 pub mod store;
+pub(crate) mod words;
 
 /// An error and all its causes on one line: "a: b: c".
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -21,6 +21,7 @@ use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
 use crate::store::alerts::AlertHistory;
+use crate::words::plural;
 
 use super::term;
 
@@ -127,7 +128,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     if d.permanent > 0 {
         say::error(format!(
             "{} refused for good by a channel (not retried there; kept in {}; `canaryd list` shows them)",
-            crate::config::plural(d.permanent, "alert"),
+            plural(d.permanent, "alert"),
             checker.outbox.failed_dir().display()
         ));
     }
@@ -349,15 +350,6 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
         }
     }
     s
-}
-
-/// "1 statement", "3 statements".
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
     let chain = if verification.holds() {
         format!(
             "verified by canaryd at export: {}, head sha256 {}",
-            crate::config::plural(verification.records, "record"),
+            crate::words::plural(verification.records, "record"),
             verification
                 .head
                 .as_ref()
@@ -102,9 +102,9 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
     println!(
         "wrote {}: {} ({}) from {} of \"{name}\"{}",
         path.display(),
-        crate::config::plural(summary.records, "WARC record"),
-        crate::config::plural(summary.responses, "response"),
-        crate::config::plural(history.entries.len(), "snapshot"),
+        crate::words::plural(summary.records, "WARC record"),
+        crate::words::plural(summary.responses, "response"),
+        crate::words::plural(history.entries.len(), "snapshot"),
         if verification.holds() {
             ", chain verified"
         } else {

@@ -56,7 +56,7 @@ pub fn render(history: &History, paint: Paint) -> String {
     out.push_str(&format!(
         "{} {url}: {}, newest first\n",
         paint.bold(&history.watch),
-        crate::config::plural(history.entries.len(), "snapshot")
+        crate::words::plural(history.entries.len(), "snapshot")
     ));
     for entry in history.entries.iter().rev() {
         out.push('\n');

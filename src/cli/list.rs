@@ -32,8 +32,8 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         let word = if f.alerted { "unreachable" } else { "failing" };
         conditions.push(format!(
             "{word} since {} ({})",
-            crate::config::describe_time(f.since),
-            crate::config::plural(f.count, "failure")
+            crate::words::describe_time(f.since),
+            crate::words::plural(f.count, "failure")
         ));
     }
     if state.gone.alerted {
@@ -165,7 +165,7 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
             if !corrupt.is_empty() {
                 super::say::warning(format!(
                     "outbox: {} set aside, not delivered; read them, then delete them:",
-                    crate::config::plural(corrupt.len(), "unreadable alert file")
+                    crate::words::plural(corrupt.len(), "unreadable alert file")
                 ));
                 for p in corrupt {
                     super::say::detail(p.display());

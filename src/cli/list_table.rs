@@ -72,7 +72,11 @@ pub fn table(rows: &[Row], style: Style) -> String {
         .map(|r| {
             [
                 r.name.clone(),
-                format!("{} ({} claims)", r.statements, r.claims),
+                format!(
+                    "{} ({})",
+                    r.statements,
+                    crate::words::plural(r.claims, "claim")
+                ),
                 style.time(r.last_check.as_deref()),
                 r.last_result.clone(),
                 health_cell(r),
@@ -205,14 +209,14 @@ fn attention(rows: &[Row]) -> Vec<String> {
                 out.push(format!(
                     "{n}: refused for good by {}: {}, not retried there{error}",
                     c.channel,
-                    crate::config::plural(c.alerts, "alert")
+                    crate::words::plural(c.alerts, "alert")
                 ));
             } else {
                 out.push(format!(
                     "{n}: waiting on {}: {}, {}{error}",
                     c.channel,
-                    crate::config::plural(c.alerts, "alert"),
-                    crate::config::plural(c.attempts, "attempt")
+                    crate::words::plural(c.alerts, "alert"),
+                    crate::words::plural(c.attempts, "attempt")
                 ));
             }
         }

@@ -120,7 +120,7 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         let verb = if queued == 1 { "is" } else { "are" };
         println!(
             "{} about \"{name}\" {verb} still queued and will be delivered",
-            crate::config::plural(queued, "alert")
+            crate::words::plural(queued, "alert")
         );
     }
     Ok(0)

@@ -89,7 +89,7 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
     if requeued > 0 {
         println!(
             "{} now name \"{new}\"",
-            crate::config::plural(requeued, "queued alert")
+            crate::words::plural(requeued, "queued alert")
         );
     }
     Ok(0)

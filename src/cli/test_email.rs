@@ -35,8 +35,8 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
         "This is a test message from canaryd (`canaryd test-email`), sent {}.\n\n\
          If you are reading it, alerts about {} in {} reach you.\n\
          Nothing happened to any canary.\n",
-        crate::config::describe_time(now),
-        crate::config::plural(wl.watches.len(), "watch"),
+        crate::words::describe_time(now),
+        crate::words::plural(wl.watches.len(), "watch"),
         watchlist.display()
     );
     println!(

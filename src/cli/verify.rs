@@ -68,7 +68,7 @@ pub fn run(state: &Path, name: Option<&str>, format: Format) -> u8 {
     if broken > 0 {
         println!(
             "\n{broken} of {} broken: the files named above were edited, deleted or added after canaryd wrote them",
-            crate::config::plural(names.len(), "chain")
+            crate::words::plural(names.len(), "chain")
         );
         EXIT_FAILURE
     } else {
@@ -92,16 +92,16 @@ pub fn report(name: &str, v: &Verification, paint: Paint) -> String {
         format!(
             "{name}: {} — {}, {} checked{pruned}{head}\n",
             paint.green("OK"),
-            crate::config::plural(v.records, "record"),
-            crate::config::plural(v.bodies_checked, "body")
+            crate::words::plural(v.records, "record"),
+            crate::words::plural(v.bodies_checked, "body")
         )
     } else {
         format!(
             "{name}: {} — {} in {} ({}{pruned})\n",
             paint.red("BROKEN"),
-            crate::config::plural(v.problems.len(), "problem"),
+            crate::words::plural(v.problems.len(), "problem"),
             v.dir.display(),
-            crate::config::plural(v.records, "record")
+            crate::words::plural(v.records, "record")
         )
     };
     for p in &v.problems {

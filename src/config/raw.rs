@@ -8,7 +8,7 @@ use toml::Spanned;
 use url::Url;
 
 pub(super) use super::located::RawError;
-use super::values::{describe_duration, parse_duration, parse_size};
+use super::values::{parse_duration, parse_size};
 use super::{
     EmailConfig, Settings, Shared, Watch, WatchSelector, Watchlist, notify_kinds_help,
     valid_watch_name,
@@ -16,6 +16,7 @@ use super::{
 use crate::fetch::FetchOptions;
 use crate::judge::event::{EventKind, NotifySet};
 use crate::judge::{ChangedLow, Policy};
+use crate::words::describe_duration;
 
 /// Largest `max_history`: a million raw bodies per watch is already more than any disk wants.
 const MAX_HISTORY_LIMIT: i64 = 1_000_000;

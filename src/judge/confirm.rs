@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{Pending, Policy, WatchState};
-use crate::config::{plural, plural_noun};
 use crate::judge::diff::{self, StatementDiff};
 use crate::judge::event::{Change, Event, EventKind, Evidence, Severity};
 use crate::observe::statement::Statement;
+use crate::words::{plural, plural_noun};
 
 pub(super) fn update_pending(state: &mut WatchState, d: &StatementDiff, at: DateTime<Utc>) {
     let mut current: Vec<Pending> = Vec::new();

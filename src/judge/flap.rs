@@ -72,8 +72,8 @@ pub(super) fn track(
                 let first = f.flips.first().copied().unwrap_or(at);
                 let detail = format!(
                     "the statement appeared or disappeared {} since {}; changes to it are recorded but not alerted until it settles",
-                    crate::config::plural(f.flips.len(), "time"),
-                    crate::config::describe_time(first)
+                    crate::words::plural(f.flips.len(), "time"),
+                    crate::words::describe_time(first)
                 );
                 events.push(event(
                     policy,

@@ -184,7 +184,7 @@ pub(super) fn judge(
                     "the canary's signatures are whole again: {} by {} (problems since {})",
                     reading.display(),
                     named(reading, &reading.summary.good_signers),
-                    crate::config::describe_time(since)
+                    crate::words::describe_time(since)
                 ),
                 Vec::new(),
             ));
@@ -248,8 +248,8 @@ pub(super) fn judge(
         let detail = format!(
             "signatures {} on {} since {}: {}",
             reading.display(),
-            crate::config::plural(p.count, "consecutive check"),
-            crate::config::describe_time(p.since),
+            crate::words::plural(p.count, "consecutive check"),
+            crate::words::describe_time(p.since),
             texts.join("; ")
         );
         events.push(event(

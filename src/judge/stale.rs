@@ -5,8 +5,8 @@ use std::time::Duration;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 
 use super::{Policy, Stale, WatchState, event};
-use crate::config::{describe_duration, describe_time};
 use crate::judge::event::{Event, EventKind, Severity};
+use crate::words::{describe_duration, describe_time};
 
 /// Dates a day ahead are always tolerated: time zones differ. Beyond that, a canary dated
 /// ahead of the check by up to `stale_grace` is normal (signed ahead for its publication).

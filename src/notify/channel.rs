@@ -193,7 +193,7 @@ pub enum SendError {
     Status { status: u16, body: String },
     #[error("webhook request failed: {0}")]
     Request(#[source] reqwest::Error),
-    #[error("webhook did not answer within {}", crate::config::describe_duration(*.0))]
+    #[error("webhook did not answer within {}", crate::words::describe_duration(*.0))]
     WebhookTimeout(Duration),
     #[error("cannot set up the webhook's HTTP client: {0}")]
     Client(#[source] reqwest::Error),
@@ -210,7 +210,7 @@ pub enum SendError {
         /// The last line it wrote to stderr.
         stderr: String,
     },
-    #[error("{program} did not finish within {}; it was killed", crate::config::describe_duration(*timeout))]
+    #[error("{program} did not finish within {}; it was killed", crate::words::describe_duration(*timeout))]
     CommandTimeout { program: String, timeout: Duration },
     #[error("cannot encode the alert as JSON: {0}")]
     Json(#[from] serde_json::Error),

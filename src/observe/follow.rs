@@ -17,6 +17,8 @@ use scraper::{Html, Selector};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::words::plural;
+
 /// How the documents of a series are put in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -187,16 +189,16 @@ pub(crate) fn pick(
     let ties = keyed.iter().filter(|k| k.2 == key).count();
     let reason = match order {
         Order::Position => format!(
-            "last of {candidates} matching link{} on the page",
-            plural(candidates)
+            "last of {} on the page",
+            plural(candidates, "matching link")
         ),
         _ if ties > 1 => format!(
-            "newest of {candidates} matching links by {order} ({key}; {ties} tie, the last on \
+            "newest of {candidates} matching links by {order} ({key}; {ties} tied, the last on \
              the page wins)"
         ),
         _ => format!(
-            "newest of {candidates} matching link{} by {order} ({key})",
-            plural(candidates)
+            "newest of {} by {order} ({key})",
+            plural(candidates, "matching link")
         ),
     };
     let (url, reason) = match raw_file(url) {
@@ -249,10 +251,6 @@ pub(crate) fn compare(new: &FollowKey, previous: &FollowKey) -> Option<Ordering>
 /// Incomparable keys (see [`compare`]) are never "older".
 pub(crate) fn is_older(new: &Followed, previous_key: &FollowKey) -> bool {
     compare(&new.key, previous_key) == Some(Ordering::Less)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn compare_keys(a: &FollowKey, b: &FollowKey) -> Ordering {
@@ -629,7 +627,7 @@ mod tests {
         assert_eq!(f.url.as_str(), "https://example.org/c-2026-b.txt");
         assert_eq!(
             f.reason,
-            "newest of 3 matching links by date (2026; 2 tie, the last on the page wins)"
+            "newest of 3 matching links by date (2026; 2 tied, the last on the page wins)"
         );
     }
 

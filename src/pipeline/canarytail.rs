@@ -62,8 +62,8 @@ pub(crate) fn judge_tail(
             EventKind::Stale,
             format!(
                 "the CanaryTail canary is dated in the future: released {}, more than the {} grace period ahead",
-                crate::config::describe_time(facts.release),
-                crate::config::describe_duration(policy.stale_grace)
+                crate::words::describe_time(facts.release),
+                crate::words::describe_duration(policy.stale_grace)
             ),
             Vec::new(),
         ));

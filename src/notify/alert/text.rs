@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::config::{describe_time, plural, plural_noun};
 use crate::judge::event::{Event, EventKind};
+use crate::words::{describe_time, plural, plural_noun};
 
 use super::severity_name;
 

@@ -75,7 +75,7 @@ impl std::fmt::Display for At {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             At::Seq(n) => write!(f, "#{n}"),
-            At::Time(t) => write!(f, "in force at {}", crate::config::describe_time(*t)),
+            At::Time(t) => write!(f, "in force at {}", crate::words::describe_time(*t)),
         }
     }
 }

@@ -233,7 +233,7 @@ fn rebuilt_problem(r: &HeadRebuilt) -> String {
     format!(
         "HEAD was {} and rebuilt at {}: records after #{} may have been deleted (the chain was continued from #{})",
         r.why,
-        crate::config::describe_time(r.at),
+        crate::words::describe_time(r.at),
         r.from_seq,
         r.from_seq
     )

@@ -1,0 +1,144 @@
+//! How canaryd says numbers, durations and times to people: durations in one unit, times to
+//! the second with their zone, counted nouns that agree. Pure; every layer may use it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// A duration in one compact unit, as people write it: "100 days", "7 days", "6 hours",
+/// "90 minutes", "1 second"; the largest unit that divides it exactly.
+pub fn describe_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let units: [(u64, &str); 4] = [
+        (86_400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+        (1, "second"),
+    ];
+    let (size, name) = units
+        .into_iter()
+        .find(|(size, _)| secs >= *size && secs.is_multiple_of(*size))
+        .unwrap_or((1, "second"));
+    plural(secs / size, name)
+}
+
+/// A measured duration (how long something has lasted) in one unit, rounded: "36 hours",
+/// "3 days". The largest unit of which it holds at least two, so no reading loses more than
+/// a third of its size to rounding. Exact durations read as [`describe_duration`] does.
+pub fn describe_elapsed(d: Duration) -> String {
+    let secs = d.as_secs();
+    let units: [(u64, &str); 3] = [(86_400, "day"), (3600, "hour"), (60, "minute")];
+    match units.into_iter().find(|(size, _)| secs >= 2 * size) {
+        Some((size, name)) if !secs.is_multiple_of(size) => plural((secs + size / 2) / size, name),
+        _ => describe_duration(d),
+    }
+}
+
+/// A time as alerts, logs and history show it to people: to the second, with its zone
+/// ("2026-12-01 07:21:22 UTC").
+pub fn describe_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// A number of things, whatever integer type counts them (lengths are `usize`, counters
+/// `u32`), so callers need no casts.
+pub trait Count: Copy {
+    fn count(self) -> u64;
+}
+
+macro_rules! count {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(self) -> u64 {
+                // Lossless on every platform canaryd builds for (64-bit usize at most).
+                self as u64
+            }
+        }
+    )*};
+}
+count!(u8, u16, u32, u64, usize);
+
+/// `n` and a noun, the noun in the plural unless `n` is exactly one: "1 claim", "2 claims",
+/// "0 statements", "3 fetches". See [`plural_noun`] for the noun alone.
+pub fn plural(n: impl Count, noun: &str) -> String {
+    let n = n.count();
+    format!("{n} {}", plural_noun(n, noun))
+}
+
+/// The noun alone, in the plural unless `n` is exactly one ("statement", "statements"). The
+/// regular English plural: "-ies" for a consonant and "y" (body), "-es" after a sibilant
+/// (fetch, address), "-s" otherwise; every noun canaryd counts is regular.
+pub fn plural_noun(n: impl Count, noun: &str) -> String {
+    let consonant_y = noun.strip_suffix('y').filter(|stem| {
+        stem.chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphabetic() && !"aeiou".contains(c))
+    });
+    if n.count() == 1 {
+        noun.to_string()
+    } else if let Some(stem) = consonant_y {
+        format!("{stem}ies")
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| noun.ends_with(end))
+    {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_described_in_one_unit() {
+        for (secs, want) in [
+            (100 * 86_400, "100 days"),
+            (7 * 86_400, "7 days"),
+            (86_400, "1 day"),
+            (6 * 3600, "6 hours"),
+            (5400, "90 minutes"),
+            (1, "1 second"),
+            (0, "0 seconds"),
+            (90061, "90061 seconds"),
+        ] {
+            assert_eq!(describe_duration(Duration::from_secs(secs)), want, "{secs}");
+        }
+    }
+
+    #[test]
+    fn measured_durations_are_rounded_to_one_unit() {
+        for (secs, want) in [
+            (3 * 86_400 + 4 * 3600 + 19 * 60 + 12, "3 days"),
+            (2 * 86_400 + 13 * 3600, "3 days"),
+            (36 * 3600 + 5, "36 hours"),
+            (2 * 86_400, "2 days"),
+            (90 * 60 + 7, "90 minutes"),
+            (119, "119 seconds"),
+            (100 * 86_400, "100 days"),
+        ] {
+            assert_eq!(describe_elapsed(Duration::from_secs(secs)), want, "{secs}");
+        }
+    }
+
+    #[test]
+    fn times_are_shown_to_the_second_with_their_zone() {
+        let t: DateTime<Utc> = "2026-12-01T07:21:22.830635442+00:00".parse().expect("time");
+        assert_eq!(describe_time(t), "2026-12-01 07:21:22 UTC");
+    }
+
+    #[test]
+    fn counted_nouns_agree_with_their_number() {
+        assert_eq!(plural(1u32, "claim"), "1 claim");
+        assert_eq!(plural(2usize, "claim"), "2 claims");
+        assert_eq!(plural(0u8, "statement"), "0 statements");
+        assert_eq!(plural(3u32, "fetch"), "3 fetches");
+        assert_eq!(plural(1u32, "fetch"), "1 fetch");
+        assert_eq!(plural_noun(2u32, "context statement"), "context statements");
+        assert_eq!(plural(2usize, "body"), "2 bodies");
+        assert_eq!(plural(2usize, "day"), "2 days");
+        assert_eq!(plural(1usize, "body"), "1 body");
+    }
+}
