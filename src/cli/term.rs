@@ -22,11 +22,20 @@ pub fn stdout_is_terminal() -> bool {
 /// Makes `when` the choice of every stream (ours, clap's, the log's).
 pub fn set_color(when: ColorWhen) {
     let choice = match when {
+        ColorWhen::Auto if dumb_terminal() => ColorChoice::Never,
         ColorWhen::Auto => ColorChoice::Auto,
         ColorWhen::Always => ColorChoice::Always,
         ColorWhen::Never => ColorChoice::Never,
     };
     choice.write_global();
+}
+
+/// `TERM=dumb` without `CLICOLOR_FORCE`. anstream lets a `CI` variable override a dumb
+/// terminal; a dumb terminal shows escape codes as garbage whoever runs it, so here only
+/// `CLICOLOR_FORCE` does.
+fn dumb_terminal() -> bool {
+    let force = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    std::env::var_os("TERM").is_some_and(|t| t == "dumb") && !force
 }
 
 /// `--color`'s value read ahead of clap, so clap's own help and errors follow it too (clap
