@@ -1,0 +1,337 @@
+//! Tests of reading PDF canaries (generated in the tests, never downloaded).
+
+use super::*;
+use pdf_extract::{Dictionary, Object, Stream};
+
+fn name(n: &str) -> Object {
+    Object::Name(n.as_bytes().to_vec())
+}
+
+fn dict(entries: Vec<(&str, Object)>) -> Dictionary {
+    let mut d = Dictionary::new();
+    for (k, v) in entries {
+        d.set(k, v);
+    }
+    d
+}
+
+/// A PDF with one page per content stream, Helvetica as /F1 and a 2×2 grey image as /Im1.
+fn pdf_with(pages: &[&str], encoding: &str, trailer: Vec<(&str, Object)>) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dict(vec![
+        ("Type", name("Font")),
+        ("Subtype", name("Type1")),
+        ("BaseFont", name("Helvetica")),
+        ("Encoding", name(encoding)),
+    ]));
+    let image = doc.add_object(Stream::new(
+        dict(vec![
+            ("Type", name("XObject")),
+            ("Subtype", name("Image")),
+            ("Width", Object::Integer(2)),
+            ("Height", Object::Integer(2)),
+            ("ColorSpace", name("DeviceGray")),
+            ("BitsPerComponent", Object::Integer(8)),
+        ]),
+        vec![0, 255, 255, 0],
+    ));
+    let resources = doc.add_object(dict(vec![
+        ("Font", Object::Dictionary(dict(vec![("F1", font.into())]))),
+        (
+            "XObject",
+            Object::Dictionary(dict(vec![("Im1", image.into())])),
+        ),
+    ]));
+    let mut kids = Vec::new();
+    for content in pages {
+        let content = doc.add_object(Stream::new(Dictionary::new(), content.as_bytes().to_vec()));
+        let page = doc.add_object(dict(vec![
+            ("Type", name("Page")),
+            ("Parent", pages_id.into()),
+            ("Contents", content.into()),
+            ("Resources", resources.into()),
+            (
+                "MediaBox",
+                Object::Array(vec![
+                    Object::Integer(0),
+                    Object::Integer(0),
+                    Object::Integer(612),
+                    Object::Integer(792),
+                ]),
+            ),
+        ]));
+        kids.push(Object::from(page));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dict(vec![
+            ("Type", name("Pages")),
+            ("Kids", Object::Array(kids)),
+            ("Count", Object::Integer(count)),
+        ])),
+    );
+    let catalog = doc.add_object(dict(vec![
+        ("Type", name("Catalog")),
+        ("Pages", pages_id.into()),
+    ]));
+    doc.trailer.set("Root", catalog);
+    for (k, v) in trailer {
+        let v = match v {
+            Object::Dictionary(d) => doc.add_object(d).into(),
+            other => other,
+        };
+        doc.trailer.set(k, v);
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+fn pdf(pages: &[&str]) -> Vec<u8> {
+    pdf_with(pages, "WinAnsiEncoding", Vec::new())
+}
+
+/// `BT … ET` drawing each `(x, y, text)` at 10 pt, in the order given.
+fn text_ops(items: &[(u32, u32, &str)]) -> String {
+    let mut s = String::from("BT /F1 10 Tf\n");
+    for (x, y, t) in items {
+        s.push_str(&format!("1 0 0 1 {x} {y} Tm ({t}) Tj\n"));
+    }
+    s.push_str("ET\n");
+    s
+}
+
+const LEFT: [&str; 4] = [
+    "We have never received a",
+    "National Security Letter,",
+    "a FISA order or a gag",
+    "order of any kind.",
+];
+const RIGHT: [&str; 4] = [
+    "No warrants have been",
+    "served on our premises",
+    "and no hardware has been",
+    "seized by any authority.",
+];
+
+fn two_columns(interleaved: bool) -> String {
+    let mut items = vec![(72, 740, "Transparency report 2026")];
+    let rows = || (0..4).map(|i| 700 - 14 * i as u32);
+    if interleaved {
+        for (i, y) in rows().enumerate() {
+            items.push((72, y, LEFT[i]));
+            items.push((320, y, RIGHT[i]));
+        }
+    } else {
+        items.extend(rows().enumerate().map(|(i, y)| (72, y, LEFT[i])));
+        items.extend(rows().enumerate().map(|(i, y)| (320, y, RIGHT[i])));
+    }
+    items.push((
+        72,
+        100,
+        "Footnote text spanning the whole width of the page, below both columns.",
+    ));
+    text_ops(&items)
+}
+
+fn expected_two_columns() -> String {
+    format!(
+        "Transparency report 2026\n\n{}\n{}\n\nFootnote text spanning the whole width of the page, below both columns.",
+        LEFT.join("\n"),
+        RIGHT.join("\n")
+    )
+}
+
+#[test]
+fn two_columns_drawn_column_by_column() {
+    let text = extract_text(&pdf(&[&two_columns(false)])).unwrap();
+    assert_eq!(text, expected_two_columns());
+}
+
+#[test]
+fn two_columns_drawn_row_by_row_do_not_interleave() {
+    let text = extract_text(&pdf(&[&two_columns(true)])).unwrap();
+    assert_eq!(text, expected_two_columns());
+    // pdf-extract's own plain-text output follows the content stream, row by row:
+    let own = pdf_extract::extract_text_from_mem(&pdf(&[&two_columns(true)])).unwrap();
+    assert!(
+        own.contains("We have never received a No warrants have been"),
+        "{own}"
+    );
+}
+
+#[test]
+fn hyphenated_line_break_inside_a_claim_is_joined() {
+    let content = text_ops(&[
+        (72, 700, "We have not received any Nation-"),
+        (72, 686, "al Security Letters or secu-"),
+        (72, 672, "rity orders. Well-"),
+        (72, 658, "Known words keep their hyphen-"),
+        (72, 644, "- and dashes too."),
+    ]);
+    let text = extract_text(&pdf(&[&content])).unwrap();
+    assert_eq!(
+        text,
+        "We have not received any National Security Letters or security orders. Well-\n\
+             Known words keep their hyphen-\n- and dashes too."
+    );
+}
+
+#[test]
+fn hyphen_join_across_a_column_break() {
+    let content = text_ops(&[
+        (72, 700, "We have never received a"),
+        (72, 686, "National Security Let-"),
+        (320, 700, "ter or a subpoena for"),
+        (320, 686, "user data."),
+    ]);
+    let text = extract_text(&pdf(&[&content])).unwrap();
+    assert_eq!(
+        text,
+        "We have never received a\nNational Security Letter or a subpoena for\nuser data."
+    );
+}
+
+#[test]
+fn footnote_marker_stays_on_its_line() {
+    // A superscript marker (smaller, raised with Ts) and the footnote at the page foot.
+    let content = "BT /F1 10 Tf 1 0 0 1 72 700 Tm (No National Security Letters) Tj \
+                       /F1 6 Tf 4 Ts (1) Tj 0 Ts /F1 10 Tf ( have been received.) Tj ET \
+                       BT /F1 8 Tf 1 0 0 1 72 80 Tm (1 As of 1 December 2026.) Tj ET";
+    let text = extract_text(&pdf(&[content])).unwrap();
+    assert_eq!(
+        text,
+        "No National Security Letters1 have been received.\n\n1 As of 1 December 2026."
+    );
+}
+
+#[test]
+fn tables_stay_row_by_row() {
+    let content = text_ops(&[
+        (72, 700, "Requests received in 2026"),
+        (72, 680, "National Security Letters"),
+        (400, 680, "0-249"),
+        (72, 666, "FISA orders"),
+        (400, 666, "0"),
+        (72, 652, "Gag orders"),
+        (400, 652, "none"),
+    ]);
+    assert_eq!(
+        extract_text(&pdf(&[&content])).unwrap(),
+        "Requests received in 2026\n\nNational Security Letters 0-249\nFISA orders 0\nGag orders none"
+    );
+}
+
+#[test]
+fn kerned_words_get_their_spaces() {
+    // Word spacing by TJ displacement (no space glyph), as many generators write it.
+    let content = "BT /F1 10 Tf 1 0 0 1 72 700 Tm [(No) -300 (warrants) -20 (,) -300 (no) -300 (gags.)] TJ ET";
+    assert_eq!(
+        extract_text(&pdf(&[content])).unwrap(),
+        "No warrants, no gags."
+    );
+}
+
+#[test]
+fn pages_are_separated_by_a_blank_line() {
+    let a = text_ops(&[(72, 700, "Page one.")]);
+    let b = text_ops(&[(72, 700, "Page two.")]);
+    assert_eq!(
+        extract_text(&pdf(&[&a, &b])).unwrap(),
+        "Page one.\n\nPage two."
+    );
+}
+
+#[test]
+fn image_only_pdf_has_no_text() {
+    let content = "q 200 0 0 200 100 400 cm /Im1 Do Q";
+    assert_eq!(extract_text(&pdf(&[content])), Err(PdfError::NoText));
+    // Whitespace only is no text either.
+    let blank = text_ops(&[(72, 700, "   ")]);
+    assert_eq!(
+        extract_text(&pdf(&[&blank, content])),
+        Err(PdfError::NoText)
+    );
+}
+
+#[test]
+fn encrypted_pdf_is_reported() {
+    let encrypt = Object::Dictionary(dict(vec![
+        ("Filter", name("Standard")),
+        ("V", Object::Integer(1)),
+        ("R", Object::Integer(2)),
+        ("Length", Object::Integer(40)),
+        ("O", Object::string_literal(vec![0x11u8; 32])),
+        ("U", Object::string_literal(vec![0x22u8; 32])),
+        ("P", Object::Integer(-44)),
+    ]));
+    let id = Object::Array(vec![
+        Object::string_literal(vec![0x33u8; 16]),
+        Object::string_literal(vec![0x33u8; 16]),
+    ]);
+    let content = text_ops(&[(72, 700, "Secret canary")]);
+    let bytes = pdf_with(
+        &[&content],
+        "WinAnsiEncoding",
+        vec![("Encrypt", encrypt), ("ID", id)],
+    );
+    assert_eq!(extract_text(&bytes), Err(PdfError::Encrypted));
+}
+
+#[test]
+fn garbage_is_malformed() {
+    for bytes in [
+        &b"this is not a pdf"[..],
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog",
+        b"",
+    ] {
+        assert!(
+            matches!(extract_text(bytes), Err(PdfError::Malformed(_))),
+            "{:?}",
+            extract_text(bytes)
+        );
+    }
+    // A truncated real document.
+    let whole = pdf(&[&text_ops(&[(72, 700, "Canary")])]);
+    assert!(matches!(
+        extract_text(&whole[..whole.len() / 3]),
+        Err(PdfError::Malformed(_))
+    ));
+}
+
+#[test]
+fn a_panic_inside_the_reader_is_malformed() {
+    // pdf-extract panics on an encoding name it does not know.
+    let content = text_ops(&[(72, 700, "Canary")]);
+    let bytes = pdf_with(&[&content], "NoSuchEncoding", Vec::new());
+    let err = extract_text(&bytes).unwrap_err();
+    assert!(
+        matches!(&err, PdfError::Malformed(m) if m.contains("gave up")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn detection() {
+    assert!(looks_like_pdf(b"%PDF-1.4\n", None));
+    assert!(looks_like_pdf(
+        b"\xef\xbb\xbf\r\n%PDF-1.4\n",
+        Some("text/html")
+    ));
+    assert!(looks_like_pdf(b"", Some("application/pdf")));
+    assert!(looks_like_pdf(b"", Some("Application/PDF; charset=binary")));
+    assert!(!looks_like_pdf(b"<html>%PDF</html>", Some("text/html")));
+    assert!(!looks_like_pdf(b"", None));
+}
+
+#[test]
+fn tidy_rules() {
+    assert_eq!(tidy("secu-\nrity"), "security");
+    assert_eq!(tidy("secu-\n  rity  \n\n\n\nnext"), "security\n\nnext");
+    assert_eq!(tidy("2025-\n2026"), "2025-\n2026");
+    assert_eq!(tidy("co-\nOperate"), "co-\nOperate");
+    assert_eq!(tidy("a-\n\nb"), "a-\n\nb");
+    assert_eq!(tidy("\n\n"), "");
+}
