@@ -283,7 +283,9 @@ fn finished(
                 tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the next check time");
             }
             let events: Vec<&str> = report.events.iter().map(|e| e.kind.as_str()).collect();
-            let health = assess_health(checker, current, &record);
+            let health = checker
+                .health(&current.name, &record, current.signing.is_some())
+                .map(|(h, _)| h);
             tracing::info!(
                 watch = %watch.name,
                 result = %record.result,
@@ -322,23 +324,6 @@ fn finished(
             );
         }
     }
-}
-
-/// The watch's health after a check, from the state just saved (`None` if unreadable: the
-/// next check says so).
-fn assess_health(
-    checker: &Checker,
-    watch: &Watch,
-    record: &crate::store::CheckRecord,
-) -> Option<health::Health> {
-    let state = checker.store.load_state(&watch.name).ok()?;
-    let alerts = checker.store.alert_history(&watch.name).ok()?;
-    Some(health::assess(
-        &state,
-        record,
-        watch.signing.is_some(),
-        &alerts,
-    ))
 }
 
 /// A watch that cannot alert, or whose claims went, is worth a look at warning level on every

@@ -9,6 +9,7 @@
 use crate::judge::WatchState;
 use crate::store::alerts::AlertHistory;
 use crate::store::{CheckRecord, CheckResult};
+use crate::words::plural;
 
 /// One thing keeping a watch from being healthy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,18 +33,13 @@ impl Reason {
     pub fn words(&self) -> String {
         match self {
             Reason::TracksNothing => "tracks nothing".into(),
-            Reason::ClaimsMissing { claims, .. } => format!("{} missing", claims_word(*claims)),
+            Reason::ClaimsMissing { claims, .. } => format!("{} missing", plural(*claims, "claim")),
             Reason::ClaimsLost => "claims lost".into(),
             Reason::FetchFailed => "last fetch failed".into(),
             Reason::Stale => "stale".into(),
             Reason::Signature => "signatures do not verify".into(),
         }
     }
-}
-
-/// "1 claim", "3 claims".
-pub fn claims_word(n: usize) -> String {
-    crate::words::plural(n, "claim")
 }
 
 /// The advice for a watch that tracks nothing, naming its URL.
@@ -89,6 +85,16 @@ impl Health {
 
 /// Judges a watch from its saved state, its last check, whether it has pinned keys, and its
 /// alert history.
+/// Whether [`assess`] needs the watch's alert history: only for a watch left without claims,
+/// to tell a canary that died from one that never had any. Callers read the event log (which
+/// grows with history) only then.
+pub fn needs_history(state: &WatchState) -> bool {
+    state
+        .baseline
+        .as_ref()
+        .is_some_and(|b| b.claims().count() == 0)
+}
+
 pub fn assess(
     state: &WatchState,
     check: &CheckRecord,

@@ -4,6 +4,7 @@
 
 mod canarytail;
 pub(crate) mod follow;
+mod health;
 mod recover;
 pub(crate) mod replay;
 pub(crate) mod signatures;

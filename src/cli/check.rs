@@ -12,7 +12,7 @@ use crate::cli::args::Format;
 use crate::cli::exit::{EXIT_FAILURE, EXIT_OK, EXIT_UNDELIVERED};
 use crate::clock;
 use crate::config::{Watch, Watchlist};
-use crate::health::{self, Health, Reason, claims_word};
+use crate::health::{self, Health, Reason};
 use crate::judge::event::{Event, EventKind};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
@@ -228,7 +228,7 @@ fn waiting_suffix(waiting: &pass::Waiting, delay: std::time::Duration) -> String
 }
 
 /// What the saved state adds to a check's own report: the watch's health after the check and
-/// its alert history (see [`crate::health`]).
+/// its alert history where the verdict needed it (see [`Checker::health`]).
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub health: Health,
@@ -239,13 +239,9 @@ pub struct Seen {
 /// was not recorded, or the state cannot be read (the line then says what the report says).
 pub fn seen(checker: &Checker, wl: &crate::config::Watchlist, outcome: &Outcome) -> Option<Seen> {
     let r = outcome.as_ref().ok()?;
-    let state = checker.store.load_state(&r.watch).ok()?;
-    let alerts = checker.store.alert_history(&r.watch).ok()?;
     let signed = wl.watch(&r.watch).is_some_and(|w| w.signing.is_some());
-    Some(Seen {
-        health: health::assess(&state, &r.record, signed, &alerts),
-        alerts,
-    })
+    let (health, alerts) = checker.health(&r.watch, &r.record, signed)?;
+    Some(Seen { health, alerts })
 }
 
 /// One line per watch: what the check saw and what it concluded, from its report alone.
@@ -289,7 +285,7 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
         _ if rec.claims > 0 => format!(
             "{w}: ok, {} ({})",
             plural(rec.statements, "statement"),
-            claims_word(rec.claims)
+            plural(rec.claims, "claim")
         ),
         _ if !lost.is_empty() => {
             told_loss = true;
@@ -299,7 +295,7 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
             } else {
                 "recorded"
             };
-            format!("{w}: {} missing; {told}", claims_word(n))
+            format!("{w}: {} missing; {told}", plural(n, "claim"))
         }
         _ if let Some((n, alerted)) = missing => {
             told_loss = true;
@@ -308,7 +304,7 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
             } else {
                 "awaiting confirmation"
             };
-            format!("{w}: {} missing; {when}", claims_word(n))
+            format!("{w}: {} missing; {when}", plural(n, "claim"))
         }
         _ if health.is_some_and(|h| h.has(|r| *r == Reason::ClaimsLost)) => {
             let last = seen

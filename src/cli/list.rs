@@ -126,7 +126,7 @@ fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory, scripted: bool)
             ),
             Reason::ClaimsMissing { claims, alerted } => format!(
                 "warning: {} missing from the last page ({})",
-                health::claims_word(*claims),
+                crate::words::plural(*claims, "claim"),
                 if *alerted {
                     "alerted"
                 } else {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::values::parse_duration;
+use super::values::parse_timeout;
 use super::{EmailConfig, notify_kinds_help};
 use crate::judge::event::{EventKind, NotifySet};
 
@@ -215,20 +215,12 @@ fn required<'a, T>(
 }
 
 fn timeout(raw: &RawChannel, default: Duration) -> Result<Duration, ChannelError> {
-    let Some(value) = &raw.timeout else {
-        return Ok(default);
-    };
-    let fix = "write a duration such as timeout = \"10s\" or \"1m\" (at least one second)";
-    let d = parse_duration(value.get_ref())
-        .map_err(|why| err(value.span(), format!("`timeout`: {why}"), fix))?;
-    if d < Duration::from_secs(1) {
-        return Err(err(
-            value.span(),
-            "`timeout` must be at least one second",
-            fix,
-        ));
+    match &raw.timeout {
+        None => Ok(default),
+        Some(value) => {
+            parse_timeout(value.get_ref()).map_err(|(message, fix)| err(value.span(), message, fix))
+        }
     }
-    Ok(d)
 }
 
 fn webhook(raw: &RawChannel) -> Result<WebhookConfig, ChannelError> {

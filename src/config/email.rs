@@ -3,7 +3,6 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use toml::Spanned;
 use url::Url;
@@ -99,19 +98,8 @@ pub(super) fn email(raw: RawSmtp<'_>) -> Result<EmailConfig, Problem> {
         .collect::<Result<Vec<_>, _>>()?;
     let timeout = match raw.timeout {
         None => super::DEFAULT_SMTP_TIMEOUT,
-        Some(v) => {
-            let fix = "write a duration such as timeout = \"30s\" or \"2m\" (at least one second)";
-            let d = super::values::parse_duration(v.get_ref())
-                .map_err(|why| problem(v.span(), format!("`timeout`: {why}"), fix))?;
-            if d < Duration::from_secs(1) {
-                return Err(problem(
-                    v.span(),
-                    "`timeout` must be at least one second",
-                    fix,
-                ));
-            }
-            d
-        }
+        Some(v) => super::values::parse_timeout(v.get_ref())
+            .map_err(|(message, fix)| problem(v.span(), message, fix))?,
     };
     Ok(EmailConfig {
         smtp,

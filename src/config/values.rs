@@ -9,6 +9,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("\"{text}\" is not a duration ({e})"))
 }
 
+/// A `timeout` key's value: a duration of at least one second. `Err` is the message and the
+/// fix, for the caller to place at the key's span.
+pub fn parse_timeout(text: &str) -> Result<Duration, (String, String)> {
+    let fix = "write a duration such as timeout = \"10s\" or \"1m\" (at least one second)";
+    let d = parse_duration(text).map_err(|why| (format!("`timeout`: {why}"), fix.to_string()))?;
+    if d < Duration::from_secs(1) {
+        return Err((
+            "`timeout` must be at least one second".into(),
+            fix.to_string(),
+        ));
+    }
+    Ok(d)
+}
+
 /// Parses a byte size: a whole number with an optional unit B, KB, KiB, MB, MiB, GB, GiB.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();

@@ -198,6 +198,21 @@ impl Mailer {
         to.join(", ")
     }
 
+    /// `host:port` of the server, for messages.
+    fn server(&self) -> String {
+        match url::Url::parse(&self.cfg.smtp) {
+            Ok(u) => {
+                let default = if u.scheme() == "smtps" { 465 } else { 25 };
+                format!(
+                    "{}:{}",
+                    u.host_str().unwrap_or("?"),
+                    u.port().unwrap_or(default)
+                )
+            }
+            Err(_) => self.cfg.smtp.clone(),
+        }
+    }
+
     /// Sends a built message; returns the server's final answer.
     pub async fn send_message(&self, message: Message) -> Result<String, MailError> {
         // One bound for the whole conversation (connect, TLS, EHLO, AUTH, DATA), as the
@@ -226,23 +241,6 @@ impl Mailer {
             response.code(),
             response.message().collect::<Vec<_>>().join(" ")
         ))
-    }
-}
-
-impl Mailer {
-    /// `host:port` of the server, for messages.
-    fn server(&self) -> String {
-        match url::Url::parse(&self.cfg.smtp) {
-            Ok(u) => {
-                let default = if u.scheme() == "smtps" { 465 } else { 25 };
-                format!(
-                    "{}:{}",
-                    u.host_str().unwrap_or("?"),
-                    u.port().unwrap_or(default)
-                )
-            }
-            Err(_) => self.cfg.smtp.clone(),
-        }
     }
 }
 

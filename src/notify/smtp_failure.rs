@@ -106,7 +106,7 @@ pub fn timeout(server: &str, security: Security, limit: Duration) -> Failure {
 /// Reads lettre's error `e`, from a conversation with `server` (host:port) in `security` mode
 /// (`login` when a username is configured).
 pub fn classify(e: &SmtpError, server: &str, security: Security, login: bool) -> Failure {
-    let chain = chain(e);
+    let chain = crate::error_chain(e);
     let lower = chain.to_ascii_lowercase();
     let code = e.status().map(|c| c.to_string());
     let failure = |kind, what: String, fix: &str| Failure {
@@ -224,11 +224,6 @@ pub fn classify(e: &SmtpError, server: &str, security: Security, login: bool) ->
         format!("SMTP with {server} failed: {chain}"),
         "check `smtp` (host, port, TLS mode) in the [email] table",
     )
-}
-
-/// The error and its sources, each said once.
-fn chain(e: &SmtpError) -> String {
-    crate::error_chain(e)
 }
 
 /// The innermost part of a chain, where the server's own words or the OS's reason are.

@@ -1,6 +1,6 @@
 //! The stdout channel: what canaryd does without any channel configured, as it always has.
 
-use std::io::Write as _;
+use std::io::Write;
 
 use super::{Outgoing, SendError, TEST_SUBJECT};
 
@@ -14,16 +14,15 @@ pub(super) fn send(out: Outgoing<'_>, to_stderr: bool) -> Result<String, SendErr
     };
     // A closed stream is a failed delivery: the alert stays queued.
     if to_stderr {
-        let mut err = std::io::stderr().lock();
-        err.write_all(text.as_bytes())
-            .and_then(|()| err.flush())
-            .map_err(SendError::Stdout)?;
+        write(std::io::stderr().lock(), &text)?;
         return Ok("written to standard error".into());
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(SendError::Stdout)?;
+    write(std::io::stdout().lock(), &text)?;
     Ok("written to standard output".into())
+}
+
+fn write(mut to: impl Write, text: &str) -> Result<(), SendError> {
+    to.write_all(text.as_bytes())
+        .and_then(|()| to.flush())
+        .map_err(SendError::Stdout)
 }
