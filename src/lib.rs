@@ -11,16 +11,16 @@
 //! `pipeline` is the only module that knows that order; `check`, `run`, `replay` and
 //! `preview` all go through it. `observe` and `judge` are pure: they know nothing of I/O.
 //! [`daemon`] runs the pipeline on a schedule; `cli` is the command line, the only module
-//! that sees clap. [`health`] reads a watch's state into ok or warning and why; `words` says
-//! counts, durations and times to people, and any layer may use it. Modules are public only where the binary, the integration tests, the fuzz
-//! targets or the benchmark reach into them.
+//! that sees clap. `health` reads a watch's state into ok or warning and why; `words` says
+//! counts, durations and times to people, and any layer may use it. Modules are public only
+//! where the binary, the integration tests, the fuzz targets or the benchmark reach into them.
 
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod fetch;
-pub mod health;
+pub(crate) mod health;
 pub mod judge;
 pub(crate) mod memory;
 pub mod notify;

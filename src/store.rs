@@ -12,7 +12,7 @@
 //! <state>/feed.atom, feed.json     the Atom feed of queued alerts (feed.rs)
 //! ```
 
-pub mod alerts;
+pub(crate) mod alerts;
 pub(crate) mod archive;
 pub(crate) mod atomic;
 mod followed;
