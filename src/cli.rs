@@ -197,7 +197,7 @@ pub fn load_watchlist(path: &Path) -> Result<Watchlist, u8> {
         say::error(&e);
         match e {
             WatchlistError::Read { .. } => {
-                say::detail("fix: create it (the README's watchlist reference shows every key) or pass --watchlist FILE");
+                say::detail("fix: create it (the watchlist reference, docs/watchlist.md, shows every key) or pass --watchlist FILE");
                 EXIT_BAD_WATCHLIST
             }
             WatchlistError::Invalid { .. } => EXIT_BAD_WATCHLIST,

@@ -22,7 +22,7 @@ use super::signing_flags::SigningFlags;
 use super::watchlist_file::{self, RELOAD_HINT};
 
 /// The start of a watchlist `add` creates.
-const NEW_WATCHLIST_HEADER: &str = "# canaryd watchlist, started by `canaryd add`. Every key: README.md, \"Watchlist reference\".\n# Check it with `canaryd validate`.\n";
+const NEW_WATCHLIST_HEADER: &str = "# canaryd watchlist, started by `canaryd add`. Every key: docs/watchlist.md.\n# Check it with `canaryd validate`.\n";
 
 /// The arguments of `add`.
 #[derive(Debug, Clone)]

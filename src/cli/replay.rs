@@ -9,6 +9,7 @@ use crate::config::{Settings, Signing, WatchSelector, parse_duration};
 use crate::judge::Policy;
 use crate::observe::signature::PinnedKey;
 use crate::pipeline::replay::{is_signature_file, lines, read_versions, replay_signed};
+use crate::words::plural;
 
 /// `--keys` and `--signers`.
 pub(super) struct SigningArgs {
@@ -107,9 +108,9 @@ pub(super) async fn run(
             }
             let alerts = lines.iter().filter(|l| l.notify).count();
             println!(
-                "{} versions replayed: {} events, {alerts} would have been emailed",
-                files.len(),
-                lines.len()
+                "{} replayed: {}, {alerts} would have been emailed",
+                plural(files.len(), "version"),
+                plural(lines.len(), "event")
             );
         }
     }

@@ -15,7 +15,7 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
     };
     let Some(cfg) = &wl.email else {
         say::error(format_args!(
-            "{} has no [email] table, so alerts go to standard output; add one (smtp, from, to; see the README's watchlist reference) to have them emailed",
+            "{} has no [email] table, so alerts go to standard output; add one (smtp, from, to; see the watchlist reference, docs/watchlist.md) to have them emailed",
             watchlist.display()
         ));
         return Ok(EXIT_FAILURE);

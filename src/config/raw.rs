@@ -163,7 +163,8 @@ pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
 
 fn syntax_fix(message: &str) -> String {
     if message.contains("unknown field") {
-        "remove or correct the key; the README's watchlist reference lists every key".into()
+        "remove or correct the key; the watchlist reference (docs/watchlist.md) lists every key"
+            .into()
     } else if message.contains("missing field") {
         "add the missing key".into()
     } else if message.contains("invalid type") {
@@ -191,7 +192,7 @@ const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
 const YEAR: u64 = 365 * DAY;
 
-/// The documented range of every duration key (README: watchlist reference).
+/// The documented range of every duration key (docs/watchlist.md).
 const INTERVAL: Bounds = bounds(1, YEAR);
 const CONFIRM_AFTER: Bounds = bounds(1, 30 * DAY);
 const TIMEOUT: Bounds = bounds(1, HOUR);
