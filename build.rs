@@ -2,6 +2,11 @@
 //! the binary parses with (src/cli/args.rs, compiled here as a module of the build script), so
 //! a packager finds them in the build output: `$OUT_DIR/completions/` (bash, zsh, fish,
 //! elvish, PowerShell) and `$OUT_DIR/man/` (canaryd.1 and canaryd-COMMAND.1).
+//!
+//! The same files are also written to `target/<profile>/canaryd-dist/`, a path without the
+//! build script's hash in it: cargo-deb's assets (Cargo.toml, `[package.metadata.deb]`) can
+//! only name files by a fixed path under `target/release/`, and a glob over
+//! `build/canaryd-*/out` would also pick up the stale output of earlier builds.
 
 // The parser half of args.rs (paths, systemd) is the binary's business, unused here.
 #[allow(dead_code)]
@@ -31,7 +36,25 @@ fn main() -> std::io::Result<()> {
         clap_complete::generate_to(shell, &mut args::Cli::command(), "canaryd", &completions)?;
     }
     let man = out.join("man");
+    if man.exists() {
+        std::fs::remove_dir_all(&man)?; // no page of a command that no longer exists
+    }
     std::fs::create_dir_all(&man)?;
     clap_mangen::generate_to(args::Cli::command(), &man)?;
+    // OUT_DIR is <target>/<profile>/build/canaryd-<hash>/out.
+    if let Some(profile_dir) = out.ancestors().nth(3) {
+        let dist = profile_dir.join("canaryd-dist");
+        for (from, name) in [(&completions, "completions"), (&man, "man")] {
+            let to = dist.join(name);
+            if to.exists() {
+                std::fs::remove_dir_all(&to)?;
+            }
+            std::fs::create_dir_all(&to)?;
+            for entry in std::fs::read_dir(from)? {
+                let entry = entry?;
+                std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+            }
+        }
+    }
     Ok(())
 }
