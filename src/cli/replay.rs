@@ -14,6 +14,7 @@ use crate::pipeline::replay::{is_signature_file, lines, read_versions, replay_si
 pub(super) struct SigningArgs {
     pub keys: Vec<PathBuf>,
     pub signers: Option<usize>,
+    pub accept_sha1: bool,
 }
 
 impl SigningArgs {
@@ -47,6 +48,8 @@ impl SigningArgs {
             templates: Vec::new(),
             keys,
             signers,
+            accept_sha1: self.accept_sha1,
+            sources: Vec::new(),
         }))
     }
 }
