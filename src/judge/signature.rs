@@ -503,6 +503,20 @@ mod tests {
     }
 
     #[test]
+    fn the_alerted_condition_covers_the_same_problems_and_no_fewer_good_signers() {
+        let alerted: BTreeSet<&str> = ["weak-hash:SHA1:AAAA", "few:1/2"].into();
+        assert!(covered("weak-hash:SHA1:AAAA", &alerted));
+        assert!(covered("few:1/2", &alerted));
+        // Fewer good signers than when alerted is a new problem; more is not.
+        assert!(!covered("few:0/2", &alerted));
+        assert!(!covered("few:1/3", &alerted));
+        assert!(!covered("weak-hash:SHA1:BBBB", &alerted));
+        assert!(!covered("bad:AAAA", &alerted));
+        let two: BTreeSet<&str> = ["few:0/2"].into();
+        assert!(covered("few:1/2", &two));
+    }
+
+    #[test]
     fn a_canary_that_dates_itself_keeps_its_own_date() {
         let signed: DateTime<Utc> = "2026-06-03T09:00:00Z".parse().expect("time");
         let statements = vec![
