@@ -14,6 +14,7 @@ pub(crate) mod exit;
 mod export;
 mod follow_args;
 mod history;
+mod keys;
 mod list;
 mod list_row;
 mod list_table;
@@ -81,6 +82,7 @@ fn run(cli: Cli) -> u8 {
                     names,
                     format,
                     quiet,
+                    refresh_keys: false,
                 },
             ),
         ),
@@ -102,6 +104,7 @@ fn run(cli: Cli) -> u8 {
             max_age,
             keys,
             signers,
+            accept_sha1,
             format,
             files,
         } => block(
@@ -110,7 +113,11 @@ fn run(cli: Cli) -> u8 {
                 &files,
                 selector.as_deref(),
                 max_age.as_deref(),
-                replay::SigningArgs { keys, signers },
+                replay::SigningArgs {
+                    keys,
+                    signers,
+                    accept_sha1,
+                },
                 format,
             ),
         ),
@@ -161,6 +168,9 @@ fn run(cli: Cli) -> u8 {
             output,
             force,
         } => sync(export::run(&state, &name, output.as_deref(), force)),
+        Command::Keys {
+            action: args::KeysAction::Refresh { names },
+        } => block(&runtime, keys::refresh(&watchlist, &state, names, quiet)),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { command } => completions::man(command.as_deref()),
         Command::TestEmail => block(&runtime, test_email::run(&watchlist)),

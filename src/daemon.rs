@@ -351,7 +351,7 @@ fn log_health(watch: &Watch, record: &crate::store::CheckRecord, h: &health::Hea
                 "warning: tracks nothing: its claims were removed"
             ),
             // Logged where they are raised: "check failed", and their events.
-            Reason::FetchFailed | Reason::Stale | Reason::Signature => {}
+            Reason::FetchFailed | Reason::Stale | Reason::Signature | Reason::AcceptsSha1 => {}
         }
     }
 }

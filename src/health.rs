@@ -26,6 +26,8 @@ pub enum Reason {
     Stale,
     /// Pinned keys, and the last page's signatures did not satisfy them.
     Signature,
+    /// The watch accepts SHA-1 signatures (`accept_sha1 = true`), which RFC 9580 refuses.
+    AcceptsSha1,
 }
 
 impl Reason {
@@ -38,6 +40,7 @@ impl Reason {
             Reason::FetchFailed => "last fetch failed".into(),
             Reason::Stale => "stale".into(),
             Reason::Signature => "signatures do not verify".into(),
+            Reason::AcceptsSha1 => "accepts SHA-1 (a weak hash)".into(),
         }
     }
 }
@@ -134,6 +137,9 @@ pub fn assess(
             .is_some_and(|s| !s.ends_with(" ok"))
     {
         reasons.push(Reason::Signature);
+    }
+    if signed && check.accepts_sha1 {
+        reasons.push(Reason::AcceptsSha1);
     }
     Health { checked, reasons }
 }

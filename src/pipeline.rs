@@ -5,6 +5,7 @@
 mod canarytail;
 pub(crate) mod follow;
 mod health;
+mod keys;
 mod recover;
 pub(crate) mod replay;
 pub(crate) mod signatures;
@@ -40,6 +41,9 @@ pub struct Checker {
     pub retry: RetryPolicy,
     /// Bounds how many pages are parsed at once (one per core).
     pub cpu: Arc<tokio::sync::Semaphore>,
+    /// Refresh every pinned key from its `key_url` on each check, not once a day
+    /// (`canaryd keys refresh`).
+    pub force_key_refresh: bool,
     /// This process's hold on the state directory, for as long as any clone lives.
     _lock: Arc<StateLock>,
 }
@@ -82,6 +86,7 @@ impl Checker {
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            force_key_refresh: false,
             _lock: Arc::new(lock),
         })
     }
@@ -96,6 +101,13 @@ impl Checker {
             ..watch.shared.fetch.clone()
         };
         let started = Instant::now();
+        // Pinned keys with a `key_url` are refreshed first (daily), so this check verifies
+        // with the publisher's current copy.
+        let (key_refreshes, key_events) = self
+            .refresh_keys(watch, &opts, self.force_key_refresh)
+            .await;
+        let refreshed = self.with_refreshed_keys(watch);
+        let watch = &refreshed;
         // A `follow` watch reads the newest document its index links: the URL the rest of
         // the check (and anything resolving `{url}` against it) uses is that document's.
         let (step, index_result) = match &watch.follow {
@@ -136,6 +148,8 @@ impl Checker {
         let at = self.clock.now();
         let seen = Seen {
             detached,
+            key_refreshes,
+            key_events,
             prev,
             prev_check,
             extractor,
@@ -168,6 +182,8 @@ impl Checker {
     fn conclude(&self, watch: &Watch, seen: Seen) -> Judged {
         let Seen {
             detached,
+            key_refreshes,
+            key_events,
             prev,
             prev_check,
             extractor,
@@ -186,6 +202,7 @@ impl Checker {
             followed: follow::record(&step, prev_check.followed.as_ref()),
             // A page not read again (304, same bytes) is the one that was judged scripted.
             scripted: prev_check.scripted,
+            key_refreshes,
             ..CheckRecord::default()
         };
         let mut tail = None;
@@ -289,6 +306,9 @@ impl Checker {
                         &detached,
                     );
                     record.signature = signed.as_ref().map(|r| r.display());
+                    record.signature_notes =
+                        signed.as_ref().map(signatures::notes).unwrap_or_default();
+                    record.accepts_sha1 = signed.as_ref().is_some_and(|r| r.accepts_sha1);
                     capture = Some(Capture {
                         headers: page.headers,
                         content_type: page.content_type,
@@ -349,6 +369,7 @@ impl Checker {
         canarytail::drop_duress_repeat(&mut events, tail_record.as_ref());
         record.canarytail = tail_record;
         events.extend(tail_events);
+        events.extend(key_events);
         // Every event of this check, the series' and the CanaryTail's included, opens the
         // next generation (see `record`).
         if !events.is_empty() {
@@ -431,6 +452,7 @@ impl Checker {
         // chain of a watch whose state predates the archive.
         if !recorded
             && (archive::worth_keeping(prev, state, events)
+                || !record.key_refreshes.is_empty()
                 || (capture.is_some() && !self.archive.has_history(&watch.name)))
         {
             let snapshot = Snapshot {
@@ -507,6 +529,9 @@ async fn blocking<T: Send + 'static>(
 struct Seen {
     /// The watch's detached signatures, or why they could not be fetched.
     detached: Result<Vec<observe::signed::DetachedFile>, String>,
+    /// Pinned keys refreshed from their `key_url` before the fetch, and what that raised.
+    key_refreshes: Vec<crate::store::keys::KeyRefresh>,
+    key_events: Vec<Event>,
     prev: WatchState,
     prev_check: CheckRecord,
     extractor: String,

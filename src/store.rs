@@ -16,6 +16,7 @@ pub(crate) mod alerts;
 pub(crate) mod archive;
 pub(crate) mod atomic;
 mod followed;
+pub(crate) mod keys;
 pub mod lock;
 
 pub use followed::{FollowedDoc, TailRecord};
@@ -141,6 +142,16 @@ pub struct CheckRecord {
     /// `list` say so instead of suggesting a selector.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scripted: bool,
+    /// A signed watch's refusals in words (what was refused, why, the setting that accepts
+    /// it), and signatures accepted only by `accept_sha1`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signature_notes: Vec<String>,
+    /// The watch accepts SHA-1 signatures (`accept_sha1 = true`): its health says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepts_sha1: bool,
+    /// Refreshes of pinned keys from their `key_url` made by this check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_refreshes: Vec<keys::KeyRefresh>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

@@ -192,6 +192,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         signature_url: args.signing.signature_urls.clone(),
         keys: key_paths,
         signers: args.signing.signers,
+        accept_sha1: args.signing.accept_sha1,
     };
     let mut edited = edit::add(&text, &new)?;
     if creating {

@@ -196,12 +196,21 @@ pub enum Command {
         /// Distinct pinned signers required [default: 1]
         #[arg(long, value_name = "N", requires = "keys")]
         signers: Option<usize>,
+        /// Accept SHA-1 signatures (refused by default; a watch's `accept_sha1 = true`)
+        #[arg(long, requires = "keys")]
+        accept_sha1: bool,
         /// Output format
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// One file per version, in order; time = first YYYY-MM-DD in the name, else mtime
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+    },
+    /// Pinned keys: `keys refresh [NAME]...` fetches each pinned key's `key_url` and accepts
+    /// the update only if its primary key is the pinned one
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
     },
     /// Print a shell completion script, e.g. `canaryd completions bash > /etc/bash_completion.d/canaryd`
     Completions {
@@ -212,6 +221,18 @@ pub enum Command {
     Man {
         /// The command whose page to print [default: canaryd(1), which lists them all]
         command: Option<String>,
+    },
+}
+
+/// What `canaryd keys` does.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Fetch every pinned key with a `key_url` (of the watches named, or all) and keep the
+    /// publisher's update when its primary fingerprint is the pinned one; exit 1 if any was refused
+    Refresh {
+        /// Only these watches [default: every watch with a key_url]
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
     },
 }
 
@@ -243,6 +264,9 @@ pub struct SigningFlags {
     /// Distinct pinned signers required [default: 1]
     #[arg(long, value_name = "N")]
     pub signers: Option<usize>,
+    /// Accept SHA-1 signatures for this watch (refused by default; writes `accept_sha1 = true`)
+    #[arg(long)]
+    pub accept_sha1: bool,
 }
 
 /// `--color`: `auto` leaves the choice to the terminal and the environment.

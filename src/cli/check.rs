@@ -34,6 +34,8 @@ pub struct CheckArgs {
     pub format: Format,
     /// `-q`: no per-watch lines, no progress bar; the summary and errors only.
     pub quiet: bool,
+    /// Refresh every pinned key from its `key_url` now (`canaryd keys refresh`).
+    pub refresh_keys: bool,
 }
 
 pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Result<u8> {
@@ -46,7 +48,8 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         Err(code) => return Ok(code),
     };
     let json = args.format == Format::Json;
-    let checker = Checker::new(state, clock::system(), "check")?;
+    let mut checker = Checker::new(state, clock::system(), "check")?;
+    checker.force_key_refresh = args.refresh_keys;
     let mut channels = Channels::from_watchlist(&wl)?;
     if json {
         channels.print_alerts_on_stderr();
@@ -325,6 +328,20 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
             )
         }
     };
+    for k in &rec.key_refreshes {
+        s.push_str(&format!(
+            ", key {} ({}) refreshed from {}: {}{}",
+            k.file,
+            k.fingerprint,
+            k.url,
+            k.outcome,
+            if k.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", k.detail)
+            }
+        ));
+    }
     if r.pending > 0 && !told_loss {
         s.push_str(&format!(
             ", {} awaiting confirmation",
@@ -339,7 +356,7 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
         s.push_str(&format!(", {} ({told})", e.kind));
     }
     if let Some(h) = health {
-        for reason in [Reason::Stale, Reason::Signature] {
+        for reason in [Reason::Stale, Reason::Signature, Reason::AcceptsSha1] {
             if h.has(|r| *r == reason) {
                 s.push_str(&format!("; warning: {}", reason.words()));
             }

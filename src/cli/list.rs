@@ -102,6 +102,8 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         health_reasons: Vec::new(),
         last_alert: None,
         next_due: None,
+        signature_notes: Vec::new(),
+        key_refreshes: Vec::new(),
         health_notes: Vec::new(),
     }
 }
@@ -139,6 +141,9 @@ fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory, scripted: bool)
             }
             // The attention lines already say why (last error, state: stale, signature).
             Reason::FetchFailed | Reason::Stale | Reason::Signature => continue,
+            Reason::AcceptsSha1 => {
+                "warning: accepts SHA-1 (a weak hash; RFC 9580 refuses it): `accept_sha1 = true` in its [[watch]]; remove it once the publisher signs with SHA-256".to_string()
+            }
         };
         r.health_notes.push(note);
     }
@@ -244,6 +249,15 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         r.undelivered_channels = backlog(&mine);
         r.interval = humantime::format_duration(w.shared.interval).to_string();
         r.signature = signature_cell(w, &check);
+        if w.signing.is_some() {
+            r.signature_notes = check.signature_notes.clone();
+            if exists {
+                r.key_refreshes = store.key_refreshes(&w.name).unwrap_or_else(|e| {
+                    r.last_error = Some(crate::error_chain(&e));
+                    Vec::new()
+                });
+            }
+        }
         let h = health::assess(&state, &check, w.signing.is_some(), &alerts);
         health_fields(&mut r, &h, &alerts, check.scripted);
         if exists && let Some(h) = archive.head(&w.name) {

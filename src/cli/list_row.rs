@@ -49,6 +49,11 @@ pub struct Row {
     /// The date by which the canary says its next issue is due (`next_deadline`, under the
     /// name the NEXT DUE column has).
     pub next_due: Option<String>,
+    /// A signed watch's refusals in words (what was refused, why, the setting that accepts
+    /// it) and signatures accepted only by `accept_sha1`, from its last check.
+    pub signature_notes: Vec<String>,
+    /// The last refresh of each pinned key from its `key_url`.
+    pub key_refreshes: Vec<crate::store::keys::KeyRefresh>,
     /// The advice `list` prints under the table for an unhealthy watch (not in JSON).
     #[serde(skip)]
     pub health_notes: Vec<String>,

@@ -183,6 +183,20 @@ fn attention(rows: &[Row]) -> Vec<String> {
         if let Some(e) = &r.last_error {
             out.push(format!("{n}: last error: {e}"));
         }
+        for note in &r.signature_notes {
+            out.push(format!("{n}: signature: {note}"));
+        }
+        for k in &r.key_refreshes {
+            out.push(format!(
+                "{n}: key refresh {} for {} ({}) from {} at {}: {}",
+                k.outcome,
+                k.file,
+                k.fingerprint,
+                k.url,
+                k.at.to_rfc3339(),
+                k.detail
+            ));
+        }
         for p in &r.pending {
             out.push(format!("{n}: pending: {p}"));
         }
@@ -256,6 +270,8 @@ mod tests {
             health_reasons: Vec::new(),
             last_alert: None,
             next_due: None,
+            signature_notes: Vec::new(),
+            key_refreshes: Vec::new(),
             health_notes: Vec::new(),
         }
     }

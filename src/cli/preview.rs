@@ -83,8 +83,17 @@ pub async fn fetch_preview(
     let signing = signing.cloned();
     let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
     let (document, signatures) = tokio::task::spawn_blocking(move || {
-        let signatures =
-            signing.map(|s| read_signatures(&body, &text, format, &detached, &s.keys, s.signers));
+        let signatures = signing.map(|s| {
+            read_signatures(
+                &body,
+                &text,
+                format,
+                &detached,
+                &s.keys,
+                s.signers,
+                s.hash_policy(),
+            )
+        });
         let body = crate::observe::Body {
             bytes: &body,
             content_type: content_type.as_deref(),

@@ -15,6 +15,7 @@ use crate::words::plural;
 pub(super) struct SigningArgs {
     pub keys: Vec<PathBuf>,
     pub signers: Option<usize>,
+    pub accept_sha1: bool,
 }
 
 impl SigningArgs {
@@ -48,6 +49,8 @@ impl SigningArgs {
             templates: Vec::new(),
             keys,
             signers,
+            accept_sha1: self.accept_sha1,
+            sources: Vec::new(),
         }))
     }
 }

@@ -15,9 +15,9 @@ impl SigningFlags {
     /// `--key`.
     pub fn signing(&self) -> anyhow::Result<Option<Signing>> {
         if self.keys.is_empty() {
-            if !self.signature_urls.is_empty() || self.signers.is_some() {
+            if !self.signature_urls.is_empty() || self.signers.is_some() || self.accept_sha1 {
                 anyhow::bail!(
-                    "--signature-url and --signers need the signers' public keys: add --key FILE for each"
+                    "--signature-url, --signers and --accept-sha1 need the signers' public keys: add --key FILE for each"
                 );
             }
             return Ok(None);
@@ -46,6 +46,8 @@ impl SigningFlags {
             templates: self.signature_urls.clone(),
             keys,
             signers,
+            accept_sha1: self.accept_sha1,
+            sources: Vec::new(),
         }))
     }
 
@@ -94,6 +96,17 @@ pub fn print(reading: &SignatureReading) {
             .map(|t| format!(", signed {}", t.to_rfc3339()))
             .unwrap_or_default();
         let why = match (sig.status, &sig.detail) {
+            (SignatureStatus::Good, _)
+                if sig
+                    .hash
+                    .as_deref()
+                    .is_some_and(|h| !crate::observe::signature::hash_name_strong(h)) =>
+            {
+                format!(
+                    ": {}, accepted only because of accept_sha1 (RFC 9580 refuses SHA-1; gpg accepts it)",
+                    sig.hash.as_deref().unwrap_or_default()
+                )
+            }
             (SignatureStatus::Good, _) | (_, None) => String::new(),
             (_, Some(d)) => format!(": {d}"),
         };

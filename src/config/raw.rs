@@ -105,8 +105,9 @@ shared_keys! {
         format: Option<Spanned<String>>,
         selector: Option<Spanned<String>>,
         signature_url: Option<Spanned<Vec<Spanned<String>>>>,
-        keys: Option<Spanned<Vec<Spanned<String>>>>,
+        keys: Option<Spanned<Vec<Spanned<super::signing::RawKey>>>>,
         signers: Option<Spanned<i64>>,
+        accept_sha1: Option<Spanned<bool>>,
     }
 }
 
@@ -479,9 +480,12 @@ fn finish(
     let signing = super::signing::validate(
         &name,
         &url,
-        raw.signature_url.as_ref(),
-        raw.keys.as_ref(),
-        raw.signers.as_ref(),
+        super::signing::RawSigning {
+            templates: raw.signature_url.as_ref(),
+            keys: raw.keys.as_ref(),
+            signers: raw.signers.as_ref(),
+            accept_sha1: raw.accept_sha1.as_ref(),
+        },
         base,
     )
     .map_err(|e| RawError::at(e.span, e.message, e.fix))?;

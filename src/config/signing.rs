@@ -1,8 +1,8 @@
-//! A watch's signing keys (`signature_url`, `keys`, `signers`): validated at load into
-//! [`Signing`], with key files read and parsed then, so a bad key is a located watchlist error
-//! rather than a surprise at the first check.
+//! A watch's signing keys (`signature_url`, `keys`, `signers`, `accept_sha1`, and a key's
+//! `key_url`): validated at load into [`Signing`], with key files read and parsed then, so a
+//! bad key is a located watchlist error rather than a surprise at the first check.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use url::Url;
@@ -21,9 +21,87 @@ pub struct Signing {
     pub(crate) keys: Vec<PinnedKey>,
     /// Distinct pinned signers required.
     pub signers: usize,
+    /// `accept_sha1 = true`: SHA-1 signatures are verified, not refused (off by default).
+    pub accept_sha1: bool,
+    /// Where each pinned key came from, in the watchlist's order.
+    pub sources: Vec<KeySource>,
+}
+
+/// One entry of `keys`: the file as written, where it is, and where the publisher serves it.
+#[derive(Debug, Clone)]
+pub struct KeySource {
+    /// The path as written in the watchlist (the key's label in verdicts).
+    pub file: String,
+    /// The path read (relative to the watchlist's folder).
+    pub path: PathBuf,
+    /// `key_url`: the publisher's current copy, fetched by `canaryd keys refresh`.
+    pub key_url: Option<Url>,
+    /// Primary fingerprints the file pinned, upper-case hex.
+    pub fingerprints: Vec<String>,
+}
+
+/// One entry of `keys` as written: a path, or `{ file = "...", key_url = "..." }`.
+pub(super) enum RawKey {
+    Path(String),
+    Table {
+        file: Spanned<String>,
+        key_url: Option<Spanned<String>>,
+    },
+}
+
+impl<'de> serde::Deserialize<'de> for RawKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key file path, or a table { file = \"...\", key_url = \"...\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawKey, E> {
+                Ok(RawKey::Path(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawKey, A::Error> {
+                let (mut file, mut key_url) = (None, None);
+                // Spanned values straight from toml's map (no buffering), so spans survive.
+                while let Some(k) = map.next_key::<String>()? {
+                    match k.as_str() {
+                        "file" => file = Some(map.next_value::<Spanned<String>>()?),
+                        "key_url" => key_url = Some(map.next_value::<Spanned<String>>()?),
+                        other => {
+                            return Err(serde::de::Error::unknown_field(
+                                other,
+                                &["file", "key_url"],
+                            ));
+                        }
+                    }
+                }
+                let file = file.ok_or_else(|| serde::de::Error::missing_field("file"))?;
+                Ok(RawKey::Table { file, key_url })
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// The keys of one watch as written.
+pub(super) struct RawSigning<'a> {
+    pub templates: Option<&'a Spanned<Vec<Spanned<String>>>>,
+    pub keys: Option<&'a Spanned<Vec<Spanned<RawKey>>>>,
+    pub signers: Option<&'a Spanned<i64>>,
+    pub accept_sha1: Option<&'a Spanned<bool>>,
 }
 
 impl Signing {
+    /// The digests this watch accepts (see `observe::signature`'s hash policy).
+    pub(crate) fn hash_policy(&self) -> crate::observe::signature::HashPolicy {
+        crate::observe::signature::HashPolicy {
+            accept_sha1: self.accept_sha1,
+        }
+    }
+
     /// The detached signature URLs for a document at `url`.
     pub fn resolve(&self, url: &Url) -> Result<Vec<Url>, url::ParseError> {
         self.templates.iter().map(|t| resolve(t, url)).collect()
@@ -51,23 +129,28 @@ fn err(span: std::ops::Range<usize>, message: String, fix: &str) -> SigningError
     }
 }
 
-/// Validates the three keys of one watch. `base` is the watchlist file's directory, against
+/// Validates the signing keys of one watch. `base` is the watchlist file's directory, against
 /// which key paths are read. `None` when the watch sets none of them.
 pub(super) fn validate(
     name: &str,
     url: &Url,
-    templates: Option<&Spanned<Vec<Spanned<String>>>>,
-    keys: Option<&Spanned<Vec<Spanned<String>>>>,
-    signers: Option<&Spanned<i64>>,
+    raw: RawSigning<'_>,
     base: &Path,
 ) -> Result<Option<Signing>, SigningError> {
-    if templates.is_none() && keys.is_none() && signers.is_none() {
+    let RawSigning {
+        templates,
+        keys,
+        signers,
+        accept_sha1,
+    } = raw;
+    if templates.is_none() && keys.is_none() && signers.is_none() && accept_sha1.is_none() {
         return Ok(None);
     }
     let Some(key_paths) = keys else {
         let span = templates
             .map(Spanned::span)
             .or(signers.map(Spanned::span))
+            .or(accept_sha1.map(Spanned::span))
             .unwrap_or(0..0);
         return Err(err(
             span,
@@ -76,11 +159,23 @@ pub(super) fn validate(
         ));
     };
     let mut pinned: Vec<PinnedKey> = Vec::new();
-    for path in key_paths.get_ref() {
-        let full = base.join(path.get_ref());
+    let mut sources = Vec::new();
+    for entry in key_paths.get_ref() {
+        let (file, file_span, key_url) = match entry.get_ref() {
+            RawKey::Path(p) => (p.clone(), entry.span(), None),
+            RawKey::Table { file, key_url } => (
+                file.get_ref().clone(),
+                file.span(),
+                key_url
+                    .as_ref()
+                    .map(|u| parse_key_url(name, u))
+                    .transpose()?,
+            ),
+        };
+        let full = base.join(&file);
         let bytes = std::fs::read(&full).map_err(|e| {
             err(
-                path.span(),
+                file_span.clone(),
                 format!(
                     "watch \"{name}\": cannot read key file {}: {e}",
                     full.display()
@@ -88,13 +183,19 @@ pub(super) fn validate(
                 "check the path; key paths are relative to the watchlist file's directory",
             )
         })?;
-        let parsed = PinnedKey::parse(&bytes, path.get_ref()).map_err(|e| {
+        let parsed = PinnedKey::parse(&bytes, &file).map_err(|e| {
             err(
-                path.span(),
+                file_span.clone(),
                 format!("watch \"{name}\": {e}"),
                 "pin an OpenPGP public key file (gpg --armor --export FINGERPRINT > key.asc)",
             )
         })?;
+        sources.push(KeySource {
+            file: file.clone(),
+            path: full,
+            key_url,
+            fingerprints: parsed.iter().map(|k| k.fingerprint().to_string()).collect(),
+        });
         for key in parsed {
             if !pinned.iter().any(|k| k.fingerprint() == key.fingerprint()) {
                 pinned.push(key);
@@ -152,7 +253,33 @@ pub(super) fn validate(
         templates: written,
         keys: pinned,
         signers: required,
+        accept_sha1: accept_sha1.is_some_and(|a| *a.get_ref()),
+        sources,
     }))
+}
+
+/// `key_url`: an http(s) URL (the fetch layer bounds it like any fetch).
+fn parse_key_url(name: &str, raw: &Spanned<String>) -> Result<Url, SigningError> {
+    let fix =
+        "write the publisher's key address, e.g. key_url = \"https://example.org/keys/signer.asc\"";
+    let url = Url::parse(raw.get_ref()).map_err(|e| {
+        err(
+            raw.span(),
+            format!("watch \"{name}\": `key_url` is not a URL: {e}"),
+            fix,
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https" | "file") {
+        return Err(err(
+            raw.span(),
+            format!(
+                "watch \"{name}\": `key_url` scheme \"{}\" is not supported",
+                url.scheme()
+            ),
+            fix,
+        ));
+    }
+    Ok(url)
 }
 
 #[cfg(test)]

@@ -1,8 +1,14 @@
 //! Signature judgement: a signed watch's verdicts become `signature` events (missing, bad,
-//! unpinned, too few or dropped signers; a joining signer noted; `recovered` when whole
-//! again), confirmed like other changes. Pure.
+//! unpinned, too few or dropped signers, a weak or downgraded digest; a joining signer noted;
+//! `recovered` when whole again), confirmed like other changes. Pure.
+//!
+//! A condition is known by what stays the same from version to version (the kind of failure
+//! and who failed, never the signature file's URL or path, which move with a followed
+//! series): entering it is one alert, a new version under it is recorded, not alerted, and a
+//! problem it did not include (another signer, another kind of failure, fewer good signers)
+//! is a new alert.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,6 +27,10 @@ pub struct SignatureState {
     /// The problem being confirmed, or alerted.
     #[serde(default)]
     pub problem: Option<SignatureProblem>,
+    /// Per signer (primary fingerprint), the digest of its good signature on the last
+    /// version whose signatures were whole ("SHA256"): a later weaker one is a downgrade.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hashes: BTreeMap<String, String>,
 }
 
 /// A run of checks whose signatures were not whole.
@@ -33,6 +43,10 @@ pub struct SignatureProblem {
     /// The problem set last alerted, if any: what `recovered` ends.
     pub alerted: Option<String>,
     pub alerted_since: Option<DateTime<Utc>>,
+    /// The document (sha256) last recorded under the alerted problem: each new version is
+    /// recorded once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// One thing wrong with the signatures: an identity (for confirmation) and a sentence.
@@ -45,8 +59,28 @@ fn who(name: &str, fingerprint: &str) -> String {
     format!("{name} ({fingerprint})")
 }
 
-/// The problems of `reading` against what was accepted before.
-fn problems(reading: &SignatureReading, accepted: &[KeyName]) -> Vec<Problem> {
+/// How to refresh the pinned copy of the key `fingerprint` (pinned from `file`).
+fn refresh_hint(reading: &SignatureReading, fingerprint: &str, file: &str) -> String {
+    match reading
+        .pinned
+        .iter()
+        .find(|k| k.fingerprint == fingerprint)
+        .and_then(|k| k.refresh.clone())
+    {
+        Some(command) => format!("refresh it with `{command}`"),
+        None => format!(
+            "refresh it with `gpg --refresh-keys {fingerprint}` and `gpg --armor --export {fingerprint} > {file}`, or give the key a `key_url` and run `canaryd keys refresh`"
+        ),
+    }
+}
+
+/// The problems of `reading` against what was accepted before (`hashes`: each signer's
+/// digest then).
+fn problems(
+    reading: &SignatureReading,
+    accepted: &[KeyName],
+    hashes: &BTreeMap<String, String>,
+) -> Vec<Problem> {
     let mut out = Vec::new();
     if reading.verdicts.is_empty() {
         let mut text = "no signature, where the pinned keys require one".to_string();
@@ -70,11 +104,34 @@ fn problems(reading: &SignatureReading, accepted: &[KeyName]) -> Vec<Problem> {
             )
         });
         let issuer = sig.issuer.clone().unwrap_or_else(|| "unnamed".into());
+        // The signer's identity where known (a subkey's signature is its primary's).
+        let id = sig
+            .signer
+            .as_ref()
+            .map_or(issuer.clone(), |s| s.fingerprint.clone());
+        let hash = sig.hash.clone().unwrap_or_else(|| "unknown".into());
+        if let Some(s) = &sig.signer
+            && matches!(
+                sig.status,
+                SignatureStatus::Good | SignatureStatus::WeakHash
+            )
+            && !crate::observe::signature::hash_name_strong(&hash)
+            && let Some(before) = hashes.get(&s.fingerprint)
+            && crate::observe::signature::hash_name_strong(before)
+        {
+            out.push(Problem {
+                key: format!("downgrade:{}", s.fingerprint),
+                text: format!(
+                    "downgrade: {} signed the previous accepted version with {before} and this one with {hash}, a collision-prone digest (high severity whatever `accept_sha1` says)",
+                    signer.clone().unwrap_or_else(|| issuer.clone())
+                ),
+            });
+        }
         let detail = sig.detail.clone().unwrap_or_default();
         let (key, text) = match sig.status {
             SignatureStatus::Good => continue,
             SignatureStatus::Bad => (
-                format!("bad:{issuer}"),
+                format!("bad:{id}"),
                 format!(
                     "BAD signature by {} in {}: {detail} (the text was altered after signing)",
                     signer.unwrap_or_else(|| issuer.clone()),
@@ -88,17 +145,41 @@ fn problems(reading: &SignatureReading, accepted: &[KeyName]) -> Vec<Problem> {
                     v.source
                 ),
             ),
-            status @ (SignatureStatus::KeyExpired | SignatureStatus::KeyRevoked) => (
-                format!("{status}:{issuer}"),
+            SignatureStatus::KeyExpired => {
+                let hint = sig.signer.as_ref().map_or(String::new(), |s| {
+                    format!("; {}", refresh_hint(reading, &s.fingerprint, &s.label))
+                });
+                (
+                    format!("key-expired:{issuer}"),
+                    format!(
+                        "signature in {} by {}: {detail}{hint}",
+                        v.source,
+                        signer.unwrap_or_else(|| issuer.clone())
+                    ),
+                )
+            }
+            SignatureStatus::KeyRevoked => (
+                format!("key-revoked:{issuer}"),
                 format!(
                     "signature in {} by {}: {detail}",
                     v.source,
                     signer.unwrap_or_else(|| issuer.clone())
                 ),
             ),
-            status @ (SignatureStatus::WeakHash | SignatureStatus::Unparseable) => (
-                format!("{status}:{issuer}:{}", v.source),
-                format!("signature in {} is refused ({status}): {detail}", v.source),
+            SignatureStatus::WeakHash => (
+                format!("weak-hash:{hash}:{id}"),
+                format!(
+                    "signature in {} by {} is refused: {detail}",
+                    v.source,
+                    signer.unwrap_or_else(|| issuer.clone())
+                ),
+            ),
+            SignatureStatus::Unparseable => (
+                format!("unparseable:{id}"),
+                format!(
+                    "signature in {} is refused (unparseable): {detail}",
+                    v.source
+                ),
             ),
         };
         out.push(Problem { key, text });
@@ -139,6 +220,44 @@ fn problems(reading: &SignatureReading, accepted: &[KeyName]) -> Vec<Problem> {
     out
 }
 
+/// Whether problem `key` is part of the condition already alerted (`alerted`, its keys):
+/// the same key, or as few good signers as then or more.
+fn covered(key: &str, alerted: &BTreeSet<&str>) -> bool {
+    if alerted.contains(key) {
+        return true;
+    }
+    let few = |k: &str| -> Option<(usize, String)> {
+        let (good, required) = k.strip_prefix("few:")?.split_once('/')?;
+        Some((good.parse().ok()?, required.to_string()))
+    };
+    let Some((good, required)) = few(key) else {
+        return false;
+    };
+    alerted
+        .iter()
+        .filter_map(|a| few(a))
+        .any(|(then, r)| r == required && then <= good)
+}
+
+/// Each good signer's digest on a version accepted whole (the strong one when a signer
+/// signed twice).
+fn good_hashes(reading: &SignatureReading) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for v in reading.verdicts.iter().filter(|v| v.verdict.is_good()) {
+        let (Some(s), Some(h)) = (&v.verdict.signer, &v.verdict.hash) else {
+            continue;
+        };
+        let strong = crate::observe::signature::hash_name_strong(h);
+        match out.get(&s.fingerprint) {
+            Some(prev) if crate::observe::signature::hash_name_strong(prev) || !strong => {}
+            _ => {
+                out.insert(s.fingerprint.clone(), h.clone());
+            }
+        }
+    }
+    out
+}
+
 /// "Name (FP), Name (FP)" for the given fingerprints.
 fn named(reading: &SignatureReading, fingerprints: &BTreeSet<String>) -> String {
     fingerprints
@@ -168,7 +287,7 @@ pub(super) fn judge(
 ) {
     date_fallback(state, reading, seen_hash);
     let sig = &mut state.signature;
-    let found = problems(reading, &sig.accepted);
+    let found = problems(reading, &sig.accepted, &sig.hashes);
     if found.is_empty() {
         if let Some(p) = sig.problem.take()
             && p.alerted.is_some()
@@ -189,41 +308,11 @@ pub(super) fn judge(
                 Vec::new(),
             ));
         }
-        let now: Vec<KeyName> = reading
-            .pinned
-            .iter()
-            .filter(|k| reading.summary.good_signers.contains(&k.fingerprint))
-            .cloned()
-            .collect();
-        let joined: Vec<&KeyName> = now
-            .iter()
-            .filter(|k| !sig.accepted.iter().any(|a| a.fingerprint == k.fingerprint))
-            .collect();
-        if !sig.accepted.is_empty() && !joined.is_empty() {
-            let names: Vec<String> = joined
-                .iter()
-                .map(|k| who(&k.name, &k.fingerprint))
-                .collect();
-            let mut e = event(
-                policy,
-                EventKind::Signature,
-                at,
-                at,
-                Severity::Info,
-                format!(
-                    "a new signer joined: {} also signed this version ({}); recorded, not alerted",
-                    names.join(", "),
-                    reading.display()
-                ),
-                Vec::new(),
-            );
-            e.notify = false;
-            events.push(e);
-        }
-        sig.accepted = now;
+        accept_whole(sig, reading, at, policy, events);
         return;
     }
 
+    // Keys hold no spaces: the alerted set is stored space-separated.
     let mut keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
@@ -234,6 +323,7 @@ pub(super) fn judge(
         since: at,
         alerted: None,
         alerted_since: None,
+        version: None,
     });
     if p.key != key {
         p.key = key.clone();
@@ -241,27 +331,114 @@ pub(super) fn judge(
         p.since = at;
     }
     p.count += 1;
-    if p.count >= policy.confirm && p.alerted.as_deref() != Some(key.as_str()) {
-        p.alerted = Some(key);
-        p.alerted_since.get_or_insert(p.since);
-        let texts: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
-        let detail = format!(
-            "signatures {} on {} since {}: {}",
-            reading.display(),
-            crate::words::plural(p.count, "consecutive check"),
-            crate::words::describe_time(p.since),
-            texts.join("; ")
-        );
-        events.push(event(
+    let alerted: BTreeSet<&str> = p
+        .alerted
+        .as_deref()
+        .map(|a| a.split(' ').collect())
+        .unwrap_or_default();
+    let fresh = keys.iter().any(|k| !covered(k, &alerted));
+    if !fresh {
+        // The condition already alerted (or part of it): a new version under it is recorded
+        // once, not alerted again.
+        if p.alerted.is_some() && reading.document.is_some() && p.version != reading.document {
+            p.version = reading.document.clone();
+            let texts: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
+            let mut e = event(
+                policy,
+                EventKind::Signature,
+                at,
+                at,
+                Severity::Info,
+                format!(
+                    "a new version, its signatures failing as already alerted (since {}): signatures {}: {}; recorded, not alerted",
+                    crate::words::describe_time(p.alerted_since.unwrap_or(p.since)),
+                    reading.display(),
+                    texts.join("; ")
+                ),
+                Vec::new(),
+            );
+            e.notify = false;
+            events.push(e);
+        }
+        return;
+    }
+    if p.count < policy.confirm {
+        return;
+    }
+    // What was alerted stays alerted until the signatures are whole: the new set joins it.
+    let mut all: BTreeSet<&str> = alerted;
+    all.extend(keys.iter().copied());
+    p.alerted = Some(all.into_iter().collect::<Vec<_>>().join(" "));
+    p.alerted_since.get_or_insert(p.since);
+    p.version = reading.document.clone();
+    let texts: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
+    let detail = format!(
+        "signatures {} on {} since {}: {}",
+        reading.display(),
+        crate::words::plural(p.count, "consecutive check"),
+        crate::words::describe_time(p.since),
+        texts.join("; ")
+    );
+    let since = p.since;
+    events.push(event(
+        policy,
+        EventKind::Signature,
+        at,
+        since,
+        Severity::High,
+        detail,
+        Vec::new(),
+    ));
+    // A downgrade the watch's `accept_sha1` accepts is alerted once; the version is then
+    // accepted, so the signer's next SHA-1 version is not a downgrade again.
+    if keys.iter().all(|k| k.starts_with("downgrade:")) {
+        sig.problem = None;
+        accept_whole(sig, reading, at, policy, &mut Vec::new());
+    }
+}
+
+/// A version whose signatures are whole: its signers (and their digests) are what the next
+/// version is compared with; a signer who joined is noted.
+fn accept_whole(
+    sig: &mut SignatureState,
+    reading: &SignatureReading,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
+    let now: Vec<KeyName> = reading
+        .pinned
+        .iter()
+        .filter(|k| reading.summary.good_signers.contains(&k.fingerprint))
+        .cloned()
+        .collect();
+    let joined: Vec<&KeyName> = now
+        .iter()
+        .filter(|k| !sig.accepted.iter().any(|a| a.fingerprint == k.fingerprint))
+        .collect();
+    if !sig.accepted.is_empty() && !joined.is_empty() {
+        let names: Vec<String> = joined
+            .iter()
+            .map(|k| who(&k.name, &k.fingerprint))
+            .collect();
+        let mut e = event(
             policy,
             EventKind::Signature,
             at,
-            p.since,
-            Severity::High,
-            detail,
+            at,
+            Severity::Info,
+            format!(
+                "a new signer joined: {} also signed this version ({}); recorded, not alerted",
+                names.join(", "),
+                reading.display()
+            ),
             Vec::new(),
-        ));
+        );
+        e.notify = false;
+        events.push(e);
     }
+    sig.accepted = now;
+    sig.hashes = good_hashes(reading);
 }
 
 /// When the text gives no date of its own, the newest good signature's creation time is the
@@ -299,6 +476,8 @@ mod tests {
             },
             missing: Vec::new(),
             pinned: Vec::new(),
+            document: None,
+            accepts_sha1: false,
         }
     }
 
@@ -321,6 +500,20 @@ mod tests {
         let mut unsigned = crate::judge::state_from_baseline(statements, signed);
         date_fallback(&mut unsigned, &reading(None), &hash);
         assert_eq!(unsigned.baseline.as_ref().and_then(|b| b.canary_date), None);
+    }
+
+    #[test]
+    fn the_alerted_condition_covers_the_same_problems_and_no_fewer_good_signers() {
+        let alerted: BTreeSet<&str> = ["weak-hash:SHA1:AAAA", "few:1/2"].into();
+        assert!(covered("weak-hash:SHA1:AAAA", &alerted));
+        assert!(covered("few:1/2", &alerted));
+        // Fewer good signers than when alerted is a new problem; more is not.
+        assert!(!covered("few:0/2", &alerted));
+        assert!(!covered("few:1/3", &alerted));
+        assert!(!covered("weak-hash:SHA1:BBBB", &alerted));
+        assert!(!covered("bad:AAAA", &alerted));
+        let two: BTreeSet<&str> = ["few:0/2"].into();
+        assert!(covered("few:1/2", &two));
     }
 
     #[test]

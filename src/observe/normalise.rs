@@ -134,7 +134,12 @@ pub fn comparison_key(text: &str) -> (String, Vec<NaiveDate>) {
 
 /// Lower-case hex SHA-256 of `s`.
 pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
+    sha256_bytes_hex(s.as_bytes())
+}
+
+/// sha256 of raw bytes, lower-case hex.
+pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// One statement from its raw wording.

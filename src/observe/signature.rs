@@ -14,7 +14,11 @@
 //! Signatures are accepted only over SHA-256, SHA-384, SHA-512, SHA-224, SHA3-256 and SHA3-512.
 //! Anything else (MD5, SHA-1, RIPEMD-160, private or unknown algorithms) is refused as
 //! [`SignatureStatus::WeakHash`] without attempting verification: a collision-prone digest lets
-//! a signature be moved onto a different text, so it proves nothing about the canary.
+//! a signature be moved onto a different text, so it proves nothing about the canary. This is
+//! RFC 9580's rule and Sequoia's standard policy for data signatures; gpg still calls a SHA-1
+//! signature good, so the refusal says so. A watch may accept SHA-1 ([`HashPolicy`], the
+//! watchlist's `accept_sha1`); MD5 and RIPEMD-160 are never accepted. SHA-1 is verified with
+//! collision detection (rPGP's `sha1_checked`), so a known collision attack is still refused.
 //!
 //! # Key semantics
 //!
@@ -47,7 +51,9 @@ pub(crate) use key::KeyError;
 pub(crate) use summary::SignatureSummary;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use summary::SummaryState;
-pub(crate) use verify::{Cleartext, split_cleartext, verify_cleartext, verify_detached};
+pub(crate) use verify::{Cleartext, split_cleartext, verify_cleartext_with, verify_detached_with};
+#[cfg(test)]
+pub(crate) use verify::{verify_cleartext, verify_detached};
 
 /// What became of one signature packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -124,8 +130,47 @@ impl SignatureVerdict {
     }
 }
 
-/// The hash policy (see the module docs).
+/// Which weak digests one watch accepts beyond the strong ones (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct HashPolicy {
+    /// `accept_sha1 = true`: SHA-1 signatures are verified instead of refused.
+    pub accept_sha1: bool,
+}
+
+/// The hash policy (see the module docs) for a watch that accepts nothing weak.
+#[cfg(test)]
 pub(crate) fn hash_accepted(hash: HashAlgorithm) -> bool {
+    hash_strong(hash)
+}
+
+/// Whether `policy` lets a signature over `hash` be verified.
+pub(crate) fn hash_allowed(hash: HashAlgorithm, policy: HashPolicy) -> bool {
+    hash_strong(hash) || (policy.accept_sha1 && hash == HashAlgorithm::Sha1)
+}
+
+/// Whether a digest, named as verdicts name it ("SHA256", "SHA1"), is a strong one.
+pub(crate) fn hash_name_strong(name: &str) -> bool {
+    name.parse::<HashAlgorithm>().is_ok_and(hash_strong)
+}
+
+/// Why a refused digest is refused, what gpg says of it, and the setting that accepts it
+/// (for SHA-1 only): the words `preview`, `add`, the alert and `list` share.
+pub(crate) fn refusal(hash: HashAlgorithm) -> String {
+    match hash {
+        HashAlgorithm::Sha1 => "SHA1 is refused: SHA-1 is collision-prone, so a signature made \
+             over one text can be made to fit another (RFC 9580 and Sequoia's standard policy \
+             refuse SHA-1 data signatures). gpg still reports it as a good signature. To accept \
+             SHA-1 for this watch, set `accept_sha1 = true` in its [[watch]] (`--accept-sha1` \
+             for preview, add and replay)"
+            .to_string(),
+        other => format!(
+            "{other} is refused: signatures must use SHA-2 or SHA-3 (RFC 9580); no setting \
+             accepts {other}"
+        ),
+    }
+}
+
+fn hash_strong(hash: HashAlgorithm) -> bool {
     matches!(
         hash,
         HashAlgorithm::Sha256

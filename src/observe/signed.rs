@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::Format;
 use super::signature::{
-    PinnedKey, SignatureSummary, SignatureVerdict, split_cleartext, verify_cleartext,
-    verify_detached,
+    HashPolicy, PinnedKey, SignatureSummary, SignatureVerdict, split_cleartext,
+    verify_cleartext_with, verify_detached_with,
 };
 
 /// One detached signature file as fetched (or read beside a replayed version).
@@ -33,6 +33,10 @@ pub struct SourcedVerdict {
 pub struct KeyName {
     pub fingerprint: String,
     pub name: String,
+    /// How to refresh this pinned copy (a command), when the caller knows one: an expired
+    /// key's alert names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
 }
 
 /// Everything the judge and the user see about a canary's signatures.
@@ -44,6 +48,13 @@ pub struct SignatureReading {
     pub missing: Vec<String>,
     /// The keys pinned when this was read, so the judge forgets signers no longer pinned.
     pub pinned: Vec<KeyName>,
+    /// sha256 of the document's bytes: a new version under an alerted signature problem is
+    /// recorded once, not once per check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    /// The watch accepts SHA-1 signatures (`accept_sha1`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepts_sha1: bool,
 }
 
 impl SignatureReading {
@@ -59,7 +70,7 @@ pub(crate) fn key_name(key: &PinnedKey) -> String {
 }
 
 /// Verifies `detached` over `body` (the raw bytes) and any clearsigned block in `text` (the
-/// decoded page), against `keys`, requiring `required` distinct signers.
+/// decoded page), against `keys`, requiring `required` distinct signers, under `policy`.
 pub(crate) fn read_signatures(
     body: &[u8],
     text: &str,
@@ -67,23 +78,26 @@ pub(crate) fn read_signatures(
     detached: &[DetachedFile],
     keys: &[PinnedKey],
     required: usize,
+    policy: HashPolicy,
 ) -> SignatureReading {
     let mut verdicts = Vec::new();
     let mut missing = Vec::new();
     for file in detached {
         match &file.bytes {
-            Some(bytes) => verdicts.extend(verify_detached(body, bytes, keys).into_iter().map(
-                |verdict| SourcedVerdict {
-                    source: file.source.clone(),
-                    verdict,
-                },
-            )),
+            Some(bytes) => verdicts.extend(
+                verify_detached_with(body, bytes, keys, policy)
+                    .into_iter()
+                    .map(|verdict| SourcedVerdict {
+                        source: file.source.clone(),
+                        verdict,
+                    }),
+            ),
             None => missing.push(file.source.clone()),
         }
     }
     if let Some(block) = cleartext_in(text, format) {
         verdicts.extend(
-            verify_cleartext(&block, keys)
+            verify_cleartext_with(&block, keys, policy)
                 .into_iter()
                 .map(|verdict| SourcedVerdict {
                     source: "clearsigned".to_string(),
@@ -101,8 +115,11 @@ pub(crate) fn read_signatures(
             .map(|k| KeyName {
                 fingerprint: k.fingerprint().to_string(),
                 name: key_name(k),
+                refresh: None,
             })
             .collect(),
+        document: Some(super::normalise::sha256_bytes_hex(body)),
+        accepts_sha1: policy.accept_sha1,
     }
 }
 

@@ -159,6 +159,7 @@ pub fn replay_signed(
                 &v.signatures,
                 &s.keys,
                 s.signers,
+                s.hash_policy(),
             )
         });
         for _ in 0..policy.confirm.max(1) {

@@ -68,14 +68,26 @@ pub(super) fn read(
 ) -> Option<SignatureReading> {
     let signing = watch.signing.as_ref()?;
     let files = detached.as_ref().map_or(&[][..], Vec::as_slice);
-    Some(read_signatures(
+    let mut reading = read_signatures(
         body,
         text,
         format,
         files,
         &signing.keys,
         signing.signers,
-    ))
+        signing.hash_policy(),
+    );
+    // An expired key's alert names the command that refreshes its pinned copy.
+    for k in &mut reading.pinned {
+        if signing
+            .sources
+            .iter()
+            .any(|s| s.key_url.is_some() && s.fingerprints.contains(&k.fingerprint))
+        {
+            k.refresh = Some(format!("canaryd keys refresh {}", watch.name));
+        }
+    }
+    Some(reading)
 }
 
 /// The signature files and verdicts, as the evidence record keeps them.
@@ -85,4 +97,41 @@ pub(super) fn evidence(
 ) -> SignatureEvidence {
     let files = detached.as_ref().map_or(&[][..], Vec::as_slice);
     SignatureEvidence::new(reading, files)
+}
+
+/// The refusals of `reading` in words, for `list` (what was refused, why, what accepts it),
+/// and the signatures accepted only because the watch accepts SHA-1.
+pub(crate) fn notes(reading: &SignatureReading) -> Vec<String> {
+    use crate::observe::signature::{SignatureStatus, hash_name_strong};
+    let mut out = Vec::new();
+    for v in &reading.verdicts {
+        let sig = &v.verdict;
+        let who = sig.signer.as_ref().map_or_else(
+            || format!("key {}", sig.issuer.as_deref().unwrap_or("unnamed")),
+            |s| {
+                format!(
+                    "{} ({})",
+                    s.user_id.as_deref().unwrap_or(&s.label),
+                    s.fingerprint
+                )
+            },
+        );
+        let note = match sig.status {
+            SignatureStatus::WeakHash | SignatureStatus::KeyExpired => format!(
+                "refused: {} (signature by {who})",
+                sig.detail.as_deref().unwrap_or_default()
+            ),
+            SignatureStatus::Good if sig.hash.as_deref().is_some_and(|h| !hash_name_strong(h)) => {
+                format!(
+                    "{} signature by {who} accepted only because of accept_sha1 (RFC 9580 refuses it; gpg accepts it)",
+                    sig.hash.as_deref().unwrap_or_default()
+                )
+            }
+            _ => continue,
+        };
+        if !out.contains(&note) {
+            out.push(note);
+        }
+    }
+    out
 }

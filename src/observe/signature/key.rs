@@ -2,8 +2,9 @@
 //! validity of each component key (signing capability, expiry, revocation) from its self-signatures.
 
 use chrono::{DateTime, Utc};
-use pgp::composed::{PublicOrSecret, SignedPublicKey};
+use pgp::composed::{ArmorOptions, PublicOrSecret, SignedPublicKey};
 use pgp::packet::{RevocationCode, Signature, SignatureType, SubpacketData};
+use pgp::types::SignedUser;
 use pgp::types::{Fingerprint, KeyDetails, KeyId, Tag};
 
 use super::{Signer, to_datetime};
@@ -202,6 +203,169 @@ impl PinnedKey {
                 .map(|_| format!("{:X}", component.fingerprint)),
         }
     }
+}
+
+/// A publisher's copy of a pinned key, merged into the pinned one (see [`PinnedKey::merge`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Merged {
+    pub(crate) key: PinnedKey,
+    /// The merged certificate, armoured: what is stored as the refreshed copy.
+    pub(crate) armored: Vec<u8>,
+    /// What the update changed, in words ("expires 2035-12-30 (was 2026-01-31)"); empty when
+    /// it brought nothing new.
+    pub(crate) changes: Vec<String>,
+    /// A revocation the update brought, in words.
+    pub(crate) revoked: Option<String>,
+}
+
+impl PinnedKey {
+    /// Merges `bytes` (the publisher's current copy) into this pinned key, as
+    /// `gpg --refresh-keys` does: only a certificate whose primary key is this one is taken,
+    /// and from it only what this primary key signed (self-signatures, subkey bindings,
+    /// revocations): new expiry, new subkeys, revocations. Anything else is refused, in words.
+    pub(crate) fn merge(&self, bytes: &[u8]) -> Result<Merged, String> {
+        let found = PinnedKey::parse(bytes, &self.label).map_err(|e| e.to_string())?;
+        let Some(update) = found.iter().find(|k| k.fingerprint == self.fingerprint) else {
+            let others: Vec<&str> = found.iter().map(|k| k.fingerprint.as_str()).collect();
+            return Err(format!(
+                "the key served has primary fingerprint {}, not the pinned {}; not taken",
+                others.join(", "),
+                self.fingerprint
+            ));
+        };
+        let mut cert = self.cert.clone();
+        let pk = cert.primary_key.clone();
+        let new = &update.cert;
+        let add = |to: &mut Vec<Signature>, sig: &Signature| {
+            if !to.contains(sig) {
+                to.push(sig.clone());
+            }
+        };
+        for sig in &new.details.direct_signatures {
+            if sig.verify_key(&pk).is_ok() {
+                add(&mut cert.details.direct_signatures, sig);
+            }
+        }
+        for sig in &new.details.revocation_signatures {
+            if sig.typ() == Some(SignatureType::KeyRevocation) && sig.verify_key(&pk).is_ok() {
+                add(&mut cert.details.revocation_signatures, sig);
+            }
+        }
+        for user in &new.details.users {
+            let own: Vec<&Signature> = user
+                .signatures
+                .iter()
+                .filter(|s| s.verify_certification(&pk, Tag::UserId, &user.id).is_ok())
+                .collect();
+            match cert.details.users.iter_mut().find(|u| u.id == user.id) {
+                Some(mine) => own.into_iter().for_each(|s| add(&mut mine.signatures, s)),
+                None if !own.is_empty() => cert.details.users.push(SignedUser {
+                    id: user.id.clone(),
+                    signatures: own.into_iter().cloned().collect(),
+                }),
+                None => {}
+            }
+        }
+        for sub in &new.public_subkeys {
+            let own: Vec<&Signature> = sub
+                .signatures
+                .iter()
+                .filter(|s| s.verify_subkey_binding(&pk, &sub.key).is_ok())
+                .collect();
+            let fp = sub.key.fingerprint();
+            match cert
+                .public_subkeys
+                .iter_mut()
+                .find(|m| m.key.fingerprint() == fp)
+            {
+                Some(mine) => own.into_iter().for_each(|s| add(&mut mine.signatures, s)),
+                None if !own.is_empty() => {
+                    let mut sub = sub.clone();
+                    sub.signatures = own.into_iter().cloned().collect();
+                    cert.public_subkeys.push(sub);
+                }
+                None => {}
+            }
+        }
+        let armored = cert
+            .to_armored_bytes(ArmorOptions::default())
+            .map_err(|e| format!("cannot write the merged key: {e}"))?;
+        let key = PinnedKey::new(cert, &self.label);
+        let (changes, revoked) = differences(self, &key);
+        Ok(Merged {
+            key,
+            armored,
+            changes,
+            revoked,
+        })
+    }
+}
+
+fn day_of(secs: Option<u64>) -> String {
+    match secs.and_then(|s| DateTime::from_timestamp(i64::try_from(s).ok()?, 0)) {
+        Some(t) => t.format("%Y-%m-%d").to_string(),
+        None => "never".to_string(),
+    }
+}
+
+fn revocation_words(r: &Revocation) -> String {
+    let kind = if r.hard {
+        "revoked (every signature by it is void)"
+    } else {
+        "retired (signatures made after it are void)"
+    };
+    format!("{kind}, revocation dated {}", day_of(Some(u64::from(r.at))))
+}
+
+/// What `new` says that `old` did not, in words; and a revocation it brought.
+fn differences(old: &PinnedKey, new: &PinnedKey) -> (Vec<String>, Option<String>) {
+    let mut changes = Vec::new();
+    let mut revoked = None;
+    if old.primary.expires != new.primary.expires {
+        changes.push(format!(
+            "the key expires {} (was {})",
+            day_of(new.primary.expires),
+            day_of(old.primary.expires)
+        ));
+    }
+    if old.primary.revocation.is_none()
+        && let Some(r) = &new.primary.revocation
+    {
+        let words = format!("the key is {}", revocation_words(r));
+        changes.push(words.clone());
+        revoked = Some(words);
+    }
+    for sub in &new.subkeys {
+        let fp = format!("{:X}", sub.fingerprint);
+        match old
+            .subkeys
+            .iter()
+            .find(|o| o.fingerprint == sub.fingerprint)
+        {
+            None => changes.push(format!(
+                "new {}subkey {fp}, expires {}",
+                if sub.can_sign { "signing " } else { "" },
+                day_of(sub.expires)
+            )),
+            Some(o) => {
+                if o.expires != sub.expires {
+                    changes.push(format!(
+                        "subkey {fp} expires {} (was {})",
+                        day_of(sub.expires),
+                        day_of(o.expires)
+                    ));
+                }
+                if o.revocation.is_none()
+                    && let Some(r) = &sub.revocation
+                {
+                    let words = format!("subkey {fp} is {}", revocation_words(r));
+                    changes.push(words.clone());
+                    revoked.get_or_insert(words);
+                }
+            }
+        }
+    }
+    (changes, revoked)
 }
 
 /// Slices of each `-----BEGIN PGP …-----` … `-----END PGP …-----` block, or `None` if there

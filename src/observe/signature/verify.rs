@@ -5,7 +5,7 @@ use pgp::composed::{CleartextSignedMessage, Deserializable, DetachedSignature};
 use pgp::packet::{Signature, SignatureType};
 
 use super::key::{Component, PinnedKey, armor_blocks};
-use super::{SignatureStatus, SignatureVerdict, hash_accepted, to_datetime};
+use super::{HashPolicy, SignatureStatus, SignatureVerdict, hash_allowed, refusal, to_datetime};
 
 /// At most this many verdicts per signature file: a hostile file cannot make us loop.
 const MAX_SIGNATURES: usize = 64;
@@ -16,11 +16,22 @@ const END_SIGNATURE: &str = "-----END PGP SIGNATURE-----";
 
 /// Verifies each signature packet in `signature` (armoured, possibly several blocks, or
 /// binary) over `document`. Never empty: a file without any signature gives one
-/// `Unparseable` verdict.
+/// `Unparseable` verdict. Weak digests are refused ([`verify_detached_with`] takes a policy).
+#[cfg(test)]
 pub(crate) fn verify_detached(
     document: &[u8],
     signature: &[u8],
     keys: &[PinnedKey],
+) -> Vec<SignatureVerdict> {
+    verify_detached_with(document, signature, keys, HashPolicy::default())
+}
+
+/// [`verify_detached`] under a watch's hash policy.
+pub(crate) fn verify_detached_with(
+    document: &[u8],
+    signature: &[u8],
+    keys: &[PinnedKey],
+    policy: HashPolicy,
 ) -> Vec<SignatureVerdict> {
     let blocks = armor_blocks(signature).unwrap_or_else(|| vec![signature]);
     let mut verdicts = Vec::new();
@@ -35,7 +46,7 @@ pub(crate) fn verify_detached(
         };
         for sig in sigs.take(MAX_SIGNATURES) {
             verdicts.push(match sig {
-                Ok(sig) => judge(&sig.signature, document, keys),
+                Ok(sig) => judge(&sig.signature, document, keys, policy),
                 Err(e) => unparseable(format!("unreadable signature packet: {e}")),
             });
             if verdicts.len() >= MAX_SIGNATURES {
@@ -97,8 +108,18 @@ pub(crate) fn split_cleartext(text: &str) -> Option<Cleartext> {
     })
 }
 
-/// Verifies every signature of a clearsigned block.
+/// Verifies every signature of a clearsigned block; weak digests are refused.
+#[cfg(test)]
 pub(crate) fn verify_cleartext(cleartext: &Cleartext, keys: &[PinnedKey]) -> Vec<SignatureVerdict> {
+    verify_cleartext_with(cleartext, keys, HashPolicy::default())
+}
+
+/// [`verify_cleartext`] under a watch's hash policy.
+pub(crate) fn verify_cleartext_with(
+    cleartext: &Cleartext,
+    keys: &[PinnedKey],
+    policy: HashPolicy,
+) -> Vec<SignatureVerdict> {
     let message = match &cleartext.message {
         Ok(m) => m,
         Err(e) => return vec![unparseable(format!("unreadable clearsigned block: {e}"))],
@@ -108,7 +129,7 @@ pub(crate) fn verify_cleartext(cleartext: &Cleartext, keys: &[PinnedKey]) -> Vec
         .signatures()
         .iter()
         .take(MAX_SIGNATURES)
-        .map(|sig| judge(sig, signed.as_bytes(), keys))
+        .map(|sig| judge(sig, signed.as_bytes(), keys, policy))
         .collect();
     if verdicts.is_empty() {
         verdicts.push(unparseable(
@@ -163,7 +184,7 @@ fn unparseable(detail: String) -> SignatureVerdict {
 }
 
 /// The verdict on one signature over `data`.
-fn judge(sig: &Signature, data: &[u8], keys: &[PinnedKey]) -> SignatureVerdict {
+fn judge(sig: &Signature, data: &[u8], keys: &[PinnedKey], policy: HashPolicy) -> SignatureVerdict {
     let fingerprints = sig.issuer_fingerprint();
     let key_ids = sig.issuer_key_id();
     let created = sig.created().map(|t| t.as_secs());
@@ -212,11 +233,11 @@ fn judge(sig: &Signature, data: &[u8], keys: &[PinnedKey]) -> SignatureVerdict {
         return done(verdict, SignatureStatus::UnknownKey, Some(detail));
     };
 
-    if !hash_accepted(hash) {
+    if !hash_allowed(hash, policy) {
         if !anonymous {
             verdict.signer = Some(first_key.signer(first_component));
         }
-        let detail = format!("{hash} is refused; signatures must use SHA-2 or SHA-3");
+        let detail = refusal(hash);
         return done(verdict, SignatureStatus::WeakHash, Some(detail));
     }
 
@@ -265,8 +286,21 @@ fn standing(
         if let Some(expires) = c.expires
             && expires <= u64::from(created)
         {
-            let at = stamp(u32::try_from(expires).unwrap_or(u32::MAX));
-            let detail = format!("{which} had expired when it signed (expiry {at})");
+            // Most often the publisher extended the key and the pinned copy is old: say so.
+            let what = match c.subkey {
+                Some(_) if component.can_sign => {
+                    format!("its signing subkey {:X}", c.fingerprint)
+                }
+                Some(_) => format!("its subkey {:X}", c.fingerprint),
+                None => "the key".to_string(),
+            };
+            let detail = format!(
+                "your pinned copy of {} ({}) says {what} expired on {}; the signature was made on {}; if the publisher extended the key, refresh the pinned copy",
+                key.label(),
+                key.fingerprint(),
+                day(u32::try_from(expires).unwrap_or(u32::MAX)),
+                day(created),
+            );
             return (SignatureStatus::KeyExpired, Some(detail));
         }
     }
@@ -279,6 +313,14 @@ fn standing(
         return (SignatureStatus::UnknownKey, Some(detail));
     }
     (SignatureStatus::Good, None)
+}
+
+/// "2026-01-03 00:00 UTC".
+fn day(secs: u32) -> String {
+    to_datetime(secs).map_or_else(
+        || secs.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 fn stamp(secs: u32) -> String {

@@ -72,6 +72,10 @@ pub struct SnapshotRecord {
     /// otherwise, so records of other watches are as they always were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followed: Option<crate::store::FollowedDoc>,
+    /// Refreshes of pinned keys from their `key_url` made by this check, accepted or
+    /// refused, with the bytes served. Absent when none was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_refreshes: Vec<crate::store::keys::KeyRefresh>,
 }
 
 /// How far retention has deleted raw bodies, and by which rule.
