@@ -127,6 +127,19 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// What people are told: one sentence with its fix. Where that sentence already says
+    /// what failed and what to try (a refused connection, a name that does not resolve, a
+    /// timeout), the library's chain of causes is left to the log (`-v`); elsewhere the
+    /// causes are the reason itself and stay.
+    pub fn for_people(&self) -> String {
+        match self {
+            FetchError::Dns { .. } | FetchError::Connect { .. } | FetchError::Timeout { .. } => {
+                self.to_string()
+            }
+            _ => crate::error_chain(self),
+        }
+    }
+
     /// Whether trying again later (or within this fetch, after a pause) may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
