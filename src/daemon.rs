@@ -284,9 +284,9 @@ fn log_schedule(sched: &Scheduler, wl: &Watchlist, clock: &SharedClock) {
             continue;
         };
         if wl.watches.len() <= LOG_EACH_DUE_UP_TO {
-            tracing::info!(watch = %w.name, "first check {}", when(due));
+            tracing::info!(watch = %w.name, "due {}", when(due));
         } else {
-            tracing::debug!(watch = %w.name, "first check {}", when(due));
+            tracing::debug!(watch = %w.name, "due {}", when(due));
         }
     }
 }

@@ -668,6 +668,26 @@ mod tests {
     }
 
     #[test]
+    fn a_url_without_its_scheme_gets_the_full_address_as_the_fix() {
+        let text = "[[watch]]\nname = \"a\"\nurl = \"example.org/canary\"\n";
+        let err = parse(text, Path::new(""))
+            .expect_err("a scheme-less URL is refused")
+            .locate(text, Path::new("w.toml"));
+        let WatchlistError::Invalid { message, fix, .. } = err else {
+            panic!("a located error")
+        };
+        assert!(
+            !message.contains("relative URL without a base"),
+            "{message}"
+        );
+        assert!(message.contains("no scheme"), "{message}");
+        assert!(
+            fix.contains("url = \"https://example.org/canary\""),
+            "{fix}"
+        );
+    }
+
+    #[test]
     fn line_column_counts_from_one() {
         let text = "a = 1\nbb = 2\n";
         use super::super::located::line_column;

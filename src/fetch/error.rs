@@ -390,6 +390,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_connection_is_one_sentence_without_the_librarys_chain() {
+        let e = FetchError::Connect {
+            addr: "127.0.0.1:8799".into(),
+            refused: true,
+            source: "error sending request: client error (Connect): tcp connect error".into(),
+        };
+        assert_eq!(
+            e.for_people(),
+            "connection refused by 127.0.0.1:8799 (is the server up? check the URL's host and port)"
+        );
+        assert!(
+            crate::error_chain(&e).contains("tcp connect error"),
+            "the chain is kept for the log (-v)"
+        );
+    }
+
+    #[test]
     fn redact_removes_credentials() {
         let url = Url::parse("http://alice:s3cret@example.org:8080/canary").expect("valid url");
         let shown = redact(&url);

@@ -19,6 +19,13 @@ async fn add_shows_the_statements_and_appends_one_entry_byte_for_byte() {
         out.contains(NSL) && out.contains(GAG),
         "shows what it tracks: {out}"
     );
+    // The hint can be pasted as it is: it names the watchlist and state it was given.
+    let hint = format!(
+        "`canaryd --watchlist {} --state {} check` takes its baseline",
+        env.watchlist().display(),
+        env.state().display()
+    );
+    assert!(out.contains(&hint), "{out}");
     let entry = format!("\n[[watch]]\nname = \"127-0-0-1\"\nurl = \"{url}\"\ninterval = \"1h\"\n");
     let after = std::fs::read_to_string(env.watchlist()).expect("read");
     assert_eq!(
