@@ -96,7 +96,7 @@ fn run(cli: Cli) -> u8 {
             &runtime,
             follow_args::run_preview(url, follow, selector, signing),
         ),
-        Command::List { format } => list::run(&watchlist, &state, format),
+        Command::List { format, wide } => list::run(&watchlist, &state, format, wide),
         Command::Demo => block(&runtime, demo::run()),
         Command::Validate => validate(&watchlist),
         Command::Replay {
@@ -224,9 +224,9 @@ fn validate(path: &Path) -> u8 {
                 "alerts to standard output"
             };
             println!(
-                "{}: OK, {} watches, {email}",
+                "{}: OK, {}, {email}",
                 path.display(),
-                wl.watches.len()
+                crate::words::plural(wl.watches.len(), "watch")
             );
             EXIT_OK
         }

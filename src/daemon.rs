@@ -98,6 +98,7 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     let mut watchdog_tick = tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
     warn_short_intervals(&wl);
     tracing::info!(watches = wl.watches.len(), state = %parts.state.display(), "canaryd running");
+    log_schedule(&sched, &wl, &parts.clock);
     notify_systemd(&[
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status("watching"),
@@ -234,17 +235,60 @@ fn is_loopback(w: &Watch) -> bool {
 /// First due time of a watch after start, from its persisted next-check time.
 fn schedule_on_start(sched: &mut Scheduler, checker: &Checker, w: &Watch) {
     let now_wall = checker.clock.now();
-    let remaining = checker
-        .store
-        .load_check(&w.name)
-        .ok()
-        .flatten()
-        .and_then(|c| c.next_check)
-        .and_then(|t| (t - now_wall).to_std().ok());
+    let start = match checker.store.load_check(&w.name).ok().flatten() {
+        None => scheduler::Start::New,
+        Some(c) => match c.next_check.and_then(|t| (t - now_wall).to_std().ok()) {
+            Some(remaining) => scheduler::Start::In(remaining),
+            None => scheduler::Start::Overdue,
+        },
+    };
     sched.set(
         &w.name,
-        scheduler::on_start(Instant::now(), remaining, w.shared.interval),
+        scheduler::on_start(Instant::now(), start, w.shared.interval),
     );
+}
+
+/// Up to this many watches, start-up logs each one's first check; past it, the summary only
+/// (and each at debug), so a large watchlist does not flood the journal.
+const LOG_EACH_DUE_UP_TO: usize = 20;
+
+/// Says at start-up when the first check runs and when each watch is due, so a person
+/// watching the log knows canaryd is working rather than silent for minutes.
+fn log_schedule(sched: &Scheduler, wl: &Watchlist, clock: &SharedClock) {
+    let now = Instant::now();
+    let wall = clock.now();
+    let at = |due: Instant| wall_after(wall, due.saturating_duration_since(now));
+    let when = |due: Instant| {
+        let d = due.saturating_duration_since(now);
+        if d < Duration::from_secs(1) {
+            "now".to_string()
+        } else {
+            format!(
+                "in {} ({})",
+                crate::words::describe_elapsed(Duration::from_secs(d.as_secs())),
+                crate::words::describe_time(at(due))
+            )
+        }
+    };
+    let Some(first) = sched.next() else {
+        tracing::info!("no watches in the watchlist; add one with `canaryd add URL`");
+        return;
+    };
+    tracing::info!(
+        "{}; first check {}",
+        crate::words::plural(wl.watches.len(), "watch"),
+        when(first)
+    );
+    for w in &wl.watches {
+        let Some(due) = sched.due_at(&w.name) else {
+            continue;
+        };
+        if wl.watches.len() <= LOG_EACH_DUE_UP_TO {
+            tracing::info!(watch = %w.name, "due {}", when(due));
+        } else {
+            tracing::debug!(watch = %w.name, "due {}", when(due));
+        }
+    }
 }
 
 /// The wall-clock time `d` after `at`, or the last representable time: a next-check time
@@ -292,9 +336,10 @@ fn finished(
                 health = %health.as_ref().map_or("unknown", |h| h.level()),
                 statements = record.statements,
                 pending = report.pending,
-                events = %events.join(","),
+                // Fields with nothing to say are left out, not logged empty.
+                events = (!events.is_empty()).then(|| events.join(",")),
                 duration_ms = record.duration_ms,
-                error = record.error.as_deref().unwrap_or(""),
+                error = record.error.as_deref(),
                 "check"
             );
             // A failed fetch is a problem worth a look (`journalctl -p warning`), even before
@@ -443,9 +488,10 @@ fn reload(
                 for w in &new.watches {
                     match sched.due_at(&w.name) {
                         None if wl.watch(&w.name).is_none() => schedule_on_start(sched, checker, w),
-                        Some(due) if due > scheduler::later(now, w.shared.interval) => {
-                            sched.set(&w.name, scheduler::on_start(now, None, w.shared.interval))
-                        }
+                        Some(due) if due > scheduler::later(now, w.shared.interval) => sched.set(
+                            &w.name,
+                            scheduler::on_start(now, scheduler::Start::Overdue, w.shared.interval),
+                        ),
                         _ => {}
                     }
                 }

@@ -341,9 +341,14 @@ impl Checker {
             }
             Err(e) => {
                 record.status = e.status();
+                let error = e.for_people();
+                let chain = crate::error_chain(&e);
+                if chain != error {
+                    tracing::info!(watch = %watch.name, cause = %chain, "fetch failed");
+                }
                 Observation::Failed {
                     gone: matches!(e.status(), Some(404 | 410)),
-                    error: crate::error_chain(&e),
+                    error,
                 }
             }
         };

@@ -88,6 +88,24 @@ pub fn plural_noun(n: impl Count, noun: &str) -> String {
     }
 }
 
+/// What a canary's statements are, in words a reader understands: its claims (what alerts)
+/// and its other statements, headings and notes that are only recorded: "3 claims",
+/// "3 claims, 1 heading or note", "2 headings or notes, no claim".
+pub fn statements_tracked(statements: impl Count, claims: impl Count) -> String {
+    let (statements, claims) = (statements.count(), claims.count());
+    let others = statements.saturating_sub(claims);
+    let notes = match others {
+        1 => "1 heading or note".to_string(),
+        n => format!("{n} headings or notes"),
+    };
+    match (claims, others) {
+        (0, 0) => "no statements".to_string(),
+        (0, _) => format!("{notes}, no claim"),
+        (_, 0) => plural(claims, "claim"),
+        _ => format!("{}, {notes}", plural(claims, "claim")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +138,20 @@ mod tests {
             (100 * 86_400, "100 days"),
         ] {
             assert_eq!(describe_elapsed(Duration::from_secs(secs)), want, "{secs}");
+        }
+    }
+
+    #[test]
+    fn statements_are_counted_as_claims_and_headings_or_notes() {
+        for (statements, claims, want) in [
+            (4u32, 3u32, "3 claims, 1 heading or note"),
+            (5, 3, "3 claims, 2 headings or notes"),
+            (3, 3, "3 claims"),
+            (1, 1, "1 claim"),
+            (2, 0, "2 headings or notes, no claim"),
+            (0, 0, "no statements"),
+        ] {
+            assert_eq!(statements_tracked(statements, claims), want);
         }
     }
 

@@ -502,3 +502,44 @@ async fn check_beside_a_running_daemon_is_refused_and_names_it() {
     // Once the daemon is gone the directory is free again.
     env.check().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_watchlist_is_checked_within_seconds_and_the_log_says_when() {
+    let site = Site::start().await;
+    let smtp = SmtpServer::start().await;
+    let names = ["a", "b", "c", "d", "e"];
+    for n in names {
+        site.set(&format!("/{n}"), canary(&[NSL, GAG]));
+    }
+    // A six-hour interval: before, a never-checked watch waited up to five minutes.
+    let text = watchlist(&site, &smtp, &names).replace("interval = \"1s\"", "interval = \"6h\"");
+    let env = Env::new(&text);
+    let child = spawn_daemon(&env, &[]);
+    let all_checked = wait_until(Duration::from_secs(30), || {
+        names.iter().all(|n| site.hits(&format!("/{n}")) >= 1)
+    })
+    .await;
+    signal(&child, "-TERM");
+    let (code, stderr) = stderr_of(child).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        all_checked,
+        "every new watch is checked within seconds: {stderr}"
+    );
+    assert!(stderr.contains("5 watches; first check "), "{stderr}");
+    for n in names {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(" due ") && l.contains(&format!("watch={n}"))),
+            "when {n} is due is said at start-up: {stderr}"
+        );
+    }
+    // A check that raised nothing and failed in nothing logs no empty fields.
+    let check_line = stderr
+        .lines()
+        .find(|l| l.contains(" check") && l.contains("watch=a") && l.contains("result="))
+        .unwrap_or_default();
+    assert!(!check_line.contains("events="), "{check_line}");
+    assert!(!check_line.contains("error="), "{check_line}");
+}

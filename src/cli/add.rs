@@ -37,6 +37,20 @@ pub struct AddArgs {
     pub signing: SigningFlags,
 }
 
+/// The `check` command for this watchlist and state directory, with the flags that name them
+/// where they are not the defaults, so the hint can be pasted as it is.
+fn check_command(watchlist: &Path, state: &Path) -> String {
+    let mut cmd = String::from("canaryd");
+    if watchlist != Path::new(super::args::DEFAULT_WATCHLIST) {
+        cmd.push_str(&format!(" --watchlist {}", watchlist.display()));
+    }
+    if state != Path::new(super::args::DEFAULT_STATE) {
+        cmd.push_str(&format!(" --state {}", state.display()));
+    }
+    cmd.push_str(" check");
+    cmd
+}
+
 pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Result<u8> {
     // An existing watchlist must be valid before it is edited; a missing one is started.
     let text = watchlist_file::read(watchlist)?;
@@ -204,8 +218,9 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         .map(|w| humantime::format_duration(w.shared.interval).to_string())
         .unwrap_or_default();
     println!(
-        "\nadded watch \"{name}\" to {} (checked every {interval}); `canaryd check` takes its baseline; {RELOAD_HINT}",
-        watchlist.display()
+        "\nadded watch \"{name}\" to {} (checked every {interval}); `{}` takes its baseline; {RELOAD_HINT}",
+        watchlist.display(),
+        check_command(watchlist, state)
     );
     if state.join(&name).exists() {
         println!(

@@ -120,6 +120,9 @@ pub enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+        /// Every column, however wide (on a terminal the table otherwise fits its width)
+        #[arg(long)]
+        wide: bool,
     },
     /// A watch's evidence snapshots and the events they recorded, newest first
     History {
@@ -217,7 +220,7 @@ pub enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `canaryd man | man -l -`; `canaryd man check` for a command's
+    /// Print a man page as roff, e.g. `canaryd man | man -l -`, or `canaryd man check | man -l -` for one command
     Man {
         /// The command whose page to print [default: canaryd(1), which lists them all]
         command: Option<String>,
@@ -290,13 +293,18 @@ pub enum Format {
     Json,
 }
 
+/// Where the watchlist and the state are when neither a flag, the environment nor systemd
+/// says otherwise.
+pub const DEFAULT_WATCHLIST: &str = "watchlist.toml";
+pub const DEFAULT_STATE: &str = "snapshots";
+
 impl Cli {
     /// The watchlist path after flags, `CANARYD_WATCHLIST` and systemd's directories.
     pub fn watchlist_path(&self) -> PathBuf {
         self.watchlist.clone().unwrap_or_else(|| {
             systemd_dir("CONFIGURATION_DIRECTORY").map_or_else(
-                || PathBuf::from("watchlist.toml"),
-                |d| d.join("watchlist.toml"),
+                || PathBuf::from(DEFAULT_WATCHLIST),
+                |d| d.join(DEFAULT_WATCHLIST),
             )
         })
     }
@@ -304,7 +312,7 @@ impl Cli {
     /// The state directory after flags, `CANARYD_STATE` and systemd's `$STATE_DIRECTORY`.
     pub fn state_dir(&self) -> PathBuf {
         self.state.clone().unwrap_or_else(|| {
-            systemd_dir("STATE_DIRECTORY").unwrap_or_else(|| PathBuf::from("snapshots"))
+            systemd_dir("STATE_DIRECTORY").unwrap_or_else(|| PathBuf::from(DEFAULT_STATE))
         })
     }
 }

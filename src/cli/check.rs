@@ -67,6 +67,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         .clone()
         .map(|bar| show_waiting(bar, waiting.clone(), wl.settings.host_delay));
     let mut reports = Vec::new();
+    let mut lines = InOrder::new(&watches);
     let tally = pass::check_all_counting(&checker, &watches, &wl.settings, &waiting, |o| {
         if json {
             let seen = seen(&checker, &wl, o);
@@ -77,16 +78,19 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
             return;
         }
         let text = line_seen(o, seen(&checker, &wl, o).as_ref());
+        let ready = lines.push(outcome_name(o), text);
         match &progress {
             // Printed above the bar, which then redraws below it.
             Some(bar) => {
-                bar.suspend(|| println!("{text}"));
+                bar.suspend(|| ready.iter().for_each(|t| println!("{t}")));
                 bar.inc(1);
             }
-            None => println!("{text}"),
+            None => ready.iter().for_each(|t| println!("{t}")),
         }
     })
     .await;
+    // JSON lists the watches in the watchlist's order too.
+    reports.sort_by_key(|r| lines.position(&r.name));
     if let Some(task) = shows_waiting {
         task.abort();
     }
@@ -163,9 +167,61 @@ fn chosen<'a>(wl: &'a Watchlist, path: &Path, names: &[String]) -> Result<Cow<'a
     ))
 }
 
+/// The name of the watch an outcome is about.
+fn outcome_name(o: &Outcome) -> &str {
+    match o {
+        Ok(r) => &r.watch,
+        Err((name, _)) => name,
+    }
+}
+
+/// Per-watch lines in the watchlist's order, whatever order the checks finish in: a line is
+/// held until every watch before it has printed, so two runs read the same way.
+struct InOrder {
+    position: std::collections::HashMap<String, usize>,
+    held: std::collections::BTreeMap<usize, String>,
+    next: usize,
+}
+
+impl InOrder {
+    fn new(watches: &[crate::config::Watch]) -> InOrder {
+        InOrder {
+            position: watches
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.name.clone(), i))
+                .collect(),
+            held: Default::default(),
+            next: 0,
+        }
+    }
+
+    /// Where `name` stands in the watchlist (unknown names last).
+    fn position(&self, name: &str) -> usize {
+        self.position.get(name).copied().unwrap_or(usize::MAX)
+    }
+
+    /// Takes the line of `name`; returns the lines now ready to print, in order.
+    fn push(&mut self, name: &str, line: String) -> Vec<String> {
+        let Some(&at) = self.position.get(name) else {
+            return vec![line];
+        };
+        self.held.insert(at, line);
+        let mut ready = Vec::new();
+        while let Some(line) = self.held.remove(&self.next) {
+            ready.push(line);
+            self.next += 1;
+        }
+        ready
+    }
+}
+
 /// "checked 3 watches: 3 fetched, 0 failed; alerts: 1 delivered, 0 waiting".
 fn summary(watches: usize, fetched: usize, failed: usize, d: &deliver::Delivery) -> String {
-    let mut summary = format!("checked {watches} watches: {fetched} fetched, {failed} failed");
+    let mut summary = format!(
+        "checked {}: {fetched} fetched, {failed} failed",
+        plural(watches, "watch")
+    );
     if d.delivered + d.waiting + d.permanent > 0 {
         summary.push_str(&format!(
             "; alerts: {} delivered, {} waiting",
@@ -286,9 +342,8 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
         }
         "unchanged" if rec.claims > 0 => format!("{w}: unchanged (HTTP 304)"),
         _ if rec.claims > 0 => format!(
-            "{w}: ok, {} ({})",
-            plural(rec.statements, "statement"),
-            plural(rec.claims, "claim")
+            "{w}: ok, {}",
+            crate::words::statements_tracked(rec.statements, rec.claims)
         ),
         _ if !lost.is_empty() => {
             told_loss = true;
@@ -380,5 +435,25 @@ mod tests {
             format!("checking 3/6{}", waiting_suffix(&waiting, delay)),
             "checking 3/6 · 2 waiting on example.org (host_delay 2s)"
         );
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::InOrder;
+
+    #[test]
+    fn lines_come_out_in_the_watchlists_order_whatever_order_checks_finish_in() {
+        let text = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[watch]]\nname = \"b\"\nurl = \"https://b.example/\"\n\n[[watch]]\nname = \"c\"\nurl = \"https://c.example/\"\n";
+        let wl = crate::config::Watchlist::parse(text, std::path::Path::new("w.toml"))
+            .expect("a valid watchlist");
+        let mut lines = InOrder::new(&wl.watches);
+        assert!(
+            lines.push("c", "c line".into()).is_empty(),
+            "c waits for a and b"
+        );
+        assert_eq!(lines.push("a", "a line".into()), vec!["a line"]);
+        assert_eq!(lines.push("b", "b line".into()), vec!["b line", "c line"]);
+        assert_eq!(lines.position("b"), 1);
     }
 }

@@ -95,7 +95,7 @@ fn snapshot_line(entry: &Entry, paint: Paint) -> String {
     }
     if let Some(statements) = r.statements() {
         let claims = statements.iter().filter(|s| s.claim).count();
-        parts.push(format!("{} statements ({claims} claims)", statements.len()));
+        parts.push(crate::words::statements_tracked(statements.len(), claims));
     }
     if let Some(hash) = &r.set_hash {
         parts.push(format!("set {}", hash.get(..8).unwrap_or(hash)));

@@ -149,7 +149,7 @@ fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory, scripted: bool)
     }
 }
 
-pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
+pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat, wide: bool) -> u8 {
     let wl = match super::load_watchlist(watchlist) {
         Ok(wl) => wl,
         Err(code) => return code,
@@ -164,7 +164,9 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat) -> u8 {
                         return EXIT_FAILURE;
                     }
                 },
-                ListFormat::Table => print!("{}", super::list_table::table(&rows, Style::stdout())),
+                ListFormat::Table => {
+                    print!("{}", super::list_table::table(&rows, Style::stdout(wide)))
+                }
             }
             let corrupt = Outbox::at(state_dir).corrupt();
             if !corrupt.is_empty() {

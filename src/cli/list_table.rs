@@ -15,14 +15,20 @@ pub struct Style {
     pub paint: Paint,
     /// Relative times ("3h ago") against this instant; absolute when `None`.
     pub now: Option<DateTime<Utc>>,
+    /// The columns the table must fit in, dropping the least needed columns first and then
+    /// shortening URLs; `None` draws every column whole (`--wide`, pipes and files).
+    pub width: Option<usize>,
 }
 
 impl Style {
-    pub fn stdout() -> Style {
+    /// On a terminal: relative times, colour, and the terminal's width unless `wide`.
+    pub fn stdout(wide: bool) -> Style {
         let paint = Paint::stdout();
+        let terminal = term::stdout_is_terminal();
         Style {
             paint,
-            now: term::stdout_is_terminal().then(Utc::now),
+            now: terminal.then(Utc::now),
+            width: (terminal && !wide).then(term::stdout_width),
         }
     }
 
@@ -31,6 +37,7 @@ impl Style {
         Style {
             paint: Paint::plain(),
             now: None,
+            width: None,
         }
     }
 
@@ -62,6 +69,17 @@ const HEADERS: [&str; COLUMNS] = [
     "URL",
 ];
 const COLUMNS: usize = 13;
+/// The columns a narrow terminal loses first, in that order. The attention lines under the
+/// table still say what they held (errors, pending, undelivered); NAME, LAST CHECK, HEALTH
+/// and URL always stay.
+const DROP_FIRST: [usize; 9] = [3, 5, 8, 9, 10, 11, 7, 6, 1];
+const URL: usize = COLUMNS - 1;
+/// A URL is never cut shorter than this…
+const URL_MIN: usize = 24;
+/// …and columns are dropped until it can keep at least this much of itself.
+const URL_KEEP: usize = 40;
+/// Two spaces between columns.
+const GAP: usize = 2;
 
 pub fn table(rows: &[Row], style: Style) -> String {
     if rows.is_empty() {
@@ -72,11 +90,11 @@ pub fn table(rows: &[Row], style: Style) -> String {
         .map(|r| {
             [
                 r.name.clone(),
-                format!(
-                    "{} ({})",
-                    r.statements,
-                    crate::words::plural(r.claims, "claim")
-                ),
+                if r.last_check.is_none() {
+                    "not checked yet".into()
+                } else {
+                    crate::words::statements_tracked(r.statements, r.claims)
+                },
                 style.time(r.last_check.as_deref()),
                 r.last_result.clone(),
                 health_cell(r),
@@ -104,19 +122,20 @@ pub fn table(rows: &[Row], style: Style) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
+    let (shown, url_width) = fit(&widths, style.width);
     let p = style.paint;
     let line = |row: &[String; COLUMNS], colour: &dyn Fn(usize, &str, String) -> String| {
         let mut out = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let last = i == row.len() - 1;
-            let padded = if last {
-                cell.clone()
+        for &i in &shown {
+            let cell = &row[i];
+            let padded = if i == URL {
+                shorten(cell, url_width)
             } else {
                 format!("{cell:<width$}", width = widths[i])
             };
             out.push_str(&colour(i, cell, padded));
-            if !last {
-                out.push_str("  ");
+            if i != URL {
+                out.push_str(&" ".repeat(GAP));
             }
         }
         out.push('\n');
@@ -148,6 +167,42 @@ pub fn table(rows: &[Row], style: Style) -> String {
         }
     }
     out
+}
+
+/// Which columns to draw, in order, and how wide the URL may be: every column when there is
+/// no width to fit; otherwise the least needed columns go first until the rest fit, and the
+/// URL is shortened to what is left (never below [`URL_MIN`]).
+fn fit(widths: &[usize; COLUMNS], width: Option<usize>) -> (Vec<usize>, Option<usize>) {
+    let mut shown: Vec<usize> = (0..COLUMNS).collect();
+    let Some(width) = width else {
+        return (shown, None);
+    };
+    let before_url = |shown: &[usize]| -> usize {
+        shown
+            .iter()
+            .filter(|&&i| i != URL)
+            .map(|&i| widths[i] + GAP)
+            .sum()
+    };
+    for drop in DROP_FIRST {
+        if before_url(&shown) + widths[URL].min(URL_KEEP) <= width {
+            break;
+        }
+        shown.retain(|&i| i != drop);
+    }
+    let room = width.saturating_sub(before_url(&shown)).max(URL_MIN);
+    (shown, (room < widths[URL]).then_some(room))
+}
+
+/// `text` in at most `max` characters, its end replaced by "…" when cut.
+fn shorten(text: &str, max: Option<usize>) -> String {
+    match max {
+        Some(max) if text.chars().count() > max => {
+            let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+            format!("{kept}…")
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// The HEALTH cell: "ok", "-" before the first check, "warning: tracks nothing".
@@ -277,6 +332,57 @@ mod tests {
     }
 
     #[test]
+    fn an_80_column_terminal_gets_a_table_that_fits_and_wide_gets_every_column() {
+        let mut b = row("a-much-longer-name", "failed");
+        b.url = "https://transparency.example.org/legal/warrant-canary/2026/index.html".into();
+        b.last_error = Some("connection refused".into());
+        let rows = [row("a", "ok"), b];
+        let narrow = Style {
+            width: Some(80),
+            ..Style::plain()
+        };
+        let text = table(&rows, narrow);
+        let table_lines: Vec<&str> = text.lines().take(3).collect();
+        for l in &table_lines {
+            assert!(l.chars().count() <= 80, "{} > 80: {l}", l.chars().count());
+        }
+        for kept in ["NAME", "LAST CHECK", "HEALTH", "URL"] {
+            assert!(table_lines[0].contains(kept), "{text}");
+        }
+        assert!(!table_lines[0].contains("UNDELIVERED"), "{text}");
+        assert!(
+            table_lines[2].contains("https://transparency.example"),
+            "{text}"
+        );
+        assert!(
+            table_lines[2].ends_with('…'),
+            "a long URL is shortened: {text}"
+        );
+        // What the dropped columns held is still said under the table.
+        assert!(text.contains("a-much-longer-name: last error: connection refused"));
+
+        let wide = table(&rows, Style::plain());
+        for col in HEADERS {
+            assert!(
+                wide.lines().next().is_some_and(|h| h.contains(col)),
+                "{col}"
+            );
+        }
+        assert!(wide.contains("/2026/index.html"), "{wide}");
+    }
+
+    #[test]
+    fn a_watch_never_checked_says_so() {
+        let mut r = row("new", "never checked");
+        r.last_check = None;
+        r.statements = 0;
+        r.claims = 0;
+        let text = table(&[r], Style::plain());
+        assert!(text.contains("not checked yet"), "{text}");
+        assert!(!text.contains("0 (0 claims)"), "{text}");
+    }
+
+    #[test]
     fn columns_align_and_attention_lines_follow() {
         let mut b = row("a-much-longer-name", "failed");
         b.last_error = Some("connection refused".into());
@@ -290,7 +396,7 @@ mod tests {
         };
         assert_eq!(col(lines[0]), col(lines[1]));
         assert_eq!(col(lines[1]), col(lines[2]));
-        assert!(lines[1].contains("3 (2 claims)"), "{text}");
+        assert!(lines[1].contains("2 claims, 1 heading or note"), "{text}");
         assert!(
             text.contains("a-much-longer-name: last error: connection refused"),
             "{text}"
@@ -339,6 +445,7 @@ mod tests {
             Style {
                 paint: Paint::plain(),
                 now: Some(now),
+                width: None,
             },
         );
         assert!(relative.contains("removed 2h ago"), "{relative}");

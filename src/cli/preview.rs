@@ -18,13 +18,82 @@ use crate::observe::{Kind, Reading};
 /// Accepts a URL, or a local path as a convenience.
 pub fn parse_target(target: &str) -> anyhow::Result<Url> {
     match Url::parse(target) {
-        Ok(u) if u.scheme().len() > 1 => Ok(u),
+        Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => Ok(u),
+        // "localhost:8765/canary.html" parses with the scheme "localhost".
+        Ok(u) if u.scheme().len() > 1 && without_scheme(target).is_none() => Ok(u),
         _ => {
-            let path = std::fs::canonicalize(target)
-                .with_context(|| format!("\"{target}\" is neither a URL nor an existing file"))?;
+            let path =
+                std::fs::canonicalize(target).with_context(|| match without_scheme(target) {
+                    Some(url) => format!(
+                        "\"{target}\" is neither a URL nor an existing file; did you mean {url}?"
+                    ),
+                    None => format!("\"{target}\" is neither a URL nor an existing file"),
+                })?;
             Url::from_file_path(&path)
                 .map_err(|()| anyhow::anyhow!("cannot make a file:// URL of {}", path.display()))
         }
+    }
+}
+
+/// For an address written without its scheme ("127.0.0.1:8765/canary.html",
+/// "example.org/canary"), the URL meant: plain HTTP for a port or a loopback or literal
+/// address (a local test server), HTTPS otherwise.
+fn without_scheme(target: &str) -> Option<String> {
+    let host_port = target.split('/').next()?;
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+        _ => (host_port, None),
+    };
+    let literal = host.parse::<std::net::IpAddr>().is_ok();
+    // A host name has a path after it ("example.org/canary"); "canary.html" alone is a file.
+    const FILE_ENDINGS: [&str; 7] = ["html", "htm", "txt", "pdf", "asc", "json", "sig"];
+    let named = target.contains('/')
+        && host.contains('.')
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && host.rsplit('.').next().is_some_and(|tld| {
+            tld.chars().all(|c| c.is_ascii_alphabetic()) && !FILE_ENDINGS.contains(&tld)
+        });
+    if !(literal || named || host == "localhost") {
+        return None;
+    }
+    let scheme = if port.is_some() || literal || host == "localhost" {
+        "http"
+    } else {
+        "https"
+    };
+    Url::parse(&format!("{scheme}://{target}"))
+        .ok()
+        .map(|u| u.to_string())
+}
+
+#[cfg(test)]
+mod target_tests {
+    use super::*;
+
+    #[test]
+    fn an_address_without_its_scheme_gets_the_url_meant() {
+        for (typed, meant) in [
+            (
+                "127.0.0.1:8765/canary.html",
+                "http://127.0.0.1:8765/canary.html",
+            ),
+            (
+                "localhost:8765/canary.html",
+                "http://localhost:8765/canary.html",
+            ),
+            ("example.org/canary", "https://example.org/canary"),
+        ] {
+            let e = parse_target(typed).expect_err("not a file here");
+            assert!(
+                e.to_string().ends_with(&format!("did you mean {meant}?")),
+                "{typed}: {e}"
+            );
+        }
+        let e = parse_target("no-such-file.html").expect_err("not a file");
+        assert!(!e.to_string().contains("did you mean"), "{e}");
+        assert!(parse_target("https://example.org/c").is_ok());
     }
 }
 
@@ -203,8 +272,8 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
     }
     let claims = statements.iter().filter(|s| s.claim).count();
     println!(
-        "\n{} statements would be tracked ({claims} claims alert when removed or weakened; context is recorded only):\n",
-        statements.len()
+        "\nWould track {} (claims alert when removed or weakened; headings and notes are recorded only):\n",
+        crate::words::statements_tracked(statements.len(), claims)
     );
     for s in statements {
         let kind = if s.claim { "claim  " } else { "context" };

@@ -19,6 +19,22 @@ pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
+/// The width of the terminal on standard output: the kernel's answer, else `COLUMNS`, else
+/// 80 (what a terminal of unknown size is assumed to be).
+pub fn stdout_width() -> usize {
+    // SAFETY: TIOCGWINSZ writes one `winsize` into the struct it is given and nothing else.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    if ok && size.ws_col > 0 {
+        return usize::from(size.ws_col);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|&c: &usize| c > 0)
+        .unwrap_or(80)
+}
+
 /// Makes `when` the choice of every stream (ours, clap's, the log's).
 pub fn set_color(when: ColorWhen) {
     let choice = match when {

@@ -126,7 +126,7 @@ struct RawEmail {
 pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
     let raw: RawWatchlist = toml::from_str(text).map_err(|e| RawError {
         span: e.span(),
-        message: e.message().trim().to_string(),
+        message: syntax_message(e.message()),
         fix: syntax_fix(e.message()),
     })?;
     let settings = settings(raw.settings.unwrap_or_default())?;
@@ -162,8 +162,25 @@ pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
     })
 }
 
+/// The parser's message, less the list of every valid key where one of them is plainly the
+/// key meant: the fix names it instead.
+fn syntax_message(message: &str) -> String {
+    let message = message.trim();
+    match (
+        unknown_key_suggestion(message),
+        message.split_once(", expected"),
+    ) {
+        (Some(_), Some((unknown, _))) => unknown.to_string(),
+        _ => message.to_string(),
+    }
+}
+
 fn syntax_fix(message: &str) -> String {
-    if message.contains("unknown field") {
+    if let Some(close) = unknown_key_suggestion(message) {
+        format!(
+            "did you mean `{close}`? (or remove the key; the watchlist reference, docs/watchlist.md, lists every key)"
+        )
+    } else if message.contains("unknown field") {
         "remove or correct the key; the watchlist reference (docs/watchlist.md) lists every key"
             .into()
     } else if message.contains("missing field") {
@@ -173,6 +190,25 @@ fn syntax_fix(message: &str) -> String {
     } else {
         "fix the TOML syntax at this position".into()
     }
+}
+
+/// For serde's "unknown field `selecter`, expected one of `url`, `selector`, …": the valid
+/// key closest to the unknown one, where it is close enough to be a typo.
+fn unknown_key_suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|k| !k.is_empty())
+        .collect();
+    expected
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(unknown, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k.to_string())
 }
 
 /// The range a duration key accepts: anything outside it is a mistake (a typo'd unit, an
@@ -435,11 +471,20 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch,
 
 fn watch_url(raw_url: &Spanned<String>, name: &str) -> Result<Url, RawError> {
     let url = Url::parse(raw_url.get_ref()).map_err(|e| {
-        RawError::at(
-            raw_url.span(),
-            format!("watch \"{name}\": `url` is not a URL: {e}"),
-            "write the full address, e.g. url = \"https://example.org/canary.txt\"",
-        )
+        let written = raw_url.get_ref().trim();
+        match e {
+            // "example.org/canary" or "127.0.0.1:8765/canary": an address without its scheme.
+            url::ParseError::RelativeUrlWithoutBase => RawError::at(
+                raw_url.span(),
+                format!("watch \"{name}\": `url` has no scheme (http:// or https://)"),
+                format!("write the full address: url = \"https://{written}\" (or http:// for a plain-HTTP server)"),
+            ),
+            e => RawError::at(
+                raw_url.span(),
+                format!("watch \"{name}\": `url` is not a URL: {e}"),
+                "write the full address, e.g. url = \"https://example.org/canary.txt\"",
+            ),
+        }
     })?;
     if !matches!(url.scheme(), "http" | "https" | "file") {
         return Err(RawError::at(
@@ -598,6 +643,53 @@ mod tests {
         };
         assert_eq!((line, column), (4, 15));
         assert!(message.contains("max_history"), "{message}");
+    }
+
+    #[test]
+    fn a_mistyped_key_gets_the_key_meant_and_not_the_whole_list() {
+        let text = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nselecter = \"#c li\"\n";
+        let err = parse(text, Path::new(""))
+            .expect_err("an unknown key is refused")
+            .locate(text, Path::new("w.toml"));
+        let WatchlistError::Invalid {
+            line, message, fix, ..
+        } = err
+        else {
+            panic!("a located error")
+        };
+        assert_eq!(line, 4);
+        assert_eq!(message, "unknown field `selecter`");
+        assert!(fix.starts_with("did you mean `selector`?"), "{fix}");
+        // A key like none of the valid ones keeps the list.
+        let text = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nzzqx = 1\n";
+        let err = parse(text, Path::new(""))
+            .expect_err("an unknown key is refused")
+            .locate(text, Path::new("w.toml"));
+        let WatchlistError::Invalid { message, fix, .. } = err else {
+            panic!("a located error")
+        };
+        assert!(message.contains("expected one of"), "{message}");
+        assert!(!fix.contains("did you mean"), "{fix}");
+    }
+
+    #[test]
+    fn a_url_without_its_scheme_gets_the_full_address_as_the_fix() {
+        let text = "[[watch]]\nname = \"a\"\nurl = \"example.org/canary\"\n";
+        let err = parse(text, Path::new(""))
+            .expect_err("a scheme-less URL is refused")
+            .locate(text, Path::new("w.toml"));
+        let WatchlistError::Invalid { message, fix, .. } = err else {
+            panic!("a located error")
+        };
+        assert!(
+            !message.contains("relative URL without a base"),
+            "{message}"
+        );
+        assert!(message.contains("no scheme"), "{message}");
+        assert!(
+            fix.contains("url = \"https://example.org/canary\""),
+            "{fix}"
+        );
     }
 
     #[test]

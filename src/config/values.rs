@@ -5,8 +5,13 @@ use std::time::Duration;
 
 /// Parses a humantime duration ("30s", "10m", "6h", "7d", "1h 30m").
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim())
-        .map_err(|e| format!("\"{text}\" is not a duration ({e})"))
+    humantime::parse_duration(text.trim()).map_err(|e| match e {
+        // humantime's own words here list every spelling it knows "(and few variations)".
+        humantime::DurationError::UnknownUnit { unit, .. } if !unit.is_empty() => {
+            format!("\"{text}\" is not a duration: unknown unit \"{unit}\" (use s, m, h, d or w)")
+        }
+        e => format!("\"{text}\" is not a duration ({e})"),
+    })
 }
 
 /// A `timeout` key's value: a duration of at least one second. `Err` is the message and the
@@ -84,5 +89,12 @@ mod tests {
         assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
         assert!(parse_duration("6 hours-ish").is_err());
         assert!(parse_duration("").is_err());
+        assert_eq!(
+            parse_duration("6 hourz"),
+            Err(
+                "\"6 hourz\" is not a duration: unknown unit \"hourz\" (use s, m, h, d or w)"
+                    .into()
+            )
+        );
     }
 }

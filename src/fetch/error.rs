@@ -127,6 +127,19 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// What people are told: one sentence with its fix. Where that sentence already says
+    /// what failed and what to try (a refused connection, a name that does not resolve, a
+    /// timeout), the library's chain of causes is left to the log (`-v`); elsewhere the
+    /// causes are the reason itself and stay.
+    pub fn for_people(&self) -> String {
+        match self {
+            FetchError::Dns { .. } | FetchError::Connect { .. } | FetchError::Timeout { .. } => {
+                self.to_string()
+            }
+            _ => crate::error_chain(self),
+        }
+    }
+
     /// Whether trying again later (or within this fetch, after a pause) may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -375,6 +388,23 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_connection_is_one_sentence_without_the_librarys_chain() {
+        let e = FetchError::Connect {
+            addr: "127.0.0.1:8799".into(),
+            refused: true,
+            source: "error sending request: client error (Connect): tcp connect error".into(),
+        };
+        assert_eq!(
+            e.for_people(),
+            "connection refused by 127.0.0.1:8799 (is the server up? check the URL's host and port)"
+        );
+        assert!(
+            crate::error_chain(&e).contains("tcp connect error"),
+            "the chain is kept for the log (-v)"
+        );
+    }
 
     #[test]
     fn redact_removes_credentials() {

@@ -176,6 +176,25 @@ fn cohesive_groups(blocks: &[Block<'_>], canary_like: &[bool]) -> HashSet<usize>
         .collect()
 }
 
+/// A short line that only dates the canary ("As of December 2026:", "Last updated: 1 March
+/// 2025", "Mis à jour le 3 mars 2025"): kept as context beside the canary it stands next to,
+/// so the canary's date is read even where the line itself claims nothing.
+static DATING_LINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^\W*(?:(?:accurate|correct|valid|true)\s+)?as\s+(?:of|at|on)\b|^\W*(?:last\s+)?(?:updated|reviewed|signed|issued|published|dated?)\b|^\W*(?:date\s+of\s+issue|issue\s+date)\b|^\W*(?:au|en\s+date\s+du|mis\s+à\s+jour\s+le|mise\s+à\s+jour\s*:?|dernière\s+mise\s+à\s+jour)\b",
+    )
+    .expect("the dating-line pattern is a valid regex")
+});
+
+/// Such a line is short.
+const DATING_LINE_MAX: usize = 120;
+
+fn dating_line(text: &str) -> bool {
+    text.len() <= DATING_LINE_MAX
+        && DATING_LINE.is_match(text)
+        && !crate::observe::normalise::find(text).is_empty()
+}
+
 fn detected(blocks: &[Block<'_>], out: &mut Vec<Statement>) {
     // Folding is the costly part of classifying; do it once per block.
     let folded: Vec<String> = blocks.iter().map(|b| fold(&b.text)).collect();
@@ -184,10 +203,25 @@ fn detected(blocks: &[Block<'_>], out: &mut Vec<Statement>) {
         .map(|f| claims::looks_like_canary_folded(f))
         .collect();
     let cohesive = cohesive_groups(blocks, &canary_like);
+    let kept: Vec<bool> = blocks
+        .iter()
+        .zip(&folded)
+        .zip(&canary_like)
+        .map(|((b, f), &like)| {
+            like || b.group.is_some_and(|g| cohesive.contains(&g))
+                || claims::mentions_canary_folded(f)
+        })
+        .collect();
+    // A dating line right before or after a kept block belongs to the canary.
+    let dates_the_canary = |i: usize| {
+        !kept[i]
+            && (i.checked_sub(1).is_some_and(|p| kept[p]) || kept.get(i + 1) == Some(&true))
+            && dating_line(&folded[i])
+    };
     // Under a notes heading ("Special announcements", "Errata"…), until the next heading,
     // everything is context.
     let mut in_notes = false;
-    for ((b, f), &like) in blocks.iter().zip(&folded).zip(&canary_like) {
+    for (i, (b, f)) in blocks.iter().zip(&folded).enumerate() {
         if matches!(b.tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
             in_notes = is_notes_heading(&b.text);
         }
@@ -198,8 +232,11 @@ fn detected(blocks: &[Block<'_>], out: &mut Vec<Statement>) {
                 is_claim(s)
             }
         };
-        let in_canary_list = b.group.is_some_and(|g| cohesive.contains(&g));
-        if !(like || in_canary_list || claims::mentions_canary_folded(f)) {
+        if dates_the_canary(i) {
+            out.push(statement(&b.text, false));
+            continue;
+        }
+        if !kept[i] {
             continue;
         }
         if b.tag == "pre" {

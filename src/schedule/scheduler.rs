@@ -12,6 +12,9 @@ const JITTER_FRACTION: f64 = 0.1;
 const JITTER_CAP: Duration = Duration::from_secs(15 * 60);
 /// Overdue watches after a restart are spread over at most this window.
 const RESTART_SPREAD_CAP: Duration = Duration::from_secs(5 * 60);
+/// Watches never checked before are spread over this much: seconds, so a newcomer's first
+/// `canaryd run` shows a result at once, yet a large new watchlist does not fire in one burst.
+const NEW_WATCH_SPREAD: Duration = Duration::from_secs(10);
 /// A due time this far out is "never" for a daemon; adding more could overflow `Instant`.
 const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86400);
 
@@ -101,16 +104,28 @@ pub fn after_check(
     }
 }
 
-/// When a watch is first due after (re)start. `remaining` is how long until the persisted
-/// next-check time (None when unknown or already past): overdue watches are spread over a
-/// window instead of all firing at once.
-pub fn on_start(now: Instant, remaining: Option<Duration>, interval: Duration) -> Instant {
-    match remaining {
-        Some(r) => later(
+/// What the state says of a watch when the daemon starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Never checked: there is no baseline yet.
+    New,
+    /// Checked before, and its persisted next-check time is past (or unknown).
+    Overdue,
+    /// Checked before, next due this long from now.
+    In(Duration),
+}
+
+/// When a watch is first due after (re)start. Watches never checked are due within seconds
+/// (the first result of a new watchlist should not wait minutes); overdue ones are spread
+/// over a window instead of all firing at once; the rest keep their persisted time.
+pub fn on_start(now: Instant, start: Start, interval: Duration) -> Instant {
+    match start {
+        Start::In(r) => later(
             now,
             r.min(interval.saturating_add(interval.mul_f64(JITTER_FRACTION).min(JITTER_CAP))),
         ),
-        None => {
+        Start::New => later(now, NEW_WATCH_SPREAD.min(interval).mul_f64(fastrand::f64())),
+        Start::Overdue => {
             let window = interval.min(RESTART_SPREAD_CAP);
             later(now, window.mul_f64(fastrand::f64()))
         }
@@ -189,7 +204,7 @@ mod tests {
         let now = Instant::now();
         let interval = Duration::from_secs(6 * 3600);
         let times: Vec<Duration> = (0..200)
-            .map(|_| on_start(now, None, interval) - now)
+            .map(|_| on_start(now, Start::Overdue, interval) - now)
             .collect();
         assert!(times.iter().all(|d| *d <= RESTART_SPREAD_CAP));
         let distinct: BTreeSet<_> = times.iter().map(|d| d.as_secs()).collect();
@@ -197,11 +212,23 @@ mod tests {
             distinct.len() > 50,
             "overdue watches must not all fire at once"
         );
-        let persisted = on_start(now, Some(Duration::from_secs(1234)), interval) - now;
+        let persisted = on_start(now, Start::In(Duration::from_secs(1234)), interval) - now;
         assert_eq!(persisted, Duration::from_secs(1234));
         // A persisted time absurdly far away (clock jump) is bounded by one interval.
-        let far = on_start(now, Some(Duration::from_secs(10 * 86400)), interval) - now;
+        let far = on_start(now, Start::In(Duration::from_secs(10 * 86400)), interval) - now;
         assert!(far <= interval + JITTER_CAP);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_checked_watches_are_due_within_seconds_not_minutes() {
+        let now = Instant::now();
+        let interval = Duration::from_secs(6 * 3600);
+        let times: Vec<Duration> = (0..200)
+            .map(|_| on_start(now, Start::New, interval) - now)
+            .collect();
+        assert!(times.iter().all(|d| *d <= NEW_WATCH_SPREAD), "{times:?}");
+        let distinct: BTreeSet<_> = times.iter().map(|d| d.as_millis()).collect();
+        assert!(distinct.len() > 50, "new watches are spread, not one burst");
     }
 
     #[tokio::test(start_paused = true)]
@@ -212,9 +239,9 @@ mod tests {
                 let d = after_check(now, interval, pending, Duration::MAX) - now;
                 assert!(d >= FAR_FUTURE - JITTER_CAP && d <= FAR_FUTURE, "{d:?}");
             }
-            let d = on_start(now, Some(Duration::MAX), interval) - now;
+            let d = on_start(now, Start::In(Duration::MAX), interval) - now;
             assert_eq!(d, FAR_FUTURE);
-            assert!(on_start(now, None, interval) - now <= RESTART_SPREAD_CAP);
+            assert!(on_start(now, Start::Overdue, interval) - now <= RESTART_SPREAD_CAP);
         }
         assert_eq!(
             later(now, Duration::from_secs(90)) - now,

@@ -12,7 +12,7 @@ async fn check_with_names_checks_only_those_watches() {
     let text = stdout(&out);
     assert!(text.contains("acme: ok"), "{text}");
     assert!(!text.contains("riseup-net"), "{text}");
-    assert!(text.contains("checked 1 watches"), "{text}");
+    assert!(text.contains("checked 1 watch:"), "{text}");
     expect(&env, &["check", "riseup-net", "acme"], 0).await;
     assert_eq!((site.hits("/a"), site.hits("/b")), (2, 1));
     expect(&env, &["check"], 0).await;

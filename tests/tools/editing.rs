@@ -19,6 +19,13 @@ async fn add_shows_the_statements_and_appends_one_entry_byte_for_byte() {
         out.contains(NSL) && out.contains(GAG),
         "shows what it tracks: {out}"
     );
+    // The hint can be pasted as it is: it names the watchlist and state it was given.
+    let hint = format!(
+        "`canaryd --watchlist {} --state {} check` takes its baseline",
+        env.watchlist().display(),
+        env.state().display()
+    );
+    assert!(out.contains(&hint), "{out}");
     let entry = format!("\n[[watch]]\nname = \"127-0-0-1\"\nurl = \"{url}\"\ninterval = \"1h\"\n");
     let after = std::fs::read_to_string(env.watchlist()).expect("read");
     assert_eq!(
@@ -224,7 +231,7 @@ async fn list_table_and_json_and_plain_check_lines() {
 
     let out = env.canaryd(&["check"]).await;
     let text = stdout(&out);
-    assert!(text.contains("example: ok, 2 statements"), "{text}");
+    assert!(text.contains("example: ok, 2 claims"), "{text}");
     assert!(
         !text.contains('\u{1b}'),
         "no progress bar or colour without a terminal"
@@ -245,7 +252,7 @@ async fn list_table_and_json_and_plain_check_lines() {
         assert!(header.contains(col), "{header}");
     }
     assert!(
-        table.contains("2 (2 claims)") && table.contains(" ok "),
+        table.contains("2 claims") && table.contains(" ok "),
         "{table}"
     );
 
@@ -291,5 +298,5 @@ async fn add_starts_a_watchlist_that_does_not_exist_yet() {
         site.url("/canary")
     )));
     let out = ok(&env, &["validate"]).await;
-    assert!(out.contains("1 watches"), "{out}");
+    assert!(out.contains("OK, 1 watch, "), "{out}");
 }

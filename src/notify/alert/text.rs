@@ -45,6 +45,18 @@ pub(super) fn subject(name: &str, events: &[&Event]) -> String {
     s
 }
 
+/// The headline with the event's kind in brackets, the name `events` filters use, unless
+/// the headline already says it ("canary statement removed", not "… removed (removed)").
+fn headline_with_kind(event: &Event) -> String {
+    let headline = headline(event);
+    let kind = event.kind.as_str();
+    if headline.split(' ').any(|word| word == kind) {
+        headline.to_string()
+    } else {
+        format!("{headline} ({kind})")
+    }
+}
+
 fn quote(out: &mut String, text: &str) {
     for line in text.lines() {
         let _ = writeln!(out, "    > {line}");
@@ -58,7 +70,7 @@ pub(super) fn body(name: &str, url: &str, events: &[&Event]) -> String {
     let Some(top) = events.first() else {
         return out;
     };
-    let _ = write!(out, "canaryd: {} ({})", headline(top), top.kind);
+    let _ = write!(out, "canaryd: {}", headline_with_kind(top));
     if events.len() > 1 {
         let more = events.len() - 1;
         let _ = write!(
@@ -77,11 +89,10 @@ pub(super) fn body(name: &str, url: &str, events: &[&Event]) -> String {
         for (n, e) in events.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "\nEvent {} of {}: {} ({})\n",
+                "\nEvent {} of {}: {}\n",
                 n + 1,
                 events.len(),
-                headline(e),
-                e.kind
+                headline_with_kind(e)
             );
             fields(&mut out, e);
             statements(&mut out, e);

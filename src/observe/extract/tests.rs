@@ -634,3 +634,24 @@ fn transparency_table_rows_are_context_and_secret_process_rows_claims() {
     assert!(got.iter().all(|s| s.claim), "{got:?}");
     assert!(got.iter().any(|s| s.text == "Subpoenas (civil) | 4 | 1"));
 }
+
+#[test]
+fn a_dating_line_beside_the_canary_is_kept_as_context_in_english_and_french() {
+    for (page, line) in [
+        (
+            "<h1>Warrant canary</h1><p>As of December 2026:</p><ul><li>We have never received a National Security Letter.</li><li>We have never received a FISA court order.</li></ul><footer><p>Last updated: 1 March 2020 by the web team</p></footer>",
+            "As of December 2026:",
+        ),
+        (
+            "<h1>Canari</h1><ul><li>Nous n'avons jamais reçu de lettre de sécurité nationale.</li><li>Nous n'avons jamais reçu de demande de porte dérobée.</li></ul><p>Mis à jour le 3 mars 2025</p>",
+            "Mis à jour le 3 mars 2025",
+        ),
+    ] {
+        let got = extract(page, Format::Html, None);
+        let dating = find(&got, line);
+        assert!(!dating.claim, "a date line claims nothing");
+        assert_eq!(got.iter().filter(|s| s.claim).count(), 2, "{got:?}");
+        // A dated line away from the canary is still not read.
+        assert!(!got.iter().any(|s| s.text.contains("web team")), "{got:?}");
+    }
+}
