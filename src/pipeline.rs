@@ -296,6 +296,8 @@ impl Checker {
                         scripted,
                         ..
                     } = observe::read_document(&body, watch.format, watch.selector.as_ref());
+                    let reading =
+                        canarytail::gate(reading, facts.as_ref(), prev_check.canarytail.as_ref());
                     record.scripted = scripted;
                     tail = facts;
                     signed = signatures::read(

@@ -3,11 +3,12 @@
 //!
 //! # Two shapes
 //!
-//! * **Client shape** — what the canarytail Go client (the only implementation) writes:
-//!   `{"canary": {"domain", "pubkeys", "panickey", "version", "release", "expiry",
-//!   "freshness", "codes": ["war", …], …}, "signatures": {<pubkey>: {<field>: <sig>}}}`.
-//!   `pubkeys` is a list of base64 keys in the client; a list of objects `{"key", "name",
-//!   "role", "required"}`, a top-level `version` and `min_signers`/`mirrors` are accepted too.
+//! * **Client shape** — what the canarytail Go client (the only implementation) writes. Its
+//!   current shape (since late 2021): `{"version": "0.1", "canary": {"domain",
+//!   "min_signers", "pubkeys": [{"role", "name", "key", "required"}, …], "panickey",
+//!   "release", "expiry", "freshness", "codes": ["war", …], "mirrors"}, "signatures":
+//!   {<pubkey>: {<field>: <sig>}}}`. Older copies of the client put `version` in the claim
+//!   and list `pubkeys` as base64 strings; both are read.
 //! * **README shape** — the standard's example: upper-case keys (`PUBKEY`, `NEWKEY`,
 //!   `PANICKEY`, `VERSION`, `RELEASE`, `EXPIRES`, `FRESHNESS`, `CODES`), optionally under a
 //!   `CLAIMS` object and optionally inside a `-----BEGIN CANARY SIGNED MESSAGE-----` armour
@@ -24,13 +25,25 @@
 //!
 //! # Signatures (as read from the Go client's source; the standard itself does not say)
 //!
-//! Each listed key signs each claim field separately with Ed25519 over the field's *text form*
-//! (UTF-8): a string as it is; a list as its items' text forms joined by one space (a key
-//! object by its `key`); a number as JSON writes it; `null` as the empty string. Keys and
-//! signatures are standard base64 with padding (hex keys are accepted too); `signatures` is
-//! keyed by the signer's base64 key. The client requires every listed key to sign; with
-//! `min_signers` that many suffice, but every signer marked `required` must sign. A canary
-//! validly signed by its `panickey` has been failed on purpose by whoever holds that key.
+//! Each listed key signs each field separately with Ed25519 over the field's *text form*
+//! (UTF-8), Go's `%v` of the value: a string as it is; a list of strings joined by one space;
+//! `null` as the empty string; a number in decimal; `pubkeys` written as objects as the
+//! client's list of structs prints, `[{author alice KEY true} {cosigner bob KEY2 false}]`
+//! (each key's role, name, key and required, in that order). The fields signed are
+//! `domain`, `min_signers`, `pubkeys`, `panickey`, `version` (the top-level one in the
+//! current shape, the claim's in older ones), `release`, `expiry`, `freshness`, `codes` and
+//! `mirrors`: when present, every signer must have signed each. Keys and signatures are
+//! standard base64 with padding (hex keys are accepted too); `signatures` is keyed by the
+//! signer's base64 key. The client requires every listed key to sign; with `min_signers`
+//! that many suffice, but every signer marked `required` must sign. A canary validly signed
+//! by its `panickey` has been failed on purpose by whoever holds that key.
+//!
+//! Only what is signed is read: in the client shape every field is taken under its exact
+//! name. A key differing from a signed field's name only in case (`CODES` beside or
+//! instead of `codes`, `Release`) is what Go's JSON decoder (case-insensitive) or a careless
+//! reader would take instead: such a document is [`Verdict::Invalid`], never read through
+//! the unsigned key. Other unsigned fields are reported and never read.
+//!
 //! The README shape's keys are Bitcoin-style addresses with an unspecified signature
 //! algorithm, so it is parsed but reported as [`Verdict::NotVerifiable`].
 
@@ -73,9 +86,10 @@ const CODES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Claim fields the Go client always signs: if present, every signer must have signed them.
+/// Fields the Go client signs: if present, every signer must have signed them.
 const CORE_FIELDS: &[&str] = &[
     "domain",
+    "min_signers",
     "pubkeys",
     "panickey",
     "version",
@@ -83,7 +97,11 @@ const CORE_FIELDS: &[&str] = &[
     "expiry",
     "freshness",
     "codes",
+    "mirrors",
 ];
+
+/// The top-level keys of the client shape.
+const TOP_FIELDS: &[&str] = &["version", "canary", "signatures"];
 
 const ARMOUR_BEGIN: &str = "-----BEGIN CANARY SIGNED MESSAGE-----";
 const ARMOUR_SIGNATURE: &str = "-----BEGIN SIGNATURE-----";
@@ -149,6 +167,9 @@ pub(crate) struct CanaryTail {
     signed_text: BTreeMap<String, String>,
     /// Client shape: signer key (as written) → field → base64 signature.
     signatures: BTreeMap<String, BTreeMap<String, String>>,
+    /// Client shape: keys that differ from a signed field's name only in case (`CODES`):
+    /// unsigned, yet what a case-insensitive reader would take. Any makes the document invalid.
+    pub(crate) shadowing: Vec<String>,
     /// README shape: the armoured signature block, whitespace removed.
     pub(crate) armoured_signature: Option<String>,
 }
@@ -235,8 +256,13 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CanaryTail, CanaryTailError> {
         _ => return Err(CanaryTailError::NotCanaryTail("the JSON is not an object")),
     };
 
-    let (shape, claim, signatures) = match get(&top, "canary") {
-        Some(Value::Object(claim)) => (Shape::Client, claim, get(&top, "signatures")),
+    let mut shadowing = Vec::new();
+    let (shape, claim, signatures) = match exact(&top, "canary", &mut shadowing) {
+        Some(Value::Object(claim)) => (
+            Shape::Client,
+            claim,
+            exact(&top, "signatures", &mut shadowing),
+        ),
         Some(_) => {
             return Err(CanaryTailError::NotCanaryTail(
                 "\"canary\" is not an object",
@@ -247,67 +273,156 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CanaryTail, CanaryTailError> {
             _ => (Shape::Readme, &top, None),
         },
     };
+    match shape {
+        Shape::Client => client(&top, claim, signatures, shadowing),
+        Shape::Readme => readme(&top, claim),
+    }
+    .map(|canary| CanaryTail {
+        armoured_signature,
+        ..canary
+    })
+}
+
+/// The client shape, every field under its exact name (see the module documentation).
+fn client(
+    top: &Map<String, Value>,
+    claim: &Map<String, Value>,
+    signatures: Option<&Value>,
+    mut shadowing: Vec<String>,
+) -> Result<CanaryTail, CanaryTailError> {
+    for name in TOP_FIELDS {
+        exact(top, name, &mut shadowing);
+    }
+    let mut field = |name: &str| exact(claim, name, &mut shadowing);
+    // The current client signs the top-level version; older ones put it in the claim.
+    let version_value = field("version").or_else(|| top.get("version"));
+    let pubkeys = field("pubkeys");
+    let min_signers = field("min_signers");
+    let mirrors = field("mirrors");
+    let (domain, panic_key, freshness) = (field("domain"), field("panickey"), field("freshness"));
+    let (release, expiry, codes) = (field("release"), field("expiry"), field("codes"));
+    if codes.is_none() && release.is_none() {
+        return Err(CanaryTailError::NotCanaryTail(
+            "it has neither codes nor a release date",
+        ));
+    }
+    shadowing.sort();
+    shadowing.dedup();
+
+    // The current shape (since late 2021) prints an empty key list as Go prints an empty
+    // list of structs, `[]`; older clients, whose keys were strings, as the empty string.
+    let current = top.contains_key("version") || claim.contains_key("min_signers");
+    let mut signed_text = BTreeMap::new();
+    for (name, value) in [
+        ("domain", domain),
+        ("min_signers", min_signers),
+        ("panickey", panic_key),
+        ("version", version_value),
+        ("release", release),
+        ("expiry", expiry),
+        ("freshness", freshness),
+        ("codes", codes),
+        ("mirrors", mirrors),
+    ] {
+        if let Some(v) = value {
+            signed_text.insert(name.to_owned(), text_form(v));
+        }
+    }
+    if let Some(v) = pubkeys {
+        signed_text.insert("pubkeys".to_owned(), keys_text_form(v, current));
+    }
+    // Fields the client does not know: checked when signed, reported when not, never read.
+    for (name, value) in claim {
+        if !CORE_FIELDS.contains(&name.as_str()) && !shadowing.contains(name) {
+            signed_text.insert(name.clone(), text_form(value));
+        }
+    }
+
+    let mut signers = match pubkeys {
+        None | Some(Value::Null) => Vec::new(),
+        Some(value) => signers_of(value)?,
+    };
+    signers.dedup_by(|a, b| a.key == b.key);
+    Ok(CanaryTail {
+        shape: Shape::Client,
+        version: version_value.map(text_form).filter(|v| !v.is_empty()),
+        domain: domain.map(text_form).filter(|s| !s.is_empty()),
+        signers,
+        min_signers: min_signers_of(min_signers)?,
+        panic_key: panic_key.map(text_form).filter(|s| !s.is_empty()),
+        new_key: None,
+        release: timestamp("release", release)?,
+        expiry: timestamp("expiry", expiry)?,
+        freshness: freshness.map(text_form).filter(|s| !s.is_empty()),
+        codes: codes_of(codes.ok_or(CanaryTailError::MissingField("codes"))?)?,
+        mirrors: mirrors_of(mirrors),
+        signed_text,
+        signatures: signature_sets(signatures)?,
+        shadowing,
+        armoured_signature: None,
+    })
+}
+
+/// The README shape: nothing in it can be verified, so its names are read as leniently as
+/// its authors write them (any case, `EXPIRES`, a `CLAIMS` object).
+fn readme(
+    top: &Map<String, Value>,
+    claim: &Map<String, Value>,
+) -> Result<CanaryTail, CanaryTailError> {
     if get(claim, "codes").is_none() && get(claim, "release").is_none() {
         return Err(CanaryTailError::NotCanaryTail(
             "it has neither codes nor a release date",
         ));
     }
-
-    let version = get(claim, "version")
-        .or_else(|| get(&top, "version"))
-        .map(text_form)
-        .filter(|v| !v.is_empty());
     let mut signers = match get(claim, "pubkeys").or_else(|| get(claim, "pubkey")) {
         None | Some(Value::Null) => Vec::new(),
         Some(value) => signers_of(value)?,
     };
     signers.dedup_by(|a, b| a.key == b.key);
-    let min_signers = match get(claim, "min_signers").or_else(|| get(&top, "min_signers")) {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or(
-            CanaryTailError::BadField {
-                field: "min_signers",
-                reason: "not a whole number",
-            },
-        )?),
-    };
-    let release = timestamp(claim, "release", &["release"])?;
-    let expiry = timestamp(claim, "expiry", &["expiry", "expires", "expire"])?;
-    let codes = codes_of(get(claim, "codes").ok_or(CanaryTailError::MissingField("codes"))?)?;
-    let mirrors = match get(claim, "mirrors").or_else(|| get(&top, "mirrors")) {
+    let first = |names: &[&str]| names.iter().find_map(|n| get(claim, n));
+    Ok(CanaryTail {
+        shape: Shape::Readme,
+        version: get(claim, "version")
+            .or_else(|| get(top, "version"))
+            .map(text_form)
+            .filter(|v| !v.is_empty()),
+        domain: string_field(claim, "domain"),
+        signers,
+        min_signers: min_signers_of(get(claim, "min_signers").or_else(|| get(top, "min_signers")))?,
+        panic_key: string_field(claim, "panickey"),
+        new_key: string_field(claim, "newkey"),
+        release: timestamp("release", first(&["release"]))?,
+        expiry: timestamp("expiry", first(&["expiry", "expires", "expire"]))?,
+        freshness: string_field(claim, "freshness"),
+        codes: codes_of(get(claim, "codes").ok_or(CanaryTailError::MissingField("codes"))?)?,
+        mirrors: mirrors_of(get(claim, "mirrors").or_else(|| get(top, "mirrors"))),
+        signed_text: BTreeMap::new(),
+        signatures: BTreeMap::new(),
+        shadowing: Vec::new(),
+        armoured_signature: None,
+    })
+}
+
+fn min_signers_of(value: Option<&Value>) -> Result<Option<usize>, CanaryTailError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => Ok(Some(
+            v.as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(CanaryTailError::BadField {
+                    field: "min_signers",
+                    reason: "not a whole number",
+                })?,
+        )),
+    }
+}
+
+fn mirrors_of(value: Option<&Value>) -> Vec<String> {
+    match value {
         Some(Value::Array(items)) => items.iter().map(text_form).collect(),
         Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
         _ => Vec::new(),
-    };
-
-    let (signed_text, signatures) = match shape {
-        Shape::Client => (
-            claim
-                .iter()
-                .map(|(k, v)| (k.clone(), text_form(v)))
-                .collect(),
-            signature_sets(signatures)?,
-        ),
-        Shape::Readme => (BTreeMap::new(), BTreeMap::new()),
-    };
-
-    Ok(CanaryTail {
-        shape,
-        version,
-        domain: string_field(claim, "domain"),
-        signers,
-        min_signers,
-        panic_key: string_field(claim, "panickey"),
-        new_key: string_field(claim, "newkey"),
-        release,
-        expiry,
-        freshness: string_field(claim, "freshness"),
-        codes,
-        mirrors,
-        signed_text,
-        signatures,
-        armoured_signature,
-    })
+    }
 }
 
 /// The outcome of checking a canary's signatures.
@@ -452,6 +567,14 @@ pub(crate) fn verify(canary: &CanaryTail) -> SignatureCheck {
     let listed_count = canary.signers.len();
     (check.verdict, check.reason) = if check.panic_signed {
         (Verdict::Panic, "the panic key signed the canary".into())
+    } else if !canary.shadowing.is_empty() {
+        (
+            Verdict::Invalid,
+            format!(
+                "{} differ only in case from the field names the signatures cover: unsigned, yet a reader ignoring case would take them",
+                canary.shadowing.join(", ")
+            ),
+        )
     } else if listed_count == 0 {
         (Verdict::Invalid, "the canary lists no public key".into())
     } else if let Some(s) = missing_required {
@@ -581,6 +704,35 @@ fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
     })
 }
 
+/// `name` exactly. Every other key equal to it but for case (as Go's JSON decoder compares
+/// names: Unicode case folding, `ſ` and the Kelvin sign included) is pushed on `shadowing`;
+/// without an exact key, the first such key stands in, so that the document can still be
+/// shown while its verdict says why it is not read.
+fn exact<'a>(
+    obj: &'a Map<String, Value>,
+    name: &str,
+    shadowing: &mut Vec<String>,
+) -> Option<&'a Value> {
+    let folded = fold(name);
+    let mut variants = obj
+        .iter()
+        .filter(|(k, _)| k.as_str() != name && fold(k) == folded);
+    let stand_in = variants.clone().next().map(|(_, v)| v);
+    shadowing.extend(variants.by_ref().map(|(k, _)| k.clone()));
+    obj.get(name).or(stand_in)
+}
+
+fn fold(name: &str) -> String {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '\u{17f}' => 's',
+            '\u{212a}' => 'k',
+            c => c,
+        })
+        .collect()
+}
+
 /// `name` exactly, or else ignoring ASCII case.
 fn get<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     obj.get(name).or_else(|| {
@@ -601,16 +753,40 @@ fn text_form(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| match item {
-                Value::Object(o) => get(o, "key").map(text_form).unwrap_or_default(),
-                other => text_form(other),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
+        Value::Array(items) => items.iter().map(text_form).collect::<Vec<_>>().join(" "),
         Value::Object(_) => value.to_string(),
     }
+}
+
+/// The text form of `pubkeys`: key strings joined by spaces (older clients), or, for key
+/// objects, Go's `%v` of the client's list of structs: `[{role name key required} …]`.
+/// `current` says how the shape prints an empty list (see [`client`]).
+fn keys_text_form(value: &Value, current: bool) -> String {
+    let items = match value {
+        Value::Array(items) if !items.is_empty() => items,
+        Value::Array(_) | Value::Null => return if current { "[]" } else { "" }.to_owned(),
+        other => return text_form(other),
+    };
+    if !items.iter().any(Value::is_object) {
+        return text_form(value);
+    }
+    let structs: Vec<String> = items
+        .iter()
+        .map(|item| match item {
+            Value::Object(o) => {
+                let text = |name: &str| o.get(name).map(text_form).unwrap_or_default();
+                let required = o.get("required").map_or("false".to_owned(), text_form);
+                format!(
+                    "{{{} {} {} {required}}}",
+                    text("role"),
+                    text("name"),
+                    text("key")
+                )
+            }
+            other => text_form(other),
+        })
+        .collect();
+    format!("[{}]", structs.join(" "))
 }
 
 fn signers_of(value: &Value) -> Result<Vec<Signer>, CanaryTailError> {
@@ -699,15 +875,8 @@ fn codes_of(value: &Value) -> Result<Vec<String>, CanaryTailError> {
     Ok(codes)
 }
 
-fn timestamp(
-    claim: &Map<String, Value>,
-    field: &'static str,
-    names: &[&str],
-) -> Result<DateTime<Utc>, CanaryTailError> {
-    let value = names
-        .iter()
-        .find_map(|n| get(claim, n))
-        .ok_or(CanaryTailError::MissingField(field))?;
+fn timestamp(field: &'static str, value: Option<&Value>) -> Result<DateTime<Utc>, CanaryTailError> {
+    let value = value.ok_or(CanaryTailError::MissingField(field))?;
     let text = value.as_str().unwrap_or_default().trim();
     parse_timestamp(text).ok_or_else(|| CanaryTailError::BadTimestamp {
         field,

@@ -85,7 +85,7 @@ pub(crate) struct Body<'a> {
 }
 
 /// What a CanaryTail canary says beyond its codes, for the checks made on the document
-/// itself (signatures, pinned keys, duress, a release in the future).
+/// itself (signatures, pinned keys, duress; the freshness proof for its checks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TailFacts {
     pub(crate) verdict: Verdict,
@@ -96,6 +96,9 @@ pub(crate) struct TailFacts {
     pub(crate) duress: bool,
     pub(crate) release: DateTime<Utc>,
     pub(crate) expiry: DateTime<Utc>,
+    /// The block hash the canary quotes as its proof of freshness, as written (signed when
+    /// the verdict is valid).
+    pub(crate) freshness: Option<String>,
 }
 
 /// A body, read.
@@ -200,6 +203,7 @@ fn read_canarytail(canary: &canarytail::CanaryTail) -> (Reading, TailFacts) {
         duress: canary.is_duress(),
         release: canary.release,
         expiry: canary.expiry,
+        freshness: canary.freshness.clone(),
     };
     let reading = if check.verdict == Verdict::Invalid {
         // A forged or broken canary cannot stand for the real one: its codes are not judged.

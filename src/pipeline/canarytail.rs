@@ -1,15 +1,49 @@
-//! The checks a CanaryTail canary gets beyond its codes: signatures that do not verify, the
-//! signing keys pinned on first sight, the panic key and the duress code (alerted at once,
-//! without waiting for confirmation), and a release dated in the future. Each condition is
-//! alerted once while it holds; the judge sees the codes as statements like any canary's.
+//! The checks a CanaryTail canary gets beyond its codes: signatures that do not verify, an
+//! unsigned document where signed ones were seen (a downgrade), the signing keys pinned on
+//! first sight, the panic key and the duress code (alerted at once, without waiting for
+//! confirmation). Each condition is alerted once while it holds, and a signature condition
+//! that ends is `recovered`. The judge sees the codes as statements like any canary's, and
+//! its dates: a release dated in the future is its `stale`, raised once, there.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::judge::event::{Event, EventKind, Severity};
 use crate::judge::{self, Policy};
-use crate::observe::TailFacts;
 use crate::observe::canarytail::{self, Verdict};
+use crate::observe::{Reading, TailFacts};
 use crate::store::TailRecord;
+
+/// Conditions about the signatures: while one holds, the document's codes are not judged.
+const SIGNATURE_CONDITIONS: &[&str] = &["signature", "unsigned"];
+
+/// Why a document whose signatures verified on an earlier check cannot be read now: it
+/// carries nothing that can be checked (the README shape, or JSON without signatures)
+/// although the keys were pinned from a validly signed one. `None` when it can be read.
+fn downgrade(facts: &TailFacts, previous: Option<&TailRecord>) -> Option<String> {
+    let pinned = previous.map(|r| r.keys.as_slice()).unwrap_or_default();
+    (facts.verdict == Verdict::NotVerifiable && !pinned.is_empty()).then(|| {
+        format!(
+            "the CanaryTail canary is no longer signed ({}), though earlier versions were signed by the pinned keys {}: an unsigned document cannot stand for them, so its codes are not judged",
+            facts.signature_reason,
+            pinned.join(", ")
+        )
+    })
+}
+
+/// The reading of a CanaryTail document as the judge may use it: on a watch that has seen
+/// signed documents, an unverifiable one is a failed read with the reason (as a document
+/// whose signatures do not verify already is), never judged. Live checks and replay both
+/// pass every reading through here, with the record as it was before this check.
+pub(crate) fn gate(
+    reading: Reading,
+    facts: Option<&TailFacts>,
+    previous: Option<&TailRecord>,
+) -> Reading {
+    match facts.and_then(|f| downgrade(f, previous)) {
+        Some(reason) => Reading::Unreadable(reason),
+        None => reading,
+    }
+}
 
 /// Judges this check's CanaryTail facts against the record of the last; returns the record
 /// to keep and the events to raise. A check without facts (failed, or not CanaryTail) keeps
@@ -26,6 +60,7 @@ pub(crate) fn judge_tail(
     let mut events = Vec::new();
     let mut record = previous.cloned().unwrap_or_default();
     let mut holding: Vec<(String, EventKind, String, Vec<String>)> = Vec::new();
+    let downgraded = downgrade(facts, previous);
     if facts.verdict == Verdict::Invalid {
         holding.push((
             "signature".into(),
@@ -37,6 +72,17 @@ pub(crate) fn judge_tail(
             Vec::new(),
         ));
     }
+    if let Some(reason) = &downgraded {
+        holding.push((
+            "unsigned".into(),
+            EventKind::Signature,
+            reason.clone(),
+            Vec::new(),
+        ));
+    }
+    // Only a document that is read says anything about duress: a forged or unsigned one
+    // cannot raise (or end) it.
+    let read = facts.verdict != Verdict::Invalid && downgraded.is_none();
     if facts.panic_signed {
         holding.push((
             "panic".into(),
@@ -46,26 +92,13 @@ pub(crate) fn judge_tail(
             Vec::new(),
         ));
     }
-    if facts.duress {
+    if read && facts.duress {
         holding.push((
             "duress".into(),
             EventKind::Removed,
             "the CanaryTail canary no longer claims DURESS: its operators say they act under coercion"
                 .into(),
             vec![format!("DURESS: {}", canarytail::meaning("DURESS"))],
-        ));
-    }
-    let grace = TimeDelta::from_std(policy.stale_grace).unwrap_or(TimeDelta::MAX);
-    if facts.release > at.checked_add_signed(grace).unwrap_or(at) {
-        holding.push((
-            "future".into(),
-            EventKind::Stale,
-            format!(
-                "the CanaryTail canary is dated in the future: released {}, more than the {} grace period ahead",
-                crate::words::describe_time(facts.release),
-                crate::words::describe_duration(policy.stale_grace)
-            ),
-            Vec::new(),
         ));
     }
     // Keys are pinned only from a canary whose signatures verify, so a forgery cannot pin its
@@ -88,6 +121,20 @@ pub(crate) fn judge_tail(
         }
         record.keys = facts.keys.clone();
     }
+    let was_signature_problem = record
+        .alerted
+        .iter()
+        .any(|a| SIGNATURE_CONDITIONS.contains(&a.as_str()));
+    if !read && record.alerted.iter().any(|a| a == "duress") {
+        // Nothing read this time: a duress alert still open stays open, not ended (and so
+        // is not raised again when a readable document still lacks the code).
+        holding.push((
+            "duress".into(),
+            EventKind::Removed,
+            String::new(),
+            Vec::new(),
+        ));
+    }
     let mut alerted = Vec::new();
     for (id, kind, detail, statements) in holding {
         if !record.alerted.contains(&id) {
@@ -102,6 +149,20 @@ pub(crate) fn judge_tail(
             ));
         }
         alerted.push(id);
+    }
+    if was_signature_problem && facts.verdict == Verdict::Valid {
+        events.push(judge::event(
+            policy,
+            EventKind::Recovered,
+            at,
+            at,
+            Severity::Info,
+            format!(
+                "the CanaryTail canary's signatures verify again: {}",
+                facts.signature_reason
+            ),
+            Vec::new(),
+        ));
     }
     record.alerted = alerted;
     (Some(record), events)
@@ -128,6 +189,7 @@ pub(crate) fn drop_duress_repeat(events: &mut Vec<Event>, record: Option<&TailRe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeDelta;
 
     fn facts(release: DateTime<Utc>) -> TailFacts {
         TailFacts {
@@ -138,6 +200,7 @@ mod tests {
             duress: false,
             release,
             expiry: release + TimeDelta::days(30),
+            freshness: None,
         }
     }
 
@@ -146,18 +209,52 @@ mod tests {
     }
 
     #[test]
-    fn a_release_beyond_the_grace_in_the_future_is_stale_once() {
-        let policy = Policy::default();
-        let near = facts(at() + TimeDelta::days(3));
-        let (_, events) = judge_tail(Some(&near), None, at(), &policy);
-        assert!(events.is_empty(), "within the 7-day grace: {events:?}");
+    fn a_release_in_the_future_is_left_to_the_judges_stale() {
+        // The judge reads the release as the canary's date and raises `stale` for a canary
+        // dated ahead; raising it here too alerted it twice.
         let far = facts(at() + TimeDelta::days(30));
-        let (record, events) = judge_tail(Some(&far), None, at(), &policy);
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].kind, EventKind::Stale);
-        assert!(events[0].detail.contains("in the future"));
-        let (_, again) = judge_tail(Some(&far), record.as_ref(), at(), &policy);
+        let (_, events) = judge_tail(Some(&far), None, at(), &Policy::default());
+        assert!(events.is_empty(), "{events:?}");
+    }
+
+    #[test]
+    fn an_unsigned_document_after_signed_ones_is_a_signature_alert_once_then_recovered() {
+        let policy = Policy::default();
+        let (signed, _) = judge_tail(Some(&facts(at())), None, at(), &policy);
+        let mut unsigned = facts(at());
+        unsigned.verdict = Verdict::NotVerifiable;
+        unsigned.signature_reason = "the README shape names no checkable signature scheme".into();
+        unsigned.keys = Vec::new();
+        unsigned.duress = true;
+        let reading = Reading::Statements(Vec::new());
+        assert!(matches!(
+            gate(reading.clone(), Some(&unsigned), signed.as_ref()),
+            Reading::Unreadable(r) if r.contains("no longer signed") && r.contains("k1")
+        ));
+        let (record, events) = judge_tail(Some(&unsigned), signed.as_ref(), at(), &policy);
+        assert_eq!(
+            events.len(),
+            1,
+            "the signature alert, not duress: {events:?}"
+        );
+        assert_eq!(events[0].kind, EventKind::Signature);
+        assert!(events[0].detail.contains("no longer signed"), "{events:?}");
+        assert_eq!(
+            record.as_ref().expect("record").keys,
+            ["k1"],
+            "still pinned"
+        );
+        let (record, again) = judge_tail(Some(&unsigned), record.as_ref(), at(), &policy);
         assert!(again.is_empty(), "alerted once: {again:?}");
+        let (_, back) = judge_tail(Some(&facts(at())), record.as_ref(), at(), &policy);
+        assert_eq!(back.len(), 1, "{back:?}");
+        assert_eq!(back[0].kind, EventKind::Recovered);
+
+        // A watch that never saw a signed document reads an unsigned one as it is.
+        assert_eq!(gate(reading.clone(), Some(&unsigned), None), reading);
+        let (_, events) = judge_tail(Some(&unsigned), None, at(), &policy);
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].kind, EventKind::Removed, "its duress is read");
     }
 
     #[test]

@@ -163,7 +163,9 @@ pub fn replay_signed(
             )
         });
         for _ in 0..policy.confirm.max(1) {
-            let obs = super::observation(reading.clone(), &v.text, v.body_len);
+            let reading =
+                super::canarytail::gate(reading.clone(), tail.as_ref(), tail_record.as_ref());
+            let obs = super::observation(reading, &v.text, v.body_len);
             let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
             state = j.state;
             let (record, events) =

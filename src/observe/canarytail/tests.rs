@@ -19,13 +19,24 @@ fn sign_all(claim: &Value, key: &SigningKey) -> Value {
     for (field, value) in claim.as_object().unwrap() {
         let text = match value {
             Value::String(s) => s.clone(),
+            // Key objects print as Go prints the client's list of structs.
+            Value::Array(items) if items.iter().any(Value::is_object) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|o| format!(
+                        "{{{} {} {} {}}}",
+                        o["role"].as_str().unwrap_or_default(),
+                        o["name"].as_str().unwrap_or_default(),
+                        o["key"].as_str().unwrap(),
+                        o["required"].as_bool().unwrap_or_default()
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             Value::Array(items) => items
                 .iter()
-                .map(|i| match i {
-                    Value::String(s) => s.clone(),
-                    Value::Object(o) => o["key"].as_str().unwrap().to_owned(),
-                    _ => unreachable!(),
-                })
+                .map(|i| i.as_str().unwrap().to_owned())
                 .collect::<Vec<_>>()
                 .join(" "),
             Value::Number(n) => n.to_string(),
@@ -178,10 +189,114 @@ fn extra_fields_may_go_unsigned_but_are_reported() {
     let (a, p) = (key(1), key(9));
     let claim = client_claim(json!([public(&a)]), &p);
     let mut doc: Value = serde_json::from_slice(&document(&claim, &[&a])).unwrap();
-    doc["canary"]["mirrors"] = json!(["https://m.example/"]);
+    doc["canary"]["ipns_key"] = json!("k51qzi5uqu5d");
     let check = verify(&parse(&serde_json::to_vec(&doc).unwrap()).unwrap());
     assert_eq!(check.verdict, Verdict::Valid);
-    assert_eq!(check.unsigned_fields, ["mirrors"]);
+    assert_eq!(check.unsigned_fields, ["ipns_key"]);
+
+    // But the fields the client signs must be signed: `mirrors` among them.
+    doc["canary"]["mirrors"] = json!(["https://m.example/"]);
+    let check = verify(&parse(&serde_json::to_vec(&doc).unwrap()).unwrap());
+    assert_eq!(check.verdict, Verdict::Invalid);
+    assert_eq!(
+        check.signers[0].outcome,
+        SignerOutcome::FieldNotSigned("mirrors".into())
+    );
+}
+
+/// Documents written by the real client (`make-fixtures.go` beside them runs Go's own `%v`
+/// and `json.MarshalIndent`): two signers as key objects, `min_signers`, a top-level
+/// `version`, `mirrors: null`, the codes in any order.
+const CLIENT_MADE: [&[u8]; 3] = [
+    include_bytes!("../../../tests/fixtures/canarytail/client/01-2026-11-01.json"),
+    include_bytes!("../../../tests/fixtures/canarytail/client/02-2026-12-01.json"),
+    include_bytes!("../../../tests/fixtures/canarytail/client/03-2027-01-01.json"),
+];
+
+#[test]
+fn documents_made_by_the_client_verify() {
+    for (i, doc) in CLIENT_MADE.iter().enumerate() {
+        let canary = parse(doc).unwrap();
+        assert_eq!(canary.shape, Shape::Client);
+        assert_eq!(canary.version.as_deref(), Some("0.1"));
+        assert_eq!(canary.min_signers, Some(2));
+        assert_eq!(canary.signers[0].name.as_deref(), Some("alice"));
+        assert_eq!(canary.signers[1].role.as_deref(), Some("cosigner"));
+        assert!(canary.signers[0].required && !canary.signers[1].required);
+        let check = verify(&canary);
+        assert_eq!(
+            check.verdict,
+            Verdict::Valid,
+            "version {i}: {}",
+            check.reason
+        );
+        assert_eq!(check.reason, "2 of 2 listed keys signed validly (2 needed)");
+        assert!(
+            check.unsigned_fields.is_empty(),
+            "{:?}",
+            check.unsigned_fields
+        );
+        assert_eq!(check.keys.len(), 2);
+    }
+    let second = parse(CLIENT_MADE[1]).unwrap();
+    assert_eq!(second.mirrors, ["https://mirror.example.org/canary.json"]);
+    assert_eq!(second.codes[0], "XOPERS", "document order");
+    assert!(parse(CLIENT_MADE[0]).unwrap().mirrors.is_empty());
+    let third = parse(CLIENT_MADE[2]).unwrap();
+    assert!(!third.claims("GAG") && third.claims("WAR"));
+
+    // One byte changed in a signed field: no longer valid.
+    let text = std::str::from_utf8(CLIENT_MADE[0]).unwrap();
+    let forged = text.replace("\"name\": \"bob\"", "\"name\": \"bib\"");
+    assert_ne!(forged, text);
+    let check = verify(&parse(forged.as_bytes()).unwrap());
+    assert_eq!(check.verdict, Verdict::Invalid, "{}", check.reason);
+}
+
+/// Issue 19: a signed field replaced, or shadowed, by an unsigned key differing only in case.
+#[test]
+fn a_key_differing_from_a_signed_field_only_in_case_is_a_signature_problem() {
+    // The publisher re-signed without "gag"; the attacker puts it back under `CODES`.
+    let signed = std::str::from_utf8(CLIENT_MADE[2]).unwrap();
+    assert_eq!(
+        verify(&parse(signed.as_bytes()).unwrap()).verdict,
+        Verdict::Valid
+    );
+    let replaced = signed.replace("\"codes\": [", "\"CODES\": [\n \"gag\",");
+    let beside = signed.replace(
+        "\"codes\": [",
+        "\"CODES\": [\"war\", \"gag\"],\n \"codes\": [",
+    );
+    let folded = signed.replace("\"codes\": [", "\"code\u{17f}\": [\n \"gag\",");
+    let release = signed.replace("\"release\": \"2027-01-01", "\"Release\": \"2027-06-01");
+    let expiry = signed.replace("\"expiry\"", "\"Expiry\"");
+    let top = signed.replace("\"canary\": {", "\"Canary\": {");
+    for (case, text, name) in [
+        ("CODES instead of codes", &replaced, "CODES"),
+        ("CODES beside codes", &beside, "CODES"),
+        ("a long s", &folded, "code\u{17f}"),
+        ("Release instead of release", &release, "Release"),
+        ("Expiry instead of expiry", &expiry, "Expiry"),
+        ("Canary instead of canary", &top, "Canary"),
+    ] {
+        assert_ne!(text, signed, "{case}: the edit applies");
+        let canary = parse(text.as_bytes()).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let check = verify(&canary);
+        assert_eq!(check.verdict, Verdict::Invalid, "{case}: {}", check.reason);
+        assert!(check.reason.contains(name), "{case}: {}", check.reason);
+    }
+}
+
+/// An unsigned `min_signers` added to an older document (keys as strings) must not lower
+/// how many signers are needed.
+#[test]
+fn an_unsigned_min_signers_does_not_lower_the_threshold() {
+    let (a, b, p) = (key(1), key(2), key(9));
+    let claim = client_claim(json!([public(&a), public(&b)]), &p);
+    let mut doc: Value = serde_json::from_slice(&document(&claim, &[&a])).unwrap();
+    doc["canary"]["min_signers"] = json!(1);
+    let check = verify(&parse(&serde_json::to_vec(&doc).unwrap()).unwrap());
+    assert_eq!(check.verdict, Verdict::Invalid, "{}", check.reason);
 }
 
 #[test]
