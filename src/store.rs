@@ -141,6 +141,9 @@ pub struct CheckRecord {
     /// `list` say so instead of suggesting a selector.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scripted: bool,
+    /// The proofs of freshness the last page read quoted (`show`, `history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<crate::observe::freshness::Freshness>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

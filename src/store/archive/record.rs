@@ -72,6 +72,10 @@ pub struct SnapshotRecord {
     /// otherwise, so records of other watches are as they always were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followed: Option<crate::store::FollowedDoc>,
+    /// The proofs of freshness the page quoted (block hashes and heights, `date -R` lines,
+    /// headlines, news links). Absent when it quoted none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<crate::observe::freshness::Freshness>,
 }
 
 /// How far retention has deleted raw bodies, and by which rule.
