@@ -6,6 +6,7 @@ mod dating;
 pub mod diff;
 pub mod event;
 mod flap;
+pub mod freshness;
 mod signature;
 mod stale;
 mod state;
@@ -94,6 +95,9 @@ pub enum Observation {
     Unchanged,
     /// The fetch failed; `gone` when the server answered 404 or 410.
     Failed { gone: bool, error: String },
+    /// Where the canary is published loaded, but the canary is not there: a followed index
+    /// that links no document of the series. `why` says so, naming the index and pattern.
+    Absent { why: String },
 }
 
 /// The judge's verdict on one observation.
@@ -158,6 +162,16 @@ pub(crate) fn observe_signed(
         }
         Observation::Unchanged => {
             recovered_fetch(&mut state, at, policy, &mut events);
+        }
+        Observation::Absent { why } => {
+            recovered_fetch(&mut state, at, policy, &mut events);
+            if state
+                .baseline
+                .as_ref()
+                .is_some_and(|b| b.claims().next().is_some())
+            {
+                count_missing(&mut state, &why, "", at, policy, &mut events);
+            }
         }
         Observation::Content {
             statements,
@@ -436,28 +450,14 @@ fn content(
     // Nothing at all where claims used to be: the canary block (or selector) is gone. Context
     // left without its claims is a withdrawal, reported as `removed` below.
     if had_claims && statements.is_empty() {
-        let c = &mut state.missing;
-        c.count += 1;
-        c.since.get_or_insert(at);
-        if c.count >= policy.confirm && !c.alerted {
-            c.alerted = true;
-            let since = c.since.unwrap_or(at);
-            let detail = format!(
-                "the page loads but none of its canary statements were found on {} since {} (the selector matches nothing, or the canary block is gone)",
-                plural(c.count, "consecutive check"),
-                describe_time(since)
-            );
-            let claims = baseline_claims(state);
-            events.push(event(
-                policy,
-                EventKind::Missing,
-                at,
-                since,
-                Severity::High,
-                detail,
-                claims,
-            ));
-        }
+        count_missing(
+            state,
+            "the page loads but none of its canary statements were found",
+            " (the selector matches nothing, or the canary block is gone)",
+            at,
+            policy,
+            events,
+        );
         return;
     }
     let missing = std::mem::take(&mut state.missing);
@@ -535,6 +535,41 @@ fn content(
     let new_statements = if rest.is_empty() { statements } else { applied };
     state.baseline = Some(new_baseline(new_statements, at));
     state.last_change = Some(at);
+}
+
+/// One more check without the canary where it is published (`what` says how it is
+/// absent, `cause` what may explain it); `missing` once `confirm` checks in a row saw it.
+fn count_missing(
+    state: &mut WatchState,
+    what: &str,
+    cause: &str,
+    at: DateTime<Utc>,
+    policy: &Policy,
+    events: &mut Vec<Event>,
+) {
+    let c = &mut state.missing;
+    c.count += 1;
+    c.since.get_or_insert(at);
+    if c.count < policy.confirm || c.alerted {
+        return;
+    }
+    c.alerted = true;
+    let since = c.since.unwrap_or(at);
+    let detail = format!(
+        "{what} on {} since {}{cause}",
+        plural(c.count, "consecutive check"),
+        describe_time(since)
+    );
+    let claims = baseline_claims(state);
+    events.push(event(
+        policy,
+        EventKind::Missing,
+        at,
+        since,
+        Severity::High,
+        detail,
+        claims,
+    ));
 }
 
 fn refresh(state: &mut WatchState, statements: Vec<Statement>, old: &Baseline, at: DateTime<Utc>) {

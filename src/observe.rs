@@ -13,6 +13,7 @@ pub(crate) mod challenge;
 mod document;
 pub mod extract;
 pub(crate) mod follow;
+pub mod freshness;
 pub mod normalise;
 mod page;
 pub(crate) mod pdf;

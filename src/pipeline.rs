@@ -203,9 +203,12 @@ impl Checker {
             // A page not read again (304, same bytes) is the one that was judged scripted.
             scripted: prev_check.scripted,
             key_refreshes,
+            freshness: prev_check.freshness.clone(),
             ..CheckRecord::default()
         };
         let mut tail = None;
+        // The proofs of freshness of a page read afresh, with the canary's date.
+        let mut proofs = None;
         // The raw response, kept until the judge says whether this check is evidence.
         let mut capture = None;
         let mut signed = None;
@@ -230,8 +233,8 @@ impl Checker {
             },
             Ok(Fetched::Page(page)) if matches!(step, follow::Step::NoMatch) => {
                 // The index loaded without a document of the series: the canary is missing
-                // from where it is published (confirmed like any missing canary). The judge
-                // is told the usual size so the index does not read as an error page.
+                // from where it is published (confirmed like any missing canary), and the
+                // alert says so, naming the index.
                 record.status = Some(page.status);
                 record.final_url = Some(page.final_url.to_string());
                 // The index was read; what it lacks is the judge's `missing`, not a failure.
@@ -244,11 +247,12 @@ impl Checker {
                     statements: None,
                     signatures: None,
                 });
-                Observation::Content {
-                    statements: Vec::new(),
-                    body_len: prev.usual_size.unwrap_or(0),
-                    page_hash: None,
-                    excerpt: None,
+                Observation::Absent {
+                    why: watch
+                        .follow
+                        .as_ref()
+                        .map(follow::unlinked)
+                        .unwrap_or_default(),
                 }
             }
             Ok(Fetched::Page(page)) => {
@@ -294,11 +298,16 @@ impl Checker {
                         reading,
                         tail: facts,
                         scripted,
+                        freshness,
                         ..
                     } = observe::read_document(&body, watch.format, watch.selector.as_ref());
                     let reading =
                         canarytail::gate(reading, facts.as_ref(), prev_check.canarytail.as_ref());
                     record.scripted = scripted;
+                    if let Some(s) = reading.statements() {
+                        record.freshness = (!freshness.is_empty()).then(|| freshness.clone());
+                        proofs = Some((freshness, judge::canary_date(s)));
+                    }
                     tail = facts;
                     signed = signatures::read(
                         watch,
@@ -365,6 +374,11 @@ impl Checker {
             mut events,
             fetch_error,
         } = judge::observe_signed(&prev, obs, signed.as_ref(), at, policy);
+        if let (Some((found, date)), None) = (&proofs, &fetch_error) {
+            events.extend(judge::freshness::check(
+                &mut state, found, *date, at, policy,
+            ));
+        }
         events.extend(follow::went_backwards(
             &step,
             prev_check.followed.as_ref(),

@@ -152,6 +152,9 @@ pub struct CheckRecord {
     /// Refreshes of pinned keys from their `key_url` made by this check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_refreshes: Vec<keys::KeyRefresh>,
+    /// The proofs of freshness the last page read quoted (`show`, `history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<crate::observe::freshness::Freshness>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

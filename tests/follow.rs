@@ -147,6 +147,21 @@ async fn a_followed_series_advances_drops_a_claim_goes_back_and_loses_every_link
     site.set("/canaries/", Reply::html(&index(&[])));
     let r = checker.check(w).await.expect("check");
     assert_eq!(kinds(&r), vec![EventKind::Missing], "{:?}", r.events);
+    // The alert says what is missing and where: the index, not a selector.
+    let missing = &r
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Missing)
+        .expect("a missing event")
+        .detail;
+    assert!(
+        missing.contains(&format!(
+            "the index {} no longer links any canary matching the pattern",
+            site.url("/canaries/")
+        )),
+        "{missing}"
+    );
+    assert!(!missing.contains("selector"), "{missing}");
     assert!(r.record.followed.is_some());
     assert_eq!(r.record.result, canaryd::store::CheckResult::Ok);
     // The evidence names the document followed and why.

@@ -42,6 +42,8 @@ pub struct SnapshotJson {
     /// Set when HEAD was rebuilt before this record: records after `from_seq` may be gone.
     pub head_rebuilt: Option<String>,
     pub events: Vec<EventJson>,
+    /// The proofs of freshness the page quoted (`null` when none or no page).
+    pub freshness: Option<crate::observe::freshness::Freshness>,
 }
 
 pub fn history(h: &History) -> HistoryJson {
@@ -77,6 +79,7 @@ fn snapshot(e: &Entry) -> SnapshotJson {
             )
         }),
         events: r.events.iter().map(event).collect(),
+        freshness: r.freshness.clone(),
     }
 }
 
@@ -178,6 +181,8 @@ pub struct ShowJson {
     pub body_sha256: Option<String>,
     pub body_pruned: bool,
     pub statements: Vec<StatementJson>,
+    /// The proofs of freshness the page quoted (`null` when none).
+    pub freshness: Option<crate::observe::freshness::Freshness>,
 }
 
 #[derive(Debug, Serialize)]
@@ -210,6 +215,7 @@ pub fn show(h: &History, e: &Entry, asked: Option<u64>) -> ShowJson {
                 claim: s.claim,
             })
             .collect(),
+        freshness: r.freshness.clone(),
     }
 }
 

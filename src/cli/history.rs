@@ -65,6 +65,11 @@ pub fn render(history: &History, paint: Paint) -> String {
         if let Some(sigs) = &entry.record.signatures {
             out.push_str(&signature_lines(sigs, paint));
         }
+        if let Some(f) = &entry.record.freshness {
+            for line in f.describe() {
+                out.push_str(&format!("    freshness: {line}\n"));
+            }
+        }
         for event in &entry.record.events {
             out.push_str(&event_lines(event, paint));
         }

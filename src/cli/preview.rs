@@ -120,6 +120,8 @@ pub struct Preview {
     pub local: bool,
     /// No claim, and the page looks like it needs JavaScript.
     pub scripted: bool,
+    /// The proofs of freshness the page quotes.
+    pub freshness: crate::observe::freshness::Freshness,
 }
 
 /// Fetches `url` once (no conditional GET) and extracts its statements.
@@ -175,7 +177,7 @@ pub async fn fetch_preview(
     })
     .await
     .context("reading the page stopped unexpectedly")?;
-    let (kind, scripted) = (document.kind, document.scripted);
+    let (kind, scripted, freshness) = (document.kind, document.scripted, document.freshness);
     let statements = match document.reading {
         Reading::Statements(s) => s,
         Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
@@ -189,6 +191,7 @@ pub async fn fetch_preview(
         kind,
         local: url.scheme() == "file",
         scripted,
+        freshness,
     })
 }
 
@@ -280,6 +283,7 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
         println!("  [{kind}] {}", s.text);
     }
     print_dating(statements);
+    print_freshness(&preview.freshness);
     if claims == 0 {
         let fix = if ignored.is_some() {
             "A text canary is read whole: its claims must read as claims."
@@ -289,6 +293,18 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
         println!(
             "\nNo canary claims found: none of these reads like a claim (\"never\", \"has not received\"…), so none would alert. {fix}"
         );
+    }
+}
+
+/// The proofs of freshness found, as the freshness checks will compare them.
+fn print_freshness(f: &crate::observe::freshness::Freshness) {
+    if f.is_empty() {
+        println!("Proof of freshness: none found");
+        return;
+    }
+    println!("Proof of freshness (compared with each new version; see `freshness` events):");
+    for line in f.describe() {
+        println!("  {line}");
     }
 }
 

@@ -105,5 +105,11 @@ pub fn render(history: &History, entry: &Entry, asked: Option<u64>, paint: Paint
         let hash = s.hash.get(..12).unwrap_or(&s.hash);
         out.push_str(&format!("[{kind}] {}  {}\n", paint.dim(hash), s.text));
     }
+    if let Some(f) = &r.freshness {
+        out.push_str("\nproof of freshness:\n");
+        for line in f.describe() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     out
 }

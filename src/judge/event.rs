@@ -31,10 +31,14 @@ pub enum EventKind {
     /// The canary's signatures are missing, bad, by unpinned keys or too few (or a signer
     /// joined, recorded without an alert).
     Signature,
+    /// The canary's proof of freshness does not show it was written when it says: a block
+    /// hash or height an earlier version quoted, a height that goes backwards or is far
+    /// from the canary's date, every proof unchanged on a re-issue.
+    Freshness,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Removed,
         EventKind::Changed,
         EventKind::Added,
@@ -45,6 +49,7 @@ impl EventKind {
         EventKind::Flapping,
         EventKind::Recovered,
         EventKind::Signature,
+        EventKind::Freshness,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +64,7 @@ impl EventKind {
             EventKind::Flapping => "flapping",
             EventKind::Recovered => "recovered",
             EventKind::Signature => "signature",
+            EventKind::Freshness => "freshness",
         }
     }
 
@@ -75,6 +81,7 @@ impl EventKind {
             EventKind::Flapping => "canary statement flapping",
             EventKind::Recovered => "recovered",
             EventKind::Signature => "canary signature problem",
+            EventKind::Freshness => "canary's proof of freshness does not hold",
         }
     }
 

@@ -50,6 +50,13 @@ pub struct WatchState {
     /// Signers of the last whole version, and a signature problem being confirmed.
     #[serde(default)]
     pub signature: super::SignatureState,
+    /// The proofs of freshness of the versions seen, and the problems alerted for the
+    /// version now published.
+    #[serde(
+        default,
+        skip_serializing_if = "super::freshness::FreshnessState::is_empty"
+    )]
+    pub freshness: super::freshness::FreshnessState,
 }
 
 /// A short page without any of the canary's statements, served on consecutive checks.

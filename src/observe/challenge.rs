@@ -79,6 +79,85 @@ pub fn is_error_template(body: &str) -> bool {
     ERROR_PHRASES.iter().any(|p| text.contains(p))
 }
 
+/// What an error or block page says first: its title, heading or opening words. Matched
+/// only at the start of a page's title or visible text, never anywhere in it, so a canary
+/// that mentions "forbidden" or "unavailable" in a sentence is not an error page.
+const TEMPLATE_HEADINGS: &[&str] = &[
+    "bad gateway",
+    "gateway timeout",
+    "gateway time-out",
+    "service unavailable",
+    "service temporarily unavailable",
+    "internal server error",
+    "access denied",
+    "forbidden",
+    "too many requests",
+    "rate limited",
+    "temporarily unavailable",
+    "site under maintenance",
+    "under maintenance",
+    "down for maintenance",
+    "maintenance mode",
+    "origin error",
+    "web server is down",
+    "backend fetch failed",
+    "just a moment",
+    "attention required",
+    "are you a robot",
+    "verify you are human",
+    "accès refusé",
+    "service indisponible",
+    "erreur interne du serveur",
+    "site en maintenance",
+];
+
+/// How far into the visible text a template's heading may start (after a status code,
+/// "Error", a host name).
+const TEMPLATE_LEAD: usize = 40;
+
+/// The error or challenge template a small page is, if it is one: a page with at most
+/// [`MAX_CHALLENGE_TEXT`] characters of visible text whose title, or whose visible text
+/// within its first words, opens with a known error heading ("502 Bad Gateway",
+/// "503 Service Unavailable", "Access denied", "Just a moment…"). Such a page is a failed
+/// fetch whatever statements it extracts to (its heading is not the canary). Bot-challenge
+/// markers alone ([`detect`]) stay for pages without claims: a small canary may embed a
+/// captcha for its contact form.
+pub fn error_page(body: &str) -> Option<&'static str> {
+    let text = visible_text(body, MAX_CHALLENGE_TEXT + 1).to_lowercase();
+    if text.chars().count() > MAX_CHALLENGE_TEXT {
+        return None;
+    }
+    let title = title(body).to_lowercase();
+    let opens = |haystack: &str, p: &str| {
+        haystack
+            .find(p)
+            .is_some_and(|i| haystack[..i].chars().count() <= TEMPLATE_LEAD)
+    };
+    TEMPLATE_HEADINGS
+        .iter()
+        .copied()
+        .find(|p| opens(&title, p) || opens(&text, p))
+}
+
+/// The text of the page's first `<title>`, whitespace collapsed (empty without one).
+fn title(body: &str) -> String {
+    let head = prefix(body, SCAN_BYTES);
+    let lower = head.to_ascii_lowercase();
+    let Some(open) = lower.find("<title") else {
+        return String::new();
+    };
+    let Some(start) = lower[open..].find('>').map(|i| open + i + 1) else {
+        return String::new();
+    };
+    let end = lower[start..]
+        .find("</title")
+        .map_or(head.len(), |i| start + i);
+    head[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Visible text of error pages servers and proxies send with any status.
 const ERROR_PHRASES: &[&str] = &[
     "bad gateway",
@@ -226,6 +305,33 @@ mod tests {
         assert!(!is_error_template(
             "<html><body><p>This page has moved. Our transparency information is now part of our annual report.</p></body></html>"
         ));
+    }
+
+    #[test]
+    fn a_small_page_opening_with_an_error_heading_is_an_error_page() {
+        let nginx = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+        assert_eq!(error_page(nginx), Some("bad gateway"));
+        let apache = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\"><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request due to maintenance downtime or capacity problems. Please try again later.</p></body></html>";
+        assert_eq!(error_page(apache), Some("service unavailable"));
+        let varnish = "<html><body><h1>Error 503 Backend fetch failed</h1><p>Backend fetch failed</p><h3>Guru Meditation:</h3><p>XID: 12345</p><hr><p>Varnish cache server</p></body></html>";
+        assert_eq!(error_page(varnish), Some("backend fetch failed"));
+        assert_eq!(
+            error_page(
+                "<html><body><h1>Service indisponible</h1><p>Réessayez plus tard.</p></body></html>"
+            ),
+            Some("service indisponible")
+        );
+        // Content that only mentions such words is not an error page.
+        let canary = "<html><head><title>Warrant canary</title></head><body><h1>Warrant canary</h1><p>We have never received a National Security Letter, and we have never been forbidden to say so.</p><p>If this page is ever unavailable, service unavailable pages do not mean the canary died.</p></body></html>";
+        assert_eq!(error_page(canary), None);
+        let moved = "<html><body><p>This page has moved. Our transparency information is now part of our annual report.</p></body></html>";
+        assert_eq!(error_page(moved), None);
+        // A large page is content, whatever its title says.
+        let big = format!(
+            "<html><head><title>Forbidden</title></head><body>{}</body></html>",
+            "<p>We have never received a National Security Letter.</p>".repeat(40)
+        );
+        assert_eq!(error_page(&big), None);
     }
 
     #[test]

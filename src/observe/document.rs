@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::canarytail::{self, Verdict};
 use super::extract::Format;
+use super::freshness::{self, Freshness};
 use super::normalise;
 use super::page::{Reading, read_page};
 use super::pdf;
@@ -109,6 +110,8 @@ pub(crate) struct Document {
     pub(crate) tail: Option<TailFacts>,
     /// An HTML page without claims that looks like it needs JavaScript (see `scripted`).
     pub(crate) scripted: bool,
+    /// The proofs of freshness it quotes (see `freshness`).
+    pub(crate) freshness: Freshness,
 }
 
 /// What `format` makes of a body (auto-detection looks at the bytes, not the decoded text).
@@ -136,12 +139,26 @@ pub(crate) fn read_document(
     selector: Option<&WatchSelector>,
 ) -> Document {
     let kind = kind_of(body, format);
+    let mut proofs = Freshness::default();
+    let mut read_proofs = |text: &str, format: Format| {
+        let lines = super::extract::text_lines(text, format);
+        proofs = freshness::read(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    };
     let (reading, tail) = match kind {
-        Kind::Html => (read_page(body.text, Format::Html, selector), None),
-        Kind::Text => (read_page(body.text, Format::Text, selector), None),
+        Kind::Html => {
+            read_proofs(body.text, Format::Html);
+            (read_page(body.text, Format::Html, selector), None)
+        }
+        Kind::Text => {
+            read_proofs(body.text, Format::Text);
+            (read_page(body.text, Format::Text, selector), None)
+        }
         Kind::Pdf => match pdf::extract_text(body.bytes) {
             // A report's text is judged as a text canary: the same extraction, dates, claims.
-            Ok(text) => (read_page(&text, Format::Text, selector), None),
+            Ok(text) => {
+                read_proofs(&text, Format::Text);
+                (read_page(&text, Format::Text, selector), None)
+            }
             Err(e) => (
                 Reading::Unreadable(format!("cannot read the PDF: {e}")),
                 None,
@@ -149,6 +166,16 @@ pub(crate) fn read_document(
         },
         Kind::CanaryTail => match canarytail::parse(body.bytes) {
             Ok(canary) => {
+                if let Some(block) = &canary.freshness {
+                    proofs = freshness::read(&block.lines().collect::<Vec<_>>());
+                    let hash = block.trim().to_ascii_lowercase();
+                    if hash.len() == 64
+                        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                        && !proofs.block_hashes.contains(&hash)
+                    {
+                        proofs.block_hashes.push(hash);
+                    }
+                }
                 let (reading, facts) = read_canarytail(&canary);
                 (reading, Some(facts))
             }
@@ -170,6 +197,7 @@ pub(crate) fn read_document(
         reading,
         tail,
         scripted,
+        freshness: proofs,
     }
 }
 

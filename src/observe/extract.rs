@@ -92,6 +92,54 @@ pub fn extract(
     Ok(out)
 }
 
+/// Pages that may quote a proof of freshness: only these are parsed again for
+/// [`text_lines`], so an ordinary page costs one scan.
+static MAY_HOLD_PROOF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)freshness|fraîcheur|bitcoin|blockchain|block\s*(?:height|hash|count)|getblockcount|headlines|news\s+article|in\s+advance|0{8}[0-9a-f]{56}",
+    )
+    .expect("the proof pattern is valid")
+});
+
+/// The document's text as lines, for readers that look at lines (proofs of freshness): a
+/// text canary's lines without the OpenPGP armour; an HTML page's leaf blocks, `<br>` and
+/// `<pre>` lines split, headings written `# …`, a blank line between blocks that are not
+/// items of one list. An HTML page with no hint of a proof gives no lines.
+pub(crate) fn text_lines(body: &str, format: Format) -> Vec<String> {
+    match format {
+        Format::Text => text::strip_armour(body)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        Format::Html => {
+            if !MAY_HOLD_PROOF.is_match(body) {
+                return Vec::new();
+            }
+            let body = guard::cap_nesting(body);
+            let doc = Html::parse_document(&body);
+            let mut lines = Vec::new();
+            let mut group = None;
+            for b in html::page_blocks(&doc) {
+                if b.group.is_none() || b.group != group {
+                    lines.push(String::new());
+                }
+                group = b.group;
+                if matches!(b.tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+                    lines.push(format!("# {}", b.text.trim()));
+                    lines.push(String::new());
+                    continue;
+                }
+                lines.extend(
+                    b.text
+                        .split([LINE_BREAK, '\n'])
+                        .map(|l| l.trim().to_string()),
+                );
+            }
+            lines
+        }
+    }
+}
+
 /// Text-canary statements; `claim` forces the flag (a selected `pre`), else wording decides.
 fn text_statements(body: &str, claim: Option<bool>, out: &mut Vec<Statement>) {
     for located in text::units(body) {

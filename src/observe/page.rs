@@ -43,6 +43,13 @@ pub(crate) fn read_page(text: &str, format: Format, selector: Option<&WatchSelec
             "the server sent a bot challenge or block page (\"{marker}\") instead of the canary"
         ));
     }
+    // A proxy's "502 Bad Gateway" served with 200 extracts its heading as a statement; it
+    // is still the proxy's page, not the canary's replacement.
+    if let Some(heading) = challenge::error_page(text) {
+        return Reading::Unreadable(format!(
+            "the server sent an error page (\"{heading}\") instead of the canary"
+        ));
+    }
     Reading::Statements(statements)
 }
 

@@ -76,6 +76,15 @@ pub(crate) fn no_match_error(rule: &Follow) -> String {
     )
 }
 
+/// How a `missing` alert explains an index that links no document of the series.
+pub(crate) fn unlinked(rule: &Follow) -> String {
+    format!(
+        "the index {} no longer links any canary matching the pattern {:?}",
+        fetch::redact(&rule.index),
+        rule.pattern
+    )
+}
+
 /// `changed`, at once, when the newest document is older than the one followed before: the
 /// newer document vanished from the index (or the index was rolled back). Never accepted
 /// silently; the older document is followed from then on.

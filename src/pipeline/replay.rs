@@ -149,8 +149,13 @@ pub fn replay_signed(
             text: &v.text,
             fetched_as: v.format,
         };
-        let observe::Document { reading, tail, .. } =
-            observe::read_document(&body, v.document, selector);
+        let observe::Document {
+            reading,
+            tail,
+            freshness,
+            ..
+        } = observe::read_document(&body, v.document, selector);
+        let date = reading.statements().map(judge::canary_date);
         let signed = signing.map(|s| {
             read_signatures(
                 &v.bytes,
@@ -168,11 +173,17 @@ pub fn replay_signed(
             let obs = super::observation(reading, &v.text, v.body_len);
             let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
             state = j.state;
+            // The offline freshness checks, as a live check makes them on a page it read.
+            let mut fresh = Vec::new();
+            if let (Some(date), None) = (date, &j.fetch_error) {
+                fresh = judge::freshness::check(&mut state, &freshness, date, v.at, policy);
+            }
             let (record, events) =
                 super::canarytail::judge_tail(tail.as_ref(), tail_record.as_ref(), v.at, policy);
             let mut judged = j.events;
             super::canarytail::drop_duress_repeat(&mut judged, record.as_ref());
             out.extend(judged.into_iter().map(|e| (v.name.clone(), e)));
+            out.extend(fresh.into_iter().map(|e| (v.name.clone(), e)));
             tail_record = record;
             out.extend(events.into_iter().map(|e| (v.name.clone(), e)));
         }

@@ -90,6 +90,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         signatures: snap.capture.and_then(|c| c.signatures.clone()),
         followed: c.followed.clone(),
         key_refreshes: c.key_refreshes.clone(),
+        freshness: c.freshness.clone(),
     };
     let path = dir.join(record_file(seq));
     let bytes = record.to_bytes().map_err(|source| StoreError::Corrupt {

@@ -76,6 +76,10 @@ pub struct SnapshotRecord {
     /// refused, with the bytes served. Absent when none was made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_refreshes: Vec<crate::store::keys::KeyRefresh>,
+    /// The proofs of freshness the page quoted (block hashes and heights, `date -R` lines,
+    /// headlines, news links). Absent when it quoted none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<crate::observe::freshness::Freshness>,
 }
 
 /// How far retention has deleted raw bodies, and by which rule.
