@@ -35,6 +35,8 @@ pub struct NewWatch {
     /// Pinned key files, as the watchlist names them.
     pub keys: Vec<String>,
     pub signers: Option<usize>,
+    /// `allow_internal`: internal addresses the watch's found URLs may reach.
+    pub allow_internal: Vec<String>,
 }
 
 /// The `follow` rule of a new watch, as the user wrote it.
@@ -103,6 +105,9 @@ pub fn add(text: &str, new: &NewWatch) -> Result<String, EditError> {
     }
     if let Some(n) = new.signers {
         table["signers"] = value(n as i64);
+    }
+    if !new.allow_internal.is_empty() {
+        table["allow_internal"] = Item::Value(strings(&new.allow_internal));
     }
     // A blank line before the header, like the entries people write.
     table.decor_mut().set_prefix("\n");
@@ -208,6 +213,7 @@ mod tests {
             signature_url: Vec::new(),
             keys: Vec::new(),
             signers: None,
+            allow_internal: Vec::new(),
         }
     }
 

@@ -107,6 +107,7 @@ shared_keys! {
         signature_url: Option<Spanned<Vec<Spanned<String>>>>,
         keys: Option<Spanned<Vec<Spanned<String>>>>,
         signers: Option<Spanned<i64>>,
+        allow_internal: Option<Spanned<Vec<Spanned<String>>>>,
     }
 }
 
@@ -315,6 +316,7 @@ fn resolve(raw: RawShared<'_>, inherited: &Shared) -> Result<Shared, RawError> {
                 None => i.fetch.proxy.clone(),
             },
             retry: i.fetch.retry.clone(),
+            allow_internal: i.fetch.allow_internal.clone(),
         },
         policy: Policy {
             confirm: match raw.confirm {
@@ -474,7 +476,10 @@ fn finish(
             })
         })
         .transpose()?;
-    let shared = resolve(raw.shared(), &s.shared)?;
+    let mut shared = resolve(raw.shared(), &s.shared)?;
+    if let Some(allow) = &raw.allow_internal {
+        shared.fetch.allow_internal = super::follow::allow_internal(allow, &name)?;
+    }
     let signing = super::signing::validate(
         &name,
         &url,

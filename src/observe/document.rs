@@ -136,7 +136,7 @@ pub(crate) fn read_document(
     let (reading, tail) = match kind {
         Kind::Html => (read_page(body.text, Format::Html, selector), None),
         Kind::Text => (read_page(body.text, Format::Text, selector), None),
-        Kind::Pdf => match pdf::extract_text(body.bytes) {
+        Kind::Pdf => match pdf::read(body.bytes) {
             // A report's text is judged as a text canary: the same extraction, dates, claims.
             Ok(text) => (read_page(&text, Format::Text, selector), None),
             Err(e) => (
