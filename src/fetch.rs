@@ -12,6 +12,7 @@ mod charset;
 mod classify;
 mod error;
 mod file;
+mod guard;
 mod http;
 mod net;
 mod retry;
@@ -26,6 +27,7 @@ use url::Url;
 pub use charset::{Format, decode_body, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage, redact};
+pub use guard::{AllowInternal, MAX_ALLOWED, Origin};
 pub use net::{Network, StaticHosts, SystemResolver, is_internal};
 pub use retry::{RetryPolicy, http_date, parse_http_date, parse_retry_after};
 
@@ -43,6 +45,9 @@ pub struct FetchOptions {
     /// (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY).
     pub proxy: Option<Url>,
     pub retry: RetryPolicy,
+    /// Internal addresses and names this watch's found URLs and redirects may reach
+    /// (`allow_internal`); see the `guard` module.
+    pub allow_internal: AllowInternal,
 }
 
 impl Default for FetchOptions {
@@ -52,6 +57,7 @@ impl Default for FetchOptions {
             max_body: DEFAULT_MAX_BODY,
             proxy: None,
             retry: RetryPolicy::default(),
+            allow_internal: AllowInternal::default(),
         }
     }
 }
@@ -150,20 +156,24 @@ struct Inner {
     user_agent: String,
     connect_timeout: Duration,
     network: Network,
-    /// Keyed by the proxy URL (`None` is "from the environment") and the guard.
-    clients: Mutex<HashMap<(Option<String>, Guard), reqwest::Client>>,
+    /// Keyed by the proxy URL (`None` is "from the environment"), the guard and what the
+    /// watch allows.
+    clients: Mutex<HashMap<ClientKey, reqwest::Client>>,
 }
+
+type ClientKey = (Option<String>, Guard, AllowInternal);
 
 /// How a client keeps a watch on a public address from being led into internal ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Guard {
     /// The watch's own URL is internal: it may go anywhere.
     Off,
-    /// A public watch through a proxy, which resolves names itself: literal internal
-    /// addresses in redirects are refused; names are the proxy's business.
+    /// A public watch (or a found URL) through a proxy, which resolves names itself: literal
+    /// internal addresses in redirects are refused; names are the proxy's business.
     Literals,
-    /// A public watch connecting directly: literal internal redirect targets are refused, and
-    /// every name is resolved through `net::Guarded`, which drops internal addresses.
+    /// A public watch (or a found URL) connecting directly: literal internal redirect targets
+    /// are refused, and every name is resolved through `net::Guarded`, which drops internal
+    /// addresses.
     Full,
 }
 
@@ -196,7 +206,10 @@ impl Fetcher {
             network.resolver.clone(),
             None,
         )?;
-        let clients = Mutex::new(HashMap::from([((None, Guard::Off), env_client)]));
+        let clients = Mutex::new(HashMap::from([(
+            (None, Guard::Off, AllowInternal::default()),
+            env_client,
+        )]));
         Ok(Fetcher {
             inner: Arc::new(Inner {
                 user_agent: user_agent.to_string(),
@@ -207,17 +220,38 @@ impl Fetcher {
         })
     }
 
-    /// Fetches `url`, retrying transient failures per `opts.retry`. Sends `validators` as a
-    /// conditional GET when given; a 304 (or an unchanged file mtime) is
-    /// [`Fetched::NotModified`].
+    /// Fetches `url`, a URL written in the watchlist (or typed by the user), retrying
+    /// transient failures per `opts.retry`. Sends `validators` as a conditional GET when
+    /// given; a 304 (or an unchanged file mtime) is [`Fetched::NotModified`].
     pub async fn fetch(
         &self,
         url: &Url,
         validators: Option<&Validators>,
         opts: &FetchOptions,
     ) -> Result<Fetched, FetchError> {
+        self.fetch_from(url, Origin::Watchlist, validators, opts)
+            .await
+    }
+
+    /// [`Fetcher::fetch`] for a URL from `origin`: a [`Origin::Found`] URL that leads to an
+    /// internal address the watch does not allow is refused ([`FetchError::InternalLink`]).
+    pub async fn fetch_from(
+        &self,
+        url: &Url,
+        origin: Origin,
+        validators: Option<&Validators>,
+        opts: &FetchOptions,
+    ) -> Result<Fetched, FetchError> {
         let http = match url.scheme() {
             "http" | "https" => true,
+            // A page cannot send canaryd to this machine's files.
+            "file" if origin == Origin::Found => {
+                return Err(FetchError::Scheme {
+                    url: error::redact(url),
+                    scheme: "file".into(),
+                    redirected_from: None,
+                });
+            }
             "file" => false,
             other => {
                 return Err(FetchError::Scheme {
@@ -230,7 +264,7 @@ impl Fetcher {
         let mut failed = 0u32;
         loop {
             let result = if http {
-                match self.client_for(url, opts).await {
+                match self.client_for(url, origin, opts).await {
                     Ok(client) => {
                         http::get(&client, url, validators, opts, self.inner.connect_timeout).await
                     }
@@ -241,6 +275,7 @@ impl Fetcher {
             };
             let err = match result {
                 Ok(fetched) => return Ok(fetched.with_attempts(failed + 1)),
+                Err(err) if origin == Origin::Found => err.as_found(url),
                 Err(err) => err,
             };
             failed += 1;
@@ -266,11 +301,16 @@ impl Fetcher {
     async fn client_for(
         &self,
         url: &Url,
+        origin: Origin,
         opts: &FetchOptions,
     ) -> Result<reqwest::Client, FetchError> {
-        let guard = self.guard_for(url, opts).await?;
+        let guard = self.guard_for(url, origin, opts).await?;
         let proxy = opts.proxy.as_ref();
-        let key = (proxy.map(|p| p.as_str().to_string()), guard);
+        let allow = match guard {
+            Guard::Off => AllowInternal::default(),
+            _ => opts.allow_internal.clone(),
+        };
+        let key = (proxy.map(|p| p.as_str().to_string()), guard, allow.clone());
         // Poisoning only means another thread panicked mid-insert; the map is still usable.
         let mut clients = self
             .inner
@@ -281,15 +321,19 @@ impl Fetcher {
             return Ok(client.clone());
         }
         let network = &self.inner.network;
+        let rule = guard::Rule {
+            is_internal: network.is_internal,
+            allow: Arc::new(allow),
+        };
         let (resolver, internal): (Arc<dyn reqwest::dns::Resolve>, _) = match guard {
             Guard::Off => (network.resolver.clone(), None),
-            Guard::Literals => (network.resolver.clone(), Some(network.is_internal)),
+            Guard::Literals => (network.resolver.clone(), Some(rule)),
             Guard::Full => (
                 Arc::new(net::Guarded {
                     inner: network.resolver.clone(),
-                    is_internal: network.is_internal,
+                    rule: rule.clone(),
                 }),
-                Some(network.is_internal),
+                Some(rule),
             ),
         };
         let client = http::build_client(
@@ -303,10 +347,17 @@ impl Fetcher {
         Ok(client)
     }
 
-    /// Whether the watch's own URL is public, and so may not be led to internal addresses.
-    /// A host name is resolved (once per attempt) unless a proxy will resolve it: asking
-    /// local DNS about a name meant for Tor would leak it.
-    async fn guard_for(&self, url: &Url, opts: &FetchOptions) -> Result<Guard, FetchError> {
+    /// How far the address rule applies to this request. A found URL is always guarded, and
+    /// refused at once when its host is a literal internal address the watch does not allow
+    /// (before any proxy sees it). A watchlist URL is guarded when it is public: a host name
+    /// is resolved (once per attempt) unless a proxy will resolve it, since asking local DNS
+    /// about a name meant for Tor would leak it.
+    async fn guard_for(
+        &self,
+        url: &Url,
+        origin: Origin,
+        opts: &FetchOptions,
+    ) -> Result<Guard, FetchError> {
         let is_internal = self.inner.network.is_internal;
         let proxied = opts.proxy.is_some() || env_proxy_for(url);
         let public = if proxied {
@@ -314,6 +365,24 @@ impl Fetcher {
         } else {
             Guard::Full
         };
+        if origin == Origin::Found {
+            let literal = match url.host() {
+                Some(url::Host::Ipv4(ip)) => Some(IpAddr::from(ip)),
+                Some(url::Host::Ipv6(ip)) => Some(IpAddr::from(ip)),
+                _ => None,
+            };
+            let rule = guard::Rule {
+                is_internal,
+                allow: Arc::new(opts.allow_internal.clone()),
+            };
+            if let Some(addr) = literal.filter(|a| rule.refuses(None, *a)) {
+                return Err(FetchError::InternalLink {
+                    url: error::redact(url),
+                    addr,
+                });
+            }
+            return Ok(public);
+        }
         let literal = |ip: IpAddr| if is_internal(ip) { Guard::Off } else { public };
         let name = match url.host() {
             Some(url::Host::Ipv4(ip)) => return Ok(literal(ip.into())),

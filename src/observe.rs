@@ -12,6 +12,8 @@ pub(crate) mod canarytail;
 pub(crate) mod challenge;
 mod document;
 pub mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod follow;
 pub mod freshness;
 pub mod normalise;

@@ -111,7 +111,7 @@ impl Checker {
         // A `follow` watch reads the newest document its index links: the URL the rest of
         // the check (and anything resolving `{url}` against it) uses is that document's.
         let (step, index_result) = match &watch.follow {
-            Some(rule) => follow::locate(&self.fetcher, rule, &opts).await,
+            Some(rule) => follow::locate(&self.fetcher, rule, &opts, &self.cpu).await,
             None => (follow::Step::Direct, None),
         };
         let url = follow::document_url(&step, &watch.url).clone();
@@ -138,11 +138,19 @@ impl Checker {
             .filter(|v| v.etag.is_some() || v.last_modified.is_some());
         let fetched = match index_result {
             Some(index) => index,
-            None => self.fetcher.fetch(&url, validators.as_ref(), &opts).await,
+            None => {
+                let origin = follow::origin(&step);
+                self.fetcher
+                    .fetch_from(&url, origin, validators.as_ref(), &opts)
+                    .await
+            }
         };
         // Detached signatures are the document's: `{url}` is the followed document's URL.
         let detached = match &fetched {
-            Ok(Fetched::Page(_)) => signatures::fetch(&self.fetcher, watch, &url, &opts).await,
+            Ok(Fetched::Page(_)) => {
+                let origin = follow::origin(&step);
+                signatures::fetch(&self.fetcher, watch, &url, origin, &opts).await
+            }
             _ => Ok(Vec::new()),
         };
         let at = self.clock.now();

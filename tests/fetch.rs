@@ -25,6 +25,7 @@ fn opts() -> FetchOptions {
         max_body: 5 * 1024 * 1024,
         proxy: None,
         retry: RetryPolicy::none(),
+        allow_internal: Default::default(),
     }
 }
 

@@ -35,7 +35,8 @@ fn index(docs: &[&str]) -> String {
 
 fn watchlist(site: &Site, extra: &str) -> Watchlist {
     let text = format!(
-        "[[watch]]\nname = \"series\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)-\\\\d+\\\\.txt$\" }}\n{extra}",
+        "[[watch]]\nname = \"series\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)-\\\\d+\\\\.txt$\" }}\n\
+         allow_internal = [\"127.0.0.1\"]\n{extra}",
         site.url("/canaries/")
     );
     Watchlist::parse(&text, Path::new("follow.toml")).expect("watchlist")
@@ -249,7 +250,7 @@ async fn a_followed_series_of_pdf_reports_whose_newest_drops_a_claim() {
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
     let text = format!(
-        "[[watch]]\nname = \"reports\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"report-(\\\\d+)\\\\.pdf$\" }}\n",
+        "[[watch]]\nname = \"reports\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"report-(\\\\d+)\\\\.pdf$\" }}\nallow_internal = [\"127.0.0.1\"]\n",
         site.url("/reports/")
     );
     let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
@@ -525,6 +526,8 @@ async fn preview_add_and_list_know_the_followed_document() {
             &index_url,
             "--follow-pattern",
             pattern,
+            "--allow-internal",
+            "127.0.0.1",
         ])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -546,12 +549,18 @@ async fn preview_add_and_list_know_the_followed_document() {
             pattern,
             "--follow-order",
             "number",
+            "--allow-internal",
+            "127.0.0.1",
         ])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let written = std::fs::read_to_string(env.watchlist()).expect("watchlist");
     assert!(written.contains("follow = { index = "), "{written}");
     assert!(!written.contains("\nurl ="), "{written}");
+    assert!(
+        written.contains("allow_internal = [\"127.0.0.1\"]"),
+        "{written}"
+    );
 
     env.check().await;
     let out = env.canaryd(&["list", "--format", "json"]).await;

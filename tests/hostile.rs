@@ -20,6 +20,7 @@ fn opts() -> FetchOptions {
         max_body: 5 * MIB,
         proxy: None,
         retry: RetryPolicy::none(),
+        allow_internal: Default::default(),
     }
 }
 

@@ -849,7 +849,7 @@ async fn a_followed_signed_series_resolves_its_signatures_against_the_followed_d
         "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"qubes\"\n\
          follow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)-\\\\d+\\\\.txt$\" }}\n\
          signature_url = [\"{{url}}.sig.marmarek\", \"{{url}}.sig.simon\"]\n\
-         keys = [\"{}\", \"{}\"]\nsigners = 2\n",
+         keys = [\"{}\", \"{}\"]\nsigners = 2\nallow_internal = [\"127.0.0.1\"]\n",
         site.url("/security/canary/"),
         keys.join("marmarek.asc").display(),
         keys.join("simon.asc").display(),

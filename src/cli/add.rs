@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::config::edit::{self, NewWatch};
 use crate::config::{Settings, Watchlist, parse_duration, valid_watch_name};
-use crate::fetch::{FetchOptions, RetryPolicy};
+use crate::fetch::{FetchOptions, Origin, RetryPolicy};
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
 
 use super::preview::{self, parse_selector, parse_target};
@@ -134,6 +134,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
     // direct request), within its timeout and body cap.
     let opts = FetchOptions {
         retry: RetryPolicy::none(),
+        allow_internal: args.follow.allow_internal()?,
         ..settings.shared.fetch.clone()
     };
     let previewed = async {
@@ -145,7 +146,18 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             }
             None => url.clone(),
         };
-        preview::fetch_preview(&document, selector.as_ref(), signing.as_ref(), &opts).await
+        let origin = match &rule {
+            Some(_) => Origin::Found,
+            None => Origin::Watchlist,
+        };
+        preview::fetch_preview(
+            &document,
+            origin,
+            selector.as_ref(),
+            signing.as_ref(),
+            &opts,
+        )
+        .await
     };
     match previewed.await {
         Ok(p) => {
@@ -207,6 +219,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         keys: key_paths,
         signers: args.signing.signers,
         accept_sha1: args.signing.accept_sha1,
+        allow_internal: args.follow.allow_internal.clone(),
     };
     let mut edited = edit::add(&text, &new)?;
     if creating {

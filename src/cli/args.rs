@@ -252,6 +252,10 @@ pub struct FollowArgs {
     /// How the documents are ordered [default: number, else date, else position]
     #[arg(long, value_name = "ORDER", requires = "follow_index", value_parser = ["number", "date", "position"])]
     pub follow_order: Option<String>,
+    /// Let the followed document (and its signatures) be at this internal address, network
+    /// (CIDR) or host name; repeatable. Written to the watch as `allow_internal` by `add`
+    #[arg(long, value_name = "ADDR")]
+    pub allow_internal: Vec<String>,
 }
 
 /// `--key FILE…`, `--signature-url URL…` and `--signers N` of `preview` and `add` (their

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use url::Url;
 
 use crate::config::Follow;
-use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
+use crate::fetch::{self, AllowInternal, FetchOptions, Fetched, Fetcher, Origin, RetryPolicy};
 use crate::observe::follow;
 
 pub use super::args::FollowArgs;
@@ -24,6 +24,12 @@ impl FollowArgs {
         Follow::new(index, pattern, self.follow_order.as_deref())
             .map(Some)
             .map_err(|e| anyhow::anyhow!("--follow-{e}"))
+    }
+
+    /// `--allow-internal`, validated.
+    pub fn allow_internal(&self) -> anyhow::Result<AllowInternal> {
+        AllowInternal::parse(self.allow_internal.iter().map(String::as_str))
+            .map_err(|e| anyhow::anyhow!("--allow-internal: {e}"))
     }
 }
 
@@ -42,19 +48,27 @@ pub async fn locate(rule: &Follow, opts: &FetchOptions) -> anyhow::Result<(Url, 
         }
     };
     let is_html = matches!(page.format, fetch::Format::Html);
-    let picked =
-        follow::pick(&page.text, is_html, &page.final_url, &rule.rule).with_context(|| {
-            format!(
-                "the index {index} links no document matching {:?}",
-                rule.pattern
-            )
-        })?;
+    // CPU work, off the async workers as in a check.
+    let pattern = rule.rule.clone();
+    let picked = tokio::task::spawn_blocking(move || {
+        follow::pick(&page.text, is_html, &page.final_url, &pattern)
+    })
+    .await
+    .context("searching the index stopped unexpectedly")?
+    .with_context(|| format!("searching the index {index}"))?
+    .with_context(|| {
+        format!(
+            "the index {index} links no document matching {:?}",
+            rule.pattern
+        )
+    })?;
     Ok((picked.url, picked.reason))
 }
 
 /// `preview --follow-index …`: which document would be followed and why, then its statements.
 pub async fn preview(
     rule: &Follow,
+    allow: &AllowInternal,
     selector: Option<&str>,
     signing: &SigningFlags,
 ) -> anyhow::Result<u8> {
@@ -62,11 +76,19 @@ pub async fn preview(
     let signing = signing.signing()?;
     let opts = FetchOptions {
         retry: RetryPolicy::none(),
+        allow_internal: allow.clone(),
         ..FetchOptions::default()
     };
     let (url, reason) = locate(rule, &opts).await?;
     println!("following {url}\n  ({reason} on {})\n", rule.index);
-    let p = preview::fetch_preview(&url, selector.as_ref(), signing.as_ref(), &opts).await?;
+    let p = preview::fetch_preview(
+        &url,
+        Origin::Found,
+        selector.as_ref(),
+        signing.as_ref(),
+        &opts,
+    )
+    .await?;
     preview::print(&p, selector.as_ref());
     Ok(0)
 }
@@ -79,7 +101,10 @@ pub async fn run_preview(
     signing: SigningFlags,
 ) -> anyhow::Result<u8> {
     match (follow.rule()?, url) {
-        (Some(rule), _) => preview(&rule, selector.as_deref(), &signing).await,
+        (Some(rule), _) => {
+            let allow = follow.allow_internal()?;
+            preview(&rule, &allow, selector.as_deref(), &signing).await
+        }
         (None, Some(url)) => preview::run(&url, selector.as_deref(), &signing).await,
         (None, None) => anyhow::bail!("give a URL, or --follow-index and --follow-pattern"),
     }

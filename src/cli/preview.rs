@@ -10,7 +10,7 @@ use crate::config::{Signing, WatchSelector};
 use crate::observe::signed::{SignatureReading, read_signatures};
 
 use super::signing_flags::SigningFlags;
-use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy};
+use crate::fetch::{self, FetchOptions, Fetched, Fetcher, Origin, RetryPolicy};
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::observe::statement::Statement;
 use crate::observe::{Kind, Reading};
@@ -127,13 +127,14 @@ pub struct Preview {
 /// Fetches `url` once (no conditional GET) and extracts its statements.
 pub async fn fetch_preview(
     url: &Url,
+    origin: Origin,
     selector: Option<&WatchSelector>,
     signing: Option<&Signing>,
     opts: &FetchOptions,
 ) -> anyhow::Result<Preview> {
     let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
     let page = match fetcher
-        .fetch(url, None, opts)
+        .fetch_from(url, origin, None, opts)
         .await
         .with_context(|| format!("fetching {url}"))?
     {
@@ -144,7 +145,7 @@ pub async fn fetch_preview(
     };
     let format = crate::pipeline::reading_format(page.format);
     let detached = match signing {
-        Some(s) => crate::pipeline::signatures::fetch_files(&fetcher, s, url, opts)
+        Some(s) => crate::pipeline::signatures::fetch_files(&fetcher, s, url, origin, opts)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?,
         None => Vec::new(),
@@ -207,7 +208,14 @@ pub async fn run(
         retry: RetryPolicy::none(),
         ..FetchOptions::default()
     };
-    let preview = fetch_preview(&url, selector.as_ref(), signing.as_ref(), &opts).await?;
+    let preview = fetch_preview(
+        &url,
+        Origin::Watchlist,
+        selector.as_ref(),
+        signing.as_ref(),
+        &opts,
+    )
+    .await?;
     print(&preview, selector.as_ref());
     Ok(0)
 }

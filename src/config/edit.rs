@@ -37,6 +37,8 @@ pub struct NewWatch {
     pub signers: Option<usize>,
     /// `accept_sha1 = true`, written only when set.
     pub accept_sha1: bool,
+    /// `allow_internal`: internal addresses the watch's found URLs may reach.
+    pub allow_internal: Vec<String>,
 }
 
 /// The `follow` rule of a new watch, as the user wrote it.
@@ -108,6 +110,9 @@ pub fn add(text: &str, new: &NewWatch) -> Result<String, EditError> {
     }
     if new.accept_sha1 {
         table["accept_sha1"] = value(true);
+    }
+    if !new.allow_internal.is_empty() {
+        table["allow_internal"] = Item::Value(strings(&new.allow_internal));
     }
     // A blank line before the header, like the entries people write.
     table.decor_mut().set_prefix("\n");
@@ -214,6 +219,7 @@ mod tests {
             keys: Vec::new(),
             signers: None,
             accept_sha1: false,
+            allow_internal: Vec::new(),
         }
     }
 

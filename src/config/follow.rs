@@ -145,3 +145,41 @@ pub(super) fn neither(name: &str, watch_span: std::ops::Range<usize>) -> RawErro
         "add url = \"https://...\" (one page) or follow = { index = \"...\", pattern = \"...\" }",
     )
 }
+
+/// Validates `allow_internal = ["10.0.0.0/8", "127.0.0.1", "intranet.example"]`: the internal
+/// addresses this watch's found URLs (followed links, signature URLs derived from them) and
+/// redirects may reach. Each entry is located where it is wrong.
+pub(super) fn allow_internal(
+    raw: &Spanned<Vec<Spanned<String>>>,
+    name: &str,
+) -> Result<crate::fetch::AllowInternal, RawError> {
+    let fix = "list addresses, networks or host names, e.g. allow_internal = [\"127.0.0.1\", \"10.0.0.0/8\", \"intranet.example\"]";
+    if raw.get_ref().len() > crate::fetch::MAX_ALLOWED {
+        return Err(RawError::at(
+            raw.span(),
+            format!(
+                "watch \"{name}\": `allow_internal` lists more than {} entries",
+                crate::fetch::MAX_ALLOWED
+            ),
+            "allow a network (CIDR) instead of its addresses one by one",
+        ));
+    }
+    for entry in raw.get_ref() {
+        crate::fetch::AllowInternal::parse([entry.get_ref().as_str()]).map_err(|why| {
+            RawError::at(
+                entry.span(),
+                format!("watch \"{name}\": `allow_internal`: {why}"),
+                fix,
+            )
+        })?;
+    }
+    crate::fetch::AllowInternal::parse(raw.get_ref().iter().map(|e| e.get_ref().as_str())).map_err(
+        |why| {
+            RawError::at(
+                raw.span(),
+                format!("watch \"{name}\": `allow_internal`: {why}"),
+                fix,
+            )
+        },
+    )
+}

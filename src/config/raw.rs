@@ -108,6 +108,7 @@ shared_keys! {
         keys: Option<Spanned<Vec<Spanned<super::signing::RawKey>>>>,
         signers: Option<Spanned<i64>>,
         accept_sha1: Option<Spanned<bool>>,
+        allow_internal: Option<Spanned<Vec<Spanned<String>>>>,
     }
 }
 
@@ -353,6 +354,7 @@ fn resolve(raw: RawShared<'_>, inherited: &Shared) -> Result<Shared, RawError> {
                 None => i.fetch.proxy.clone(),
             },
             retry: i.fetch.retry.clone(),
+            allow_internal: i.fetch.allow_internal.clone(),
         },
         policy: Policy {
             confirm: match raw.confirm {
@@ -521,7 +523,10 @@ fn finish(
             })
         })
         .transpose()?;
-    let shared = resolve(raw.shared(), &s.shared)?;
+    let mut shared = resolve(raw.shared(), &s.shared)?;
+    if let Some(allow) = &raw.allow_internal {
+        shared.fetch.allow_internal = super::follow::allow_internal(allow, &name)?;
+    }
     let signing = super::signing::validate(
         &name,
         &url,

@@ -76,9 +76,9 @@ impl From<RedirectRefused> for FetchError {
 
 /// Like `redirect::Policy::limited(MAX_REDIRECTS)`, but a loop or a non-HTTP(S) target is
 /// refused at once with its own explanation instead of "too many redirects" or a builder error.
-/// With `internal` (a public watch's client), a target whose host is a literal internal
+/// With `guard` (a guarded client, see `guard`), a target whose host is a literal internal
 /// address is refused too; internal *names* are the resolver's to refuse (`net::Guarded`).
-pub(super) fn redirect_policy(internal: Option<fn(IpAddr) -> bool>) -> redirect::Policy {
+pub(super) fn redirect_policy(guard: Option<super::guard::Rule>) -> redirect::Policy {
     redirect::Policy::custom(move |attempt| {
         let next = attempt.url();
         let previous = attempt.previous();
@@ -96,8 +96,8 @@ pub(super) fn redirect_policy(internal: Option<fn(IpAddr) -> bool>) -> redirect:
             Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
             _ => None,
         };
-        if let (Some(addr), Some(is_internal)) = (literal, internal)
-            && is_internal(addr)
+        if let (Some(addr), Some(rule)) = (literal, &guard)
+            && rule.refuses(None, addr)
         {
             let from = previous.first().map(redact).unwrap_or_default();
             let to = redact(next);

@@ -110,6 +110,10 @@ pub enum FetchError {
         to: String,
         addr: IpAddr,
     },
+    /// A URL canaryd found in fetched content (a followed link, a signature URL derived from
+    /// one), not written in the watchlist, leads to an internal address the watch does not
+    /// allow (`allow_internal`). Refused before any request reaches that address.
+    InternalLink { url: String, addr: IpAddr },
     /// The server changed the page's declared type but not its kind of content (an HTML
     /// document now labelled `text/plain`): see [`Page::format_change`](super::Page::format_change).
     TypeChanged {
@@ -140,6 +144,20 @@ impl FetchError {
         }
     }
 
+    /// This error as it concerns a found URL: the guarded resolver's refusal of the URL's own
+    /// host (no redirect involved) is an [`FetchError::InternalLink`].
+    pub(super) fn as_found(self, url: &url::Url) -> FetchError {
+        match self {
+            FetchError::Internal { to, addr, .. } if Some(to.as_str()) == url.host_str() => {
+                FetchError::InternalLink {
+                    url: redact(url),
+                    addr,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Whether trying again later (or within this fetch, after a pause) may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -156,6 +174,7 @@ impl FetchError {
             | FetchError::Protocol { .. }
             | FetchError::TypeChanged { .. }
             | FetchError::Internal { .. }
+            | FetchError::InternalLink { .. }
             | FetchError::Setup { .. } => false,
         }
     }
@@ -191,7 +210,7 @@ impl FetchError {
             FetchError::Io { .. } => "io",
             FetchError::Proxy { .. } => "proxy",
             FetchError::TypeChanged { .. } => "type-changed",
-            FetchError::Internal { .. } => "internal",
+            FetchError::Internal { .. } | FetchError::InternalLink { .. } => "internal",
             FetchError::Setup { .. } => "setup",
         }
     }
@@ -308,7 +327,15 @@ impl fmt::Display for FetchError {
                 f,
                 "{from} was redirected from a public address to an internal one ({addr}): {to}; \
                  refused, so that no page of this network ends up in alerts or evidence (if that \
-                 page is really the canary, watch its URL directly)"
+                 page is really the canary, watch its URL directly, or allow the address for \
+                 this watch: allow_internal = [\"{addr}\"])"
+            ),
+            FetchError::InternalLink { url, addr } => write!(
+                f,
+                "{url} was found in fetched content (it is not written in the watchlist) and \
+                 leads to internal address {addr}; refused, so that a public page cannot make \
+                 canaryd reach this machine or its network (if this watch really needs it, allow \
+                 it: allow_internal = [\"{addr}\"])"
             ),
             FetchError::TypeChanged {
                 url,

@@ -28,7 +28,7 @@ pub(super) fn build_client(
     connect_timeout: Duration,
     proxy: Option<&Url>,
     resolver: Arc<dyn Resolve>,
-    internal: Option<fn(std::net::IpAddr) -> bool>,
+    guard: Option<super::guard::Rule>,
 ) -> Result<Client, FetchError> {
     let builder = || {
         base_builder(
@@ -36,7 +36,7 @@ pub(super) fn build_client(
             connect_timeout,
             proxy,
             resolver.clone(),
-            internal,
+            guard.clone(),
         )
     };
     if !BUNDLED_ROOTS.load(Ordering::Relaxed) {
@@ -94,13 +94,13 @@ fn base_builder(
     connect_timeout: Duration,
     proxy: Option<&Url>,
     resolver: Arc<dyn Resolve>,
-    internal: Option<fn(std::net::IpAddr) -> bool>,
+    guard: Option<super::guard::Rule>,
 ) -> Result<reqwest::ClientBuilder, FetchError> {
     let mut builder = Client::builder()
         .dns_resolver(resolver)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
-        .redirect(redirect_policy(internal))
+        .redirect(redirect_policy(guard))
         .gzip(true)
         .brotli(true)
         // The page we came from is none of the next host's business.

@@ -156,22 +156,23 @@ impl fmt::Display for InternalAddress {
 
 impl std::error::Error for InternalAddress {}
 
-/// The resolver of a public watch's client: internal addresses are dropped from every
-/// answer, and a name with nothing else is refused ([`InternalAddress`]). The connection is
+/// The resolver of a guarded client: internal addresses the watch does not allow are dropped
+/// from every answer, and a name with nothing else is refused ([`InternalAddress`]). The connection is
 /// made to the addresses this returns, so a name that changes its answer between the check
 /// and the connection (DNS rebinding) cannot slip through.
 pub(super) struct Guarded {
     pub inner: Arc<dyn Resolve>,
-    pub is_internal: fn(IpAddr) -> bool,
+    pub rule: super::guard::Rule,
 }
 
 impl Resolve for Guarded {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
-        let (lookup, is_internal) = (self.inner.resolve(name), self.is_internal);
+        let (lookup, rule) = (self.inner.resolve(name), self.rule.clone());
         Box::pin(async move {
-            let (internal, public): (Vec<SocketAddr>, Vec<SocketAddr>) =
-                lookup.await?.partition(|a| is_internal(a.ip()));
+            let (internal, public): (Vec<SocketAddr>, Vec<SocketAddr>) = lookup
+                .await?
+                .partition(|a| rule.refuses(Some(&host), a.ip()));
             match internal.first() {
                 Some(first) if public.is_empty() => Err(Box::new(InternalAddress {
                     host,

@@ -119,6 +119,15 @@ pub(crate) enum CanaryTailError {
     MissingField(&'static str),
     #[error("the {field} of the canary is not a date: {value:?}")]
     BadTimestamp { field: &'static str, value: String },
+    #[error(
+        "the canary has {found} {what}, more than the {max} canaryd reads; it is not a canary \
+         to judge (CanaryTail 0.1 defines 11 codes)"
+    )]
+    TooMany {
+        what: &'static str,
+        found: usize,
+        max: usize,
+    },
     #[error("the {field} of the canary is malformed: {reason}")]
     BadField {
         field: &'static str,
@@ -273,6 +282,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CanaryTail, CanaryTailError> {
             _ => (Shape::Readme, &top, None),
         },
     };
+    bounds(claim, signatures)?;
     match shape {
         Shape::Client => client(&top, claim, signatures, shadowing),
         Shape::Readme => readme(&top, claim),
@@ -423,6 +433,53 @@ fn mirrors_of(value: Option<&Value>) -> Vec<String> {
         Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Most codes a canary may carry: the standard defines 11; a document with hundreds of
+/// thousands would cost minutes of judging and megabytes of state for nothing.
+pub(crate) const MAX_CODES: usize = 256;
+/// Most listed keys, and most signature sets: each set is checked against each key.
+pub(crate) const MAX_KEYS: usize = 64;
+/// Most fields of the claim, and of one signature set: each signer checks each field.
+pub(crate) const MAX_FIELDS: usize = 256;
+
+/// Refuses a document whose counts would make checking it costly (see the limits above),
+/// before anything is built from it: the work after this is linear in bounded counts.
+fn bounds(claim: &Map<String, Value>, signatures: Option<&Value>) -> Result<(), CanaryTailError> {
+    let too_many = |what, found, max| {
+        if found > max {
+            Err(CanaryTailError::TooMany { what, found, max })
+        } else {
+            Ok(())
+        }
+    };
+    let words = |s: &str| {
+        s.split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .count()
+    };
+    let count = |v: &Value| match v {
+        Value::Array(items) => items.len(),
+        Value::Object(map) => map.len(),
+        Value::String(s) => words(s),
+        _ => 0,
+    };
+    too_many("claim fields", claim.len(), MAX_FIELDS)?;
+    if let Some(codes) = get(claim, "codes") {
+        too_many("codes", count(codes), MAX_CODES)?;
+    }
+    for name in ["pubkeys", "pubkey"] {
+        if let Some(keys) = get(claim, name) {
+            too_many("public keys", count(keys), MAX_KEYS)?;
+        }
+    }
+    if let Some(Value::Object(sets)) = signatures {
+        too_many("signature sets", sets.len(), MAX_KEYS)?;
+        for set in sets.values() {
+            too_many("signed fields in one signature set", count(set), MAX_FIELDS)?;
+        }
+    }
+    Ok(())
 }
 
 /// The outcome of checking a canary's signatures.

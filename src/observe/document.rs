@@ -153,7 +153,7 @@ pub(crate) fn read_document(
             read_proofs(body.text, Format::Text);
             (read_page(body.text, Format::Text, selector), None)
         }
-        Kind::Pdf => match pdf::extract_text(body.bytes) {
+        Kind::Pdf => match pdf::read(body.bytes) {
             // A report's text is judged as a text canary: the same extraction, dates, claims.
             Ok(text) => {
                 read_proofs(&text, Format::Text);

@@ -131,6 +131,19 @@ impl<'de> Deserialize<'de> for LinkDate {
     }
 }
 
+/// Most links an index page may have: a page of canaries lists tens or hundreds; past this
+/// it is not an index of a series (a site map, a hostile page) and is refused rather than
+/// searched.
+pub(crate) const MAX_LINKS: usize = 10_000;
+
+/// An index page canaryd refuses to search.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the index page has more than {MAX_LINKS} links; it is not a list of canaries (point \
+     `follow.index` at the page that lists the series)"
+)]
+pub(crate) struct TooManyLinks;
+
 /// The document picked from an index page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Followed {
@@ -145,7 +158,8 @@ pub(crate) struct Followed {
 }
 
 /// Picks the newest document of the series from an index page, or `None` when no link matches
-/// (or, with an explicit order, no matching link has a key for it).
+/// (or, with an explicit order, no matching link has a key for it). A page with more than
+/// [`MAX_LINKS`] links is refused. Linear in the page's size and its links.
 ///
 /// Links are every `<a href>` of an HTML page (resolved against `<base href>` if there is one,
 /// else `index_url`), or every absolute `http(s)://` URL in a text page. Fragments are dropped,
@@ -155,12 +169,19 @@ pub(crate) fn pick(
     is_html: bool,
     index_url: &Url,
     rule: &FollowRule,
-) -> Option<Followed> {
+) -> Result<Option<Followed>, TooManyLinks> {
     let links = if is_html {
         html_links(index_body, index_url)
     } else {
         text_links(index_body)
     };
+    if links.len() > MAX_LINKS {
+        return Err(TooManyLinks);
+    }
+    Ok(choose(links, index_url, rule))
+}
+
+fn choose(links: Vec<Url>, index_url: &Url, rule: &FollowRule) -> Option<Followed> {
     let mut own = index_url.clone();
     own.set_fragment(None);
     let matching: Vec<Url> = dedup(links)
@@ -378,6 +399,8 @@ fn html_links(body: &str, index_url: &Url) -> Vec<Url> {
         .and_then(|href| index_url.join(href.trim()).ok())
         .unwrap_or_else(|| index_url.clone());
     doc.select(&anchors)
+        // One past the limit is enough to refuse the page.
+        .take(MAX_LINKS + 1)
         .filter_map(|a| a.value().attr("href"))
         .filter_map(|href| {
             let href = href.trim();
@@ -396,17 +419,22 @@ fn text_links(body: &str) -> Vec<Url> {
     let mut out = Vec::new();
     let lower = body.to_ascii_lowercase();
     let mut from = 0;
-    while let Some(found) = next_scheme(&lower[from..]) {
+    while out.len() <= MAX_LINKS
+        && let Some(found) = next_scheme(&lower[from..])
+    {
         let start = from + found;
         let rest = &body[start..];
         let end = rest
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
             .unwrap_or(rest.len());
         let mut token = &rest[..end];
+        // Trimming takes only closing brackets and punctuation off the end, so whether the
+        // token opens a bracket is known once (not rescanned per character trimmed).
+        let (opens_paren, opens_bracket) = (token.contains('('), token.contains('['));
         loop {
             let trimmed = token.trim_end_matches(['.', ',', ';', ':', '!', '?']);
-            let unbalanced = (trimmed.ends_with(')') && !trimmed.contains('('))
-                || (trimmed.ends_with(']') && !trimmed.contains('['));
+            let unbalanced = (trimmed.ends_with(')') && !opens_paren)
+                || (trimmed.ends_with(']') && !opens_bracket);
             let trimmed = if unbalanced {
                 &trimmed[..trimmed.len() - 1]
             } else {
@@ -427,11 +455,20 @@ fn text_links(body: &str) -> Vec<Url> {
     out
 }
 
+/// Where the first `http://` or `https://` starts. Searching for each separately would scan
+/// to the end of the page for the one that is absent, once per link: quadratic on a page of
+/// many links.
 fn next_scheme(lower: &str) -> Option<usize> {
-    match (lower.find("http://"), lower.find("https://")) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    let mut from = 0;
+    while let Some(i) = memchr::memmem::find(&lower.as_bytes()[from..], b"http") {
+        let at = from + i;
+        let rest = &lower.as_bytes()[at + 4..];
+        if rest.starts_with(b"://") || rest.starts_with(b"s://") {
+            return Some(at);
+        }
+        from = at + 4;
     }
+    None
 }
 
 fn dedup(links: Vec<Url>) -> Vec<Url> {

@@ -20,6 +20,34 @@ pub(crate) enum PdfError {
     NoText,
     #[error("malformed PDF: {0}")]
     Malformed(String),
+    /// Past one of the bounds on reading a PDF (pages, characters; in the isolated reader
+    /// also memory, CPU time, wall time and text size): a failed read, never a short canary.
+    #[error("the PDF is past canaryd's bounds for reading one: {0}")]
+    TooBig(String),
+}
+
+/// Most pages read from one PDF: a canary or transparency report has a few dozen.
+pub(crate) const MAX_PAGES: usize = 1_000;
+/// Most characters drawn in one PDF (about 400 dense pages): past it, extraction stops.
+pub(crate) const MAX_CHARS: usize = 1_000_000;
+
+/// How PDFs are read when something other than this pure module is in charge (the binary
+/// installs a reader running in a bounded child process: see `crate::isolate`).
+pub(crate) type Reader = fn(&[u8]) -> Result<String, PdfError>;
+
+static READER: std::sync::OnceLock<Reader> = std::sync::OnceLock::new();
+
+/// Installs the process's PDF reader; the first call wins.
+pub(crate) fn set_reader(reader: Reader) {
+    let _ = READER.set(reader);
+}
+
+/// A PDF's text, with the installed reader, else in this process by [`extract_text`].
+pub(crate) fn read(bytes: &[u8]) -> Result<String, PdfError> {
+    match READER.get() {
+        Some(reader) => reader(bytes),
+        None => extract_text(bytes),
+    }
 }
 
 /// True for a `Content-Type` of `application/pdf` (or `application/x-pdf`), or for bytes
@@ -60,8 +88,18 @@ fn glyphs_of(bytes: &[u8]) -> Result<Vec<Vec<Glyph>>, PdfError> {
     if doc.is_encrypted() {
         doc.decrypt("").map_err(|_| PdfError::Encrypted)?;
     }
+    let pages = doc.page_iter().take(MAX_PAGES + 1).count();
+    if pages > MAX_PAGES {
+        return Err(PdfError::TooBig(format!("more than {MAX_PAGES} pages")));
+    }
     let mut collector = Collector::default();
-    pdf_extract::output_doc(&doc, &mut collector).map_err(|e| match e {
+    let result = pdf_extract::output_doc(&doc, &mut collector);
+    if collector.chars > MAX_CHARS {
+        return Err(PdfError::TooBig(format!(
+            "more than {MAX_CHARS} characters drawn"
+        )));
+    }
+    result.map_err(|e| match e {
         OutputError::PdfError(e) => classify(&e),
         other => PdfError::Malformed(other.to_string()),
     })?;
@@ -98,6 +136,8 @@ struct Glyph {
 struct Collector {
     pages: Vec<Vec<Glyph>>,
     top: f64,
+    /// Characters drawn so far; past [`MAX_CHARS`] the collector stops the extraction.
+    chars: usize,
 }
 
 impl OutputDev for Collector {
@@ -124,6 +164,11 @@ impl OutputDev for Collector {
         font_size: f64,
         text: &str,
     ) -> Result<(), OutputError> {
+        self.chars += 1;
+        if self.chars > MAX_CHARS {
+            // Any error ends pdf-extract's walk; `glyphs_of` reports why.
+            return Err(OutputError::FormatError(std::fmt::Error));
+        }
         if text.trim().is_empty() {
             return Ok(()); // spaces come back from the gaps between glyphs
         }

@@ -2,7 +2,10 @@
 //! series, and judge the move from the document followed before (a series that goes
 //! backwards is alerted; the statements themselves are judged like any page's).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::Follow;
@@ -27,17 +30,35 @@ pub(crate) enum Step {
 
 /// Fetches the index and picks the document to read; the fetch result is the index's when
 /// there is no document to fetch.
+///
+/// Searching the index is CPU work (an HTML parse, a regex per link): it runs on the blocking
+/// pool under `cpu`, the checker's bound on parsing at once, never on an async worker.
 pub(crate) async fn locate(
     fetcher: &Fetcher,
     rule: &Follow,
     opts: &FetchOptions,
+    cpu: &Arc<Semaphore>,
 ) -> (Step, Option<Result<Fetched, FetchError>>) {
     match fetcher.fetch(&rule.index, None, opts).await {
         Ok(Fetched::Page(page)) => {
-            let is_html = matches!(page.format, fetch::Format::Html);
-            match follow::pick(&page.text, is_html, &page.final_url, &rule.rule) {
-                Some(followed) => (Step::Document(followed), None),
-                None => (Step::NoMatch, Some(Ok(Fetched::Page(page)))),
+            let (pattern, index) = (rule.rule.clone(), rule.index.clone());
+            let permit = Arc::clone(cpu).acquire_owned().await;
+            let searched = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let is_html = matches!(page.format, fetch::Format::Html);
+                let picked = follow::pick(&page.text, is_html, &page.final_url, &pattern);
+                (picked, page)
+            })
+            .await;
+            match searched {
+                Ok((Ok(Some(followed)), _)) => (Step::Document(followed), None),
+                Ok((Ok(None), page)) => (Step::NoMatch, Some(Ok(Fetched::Page(page)))),
+                Ok((Err(too_many), _)) => (
+                    Step::IndexFailed,
+                    Some(Err(unsearchable(&index, &too_many))),
+                ),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => (Step::IndexFailed, Some(Err(unsearchable(&index, &e)))),
             }
         }
         // Never asked for (no validators are sent for the index): read as no match.
@@ -46,11 +67,31 @@ pub(crate) async fn locate(
     }
 }
 
+/// An index page that could not be searched: a failed fetch of the index, with the reason.
+fn unsearchable(index: &Url, why: &dyn std::fmt::Display) -> FetchError {
+    FetchError::Protocol {
+        message: format!(
+            "the index page {} cannot be searched: {why}",
+            fetch::redact(index)
+        ),
+        source: None,
+    }
+}
+
 /// The URL the rest of the check reads: the followed document, else the watch's own.
 pub(crate) fn document_url<'a>(step: &'a Step, watch_url: &'a Url) -> &'a Url {
     match step {
         Step::Document(f) => &f.url,
         _ => watch_url,
+    }
+}
+
+/// Where the URL the check reads came from: a followed document was found on the index page,
+/// so the address rule applies to it (and to its signatures).
+pub(crate) fn origin(step: &Step) -> fetch::Origin {
+    match step {
+        Step::Document(_) => fetch::Origin::Found,
+        _ => fetch::Origin::Watchlist,
     }
 }
 

@@ -6,7 +6,7 @@
 use url::Url;
 
 use crate::config::{Signing, Watch};
-use crate::fetch::{FetchOptions, Fetched, Fetcher};
+use crate::fetch::{FetchOptions, Fetched, Fetcher, Origin};
 use crate::observe::extract::Format;
 use crate::observe::signed::{DetachedFile, SignatureReading, read_signatures};
 use crate::store::archive::SignatureEvidence;
@@ -16,19 +16,23 @@ pub(super) async fn fetch(
     fetcher: &Fetcher,
     watch: &Watch,
     document: &Url,
+    origin: Origin,
     opts: &FetchOptions,
 ) -> Result<Vec<DetachedFile>, String> {
     match &watch.signing {
-        Some(signing) => fetch_files(fetcher, signing, document, opts).await,
+        Some(signing) => fetch_files(fetcher, signing, document, origin, opts).await,
         None => Ok(Vec::new()),
     }
 }
 
-/// The detached signatures of the document at `url` (also for `preview` and `add`).
+/// The detached signatures of the document at `url` (also for `preview` and `add`). They
+/// come from where the document's URL came from: a followed document's signatures are
+/// found URLs, under the address rule (see `fetch::Origin`).
 pub(crate) async fn fetch_files(
     fetcher: &Fetcher,
     signing: &Signing,
     url: &Url,
+    origin: Origin,
     opts: &FetchOptions,
 ) -> Result<Vec<DetachedFile>, String> {
     let urls = signing
@@ -37,7 +41,7 @@ pub(crate) async fn fetch_files(
     let mut files = Vec::with_capacity(urls.len());
     for url in urls {
         // The fetcher bounds every request with the watch's timeout.
-        let bytes = match fetcher.fetch(&url, None, opts).await {
+        let bytes = match fetcher.fetch_from(&url, origin, None, opts).await {
             Ok(Fetched::Page(page)) => Some(page.body.to_vec()),
             Ok(Fetched::NotModified { .. }) => {
                 return Err(format!("signature {url}: unexpected 304 Not Modified"));

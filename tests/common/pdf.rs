@@ -18,6 +18,15 @@ fn dict(entries: Vec<(&str, Object)>) -> Dictionary {
 /// One page per content stream; `encrypt` adds a Standard security handler with an unknown
 /// user password.
 fn build(pages: &[String], encrypt: bool) -> Vec<u8> {
+    let streams = pages
+        .iter()
+        .map(|c| Stream::new(Dictionary::new(), c.as_bytes().to_vec()))
+        .collect();
+    build_streams(streams, encrypt)
+}
+
+/// One page per content stream, the streams as given (already compressed, say).
+fn build_streams(pages: Vec<Stream>, encrypt: bool) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font = doc.add_object(dict(vec![
@@ -46,7 +55,7 @@ fn build(pages: &[String], encrypt: bool) -> Vec<u8> {
     ]));
     let mut kids = Vec::new();
     for content in pages {
-        let content = doc.add_object(Stream::new(Dictionary::new(), content.as_bytes().to_vec()));
+        let content = doc.add_object(content);
         let media = [0, 0, 612, 792].map(Object::Integer).to_vec();
         let page = doc.add_object(dict(vec![
             ("Type", name("Page")),
@@ -115,4 +124,58 @@ pub fn image_only() -> Vec<u8> {
 pub fn encrypted(lines: &[&str]) -> Vec<u8> {
     let text = format!("BT /F1 10 Tf 1 0 0 1 72 700 Tm ({}) Tj ET", lines.join(" "));
     build(&[text], true)
+}
+
+/// A PDF bomb: one page whose content stream is Flate-compressed twice and inflates to
+/// `inflated` bytes of spaces (1 GiB from a few kilobytes). Built without inflating anything:
+/// one sync-flushed deflate chunk of 1 MiB of spaces, repeated, is a valid deflate stream.
+pub fn flate_bomb(inflated: u64) -> Vec<u8> {
+    use flate2::Compression;
+    use std::io::Write as _;
+    const CHUNK: u64 = 1 << 20;
+    let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), Compression::best());
+    raw.write_all(&vec![b' '; CHUNK as usize]).expect("deflate");
+    raw.flush().expect("sync flush");
+    let chunk = raw.get_ref().clone();
+    let n = inflated / CHUNK * CHUNK;
+    let mut inner = vec![0x78, 0xda];
+    for _ in 0..n / CHUNK {
+        inner.extend_from_slice(&chunk);
+    }
+    inner.extend_from_slice(&[0x03, 0x00]); // the final, empty block
+    // Adler-32 of n spaces: a = 1 + 32n, b = n + 32 n(n+1)/2 (mod 65521).
+    let (m, n128) = (65521u128, u128::from(n));
+    let a = (1 + 32 * n128) % m;
+    let b = (n128 + 32 * (n128 * (n128 + 1) / 2)) % m;
+    inner.extend_from_slice(&(((b << 16) | a) as u32).to_be_bytes());
+    let mut outer = flate2::write::ZlibEncoder::new(Vec::new(), Compression::best());
+    outer.write_all(&inner).expect("deflate");
+    let outer = outer.finish().expect("deflate");
+    let filters = Object::Array(vec![name("FlateDecode"), name("FlateDecode")]);
+    let stream = Stream::new(dict(vec![("Filter", filters)]), outer).with_compression(false);
+    build_streams(vec![stream], false)
+}
+
+/// One page drawing `n` characters in one text operator, its stream compressed once.
+pub fn many_chars(n: usize) -> Vec<u8> {
+    use flate2::Compression;
+    use std::io::Write as _;
+    let mut content = b"BT /F1 1 Tf 1 0 0 1 10 700 Tm (".to_vec();
+    content.extend(std::iter::repeat_n(b'x', n));
+    content.extend_from_slice(b") Tj ET\n");
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Compression::best());
+    z.write_all(&content).expect("deflate");
+    let stream = Stream::new(
+        dict(vec![("Filter", name("FlateDecode"))]),
+        z.finish().expect("deflate"),
+    )
+    .with_compression(false);
+    build_streams(vec![stream], false)
+}
+
+/// `n` pages, each one short line.
+pub fn pages(n: usize) -> Vec<u8> {
+    let page =
+        "BT /F1 10 Tf 1 0 0 1 72 700 Tm (We have never received a warrant.) Tj ET".to_string();
+    build(&vec![page; n], false)
 }

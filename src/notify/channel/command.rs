@@ -51,6 +51,7 @@ impl Command {
         })?;
         let pid = child.id();
         let stdin = child.stdin.take();
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
         let run = async move {
             let feed = async move {
                 if let Some(mut stdin) = stdin {
@@ -58,8 +59,13 @@ impl Command {
                     let _ = stdin.write_all(&json).await;
                 }
             };
-            let ((), output) = tokio::join!(feed, child.wait_with_output());
-            output
+            let ((), status, stdout, stderr) =
+                tokio::join!(feed, child.wait(), tail(stdout), tail(stderr));
+            status.map(|status| Output {
+                status,
+                stdout,
+                stderr,
+            })
         };
         let output = match tokio::time::timeout(self.timeout, run).await {
             Ok(output) => output.map_err(|source| SendError::Spawn {
@@ -97,6 +103,42 @@ impl Command {
             stderr: last_line(&output.stderr),
         })
     }
+}
+
+/// What canaryd keeps of each of a program's output streams: the last this many bytes. The
+/// rest is read and dropped as it comes, so a program that floods its output neither fills
+/// canaryd's memory nor blocks on a full pipe (the timeout still ends one that never stops).
+const OUTPUT_KEPT: usize = 64 * 1024;
+
+struct Output {
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Reads `stream` to its end, keeping only its last [`OUTPUT_KEPT`] bytes.
+async fn tail(stream: Option<impl tokio::io::AsyncRead + Unpin>) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut kept: Vec<u8> = Vec::new();
+    let Some(mut stream) = stream else {
+        return kept;
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                kept.extend_from_slice(&buf[..n]);
+                if kept.len() > 2 * OUTPUT_KEPT {
+                    kept.drain(..kept.len() - OUTPUT_KEPT);
+                }
+            }
+        }
+    }
+    if kept.len() > OUTPUT_KEPT {
+        kept.drain(..kept.len() - OUTPUT_KEPT);
+    }
+    kept
 }
 
 /// The last non-empty line of a program's output, trimmed.
@@ -152,6 +194,18 @@ fn env(p: &Payload) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_flood_of_output_keeps_only_its_end() {
+        // 64 MiB of output: kept whole before, only its last OUTPUT_KEPT bytes now.
+        let flood = tokio::io::AsyncReadExt::chain(
+            tokio::io::AsyncReadExt::take(tokio::io::repeat(b'x'), 64 << 20),
+            &b"\nsent as #42\n"[..],
+        );
+        let kept = tail(Some(flood)).await;
+        assert!(kept.len() <= OUTPUT_KEPT, "kept {} bytes", kept.len());
+        assert_eq!(last_line(&kept), "sent as #42");
+    }
 
     #[test]
     fn last_line_skips_trailing_blank_lines() {

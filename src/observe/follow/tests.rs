@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// [`super::pick`] on a page within the link limit.
+fn pick(body: &str, is_html: bool, index: &Url, rule: &FollowRule) -> Option<Followed> {
+    super::pick(body, is_html, index, rule).expect("within the link limit")
+}
+
 #[test]
 fn a_github_viewer_link_is_followed_as_the_raw_file() {
     let index = Url::parse("https://www.qubes-os.org/security/canary/").expect("url");

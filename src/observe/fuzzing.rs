@@ -1,0 +1,23 @@
+//! The PDF and CanaryTail readers as the fuzz targets (fuzz/) reach them: the same calls a
+//! check makes, with what each target asserts made visible. Not an API for anything else.
+
+use super::canarytail;
+use super::pdf;
+
+/// A PDF's text, read in this process (bounded in pages and characters); the error in words.
+pub fn pdf_text(bytes: &[u8]) -> Result<String, String> {
+    pdf::extract_text(bytes).map_err(|e| e.to_string())
+}
+
+/// What a CanaryTail document reads as: its codes and the signature verdict (as words), or
+/// why it cannot be read.
+pub fn canarytail_codes(bytes: &[u8]) -> Result<(Vec<String>, String), String> {
+    let canary = canarytail::parse(bytes).map_err(|e| e.to_string())?;
+    let check = canarytail::verify(&canary);
+    Ok((canary.codes.clone(), format!("{:?}", check.verdict)))
+}
+
+/// Most codes a readable CanaryTail document has.
+pub const MAX_CODES: usize = canarytail::MAX_CODES;
+/// Most characters a readable PDF draws.
+pub const MAX_PDF_CHARS: usize = pdf::MAX_CHARS;
