@@ -23,6 +23,7 @@ mod preview;
 mod remove;
 mod rename;
 mod replay;
+mod report;
 mod run;
 mod say;
 mod show;
@@ -161,6 +162,7 @@ fn run(cli: Cli) -> u8 {
             output,
             force,
         } => sync(export::run(&state, &name, output.as_deref(), force)),
+        Command::Report { output } => sync(report::run(&watchlist, &state, output.as_deref())),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { command } => completions::man(command.as_deref()),
         Command::TestEmail => block(&runtime, test_email::run(&watchlist)),
