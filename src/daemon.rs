@@ -86,8 +86,7 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     ));
 
     let publisher =
-        crate::report::publish::Publisher::start(&wl, &parts.state, parts.shutdown.clone())
-            .await?;
+        crate::report::publish::Publisher::start(&wl, &parts.state, parts.shutdown.clone()).await?;
 
     let mut sched = Scheduler::default();
     for w in &wl.watches {

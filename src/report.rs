@@ -144,11 +144,7 @@ fn watch_feed(s: &model::Summary) -> String {
 }
 
 /// Builds and writes one watch's pages, feed and WARC.
-fn watch_files(
-    archive: &Archive,
-    out: &Path,
-    s: &model::Summary,
-) -> Result<usize, ReportError> {
+fn watch_files(archive: &Archive, out: &Path, s: &model::Summary) -> Result<usize, ReportError> {
     let ev = model::evidence(archive, &s.name);
     let dir = out.join("watch");
     let mut written = 0;
@@ -156,10 +152,9 @@ fn watch_files(
     let warc = match &ev.history {
         Some(h) => {
             let chain = match &ev.verification {
-                Some(v) if v.holds() => format!(
-                    "verified by canaryd at report time: {} records",
-                    v.records
-                ),
+                Some(v) if v.holds() => {
+                    format!("verified by canaryd at report time: {} records", v.records)
+                }
                 Some(v) => format!(
                     "BROKEN at report time: {}",
                     v.problems
@@ -175,7 +170,10 @@ fn watch_files(
             let opts = WarcOptions {
                 gzip: true,
                 filename: warc_name.clone(),
-                now: h.entries.last().map_or(DateTime::UNIX_EPOCH, |e| e.record.at),
+                now: h
+                    .entries
+                    .last()
+                    .map_or(DateTime::UNIX_EPOCH, |e| e.record.at),
                 chain,
             };
             let mut bytes = Vec::new();

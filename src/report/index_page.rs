@@ -33,7 +33,10 @@ pub struct IndexPage {
 }
 
 fn time(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "—".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map_or_else(
+        || "—".into(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 pub fn row(s: &Summary) -> IndexRow {

@@ -58,7 +58,9 @@ pub fn summary(store: &Store, archive: &Archive, watch: &Watch) -> Summary {
     let status = status::status(&health, &state, &events);
     let head = archive.head(name);
     let newest: Option<SnapshotRecord> = head.as_ref().and_then(|h| {
-        let path = archive.dir(name).join(crate::store::archive::record_file(h.seq));
+        let path = archive
+            .dir(name)
+            .join(crate::store::archive::record_file(h.seq));
         std::fs::read(path)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
@@ -73,7 +75,9 @@ pub fn summary(store: &Store, archive: &Archive, watch: &Watch) -> Summary {
         check.signature.as_deref().unwrap_or("").as_bytes(),
         &[u8::from(check.scripted), u8::from(watch.signing.is_some())],
         events.len().to_string().as_bytes(),
-        head.as_ref().map_or("", |h| h.record_sha256.as_str()).as_bytes(),
+        head.as_ref()
+            .map_or("", |h| h.record_sha256.as_str())
+            .as_bytes(),
         problems.join("\n").as_bytes(),
     ]);
     Summary {

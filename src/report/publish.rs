@@ -38,7 +38,13 @@ impl Publisher {
         let root = state.join(super::SERVED_DIR);
         let served = Served::default();
         let (tx, rx) = watch::channel(Arc::new(wl.clone()));
-        tokio::spawn(regenerate(rx, state.to_path_buf(), root.clone(), served.clone(), stop.clone()));
+        tokio::spawn(regenerate(
+            rx,
+            state.to_path_buf(),
+            root.clone(),
+            served.clone(),
+            stop.clone(),
+        ));
         tokio::spawn(serve::serve(listener, root, served, stop));
         if web.remote {
             tracing::warn!(listen = %web.listen, "serving the report beyond loopback (allow_remote = true)");
@@ -85,12 +91,18 @@ async fn regenerate(
         match done {
             Ok(Ok(outcome)) => {
                 served.set(&outcome.files);
-                tracing::debug!(rebuilt = outcome.rebuilt, written = outcome.written, "report written");
+                tracing::debug!(
+                    rebuilt = outcome.rebuilt,
+                    written = outcome.written,
+                    "report written"
+                );
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %crate::error_chain(&e), dir = %root.display(), "cannot write the report; serving the previous one")
             }
-            Err(e) => tracing::error!(error = %e, "writing the report panicked; serving the previous one"),
+            Err(e) => {
+                tracing::error!(error = %e, "writing the report panicked; serving the previous one")
+            }
         }
         tokio::select! {
             _ = stop.cancelled() => return,

@@ -124,12 +124,7 @@ async fn answer(
 }
 
 /// Serves `root`'s files listed in `served` on `listener` until `stop`.
-pub async fn serve(
-    listener: TcpListener,
-    root: PathBuf,
-    served: Served,
-    stop: CancellationToken,
-) {
+pub async fn serve(listener: TcpListener, root: PathBuf, served: Served, stop: CancellationToken) {
     let root = Arc::new(root);
     loop {
         let stream = tokio::select! {
@@ -162,7 +157,9 @@ pub async fn serve(
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     use anyhow::Context as _;
     TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot serve the report on {addr} ([web] listen): is another program using that port?")
+        format!(
+            "cannot serve the report on {addr} ([web] listen): is another program using that port?"
+        )
     })
 }
 
@@ -175,7 +172,10 @@ mod tests {
         let served = Served::default();
         served.set(&["index.html".into(), "watch/a.html".into()]);
         assert_eq!(resolve("/", &served).as_deref(), Some("index.html"));
-        assert_eq!(resolve("/watch/a.html", &served).as_deref(), Some("watch/a.html"));
+        assert_eq!(
+            resolve("/watch/a.html", &served).as_deref(),
+            Some("watch/a.html")
+        );
         for bad in [
             "/../state.json",
             "/watch/../index.html",

@@ -93,7 +93,8 @@ pub fn status(health: &Health, state: &WatchState, events: &[Event]) -> Status {
     if health.has(|r| *r == Reason::Stale) {
         return Status::Overdue;
     }
-    if state.failing.as_ref().is_some_and(|f| f.alerted) || health.has(|r| *r == Reason::FetchFailed)
+    if state.failing.as_ref().is_some_and(|f| f.alerted)
+        || health.has(|r| *r == Reason::FetchFailed)
     {
         return Status::Unreachable;
     }
@@ -171,7 +172,10 @@ mod tests {
     fn each_reason_has_its_word_and_death_comes_first() {
         let s = WatchState::default();
         let cases = [
-            (vec![Reason::Signature, Reason::Stale], Status::SignatureProblem),
+            (
+                vec![Reason::Signature, Reason::Stale],
+                Status::SignatureProblem,
+            ),
             (vec![Reason::Stale], Status::Overdue),
             (vec![Reason::FetchFailed], Status::Unreachable),
             (vec![Reason::TracksNothing], Status::TracksNothing),
@@ -192,7 +196,11 @@ mod tests {
             (vec![Reason::ClaimsLost, Reason::Stale], Status::Dead),
         ];
         for (reasons, want) in cases {
-            assert_eq!(status(&checked(reasons.clone()), &s, &[]), want, "{reasons:?}");
+            assert_eq!(
+                status(&checked(reasons.clone()), &s, &[]),
+                want,
+                "{reasons:?}"
+            );
         }
         let unchecked = Health {
             checked: false,

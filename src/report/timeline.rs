@@ -119,7 +119,8 @@ fn round(v: f64) -> f64 {
 }
 
 fn day(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).map_or(DateTime::UNIX_EPOCH, |t| t.and_utc())
+    d.and_hms_opt(0, 0, 0)
+        .map_or(DateTime::UNIX_EPOCH, |t| t.and_utc())
 }
 
 fn short(text: &str, max: usize) -> String {
@@ -422,7 +423,11 @@ mod tests {
         let t = layout(&points);
         assert_eq!(t.rows.len(), 2, "{:?}", t.rows);
         assert_eq!(t.rows[0].full, weaker, "newest wording labels the row");
-        assert_eq!(t.rows[0].spans.len(), 1, "present throughout, failed fetch included");
+        assert_eq!(
+            t.rows[0].spans.len(),
+            1,
+            "present throughout, failed fetch included"
+        );
         assert_eq!(t.rows[1].full, GAG);
         assert_eq!(t.rows[1].summary, "present 2026-03-01 → 2026-03-10");
         let kinds: Vec<&str> = t.marks.iter().map(|m| m.kind.as_str()).collect();

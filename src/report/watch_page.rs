@@ -212,10 +212,9 @@ fn body(history: &History, e: &Entry) -> String {
     match &e.record.body {
         None => "no body (the check saw no page)".into(),
         Some(_) if e.body_pruned => "body deleted by retention (the record stays)".into(),
-        Some(b) if history.dir.join(&b.file).exists() => format!(
-            "body {} ({} bytes), sha256 {}",
-            b.file, b.length, b.sha256
-        ),
+        Some(b) if history.dir.join(&b.file).exists() => {
+            format!("body {} ({} bytes), sha256 {}", b.file, b.length, b.sha256)
+        }
         Some(b) => format!("body {} is missing", b.file),
     }
 }
@@ -301,9 +300,16 @@ fn points(history: &History) -> Vec<Point<'_>> {
 }
 
 /// The full page and the only-changes page of a watch.
-pub fn pages<'a>(s: &'a Summary, ev: &Evidence, warc: Option<String>) -> (WatchPage<'a>, WatchPage<'a>) {
+pub fn pages<'a>(
+    s: &'a Summary,
+    ev: &Evidence,
+    warc: Option<String>,
+) -> (WatchPage<'a>, WatchPage<'a>) {
     let (timeline, mut all) = match &ev.history {
-        Some(h) => (timeline::layout(&points(h)), versions(h, ev.verification.as_ref())),
+        Some(h) => (
+            timeline::layout(&points(h)),
+            versions(h, ev.verification.as_ref()),
+        ),
         None => (timeline::layout(&[]), Vec::new()),
     };
     let mut changes: Vec<Version> = all.iter().filter(|v| v.changed).cloned().collect();
@@ -314,10 +320,7 @@ pub fn pages<'a>(s: &'a Summary, ev: &Evidence, warc: Option<String>) -> (WatchP
     link(&mut changes);
     let (chain, chain_ok) = match (&ev.verification, &ev.missing) {
         (Some(v), _) if v.holds() => (
-            format!(
-                "the evidence chain verifies ({} records)",
-                v.records
-            ),
+            format!("the evidence chain verifies ({} records)", v.records),
             true,
         ),
         (Some(v), _) => (
