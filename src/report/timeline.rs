@@ -195,7 +195,14 @@ pub fn layout(points: &[Point<'_>]) -> Timeline {
         }
     }
 
-    let end = |i: usize| points.get(i + 1).map_or(t1, |p| p.at);
+    // The last version's spans end at the newest thing seen, not at a deadline ahead.
+    let seen_until = points
+        .iter()
+        .map(|p| p.at)
+        .chain(points.iter().flat_map(|p| p.events.iter().map(|e| e.at)))
+        .max()
+        .unwrap_or(t1);
+    let end = |i: usize| points.get(i + 1).map_or(seen_until, |p| p.at);
     let drawn = texts.len().min(MAX_ROWS);
     let mut rows = Vec::with_capacity(drawn);
     for (r, text) in texts.iter().enumerate().take(drawn) {
