@@ -24,6 +24,7 @@ mod preview;
 mod remove;
 mod rename;
 mod replay;
+mod report;
 mod run;
 mod say;
 mod show;
@@ -171,6 +172,7 @@ fn run(cli: Cli) -> u8 {
         Command::Keys {
             action: args::KeysAction::Refresh { names },
         } => block(&runtime, keys::refresh(&watchlist, &state, names, quiet)),
+        Command::Report { output } => sync(report::run(&watchlist, &state, output.as_deref())),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { command } => completions::man(command.as_deref()),
         Command::TestEmail => block(&runtime, test_email::run(&watchlist)),

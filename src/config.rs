@@ -11,6 +11,7 @@ mod located;
 mod raw;
 mod signing;
 mod values;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConf
 pub use follow::{DocumentFormat, Follow};
 pub use signing::{KeySource, Signing};
 pub use values::{parse_duration, parse_size};
+pub use web::WebConfig;
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.
 pub const DEFAULT_MAX_HISTORY: usize = 500;
@@ -39,6 +41,8 @@ pub struct Watchlist {
     pub watches: Vec<Watch>,
     /// `[[channel]]` tables in file order (`[email]` is not among them; see `notify::channel`).
     pub channels: Vec<ChannelConfig>,
+    /// `[web]`: `run` serves the report there; `None` serves nothing.
+    pub web: Option<WebConfig>,
 }
 
 /// The keys `[settings]` and `[[watch]]` share, typed: a watch's own value, else

@@ -85,6 +85,9 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
         parts.backoff,
     ));
 
+    let publisher =
+        crate::report::publish::Publisher::start(&wl, &parts.state, parts.shutdown.clone()).await?;
+
     let mut sched = Scheduler::default();
     for w in &wl.watches {
         schedule_on_start(&mut sched, &checker, w);
@@ -110,12 +113,18 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
             _ = parts.shutdown.cancelled() => break,
             _ = parts.reload.notified() => {
                 reload(&parts, &mut wl, &mut sched, &checker, &channels_tx, &mut limits);
+                if let Some(p) = &publisher {
+                    p.watchlist_changed(&wl);
+                }
             }
             Some(done) = running.join_next_with_id(), if !running.is_empty() => {
                 match done {
                     Ok((id, (watch, outcome))) => {
                         tasks.remove(&id);
                         panics.remove(&watch.name);
+                        if let (Some(p), Ok(report)) = (&publisher, &outcome) {
+                            p.checked(&wl, report);
+                        }
                         finished(&mut sched, &checker, &wl, &watch, outcome);
                     }
                     Err(e) => {

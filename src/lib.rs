@@ -11,8 +11,9 @@
 //! `pipeline` is the only module that knows that order; `check`, `run`, `replay` and
 //! `preview` all go through it. `observe` and `judge` are pure: they know nothing of I/O.
 //! [`daemon`] runs the pipeline on a schedule; `cli` is the command line, the only module
-//! that sees clap. `isolate` reads PDFs in a bounded child process. `health` reads a
-//! watch's state into ok or warning and why; `words` says
+//! that sees clap. `isolate` reads PDFs in a bounded child process. `report` writes the
+//! static site (and `run` serves it) from the state directory, reading only. `health` reads
+//! a watch's state into ok or warning and why; `words` says
 //! counts, durations and times to people, and any layer may use it. Modules are public only
 //! where the binary, the integration tests, the fuzz targets or the benchmark reach into them.
 
@@ -28,6 +29,7 @@ pub(crate) mod memory;
 pub mod notify;
 pub mod observe;
 pub mod pipeline;
+pub(crate) mod report;
 pub mod schedule;
 pub mod store;
 pub(crate) mod words;

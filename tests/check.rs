@@ -290,6 +290,13 @@ async fn demo_runs_offline_and_shows_the_alert() {
         text.contains("has never received a National Security Letter"),
         "{text}"
     );
+    // It ends by writing the report and saying where.
+    let last = text.lines().rev().find(|l| l.contains("The report")).expect("report line");
+    let index = std::path::Path::new(last.rsplit(": ").next().expect("a path"));
+    let html = std::fs::read_to_string(index).expect("the demo's report");
+    assert!(html.contains("data-status=\"dead\""), "{html}");
+    assert!(index.with_file_name("watch").join("example.html").is_file());
+    let _ = std::fs::remove_dir_all(index.parent().expect("report dir"));
 }
 
 /// A page byte-for-byte the one the baseline came from is not parsed again; a changed page,

@@ -173,6 +173,13 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write the report: a static site of every watch's state, timeline, versions, diffs,
+    /// feeds and evidence, from the state directory (read-only; safe beside `run`)
+    Report {
+        /// The folder to write [default: ./report]
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
     /// Send a test email through the watchlist's [email] settings and report the server's answer
     TestEmail,
     /// Send a test notification through every channel (or one) and report each answer

@@ -1,6 +1,7 @@
 //! `canaryd demo`: an offline, seconds-long demonstration. A canary page is served on
 //! loopback; canaryd takes its baseline, shrugs off a cosmetic rewrite, then sees one
-//! statement withdrawn and prints the alert it would email.
+//! statement withdrawn and prints the alert it would email; then writes the report of
+//! what it saw and prints where.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -159,6 +160,17 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     if d.delivered == 0 {
         anyhow::bail!("the demo expected one alert and produced none: please report this as a bug");
     }
+    // The state is thrown away with the demo; the report is kept for the reader to open.
+    let site = tempfile::Builder::new()
+        .prefix("canaryd-demo-report-")
+        .tempdir()
+        .context("creating a folder for the demo's report")?
+        .keep();
+    super::report::write(&wl, &dir.join("state"), &site)?;
+    println!(
+        "\nThe report (open it in a browser; `canaryd report` writes yours): {}",
+        site.join("index.html").display()
+    );
     println!(
         "Try it on real canaries: `canaryd check` (shipped watchlist.toml), then `canaryd list`."
     );

@@ -30,6 +30,7 @@ struct RawWatchlist {
     watch: Vec<Spanned<RawWatch>>,
     #[serde(default)]
     channel: Vec<Spanned<super::channel::RawChannel>>,
+    web: Option<Spanned<super::web::RawWeb>>,
 }
 
 /// Declares the keys `[settings]` and `[[watch]]` share exactly once, and puts them in both
@@ -132,6 +133,7 @@ pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
     })?;
     let settings = settings(raw.settings.unwrap_or_default())?;
     let email = raw.email.map(email).transpose()?;
+    let web = raw.web.map(super::web::web).transpose()?;
     let mut watches: Vec<Watch> = Vec::with_capacity(raw.watch.len());
     // Names are unique because each names a folder of history; the second one is pointed
     // at by its own span, however it is quoted.
@@ -160,6 +162,7 @@ pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
         email,
         watches,
         channels,
+        web,
     })
 }
 

@@ -1,0 +1,314 @@
+//! The report: a static site written from the state directory, read-only, for people who
+//! look rather than read email — every canary's state at a glance (`index.html`), each
+//! watch's history as a timeline with its versions, diffs and evidence
+//! (`watch/NAME.html`, `watch/NAME.changes.html`), an Atom feed per watch beside the global
+//! one, and each watch's evidence as a WARC file (`watch/NAME.warc.gz`).
+//!
+//! Submodules: `model` (what is read), `status` (the word for a watch), `timeline` and
+//! `words_diff` (pure layout), `index_page` and `watch_page` (askama templates, escaped by
+//! default), `serve` (the read-only HTTP server of `run`) and `publish` (when `run` rewrites it). A watch whose inputs have not
+//! changed since the last report into the same folder is not read again nor rewritten
+//! (`.canaryd-report.json` holds each watch's fingerprint); any file is written only when
+//! its bytes differ.
+
+mod index_page;
+mod model;
+pub mod publish;
+pub mod serve;
+mod status;
+mod timeline;
+mod watch_page;
+mod words_diff;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Watchlist;
+use crate::notify::feed::{self, Feed, FeedEntry};
+use crate::store::Store;
+use crate::store::archive::{Archive, WarcOptions, write_warc};
+
+/// Where the report is written beside the daemon's state (a watch name cannot start with a
+/// dot, so no watch's folder can be it).
+pub const SERVED_DIR: &str = ".report";
+const MANIFEST: &str = ".canaryd-report.json";
+
+/// A report that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot {action} {}: {source}; check the folder exists and is writable, or pass -o DIR", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot render the {page} page of the report: {source}")]
+    Render {
+        page: String,
+        #[source]
+        source: askama::Error,
+    },
+}
+
+/// What one generation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub watches: usize,
+    /// Watches whose pages were rebuilt; the others were unchanged and left alone.
+    pub rebuilt: usize,
+    /// Files whose bytes changed (written).
+    pub written: usize,
+    /// Every file of the site, relative to its folder, `/`-separated: what `serve` serves.
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    watches: BTreeMap<String, String>,
+}
+
+/// Writes `bytes` to `path` unless it already holds exactly them; returns whether it wrote.
+/// Atomic (a reader, or `serve`, never sees half a page).
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, ReportError> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    let io = |source| ReportError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-report-")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(io)?;
+    // A site is for reading: world-readable like any web page (temp files start at 0600).
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io)?;
+    }
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(true)
+}
+
+fn render(t: &impl askama::Template, page: &str) -> Result<String, ReportError> {
+    t.render().map_err(|source| ReportError::Render {
+        page: page.to_string(),
+        source,
+    })
+}
+
+/// The per-watch feed: every event a channel was told of, newest first.
+fn watch_feed(s: &model::Summary) -> String {
+    let mut entries: Vec<FeedEntry> = s
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.notify)
+        .map(|(i, e)| {
+            let mut body = e.detail.clone();
+            for st in &e.statements {
+                body.push_str(&format!("\n“{st}”"));
+            }
+            for c in &e.changes {
+                body.push_str(&format!("\n“{}” → “{}”", c.old, c.new));
+            }
+            FeedEntry {
+                id: format!("{}\n{}\n{}\n{i}", s.name, e.at.to_rfc3339(), e.kind),
+                watch: s.name.clone(),
+                url: s.url.clone(),
+                kind: e.kind,
+                kinds: vec![e.kind],
+                title: format!("{}: {}", s.name, e.kind.headline()),
+                body,
+                at: e.at,
+                statements: e.statements.clone(),
+            }
+        })
+        .collect();
+    entries.reverse();
+    entries.truncate(feed::FEED_ENTRIES);
+    feed::render(
+        &entries,
+        &feed::urn_uuid(&format!("canaryd watch feed\n{}", s.name)),
+        &format!("{}.atom", s.name),
+    )
+}
+
+/// Builds and writes one watch's pages, feed and WARC.
+fn watch_files(archive: &Archive, out: &Path, s: &model::Summary) -> Result<usize, ReportError> {
+    let ev = model::evidence(archive, &s.name);
+    let dir = out.join("watch");
+    let mut written = 0;
+    let warc_name = format!("{}.warc.gz", s.name);
+    let warc = match &ev.history {
+        Some(h) => {
+            let chain = match &ev.verification {
+                Some(v) if v.holds() => {
+                    format!("verified by canaryd at report time: {} records", v.records)
+                }
+                Some(v) => format!(
+                    "BROKEN at report time: {}",
+                    v.problems
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                None => "not verified".into(),
+            };
+            // The warcinfo date is the newest record's, so an unchanged history gives the
+            // same bytes and the file is not rewritten.
+            let opts = WarcOptions {
+                gzip: true,
+                filename: warc_name.clone(),
+                now: h
+                    .entries
+                    .last()
+                    .map_or(DateTime::UNIX_EPOCH, |e| e.record.at),
+                chain,
+            };
+            let mut bytes = Vec::new();
+            write_warc(&mut bytes, h, &opts).map_err(|source| ReportError::Io {
+                action: "export the evidence of",
+                path: h.dir.clone(),
+                source,
+            })?;
+            written += usize::from(write_if_changed(&dir.join(&warc_name), &bytes)?);
+            Some(warc_name)
+        }
+        None => None,
+    };
+    let (full, changes) = watch_page::pages(s, &ev, warc);
+    let html = render(&full, &s.name)?;
+    written += usize::from(write_if_changed(
+        &dir.join(format!("{}.html", s.name)),
+        html.as_bytes(),
+    )?);
+    let html = render(&changes, &s.name)?;
+    written += usize::from(write_if_changed(
+        &dir.join(format!("{}.changes.html", s.name)),
+        html.as_bytes(),
+    )?);
+    written += usize::from(write_if_changed(
+        &dir.join(format!("{}.atom", s.name)),
+        watch_feed(s).as_bytes(),
+    )?);
+    Ok(written)
+}
+
+fn files_of(s: &model::Summary, has_history: bool) -> Vec<String> {
+    let mut f = vec![
+        format!("watch/{}.html", s.name),
+        format!("watch/{}.changes.html", s.name),
+        format!("watch/{}.atom", s.name),
+    ];
+    if has_history {
+        f.push(format!("watch/{}.warc.gz", s.name));
+    }
+    f
+}
+
+/// Writes the report of every watch in `wl` from `state_dir` into `out`.
+pub fn generate(
+    wl: &Watchlist,
+    state_dir: &Path,
+    out: &Path,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ReportError> {
+    let dir = out.join("watch");
+    crate::store::atomic::create_dir(&dir).map_err(|source| ReportError::Io {
+        action: "create",
+        path: dir.clone(),
+        source,
+    })?;
+    let store = Store::at(state_dir);
+    let archive = Archive::new(state_dir);
+    let manifest_path = out.join(MANIFEST);
+    let old: Manifest = std::fs::read(&manifest_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+
+    let summaries: Vec<model::Summary> = wl
+        .watches
+        .iter()
+        .map(|w| model::summary(&store, &archive, w))
+        .collect();
+    let mut outcome = Outcome {
+        watches: summaries.len(),
+        ..Outcome::default()
+    };
+    let mut todo = Vec::new();
+    for s in &summaries {
+        let has_history = archive.has_history(&s.name);
+        let files = files_of(s, has_history);
+        let intact = files.iter().all(|f| out.join(f).exists());
+        if !(intact && old.watches.get(&s.name) == Some(&s.fingerprint)) {
+            todo.push(s);
+        }
+        outcome.files.extend(files);
+    }
+    outcome.rebuilt = todo.len();
+    // Each watch's pages are independent: spread them over the cores.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(todo.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<usize, ReportError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut written = Ok(0);
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(s) = todo.get(i) else { break };
+                        match watch_files(&archive, out, s) {
+                            Ok(n) => written = written.map(|w| w + n),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    written
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Ok(0)))
+            .collect()
+    });
+    for r in results {
+        outcome.written += r?;
+    }
+
+    let rows = summaries.iter().map(index_page::row).collect();
+    let index = render(&index_page::page(rows, now), "index")?;
+    outcome.written += usize::from(write_if_changed(&out.join("index.html"), index.as_bytes())?);
+    let entries = Feed::new(state_dir).entries();
+    let atom = feed::render(
+        &entries,
+        &feed::urn_uuid(&format!("canaryd report feed\n{}", out.display())),
+        "feed.atom",
+    );
+    outcome.written += usize::from(write_if_changed(&out.join("feed.atom"), atom.as_bytes())?);
+    outcome.files.push("index.html".into());
+    outcome.files.push("feed.atom".into());
+
+    let manifest = Manifest {
+        watches: summaries
+            .iter()
+            .map(|s| (s.name.clone(), s.fingerprint.clone()))
+            .collect(),
+    };
+    let json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    write_if_changed(&manifest_path, &json)?;
+    Ok(outcome)
+}

@@ -1,0 +1,489 @@
+//! `canaryd report` and `[web]`: the static site written from a state directory made by
+//! real checks of real pages on loopback, rendered in headless Chromium (Debian's
+//! `chromium`, driven by tests/browser/report.cjs through playwright-core, with axe-core
+//! for accessibility), served by `run` without a way into the state directory.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::run::{Env, stderr, stdout};
+use common::site::{Reply, Site};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const NSL: &str = "We have never received a National Security Letter.";
+const FISA: &str =
+    "We have never received an order under the Foreign Intelligence Surveillance Act.";
+const GAG: &str = "We have never been subject to a gag order.";
+
+fn page(items: &[&str]) -> Reply {
+    let lis: String = items.iter().map(|i| format!("<li>{i}</li>")).collect();
+    // Dated from today, so the canary is neither overdue nor from the future.
+    let today = chrono::Utc::now().date_naive();
+    let (dated, due) = (today - chrono::Days::new(10), today + chrono::Days::new(80));
+    Reply::html(&format!(
+        "<!doctype html><html><head><title>Transparency</title></head><body><h1>Canary</h1>\
+<p>This canary was last updated on {dated}. The next update is due by {due}.</p><ul id=\"canary\">{lis}</ul></body></html>"
+    ))
+}
+
+fn watchlist(site: &Site, extra: &str) -> String {
+    format!(
+        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n{extra}\n\
+[[watch]]\nname = \"alive\"\nurl = \"{}\"\n\n\
+[[watch]]\nname = \"dead\"\nurl = \"{}\"\n\n\
+[[watch]]\nname = \"hostile\"\nurl = \"{}\"\n\n\
+[[watch]]\nname = \"nothing\"\nurl = \"{}\"\n\n\
+[[watch]]\nname = \"down\"\nurl = \"{}\"\n",
+        site.url("/alive"),
+        site.url("/dead"),
+        site.url("/hostile"),
+        site.url("/nothing"),
+        site.url("/down"),
+    )
+}
+
+/// A hostile canary: its claim's wording carries markup that must stay text.
+const HOSTILE: &str = "We have never received a National Security Letter &lt;script&gt;window.__pwned=1&lt;/script&gt; &lt;img src=x onerror=\"window.__pwned=2\"&gt;.";
+
+/// Three checks of five watches: alive stays; dead has a claim weakened, then one removed;
+/// hostile writes markup into its claim; nothing has no claim; down starts failing.
+async fn history() -> (Site, Env) {
+    let site = Site::start().await;
+    site.set("/alive", page(&[NSL, FISA, GAG]));
+    site.set("/dead", page(&[NSL, FISA, GAG]));
+    site.set("/hostile", page(&[HOSTILE, GAG]));
+    site.set(
+        "/nothing",
+        Reply::html("<html><body><h1>About us</h1><p>We make software.</p></body></html>"),
+    );
+    site.set("/down", page(&[NSL]));
+    let env = Env::new(&watchlist(&site, ""));
+    env.canaryd(&["check"]).await;
+    site.set(
+        "/dead",
+        page(&["We have received a National Security Letter.", FISA, GAG]),
+    );
+    site.set("/down", Reply::status(500));
+    env.canaryd(&["check"]).await;
+    site.set(
+        "/dead",
+        page(&["We have received a National Security Letter.", FISA]),
+    );
+    env.canaryd(&["check"]).await;
+    (site, env)
+}
+
+async fn report(env: &Env, out: &Path) -> String {
+    let o = env
+        .canaryd(&["report", "-o", out.to_str().expect("utf-8 path")])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+fn read(p: PathBuf) -> String {
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[tokio::test]
+async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_nothing_unchanged() {
+    let (_site, env) = history().await;
+    let out = env.dir.path().join("site");
+    let said = report(&env, &out).await;
+    assert!(said.contains("of 5 watches"), "{said}");
+    assert!(said.contains("index.html"), "{said}");
+
+    let index = read(out.join("index.html"));
+    for w in ["alive", "dead", "hostile", "nothing", "down"] {
+        assert!(
+            index.contains(&format!("href=\"watch/{w}.html\"")),
+            "{w} in the index"
+        );
+        for f in [".html", ".changes.html", ".atom"] {
+            assert!(out.join(format!("watch/{w}{f}")).is_file(), "{w}{f}");
+        }
+    }
+    // Dead and unhealthy first, in words.
+    let order: Vec<&str> = index
+        .match_indices("data-status=\"")
+        .map(|(i, _)| {
+            let rest = &index[i + 13..];
+            &rest[..rest.find('"').expect("closing quote")]
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec!["dead", "unreachable", "tracks nothing", "alive", "alive"]
+    );
+    assert!(index.contains("Generated "), "a generated-at time");
+    assert!(!index.contains("http-equiv=\"refresh\""));
+
+    // The hostile wording is text, everywhere.
+    for f in ["hostile.html", "hostile.changes.html", "hostile.atom"] {
+        let text = read(out.join("watch").join(f));
+        assert!(!text.contains("<script"), "{f} carries a live script tag");
+        assert!(!text.contains("<img src=x"), "{f} carries a live img tag");
+    }
+    let hostile = read(out.join("watch/hostile.html"));
+    assert!(
+        hostile.contains("&#60;script&#62;window.__pwned=1&#60;/script&#62;"),
+        "escaped by askama"
+    );
+
+    // The dead canary's page: weakened and removed, word diff, evidence.
+    let dead = read(out.join("watch/dead.html"));
+    assert!(dead.contains("data-status=\"dead\""));
+    assert!(
+        dead.contains("<del>never </del>") || dead.contains("<del>never</del>"),
+        "word diff"
+    );
+    assert!(
+        dead.contains("class=\"removed\""),
+        "the removed claim is listed"
+    );
+    assert!(dead.contains("href=\"dead.warc.gz\""));
+    assert!(dead.contains("the evidence chain verifies"));
+    let warc = std::fs::read(out.join("watch/dead.warc.gz")).expect("warc");
+    assert_eq!(&warc[..2], &[0x1f, 0x8b], "gzip");
+    let changes = read(out.join("watch/dead.changes.html"));
+    assert!(changes.contains("class=\"removed\""));
+    assert!(!changes.contains("<li class=\"same\">"), "only the changes");
+    let feed = read(out.join("watch/dead.atom"));
+    assert!(feed.contains("<category term=\"removed\"/>"), "{feed}");
+    assert!(
+        !feed.contains("term=\"unreachable\""),
+        "only this watch's alerts"
+    );
+
+    // Nothing changed: nothing is rebuilt, and no watch page is rewritten.
+    let mtime = |f: &str| {
+        std::fs::metadata(out.join(f))
+            .and_then(|m| m.modified())
+            .expect("mtime")
+    };
+    let before: Vec<_> = ["watch/dead.html", "watch/dead.warc.gz", "watch/alive.atom"]
+        .iter()
+        .map(|f| mtime(f))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let again = report(&env, &out).await;
+    assert!(again.contains("0 rebuilt, 5 unchanged"), "{again}");
+    let after: Vec<_> = ["watch/dead.html", "watch/dead.warc.gz", "watch/alive.atom"]
+        .iter()
+        .map(|f| mtime(f))
+        .collect();
+    assert_eq!(before, after, "unchanged pages are not rewritten");
+
+    // A watch that changes is rebuilt, and only it.
+    std::fs::remove_file(out.join("watch/alive.html")).expect("rm");
+    let third = report(&env, &out).await;
+    assert!(third.contains("1 rebuilt, 4 unchanged"), "{third}");
+
+    browser(&out).await;
+}
+
+/// Where playwright-core and axe-core are installed (.ci/run puts them under target/).
+fn node_modules() -> Option<PathBuf> {
+    let dir = std::env::var_os("CANARYD_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-node/node_modules")
+        });
+    (dir.join("playwright-core").is_dir() && dir.join("axe-core/axe.min.js").is_file())
+        .then_some(dir)
+}
+
+async fn browser(site: &Path) {
+    let chromium = std::env::var("CANARYD_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        eprintln!(
+            "skipped: the browser part needs Debian's chromium ({chromium} not found; apt-get install chromium)"
+        );
+        return;
+    }
+    let Some(modules) = node_modules() else {
+        eprintln!(
+            "skipped: the browser part needs playwright-core and axe-core (npm install --prefix target/report-node playwright-core axe-core, as .ci/run does)"
+        );
+        return;
+    };
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/report.cjs");
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(site)
+        .arg(&shots)
+        .args(["dead", "alive", "hostile", "nothing", "down"])
+        .env("CANARYD_NODE_MODULES", &modules)
+        .env("CANARYD_CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "the browser script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    let pages = seen["pages"].as_array().expect("pages");
+    for p in pages {
+        let file = p["file"].as_str().unwrap_or("?");
+        assert_eq!(
+            p["errors"],
+            serde_json::json!([]),
+            "console errors on {file}"
+        );
+        assert_eq!(
+            p["external"],
+            serde_json::json!([]),
+            "{file} asked for something outside the report"
+        );
+        assert_eq!(p["scripts"], 0, "{file} has a script element");
+        assert_eq!(p["pwned"], false, "a watched page's script ran in {file}");
+        let bad: Vec<&serde_json::Value> = p["axe"]
+            .as_array()
+            .expect("axe results")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "accessibility violations on {file}: {bad:#?}"
+        );
+    }
+    let index = &pages[0];
+    let rows = index["rows"].as_array().expect("rows");
+    let names: Vec<&str> = rows.iter().filter_map(|r| r["watch"].as_str()).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    let dead_row = rows
+        .iter()
+        .find(|r| r["watch"] == "dead")
+        .expect("dead row");
+    assert_eq!(dead_row["status"], "dead");
+    let alive_row = rows
+        .iter()
+        .find(|r| r["watch"] == "alive")
+        .expect("alive row");
+    assert_ne!(
+        dead_row["color"], alive_row["color"],
+        "health in colour, too"
+    );
+    assert!(index["text"].as_str().unwrap_or("").contains("dead"));
+    assert_eq!(seen["noJsRows"], 5, "the index works without JavaScript");
+
+    let dead = pages
+        .iter()
+        .find(|p| p["file"] == "watch/dead.html")
+        .expect("dead page");
+    assert_eq!(dead["status"], "dead");
+    let svg = &dead["svgs"][0];
+    assert_eq!(svg["role"], "img");
+    assert!(
+        svg["name"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Timeline of dead"),
+        "{svg}"
+    );
+    // Three claims ever: the weakened one keeps its row.
+    assert_eq!(svg["rows"], 3, "{svg}");
+    let marks = svg["marks"].to_string();
+    assert!(
+        marks.contains("weakened") && marks.contains("removed"),
+        "{marks}"
+    );
+    assert_eq!(dead["versions"], 3);
+    let alive = pages
+        .iter()
+        .find(|p| p["file"] == "watch/alive.html")
+        .expect("alive page");
+    assert_eq!(alive["svgs"][0]["rows"], 3);
+    let hostile = pages
+        .iter()
+        .find(|p| p["file"] == "watch/hostile.html")
+        .expect("hostile page");
+    assert!(
+        hostile["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("<script>window.__pwned=1</script>"),
+        "the wording is shown as text"
+    );
+    for shot in [
+        "index.png",
+        "watch-dead.png",
+        "index-dark.png",
+        "watch-dead-print.png",
+    ] {
+        assert!(shots.join(shot).is_file(), "{shot}");
+    }
+    eprintln!("screenshots in {}", shots.display());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// One raw request, exactly as written (no client normalises the path).
+async fn raw_get(port: u16, line: &str) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    s.write_all(format!("{line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.expect("read");
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[tokio::test]
+async fn run_serves_the_report_and_nothing_of_the_state_directory() {
+    let (site, env) = history().await;
+    let port = free_port();
+    env.set_watchlist(&watchlist(
+        &site,
+        &format!("interval = \"1s\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n"),
+    ));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_canaryd"))
+        .arg("--watchlist")
+        .arg(env.watchlist())
+        .arg("--state")
+        .arg(env.state())
+        .arg("run")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn run");
+    let up = common::wait_until(Duration::from_secs(30), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    })
+    .await;
+    assert!(up, "run serves on [web] listen");
+    let mut index = (0, String::new());
+    for _ in 0..100 {
+        index = raw_get(port, "GET / HTTP/1.1").await;
+        if index.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(index.0, 200, "{}", index.1);
+    assert!(index.1.contains("href=\"watch/dead.html\""));
+    assert!(
+        index
+            .1
+            .to_lowercase()
+            .contains("content-security-policy: default-src 'none'")
+    );
+    let (status, body) = raw_get(port, "GET /watch/dead.html HTTP/1.1").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("data-status=\"dead\""));
+    assert_eq!(raw_get(port, "GET /watch/dead.atom HTTP/1.1").await.0, 200);
+    assert_eq!(raw_get(port, "GET /feed.atom HTTP/1.1").await.0, 200);
+    let state = env.state();
+    let absolute = format!("GET {}/dead/state.json HTTP/1.1", state.display());
+    for line in [
+        "GET /../state.json HTTP/1.1",
+        "GET /../dead/state.json HTTP/1.1",
+        "GET /%2e%2e/dead/state.json HTTP/1.1",
+        "GET /%2E%2E/%2E%2E/dead/state.json HTTP/1.1",
+        "GET /watch/..%2f..%2fdead%2fstate.json HTTP/1.1",
+        "GET /watch/../../dead/state.json HTTP/1.1",
+        "GET /..%5c..%5cdead%5cstate.json HTTP/1.1",
+        "GET //etc/passwd HTTP/1.1",
+        "GET /etc/passwd HTTP/1.1",
+        absolute.as_str(),
+        "GET /dead/state.json HTTP/1.1",
+        "GET /lock HTTP/1.1",
+        "GET /.canaryd-report.json HTTP/1.1",
+        "GET /watch/ HTTP/1.1",
+    ] {
+        let (status, body) = raw_get(port, line).await;
+        assert!(status == 404 || status == 400, "{line}: {status}\n{body}");
+        assert!(!body.contains("\"baseline\""), "{line} leaked state");
+    }
+    let (status, _) = raw_get(port, "POST / HTTP/1.1\r\nContent-Length: 0").await;
+    assert_eq!(status, 405, "read-only");
+
+    // A check that changes something rewrites the page being served.
+    site.set("/alive", page(&[NSL, FISA]));
+    let mut rewritten = false;
+    for _ in 0..150 {
+        let (_, body) = raw_get(port, "GET /watch/alive.html HTTP/1.1").await;
+        if body.contains("data-status=\"dead\"") {
+            rewritten = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        rewritten,
+        "the served page follows the check that removed a claim"
+    );
+    let _ = std::process::Command::new("kill")
+        .arg(child.id().expect("pid").to_string())
+        .status();
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+}
+
+#[tokio::test]
+async fn web_listen_is_loopback_unless_the_watchlist_allows_remote_and_unknown_keys_are_refused() {
+    let cases = [
+        ("[web]\nlisten = \"127.0.0.1:8080\"\n", Some(0), ""),
+        ("[web]\nlisten = \"[::1]:8080\"\n", Some(0), ""),
+        (
+            "[web]\nlisten = \"0.0.0.0:8080\"\n",
+            Some(78),
+            "not a loopback address",
+        ),
+        (
+            "[web]\nlisten = \"192.0.2.1:8080\"\nallow_remote = false\n",
+            Some(78),
+            "allow_remote = true",
+        ),
+        (
+            "[web]\nlisten = \"0.0.0.0:8080\"\nallow_remote = true\n",
+            Some(0),
+            "",
+        ),
+        (
+            "[web]\nlisten = \"localhost\"\n",
+            Some(78),
+            "not an address and port",
+        ),
+        (
+            "[web]\nlisten = \"127.0.0.1:8080\"\nport = 9\n",
+            Some(78),
+            "unknown field",
+        ),
+    ];
+    for (table, code, words) in cases {
+        let env = Env::new(&format!(
+            "{table}\n[[watch]]\nname = \"a\"\nurl = \"https://example.org/canary\"\n"
+        ));
+        let o = env.canaryd(&["validate"]).await;
+        assert_eq!(o.status.code(), code, "{table}: {}", stderr(&o));
+        assert!(stderr(&o).contains(words), "{table}: {}", stderr(&o));
+        if code == Some(78) {
+            assert!(
+                stderr(&o).contains("watchlist.toml:"),
+                "located: {}",
+                stderr(&o)
+            );
+        }
+    }
+}
