@@ -90,9 +90,16 @@ fn run(cli: Cli) -> u8 {
             follow,
             selector,
             signing,
+            render,
         } => block(
             &runtime,
-            follow_args::run_preview(url, follow, selector, signing),
+            follow_args::run_preview(
+                url,
+                follow,
+                selector,
+                signing,
+                render.as_deref() == Some("browser"),
+            ),
         ),
         Command::List { format } => list::run(&watchlist, &state, format),
         Command::Demo => block(&runtime, demo::run()),
@@ -122,6 +129,7 @@ fn run(cli: Cli) -> u8 {
             interval,
             force,
             signing,
+            render,
         } => block(
             &runtime,
             add::run(
@@ -135,6 +143,7 @@ fn run(cli: Cli) -> u8 {
                     interval,
                     force,
                     signing,
+                    render: render.as_deref() == Some("browser"),
                 },
             ),
         ),
@@ -208,6 +217,10 @@ pub fn load_watchlist(path: &Path) -> Result<Watchlist, u8> {
 fn validate(path: &Path) -> u8 {
     match load_watchlist(path) {
         Ok(wl) => {
+            if let Some(problem) = wl.browser_problem() {
+                say::error(&problem);
+                return exit::EXIT_BAD_WATCHLIST;
+            }
             let email = if wl.email.is_some() {
                 "email alerts"
             } else {

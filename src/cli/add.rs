@@ -35,6 +35,8 @@ pub struct AddArgs {
     pub force: bool,
     /// `--key`, `--signature-url`, `--signers`.
     pub signing: SigningFlags,
+    /// `--render browser`: the watch is rendered in headless Chromium.
+    pub render: bool,
 }
 
 pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Result<u8> {
@@ -131,7 +133,23 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             }
             None => url.clone(),
         };
-        preview::fetch_preview(&document, selector.as_ref(), signing.as_ref(), &opts).await
+        if !args.render {
+            return preview::fetch_preview(&document, selector.as_ref(), signing.as_ref(), &opts)
+                .await;
+        }
+        // Rendered as the watch will be, with what the plain fetch sees beside it.
+        let (plain, rendered) = preview::previews(
+            &document,
+            selector.as_ref(),
+            signing.as_ref(),
+            &opts,
+            true,
+            &settings.browser,
+        )
+        .await?;
+        let rendered = rendered.unwrap_or_else(|| Err(anyhow::anyhow!("not rendered")))?;
+        preview::print_side_by_side(plain.as_ref(), &rendered);
+        Ok(rendered)
     };
     match previewed.await {
         Ok(p) => {
@@ -143,7 +161,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
                     ));
                     if p.scripted {
                         say::detail(format_args!(
-                            "{NEEDS_JAVASCRIPT}; or add --force to watch it anyway"
+                            "{NEEDS_JAVASCRIPT}; or add --render browser to have headless Chromium run its scripts, or --force to watch it anyway"
                         ));
                     } else {
                         say::detail(format_args!(
@@ -192,6 +210,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         signature_url: args.signing.signature_urls.clone(),
         keys: key_paths,
         signers: args.signing.signers,
+        render: args.render.then(|| "browser".to_string()),
     };
     let mut edited = edit::add(&text, &new)?;
     if creating {

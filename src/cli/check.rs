@@ -47,6 +47,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     };
     let json = args.format == Format::Json;
     let checker = Checker::new(state, clock::system(), "check")?;
+    checker.browser.configure(&wl.settings.browser);
     let mut channels = Channels::from_watchlist(&wl)?;
     if json {
         channels.print_alerts_on_stderr();
@@ -103,6 +104,8 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         channels: &channels,
         feed: &feed,
     };
+    // No browser outlives the pass: its process group is killed, its profile removed.
+    checker.browser.shutdown().await;
     let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
     let fetched = watches.len() - failed - store_errors;
     let code = status(store_errors, &d);

@@ -77,10 +77,11 @@ pub async fn run_preview(
     follow: FollowArgs,
     selector: Option<String>,
     signing: SigningFlags,
+    render: bool,
 ) -> anyhow::Result<u8> {
     match (follow.rule()?, url) {
         (Some(rule), _) => preview(&rule, selector.as_deref(), &signing).await,
-        (None, Some(url)) => preview::run(&url, selector.as_deref(), &signing).await,
+        (None, Some(url)) => preview::run(&url, selector.as_deref(), &signing, render).await,
         (None, None) => anyhow::bail!("give a URL, or --follow-index and --follow-pattern"),
     }
 }

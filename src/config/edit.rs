@@ -35,6 +35,8 @@ pub struct NewWatch {
     /// Pinned key files, as the watchlist names them.
     pub keys: Vec<String>,
     pub signers: Option<usize>,
+    /// `render = "browser"`, when given.
+    pub render: Option<String>,
 }
 
 /// The `follow` rule of a new watch, as the user wrote it.
@@ -103,6 +105,9 @@ pub fn add(text: &str, new: &NewWatch) -> Result<String, EditError> {
     }
     if let Some(n) = new.signers {
         table["signers"] = value(n as i64);
+    }
+    if let Some(r) = &new.render {
+        table["render"] = value(r.as_str());
     }
     // A blank line before the header, like the entries people write.
     table.decor_mut().set_prefix("\n");
@@ -208,6 +213,7 @@ mod tests {
             signature_url: Vec::new(),
             keys: Vec::new(),
             signers: None,
+            render: None,
         }
     }
 
