@@ -25,8 +25,8 @@ use crate::judge::event::EventKind;
 pub use crate::observe::selector::WatchSelector;
 pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
 pub use follow::{DocumentFormat, Follow};
-pub use signing::Signing;
 pub use render::{Place, Render};
+pub use signing::Signing;
 pub use values::{parse_duration, parse_size};
 
 /// Default `max_history`: evidence records per watch whose raw bodies are kept.

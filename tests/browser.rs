@@ -160,10 +160,9 @@ async fn a_canary_built_by_javascript_is_baselined_and_its_withdrawal_alerted() 
 
     // The evidence holds the DOM that was judged and, beside it, the page as served.
     let history = env.state().join("app").join("history");
-    let record: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(history.join("000001.json")).expect("first record"),
-    )
-    .expect("record json");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(history.join("000001.json")).expect("first record"))
+            .expect("record json");
     assert_eq!(record["served"]["file"], "000001.served.gz", "{record}");
     let gunzip = |name: &str| {
         use std::io::Read as _;
@@ -176,7 +175,10 @@ async fn a_canary_built_by_javascript_is_baselined_and_its_withdrawal_alerted() 
     let rendered = gunzip("000001.body.gz");
     let served = gunzip("000001.served.gz");
     assert!(rendered.contains(&format!("<li>{NSL}</li>")), "{rendered}");
-    assert!(!served.contains(NSL), "served as the server sent it: {served}");
+    assert!(
+        !served.contains(NSL),
+        "served as the server sent it: {served}"
+    );
     assert!(served.contains("atob("), "{served}");
     let verified = env.canaryd(&["verify", "app"]).await;
     assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
@@ -283,7 +285,11 @@ async fn validate_fails_with_the_fix_when_no_browser_can_be_found() {
     env.set_watchlist(&watchlist(&site.url("/canary"), ""));
     let out = env.canaryd_env(&["validate"], &[("PATH", "")]).await;
     assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
-    assert!(stderr(&out).contains("watchlist.toml:8:10"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("watchlist.toml:9:10"),
+        "{}",
+        stderr(&out)
+    );
     let out = env.canaryd(&["validate"]).await;
     if chromium("validate with a browser") {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -307,7 +313,7 @@ async fn preview_shows_what_the_browser_would_track_beside_the_plain_fetch() {
         "{text}"
     );
     assert!(
-        text.contains("rendered in a browser (render = \"browser\"): 2 statements, 2 claims"),
+        text.contains("rendered in a browser (render = \"browser\"): 3 statements, 2 claims"),
         "{text}"
     );
     assert!(text.contains(&format!(" -       yes     {NSL}")), "{text}");
@@ -351,10 +357,12 @@ async fn browser_memory_stays_bounded_over_200_checks() {
     let rss = |pgid: u32| -> u64 {
         group_members(pgid as i32)
             .iter()
-            .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+            .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
             .filter_map(|s| {
+                // PSS: shared pages split between the processes sharing them, so the sum
+                // is the group's real footprint (RSS would count them once per process).
                 s.lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .find_map(|l| l.strip_prefix("Pss:"))
                     .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
             })
             .sum()
@@ -365,17 +373,26 @@ async fn browser_memory_stays_bounded_over_200_checks() {
         let (a, b) = tokio::join!(checker.check(&wl.watches[0]), checker.check(&wl.watches[1]));
         for r in [a, b] {
             let r = r.expect("check");
-            assert_eq!(r.record.claims, if r.watch == "a" { 3 } else { 2 }, "{:?}", r.record);
+            assert_eq!(
+                r.record.claims,
+                if r.watch == "a" { 3 } else { 2 },
+                "{:?}",
+                r.record
+            );
         }
         if round % 10 == 9 {
-            let pgid = checker.browser.pgid().await.expect("the browser stays up while used");
+            let pgid = checker
+                .browser
+                .pgid()
+                .await
+                .expect("the browser stays up while used");
             samples.push(rss(pgid));
         }
     }
     let elapsed = started.elapsed();
     let pgid = checker.browser.pgid().await.expect("browser");
     eprintln!(
-        "soak: 200 rendered checks in {:.1} s ({} ms per check, 2 at once); browser RSS (kB, whole group) every 20 checks: {samples:?}",
+        "soak: 200 rendered checks in {:.1} s ({} ms per check, 2 at once); browser PSS (kB, whole group) every 20 checks: {samples:?}",
         elapsed.as_secs_f64(),
         elapsed.as_millis() / 200
     );
@@ -389,10 +406,15 @@ async fn browser_memory_stays_bounded_over_200_checks() {
     );
     checker.browser.shutdown().await;
     assert!(checker.browser.pgid().await.is_none());
-    assert!(group_members(pgid as i32).is_empty(), "no browser process left");
+    assert!(
+        group_members(pgid as i32).is_empty(),
+        "no browser process left"
+    );
     assert!(
         !std::fs::read_dir(dir.path().join("state").join(".browser"))
-            .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("profile-")))
+            .map(|d| d
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("profile-")))
             .unwrap_or(false),
         "the profile is removed"
     );

@@ -205,11 +205,7 @@ pub async fn previews(
         .prefix("canaryd-preview-")
         .tempdir()
         .context("cannot create a directory for the browser's profile")?;
-    let pool = BrowserPool::new(
-        dir.path(),
-        &fetch::user_agent(),
-        fetch::Network::default(),
-    );
+    let pool = BrowserPool::new(dir.path(), &fetch::user_agent(), fetch::Network::default());
     pool.configure(settings);
     let rendered = fetch_preview_with(url, selector, signing, opts, Some(&pool)).await;
     pool.shutdown().await;
@@ -241,7 +237,11 @@ pub fn print_side_by_side(plain: Option<&Preview>, rendered: &Preview) {
     let served: Vec<&str> = plain
         .map(|p| p.statements.iter().map(|s| s.text.as_str()).collect())
         .unwrap_or_default();
-    let shown: Vec<&str> = rendered.statements.iter().map(|s| s.text.as_str()).collect();
+    let shown: Vec<&str> = rendered
+        .statements
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
     let mut rows: Vec<(&str, bool, bool)> = Vec::new();
     for t in shown.iter().chain(&served) {
         if !rows.iter().any(|(r, _, _)| r == t) {
@@ -249,8 +249,10 @@ pub fn print_side_by_side(plain: Option<&Preview>, rendered: &Preview) {
         }
     }
     if !rows.is_empty() {
-        println!("
-  served  rendered");
+        println!(
+            "
+  served  rendered"
+        );
         for (text, s, r) in rows {
             let mark = |b: bool| if b { "yes" } else { " - " };
             println!("   {}      {}     {text}", mark(s), mark(r));

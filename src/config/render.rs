@@ -131,9 +131,8 @@ mod tests {
         assert_eq!(wl.watches[0].render, Render::Browser { at: (4, 10) });
         assert_eq!(wl.watches[1].render, Render::Fetch);
         assert_eq!(wl.watches[2].render, Render::Fetch);
-        let (line, column, message, fix) = invalid(
-            "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nrender = \"chrome\"\n",
-        );
+        let (line, column, message, fix) =
+            invalid("[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nrender = \"chrome\"\n");
         assert_eq!((line, column), (4, 10));
         assert!(message.contains("`render` is \"chrome\""), "{message}");
         assert!(fix.contains("render = \"browser\""), "{fix}");
@@ -154,8 +153,7 @@ mod tests {
             }
         );
         assert_eq!(wl.settings.browser_at, Some((2, 11)));
-        let (line, column, message, _) =
-            invalid("[settings]\nbrowser_concurrency = 0\n");
+        let (line, column, message, _) = invalid("[settings]\nbrowser_concurrency = 0\n");
         assert_eq!((line, column), (2, 23));
         assert!(message.contains("browser_concurrency"), "{message}");
         let (line, _, message, _) = invalid("[settings]\nbrowser = \"\"\n");
@@ -181,7 +179,10 @@ mod tests {
             panic!("a missing browser is a problem")
         };
         assert_eq!((line, column), (2, 11));
-        assert!(message.contains("watch \"a\" has render = \"browser\""), "{message}");
+        assert!(
+            message.contains("watch \"a\" has render = \"browser\""),
+            "{message}"
+        );
         assert!(message.contains(missing), "{message}");
         assert!(fix.contains("apt-get install chromium"), "{fix}");
         // No watch renders: no browser needed, whatever the setting says.

@@ -37,14 +37,17 @@ pub use process::{INSTALL_FIX, find};
 /// How long the browser stays up without a page to render.
 pub const IDLE: Duration = Duration::from_secs(300);
 
+/// How long the browser may take to start and open its DevTools socket.
+const LAUNCH: Duration = Duration::from_secs(30);
+
 /// How long a browser that was told to close, or a context told to go, has to answer.
 const GRACE: Duration = Duration::from_secs(3);
 
 /// How often the DOM is read while waiting for the page's scripts to finish.
-const POLL: Duration = Duration::from_millis(150);
+const POLL: Duration = Duration::from_millis(100);
 
 /// The DOM must stay the same this long (after the load event) to count as rendered.
-const QUIET: Duration = Duration::from_millis(600);
+const QUIET: Duration = Duration::from_millis(400);
 
 /// `[settings]`' browser keys, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,11 +160,19 @@ impl BrowserPool {
             .await
             .map_err(|_| setup(url, "the browser is shutting down".into()))?;
         self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-        let context: Arc<Mutex<Option<(Arc<Browser>, BrowserContextId, u64)>>> =
-            Arc::default();
+        let context: Arc<Mutex<Option<(Arc<Browser>, BrowserContextId, u64)>>> = Arc::default();
+        // Starting the browser is bounded on its own: a cold start on a busy machine takes
+        // seconds, and must not eat the page's time (nor fail a watch with a short timeout).
+        let (browser, generation) = match self.browser(url).await {
+            Ok(b) => b,
+            Err(e) => {
+                self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+                return Err(e);
+            }
+        };
         let started = Instant::now();
-        let result =
-            tokio::time::timeout(opts.timeout, self.render_within(url, opts, &context)).await;
+        let rendering = self.render_within(url, opts, &context, browser, generation);
+        let result = tokio::time::timeout(opts.timeout, rendering).await;
         let leftover = lock(&context).take();
         if let Some((browser, id, generation)) = leftover {
             // Disposing the context closes its tab and frees its renderer. A browser that
@@ -193,8 +204,9 @@ impl BrowserPool {
         url: &Url,
         opts: &FetchOptions,
         context: &Mutex<Option<(Arc<Browser>, BrowserContextId, u64)>>,
+        browser: Arc<Browser>,
+        generation: u64,
     ) -> Result<Fetched, FetchError> {
-        let (browser, generation) = self.browser(url, opts.timeout).await?;
         let cdp = |what: &str, e: chromiumoxide::error::CdpError| FetchError::Browser {
             url: error::redact(url),
             message: format!("{what}: {e}"),
@@ -311,9 +323,9 @@ impl BrowserPool {
         }))
     }
 
-    /// The running browser, started if none runs (the start counts against the page's
-    /// time, like connecting does for an ordinary fetch).
-    async fn browser(&self, url: &Url, within: Duration) -> Result<(Arc<Browser>, u64), FetchError> {
+    /// The running browser, started (within [`LAUNCH`]) if none runs.
+    async fn browser(&self, url: &Url) -> Result<(Arc<Browser>, u64), FetchError> {
+        let within = LAUNCH;
         let mut running = self.inner.running.lock().await;
         if let Some(r) = running.as_mut() {
             // A browser that died under us (OOM killer, crash) is replaced.
@@ -325,20 +337,32 @@ impl BrowserPool {
             }
         }
         let path = lock(&self.inner.settings).0.path.clone();
-        let program = find(path.as_deref())
-            .map_err(|why| setup(url, format!("{why}; {INSTALL_FIX}")))?;
+        let program =
+            find(path.as_deref()).map_err(|why| setup(url, format!("{why}; {INSTALL_FIX}")))?;
         let (mut process, ws) = process::Chromium::start(&program, &self.inner.runtime_dir, within)
             .await
             .map_err(|why| setup(url, why))?;
         let config = HandlerConfig {
-            request_timeout: within,
+            // Every page has its own deadline; this only bounds one DevTools command.
+            request_timeout: Duration::from_secs(60),
             ..HandlerConfig::default()
         };
-        let (browser, mut handler) = match Browser::connect_with_config(ws, config).await {
-            Ok(b) => b,
-            Err(e) => {
+        let connecting = tokio::time::timeout(within, Browser::connect_with_config(ws, config));
+        let (browser, mut handler) = match connecting.await {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => {
                 process.kill();
-                return Err(setup(url, format!("cannot drive the browser over DevTools: {e}")));
+                return Err(setup(
+                    url,
+                    format!("cannot drive the browser over DevTools: {e}"),
+                ));
+            }
+            Err(_) => {
+                process.kill();
+                return Err(setup(
+                    url,
+                    "the browser's DevTools socket did not answer".into(),
+                ));
             }
         };
         let handler = tokio::spawn(async move {
@@ -401,9 +425,11 @@ impl BrowserPool {
 
 async fn close(mut r: Running) {
     let pgid = r.process.pgid();
-    let asked = tokio::time::timeout(GRACE, r.browser.execute(
-        chromiumoxide::cdp::browser_protocol::browser::CloseParams::default(),
-    ))
+    let asked = tokio::time::timeout(
+        GRACE,
+        r.browser
+            .execute(chromiumoxide::cdp::browser_protocol::browser::CloseParams::default()),
+    )
     .await;
     if matches!(asked, Ok(Ok(_))) {
         r.process.exited_within(GRACE).await;
@@ -419,9 +445,7 @@ async fn close_when_idle(inner: std::sync::Weak<Inner>, generation: u64) {
     loop {
         tokio::time::sleep(step).await;
         let Some(inner) = inner.upgrade() else { return };
-        if inner.in_flight.load(Ordering::SeqCst) > 0
-            || lock(&inner.last_used).elapsed() < IDLE
-        {
+        if inner.in_flight.load(Ordering::SeqCst) > 0 || lock(&inner.last_used).elapsed() < IDLE {
             continue;
         }
         let mut running = inner.running.lock().await;
@@ -430,7 +454,10 @@ async fn close_when_idle(inner: std::sync::Weak<Inner>, generation: u64) {
                 drop(running);
                 // This task is the one `Running` would abort: detach it first.
                 r.idle_watch = tokio::spawn(async {});
-                tracing::info!("closing the browser after {}s without a page", IDLE.as_secs());
+                tracing::info!(
+                    "closing the browser after {}s without a page",
+                    IDLE.as_secs()
+                );
                 close(r).await;
             }
         }
@@ -502,8 +529,7 @@ async fn settle(tab: &chromiumoxide::Page, opts: &FetchOptions) -> Result<String
         if last.as_deref() != Some(html.as_str()) {
             quiet_since = Instant::now();
         }
-        if (ready == "complete" && quiet_since.elapsed() >= QUIET)
-            || started.elapsed() >= patience
+        if (ready == "complete" && quiet_since.elapsed() >= QUIET) || started.elapsed() >= patience
         {
             return Ok(html);
         }

@@ -198,7 +198,10 @@ async fn response(
         .map(|HeaderEntry { name, value }| (name.clone(), value.clone()))
         .collect();
     if (300..400).contains(&status) || event.response_error_reason.is_some() {
-        return tab.execute(ContinueRequestParams::new(id)).await.map(|_| ());
+        return tab
+            .execute(ContinueRequestParams::new(id))
+            .await
+            .map(|_| ());
     }
     let declared = headers
         .iter()
@@ -243,7 +246,9 @@ async fn response(
                     body: bytes::Bytes::from(b),
                 });
             }
-            tab.execute(ContinueRequestParams::new(id)).await.map(|_| ())
+            tab.execute(ContinueRequestParams::new(id))
+                .await
+                .map(|_| ())
         }
         Err(why) => {
             lock(seen).stop = Some(Stop::Unreadable(why));
@@ -325,14 +330,22 @@ mod tests {
             proxied: true,
         };
         let u = |s: &str| Url::parse(s).expect("url");
-        assert!(internal(&u("http://127.0.0.1:631/"), &guard).await.is_some());
+        assert!(
+            internal(&u("http://127.0.0.1:631/"), &guard)
+                .await
+                .is_some()
+        );
         assert!(internal(&u("http://[::1]/"), &guard).await.is_some());
         assert!(
             internal(&u("http://169.254.169.254/latest/"), &guard)
                 .await
                 .is_some()
         );
-        assert!(internal(&u("https://93.184.215.14/"), &guard).await.is_none());
+        assert!(
+            internal(&u("https://93.184.215.14/"), &guard)
+                .await
+                .is_none()
+        );
         // Through a proxy, names are not resolved locally.
         assert!(internal(&u("http://localhost/"), &guard).await.is_none());
     }

@@ -45,7 +45,12 @@ pub fn find(configured: Option<&Path>) -> Result<PathBuf, String> {
     std::env::split_paths(&path)
         .flat_map(|dir| NAMES.iter().map(move |n| dir.join(n)))
         .find(|p| is_executable(p))
-        .ok_or_else(|| format!("no Chromium found on PATH (looked for {})", NAMES.join(", ")))
+        .ok_or_else(|| {
+            format!(
+                "no Chromium found on PATH (looked for {})",
+                NAMES.join(", ")
+            )
+        })
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -106,6 +111,7 @@ impl Chromium {
             .prefix("profile-")
             .tempdir_in(runtime_dir)
             .map_err(|e| format!("cannot create a profile in {}: {e}", runtime_dir.display()))?;
+        become_subreaper();
         let mut cmd = Command::new(program);
         cmd.args(FLAGS)
             .arg(format!("--user-data-dir={}", profile.path().display()))
@@ -207,6 +213,7 @@ impl Chromium {
             Ok(s) => s.to_string(),
             Err(e) => format!("not reaped: {e}"),
         };
+        reap_group(self.child.id());
         if let Some(profile) = self.profile.take() {
             let path = profile.path().to_path_buf();
             if let Err(e) = profile.close() {
@@ -221,6 +228,47 @@ impl Drop for Chromium {
     fn drop(&mut self) {
         if self.profile.is_some() {
             self.kill();
+        }
+    }
+}
+
+/// Makes this process the reaper of its orphaned descendants, so that the renderers and
+/// helpers of a browser whose leader died are reparented here and can be reaped
+/// ([`reap_group`]) instead of lingering as zombies under an init that may not reap them
+/// (a container's). Once per process.
+fn become_subreaper() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: prctl(2) with integer arguments only.
+        let done = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) };
+        if done != 0 {
+            tracing::debug!(
+                "cannot become a subreaper; a killed browser's children are init's to reap"
+            );
+        }
+    });
+}
+
+/// Reaps every dead member of process group `pgid` (already sent SIGKILL), waiting up to
+/// two seconds for the last to die. Only this group's processes are waited for: children
+/// the async runtime owns are left to it.
+fn reap_group(pgid: u32) {
+    let Ok(pgid) = i32::try_from(pgid) else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid(2) on a process group this process created, into a local int.
+        let pid = unsafe { libc::waitpid(-pgid, &mut status, libc::WNOHANG) };
+        match pid {
+            p if p > 0 => continue,
+            // Members left, not dead yet: SIGKILL takes effect within milliseconds.
+            0 if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            // -1 (ECHILD): none left that are ours. 0 past the deadline: give up.
+            _ => return,
         }
     }
 }

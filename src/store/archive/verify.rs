@@ -15,8 +15,7 @@ use super::append::gunzip;
 use super::head::{self, HEAD_FILE, Head, HeadError};
 use super::record::{
     BodyRef, FORMAT, FORMAT_V1, FileKind, HeadRebuilt, PrunedThrough, SnapshotRecord, body_file,
-    file_kind, served_file,
-    pruned_through, record_file, sha256_hex,
+    file_kind, pruned_through, record_file, served_file, sha256_hex,
 };
 
 /// One thing that does not hold, and where.
