@@ -259,6 +259,9 @@ impl BrowserPool {
             Arc::clone(&seen),
         ));
         let _stop_interceptor = AbortOnDrop(interceptor);
+        tab.evaluate_on_new_document(PENDING_SCRIPT)
+            .await
+            .map_err(|e| cdp("the browser refused the request counter", e))?;
         let navigated = tab.goto(url.as_str()).await;
         if let Some(stop) = lock(&seen).stop.take() {
             return Err(stopped(url, stop));
@@ -502,14 +505,38 @@ fn proxy_for(url: &Url, opts: &FetchOptions) -> Result<Option<String>, FetchErro
     }))
 }
 
+/// Counts the page's own `fetch()` and XHR requests still in flight, so that a canary list
+/// still on its way is waited for however slow the machine: a page read before its data
+/// arrived would read as "every statement removed".
+const PENDING_SCRIPT: &str = r#"(() => {
+  let n = 0;
+  Object.defineProperty(window, "__canarydPending", { get: () => n });
+  const f = window.fetch;
+  if (f) {
+    window.fetch = function (...a) {
+      n++;
+      const p = f.apply(this, a);
+      p.then(() => { setTimeout(() => n--, 0); }, () => { setTimeout(() => n--, 0); });
+      return p;
+    };
+  }
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...a) {
+    n++;
+    this.addEventListener("loadend", () => { setTimeout(() => n--, 0); });
+    return send.apply(this, a);
+  };
+})();"#;
+
 enum Settle {
     TooLarge,
     Cdp(chromiumoxide::error::CdpError),
 }
 
-/// The DOM once the page's scripts are done with it: loaded, and unchanged for [`QUIET`].
-/// A page that never stops changing (a ticking clock) is read as it stands once half the
-/// watch's timeout has gone, rather than failing.
+/// The DOM once the page's scripts are done with it: loaded, no `fetch()` or XHR of its own
+/// in flight, and unchanged for [`QUIET`]. A page that never stops changing (a ticking
+/// clock) but waits for nothing is read as it stands once half the watch's timeout has gone;
+/// one still waiting for its data is not read at all (the timeout makes it a failed fetch).
 async fn settle(tab: &chromiumoxide::Page, opts: &FetchOptions) -> Result<String, Settle> {
     let started = Instant::now();
     let patience = opts.timeout / 2;
@@ -520,16 +547,18 @@ async fn settle(tab: &chromiumoxide::Page, opts: &FetchOptions) -> Result<String
         if html.len() as u64 > opts.max_body {
             return Err(Settle::TooLarge);
         }
-        let ready: String = tab
-            .evaluate("document.readyState")
+        let state: String = tab
+            .evaluate("document.readyState + ' ' + (window.__canarydPending || 0)")
             .await
             .map_err(Settle::Cdp)?
             .into_value()
             .unwrap_or_default();
-        if last.as_deref() != Some(html.as_str()) {
+        let waiting = !state.ends_with(" 0");
+        if last.as_deref() != Some(html.as_str()) || waiting {
             quiet_since = Instant::now();
         }
-        if (ready == "complete" && quiet_since.elapsed() >= QUIET) || started.elapsed() >= patience
+        if (state == "complete 0" && quiet_since.elapsed() >= QUIET)
+            || (!waiting && started.elapsed() >= patience)
         {
             return Ok(html);
         }

@@ -45,12 +45,24 @@ pub fn find(configured: Option<&Path>) -> Result<PathBuf, String> {
     std::env::split_paths(&path)
         .flat_map(|dir| NAMES.iter().map(move |n| dir.join(n)))
         .find(|p| is_executable(p))
+        .map(|p| past_debian_wrapper(&p).unwrap_or(p))
         .ok_or_else(|| {
             format!(
                 "no Chromium found on PATH (looked for {})",
                 NAMES.join(", ")
             )
         })
+}
+
+/// Debian's `/usr/bin/chromium` is a shell script that reads `/proc/cpuinfo` (hidden by the
+/// unit's `ProcSubset=pid`), sources `/etc/chromium.d` and adds desktop flags before it runs
+/// `/usr/lib/chromium/chromium`: canaryd runs the browser itself, with its own flags.
+fn past_debian_wrapper(found: &Path) -> Option<PathBuf> {
+    let real = Path::new("/usr/lib/chromium/chromium");
+    let head = std::fs::read(found).ok()?;
+    let script =
+        head.starts_with(b"#!") && memchr::memmem::find(&head, b"/usr/lib/$APPNAME").is_some();
+    (script && is_executable(real)).then(|| real.to_path_buf())
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -137,6 +149,9 @@ impl Chromium {
             profile: Some(profile),
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
+        // The last lines it said, for the message when it exits before it listens.
+        let said = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let tail = std::sync::Arc::clone(&said);
         // Reads the DevTools address, then drains (and logs) the rest, so Chromium never
         // blocks on a full pipe. Ends when the group dies and the pipe closes.
         std::thread::Builder::new()
@@ -151,7 +166,14 @@ impl Chromium {
                         if let Some(tx) = tx.take() {
                             let _ = tx.send(url.trim().to_string());
                         }
-                    } else if lines < 200 {
+                    } else {
+                        let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+                        if t.len() == 4 {
+                            t.pop_front();
+                        }
+                        t.push_back(line.chars().take(300).collect::<String>());
+                    }
+                    if lines < 200 {
                         // Bounded: a chatty browser must not fill the journal.
                         lines += 1;
                         tracing::debug!(target: "canaryd::browser", "chromium: {line}");
@@ -163,9 +185,16 @@ impl Chromium {
             Ok(Ok(url)) => Ok((chromium, url)),
             Ok(Err(_)) => {
                 let status = chromium.kill();
+                let said: Vec<String> = said
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .cloned()
+                    .collect();
                 Err(format!(
-                    "{} exited before it opened its DevTools socket ({status})",
-                    program.display()
+                    "{} exited before it opened its DevTools socket ({status}); it said: {}",
+                    program.display(),
+                    said.join(" | ")
                 ))
             }
             Err(_) => {
