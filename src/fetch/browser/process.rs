@@ -75,9 +75,12 @@ fn is_executable(path: &Path) -> bool {
 /// `MemoryDenyWriteExecute=yes`, and a hostile page has less to exploit), and Chromium's own
 /// sandbox off: it needs user namespaces or a setuid helper, which the hardened unit's
 /// sandbox forbids and which do not exist as root; systemd's sandbox stands in (README).
-const FLAGS: [&str; 22] = [
+const FLAGS: [&str; 23] = [
     "--headless",
     "--no-sandbox",
+    // Without a sandbox the zygote still moves itself into a new user namespace, which
+    // RestrictNamespaces=yes refuses (a FATAL in credentials.cc): no zygote, then.
+    "--no-zygote",
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",
