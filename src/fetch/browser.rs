@@ -212,12 +212,13 @@ impl BrowserPool {
             message: format!("{what}: {e}"),
             transient: true,
         };
-        let mut params = CreateBrowserContextParams::default();
-        params.dispose_on_detach = Some(true);
-        if let Some(proxy) = proxy_for(url, opts)? {
-            params.proxy_server = Some(proxy);
-            params.proxy_bypass_list = Some("<-loopback>".into());
-        }
+        let proxy = proxy_for(url, opts)?;
+        let params = CreateBrowserContextParams {
+            dispose_on_detach: Some(true),
+            proxy_bypass_list: proxy.as_ref().map(|_| "<-loopback>".to_string()),
+            proxy_server: proxy,
+            ..Default::default()
+        };
         let id = browser
             .create_browser_context(params)
             .await
@@ -236,9 +237,11 @@ impl BrowserPool {
             .event_listener::<chromiumoxide::cdp::browser_protocol::fetch::EventRequestPaused>()
             .await
             .map_err(|e| cdp("the browser did not report requests", e))?;
-        let mut pattern = RequestPattern::default();
-        pattern.url_pattern = Some("*".into());
-        pattern.request_stage = Some(RequestStage::Request);
+        let pattern = RequestPattern {
+            url_pattern: Some("*".into()),
+            request_stage: Some(RequestStage::Request),
+            ..Default::default()
+        };
         tab.execute(EnableParams {
             patterns: Some(vec![pattern]),
             handle_auth_requests: None,
@@ -452,17 +455,17 @@ async fn close_when_idle(inner: std::sync::Weak<Inner>, generation: u64) {
             continue;
         }
         let mut running = inner.running.lock().await;
-        if running.as_ref().is_some_and(|r| r.generation == generation) {
-            if let Some(mut r) = running.take() {
-                drop(running);
-                // This task is the one `Running` would abort: detach it first.
-                r.idle_watch = tokio::spawn(async {});
-                tracing::info!(
-                    "closing the browser after {}s without a page",
-                    IDLE.as_secs()
-                );
-                close(r).await;
-            }
+        if running.as_ref().is_some_and(|r| r.generation == generation)
+            && let Some(mut r) = running.take()
+        {
+            drop(running);
+            // This task is the one `Running` would abort: detach it first.
+            r.idle_watch = tokio::spawn(async {});
+            tracing::info!(
+                "closing the browser after {}s without a page",
+                IDLE.as_secs()
+            );
+            close(r).await;
         }
         return;
     }
