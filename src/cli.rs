@@ -93,9 +93,16 @@ fn run(cli: Cli) -> u8 {
             follow,
             selector,
             signing,
+            render,
         } => block(
             &runtime,
-            follow_args::run_preview(url, follow, selector, signing),
+            follow_args::run_preview(
+                url,
+                follow,
+                selector,
+                signing,
+                render.as_deref() == Some("browser"),
+            ),
         ),
         Command::List { format, wide } => list::run(&watchlist, &state, format, wide),
         Command::Demo => block(&runtime, demo::run()),
@@ -130,6 +137,7 @@ fn run(cli: Cli) -> u8 {
             interval,
             force,
             signing,
+            render,
         } => block(
             &runtime,
             add::run(
@@ -143,6 +151,7 @@ fn run(cli: Cli) -> u8 {
                     interval,
                     force,
                     signing,
+                    render: render.as_deref() == Some("browser"),
                 },
             ),
         ),
@@ -220,6 +229,10 @@ pub fn load_watchlist(path: &Path) -> Result<Watchlist, u8> {
 fn validate(path: &Path) -> u8 {
     match load_watchlist(path) {
         Ok(wl) => {
+            if let Some(problem) = wl.browser_problem() {
+                say::error(&problem);
+                return exit::EXIT_BAD_WATCHLIST;
+            }
             let email = if wl.email.is_some() {
                 "email alerts"
             } else {

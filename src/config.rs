@@ -9,6 +9,7 @@ mod email;
 mod follow;
 mod located;
 mod raw;
+mod render;
 mod signing;
 mod values;
 mod web;
@@ -25,6 +26,7 @@ use crate::judge::event::EventKind;
 pub use crate::observe::selector::WatchSelector;
 pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
 pub use follow::{DocumentFormat, Follow};
+pub use render::{Place, Render};
 pub use signing::{KeySource, Signing};
 pub use values::{parse_duration, parse_size};
 pub use web::WebConfig;
@@ -80,11 +82,17 @@ pub struct Settings {
     pub host_delay: Duration,
     pub host_concurrency: usize,
     pub concurrency: usize,
+    /// `browser` and `browser_concurrency`: the Chromium `render = "browser"` watches use.
+    pub browser: crate::fetch::browser::BrowserSettings,
+    /// Where `browser` was written, for `validate`'s message when it is not a browser.
+    pub browser_at: Option<Place>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            browser: Default::default(),
+            browser_at: None,
             shared: Shared::default(),
             host_delay: Duration::from_secs(5),
             host_concurrency: 1,
@@ -125,6 +133,8 @@ pub struct Watch {
     pub shared: Shared,
     /// Pinned keys and signature URLs; `None` for a watch whose signatures are not checked.
     pub signing: Option<Signing>,
+    /// `render`: fetched as served, or rendered in a browser.
+    pub render: Render,
 }
 
 /// A watchlist problem, located in its file.
@@ -162,6 +172,12 @@ impl Watchlist {
         let mut watchlist = raw::parse(text, base).map_err(|e| e.locate(text, path))?;
         watchlist.source = path.to_path_buf();
         Ok(watchlist)
+    }
+
+    /// `validate`'s check that a watch with `render = "browser"` has a browser to render it:
+    /// the error, placed at the `browser` setting or at the first such watch's `render`.
+    pub fn browser_problem(&self) -> Option<WatchlistError> {
+        render::browser_problem(self)
     }
 
     pub fn watch(&self, name: &str) -> Option<&Watch> {

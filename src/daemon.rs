@@ -72,6 +72,7 @@ fn notify_systemd(state: &[sd_notify::NotifyState]) {
 pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
     let mut wl = Watchlist::load(&parts.watchlist)?;
     let checker = Arc::new(Checker::new(&parts.state, parts.clock.clone(), "run")?);
+    configure_browser(&checker, &wl);
     let channels = Channels::from_watchlist(&wl)?;
     checker.outbox.set_routes(channels.routes());
     let (channels_tx, channels_rx) = watch::channel(Arc::new(channels));
@@ -194,8 +195,20 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
             "alert delivery still in progress at stop; it stays queued for the next start"
         );
     }
+    // Its whole process group goes with it, and its profile.
+    checker.browser.shutdown().await;
     tracing::info!("canaryd stopped");
     Ok(())
+}
+
+/// The watchlist's browser settings, and a missing browser said once (its watches then
+/// fail their checks with the same words; the others are watched as usual).
+fn configure_browser(checker: &Checker, wl: &Watchlist) {
+    checker.browser.configure(&wl.settings.browser);
+    if let Some(problem) = wl.browser_problem() {
+        let error = problem.to_string().replace("\n  ", "; ");
+        tracing::error!(%error, "render = \"browser\" watches cannot be checked");
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {
@@ -488,6 +501,7 @@ fn reload(
                 tracing::error!(error = %crate::error_chain(e.as_ref()), "reload failed (notification channels): keeping the previous watchlist")
             }
             Ok(channels) => {
+                configure_browser(checker, &new);
                 let now = Instant::now();
                 for old in &wl.watches {
                     if new.watch(&old.name).is_none() {

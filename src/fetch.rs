@@ -6,8 +6,10 @@
 //!
 //! Submodules: `charset` (bytes → text, HTML or text), `retry` (policy, backoff,
 //! Retry-After), `http` (one HTTP attempt), `file` (`file://`), `classify` (low-level errors →
-//! [`FetchError`], redirect policy), `error` ([`FetchError`] and its messages).
+//! [`FetchError`], redirect policy), `error` ([`FetchError`] and its messages), `browser`
+//! (a page rendered in headless Chromium, for `render = "browser"`).
 
+pub mod browser;
 mod charset;
 mod classify;
 mod error;
@@ -98,6 +100,9 @@ pub struct Page {
     pub fetched_at: chrono::DateTime<chrono::Utc>,
     /// Attempts made, this successful one included.
     pub attempts: u32,
+    /// A rendered page (`render = "browser"`): the main document as the server sent it,
+    /// kept as evidence beside the DOM the browser built from it (`body`, `text`).
+    pub original: Option<Box<browser::Original>>,
 }
 
 impl Page {
@@ -218,6 +223,12 @@ impl Fetcher {
                 clients,
             }),
         })
+    }
+
+    /// How this fetcher resolves names and judges addresses: the browser's requests pass
+    /// the same guard.
+    pub fn network(&self) -> &Network {
+        &self.inner.network
     }
 
     /// Fetches `url`, a URL written in the watchlist (or typed by the user), retrying

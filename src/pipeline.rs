@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::SharedClock;
 use crate::config::Watch;
+use crate::fetch::browser::{BrowserPool, Original};
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
 use crate::judge::event::Event;
 use crate::judge::{self, Judgement, Observation, WatchState};
@@ -33,6 +34,8 @@ use crate::store::{CheckRecord, CheckResult, ContentKey, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct Checker {
     pub fetcher: Fetcher,
+    /// The one browser `render = "browser"` watches share, started on demand.
+    pub browser: BrowserPool,
     pub store: Store,
     pub outbox: Outbox,
     /// Evidence: a hash-chained record (and the raw body) of every check that changed anything.
@@ -76,8 +79,16 @@ impl Checker {
         let store = Store::open(state_dir)?;
         let outbox = Outbox::open(state_dir)?;
         let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
+        // The profile lives beside the state it serves (a name no watch can take) and is
+        // removed when the browser closes.
+        let browser = BrowserPool::new(
+            &state_dir.join(".browser"),
+            &fetch::user_agent(),
+            fetcher.network().clone(),
+        );
         Ok(Checker {
             fetcher,
+            browser,
             store,
             outbox,
             archive: Archive::new(state_dir),
@@ -138,6 +149,7 @@ impl Checker {
             .filter(|v| v.etag.is_some() || v.last_modified.is_some());
         let fetched = match index_result {
             Some(index) => index,
+            None if watch.render.is_browser() => self.browser.render(&url, &opts).await,
             None => {
                 let origin = follow::origin(&step);
                 self.fetcher
@@ -254,6 +266,8 @@ impl Checker {
                     body: page.body,
                     statements: None,
                     signatures: None,
+                    served: served(&page.original),
+                    served_type: served_type(&page.original),
                 });
                 Observation::Absent {
                     why: watch
@@ -299,6 +313,8 @@ impl Checker {
                         body: page.body,
                         statements,
                         signatures: None,
+                        served: served(&page.original),
+                        served_type: served_type(&page.original),
                     });
                     Observation::Unchanged
                 } else {
@@ -334,6 +350,8 @@ impl Checker {
                         body: page.body,
                         statements: reading.statements().map(<[Statement]>::to_vec),
                         signatures: signed.as_ref().map(|r| signatures::evidence(r, &detached)),
+                        served: served(&page.original),
+                        served_type: served_type(&page.original),
                     });
                     if let Some(s) = reading.statements() {
                         record.result = CheckResult::Ok;
@@ -501,17 +519,38 @@ impl Checker {
     }
 }
 
-/// The extraction settings, hashed: a new canaryd version or selector reads pages afresh.
+/// The extraction settings, hashed: a new canaryd version, selector or way of rendering
+/// reads pages afresh.
 fn extractor_key(watch: &Watch) -> String {
     let selector = watch
         .selector
         .as_ref()
         .map_or("auto", |s| s.source.as_str());
+    // Only a rendered watch says so, so that every other watch's key is as it was.
+    let render: &[u8] = if watch.render.is_browser() {
+        b"\0browser"
+    } else {
+        b""
+    };
     hex_sha256(&[
         env!("CARGO_PKG_VERSION").as_bytes(),
         b"\0",
         selector.as_bytes(),
+        render,
     ])
+}
+
+/// A rendered page's response as the server sent it, for the evidence.
+fn served(original: &Option<Box<Original>>) -> Option<bytes::Bytes> {
+    original.as_ref().map(|o| o.body.clone())
+}
+
+fn served_type(original: &Option<Box<Original>>) -> Option<String> {
+    let o = original.as_ref()?;
+    o.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone())
 }
 
 /// The page as extraction reads it: HTML and text as decoded, PDF and CanaryTail as bytes.

@@ -35,6 +35,8 @@ pub struct AddArgs {
     pub force: bool,
     /// `--key`, `--signature-url`, `--signers`.
     pub signing: SigningFlags,
+    /// `--render browser`: the watch is rendered in headless Chromium.
+    pub render: bool,
 }
 
 /// The `check` command for this watchlist and state directory, with the flags that name them
@@ -150,14 +152,30 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
             Some(_) => Origin::Found,
             None => Origin::Watchlist,
         };
-        preview::fetch_preview(
+        if !args.render {
+            return preview::fetch_preview(
+                &document,
+                origin,
+                selector.as_ref(),
+                signing.as_ref(),
+                &opts,
+            )
+            .await;
+        }
+        // Rendered as the watch will be, with what the plain fetch sees beside it.
+        let (plain, rendered) = preview::previews(
             &document,
             origin,
             selector.as_ref(),
             signing.as_ref(),
             &opts,
+            true,
+            &settings.browser,
         )
-        .await
+        .await?;
+        let rendered = rendered.unwrap_or_else(|| Err(anyhow::anyhow!("not rendered")))?;
+        preview::print_side_by_side(plain.as_ref(), &rendered);
+        Ok(rendered)
     };
     match previewed.await {
         Ok(p) => {
@@ -169,7 +187,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
                     ));
                     if p.scripted {
                         say::detail(format_args!(
-                            "{NEEDS_JAVASCRIPT}; or add --force to watch it anyway"
+                            "{NEEDS_JAVASCRIPT}; or add --render browser to have headless Chromium run its scripts, or --force to watch it anyway"
                         ));
                     } else {
                         say::detail(format_args!(
@@ -220,6 +238,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         signers: args.signing.signers,
         accept_sha1: args.signing.accept_sha1,
         allow_internal: args.follow.allow_internal.clone(),
+        render: args.render.then(|| "browser".to_string()),
     };
     let mut edited = edit::add(&text, &new)?;
     if creating {

@@ -69,6 +69,10 @@ pub enum Command {
         selector: Option<String>,
         #[command(flatten)]
         signing: SigningFlags,
+        /// How the page is read: "fetch" (as served) or "browser" (loaded in headless
+        /// Chromium, its scripts run: the watch gets render = "browser")
+        #[arg(long, value_name = "HOW", value_parser = ["fetch", "browser"])]
+        render: Option<String>,
     },
     /// Fetch a page once, show the statements it would track, and add it to the watchlist
     /// (comments and layout kept)
@@ -95,6 +99,10 @@ pub enum Command {
         force: bool,
         #[command(flatten)]
         signing: SigningFlags,
+        /// How the page is read: "fetch" (as served) or "browser" (loaded in headless
+        /// Chromium, its scripts run: the watch gets render = "browser")
+        #[arg(long, value_name = "HOW", value_parser = ["fetch", "browser"])]
+        render: Option<String>,
     },
     /// Remove a watch from the watchlist; its history is kept unless --purge
     Remove {

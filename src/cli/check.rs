@@ -50,6 +50,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     let json = args.format == Format::Json;
     let mut checker = Checker::new(state, clock::system(), "check")?;
     checker.force_key_refresh = args.refresh_keys;
+    checker.browser.configure(&wl.settings.browser);
     let mut channels = Channels::from_watchlist(&wl)?;
     if json {
         channels.print_alerts_on_stderr();
@@ -110,6 +111,8 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         channels: &channels,
         feed: &feed,
     };
+    // No browser outlives the pass: its process group is killed, its profile removed.
+    checker.browser.shutdown().await;
     let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
     let fetched = watches.len() - failed - store_errors;
     let code = status(store_errors, &d);

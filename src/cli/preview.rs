@@ -9,7 +9,9 @@ use url::Url;
 use crate::config::{Signing, WatchSelector};
 use crate::observe::signed::{SignatureReading, read_signatures};
 
+use super::say;
 use super::signing_flags::SigningFlags;
+use crate::fetch::browser::{BrowserPool, BrowserSettings};
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, Origin, RetryPolicy};
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::observe::statement::Statement;
@@ -132,12 +134,30 @@ pub async fn fetch_preview(
     signing: Option<&Signing>,
     opts: &FetchOptions,
 ) -> anyhow::Result<Preview> {
+    fetch_preview_with(url, origin, selector, signing, opts, None).await
+}
+
+/// [`fetch_preview`], the page rendered by `browser` when given (`render = "browser"`).
+pub async fn fetch_preview_with(
+    url: &Url,
+    origin: Origin,
+    selector: Option<&WatchSelector>,
+    signing: Option<&Signing>,
+    opts: &FetchOptions,
+    browser: Option<&BrowserPool>,
+) -> anyhow::Result<Preview> {
     let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
-    let page = match fetcher
-        .fetch_from(url, origin, None, opts)
-        .await
-        .with_context(|| format!("fetching {url}"))?
-    {
+    let fetched = match browser {
+        Some(b) => b
+            .render(url, opts)
+            .await
+            .with_context(|| format!("rendering {url}")),
+        None => fetcher
+            .fetch_from(url, origin, None, opts)
+            .await
+            .with_context(|| format!("fetching {url}")),
+    };
+    let page = match fetched? {
         Fetched::Page(p) => p,
         Fetched::NotModified { .. } => {
             anyhow::bail!("the server answered 304 to an unconditional request")
@@ -200,6 +220,7 @@ pub async fn run(
     target: &str,
     selector: Option<&str>,
     signing: &SigningFlags,
+    render: bool,
 ) -> anyhow::Result<u8> {
     let url = parse_target(target)?;
     let selector = parse_selector(selector)?;
@@ -208,16 +229,121 @@ pub async fn run(
         retry: RetryPolicy::none(),
         ..FetchOptions::default()
     };
-    let preview = fetch_preview(
+    let outcome = previews(
         &url,
         Origin::Watchlist,
         selector.as_ref(),
         signing.as_ref(),
         &opts,
+        render,
+        &BrowserSettings::default(),
     )
-    .await?;
-    print(&preview, selector.as_ref());
+    .await;
+    let (plain, rendered) = outcome?;
+    match (&plain, rendered) {
+        (_, Some(Ok(r))) => {
+            print_side_by_side(plain.as_ref(), &r);
+            print(&r, selector.as_ref());
+        }
+        (Some(p), Some(Err(e))) => {
+            print(p, selector.as_ref());
+            say::warning(format_args!(
+                "render = \"browser\" would run the page's scripts, but: {}",
+                super::chain(&e)
+            ));
+        }
+        (Some(p), None) => print(p, selector.as_ref()),
+        (None, Some(Err(e))) => return Err(e),
+        (None, None) => unreachable!("a plain fetch or a render is always tried"),
+    }
     Ok(0)
+}
+
+/// The plain fetch's preview, and the browser's: rendered when asked (`render`), or when
+/// the plain page looks like it needs JavaScript (to show what `render = "browser"` would
+/// track beside it). With `render`, a plain fetch that fails is only noted.
+pub async fn previews(
+    url: &Url,
+    origin: Origin,
+    selector: Option<&WatchSelector>,
+    signing: Option<&Signing>,
+    opts: &FetchOptions,
+    render: bool,
+    settings: &BrowserSettings,
+) -> anyhow::Result<(Option<Preview>, Option<anyhow::Result<Preview>>)> {
+    let plain = fetch_preview(url, origin, selector, signing, opts).await;
+    let plain = match plain {
+        Ok(p) => Some(p),
+        Err(e) if render => {
+            say::warning(format_args!(
+                "the page as served (no scripts run) could not be read: {}",
+                super::chain(&e)
+            ));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if !render && !plain.as_ref().is_some_and(|p| p.scripted) {
+        return Ok((plain, None));
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("canaryd-preview-")
+        .tempdir()
+        .context("cannot create a directory for the browser's profile")?;
+    let pool = BrowserPool::new(dir.path(), &fetch::user_agent(), fetch::Network::default());
+    pool.configure(settings);
+    let rendered = fetch_preview_with(url, origin, selector, signing, opts, Some(&pool)).await;
+    pool.shutdown().await;
+    Ok((plain, Some(rendered)))
+}
+
+/// What the page shows as served and once its scripts ran, statement by statement.
+pub fn print_side_by_side(plain: Option<&Preview>, rendered: &Preview) {
+    let count = |p: &Preview| {
+        format!(
+            "{} statements, {} claims",
+            p.statements.len(),
+            p.statements.iter().filter(|s| s.claim).count()
+        )
+    };
+    println!("What canaryd sees of {}:", rendered.final_url);
+    match plain {
+        Some(p) if p.scripted => println!(
+            "  as served (no scripts run):              {}; the page looks JavaScript-rendered",
+            count(p)
+        ),
+        Some(p) => println!("  as served (no scripts run):              {}", count(p)),
+        None => println!("  as served (no scripts run):              could not be read"),
+    }
+    println!(
+        "  rendered in a browser (render = \"browser\"): {}",
+        count(rendered)
+    );
+    let served: Vec<&str> = plain
+        .map(|p| p.statements.iter().map(|s| s.text.as_str()).collect())
+        .unwrap_or_default();
+    let shown: Vec<&str> = rendered
+        .statements
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    let mut rows: Vec<(&str, bool, bool)> = Vec::new();
+    for t in shown.iter().chain(&served) {
+        if !rows.iter().any(|(r, _, _)| r == t) {
+            rows.push((t, served.contains(t), shown.contains(t)));
+        }
+    }
+    if !rows.is_empty() {
+        println!(
+            "
+  served  rendered"
+        );
+        for (text, s, r) in rows {
+            let mark = |b: bool| if b { "yes" } else { " - " };
+            println!("   {}      {}     {text}", mark(s), mark(r));
+        }
+    }
+    println!();
 }
 
 /// Prints what a page would track, or plainly that it tracks nothing and what to try.
@@ -266,6 +392,10 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
     }
     if preview.scripted {
         println!("\nNo canary claims found: {NEEDS_JAVASCRIPT}.");
+        println!(
+            "Or watch it with render = \"browser\" (headless Chromium runs its scripts): try `canaryd preview {} --render browser`.",
+            preview.final_url
+        );
         return;
     }
     if statements.is_empty() {

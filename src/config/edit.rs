@@ -39,6 +39,8 @@ pub struct NewWatch {
     pub accept_sha1: bool,
     /// `allow_internal`: internal addresses the watch's found URLs may reach.
     pub allow_internal: Vec<String>,
+    /// `render = "browser"`, when given.
+    pub render: Option<String>,
 }
 
 /// The `follow` rule of a new watch, as the user wrote it.
@@ -113,6 +115,9 @@ pub fn add(text: &str, new: &NewWatch) -> Result<String, EditError> {
     }
     if !new.allow_internal.is_empty() {
         table["allow_internal"] = Item::Value(strings(&new.allow_internal));
+    }
+    if let Some(r) = &new.render {
+        table["render"] = value(r.as_str());
     }
     // A blank line before the header, like the entries people write.
     table.decor_mut().set_prefix("\n");
@@ -220,6 +225,7 @@ mod tests {
             signers: None,
             accept_sha1: false,
             allow_internal: Vec::new(),
+            render: None,
         }
     }
 

@@ -95,6 +95,8 @@ shared_keys! {
         host_delay: Option<Spanned<String>>,
         host_concurrency: Option<Spanned<i64>>,
         concurrency: Option<Spanned<i64>>,
+        browser: Option<Spanned<String>>,
+        browser_concurrency: Option<Spanned<i64>>,
     }
     /// One `[[watch]]`: what it watches, and any shared key it sets for itself.
     #[derive(Deserialize)]
@@ -110,6 +112,7 @@ shared_keys! {
         signers: Option<Spanned<i64>>,
         accept_sha1: Option<Spanned<bool>>,
         allow_internal: Option<Spanned<Vec<Spanned<String>>>>,
+        render: Option<Spanned<String>>,
     }
 }
 
@@ -131,7 +134,7 @@ pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
         message: syntax_message(e.message()),
         fix: syntax_fix(e.message()),
     })?;
-    let settings = settings(raw.settings.unwrap_or_default())?;
+    let settings = settings(raw.settings.unwrap_or_default(), text)?;
     let email = raw.email.map(email).transpose()?;
     let web = raw.web.map(super::web::web).transpose()?;
     let mut watches: Vec<Watch> = Vec::with_capacity(raw.watch.len());
@@ -147,7 +150,7 @@ pub(super) fn parse(text: &str, base: &Path) -> Result<Watchlist, RawError> {
                 "give every [[watch]] a unique name; it names the watch's snapshot folder",
             ));
         }
-        let watch = watch(spanned, &settings, base)?;
+        let watch = watch(spanned, &settings, base, text)?;
         watches.push(watch);
     }
     let names: Vec<&str> = watches.iter().map(|w| w.name.as_str()).collect();
@@ -414,9 +417,17 @@ fn changed_low(value: &Spanned<String>) -> Result<ChangedLow, RawError> {
     }
 }
 
-fn settings(raw: RawSettings) -> Result<Settings, RawError> {
+fn settings(raw: RawSettings, text: &str) -> Result<Settings, RawError> {
     let d = Settings::default();
     Ok(Settings {
+        browser: super::render::browser_settings(
+            raw.browser.as_ref(),
+            raw.browser_concurrency.as_ref(),
+        )?,
+        browser_at: raw
+            .browser
+            .as_ref()
+            .map(|b| super::located::line_column(text, b.span().start)),
         shared: resolve(raw.shared(), &d.shared)?,
         host_delay: or_duration(&raw.host_delay, "host_delay", &HOST_DELAY, d.host_delay)?,
         host_concurrency: match &raw.host_concurrency {
@@ -443,7 +454,12 @@ fn email(raw: Spanned<RawEmail>) -> Result<EmailConfig, RawError> {
     .map_err(|(span, message, fix)| RawError::at(span, message, fix))
 }
 
-fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch, RawError> {
+fn watch(
+    spanned: Spanned<RawWatch>,
+    s: &Settings,
+    base: &Path,
+    text: &str,
+) -> Result<Watch, RawError> {
     let watch_span = spanned.span();
     let raw = spanned.into_inner();
     let name = raw.name.get_ref().clone();
@@ -471,7 +487,10 @@ fn watch(spanned: Spanned<RawWatch>, s: &Settings, base: &Path) -> Result<Watch,
         (None, Some(f)) => f.index.clone(),
         (None, None) => return Err(super::follow::neither(&name, watch_span)),
     };
-    finish(raw, name, url, follow, format, s, base)
+    let render = super::render::render(raw.render.as_ref(), &name, text)?;
+    let mut watch = finish(raw, name, url, follow, format, s, base)?;
+    watch.render = render;
+    Ok(watch)
 }
 
 fn watch_url(raw_url: &Spanned<String>, name: &str) -> Result<Url, RawError> {
@@ -550,6 +569,7 @@ fn finish(
         selector,
         shared,
         signing,
+        render: super::Render::default(),
     })
 }
 

@@ -122,6 +122,13 @@ pub enum FetchError {
         previous: Format,
         now: Format,
     },
+    /// A page rendered in a browser (`render = "browser"`) could not be: no browser, a
+    /// browser that would not start or answer, a page that did not finish in time.
+    Browser {
+        url: String,
+        message: String,
+        transient: bool,
+    },
     /// The HTTP client could not be built (bad user agent, TLS backend, proxy URL).
     Setup {
         message: String,
@@ -166,7 +173,7 @@ impl FetchError {
             | FetchError::Connect { .. }
             | FetchError::Proxy { .. } => true,
             FetchError::Status { code, .. } => matches!(code, 408 | 429 | 500..=599),
-            FetchError::Io { transient, .. } => *transient,
+            FetchError::Io { transient, .. } | FetchError::Browser { transient, .. } => *transient,
             FetchError::Tls { .. }
             | FetchError::TooLarge { .. }
             | FetchError::Redirects { .. }
@@ -212,6 +219,7 @@ impl FetchError {
             FetchError::TypeChanged { .. } => "type-changed",
             FetchError::Internal { .. } | FetchError::InternalLink { .. } => "internal",
             FetchError::Setup { .. } => "setup",
+            FetchError::Browser { .. } => "browser",
         }
     }
 }
@@ -323,6 +331,9 @@ impl fmt::Display for FetchError {
             FetchError::Protocol { message, .. }
             | FetchError::Io { message, .. }
             | FetchError::Setup { message, .. } => f.write_str(message),
+            FetchError::Browser { url, message, .. } => {
+                write!(f, "rendering {url} in the browser: {message}")
+            }
             FetchError::Internal { from, to, addr } => write!(
                 f,
                 "{from} was redirected from a public address to an internal one ({addr}): {to}; \

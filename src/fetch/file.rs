@@ -120,6 +120,7 @@ async fn read(
         charset,
         fetched_at: Utc::now(),
         attempts: 1,
+        original: None,
     }))
 }
 

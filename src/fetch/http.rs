@@ -287,6 +287,7 @@ pub(super) async fn get(
         charset,
         fetched_at: chrono::Utc::now(),
         attempts: 1,
+        original: None,
     }))
 }
 

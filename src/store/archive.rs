@@ -80,6 +80,10 @@ pub struct Capture {
     pub statements: Option<Vec<Statement>>,
     /// A signed watch's signature files and verdicts.
     pub signatures: Option<SignatureEvidence>,
+    /// A page rendered in a browser: the body the server sent (`body` is the rendered
+    /// DOM), and its declared type.
+    pub served: Option<bytes::Bytes>,
+    pub served_type: Option<String>,
 }
 
 /// One check, as the archive records it.

@@ -19,7 +19,7 @@ use super::Snapshot;
 use super::head::{self, Head, HeadError};
 use super::record::{
     BodyRef, FORMAT, FORMAT_V1, FileKind, HeadRebuilt, Pruned, SnapshotRecord, body_file,
-    file_kind, record_file, sha256_hex,
+    file_kind, record_file, served_file, sha256_hex,
 };
 use crate::store::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
@@ -64,6 +64,20 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         }
         None => None,
     };
+    let served = match snap.capture.and_then(|c| c.served.as_ref()) {
+        Some(original) => {
+            let path = dir.join(served_file(seq));
+            let gz = gzip(original).map_err(io_err("compress the served body for", &path))?;
+            atomic::write(&path, &gz, Sync::FileOnly).map_err(io_err("write", &path))?;
+            Some(BodyRef {
+                file: served_file(seq),
+                sha256: sha256_hex(original),
+                length: original.len() as u64,
+                content_type: snap.capture.and_then(|c| c.served_type.clone()),
+            })
+        }
+        None => None,
+    };
     let statements = snap.capture.and_then(|c| c.statements.clone());
     let c = snap.check;
     let record = SnapshotRecord {
@@ -91,6 +105,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         followed: c.followed.clone(),
         key_refreshes: c.key_refreshes.clone(),
         freshness: c.freshness.clone(),
+        served,
     };
     let path = dir.join(record_file(seq));
     let bytes = record.to_bytes().map_err(|source| StoreError::Corrupt {
@@ -238,8 +253,7 @@ fn newest_record(dir: &Path) -> Result<Option<u64>, StoreError> {
 /// after a power cut still verifies, and the record just written already says it may be
 /// gone.
 fn prune(dir: &Path, from: u64, to: u64) {
-    for seq in from..=to {
-        let path = dir.join(body_file(seq));
+    for path in (from..=to).flat_map(|seq| [dir.join(body_file(seq)), dir.join(served_file(seq))]) {
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -80,6 +80,11 @@ pub struct SnapshotRecord {
     /// headlines, news links). Absent when it quoted none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freshness: Option<crate::observe::freshness::Freshness>,
+    /// For a page rendered in a browser (`render = "browser"`): the response body as the
+    /// server sent it, stored beside the record; `body` is then the DOM the browser built
+    /// from it, which is what was judged. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served: Option<BodyRef>,
 }
 
 /// How far retention has deleted raw bodies, and by which rule.
@@ -205,6 +210,11 @@ pub fn record_file(seq: u64) -> String {
 /// `000042.body.gz`.
 pub fn body_file(seq: u64) -> String {
     format!("{seq:06}.body.gz")
+}
+
+/// `000042.served.gz`: a rendered page's response as served.
+pub fn served_file(seq: u64) -> String {
+    format!("{seq:06}.served.gz")
 }
 
 /// What a file in a history folder is.

@@ -30,6 +30,8 @@ fn capture(texts: &[&str]) -> Capture {
         body: bytes::Bytes::from(body),
         statements: Some(texts.iter().map(|t| statement(t, true)).collect()),
         signatures: None,
+        served: None,
+        served_type: None,
     }
 }
 

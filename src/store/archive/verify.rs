@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use super::append::gunzip;
 use super::head::{self, HEAD_FILE, Head, HeadError};
 use super::record::{
-    FORMAT, FORMAT_V1, FileKind, HeadRebuilt, PrunedThrough, SnapshotRecord, body_file, file_kind,
-    pruned_through, record_file, sha256_hex,
+    BodyRef, FORMAT, FORMAT_V1, FileKind, HeadRebuilt, PrunedThrough, SnapshotRecord, body_file,
+    file_kind, pruned_through, record_file, served_file, sha256_hex,
 };
 
 /// One thing that does not hold, and where.
@@ -301,20 +301,30 @@ fn check_record(
         // The predecessor is missing or unreadable: already reported.
         _ => {}
     }
-    let Some(body) = &record.body else {
-        return;
-    };
+    if let Some(body) = &record.body {
+        check_body(v, seq, &file, body, &body_file(seq), pruned);
+    }
+    if let Some(served) = &record.served {
+        check_body(v, seq, &file, served, &served_file(seq), pruned);
+    }
+}
+
+/// One body file of record `seq` (named `expected`) against what the record says of it.
+fn check_body(
+    v: &mut Verification,
+    seq: u64,
+    file: &str,
+    body: &BodyRef,
+    expected: &str,
+    pruned: PrunedThrough,
+) {
     // The record names its body file; only the expected name is read, so an edited record
     // cannot point verification at some other file.
-    if body.file != body_file(seq) {
+    if body.file != expected {
         v.problem(
             Some(seq),
-            &file,
-            format!(
-                "names body file \"{}\", expected {}",
-                body.file,
-                body_file(seq)
-            ),
+            file,
+            format!("names body file \"{}\", expected {expected}", body.file),
         );
         return;
     }
