@@ -7,6 +7,7 @@ pub mod diff;
 pub mod event;
 mod flap;
 mod signature;
+pub(crate) mod signature_time;
 mod stale;
 mod state;
 #[cfg(test)]
@@ -94,6 +95,9 @@ pub enum Observation {
     Unchanged,
     /// The fetch failed; `gone` when the server answered 404 or 410.
     Failed { gone: bool, error: String },
+    /// A signed watch's page was fetched, but nothing on it is signed by a pinned key: its
+    /// text is not judged (the baseline stands) and its signatures are.
+    Unsigned,
 }
 
 /// The judge's verdict on one observation.
@@ -146,6 +150,8 @@ pub(crate) fn observe_signed(
     // Signatures are judged only for a page accepted as content (see below).
     let seen_hash = match (&obs, signed) {
         (Observation::Content { statements, .. }, Some(_)) => Some(diff::set_hash(statements)),
+        // No text was read: no statements for a signature's time to date.
+        (Observation::Unsigned, Some(_)) => Some(String::new()),
         _ => None,
     };
     let mut state = prev.clone();
@@ -156,7 +162,7 @@ pub(crate) fn observe_signed(
         Observation::Failed { gone, error } => {
             failed(&mut state, gone, error, at, policy, &mut events)
         }
-        Observation::Unchanged => {
+        Observation::Unchanged | Observation::Unsigned => {
             recovered_fetch(&mut state, at, policy, &mut events);
         }
         Observation::Content {

@@ -186,6 +186,7 @@ impl Checker {
             followed: follow::record(&step, prev_check.followed.as_ref()),
             // A page not read again (304, same bytes) is the one that was judged scripted.
             scripted: prev_check.scripted,
+            read_as: prev_check.read_as.clone(),
             ..CheckRecord::default()
         };
         let mut tail = None;
@@ -246,7 +247,10 @@ impl Checker {
                     text: &page.text,
                     fetched_as: reading_format(page.format),
                 };
-                let kind = observe::kind_of(&body, watch.format);
+                // Once a canary has been read as PDF or CanaryTail, a body that does not parse
+                // as one is a failed fetch, not a text canary whose claims all went.
+                let format = observe::known_format(watch.format, prev_check.read_as.as_deref());
+                let kind = observe::kind_of(&body, format);
                 let body_len = page.body.len() as u64;
                 let key = ContentKey {
                     extractor: extractor.clone(),
@@ -273,14 +277,6 @@ impl Checker {
                     });
                     Observation::Unchanged
                 } else {
-                    let observe::Document {
-                        reading,
-                        tail: facts,
-                        scripted,
-                        ..
-                    } = observe::read_document(&body, watch.format, watch.selector.as_ref());
-                    record.scripted = scripted;
-                    tail = facts;
                     signed = signatures::read(
                         watch,
                         &page.body,
@@ -289,19 +285,61 @@ impl Checker {
                         &detached,
                     );
                     record.signature = signed.as_ref().map(|r| r.display());
-                    capture = Some(Capture {
-                        headers: page.headers,
-                        content_type: page.content_type,
-                        body: page.body,
-                        statements: reading.statements().map(<[Statement]>::to_vec),
-                        signatures: signed.as_ref().map(|r| signatures::evidence(r, &detached)),
+                    // On a signed watch only what the pinned signers signed is read.
+                    let document = signatures::document(
+                        &body,
+                        format,
+                        watch.selector.as_ref(),
+                        signed.as_ref(),
+                    );
+                    let evidence = signed.as_ref().map(|r| {
+                        let statements = document
+                            .as_ref()
+                            .and_then(|d| d.reading.statements())
+                            .unwrap_or_default();
+                        signatures::evidence(r, &detached, statements, at)
                     });
-                    if let Some(s) = reading.statements() {
-                        record.result = CheckResult::Ok;
-                        record.statements = s.len();
-                        record.claims = s.iter().filter(|s| s.claim).count();
+                    match document {
+                        Some(observe::Document {
+                            kind: read_as,
+                            reading,
+                            tail: facts,
+                            scripted,
+                        }) => {
+                            record.scripted = scripted;
+                            tail = facts;
+                            capture = Some(Capture {
+                                headers: page.headers,
+                                content_type: page.content_type,
+                                body: page.body,
+                                statements: reading.statements().map(<[Statement]>::to_vec),
+                                signatures: evidence,
+                            });
+                            if let Some(s) = reading.statements() {
+                                record.result = CheckResult::Ok;
+                                record.statements = s.len();
+                                record.claims = s.iter().filter(|s| s.claim).count();
+                                record.read_as = Some(read_as.as_str().to_string());
+                            }
+                            observation(reading, &page.text, body_len)
+                        }
+                        None => {
+                            capture = Some(Capture {
+                                headers: page.headers,
+                                content_type: page.content_type,
+                                body: page.body,
+                                statements: None,
+                                signatures: evidence,
+                            });
+                            record.result = CheckResult::Ok;
+                            record.error = Some(signatures::UNSIGNED.to_string());
+                            if let Some(b) = &prev.baseline {
+                                record.statements = b.statements.len();
+                                record.claims = b.claims().count();
+                            }
+                            Observation::Unsigned
+                        }
                     }
-                    observation(reading, &page.text, body_len)
                 }
             }
             Ok(Fetched::NotModified {

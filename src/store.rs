@@ -141,6 +141,10 @@ pub struct CheckRecord {
     /// `list` say so instead of suggesting a selector.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scripted: bool,
+    /// What the canary was last read as ("html", "text", "pdf", "canarytail"): with
+    /// `format = "auto"`, a PDF or CanaryTail canary stays one (see `observe::known_format`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<String>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

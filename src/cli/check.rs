@@ -77,10 +77,10 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         match &progress {
             // Printed above the bar, which then redraws below it.
             Some(bar) => {
-                bar.suspend(|| println!("{text}"));
+                bar.suspend(|| outln!("{text}"));
                 bar.inc(1);
             }
-            None => println!("{text}"),
+            None => outln!("{text}"),
         }
     })
     .await;
@@ -121,9 +121,9 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
             exit: code,
             watches: reports,
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        println!("{}", summary(watches.len(), fetched, failed, &d));
+        outln!("{}", summary(watches.len(), fetched, failed, &d));
     }
     if d.permanent > 0 {
         say::error(format!(

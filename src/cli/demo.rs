@@ -111,9 +111,9 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     );
     let wl = Watchlist::parse(&toml, &dir.join("watchlist.toml"))?;
     let checker = Checker::new(&dir.join("state"), clock::system(), "demo")?;
-    println!("canaryd demo: an offline canary on http://{addr}/transparency, watched with:\n");
+    outln!("canaryd demo: an offline canary on http://{addr}/transparency, watched with:\n");
     for line in toml.lines() {
-        println!("    {line}");
+        outln!("    {line}");
     }
 
     let steps: [(&str, bool, Option<usize>); 4] = [
@@ -138,13 +138,13 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
         if let Ok(mut p) = page_text.write() {
             *p = page(fancy, drop);
         }
-        println!("\n{title}");
+        outln!("\n{title}");
         pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
-            println!("   {}", check_line(o));
+            outln!("   {}", check_line(o));
         })
         .await;
     }
-    println!(
+    outln!(
         "\nThe alert, as it would be emailed (without an [email] table it goes to standard output):\n"
     );
     // The demo's watchlist has no channel, so this is the standard-output channel.
@@ -159,7 +159,7 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     if d.delivered == 0 {
         anyhow::bail!("the demo expected one alert and produced none: please report this as a bug");
     }
-    println!(
+    outln!(
         "Try it on real canaries: `canaryd check` (shipped watchlist.toml), then `canaryd list`."
     );
     Ok(0)

@@ -32,6 +32,7 @@
 mod key;
 mod summary;
 mod verify;
+mod words;
 
 #[cfg(test)]
 mod tests;
@@ -47,7 +48,10 @@ pub(crate) use key::KeyError;
 pub(crate) use summary::SignatureSummary;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use summary::SummaryState;
-pub(crate) use verify::{Cleartext, split_cleartext, verify_cleartext, verify_detached};
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use verify::split_cleartext;
+pub(crate) use verify::{Cleartext, split_cleartexts, verify_cleartext, verify_detached};
+pub(crate) use words::pgp_error;
 
 /// What became of one signature packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

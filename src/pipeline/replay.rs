@@ -131,6 +131,8 @@ pub fn replay_signed(
     let mut tail_record = None;
     let mut out = Vec::new();
     let mut previous: Option<&str> = None;
+    // What the canary was last read as, as a live watch keeps it in its check record.
+    let mut read_as: Option<&'static str> = None;
     for v in versions {
         if let Some(prev) = previous
             && state.stale.is_none()
@@ -149,8 +151,6 @@ pub fn replay_signed(
             text: &v.text,
             fetched_as: v.format,
         };
-        let observe::Document { reading, tail, .. } =
-            observe::read_document(&body, v.document, selector);
         let signed = signing.map(|s| {
             read_signatures(
                 &v.bytes,
@@ -161,8 +161,22 @@ pub fn replay_signed(
                 s.signers,
             )
         });
+        let format = observe::known_format(v.document, read_as);
+        let document = super::signatures::document(&body, format, selector, signed.as_ref());
+        let (reading, tail) = match document {
+            Some(d) => {
+                if d.reading.statements().is_some() {
+                    read_as = Some(d.kind.as_str());
+                }
+                (Some(d.reading), d.tail)
+            }
+            None => (None, None),
+        };
         for _ in 0..policy.confirm.max(1) {
-            let obs = super::observation(reading.clone(), &v.text, v.body_len);
+            let obs = match &reading {
+                Some(r) => super::observation(r.clone(), &v.text, v.body_len),
+                None => judge::Observation::Unsigned,
+            };
             let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
             state = j.state;
             let (record, events) =
