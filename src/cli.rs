@@ -2,6 +2,9 @@
 //! said ([`say`]), and one file per command, each turning typed arguments into work and an
 //! exit status. Nothing outside this module sees a clap type.
 
+#[macro_use]
+mod out;
+
 mod add;
 mod args;
 mod check;
@@ -238,7 +241,7 @@ fn validate(path: &Path) -> u8 {
             } else {
                 "alerts to standard output"
             };
-            println!(
+            outln!(
                 "{}: OK, {}, {email}",
                 path.display(),
                 crate::words::plural(wl.watches.len(), "watch")

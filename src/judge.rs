@@ -8,6 +8,7 @@ pub mod event;
 mod flap;
 pub mod freshness;
 mod signature;
+pub(crate) mod signature_time;
 mod stale;
 mod state;
 #[cfg(test)]
@@ -98,6 +99,9 @@ pub enum Observation {
     /// Where the canary is published loaded, but the canary is not there: a followed index
     /// that links no document of the series. `why` says so, naming the index and pattern.
     Absent { why: String },
+    /// A signed watch's page was fetched, but nothing on it is signed by a pinned key: its
+    /// text is not judged (the baseline stands) and its signatures are.
+    Unsigned,
 }
 
 /// The judge's verdict on one observation.
@@ -150,6 +154,8 @@ pub(crate) fn observe_signed(
     // Signatures are judged only for a page accepted as content (see below).
     let seen_hash = match (&obs, signed) {
         (Observation::Content { statements, .. }, Some(_)) => Some(diff::set_hash(statements)),
+        // No text was read: no statements for a signature's time to date.
+        (Observation::Unsigned, Some(_)) => Some(String::new()),
         _ => None,
     };
     let mut state = prev.clone();
@@ -160,7 +166,7 @@ pub(crate) fn observe_signed(
         Observation::Failed { gone, error } => {
             failed(&mut state, gone, error, at, policy, &mut events)
         }
-        Observation::Unchanged => {
+        Observation::Unchanged | Observation::Unsigned => {
             recovered_fetch(&mut state, at, policy, &mut events);
         }
         Observation::Absent { why } => {

@@ -20,6 +20,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub(crate) mod contained;
 pub mod daemon;
 pub mod fetch;
 pub(crate) mod health;

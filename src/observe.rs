@@ -4,7 +4,7 @@
 //! is the one way a body becomes an observation: live checks, `replay` and `preview` all call it.
 
 pub use document::DocumentFormat;
-pub(crate) use document::{Body, Document, Kind, TailFacts, kind_of, read_document};
+pub(crate) use document::{Body, Document, Kind, TailFacts, kind_of, known_format, read_document};
 pub(crate) use page::Reading;
 
 pub mod cadence;

@@ -224,6 +224,7 @@ impl Checker {
             scripted: prev_check.scripted,
             key_refreshes,
             freshness: prev_check.freshness.clone(),
+            read_as: prev_check.read_as.clone(),
             ..CheckRecord::default()
         };
         let mut tail = None;
@@ -289,7 +290,10 @@ impl Checker {
                     text: &page.text,
                     fetched_as: reading_format(page.format),
                 };
-                let kind = observe::kind_of(&body, watch.format);
+                // Once a canary has been read as PDF or CanaryTail, a body that does not parse
+                // as one is a failed fetch, not a text canary whose claims all went.
+                let format = observe::known_format(watch.format, prev_check.read_as.as_deref());
+                let kind = observe::kind_of(&body, format);
                 let body_len = page.body.len() as u64;
                 let key = ContentKey {
                     extractor: extractor.clone(),
@@ -318,21 +322,6 @@ impl Checker {
                     });
                     Observation::Unchanged
                 } else {
-                    let observe::Document {
-                        reading,
-                        tail: facts,
-                        scripted,
-                        freshness,
-                        ..
-                    } = observe::read_document(&body, watch.format, watch.selector.as_ref());
-                    let reading =
-                        canarytail::gate(reading, facts.as_ref(), prev_check.canarytail.as_ref());
-                    record.scripted = scripted;
-                    if let Some(s) = reading.statements() {
-                        record.freshness = (!freshness.is_empty()).then(|| freshness.clone());
-                        proofs = Some((freshness, judge::canary_date(s)));
-                    }
-                    tail = facts;
                     signed = signatures::read(
                         watch,
                         &page.body,
@@ -344,21 +333,78 @@ impl Checker {
                     record.signature_notes =
                         signed.as_ref().map(signatures::notes).unwrap_or_default();
                     record.accepts_sha1 = signed.as_ref().is_some_and(|r| r.accepts_sha1);
-                    capture = Some(Capture {
-                        headers: page.headers,
-                        content_type: page.content_type,
-                        body: page.body,
-                        statements: reading.statements().map(<[Statement]>::to_vec),
-                        signatures: signed.as_ref().map(|r| signatures::evidence(r, &detached)),
-                        served: served(&page.original),
-                        served_type: served_type(&page.original),
+                    // On a signed watch only what the pinned signers signed is read.
+                    let document = signatures::document(
+                        &body,
+                        format,
+                        watch.selector.as_ref(),
+                        signed.as_ref(),
+                    );
+                    let evidence = signed.as_ref().map(|r| {
+                        let statements = document
+                            .as_ref()
+                            .and_then(|d| d.reading.statements())
+                            .unwrap_or_default();
+                        signatures::evidence(r, &detached, statements, at)
                     });
-                    if let Some(s) = reading.statements() {
-                        record.result = CheckResult::Ok;
-                        record.statements = s.len();
-                        record.claims = s.iter().filter(|s| s.claim).count();
+                    match document {
+                        Some(observe::Document {
+                            kind: read_as,
+                            reading,
+                            tail: facts,
+                            scripted,
+                            freshness,
+                        }) => {
+                            let reading = canarytail::gate(
+                                reading,
+                                facts.as_ref(),
+                                prev_check.canarytail.as_ref(),
+                            );
+                            record.scripted = scripted;
+                            // Proofs of freshness come from what is judged: on a signed
+                            // watch, the signed text only.
+                            if let Some(s) = reading.statements() {
+                                record.freshness =
+                                    (!freshness.is_empty()).then(|| freshness.clone());
+                                proofs = Some((freshness, judge::canary_date(s)));
+                            }
+                            tail = facts;
+                            capture = Some(Capture {
+                                headers: page.headers,
+                                content_type: page.content_type,
+                                body: page.body,
+                                statements: reading.statements().map(<[Statement]>::to_vec),
+                                signatures: evidence,
+                                served: served(&page.original),
+                                served_type: served_type(&page.original),
+                            });
+                            if let Some(s) = reading.statements() {
+                                record.result = CheckResult::Ok;
+                                record.statements = s.len();
+                                record.claims = s.iter().filter(|s| s.claim).count();
+                                record.read_as = Some(read_as.as_str().to_string());
+                            }
+                            observation(reading, &page.text, body_len)
+                        }
+                        None => {
+                            capture = Some(Capture {
+                                headers: page.headers,
+                                content_type: page.content_type,
+                                body: page.body,
+                                statements: None,
+                                signatures: evidence,
+                                served: served(&page.original),
+                                served_type: served_type(&page.original),
+                            });
+                            record.result = CheckResult::Ok;
+                            record.error = Some(signatures::UNSIGNED.to_string());
+                            if let Some(b) = &prev.baseline {
+                                record.statements = b.statements.len();
+                                record.claims = b.claims().count();
+                            }
+                            Observation::Unsigned
+                        }
                     }
-                    observation(reading, &page.text, body_len)
                 }
             }
             Ok(Fetched::NotModified {

@@ -155,6 +155,10 @@ pub struct CheckRecord {
     /// The proofs of freshness the last page read quoted (`show`, `history`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freshness: Option<crate::observe::freshness::Freshness>,
+    /// What the canary was last read as ("html", "text", "pdf", "canarytail"): with
+    /// `format = "auto"`, a PDF or CanaryTail canary stays one (see `observe::known_format`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<String>,
 }
 
 /// The inputs of one extraction, hashed: the extraction settings (canaryd's version and the

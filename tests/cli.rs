@@ -12,6 +12,8 @@ mod files;
 mod json;
 #[path = "cli/names.rs"]
 mod names;
+#[path = "cli/pipe.rs"]
+mod pipe;
 
 use std::process::Output;
 

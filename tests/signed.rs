@@ -432,6 +432,265 @@ async fn a_clearsigned_block_inside_html_verifies_in_place() {
     );
 }
 
+/// Canary number `n` without the gag-order claim: what the publisher signs once it is gone.
+fn withdrawn(n: u32) -> String {
+    format!("Warrant canary number {n} of Example Co.\n\n{NSL}\n")
+}
+
+fn removed_statements(lines: &[Value]) -> Vec<String> {
+    of_kind(lines, "removed")
+        .iter()
+        .filter(|l| l["notify"] == true)
+        .filter_map(|l| l["statement"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_signed_text_is_the_canary_whatever_surrounds_it() {
+    let alice = secret_key("Alice", 1);
+    let mallory = secret_key("Mallory", 3);
+    let f = Folder::new();
+    let key = f.key("alice.asc", &alice.to_public_key());
+    let first = clearsign(&alice, &canary(1), T0 + DAY);
+    let v1 = f.write("c-2026-01-02.txt", &first);
+    let resigned = clearsign(&alice, &withdrawn(2), T0 + 2 * DAY);
+    // The withdrawn claim, appended after the signature by whoever can edit the page; put
+    // back in a block signed by a key nobody pinned; or in the old block, pasted below.
+    let appended = format!("{resigned}\n{GAG}\n");
+    let unpinned = format!(
+        "{resigned}\n{}",
+        clearsign(&mallory, &canary(2), T0 + 2 * DAY)
+    );
+    let replayed_old = format!("{resigned}\n{first}");
+    for (name, page) in [
+        ("appended", appended),
+        ("unpinned", unpinned),
+        ("old-block", replayed_old),
+    ] {
+        let v2 = f.write(&format!("{name}-2026-01-03.txt"), page);
+        let lines = f
+            .replay(std::slice::from_ref(&key), None, &[v1.clone(), v2])
+            .await;
+        assert_eq!(
+            removed_statements(&lines),
+            vec![GAG.to_string()],
+            "{name}: {lines:#?}"
+        );
+        assert!(
+            of_kind(&lines, "signature").is_empty(),
+            "{name}: {lines:#?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_watch_whose_page_has_no_signed_text_is_a_signature_problem_not_a_reading() {
+    let alice = secret_key("Alice", 1);
+    let f = Folder::new();
+    let key = f.key("alice.asc", &alice.to_public_key());
+    let v1 = f.write("c-2026-01-02.txt", clearsign(&alice, &canary(1), T0 + DAY));
+    // The page now unsigned, and without a claim: its text cannot stand for the canary.
+    let v2 = f.write("c-2026-01-03.txt", withdrawn(2));
+    let lines = f.replay(&[key], None, &[v1, v2]).await;
+    let sig = of_kind(&lines, "signature");
+    assert_eq!(sig.len(), 1, "{lines:#?}");
+    assert_eq!(sig[0]["notify"], true);
+    assert!(
+        detail(sig[0]).contains("no signature"),
+        "{}",
+        detail(sig[0])
+    );
+    assert!(detail(sig[0]).contains("not judged"), "{}", detail(sig[0]));
+    assert!(of_kind(&lines, "removed").is_empty(), "{lines:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_check_reads_only_the_signed_text_as_replay_does() {
+    let alice = secret_key("Alice", 1);
+    let site = Site::start().await;
+    let env = Env::new("");
+    let key = env.dir.path().join("alice.asc");
+    std::fs::write(&key, armored_key(&alice.to_public_key())).expect("key");
+    env.set_watchlist(&format!(
+        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nkeys = [\"{}\"]\n",
+        site.url("/canary.txt"),
+        key.display()
+    ));
+    let pages = [
+        clearsign(&alice, &canary(1), T0 + DAY),
+        format!(
+            "{}\n{GAG}\n",
+            clearsign(&alice, &withdrawn(2), T0 + 2 * DAY)
+        ),
+    ];
+    for page in &pages {
+        site.set("/canary.txt", Reply::text(page));
+        env.check().await;
+        env.check().await;
+    }
+    let events = std::fs::read_to_string(env.state().join("ex/events.jsonl")).expect("events");
+    let live: Vec<(String, Vec<String>)> = events
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("event"))
+        .filter(|e| e["notify"] == true)
+        .map(|e| {
+            let statements = e["statements"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                e["kind"].as_str().unwrap_or_default().to_string(),
+                statements,
+            )
+        })
+        .collect();
+    assert_eq!(
+        live,
+        vec![("removed".to_string(), vec![GAG.to_string()])],
+        "{events}"
+    );
+
+    let f = Folder::new();
+    let k = f.key("alice.asc", &alice.to_public_key());
+    let v1 = f.write("c-2026-01-02.txt", &pages[0]);
+    let v2 = f.write("c-2026-01-03.txt", &pages[1]);
+    let lines = f.replay(&[k], None, &[v1, v2]).await;
+    assert_eq!(
+        removed_statements(&lines),
+        vec![GAG.to_string()],
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preview_says_what_unsigned_text_it_ignored_and_dates_the_canary_by_the_signed_text() {
+    let alice = secret_key("Alice", 1);
+    let f = Folder::new();
+    let key = f.key("alice.asc", &alice.to_public_key());
+    let signed = format!(
+        "This canary was issued on January 2, 2026.\n\n{}",
+        canary(1)
+    );
+    let page = format!(
+        "This canary was issued on March 1, 2026.\n\n{}\n{GAG}\nThird line after.\n",
+        clearsign(&alice, &signed, T0 + DAY)
+    );
+    let v = f.write("c-2026-01-02.txt", page);
+    let path = v.display().to_string();
+    let out = f
+        .env
+        .canaryd(&["preview", &path, "--key", &key.display().to_string()])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("ignored (not signed): 1 line (40 bytes) before the signed block"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ignored (not signed): 2 lines (67 bytes) after the signed block"),
+        "{text}"
+    );
+    assert!(text.contains("Canary date: 2026-01-02"), "{text}");
+    assert!(!text.contains("2026-03-01"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signature_dated_in_the_future_or_long_before_the_text_is_said_not_alerted() {
+    let alice = secret_key("Alice", 1);
+    let site = Site::start().await;
+    let env = Env::new("");
+    let key = env.dir.path().join("alice.asc");
+    std::fs::write(&key, armored_key(&alice.to_public_key())).expect("key");
+    let now = u32::try_from(chrono::Utc::now().timestamp()).expect("time");
+    let today = chrono::Utc::now().date_naive();
+    let dated = format!(
+        "This canary was issued on {}.\n\n{}",
+        today.format("%B %-d, %Y"),
+        canary(1)
+    );
+    // Signed 30 days from now; then signed 60 days before the date the text gives itself.
+    for (at, said) in [
+        (now + 30 * DAY, "after this check"),
+        (now - 60 * DAY, "signed in advance"),
+    ] {
+        let page = clearsign(&alice, &dated, at);
+        let file = env.dir.path().join("c.txt");
+        std::fs::write(&file, &page).expect("page");
+        let out = env
+            .canaryd(&[
+                "preview",
+                &file.display().to_string(),
+                "--key",
+                &key.display().to_string(),
+            ])
+            .await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).contains(said), "{}", stdout(&out));
+    }
+    // In the evidence of a live check, and no alert.
+    env.set_watchlist(&format!(
+        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nkeys = [\"{}\"]\n",
+        site.url("/canary.txt"),
+        key.display()
+    ));
+    site.set(
+        "/canary.txt",
+        Reply::text(&clearsign(&alice, &dated, now + 30 * DAY)),
+    );
+    env.check().await;
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(env.state().join("ex/history/000001.json")).expect("record"),
+    )
+    .expect("json");
+    let notes = record["capture"]["signatures"]["notes"].to_string()
+        + &record["signatures"]["notes"].to_string();
+    assert!(notes.contains("after this check"), "{record:#}");
+    let events = std::fs::read_to_string(env.state().join("ex/events.jsonl")).unwrap_or_default();
+    assert!(!events.contains("\"signature\""), "{events}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_signature_is_said_in_words_not_bytes() {
+    let alice = secret_key("Alice", 1);
+    let f = Folder::new();
+    let key = f.key("alice.asc", &alice.to_public_key());
+    let broken = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nhello\n-----BEGIN PGP SIGNATURE-----\n\nwsBcBAEBCAAQBQJ\n-----END PGP SIGNATURE-----\n";
+    let v = f.write("c-2026-01-02.txt", broken);
+    let text = canary(1);
+    let w = f.write("d-2026-01-02.txt", &text);
+    f.write("d-2026-01-02.txt.sig", b"\xc2\x05\x04\x00\x00\x00\x00");
+    for version in [v, w] {
+        let out = f
+            .env
+            .canaryd(&[
+                "replay",
+                "--format",
+                "json",
+                "--keys",
+                &key.display().to_string(),
+                &version.display().to_string(),
+            ])
+            .await;
+        let err = stderr(&out);
+        assert!(!err.contains("Backtrace"), "{err}");
+        let sig: Vec<Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .filter(|l: &Value| l["kind"] == "signature")
+            .collect();
+        assert_eq!(sig.len(), 1, "{}", stdout(&out));
+        let d = detail(&sig[0]);
+        assert!(d.contains("unparseable"), "{d}");
+        assert!(!d.contains("input:") && !d.contains(", 45,"), "{d}");
+        assert!(!d.contains('{') && !d.contains('\n'), "{d}");
+    }
+}
+
 fn project(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }

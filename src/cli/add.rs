@@ -115,7 +115,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         .flat_map(|wl| &wl.watches)
         .find(|w| w.url == url)
     {
-        println!("note: watch \"{}\" already watches {url}", same.name);
+        outln!("note: watch \"{}\" already watches {url}", same.name);
     }
     if let Some(name) = &args.name {
         if !valid_watch_name(name) {
@@ -143,7 +143,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         let document = match &rule {
             Some(r) => {
                 let (doc, reason) = super::follow_args::locate(r, &opts).await?;
-                println!("following {doc}\n  ({reason} on {})\n", r.index);
+                outln!("following {doc}\n  ({reason} on {})\n", r.index);
                 doc
             }
             None => url.clone(),
@@ -249,13 +249,13 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         .watch(&name)
         .map(|w| humantime::format_duration(w.shared.interval).to_string())
         .unwrap_or_default();
-    println!(
+    outln!(
         "\nadded watch \"{name}\" to {} (checked every {interval}); `{}` takes its baseline; {RELOAD_HINT}",
         watchlist.display(),
         check_command(watchlist, state)
     );
     if state.join(&name).exists() {
-        println!(
+        outln!(
             "note: {} already holds history for \"{name}\" (from an earlier watch of that name); it continues from there",
             state.join(&name).display()
         );

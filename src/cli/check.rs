@@ -83,10 +83,10 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         match &progress {
             // Printed above the bar, which then redraws below it.
             Some(bar) => {
-                bar.suspend(|| ready.iter().for_each(|t| println!("{t}")));
+                bar.suspend(|| ready.iter().for_each(|t| outln!("{t}")));
                 bar.inc(1);
             }
-            None => ready.iter().for_each(|t| println!("{t}")),
+            None => ready.iter().for_each(|t| outln!("{t}")),
         }
     })
     .await;
@@ -131,9 +131,9 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
             exit: code,
             watches: reports,
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        println!("{}", summary(watches.len(), fetched, failed, &d));
+        outln!("{}", summary(watches.len(), fetched, failed, &d));
     }
     if d.permanent > 0 {
         say::error(format!(

@@ -112,9 +112,9 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     );
     let wl = Watchlist::parse(&toml, &dir.join("watchlist.toml"))?;
     let checker = Checker::new(&dir.join("state"), clock::system(), "demo")?;
-    println!("canaryd demo: an offline canary on http://{addr}/transparency, watched with:\n");
+    outln!("canaryd demo: an offline canary on http://{addr}/transparency, watched with:\n");
     for line in toml.lines() {
-        println!("    {line}");
+        outln!("    {line}");
     }
 
     let steps: [(&str, bool, Option<usize>); 4] = [
@@ -139,13 +139,13 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
         if let Ok(mut p) = page_text.write() {
             *p = page(fancy, drop);
         }
-        println!("\n{title}");
+        outln!("\n{title}");
         pass::check_all(&checker, &wl.watches, &wl.settings, |o| {
-            println!("   {}", check_line(o));
+            outln!("   {}", check_line(o));
         })
         .await;
     }
-    println!(
+    outln!(
         "\nThe alert, as it would be emailed (without an [email] table it goes to standard output):\n"
     );
     // The demo's watchlist has no channel, so this is the standard-output channel.
@@ -167,11 +167,11 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
         .context("creating a folder for the demo's report")?
         .keep();
     super::report::write(&wl, &dir.join("state"), &site)?;
-    println!(
+    outln!(
         "\nThe report (open it in a browser; `canaryd report` writes yours): {}",
         site.join("index.html").display()
     );
-    println!(
+    outln!(
         "Try it on real canaries: `canaryd check` (shipped watchlist.toml), then `canaryd list`."
     );
     Ok(0)

@@ -31,7 +31,7 @@ pub fn run(state: &Path, name: &str, from: Option<&str>, to: Option<&str>, forma
         (None, _) => match latest.as_slice() {
             [new, old] => Ok((*old, *new)),
             [only] if format == Format::Text => {
-                println!(
+                outln!(
                     "\"{name}\" has one snapshot with statements so far (#{}); nothing to compare yet",
                     only.seq()
                 );
@@ -55,7 +55,7 @@ pub fn run(state: &Path, name: &str, from: Option<&str>, to: Option<&str>, forma
             evidence_json::print(&evidence_json::diff(&history, old, new))
         }
         Ok((old, new)) => {
-            print!("{}", render(&history, old, new, Paint::stdout()));
+            out!("{}", render(&history, old, new, Paint::stdout()));
             0
         }
         Err(code) => code,

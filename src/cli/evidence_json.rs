@@ -254,7 +254,7 @@ pub fn chain(name: &str, v: &Verification) -> ChainJson {
 pub fn print(value: &impl Serialize) -> u8 {
     match serde_json::to_string_pretty(value) {
         Ok(j) => {
-            println!("{j}");
+            outln!("{j}");
             super::exit::EXIT_OK
         }
         Err(e) => {

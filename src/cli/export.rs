@@ -99,7 +99,7 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
         }
         return Ok(EXIT_FAILURE);
     }
-    println!(
+    outln!(
         "wrote {}: {} ({}) from {} of \"{name}\"{}",
         path.display(),
         crate::words::plural(summary.records, "WARC record"),

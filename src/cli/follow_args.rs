@@ -80,7 +80,7 @@ pub async fn preview(
         ..FetchOptions::default()
     };
     let (url, reason) = locate(rule, &opts).await?;
-    println!("following {url}\n  ({reason} on {})\n", rule.index);
+    outln!("following {url}\n  ({reason} on {})\n", rule.index);
     let p = preview::fetch_preview(
         &url,
         Origin::Found,

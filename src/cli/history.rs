@@ -39,7 +39,7 @@ pub fn run(state: &Path, name: &str, format: Format) -> u8 {
     match format {
         Format::Json => evidence_json::print(&evidence_json::history(&history)),
         Format::Text => {
-            print!("{}", render(&history, Paint::stdout()));
+            out!("{}", render(&history, Paint::stdout()));
             0
         }
     }

@@ -158,14 +158,14 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat, wide: bool) -
         Ok(rows) => {
             match format {
                 ListFormat::Json => match serde_json::to_string_pretty(&rows) {
-                    Ok(j) => println!("{j}"),
+                    Ok(j) => outln!("{j}"),
                     Err(e) => {
                         super::say::error(e);
                         return EXIT_FAILURE;
                     }
                 },
                 ListFormat::Table => {
-                    print!("{}", super::list_table::table(&rows, Style::stdout(wide)))
+                    out!("{}", super::list_table::table(&rows, Style::stdout(wide)))
                 }
             }
             let corrupt = Outbox::at(state_dir).corrupt();

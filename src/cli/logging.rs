@@ -55,9 +55,19 @@ pub fn level(daemon: bool, verbose: u8, quiet: bool) -> Option<&'static str> {
 /// Installs the global subscriber.
 pub fn init(daemon: bool, verbose: u8, quiet: bool) {
     let default = if daemon { "info" } else { "warn" };
+    // rPGP warns about every malformed packet it skips, with a backtrace: canaryd says what
+    // was wrong with a signature in its own words, so rPGP's logs show only at -vvv or by
+    // RUST_LOG.
+    let quiet_pgp = |l: &str| {
+        if l == "trace" {
+            EnvFilter::new(l)
+        } else {
+            EnvFilter::new(format!("{l},pgp=off"))
+        }
+    };
     let filter = match level(daemon, verbose, quiet) {
-        Some(l) => EnvFilter::new(l),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default)),
+        Some(l) => quiet_pgp(l),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| quiet_pgp(default)),
     };
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
     let builder = tracing_subscriber::fmt()

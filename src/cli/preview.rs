@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use url::Url;
 
 use crate::config::{Signing, WatchSelector};
-use crate::observe::signed::{SignatureReading, read_signatures};
+use crate::observe::signed::{Covers, SignatureReading, read_signatures};
 
 use super::say;
 use super::signing_flags::SigningFlags;
@@ -124,6 +124,8 @@ pub struct Preview {
     pub scripted: bool,
     /// The proofs of freshness the page quotes.
     pub freshness: crate::observe::freshness::Freshness,
+    /// A good signature dated in the future, or long before the canary's own date.
+    pub time_notes: Vec<String>,
 }
 
 /// Fetches `url` once (no conditional GET) and extracts its statements.
@@ -174,7 +176,7 @@ pub async fn fetch_preview_with(
     let selector = selector.cloned();
     let signing = signing.cloned();
     let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
-    let (document, signatures) = tokio::task::spawn_blocking(move || {
+    let (document, kind, signatures) = tokio::task::spawn_blocking(move || {
         let signatures = signing.map(|s| {
             read_signatures(
                 &body,
@@ -192,17 +194,29 @@ pub async fn fetch_preview_with(
             text: &text,
             fetched_as: format,
         };
-        // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail).
-        let document = crate::observe::read_document(&body, Default::default(), selector.as_ref());
-        (document, signatures)
+        // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail); on
+        // a signed watch only what the pinned signers signed.
+        let document = crate::pipeline::signatures::document(
+            &body,
+            Default::default(),
+            selector.as_ref(),
+            signatures.as_ref(),
+        );
+        let kind = crate::observe::kind_of(&body, Default::default());
+        (document, kind, signatures)
     })
     .await
     .context("reading the page stopped unexpectedly")?;
-    let (kind, scripted, freshness) = (document.kind, document.scripted, document.freshness);
-    let statements = match document.reading {
-        Reading::Statements(s) => s,
-        Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
+    let (kind, scripted, statements, freshness) = match document {
+        Some(document) => match document.reading {
+            Reading::Statements(s) => (document.kind, document.scripted, s, document.freshness),
+            Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
+        },
+        None => (kind, false, Vec::new(), Default::default()),
     };
+    let time_notes = signatures.as_ref().map_or_else(Vec::new, |r| {
+        crate::judge::signature_time::notes(r, &statements, chrono::Utc::now())
+    });
     Ok(Preview {
         final_url: page.final_url,
         status: page.status,
@@ -213,6 +227,7 @@ pub async fn fetch_preview_with(
         local: url.scheme() == "file",
         scripted,
         freshness,
+        time_notes,
     })
 }
 
@@ -350,7 +365,36 @@ pub fn print_side_by_side(plain: Option<&Preview>, rendered: &Preview) {
 pub fn print(preview: &Preview, selector: Option<&WatchSelector>) {
     print_statements(preview, selector);
     if let Some(reading) = &preview.signatures {
+        print_signed_scope(reading, selector);
         super::signing_flags::print(reading);
+        for note in &preview.time_notes {
+            outln!("  note: {note}");
+        }
+    }
+}
+
+/// On a signed watch, what is judged: the signed text only, and what of the page was not.
+fn print_signed_scope(reading: &SignatureReading, selector: Option<&WatchSelector>) {
+    match reading.scope.covers {
+        Covers::Whole => {}
+        Covers::Block => {
+            outln!(
+                "\nSigned canary: only the text of the clearsigned block signed by a pinned key is judged."
+            );
+            for part in &reading.scope.ignored {
+                outln!("  ignored (not signed): {}", part.describe());
+            }
+            if let (Some(s), Some(false)) = (selector, reading.scope.text.as_ref().map(|t| t.html))
+            {
+                outln!(
+                    "  note: the selector \"{}\" does not apply: the signed text is read whole",
+                    s.source
+                );
+            }
+        }
+        Covers::Nothing => outln!(
+            "\nSigned canary: nothing on this page is signed by a pinned key, so nothing would be tracked; a check raises a `signature` alert."
+        ),
     }
 }
 
@@ -365,7 +409,7 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
         Kind::CanaryTail => Some("a CanaryTail canary"),
     };
     let applied = selector.filter(|_| ignored.is_none());
-    println!(
+    outln!(
         "{} ({}{} bytes, {}){}",
         preview.final_url,
         if preview.local {
@@ -385,40 +429,40 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
             .unwrap_or_default()
     );
     if let (Some(s), Some(what)) = (selector, ignored) {
-        println!(
+        outln!(
             "note: the selector \"{}\" does not apply: this is {what}, read whole (a selector picks elements of an HTML page); drop --selector",
             s.source
         );
     }
     if preview.scripted {
-        println!("\nNo canary claims found: {NEEDS_JAVASCRIPT}.");
-        println!(
+        outln!("\nNo canary claims found: {NEEDS_JAVASCRIPT}.");
+        outln!(
             "Or watch it with render = \"browser\" (headless Chromium runs its scripts): try `canaryd preview {} --render browser`.",
             preview.final_url
         );
         return;
     }
     if statements.is_empty() {
-        println!("\nNo canary statements found.");
+        outln!("\nNo canary statements found.");
         if applied.is_some() {
-            println!(
+            outln!(
                 "The selector matched nothing with text. Check it in the browser's inspector, or drop --selector to try auto-detection."
             );
         } else {
-            println!(
+            outln!(
                 "Auto-detection found no sentence that reads like a canary. Find the element holding the statements and pass it, e.g. --selector \"#canary li\" or --selector \"main ul\"."
             );
         }
         return;
     }
     let claims = statements.iter().filter(|s| s.claim).count();
-    println!(
+    outln!(
         "\nWould track {} (claims alert when removed or weakened; headings and notes are recorded only):\n",
         crate::words::statements_tracked(statements.len(), claims)
     );
     for s in statements {
         let kind = if s.claim { "claim  " } else { "context" };
-        println!("  [{kind}] {}", s.text);
+        outln!("  [{kind}] {}", s.text);
     }
     print_dating(statements);
     print_freshness(&preview.freshness);
@@ -428,7 +472,7 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
         } else {
             "With --selector every selected statement counts as a claim, e.g. --selector \"#canary li\"."
         };
-        println!(
+        outln!(
             "\nNo canary claims found: none of these reads like a claim (\"never\", \"has not received\"…), so none would alert. {fix}"
         );
     }
@@ -450,10 +494,10 @@ fn print_freshness(f: &crate::observe::freshness::Freshness) {
 /// canary states for its next issue, and any other date that disagrees.
 fn print_dating(statements: &[Statement]) {
     let Some(dating) = crate::judge::dating(statements) else {
-        println!("\nCanary date: none found (staleness is judged only by max_age, if set)");
+        outln!("\nCanary date: none found (staleness is judged only by max_age, if set)");
         return;
     };
-    println!(
+    outln!(
         "\nCanary date: {} (from its {}: \"{}\")",
         dating.chosen.date,
         dating.chosen.source.as_str(),
@@ -461,12 +505,12 @@ fn print_dating(statements: &[Statement]) {
     );
     match crate::judge::stated_deadline(statements) {
         Some(due) => {
-            println!("Next issue due by: {due} (as the canary states; stale_grace is added)")
+            outln!("Next issue due by: {due} (as the canary states; stale_grace is added)")
         }
-        None => println!("Next issue due by: not stated"),
+        None => outln!("Next issue due by: not stated"),
     }
     for other in &dating.disagreeing {
-        println!(
+        outln!(
             "  note: another date, {} ({}), in \"{}\"; not used",
             other.date,
             other.source.as_str(),

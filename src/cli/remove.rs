@@ -62,7 +62,7 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         match confirmed(name, &history)? {
             Answer::Yes => {}
             Answer::No => {
-                println!("nothing removed");
+                outln!("nothing removed");
                 return Ok(EXIT_FAILURE);
             }
             Answer::NoTerminal => {
@@ -77,13 +77,13 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         let text = watchlist_file::read(watchlist)?.unwrap_or_default();
         let edited = edit::remove(&text, name)?;
         watchlist_file::write(watchlist, &edited)?;
-        println!(
+        outln!(
             "removed watch \"{name}\" from {}; {RELOAD_HINT}",
             watchlist.display()
         );
     } else {
         // Purging the history of a watch removed earlier.
-        println!("\"{name}\" is not in {}", watchlist.display());
+        outln!("\"{name}\" is not in {}", watchlist.display());
     }
 
     if !history.is_dir() {
@@ -100,9 +100,9 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         }
         std::fs::remove_dir_all(&history)
             .with_context(|| format!("cannot delete {}", history.display()))?;
-        println!("deleted its history, {}", history.display());
+        outln!("deleted its history, {}", history.display());
     } else {
-        println!(
+        outln!(
             "its history stays in {} (`canaryd history {name}`, `verify`, `export` still read it; `canaryd remove {name} --purge` deletes it)",
             history.display()
         );
@@ -118,7 +118,7 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
     };
     if queued > 0 {
         let verb = if queued == 1 { "is" } else { "are" };
-        println!(
+        outln!(
             "{} about \"{name}\" {verb} still queued and will be delivered",
             crate::words::plural(queued, "alert")
         );

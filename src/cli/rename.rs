@@ -77,17 +77,17 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
         }
         return Err(e);
     }
-    println!(
+    outln!(
         "renamed watch \"{old}\" to \"{new}\" in {}; {RELOAD_HINT}",
         watchlist.display()
     );
     if moved {
         rename_statements_header(&to, old, new)?;
-        println!("moved its history to {}", to.display());
+        outln!("moved its history to {}", to.display());
     }
     let requeued = readdress_queued(state, old, new)?;
     if requeued > 0 {
-        println!(
+        outln!(
             "{} now name \"{new}\"",
             crate::words::plural(requeued, "queued alert")
         );

@@ -92,25 +92,25 @@ pub(super) async fn run(
     match format {
         Format::Json => {
             for l in &lines {
-                println!("{}", serde_json::to_string(l)?);
+                outln!("{}", serde_json::to_string(l)?);
             }
         }
         Format::Text => {
             for l in &lines {
                 let mail = if l.notify { "alert" } else { "noted" };
-                println!(
+                outln!(
                     "{}  {}  {} ({mail})",
                     &l.at[..10.min(l.at.len())],
                     l.version,
                     l.kind
                 );
                 if let Some(s) = &l.statement {
-                    println!("    > {s}");
+                    outln!("    > {s}");
                 }
-                println!("    {}", l.detail);
+                outln!("    {}", l.detail);
             }
             let alerts = lines.iter().filter(|l| l.notify).count();
-            println!(
+            outln!(
                 "{} replayed: {}, {alerts} would have been emailed",
                 plural(files.len(), "version"),
                 plural(lines.len(), "event")

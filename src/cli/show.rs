@@ -42,7 +42,7 @@ pub fn run(state: &Path, name: &str, at: Option<&str>, format: Format) -> u8 {
             evidence_json::print(&evidence_json::show(&history, entry, asked))
         }
         Ok(entry) => {
-            print!("{}", render(&history, entry, asked, Paint::stdout()));
+            out!("{}", render(&history, entry, asked, Paint::stdout()));
             0
         }
         Err(e) => {

@@ -77,9 +77,9 @@ impl SigningFlags {
 
 /// Who signed, and whether it verified, for people.
 pub fn print(reading: &SignatureReading) {
-    println!("\nSignatures: {}", reading.display());
+    outln!("\nSignatures: {}", reading.display());
     if reading.verdicts.is_empty() {
-        println!("  no signature found (a pinned watch requires one)");
+        outln!("  no signature found (a pinned watch requires one)");
     }
     for v in &reading.verdicts {
         let sig = &v.verdict;
@@ -110,9 +110,9 @@ pub fn print(reading: &SignatureReading) {
             (SignatureStatus::Good, _) | (_, None) => String::new(),
             (_, Some(d)) => format!(": {d}"),
         };
-        println!("  [{}] {who}{when} in {}{why}", sig.status, v.source);
+        outln!("  [{}] {who}{when} in {}{why}", sig.status, v.source);
     }
     for m in &reading.missing {
-        println!("  [missing] {m} answered 404/410");
+        outln!("  [missing] {m} answered 404/410");
     }
 }

@@ -39,7 +39,7 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
         crate::words::plural(wl.watches.len(), "watch"),
         watchlist.display()
     );
-    println!(
+    outln!(
         "sending a test message to {} via {} …",
         mailer.recipients(),
         redact(&cfg.smtp)
@@ -56,7 +56,7 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
     };
     match mailer.send_message(message).await {
         Ok(answer) => {
-            println!("sent: the server answered \"{answer}\"");
+            outln!("sent: the server answered \"{answer}\"");
             Ok(0)
         }
         Err(e) => {

@@ -38,7 +38,7 @@ pub async fn run(watchlist: &Path, only: Option<usize>) -> anyhow::Result<u8> {
         if only.is_some_and(|o| o != n) {
             continue;
         }
-        println!("channel {n} ({id}): sending a test notification …");
+        outln!("channel {n} ({id}): sending a test notification …");
         let result = match built {
             Ok(c) => {
                 c.send(Outgoing::Test {
@@ -50,7 +50,7 @@ pub async fn run(watchlist: &Path, only: Option<usize>) -> anyhow::Result<u8> {
             Err(e) => Err(e),
         };
         match result {
-            Ok(answer) => println!("channel {n} ({id}): OK: {answer}"),
+            Ok(answer) => outln!("channel {n} ({id}): OK: {answer}"),
             Err(e) => {
                 failed += 1;
                 let kind = if e.permanent() {
@@ -58,7 +58,7 @@ pub async fn run(watchlist: &Path, only: Option<usize>) -> anyhow::Result<u8> {
                 } else {
                     "failed (alerts would be retried)"
                 };
-                println!("channel {n} ({id}): {kind}: {}", crate::error_chain(&e));
+                outln!("channel {n} ({id}): {kind}: {}", crate::error_chain(&e));
             }
         }
     }

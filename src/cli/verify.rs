@@ -55,18 +55,18 @@ pub fn run(state: &Path, name: Option<&str>, format: Format) -> u8 {
         };
     }
     if names.is_empty() {
-        println!("no evidence chains under {} yet", state.display());
+        outln!("no evidence chains under {} yet", state.display());
         return 0;
     }
     let paint = Paint::stdout();
     let mut broken = 0;
     for n in &names {
         let v = archive.verify(n);
-        print!("{}", report(n, &v, paint));
+        out!("{}", report(n, &v, paint));
         broken += usize::from(!v.holds());
     }
     if broken > 0 {
-        println!(
+        outln!(
             "\n{broken} of {} broken: the files named above were edited, deleted or added after canaryd wrote them",
             crate::words::plural(names.len(), "chain")
         );

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{Policy, WatchState, event};
 use crate::judge::event::{Event, EventKind, Severity};
 use crate::observe::signature::SignatureStatus;
-use crate::observe::signed::{KeyName, SignatureReading};
+use crate::observe::signed::{Covers, KeyName, SignatureReading};
 
 /// What the judge remembers about a watch's signatures.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -372,13 +372,18 @@ pub(super) fn judge(
     p.alerted_since.get_or_insert(p.since);
     p.version = reading.document.clone();
     let texts: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
-    let detail = format!(
+    let mut detail = format!(
         "signatures {} on {} since {}: {}",
         reading.display(),
         crate::words::plural(p.count, "consecutive check"),
         crate::words::describe_time(p.since),
         texts.join("; ")
     );
+    if reading.scope.covers == Covers::Nothing {
+        detail.push_str(
+            "; nothing on the page is signed by a pinned key, so its text is not judged until it is",
+        );
+    }
     let since = p.since;
     events.push(event(
         policy,
@@ -478,6 +483,7 @@ mod tests {
             pinned: Vec::new(),
             document: None,
             accepts_sha1: false,
+            scope: Default::default(),
         }
     }
 

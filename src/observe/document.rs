@@ -114,6 +114,19 @@ pub(crate) struct Document {
     pub(crate) freshness: Freshness,
 }
 
+/// The format a body is read in: the watch's, except that with `auto` a canary last read as
+/// PDF or CanaryTail (`last`, as [`Kind::as_str`] names it) stays one. A truncated CanaryTail
+/// document or a damaged PDF then fails to parse, a failed fetch with the reason, instead of
+/// being read as a text page whose claims all went. To follow a publisher who really changed
+/// format, the watchlist says `format` explicitly.
+pub(crate) fn known_format(format: DocumentFormat, last: Option<&str>) -> DocumentFormat {
+    match (format, last) {
+        (DocumentFormat::Auto, Some("pdf")) => DocumentFormat::Pdf,
+        (DocumentFormat::Auto, Some("canarytail")) => DocumentFormat::CanaryTail,
+        _ => format,
+    }
+}
+
 /// What `format` makes of a body (auto-detection looks at the bytes, not the decoded text).
 pub(crate) fn kind_of(body: &Body<'_>, format: DocumentFormat) -> Kind {
     match format {
@@ -274,6 +287,39 @@ mod tests {
         assert_eq!(
             dating.chosen.source,
             crate::judge::DateSource::IssueStatement
+        );
+    }
+
+    #[test]
+    fn a_canary_read_as_pdf_or_canarytail_stays_one_under_auto() {
+        let truncated = br#"{"canary": {"codes": ["war", "gag"], "release": "2026-01-"#;
+        let body = Body {
+            bytes: truncated,
+            content_type: Some("application/json"),
+            text: std::str::from_utf8(truncated).expect("utf-8"),
+            fetched_as: Format::Text,
+        };
+        let unknown = known_format(DocumentFormat::Auto, None);
+        assert_eq!(kind_of(&body, unknown), Kind::Text);
+        let known = known_format(DocumentFormat::Auto, Some("canarytail"));
+        assert_eq!(known, DocumentFormat::CanaryTail);
+        let read = read_document(&body, known, None);
+        assert!(
+            matches!(&read.reading, Reading::Unreadable(why) if why.contains("CanaryTail")),
+            "{read:?}"
+        );
+        assert_eq!(
+            known_format(DocumentFormat::Auto, Some("pdf")),
+            DocumentFormat::Pdf
+        );
+        // An explicit format is the watchlist's word; html and text are not sticky.
+        assert_eq!(
+            known_format(DocumentFormat::Html, Some("canarytail")),
+            DocumentFormat::Html
+        );
+        assert_eq!(
+            known_format(DocumentFormat::Auto, Some("text")),
+            DocumentFormat::Auto
         );
     }
 

@@ -61,16 +61,9 @@ fn extract_guarded(
     selector: Option<&WatchSelector>,
 ) -> Result<Vec<Statement>, String> {
     let run = || extract::extract(text, format, selector.map(|s| &s.compiled));
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+    match crate::contained::run(run) {
         Ok(result) => result.map_err(|e| e.to_string()),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(format!("statement extraction failed: panicked: {what}"))
-        }
+        Err(what) => Err(format!("statement extraction failed: panicked: {what}")),
     }
 }
 

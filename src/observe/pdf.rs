@@ -3,12 +3,11 @@
 //! stream drew them in) and tidies the result (hyphenated line breaks joined).
 //!
 //! pure: the caller passes the bytes. pdf-extract panics on many malformed inputs; every call
-//! into it runs under `catch_unwind` and a panic becomes [`PdfError::Malformed`] (the default
-//! panic hook still prints the panic message to stderr).
+//! into it is contained (`crate::contained`: no backtrace printed) and a panic becomes
+//! [`PdfError::Malformed`]. A page whose content stream cannot be decoded is refused too:
+//! pdf-extract would read it as a page without text, and its claims as removed.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
-use pdf_extract::{Document, MediaBox, OutputDev, OutputError, Transform};
+use pdf_extract::{Document, MediaBox, Object, OutputDev, OutputError, Stream, Transform};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum PdfError {
@@ -66,14 +65,8 @@ pub(crate) fn looks_like_pdf(bytes: &[u8], content_type: Option<&str>) -> bool {
 /// Documents encrypted with the empty user password (only an owner password, common for
 /// "no copying" reports) are decrypted and read, as any viewer would.
 pub(crate) fn extract_text(bytes: &[u8]) -> Result<String, PdfError> {
-    let pages = catch_unwind(AssertUnwindSafe(|| glyphs_of(bytes))).map_err(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        PdfError::Malformed(format!("the PDF reader gave up: {message}"))
-    })??;
+    let pages = crate::contained::run(|| glyphs_of(bytes))
+        .map_err(|message| PdfError::Malformed(format!("the PDF reader gave up: {message}")))??;
     let raw: Vec<String> = pages.iter().map(|p| lay_out(p)).collect();
     let text = tidy(&raw.join("\n\n"));
     if text.is_empty() {
@@ -92,6 +85,9 @@ fn glyphs_of(bytes: &[u8]) -> Result<Vec<Vec<Glyph>>, PdfError> {
     if pages > MAX_PAGES {
         return Err(PdfError::TooBig(format!("more than {MAX_PAGES} pages")));
     }
+    if let Some(e) = unreadable_page(&doc) {
+        return Err(e);
+    }
     let mut collector = Collector::default();
     let result = pdf_extract::output_doc(&doc, &mut collector);
     if collector.chars > MAX_CHARS {
@@ -104,6 +100,69 @@ fn glyphs_of(bytes: &[u8]) -> Result<Vec<Vec<Glyph>>, PdfError> {
         other => PdfError::Malformed(other.to_string()),
     })?;
     Ok(collector.pages)
+}
+
+/// Most bytes a content stream is decoded to when checking that it decodes.
+const MAX_CHECKED: u64 = 64 << 20;
+
+/// The first page whose content cannot be read: a content stream that is missing, or that
+/// does not decode (lopdf then hands pdf-extract the raw bytes, or the part decoded before
+/// the damage, and the page reads as if its text were gone).
+fn unreadable_page(doc: &Document) -> Option<PdfError> {
+    for (n, page) in doc.get_pages() {
+        for id in doc.get_page_contents(page) {
+            let why = match doc.get_object(id).and_then(Object::as_stream) {
+                Ok(stream) => match decodes(stream) {
+                    Ok(()) => continue,
+                    Err(why) => why,
+                },
+                Err(_) => format!("its content stream (object {} {}) is missing", id.0, id.1),
+            };
+            return Some(PdfError::Malformed(format!(
+                "page {n} cannot be read: {why}; a damaged page is a failed read, not a page without its text"
+            )));
+        }
+    }
+    None
+}
+
+/// Whether `stream` decodes: zlib strictly (a raw deflate stream with a bad checksum, as
+/// some encrypting producers write, still counts), the other filters as lopdf decodes them.
+fn decodes(stream: &Stream) -> Result<(), String> {
+    let Ok(filters) = stream.filters() else {
+        return Ok(()); // not compressed
+    };
+    if filters.first() == Some(&&b"FlateDecode"[..]) {
+        let input = stream.content.as_slice();
+        return inflates(input, true)
+            .or_else(|_| inflates(input.get(2..).unwrap_or_default(), false))
+            .map_err(|e| format!("its content stream is corrupt ({e})"));
+    }
+    stream
+        .decompressed_content()
+        .map(drop)
+        .map_err(|e| format!("its content stream cannot be decoded ({e})"))
+}
+
+/// Whether `input` inflates to its end (zlib, or raw deflate): damaged or cut short, it does
+/// not. Stops looking after [`MAX_CHECKED`] bytes of output.
+fn inflates(input: &[u8], zlib: bool) -> Result<(), String> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let mut inflater = Decompress::new(zlib);
+    let mut out = vec![0u8; 64 << 10];
+    loop {
+        let (read, written) = (inflater.total_in(), inflater.total_out());
+        let rest = input.get(read as usize..).unwrap_or_default();
+        match inflater.decompress(rest, &mut out, FlushDecompress::None) {
+            Ok(Status::StreamEnd) => return Ok(()),
+            Ok(_) if inflater.total_out() > MAX_CHECKED => return Ok(()),
+            Ok(_) if (inflater.total_in(), inflater.total_out()) == (read, written) => {
+                return Err("it is cut short".to_string());
+            }
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
 }
 
 fn classify(e: &pdf_extract::Error) -> PdfError {

@@ -36,6 +36,7 @@
 mod key;
 mod summary;
 mod verify;
+mod words;
 
 #[cfg(test)]
 mod tests;
@@ -51,9 +52,12 @@ pub(crate) use key::KeyError;
 pub(crate) use summary::SignatureSummary;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use summary::SummaryState;
-pub(crate) use verify::{Cleartext, split_cleartext, verify_cleartext_with, verify_detached_with};
+#[cfg_attr(not(test), allow(unused_imports))]
+pub(crate) use verify::split_cleartext;
+pub(crate) use verify::{Cleartext, split_cleartexts, verify_cleartext_with, verify_detached_with};
 #[cfg(test)]
 pub(crate) use verify::{verify_cleartext, verify_detached};
+pub(crate) use words::pgp_error;
 
 /// What became of one signature packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

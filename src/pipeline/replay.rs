@@ -131,6 +131,8 @@ pub fn replay_signed(
     let mut tail_record = None;
     let mut out = Vec::new();
     let mut previous: Option<&str> = None;
+    // What the canary was last read as, as a live watch keeps it in its check record.
+    let mut read_as: Option<&'static str> = None;
     for v in versions {
         if let Some(prev) = previous
             && state.stale.is_none()
@@ -149,13 +151,6 @@ pub fn replay_signed(
             text: &v.text,
             fetched_as: v.format,
         };
-        let observe::Document {
-            reading,
-            tail,
-            freshness,
-            ..
-        } = observe::read_document(&body, v.document, selector);
-        let date = reading.statements().map(judge::canary_date);
         let signed = signing.map(|s| {
             read_signatures(
                 &v.bytes,
@@ -167,10 +162,31 @@ pub fn replay_signed(
                 s.hash_policy(),
             )
         });
+        let format = observe::known_format(v.document, read_as);
+        let document = super::signatures::document(&body, format, selector, signed.as_ref());
+        // The proofs of freshness are read from what is judged: on a signed watch, the
+        // signed text only.
+        let (reading, tail, freshness) = match document {
+            Some(d) => {
+                if d.reading.statements().is_some() {
+                    read_as = Some(d.kind.as_str());
+                }
+                (Some(d.reading), d.tail, d.freshness)
+            }
+            None => (None, None, Default::default()),
+        };
+        let date = reading
+            .as_ref()
+            .and_then(|r| r.statements())
+            .map(judge::canary_date);
         for _ in 0..policy.confirm.max(1) {
-            let reading =
-                super::canarytail::gate(reading.clone(), tail.as_ref(), tail_record.as_ref());
-            let obs = super::observation(reading, &v.text, v.body_len);
+            let obs = match &reading {
+                Some(r) => {
+                    let r = super::canarytail::gate(r.clone(), tail.as_ref(), tail_record.as_ref());
+                    super::observation(r, &v.text, v.body_len)
+                }
+                None => judge::Observation::Unsigned,
+            };
             let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
             state = j.state;
             // The offline freshness checks, as a live check makes them on a page it read.

@@ -8,7 +8,13 @@ use url::Url;
 use crate::config::{Signing, Watch};
 use crate::fetch::{FetchOptions, Fetched, Fetcher, Origin};
 use crate::observe::extract::Format;
-use crate::observe::signed::{DetachedFile, SignatureReading, read_signatures};
+use chrono::{DateTime, Utc};
+
+use crate::config::WatchSelector;
+use crate::judge::signature_time;
+use crate::observe;
+use crate::observe::signed::{DetachedFile, SignatureReading, read_signatures, signed_document};
+use crate::observe::statement::Statement;
 use crate::store::archive::SignatureEvidence;
 
 /// The watch's detached signatures, fetched in order; `Err` is a failed fetch, explained.
@@ -94,13 +100,37 @@ pub(super) fn read(
     Some(reading)
 }
 
-/// The signature files and verdicts, as the evidence record keeps them.
+/// Why a signed watch's page was not judged (the check record's `error`; the check is `ok`).
+pub(crate) const UNSIGNED: &str =
+    "nothing on the page is signed by a pinned key: its text is not judged, its signatures are";
+
+/// The document a watch judges: what its pinned signers signed on a signed watch (`None`
+/// when nothing is), else the whole body. The one choice live checks, `replay` and `preview`
+/// make.
+pub(crate) fn document(
+    body: &observe::Body<'_>,
+    format: observe::DocumentFormat,
+    watch_selector: Option<&WatchSelector>,
+    signed: Option<&SignatureReading>,
+) -> Option<observe::Document> {
+    match signed {
+        Some(reading) => signed_document(body, format, watch_selector, reading),
+        None => Some(observe::read_document(body, format, watch_selector)),
+    }
+}
+
+/// The signature files, verdicts, what was signed and what was not, and anything odd about
+/// the signatures' times, as the evidence record keeps them.
 pub(super) fn evidence(
     reading: &SignatureReading,
     detached: &Result<Vec<DetachedFile>, String>,
+    statements: &[Statement],
+    at: DateTime<Utc>,
 ) -> SignatureEvidence {
     let files = detached.as_ref().map_or(&[][..], Vec::as_slice);
-    SignatureEvidence::new(reading, files)
+    let mut evidence = SignatureEvidence::new(reading, files);
+    evidence.notes = signature_time::notes(reading, statements, at);
+    evidence
 }
 
 /// The refusals of `reading` in words, for `list` (what was refused, why, what accepts it),

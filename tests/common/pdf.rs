@@ -179,3 +179,42 @@ pub fn pages(n: usize) -> Vec<u8> {
         "BT /F1 10 Tf 1 0 0 1 72 700 Tm (We have never received a warrant.) Tj ET".to_string();
     build(&vec![page; n], false)
 }
+
+/// A report of one page per entry of `pages`, each content stream Flate-compressed; with
+/// `damaged`, the last page's stream is cut short (as a broken upload or a bad mirror
+/// leaves it).
+#[allow(dead_code)]
+pub fn compressed(pages: &[&[&str]], damaged: bool) -> Vec<u8> {
+    use std::io::Write as _;
+    let streams: Vec<String> = pages
+        .iter()
+        .map(|lines| {
+            let mut s = String::from("BT /F1 10 Tf\n");
+            for (i, line) in lines.iter().enumerate() {
+                s.push_str(&format!("1 0 0 1 72 {} Tm ({line}) Tj\n", 740 - 14 * i));
+            }
+            s + "ET\n"
+        })
+        .collect();
+    let mut doc = Document::load_mem(&build(&streams, false)).expect("reload");
+    let pages = doc.get_pages();
+    let last = pages.len() as u32;
+    for (n, page) in pages {
+        for id in doc.get_page_contents(page) {
+            let Ok(Object::Stream(stream)) = doc.get_object_mut(id) else {
+                continue;
+            };
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            z.write_all(&stream.content).expect("compress");
+            let mut bytes = z.finish().expect("compress");
+            if damaged && n == last {
+                bytes.truncate(bytes.len() / 2);
+            }
+            stream.dict.set("Filter", name("FlateDecode"));
+            stream.set_content(bytes);
+        }
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write the PDF");
+    out
+}

@@ -102,7 +102,7 @@ impl PinnedKey {
             let (items, _) =
                 PublicOrSecret::from_reader_many(block).map_err(|e| KeyError::Malformed {
                     label: label.clone(),
-                    reason: e.to_string(),
+                    reason: super::pgp_error(&e),
                 })?;
             for item in items {
                 match item {
@@ -111,7 +111,7 @@ impl PinnedKey {
                     Err(e) => {
                         return Err(KeyError::Malformed {
                             label,
-                            reason: e.to_string(),
+                            reason: super::pgp_error(&e),
                         });
                     }
                 }

@@ -1,6 +1,8 @@
 //! Turning signatures into verdicts: detached signatures over a document, and clearsigned
 //! blocks found anywhere in a text.
 
+use std::ops::Range;
+
 use pgp::composed::{CleartextSignedMessage, Deserializable, DetachedSignature};
 use pgp::packet::{Signature, SignatureType};
 
@@ -40,14 +42,20 @@ pub(crate) fn verify_detached_with(
         let sigs = match parsed {
             Ok((sigs, _)) => sigs,
             Err(e) => {
-                verdicts.push(unparseable(format!("not an OpenPGP signature: {e}")));
+                verdicts.push(unparseable(format!(
+                    "not an OpenPGP signature: {}",
+                    super::pgp_error(&e)
+                )));
                 continue;
             }
         };
         for sig in sigs.take(MAX_SIGNATURES) {
             verdicts.push(match sig {
                 Ok(sig) => judge(&sig.signature, document, keys, policy),
-                Err(e) => unparseable(format!("unreadable signature packet: {e}")),
+                Err(e) => unparseable(format!(
+                    "unreadable signature packet: {}",
+                    super::pgp_error(&e)
+                )),
             });
             if verdicts.len() >= MAX_SIGNATURES {
                 return verdicts;
@@ -63,13 +71,10 @@ pub(crate) fn verify_detached_with(
 /// A clearsigned block cut out of a larger text.
 #[derive(Debug, Clone)]
 pub(crate) struct Cleartext {
-    #[cfg_attr(not(test), allow(dead_code))]
     text: String,
     message: Result<CleartextSignedMessage, String>,
 }
 
-// Part of the module's API, exercised by its tests; verification reads the message itself.
-#[cfg_attr(not(test), allow(dead_code))]
 impl Cleartext {
     /// The signed text, dash-unescaped, with "\n" line endings. This is what the signatures
     /// cover (rPGP's signed text, whose "\r\n" line endings are turned back into "\n").
@@ -78,6 +83,7 @@ impl Cleartext {
     }
 
     /// Whether the block could be read as a cleartext signed message at all.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn is_parseable(&self) -> bool {
         self.message.is_ok()
     }
@@ -87,25 +93,41 @@ impl Cleartext {
 /// text of a whole page, or of an HTML `<pre>`), through its `-----END PGP SIGNATURE-----`
 /// line. `None` when the text holds no such block. A block that rPGP cannot read still comes
 /// back (with a best-effort text) so that its verification reports `Unparseable`.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn split_cleartext(text: &str) -> Option<Cleartext> {
-    let start = line_starting(text, 0, BEGIN_SIGNED)?;
-    let block = match line_starting(text, start, END_SIGNATURE) {
-        Some(end) => {
-            let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
-            &text[start..line_end]
-        }
-        None => &text[start..],
-    };
-    Some(match CleartextSignedMessage::from_string(block) {
+    split_cleartexts(text, 1).pop().map(|(_, c)| c)
+}
+
+/// Every clearsigned block of `text` in order (at most `max`), each with the byte range of
+/// its armour (from its `BEGIN` line through its `END` line) in `text`.
+pub(crate) fn split_cleartexts(text: &str, max: usize) -> Vec<(Range<usize>, Cleartext)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while out.len() < max {
+        let Some(start) = line_starting(text, from, BEGIN_SIGNED) else {
+            break;
+        };
+        let end = match line_starting(text, start, END_SIGNATURE) {
+            Some(end) => text[end..].find('\n').map_or(text.len(), |i| end + i + 1),
+            None => text.len(),
+        };
+        out.push((start..end, read_block(&text[start..end])));
+        from = end;
+    }
+    out
+}
+
+fn read_block(block: &str) -> Cleartext {
+    match CleartextSignedMessage::from_string(block) {
         Ok((message, _)) => Cleartext {
             text: message.signed_text().replace("\r\n", "\n"),
             message: Ok(message),
         },
         Err(e) => Cleartext {
             text: rough_text(block),
-            message: Err(e.to_string()),
+            message: Err(super::pgp_error(&e)),
         },
-    })
+    }
 }
 
 /// Verifies every signature of a clearsigned block; weak digests are refused.

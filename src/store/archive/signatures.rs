@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::observe::signed::{DetachedFile, SignatureReading, SourcedVerdict};
+use crate::observe::signed::{DetachedFile, SignatureReading, SignedScope, SourcedVerdict};
 
 use super::record::sha256_hex;
 
@@ -16,6 +16,13 @@ pub struct SignatureEvidence {
     pub files: Vec<SignatureFile>,
     /// One verdict per signature packet (detached, or "clearsigned" in the page itself).
     pub verdicts: Vec<SourcedVerdict>,
+    /// What the good signatures cover (the only text judged) and what of the page was
+    /// ignored.
+    #[serde(default)]
+    pub scope: SignedScope,
+    /// A good signature dated in the future, or long before the canary's own date, said.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One detached signature file.
@@ -41,6 +48,8 @@ impl SignatureEvidence {
                 })
                 .collect(),
             verdicts: reading.verdicts.clone(),
+            scope: reading.scope.clone(),
+            notes: Vec::new(),
         }
     }
 }

@@ -1,0 +1,184 @@
+//! Unreadable is not removed: once a watch's canary has been read as CanaryTail or PDF, a body
+//! that does not parse as one (a truncated document, a PDF page whose stream is damaged) is a
+//! failed fetch with the reason, live and in `replay`, never a canary whose claims all went;
+//! and a PDF that makes the PDF reader panic is said in words, without a backtrace.
+
+mod common;
+
+use std::path::Path;
+
+use canaryd::config::Watchlist;
+use canaryd::judge::event::EventKind;
+use canaryd::pipeline::Checker;
+use canaryd::store::CheckResult;
+use common::run::{Env, stderr, stdout};
+use common::site::{Reply, Site};
+
+const NSL: &str = "We have never received a National Security Letter.";
+const GAG: &str = "We have never been subject to a gag order.";
+
+/// A client-shape CanaryTail canary, every field signed as the Go client does.
+fn canarytail(codes: &[&str]) -> Vec<u8> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use serde_json::{Map, Value, json};
+    let signer = SigningKey::from_bytes(&[1; 32]);
+    let public = |k: &SigningKey| STANDARD.encode(k.verifying_key().to_bytes());
+    let now = chrono::Utc::now();
+    let claim = json!({
+        "domain": "example.org",
+        "pubkeys": [public(&signer)],
+        "panickey": public(&SigningKey::from_bytes(&[99; 32])),
+        "version": "0.1",
+        "release": (now - chrono::TimeDelta::days(1)).to_rfc3339(),
+        "expiry": (now + chrono::TimeDelta::days(30)).to_rfc3339(),
+        "freshness": "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
+        "codes": codes,
+    });
+    let mut set = Map::new();
+    for (field, value) in claim.as_object().expect("object") {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        };
+        let sig = signer.sign(text.as_bytes());
+        set.insert(field.clone(), json!(STANDARD.encode(sig.to_bytes())));
+    }
+    let mut sigs = Map::new();
+    sigs.insert(public(&signer), Value::Object(set));
+    serde_json::to_vec_pretty(&json!({"canary": claim, "signatures": sigs})).expect("json")
+}
+
+fn reply(content_type: &str, body: Vec<u8>) -> Reply {
+    Reply {
+        status: 200,
+        content_type: content_type.into(),
+        body,
+        headers: Vec::new(),
+    }
+}
+
+/// Serves each version in turn to a `format = "auto"` watch, checked twice each (as replay
+/// observes a version `confirm` times); returns the notified events' kinds and the last
+/// check's record, and replays the same bytes as files named `names`.
+async fn live_and_replayed(
+    content_type: &str,
+    versions: &[(&str, Vec<u8>)],
+) -> (
+    Vec<EventKind>,
+    canaryd::store::CheckRecord,
+    Vec<serde_json::Value>,
+) {
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
+    let text = format!(
+        "[[watch]]\nname = \"c\"\nconfirm = 2\nurl = \"{}\"\n",
+        site.url("/canary")
+    );
+    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let mut live = Vec::new();
+    let mut last = None;
+    for (_, body) in versions {
+        site.set("/canary", reply(content_type, body.clone()));
+        for _ in 0..2 {
+            let r = checker.check(&wl.watches[0]).await.expect("check");
+            live.extend(r.events.iter().filter(|e| e.notify).map(|e| e.kind));
+            last = Some(r.record);
+        }
+    }
+    let env = Env::new("");
+    let files: Vec<String> = versions
+        .iter()
+        .map(|(name, body)| {
+            let path = env.dir.path().join(name);
+            std::fs::write(&path, body).expect("write version");
+            path.display().to_string()
+        })
+        .collect();
+    let mut args = vec!["replay", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let out = env.canaryd(&args).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let replayed = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    (live, last.expect("checked"), replayed)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_canarytail_document_is_a_failed_fetch_not_every_code_removed() {
+    let codes = ["war", "gag", "subp", "trap", "cease", "duress"];
+    let whole = canarytail(&codes);
+    let truncated = whole[..whole.len() * 2 / 3].to_vec();
+    let (live, record, replayed) = live_and_replayed(
+        "application/json",
+        &[
+            ("canary-2026-01-01.json", whole.clone()),
+            ("canary-2026-01-08.json", truncated),
+        ],
+    )
+    .await;
+    assert!(!live.contains(&EventKind::Removed), "{live:?}");
+    assert_eq!(record.result, CheckResult::Failed, "{record:?}");
+    let error = record.error.clone().unwrap_or_default();
+    assert!(error.contains("CanaryTail"), "{error}");
+    assert_eq!(record.read_as.as_deref(), Some("canarytail"), "{record:?}");
+    assert!(
+        !replayed.iter().any(|l| l["kind"] == "removed"),
+        "{replayed:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pdf_whose_second_page_is_damaged_is_a_failed_read_not_a_removal() {
+    let whole = common::pdf::compressed(&[&[NSL], &[GAG]], false);
+    let damaged = common::pdf::compressed(&[&[NSL], &[GAG]], true);
+    let (live, record, replayed) = live_and_replayed(
+        "application/pdf",
+        &[
+            ("report-2026-01-01.pdf", whole),
+            ("report-2026-02-01.pdf", damaged),
+        ],
+    )
+    .await;
+    assert!(!live.contains(&EventKind::Removed), "{live:?}");
+    assert_eq!(record.result, CheckResult::Failed, "{record:?}");
+    let error = record.error.clone().unwrap_or_default();
+    assert!(error.contains("page 2 cannot be read"), "{error}");
+    assert!(
+        !replayed.iter().any(|l| l["kind"] == "removed"),
+        "{replayed:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pdf_the_reader_panics_on_is_said_in_words_without_a_backtrace() {
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pdf/type0-font-without-descendants.pdf");
+    let env = Env::new("");
+    let copy = env.dir.path().join("report-2026-01-01.pdf");
+    std::fs::copy(&pdf, &copy).expect("copy fixture");
+    let path = copy.display().to_string();
+    for args in [
+        vec!["preview", path.as_str()],
+        vec!["replay", path.as_str()],
+    ] {
+        let out = env.canaryd_env(&args, &[("RUST_BACKTRACE", "1")]).await;
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.to_lowercase().contains("backtrace"), "{args:?}: {err}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+    }
+    let out = env.canaryd(&["preview", &path]).await;
+    let err = stderr(&out);
+    assert!(err.contains("cannot read the PDF"), "{err}");
+    assert!(err.contains("the PDF reader gave up"), "{err}");
+}
