@@ -12,10 +12,10 @@ pub(crate) mod canarytail;
 pub(crate) mod challenge;
 mod document;
 pub mod extract;
-#[doc(hidden)]
-pub mod fuzzing;
 pub(crate) mod follow;
 pub mod freshness;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod normalise;
 mod page;
 pub(crate) mod pdf;

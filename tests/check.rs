@@ -291,7 +291,11 @@ async fn demo_runs_offline_and_shows_the_alert() {
         "{text}"
     );
     // It ends by writing the report and saying where.
-    let last = text.lines().rev().find(|l| l.contains("The report")).expect("report line");
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| l.contains("The report"))
+        .expect("report line");
     let index = std::path::Path::new(last.rsplit(": ").next().expect("a path"));
     let html = std::fs::read_to_string(index).expect("the demo's report");
     assert!(html.contains("data-status=\"dead\""), "{html}");
