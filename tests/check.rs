@@ -331,7 +331,7 @@ async fn identical_page_reuses_the_baseline_until_page_or_selector_changes() {
     let narrowed = env.canaryd_env(&["check"], &debug).await;
     assert!(!stderr(&narrowed).contains(REUSED), "{}", stderr(&narrowed));
     assert!(
-        stdout(&narrowed).contains("1 statement (1 claim)")
+        stdout(&narrowed).contains("ok, 1 claim")
             && stdout(&narrowed).contains("awaiting confirmation"),
         "{}",
         stdout(&narrowed)

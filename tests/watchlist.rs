@@ -81,7 +81,7 @@ fn malformed_watchlists_give_precise_errors() {
         (
             "[[watch]]\nname = \"a\"\nurl = \"example.org\"\n",
             (3, 7),
-            "not a URL",
+            "has no scheme",
         ),
         (
             "[[watch]]\nname = \"a\"\nurl = \"gopher://example.org/\"\n",

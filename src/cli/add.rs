@@ -180,7 +180,13 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
     match previewed.await {
         Ok(p) => {
             preview::print(&p, selector.as_ref());
-            if !p.statements.iter().any(|s| s.claim) {
+            // A signed page whose signatures do not verify is judged by its signatures
+            // (its text is read once they do): the signature words above say what to fix.
+            let unverified = p
+                .signatures
+                .as_ref()
+                .is_some_and(|r| r.scope.covers == crate::observe::signed::Covers::Nothing);
+            if !p.statements.iter().any(|s| s.claim) && !unverified {
                 if !args.force {
                     say::error(format_args!(
                         "nothing was added: {url} has no canary claim to track, so the watch could never alert"

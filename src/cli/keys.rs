@@ -50,7 +50,7 @@ pub async fn refresh(
         asked
     };
     if names.is_empty() {
-        println!("no pinned key has a `key_url`: nothing to refresh");
+        outln!("no pinned key has a `key_url`: nothing to refresh");
         return Ok(0);
     }
     let started = chrono::Utc::now();

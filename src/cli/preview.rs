@@ -321,16 +321,16 @@ pub fn print_side_by_side(plain: Option<&Preview>, rendered: &Preview) {
             p.statements.iter().filter(|s| s.claim).count()
         )
     };
-    println!("What canaryd sees of {}:", rendered.final_url);
+    outln!("What canaryd sees of {}:", rendered.final_url);
     match plain {
-        Some(p) if p.scripted => println!(
+        Some(p) if p.scripted => outln!(
             "  as served (no scripts run):              {}; the page looks JavaScript-rendered",
             count(p)
         ),
-        Some(p) => println!("  as served (no scripts run):              {}", count(p)),
-        None => println!("  as served (no scripts run):              could not be read"),
+        Some(p) => outln!("  as served (no scripts run):              {}", count(p)),
+        None => outln!("  as served (no scripts run):              could not be read"),
     }
-    println!(
+    outln!(
         "  rendered in a browser (render = \"browser\"): {}",
         count(rendered)
     );
@@ -349,16 +349,16 @@ pub fn print_side_by_side(plain: Option<&Preview>, rendered: &Preview) {
         }
     }
     if !rows.is_empty() {
-        println!(
+        outln!(
             "
   served  rendered"
         );
         for (text, s, r) in rows {
             let mark = |b: bool| if b { "yes" } else { " - " };
-            println!("   {}      {}     {text}", mark(s), mark(r));
+            outln!("   {}      {}     {text}", mark(s), mark(r));
         }
     }
-    println!();
+    outln!();
 }
 
 /// Prints what a page would track, or plainly that it tracks nothing and what to try.
@@ -481,12 +481,12 @@ fn print_statements(preview: &Preview, selector: Option<&WatchSelector>) {
 /// The proofs of freshness found, as the freshness checks will compare them.
 fn print_freshness(f: &crate::observe::freshness::Freshness) {
     if f.is_empty() {
-        println!("Proof of freshness: none found");
+        outln!("Proof of freshness: none found");
         return;
     }
-    println!("Proof of freshness (compared with each new version; see `freshness` events):");
+    outln!("Proof of freshness (compared with each new version; see `freshness` events):");
     for line in f.describe() {
-        println!("  {line}");
+        outln!("  {line}");
     }
 }
 

@@ -13,7 +13,7 @@ pub fn run(watchlist: &Path, state: &Path, out: Option<&Path>) -> anyhow::Result
     };
     let out: PathBuf = out.map_or_else(|| PathBuf::from("report"), Path::to_path_buf);
     let outcome = write(&wl, state, &out)?;
-    println!(
+    outln!(
         "wrote the report of {} to {} ({} rebuilt, {} unchanged; {} written)",
         crate::words::plural(outcome.watches, "watch"),
         out.join("index.html").display(),
