@@ -286,7 +286,7 @@ impl Fetcher {
             };
             let err = match result {
                 Ok(fetched) => return Ok(fetched.with_attempts(failed + 1)),
-                Err(err) if origin == Origin::Found => err.as_found(url),
+                Err(err) if origin == Origin::Found => err.into_found(url),
                 Err(err) => err,
             };
             failed += 1;

@@ -34,6 +34,9 @@ use super::{FetchError, FetchOptions, Fetched, Format, Network, Page, error};
 pub use intercept::Original;
 pub use process::{INSTALL_FIX, find};
 
+/// A page's browser context while it is open: the browser, the context, the browser's
+/// generation (a restarted browser's contexts are not disposed through the new one).
+type OpenContext = (Arc<Browser>, BrowserContextId, u64);
 /// How long the browser stays up without a page to render.
 pub const IDLE: Duration = Duration::from_secs(300);
 
@@ -160,7 +163,7 @@ impl BrowserPool {
             .await
             .map_err(|_| setup(url, "the browser is shutting down".into()))?;
         self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-        let context: Arc<Mutex<Option<(Arc<Browser>, BrowserContextId, u64)>>> = Arc::default();
+        let context: Arc<Mutex<Option<OpenContext>>> = Arc::default();
         // Starting the browser is bounded on its own: a cold start on a busy machine takes
         // seconds, and must not eat the page's time (nor fail a watch with a short timeout).
         let (browser, generation) = match self.browser(url).await {

@@ -153,7 +153,7 @@ impl FetchError {
 
     /// This error as it concerns a found URL: the guarded resolver's refusal of the URL's own
     /// host (no redirect involved) is an [`FetchError::InternalLink`].
-    pub(super) fn as_found(self, url: &url::Url) -> FetchError {
+    pub(super) fn into_found(self, url: &url::Url) -> FetchError {
         match self {
             FetchError::Internal { to, addr, .. } if Some(to.as_str()) == url.host_str() => {
                 FetchError::InternalLink {

@@ -58,7 +58,7 @@ impl Status {
 /// The last event that killed the canary and is still in force: a claim removed or
 /// weakened, claims missing, the page gone; undone only by a recovery or a claim that
 /// comes back. Events oldest first.
-pub fn death<'a>(events: &'a [Event]) -> Option<&'a Event> {
+pub fn death(events: &[Event]) -> Option<&Event> {
     let mut dead = None;
     for e in events {
         match e.kind {
