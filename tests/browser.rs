@@ -268,6 +268,66 @@ async fn a_hanging_page_is_cut_off_within_its_timeout_and_leaves_no_browser() {
     }
 }
 
+/// A server that answers every request with `head` at once and `body` only after `pause`: a
+/// `fetch()` resolves on the headers, and the page's `r.json()` then waits for the body.
+async fn slow_body_server(head: String, body: Vec<u8>, pause: Duration) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let (head, body) = (head.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.flush().await;
+                tokio::time::sleep(pause).await;
+                let _ = s.write_all(&body).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+/// A `fetch()` resolves when the headers arrive; a list whose body comes later than the
+/// quiet period must still be waited for (on a loaded machine reading the body can take that
+/// long), or the empty app root would read as every statement removed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_canary_whose_data_body_arrives_after_its_headers_is_waited_for() {
+    if !chromium("slow data body") {
+        return;
+    }
+    let body = serde_json::to_vec(&[NSL, GAG]).expect("json");
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let data = slow_body_server(head, body, Duration::from_millis(2500)).await;
+    let site = Site::start().await;
+    site.set(
+        "/canary",
+        fetching_page(&format!("http://localhost:{data}/list.json")),
+    );
+    let env = Env::new(&watchlist(&site.url("/canary"), ""));
+    let (first, pgid) = check(&env).await;
+    assert_eq!(first["result"], "ok", "{first}");
+    assert_eq!(
+        first["claims"], 2,
+        "the list is read once its body came: {first}"
+    );
+    assert_no_browser_left(pgid);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn validate_fails_with_the_fix_when_no_browser_can_be_found() {
     let site = Site::start().await;

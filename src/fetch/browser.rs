@@ -513,18 +513,26 @@ fn proxy_for(url: &Url, opts: &FetchOptions) -> Result<Option<String>, FetchErro
 
 /// Counts the page's own `fetch()` and XHR requests still in flight, so that a canary list
 /// still on its way is waited for however slow the machine: a page read before its data
-/// arrived would read as "every statement removed".
+/// arrived would read as "every statement removed". A `fetch()` resolves when the headers
+/// arrive, so reading its body (`json()`, `text()`…) counts as in flight too: on a loaded
+/// machine the body can take longer than the quiet period. Each decrement waits one task so
+/// that the page's own `.then` (which fills the DOM) has run before the count says done.
 const PENDING_SCRIPT: &str = r#"(() => {
   let n = 0;
   Object.defineProperty(window, "__canarydPending", { get: () => n });
+  const done = () => { setTimeout(() => n--, 0); };
+  const track = (p) => { n++; p.then(done, done); return p; };
   const f = window.fetch;
   if (f) {
-    window.fetch = function (...a) {
-      n++;
-      const p = f.apply(this, a);
-      p.then(() => { setTimeout(() => n--, 0); }, () => { setTimeout(() => n--, 0); });
-      return p;
-    };
+    window.fetch = function (...a) { return track(f.apply(this, a)); };
+  }
+  if (window.Response) {
+    for (const m of ["json", "text", "arrayBuffer", "blob", "formData"]) {
+      const read = Response.prototype[m];
+      if (read) {
+        Response.prototype[m] = function (...a) { return track(read.apply(this, a)); };
+      }
+    }
   }
   const send = XMLHttpRequest.prototype.send;
   XMLHttpRequest.prototype.send = function (...a) {
@@ -541,7 +549,8 @@ enum Settle {
 
 /// The DOM once the page's scripts are done with it: loaded, no `fetch()` or XHR of its own
 /// in flight, and unchanged for [`QUIET`]. A page that never stops changing (a ticking
-/// clock) but waits for nothing is read as it stands once half the watch's timeout has gone;
+/// clock) but waits for nothing is read as it stands once parsed and half the watch's
+/// timeout has gone;
 /// one still waiting for its data is not read at all (the timeout makes it a failed fetch).
 async fn settle(tab: &chromiumoxide::Page, opts: &FetchOptions) -> Result<String, Settle> {
     let started = Instant::now();
@@ -563,8 +572,12 @@ async fn settle(tab: &chromiumoxide::Page, opts: &FetchOptions) -> Result<String
         if last.as_deref() != Some(html.as_str()) || waiting {
             quiet_since = Instant::now();
         }
+        // Patience never reads a page still parsing: on a loaded machine a page can take
+        // longer than half the timeout to load, and its empty app root would read as
+        // "every statement removed". Such a page becomes a failed fetch at the timeout.
+        let parsed = !state.starts_with("loading");
         if (state == "complete 0" && quiet_since.elapsed() >= QUIET)
-            || (!waiting && started.elapsed() >= patience)
+            || (!waiting && parsed && started.elapsed() >= patience)
         {
             return Ok(html);
         }
