@@ -88,4 +88,47 @@ mod tests {
         );
         assert!(FreshnessApi::parse("blockstream.info/{hash}").is_err());
     }
+
+    fn error(text: &str) -> (usize, usize, String, String) {
+        let err = match super::super::raw::parse(text, std::path::Path::new("")) {
+            Ok(_) => panic!("must be refused: {text}"),
+            Err(e) => e.locate(text, std::path::Path::new("w.toml")),
+        };
+        let super::super::WatchlistError::Invalid {
+            line,
+            column,
+            message,
+            fix,
+            ..
+        } = err
+        else {
+            panic!("a located error")
+        };
+        (line, column, message, fix)
+    }
+
+    #[test]
+    fn the_watchlist_key_is_validated_where_written_and_a_typo_gets_the_key_meant() {
+        let ok = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nfreshness_api = \"https://blockstream.info/api/block/{hash}\"\n";
+        let wl = super::super::raw::parse(ok, std::path::Path::new(""))
+            .ok()
+            .expect("valid");
+        assert_eq!(
+            wl.watches[0].freshness_api.as_ref().map(FreshnessApi::template),
+            Some("https://blockstream.info/api/block/{hash}")
+        );
+        let bad = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nfreshness_api = \"https://blockstream.info/api/block/\"\n";
+        let (line, column, message, fix) = error(bad);
+        assert_eq!((line, column), (4, 17), "{message}");
+        assert!(message.contains("{hash}"), "{message}");
+        assert!(fix.contains("freshness_api = \"https://"), "{fix}");
+        let typo = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nfreshnes_api = \"https://x.example/{hash}\"\n";
+        let (line, _, message, fix) = error(typo);
+        assert_eq!(line, 4, "{message}");
+        assert!(fix.starts_with("did you mean `freshness_api`?"), "{fix}");
+        // A watch key, not a [settings] one.
+        let settings = "[settings]\nfreshness_api = \"https://x.example/{hash}\"\n";
+        let (line, _, message, _) = error(settings);
+        assert_eq!(line, 2, "{message}");
+    }
 }
