@@ -73,7 +73,10 @@ struct Setup {
 async fn setup(page: Reply, extra: &str, api_host: Option<&str>) -> Setup {
     let site = Site::start().await;
     site.set("/canary", page);
-    site.set(&api_path(GENESIS), block(GENESIS, 0, "2009-01-03T18:15:05Z"));
+    site.set(
+        &api_path(GENESIS),
+        block(GENESIS, 0, "2009-01-03T18:15:05Z"),
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = Arc::new(SetClock(Mutex::new(
         "2026-06-03T06:00:00Z".parse().expect("time"),
@@ -274,5 +277,37 @@ async fn the_api_is_asked_through_the_watchs_proxy() {
         record.freshness_api
     );
     assert_eq!(site_for_proxy.hits(&api_path(HASH)), 1);
-    assert!(proxy.asked().iter().any(|h| h == FAKE_HOST), "{:?}", proxy.asked());
+    assert!(
+        proxy.asked().iter().any(|h| h == FAKE_HOST),
+        "{:?}",
+        proxy.asked()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_and_history_list_what_the_api_said() {
+    let site = Site::start().await;
+    site.set("/canary", Reply::text(&canary(HASH)));
+    site.set(
+        &api_path(HASH),
+        block(HASH, 951_234, "2026-06-03T02:40:00Z"),
+    );
+    let env = common::run::Env::new(&format!(
+        "[settings]\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n[[watch]]\nname = \"fresh\"\n\
+         url = \"{}\"\nfreshness_api = \"{}\"\n",
+        site.url("/canary"),
+        site.url("/api/block/{hash}")
+    ));
+    env.check().await;
+    let want = "freshness_api: block 00000000000000000001… confirmed by";
+    for args in [&["show", "fresh"][..], &["history", "fresh"][..]] {
+        let out = env.canaryd(args).await;
+        let text = common::run::stdout(&out);
+        assert!(text.contains(want), "{args:?}:\n{text}");
+        assert!(text.contains("height 951234"), "{args:?}:\n{text}");
+    }
+    let out = env.canaryd(&["show", "fresh", "--format", "json"]).await;
+    let json: serde_json::Value = serde_json::from_str(&common::run::stdout(&out)).expect("json");
+    assert_eq!(json["freshness_api"][0]["answer"], "found", "{json}");
+    assert_eq!(json["freshness_api"][0]["height"], 951_234, "{json}");
 }

@@ -114,7 +114,10 @@ mod tests {
             .ok()
             .expect("valid");
         assert_eq!(
-            wl.watches[0].freshness_api.as_ref().map(FreshnessApi::template),
+            wl.watches[0]
+                .freshness_api
+                .as_ref()
+                .map(FreshnessApi::template),
             Some("https://blockstream.info/api/block/{hash}")
         );
         let bad = "[[watch]]\nname = \"a\"\nurl = \"https://a.example/\"\nfreshness_api = \"https://blockstream.info/api/block/\"\n";

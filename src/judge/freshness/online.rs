@@ -132,11 +132,11 @@ pub fn judge(
 /// Remembers `input` as not yet confirmed when some of its blocks has no final answer in
 /// `lookups` (the API could not answer), so the next check asks again; forgets it otherwise.
 pub fn keep_unconfirmed(state: &mut FreshnessState, input: Unconfirmed, lookups: &[BlockLookup]) {
-    let open = input.hashes.iter().take(MAX_LOOKUPS).any(|h| {
-        !lookups
-            .iter()
-            .any(|l| &l.hash == h && l.answer.is_final())
-    });
+    let open = input
+        .hashes
+        .iter()
+        .take(MAX_LOOKUPS)
+        .any(|h| !lookups.iter().any(|l| &l.hash == h && l.answer.is_final()));
     state.unconfirmed = open.then_some(input);
 }
 
@@ -237,7 +237,13 @@ mod tests {
                 .cloned()
                 .collect();
             let now = known(&state, &[H.to_string()], &asked);
-            for e in judge(&mut state, &now, dates, t("2026-06-03T04:00:00Z"), &Policy::default()) {
+            for e in judge(
+                &mut state,
+                &now,
+                dates,
+                t("2026-06-03T04:00:00Z"),
+                &Policy::default(),
+            ) {
                 assert_eq!((e.kind, e.severity), (EventKind::Freshness, Severity::High));
                 out.push(e.detail);
             }
@@ -247,7 +253,10 @@ mod tests {
 
     #[test]
     fn a_real_block_a_day_before_is_silent_and_cached() {
-        let (state, got) = details(&[lookup(found("2026-06-03T02:40:00Z"))], dated("2026-06-03"));
+        let (state, got) = details(
+            &[lookup(found("2026-06-03T02:40:00Z"))],
+            dated("2026-06-03"),
+        );
         assert!(got.is_empty(), "{got:?}");
         assert_eq!(state.blocks.len(), 1);
         assert!(to_ask(&state, &[H.to_string()]).is_empty());
@@ -262,16 +271,28 @@ mod tests {
 
     #[test]
     fn blocks_after_the_date_or_long_before_it_are_alerted() {
-        let (_, after) = details(&[lookup(found("2026-06-05T01:00:00Z"))], dated("2026-06-03"));
+        let (_, after) = details(
+            &[lookup(found("2026-06-05T01:00:00Z"))],
+            dated("2026-06-03"),
+        );
         assert_eq!(after.len(), 1, "{after:?}");
         assert!(after[0].contains("after the canary's date"), "{after:?}");
         // The next UTC day is a canary dated in UTC-12: silent.
-        let (_, next) = details(&[lookup(found("2026-06-04T10:00:00Z"))], dated("2026-06-03"));
+        let (_, next) = details(
+            &[lookup(found("2026-06-04T10:00:00Z"))],
+            dated("2026-06-03"),
+        );
         assert!(next.is_empty(), "{next:?}");
-        let (_, before) = details(&[lookup(found("2026-05-01T10:00:00Z"))], dated("2026-06-03"));
+        let (_, before) = details(
+            &[lookup(found("2026-05-01T10:00:00Z"))],
+            dated("2026-06-03"),
+        );
         assert_eq!(before.len(), 1, "{before:?}");
         assert!(before[0].contains("33 days before"), "{before:?}");
-        let (_, week) = details(&[lookup(found("2026-05-25T10:00:00Z"))], dated("2026-06-03"));
+        let (_, week) = details(
+            &[lookup(found("2026-05-25T10:00:00Z"))],
+            dated("2026-06-03"),
+        );
         assert!(week.is_empty(), "{week:?}");
     }
 
@@ -296,7 +317,10 @@ mod tests {
         };
         let (_, old) = details(&[lookup(found("2026-06-03T10:30:00Z"))], dates);
         assert_eq!(old.len(), 1, "{old:?}");
-        assert!(old[0].contains("more than an hour before its release"), "{old:?}");
+        assert!(
+            old[0].contains("more than an hour before its release"),
+            "{old:?}"
+        );
         let (_, fine) = details(&[lookup(found("2026-06-03T11:20:00Z"))], dates);
         assert!(fine.is_empty(), "{fine:?}");
     }

@@ -100,7 +100,10 @@ pub fn read_answer(hash: &str, body: &[u8]) -> BlockAnswer {
             height: block.height,
             time,
         },
-        _ => unknown(format!("the block's timestamp {} is not a time", block.timestamp)),
+        _ => unknown(format!(
+            "the block's timestamp {} is not a time",
+            block.timestamp
+        )),
     }
 }
 
