@@ -103,6 +103,9 @@ pub async fn run_preview(
     freshness_api: Option<&str>,
 ) -> anyhow::Result<u8> {
     match (follow.rule()?, url) {
+        (Some(_), _) if freshness_api.is_some() => anyhow::bail!(
+            "--freshness-api confirms the blocks of one document: preview the document's own URL with it"
+        ),
         (Some(rule), _) => {
             let allow = follow.allow_internal()?;
             preview(&rule, &allow, selector.as_deref(), &signing).await

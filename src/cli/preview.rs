@@ -239,6 +239,11 @@ pub async fn run(
     freshness_api: Option<&str>,
 ) -> anyhow::Result<u8> {
     let url = parse_target(target)?;
+    // A template that cannot work is refused before anything is fetched.
+    if let Some(t) = freshness_api {
+        crate::config::FreshnessApi::parse(t)
+            .map_err(|e| anyhow::anyhow!("--freshness-api: {e}"))?;
+    }
     let selector = parse_selector(selector)?;
     let signing = signing.signing()?;
     let opts = FetchOptions {
