@@ -24,6 +24,7 @@ mod list_table;
 mod logging;
 mod names;
 mod preview;
+mod preview_freshness;
 mod remove;
 mod rename;
 mod replay;
@@ -97,6 +98,7 @@ fn run(cli: Cli) -> u8 {
             selector,
             signing,
             render,
+            freshness_api,
         } => block(
             &runtime,
             follow_args::run_preview(
@@ -105,6 +107,7 @@ fn run(cli: Cli) -> u8 {
                 selector,
                 signing,
                 render.as_deref() == Some("browser"),
+                freshness_api.as_deref(),
             ),
         ),
         Command::List { format, wide } => list::run(&watchlist, &state, format, wide),

@@ -7,6 +7,7 @@ mod channel;
 pub(crate) mod edit;
 mod email;
 mod follow;
+mod freshness;
 mod located;
 mod raw;
 mod render;
@@ -26,6 +27,7 @@ use crate::judge::event::EventKind;
 pub use crate::observe::selector::WatchSelector;
 pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
 pub use follow::{DocumentFormat, Follow};
+pub use freshness::FreshnessApi;
 pub use render::{Place, Render};
 pub use signing::{KeySource, Signing};
 pub use values::{parse_duration, parse_size};
@@ -135,6 +137,8 @@ pub struct Watch {
     pub signing: Option<Signing>,
     /// `render`: fetched as served, or rendered in a browser.
     pub render: Render,
+    /// `freshness_api`: confirm the quoted Bitcoin block online (opt-in).
+    pub freshness_api: Option<FreshnessApi>,
 }
 
 /// A watchlist problem, located in its file.

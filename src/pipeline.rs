@@ -4,6 +4,7 @@
 
 mod canarytail;
 pub(crate) mod follow;
+pub(crate) mod freshness_api;
 mod health;
 mod keys;
 mod recover;
@@ -194,6 +195,8 @@ impl Checker {
             checker.conclude(&w, seen)
         })
         .await?;
+        // The quoted blocks confirmed online (`freshness_api`), now that the page is read.
+        let judged = self.confirm_blocks(watch, &opts, judged).await;
         let (checker, w) = (self.clone(), watch.clone());
         blocking(move || checker.write(&w, judged)).await?
     }
@@ -224,6 +227,14 @@ impl Checker {
             scripted: prev_check.scripted,
             key_refreshes,
             freshness: prev_check.freshness.clone(),
+            freshness_api: prev_check
+                .freshness_api
+                .iter()
+                .map(|l| crate::observe::freshness::api::BlockLookup {
+                    asked: false,
+                    ..l.clone()
+                })
+                .collect(),
             read_as: prev_check.read_as.clone(),
             ..CheckRecord::default()
         };
@@ -366,6 +377,7 @@ impl Checker {
                             if let Some(s) = reading.statements() {
                                 record.freshness =
                                     (!freshness.is_empty()).then(|| freshness.clone());
+                                record.freshness_api = Vec::new();
                                 proofs = Some((freshness, judge::canary_date(s)));
                             }
                             tail = facts;
@@ -441,6 +453,7 @@ impl Checker {
         }
         record.duration_ms = started.elapsed().as_millis() as u64;
         let policy = &watch.shared.policy;
+        let unchanged = matches!(obs, Observation::Unchanged);
         let Judgement {
             mut state,
             mut events,
@@ -451,6 +464,26 @@ impl Checker {
                 &mut state, found, *date, at, policy,
             ));
         }
+        // What `freshness_api` is asked after this (see `freshness_api::confirm`).
+        let online = match (&proofs, &fetch_error) {
+            (Some((found, date)), None) if !found.block_hashes.is_empty() => {
+                Some(freshness_api::Online {
+                    hashes: found.block_hashes.clone(),
+                    dates: judge::freshness::online::Dates {
+                        canary: *date,
+                        release: tail.as_ref().map(|t| t.release),
+                    },
+                })
+            }
+            // A page read afresh without a block hash: nothing left to confirm.
+            (Some(_), None) => {
+                state.freshness.unconfirmed = None;
+                None
+            }
+            // The same page again: its blocks the API could not answer for are asked again.
+            (None, None) if unchanged => state.freshness.unconfirmed.clone(),
+            _ => None,
+        };
         events.extend(follow::went_backwards(
             &step,
             prev_check.followed.as_ref(),
@@ -480,6 +513,7 @@ impl Checker {
             capture,
             at,
             started,
+            online,
         }
     }
 
@@ -546,6 +580,7 @@ impl Checker {
         if !recorded
             && (archive::worth_keeping(prev, state, events)
                 || !record.key_refreshes.is_empty()
+                || record.freshness_api.iter().any(|l| l.asked)
                 || (capture.is_some() && !self.archive.has_history(&watch.name)))
         {
             let snapshot = Snapshot {
@@ -626,6 +661,8 @@ struct Judged {
     capture: Option<Capture>,
     at: DateTime<Utc>,
     started: Instant,
+    /// The quoted blocks `freshness_api` is to confirm, when the page was read afresh.
+    online: Option<freshness_api::Online>,
 }
 
 /// Runs `f` on the blocking pool; its panic is this task's panic.

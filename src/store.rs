@@ -155,6 +155,10 @@ pub struct CheckRecord {
     /// The proofs of freshness the last page read quoted (`show`, `history`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freshness: Option<crate::observe::freshness::Freshness>,
+    /// What `freshness_api` said about the blocks that page quoted: asked by this check, or
+    /// from the watch's cache (`show`, `history`, the evidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freshness_api: Vec<crate::observe::freshness::api::BlockLookup>,
     /// What the canary was last read as ("html", "text", "pdf", "canarytail"): with
     /// `format = "auto"`, a PDF or CanaryTail canary stays one (see `observe::known_format`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -73,6 +73,10 @@ pub enum Command {
         /// Chromium, its scripts run: the watch gets render = "browser")
         #[arg(long, value_name = "HOW", value_parser = ["fetch", "browser"])]
         render: Option<String>,
+        /// Confirm the quoted Bitcoin block with this Esplora API, as a watch's
+        /// `freshness_api` does, e.g. "https://blockstream.info/api/block/{hash}"
+        #[arg(long, value_name = "URL")]
+        freshness_api: Option<String>,
     },
     /// Fetch a page once, show the statements it would track, and add it to the watchlist
     /// (comments and layout kept)

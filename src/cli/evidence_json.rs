@@ -44,6 +44,9 @@ pub struct SnapshotJson {
     pub events: Vec<EventJson>,
     /// The proofs of freshness the page quoted (`null` when none or no page).
     pub freshness: Option<crate::observe::freshness::Freshness>,
+    /// What `freshness_api` said about the quoted blocks (absent without it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub freshness_api: Vec<crate::observe::freshness::api::BlockLookup>,
 }
 
 pub fn history(h: &History) -> HistoryJson {
@@ -80,6 +83,7 @@ fn snapshot(e: &Entry) -> SnapshotJson {
         }),
         events: r.events.iter().map(event).collect(),
         freshness: r.freshness.clone(),
+        freshness_api: r.freshness_api.clone(),
     }
 }
 
@@ -183,6 +187,9 @@ pub struct ShowJson {
     pub statements: Vec<StatementJson>,
     /// The proofs of freshness the page quoted (`null` when none).
     pub freshness: Option<crate::observe::freshness::Freshness>,
+    /// What `freshness_api` said about the quoted blocks (absent without it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub freshness_api: Vec<crate::observe::freshness::api::BlockLookup>,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,6 +223,7 @@ pub fn show(h: &History, e: &Entry, asked: Option<u64>) -> ShowJson {
             })
             .collect(),
         freshness: r.freshness.clone(),
+        freshness_api: r.freshness_api.clone(),
     }
 }
 

@@ -100,13 +100,19 @@ pub async fn run_preview(
     selector: Option<String>,
     signing: SigningFlags,
     render: bool,
+    freshness_api: Option<&str>,
 ) -> anyhow::Result<u8> {
     match (follow.rule()?, url) {
+        (Some(_), _) if freshness_api.is_some() => anyhow::bail!(
+            "--freshness-api confirms the blocks of one document: preview the document's own URL with it"
+        ),
         (Some(rule), _) => {
             let allow = follow.allow_internal()?;
             preview(&rule, &allow, selector.as_deref(), &signing).await
         }
-        (None, Some(url)) => preview::run(&url, selector.as_deref(), &signing, render).await,
+        (None, Some(url)) => {
+            preview::run(&url, selector.as_deref(), &signing, render, freshness_api).await
+        }
         (None, None) => anyhow::bail!("give a URL, or --follow-index and --follow-pattern"),
     }
 }

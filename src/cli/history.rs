@@ -70,6 +70,9 @@ pub fn render(history: &History, paint: Paint) -> String {
                 out.push_str(&format!("    freshness: {line}\n"));
             }
         }
+        for l in &entry.record.freshness_api {
+            out.push_str(&format!("    freshness_api: {}\n", l.describe()));
+        }
         for event in &entry.record.events {
             out.push_str(&event_lines(event, paint));
         }

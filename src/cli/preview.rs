@@ -236,8 +236,14 @@ pub async fn run(
     selector: Option<&str>,
     signing: &SigningFlags,
     render: bool,
+    freshness_api: Option<&str>,
 ) -> anyhow::Result<u8> {
     let url = parse_target(target)?;
+    // A template that cannot work is refused before anything is fetched.
+    if let Some(t) = freshness_api {
+        crate::config::FreshnessApi::parse(t)
+            .map_err(|e| anyhow::anyhow!("--freshness-api: {e}"))?;
+    }
     let selector = parse_selector(selector)?;
     let signing = signing.signing()?;
     let opts = FetchOptions {
@@ -255,21 +261,29 @@ pub async fn run(
     )
     .await;
     let (plain, rendered) = outcome?;
-    match (&plain, rendered) {
-        (_, Some(Ok(r))) => {
+    let shown = match (plain, rendered) {
+        (plain, Some(Ok(r))) => {
             print_side_by_side(plain.as_ref(), &r);
             print(&r, selector.as_ref());
+            r
         }
         (Some(p), Some(Err(e))) => {
-            print(p, selector.as_ref());
+            print(&p, selector.as_ref());
             say::warning(format_args!(
                 "render = \"browser\" would run the page's scripts, but: {}",
                 super::chain(&e)
             ));
+            p
         }
-        (Some(p), None) => print(p, selector.as_ref()),
+        (Some(p), None) => {
+            print(&p, selector.as_ref());
+            p
+        }
         (None, Some(Err(e))) => return Err(e),
         (None, None) => unreachable!("a plain fetch or a render is always tried"),
+    };
+    if let Some(template) = freshness_api {
+        super::preview_freshness::print(&shown, template).await?;
     }
     Ok(0)
 }

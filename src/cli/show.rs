@@ -111,5 +111,8 @@ pub fn render(history: &History, entry: &Entry, asked: Option<u64>, paint: Paint
             out.push_str(&format!("  {line}\n"));
         }
     }
+    for l in &r.freshness_api {
+        out.push_str(&format!("  freshness_api: {}\n", l.describe()));
+    }
     out
 }

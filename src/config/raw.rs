@@ -113,6 +113,7 @@ shared_keys! {
         accept_sha1: Option<Spanned<bool>>,
         allow_internal: Option<Spanned<Vec<Spanned<String>>>>,
         render: Option<Spanned<String>>,
+        freshness_api: Option<Spanned<String>>,
     }
 }
 
@@ -561,6 +562,7 @@ fn finish(
         base,
     )
     .map_err(|e| RawError::at(e.span, e.message, e.fix))?;
+    let freshness_api = super::freshness::freshness_api(raw.freshness_api.as_ref(), &name)?;
     Ok(Watch {
         name,
         url,
@@ -570,6 +572,7 @@ fn finish(
         shared,
         signing,
         render: super::Render::default(),
+        freshness_api,
     })
 }
 

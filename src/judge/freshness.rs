@@ -67,11 +67,28 @@ pub struct FreshnessState {
     /// stays up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerted: Vec<String>,
+    /// `freshness_api`'s final answers (found, or no such block), newest last, at most
+    /// [`online::CACHED`]: blocks are immutable, so each hash is asked once, and a check of
+    /// the same version is judged again from these without the network.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<crate::observe::freshness::api::BlockLookup>,
+    /// The online problems alerted for the version now published (kept apart from
+    /// `alerted`, which the offline judgement rewrites on every check).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub online_alerted: Vec<String>,
+    /// The quoted blocks of the version now published that `freshness_api` could not answer
+    /// for yet: asked again on the next check, even of an unchanged page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed: Option<online::Unconfirmed>,
 }
 
 impl FreshnessState {
     pub fn is_empty(&self) -> bool {
-        self.versions.is_empty() && self.alerted.is_empty()
+        self.versions.is_empty()
+            && self.alerted.is_empty()
+            && self.blocks.is_empty()
+            && self.online_alerted.is_empty()
+            && self.unconfirmed.is_none()
     }
 }
 
@@ -352,6 +369,8 @@ fn far_from_date(height: u64, date: NaiveDate, problems: &mut Vec<Problem>) {
         ),
     });
 }
+
+pub mod online;
 
 #[cfg(test)]
 #[path = "freshness/tests.rs"]

@@ -9,6 +9,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+pub mod api;
+
 /// At most this many items of each kind are kept: a proof is a handful of lines.
 const MAX_ITEMS: usize = 64;
 /// A headline or link longer than this is cut (a proof line is one line).

@@ -105,6 +105,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         followed: c.followed.clone(),
         key_refreshes: c.key_refreshes.clone(),
         freshness: c.freshness.clone(),
+        freshness_api: c.freshness_api.clone(),
         served,
     };
     let path = dir.join(record_file(seq));

@@ -80,6 +80,10 @@ pub struct SnapshotRecord {
     /// headlines, news links). Absent when it quoted none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freshness: Option<crate::observe::freshness::Freshness>,
+    /// What `freshness_api` said about the blocks the page quoted (`asked`: by this check,
+    /// else from the watch's cache). Absent without `freshness_api`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freshness_api: Vec<crate::observe::freshness::api::BlockLookup>,
     /// For a page rendered in a browser (`render = "browser"`): the response body as the
     /// server sent it, stored beside the record; `body` is then the DOM the browser built
     /// from it, which is what was judged. Absent otherwise.
