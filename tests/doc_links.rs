@@ -104,7 +104,11 @@ fn every_relative_link_in_the_docs_names_a_file_and_heading_that_exist() {
     for doc in documents() {
         let text = std::fs::read_to_string(&doc).expect("read");
         let dir = doc.parent().expect("a folder");
-        let name = doc.strip_prefix(repo()).unwrap_or(&doc).display().to_string();
+        let name = doc
+            .strip_prefix(repo())
+            .unwrap_or(&doc)
+            .display()
+            .to_string();
         for (line_no, line) in prose(&text) {
             for target in link_targets(&line) {
                 if target.is_empty()
@@ -139,7 +143,10 @@ fn every_relative_link_in_the_docs_names_a_file_and_heading_that_exist() {
             }
         }
     }
-    assert!(checked > 20, "the docs have links to check ({checked} found)");
+    assert!(
+        checked > 20,
+        "the docs have links to check ({checked} found)"
+    );
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
 
@@ -169,7 +176,10 @@ fn the_books_table_of_contents_lists_every_chapter_and_nothing_else() {
 
 #[test]
 fn the_slugs_follow_the_forge() {
-    assert_eq!(slug("Run it as a service (systemd)"), "run-it-as-a-service-systemd");
+    assert_eq!(
+        slug("Run it as a service (systemd)"),
+        "run-it-as-a-service-systemd"
+    );
     assert_eq!(slug("The Debian package"), "the-debian-package");
     assert_eq!(slug("`render = \"browser\"`"), "render--browser");
     assert_eq!(

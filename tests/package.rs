@@ -198,8 +198,16 @@ fn man_pages_are_packaged_gzipped_as_build_rs_writes_them() {
         .join("canaryd-dist/man");
     let page = std::fs::read(dist.join("canaryd-check.1.gz"))
         .unwrap_or_else(|e| panic!("{}: {e}", dist.display()));
-    assert_eq!(&page[..4], &[0x1f, 0x8b, 8, 0], "gzip, no file name in the header");
-    assert_eq!(&page[4..8], &[0, 0, 0, 0], "no timestamp: the package is reproducible");
+    assert_eq!(
+        &page[..4],
+        &[0x1f, 0x8b, 8, 0],
+        "gzip, no file name in the header"
+    );
+    assert_eq!(
+        &page[4..8],
+        &[0, 0, 0, 0],
+        "no timestamp: the package is reproducible"
+    );
     let mut text = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&page[..]), &mut text)
         .expect("a gzipped man page");
