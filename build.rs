@@ -6,15 +6,29 @@
 //! The same files are also written to `target/<profile>/canaryd-dist/`, a path without the
 //! build script's hash in it: cargo-deb's assets (Cargo.toml, `[package.metadata.deb]`) can
 //! only name files by a fixed path under `target/release/`, and a glob over
-//! `build/canaryd-*/out` would also pick up the stale output of earlier builds.
+//! `build/canaryd-*/out` would also pick up the stale output of earlier builds. There the man
+//! pages are gzipped as Debian policy wants them installed (`gzip -9n`: best compression, no
+//! name or time in the header, so the package is reproducible): cargo-deb compresses the man
+//! pages it takes from the source tree, but not files it counts as build output.
 
 // The parser half of args.rs (paths, systemd) is the binary's business, unused here.
 #[allow(dead_code)]
 #[path = "src/cli/args.rs"]
 mod args;
 
+use std::io::Write as _;
+use std::path::Path;
+
 use clap::CommandFactory as _;
 use clap_complete::Shell;
+
+/// `from` gzipped into `to` as `gzip -9n` would: no file name, a zero timestamp.
+fn gzip(from: &Path, to: &Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(to)?;
+    let mut gz = flate2::GzBuilder::new().write(file, flate2::Compression::best());
+    gz.write_all(&std::fs::read(from)?)?;
+    gz.finish()?.sync_all()
+}
 
 fn main() -> std::io::Result<()> {
     println!("cargo::rerun-if-changed=src/cli/args.rs");
@@ -52,7 +66,13 @@ fn main() -> std::io::Result<()> {
             std::fs::create_dir_all(&to)?;
             for entry in std::fs::read_dir(from)? {
                 let entry = entry?;
-                std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+                if name == "man" {
+                    let mut gz = entry.file_name();
+                    gz.push(".gz");
+                    gzip(&entry.path(), &to.join(gz))?;
+                } else {
+                    std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+                }
             }
         }
     }

@@ -174,3 +174,50 @@ fn the_package_steps_install_the_package_cargo_deb_builds() {
         "{steps}"
     );
 }
+
+/// Debian policy: man pages are installed gzipped (`gzip -9n`). cargo-deb compresses man
+/// pages it takes from the source tree but not build output, so build.rs writes them gzipped
+/// into `target/<profile>/canaryd-dist/man/`, and the assets must take those.
+#[test]
+fn man_pages_are_packaged_gzipped_as_build_rs_writes_them() {
+    let man: Vec<(String, String)> = deb_assets()
+        .into_iter()
+        .filter(|(_, dest)| dest.starts_with("usr/share/man/"))
+        .collect();
+    assert!(!man.is_empty(), "the package installs man pages");
+    for (source, dest) in &man {
+        assert!(
+            source.ends_with(".gz"),
+            "{source} -> {dest}: a man page must be packaged gzipped"
+        );
+    }
+    // The build this test belongs to ran build.rs: its dist directory is beside the binary.
+    let dist = Path::new(env!("CARGO_BIN_EXE_canaryd"))
+        .parent()
+        .expect("the profile directory")
+        .join("canaryd-dist/man");
+    let page = std::fs::read(dist.join("canaryd-check.1.gz"))
+        .unwrap_or_else(|e| panic!("{}: {e}", dist.display()));
+    assert_eq!(
+        &page[..4],
+        &[0x1f, 0x8b, 8, 0],
+        "gzip, no file name in the header"
+    );
+    assert_eq!(
+        &page[4..8],
+        &[0, 0, 0, 0],
+        "no timestamp: the package is reproducible"
+    );
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&page[..]), &mut text)
+        .expect("a gzipped man page");
+    assert!(text.contains(".TH canaryd-check"), "{text}");
+    assert!(
+        !std::fs::read_dir(&dist)
+            .expect("man")
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".1")),
+        "only gzipped pages in {}",
+        dist.display()
+    );
+}
