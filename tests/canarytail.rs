@@ -202,7 +202,7 @@ async fn preview_of_a_canarytail_document_names_its_signers_and_whether_they_ver
     );
     assert!(
         text.contains(
-            "[good] alice (author, required), key iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=: signed every signed field"
+            "[good] alice (author, required), key iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=: every signed field verifies"
         ),
         "{text}"
     );

@@ -589,7 +589,7 @@ impl SignatureCheck {
                 _ => "bad",
             };
             let why = match &s.outcome {
-                SignerOutcome::Valid => "signed every signed field".to_string(),
+                SignerOutcome::Valid => "every signed field verifies".to_string(),
                 other => describe(other),
             };
             out.push(format!("  [{status}] {who}, key {}: {why}", s.signer.key));
