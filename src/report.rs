@@ -217,6 +217,26 @@ fn files_of(s: &model::Summary, has_history: bool) -> Vec<String> {
     f
 }
 
+/// Removes the pages an earlier report wrote for `name`; returns how many it removed.
+fn remove_pages(out: &Path, name: &str) -> Result<usize, ReportError> {
+    let mut removed = 0;
+    for ext in [".html", ".changes.html", ".atom", ".warc.gz"] {
+        let path = out.join("watch").join(format!("{name}{ext}"));
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(ReportError::Io {
+                    action: "remove",
+                    path,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Writes the report of every watch in `wl` from `state_dir` into `out`.
 pub fn generate(
     wl: &Watchlist,
@@ -289,8 +309,24 @@ pub fn generate(
         outcome.written += r?;
     }
 
+    // Watches with evidence in the state directory but no longer in the watchlist: named on
+    // the index (their evidence stays: `canaryd history`/`export` still read it), without
+    // pages of their own; the pages an earlier report wrote for them are removed, so the
+    // folder never shows a watch as watched that is not.
+    let removed: Vec<String> = archive
+        .watches()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !wl.watches.iter().any(|w| w.name.as_str() == n))
+        .collect();
+    for name in old.watches.keys() {
+        if !summaries.iter().any(|s| &s.name == name) {
+            outcome.written += remove_pages(out, name)?;
+        }
+    }
+
     let rows = summaries.iter().map(index_page::row).collect();
-    let index = render(&index_page::page(rows, now), "index")?;
+    let index = render(&index_page::page(rows, removed, now), "index")?;
     outcome.written += usize::from(write_if_changed(&out.join("index.html"), index.as_bytes())?);
     let entries = Feed::new(state_dir).entries();
     let atom = feed::render(

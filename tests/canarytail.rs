@@ -182,3 +182,49 @@ async fn an_unsigned_document_after_signed_ones_is_a_signature_alert_live_as_in_
 async fn a_release_from_the_future_is_one_stale_alert_live_as_in_replay() {
     same_live_and_replayed("canarytail-future-release").await;
 }
+
+/// `preview` of a CanaryTail document says which listed keys signed it and whether they
+/// verify, as it does for OpenPGP: the real client's document verifies, signer by signer; the
+/// same document with one code dropped does not, and says whose signature broke.
+#[tokio::test(flavor = "multi_thread")]
+async fn preview_of_a_canarytail_document_names_its_signers_and_whether_they_verify() {
+    let env = Env::new("");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/canarytail/client/01-2026-11-01.json");
+    let out = env
+        .canaryd(&["preview", fixture.to_str().expect("utf-8 path")])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Signatures (CanaryTail, Ed25519): they verify: 2 of 2 listed keys"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "[good] alice (author, required), key iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=: every signed field verifies"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("[good] bob (cosigner), key gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q="),
+        "{text}"
+    );
+
+    // One code dropped after signing: the signatures over `codes` no longer verify.
+    let tampered = env.dir.path().join("tampered.json");
+    let original = std::fs::read_to_string(&fixture).expect("fixture");
+    let dropped = original.replacen("\"war\",", "", 1);
+    assert_ne!(dropped, original, "the fixture lists war first");
+    std::fs::write(&tampered, dropped).expect("write");
+    let out = env
+        .canaryd(&["preview", tampered.to_str().expect("utf-8 path")])
+        .await;
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert_ne!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("they do NOT verify"), "{said}");
+    assert!(
+        said.contains("[bad] alice (author, required), key iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=: bad signature on codes"),
+        "{said}"
+    );
+}

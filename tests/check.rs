@@ -290,6 +290,14 @@ async fn demo_runs_offline_and_shows_the_alert() {
         text.contains("has never received a National Security Letter"),
         "{text}"
     );
+    // Its alert's footer fits a demo whose page and state are gone once it ends: no
+    // `canaryd preview` of the demo's loopback server, no `canaryd list` of its state.
+    assert!(!text.contains("canaryd preview http://127.0.0.1"), "{text}");
+    assert!(!text.contains("`canaryd list` shows every watch"), "{text}");
+    assert!(
+        text.contains("the page and the state of this demo are gone when it ends"),
+        "{text}"
+    );
     // It ends by writing the report and saying where.
     let last = text
         .lines()

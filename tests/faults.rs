@@ -179,6 +179,8 @@ async fn watch_names_never_collide_with_canaryds_own_files() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_smtp_server_costs_one_timeout_per_pass_not_one_per_alert() {
+    // The shortest SMTP timeout the watchlist allows (1 s, not the default 30 s): what is
+    // tested is how many timeouts a pass costs, not how long one lasts.
     // Accepts connections and never says a word, counting them.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -200,7 +202,8 @@ async fn a_hanging_smtp_server_costs_one_timeout_per_pass_not_one_per_alert() {
     }
     let mut text = format!(
         "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n\n\
-         [email]\nsmtp = \"smtp://127.0.0.1:{port}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n"
+         [email]\nsmtp = \"smtp://127.0.0.1:{port}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n\
+         timeout = \"1s\"\n"
     );
     for n in names {
         text.push_str(&format!(

@@ -89,7 +89,7 @@ fn read(p: PathBuf) -> String {
 
 #[tokio::test]
 async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_nothing_unchanged() {
-    let (_site, env) = history().await;
+    let (site, env) = history().await;
     let out = env.dir.path().join("site");
     let said = report(&env, &out).await;
     assert!(said.contains("of 5 watches"), "{said}");
@@ -182,6 +182,69 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
     assert!(third.contains("1 rebuilt, 4 unchanged"), "{third}");
 
     browser(&out).await;
+
+    // One watch changes on a new check: its pages are rewritten (a new file, atomically);
+    // an unchanged watch's pages keep their inode and mtime.
+    let stamp = |f: &str| {
+        use std::os::unix::fs::MetadataExt as _;
+        let m = std::fs::metadata(out.join(f)).expect("metadata");
+        (m.ino(), m.modified().expect("mtime"))
+    };
+    let unchanged = [
+        "watch/hostile.html",
+        "watch/hostile.changes.html",
+        "watch/hostile.atom",
+        "watch/hostile.warc.gz",
+        "watch/dead.html",
+    ];
+    let before: Vec<_> = unchanged.iter().map(|f| stamp(f)).collect();
+    let alive_before = stamp("watch/alive.html");
+    site.set("/alive", page(&[NSL, FISA]));
+    env.canaryd(&["check"]).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let fourth = report(&env, &out).await;
+    assert_ne!(
+        stamp("watch/alive.html"),
+        alive_before,
+        "the changed watch's page is rewritten: {fourth}"
+    );
+    assert!(read(out.join("watch/alive.html")).contains(GAG));
+    assert!(
+        read(out.join("watch/alive.atom")).contains("<category term=\"removed\"/>"),
+        "the changed watch's feed has its new alert"
+    );
+    let after: Vec<_> = unchanged.iter().map(|f| stamp(f)).collect();
+    assert_eq!(
+        before, after,
+        "an unchanged watch's pages are not rewritten: {fourth}"
+    );
+
+    // A watch dropped from the watchlist whose evidence stays in the state directory: named
+    // on the index as no longer watched, its old pages removed, the others kept.
+    env.set_watchlist(&watchlist(&site, "").replace(
+        &format!(
+            "[[watch]]\nname = \"hostile\"\nurl = \"{}\"\n\n",
+            site.url("/hostile")
+        ),
+        "",
+    ));
+    let fifth = report(&env, &out).await;
+    assert!(fifth.contains("of 4 watches"), "{fifth}");
+    let index = read(out.join("index.html"));
+    assert!(index.contains("No longer in the watchlist"), "{index}");
+    assert!(index.contains("data-removed=\"hostile\""), "{index}");
+    assert!(!index.contains("href=\"watch/hostile.html\""), "{index}");
+    for f in [".html", ".changes.html", ".atom", ".warc.gz"] {
+        assert!(
+            !out.join(format!("watch/hostile{f}")).exists(),
+            "hostile{f}"
+        );
+    }
+    assert!(out.join("watch/dead.html").is_file());
+    assert!(
+        env.state().join("hostile/history").is_dir(),
+        "the evidence itself is never touched"
+    );
 }
 
 /// Where playwright-core and axe-core are installed (.ci/run puts them under target/).

@@ -96,6 +96,15 @@ async fn serve(page: Arc<RwLock<String>>, stop: CancellationToken) -> anyhow::Re
     Ok(addr)
 }
 
+/// The footer of the demo's alert, in place of a real alert's `list` and `preview` hints.
+fn demo_footer() -> String {
+    format!(
+        "canaryd {} demo: the page and the state of this demo are gone when it ends; the report \
+below keeps what it saw. On your own watches this line says which commands to run next.\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 pub async fn run() -> anyhow::Result<u8> {
     let dir = tempfile::tempdir().context("creating a temporary state directory")?;
     let page_text = Arc::new(RwLock::new(page(false, None)));
@@ -148,6 +157,12 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     outln!(
         "\nThe alert, as it would be emailed (without an [email] table it goes to standard output):\n"
     );
+    // The hints an alert ends with (`canaryd list`, `canaryd preview URL`) would point at a
+    // state directory and a page that are gone when the demo ends: say what fits instead.
+    for mut q in checker.outbox.pending()? {
+        q.alert.set_footer(&demo_footer());
+        checker.outbox.rewrite(&q)?;
+    }
     // The demo's watchlist has no channel, so this is the standard-output channel.
     let channels = Channels::from_watchlist(&wl)?;
     let feed = Feed::new(&dir.join("state")).deferred();

@@ -126,6 +126,9 @@ pub struct Preview {
     pub freshness: crate::observe::freshness::Freshness,
     /// A good signature dated in the future, or long before the canary's own date.
     pub time_notes: Vec<String>,
+    /// A CanaryTail document's own signatures, in words: the verdict, then who signed and
+    /// whether it verifies (empty for other kinds).
+    pub tail_signatures: Vec<String>,
 }
 
 /// Fetches `url` once (no conditional GET) and extracts its statements.
@@ -176,7 +179,7 @@ pub async fn fetch_preview_with(
     let selector = selector.cloned();
     let signing = signing.cloned();
     let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
-    let (document, kind, signatures) = tokio::task::spawn_blocking(move || {
+    let (document, kind, signatures, tail_signatures) = tokio::task::spawn_blocking(move || {
         let signatures = signing.map(|s| {
             read_signatures(
                 &body,
@@ -203,14 +206,27 @@ pub async fn fetch_preview_with(
             signatures.as_ref(),
         );
         let kind = crate::observe::kind_of(&body, Default::default());
-        (document, kind, signatures)
+        // Which keys signed a CanaryTail document and whether they verify, as a check
+        // judges them (the keys are the ones the document lists).
+        let tail_signatures = match document.as_ref().map(|d| d.kind) {
+            Some(Kind::CanaryTail) => crate::observe::canarytail::parse(body.bytes)
+                .map(|c| crate::observe::canarytail::verify(&c).lines())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        (document, kind, signatures, tail_signatures)
     })
     .await
     .context("reading the page stopped unexpectedly")?;
     let (kind, scripted, statements, freshness) = match document {
         Some(document) => match document.reading {
             Reading::Statements(s) => (document.kind, document.scripted, s, document.freshness),
-            Reading::Unreadable(why) => anyhow::bail!("{url}: {why}"),
+            Reading::Unreadable(why) if tail_signatures.is_empty() => {
+                anyhow::bail!("{url}: {why}")
+            }
+            Reading::Unreadable(why) => {
+                anyhow::bail!("{url}: {why}\n{}", tail_signatures.join("\n"))
+            }
         },
         None => (kind, false, Vec::new(), Default::default()),
     };
@@ -228,6 +244,7 @@ pub async fn fetch_preview_with(
         scripted,
         freshness,
         time_notes,
+        tail_signatures,
     })
 }
 
@@ -378,6 +395,12 @@ pub fn print_side_by_side(plain: Option<&Preview>, rendered: &Preview) {
 /// Prints what a page would track, or plainly that it tracks nothing and what to try.
 pub fn print(preview: &Preview, selector: Option<&WatchSelector>) {
     print_statements(preview, selector);
+    if let Some((first, rest)) = preview.tail_signatures.split_first() {
+        outln!("\n{first}");
+        for line in rest {
+            outln!("{line}");
+        }
+    }
     if let Some(reading) = &preview.signatures {
         print_signed_scope(reading, selector);
         super::signing_flags::print(reading);

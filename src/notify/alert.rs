@@ -99,6 +99,21 @@ impl Alert {
         }]
     }
 
+    /// Replaces the footer (the lines after the body's signature separator, which point at
+    /// `list` and `preview`) with `footer`: for alerts shown where those hints do not fit,
+    /// such as the demo's, whose page and state are gone when it ends.
+    pub fn set_footer(&mut self, footer: &str) {
+        if let Some(at) = self.body.rfind(text::SIGNATURE_SEPARATOR) {
+            self.body.truncate(at + text::SIGNATURE_SEPARATOR.len());
+        } else {
+            self.body.push_str(text::SIGNATURE_SEPARATOR);
+        }
+        self.body.push_str(footer);
+        if !footer.ends_with('\n') {
+            self.body.push('\n');
+        }
+    }
+
     /// The kinds of its events, most severe first.
     pub fn kinds(&self) -> Vec<EventKind> {
         if self.events.is_empty() {

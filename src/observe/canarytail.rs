@@ -553,6 +553,62 @@ impl SignatureCheck {
     }
 }
 
+impl SignatureCheck {
+    /// The check in words, as `preview` prints it: the verdict, then each listed signer (name,
+    /// role, key as written) and how it fared, then what was ignored.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        let verdict = match self.verdict {
+            Verdict::Valid => "they verify",
+            Verdict::Invalid => "they do NOT verify",
+            Verdict::Panic => "the PANIC KEY signed it: the canary has been failed on purpose",
+            Verdict::NotVerifiable => "they cannot be checked",
+        };
+        let mut out = vec![format!(
+            "Signatures (CanaryTail, Ed25519): {verdict}: {}",
+            self.reason
+        )];
+        if self.signers.is_empty() && self.verdict != Verdict::NotVerifiable {
+            out.push("  no signer is listed".into());
+        }
+        for s in &self.signers {
+            let mut who = s
+                .signer
+                .name
+                .clone()
+                .unwrap_or_else(|| "unnamed signer".into());
+            let mut roles: Vec<&str> = s.signer.role.as_deref().into_iter().collect();
+            if s.signer.required {
+                roles.push("required");
+            }
+            if !roles.is_empty() {
+                who.push_str(&format!(" ({})", roles.join(", ")));
+            }
+            let status = match &s.outcome {
+                SignerOutcome::Valid => "good",
+                SignerOutcome::NotSigned => "missing",
+                _ => "bad",
+            };
+            let why = match &s.outcome {
+                SignerOutcome::Valid => "every signed field verifies".to_string(),
+                other => describe(other),
+            };
+            out.push(format!("  [{status}] {who}, key {}: {why}", s.signer.key));
+        }
+        for k in &self.unlisted_signers {
+            out.push(format!(
+                "  [ignored] signatures under key {k}, which the canary does not list"
+            ));
+        }
+        if !self.unsigned_fields.is_empty() {
+            out.push(format!(
+                "  not signed, so not read: {}",
+                self.unsigned_fields.join(", ")
+            ));
+        }
+        out
+    }
+}
+
 /// Checks the canary's signatures against the keys it names (see the module documentation).
 pub(crate) fn verify(canary: &CanaryTail) -> SignatureCheck {
     let mut keys: Vec<String> = canary

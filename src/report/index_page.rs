@@ -30,6 +30,8 @@ pub struct IndexPage {
     pub generated: String,
     pub rows: Vec<IndexRow>,
     pub counts: String,
+    /// Watches with evidence in the state directory that the watchlist no longer has.
+    pub removed: Vec<String>,
 }
 
 fn time(t: Option<DateTime<Utc>>) -> String {
@@ -88,7 +90,7 @@ pub fn row(s: &Summary) -> IndexRow {
 }
 
 /// Worst first, then by name.
-pub fn page(mut rows: Vec<IndexRow>, now: DateTime<Utc>) -> IndexPage {
+pub fn page(mut rows: Vec<IndexRow>, removed: Vec<String>, now: DateTime<Utc>) -> IndexPage {
     rows.sort_by(|a, b| a.status.cmp(&b.status).then_with(|| a.name.cmp(&b.name)));
     let mut counts: Vec<(Status, usize)> = Vec::new();
     for r in &rows {
@@ -106,5 +108,6 @@ pub fn page(mut rows: Vec<IndexRow>, now: DateTime<Utc>) -> IndexPage {
         generated: now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         rows,
         counts,
+        removed,
     }
 }

@@ -320,7 +320,10 @@ pub fn pages<'a>(
     link(&mut changes);
     let (chain, chain_ok) = match (&ev.verification, &ev.missing) {
         (Some(v), _) if v.holds() => (
-            format!("the evidence chain verifies ({} records)", v.records),
+            format!(
+                "the evidence chain verifies ({})",
+                crate::words::plural(v.records, "record")
+            ),
             true,
         ),
         (Some(v), _) => (

@@ -110,12 +110,20 @@ pub(super) fn body(name: &str, url: &str, events: &[&Event]) -> String {
         let _ = writeln!(out, "\nStatement set sha256 before: {}", ev.old_set_hash);
         let _ = writeln!(out, "Statement set sha256 after:  {}", ev.new_set_hash);
     }
-    let _ = writeln!(
-        out,
-        "\n-- \ncanaryd {}: `canaryd list` shows every watch; `canaryd preview {url}` shows what the page says now.",
-        env!("CARGO_PKG_VERSION")
-    );
+    out.push_str(SIGNATURE_SEPARATOR);
+    out.push_str(&footer(url));
     out
+}
+
+/// What separates an alert's body from its footer: the mail signature separator.
+pub(super) const SIGNATURE_SEPARATOR: &str = "\n-- \n";
+
+/// The footer of an alert about the page at `url`: what to run next.
+pub(super) fn footer(url: &str) -> String {
+    format!(
+        "canaryd {}: `canaryd list` shows every watch; `canaryd preview {url}` shows what the page says now.\n",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 fn fields(out: &mut String, e: &Event) {
