@@ -184,7 +184,7 @@ pub(crate) struct CanaryTail {
 }
 
 /// What a code states while present, phrased as a statement; unknown codes say so.
-pub(crate) fn meaning(code: &str) -> &'static str {
+pub fn meaning(code: &str) -> &'static str {
     CODES
         .iter()
         .find(|(c, _)| c.eq_ignore_ascii_case(code))
@@ -484,7 +484,7 @@ fn bounds(claim: &Map<String, Value>, signatures: Option<&Value>) -> Result<(), 
 
 /// The outcome of checking a canary's signatures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     /// Enough listed keys signed every field, every required signer among them.
     Valid,
     /// Too few valid signers, a required signer missing, or a broken signature.
