@@ -20,6 +20,7 @@
 //! counts, durations and times to people, and any layer may use it. Modules are public only
 //! where the binary, the integration tests, the fuzz targets or the benchmark reach into them.
 
+pub mod backoff;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -213,7 +213,7 @@ pub fn read_signatures(
                 refresh: None,
             })
             .collect(),
-        document: Some(super::normalise::sha256_bytes_hex(body)),
+        document: Some(crate::digest::sha256_hex(body)),
         accepts_sha1: policy.accept_sha1,
         scope,
     }
