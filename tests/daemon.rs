@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use canaryd::daemon::{self, DaemonParts};
 use canaryd::notify::outbox::{Backoff, DELIVERY_BACKOFF, Outbox};
+use common::canary::{GAG, NSL};
 use common::notify::NotifySocket;
 use common::run::Env;
 use common::site::{Reply, Site};
@@ -16,9 +17,6 @@ use common::smtp::SmtpServer;
 use common::wait_until;
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
-
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 fn canary(paragraphs: &[&str]) -> Reply {
     Reply::text(&paragraphs.join("\n\n"))
