@@ -1,5 +1,6 @@
 //! Writes the shell completions and the man pages into OUT_DIR from the same clap definitions
-//! the binary parses with (src/cli/args.rs, compiled here as a module of the build script), so
+//! the binary parses with (src/cli/args.rs), by the same code `canaryd completions` and
+//! `canaryd man` print them with (src/cli/generated.rs; both compiled here as modules), so
 //! a packager finds them in the build output: `$OUT_DIR/completions/` (bash, zsh, fish,
 //! elvish, PowerShell) and `$OUT_DIR/man/` (canaryd.1 and canaryd-COMMAND.1).
 //!
@@ -15,12 +16,14 @@
 #[allow(dead_code)]
 #[path = "src/cli/args.rs"]
 mod args;
+// What `canaryd completions` and `canaryd man` print; here, written as files. The printing
+// half is the binary's business.
+#[allow(dead_code)]
+#[path = "src/cli/generated.rs"]
+mod generated;
 
 use std::io::Write as _;
 use std::path::Path;
-
-use clap::CommandFactory as _;
-use clap_complete::Shell;
 
 /// `from` gzipped into `to` as `gzip -9n` would: no file name, a zero timestamp.
 fn gzip(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -32,6 +35,7 @@ fn gzip(from: &Path, to: &Path) -> std::io::Result<()> {
 
 fn main() -> std::io::Result<()> {
     println!("cargo::rerun-if-changed=src/cli/args.rs");
+    println!("cargo::rerun-if-changed=src/cli/generated.rs");
     println!("cargo::rerun-if-changed=build.rs");
     let Some(out) = std::env::var_os("OUT_DIR").map(std::path::PathBuf::from) else {
         return Err(std::io::Error::other(
@@ -39,22 +43,11 @@ fn main() -> std::io::Result<()> {
         ));
     };
     let completions = out.join("completions");
-    std::fs::create_dir_all(&completions)?;
-    for shell in [
-        Shell::Bash,
-        Shell::Zsh,
-        Shell::Fish,
-        Shell::Elvish,
-        Shell::PowerShell,
-    ] {
-        clap_complete::generate_to(shell, &mut args::Cli::command(), "canaryd", &completions)?;
-    }
     let man = out.join("man");
     if man.exists() {
         std::fs::remove_dir_all(&man)?; // no page of a command that no longer exists
     }
-    std::fs::create_dir_all(&man)?;
-    clap_mangen::generate_to(args::Cli::command(), &man)?;
+    generated::write_all(&completions, &man)?;
     // OUT_DIR is <target>/<profile>/build/canaryd-<hash>/out.
     if let Some(profile_dir) = out.ancestors().nth(3) {
         let dist = profile_dir.join("canaryd-dist");

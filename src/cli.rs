@@ -16,6 +16,7 @@ mod evidence_json;
 pub(crate) mod exit;
 mod export;
 mod follow_args;
+mod generated;
 mod history;
 mod keys;
 mod list;

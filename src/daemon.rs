@@ -7,19 +7,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::SharedClock;
+use crate::backoff::{Backoff, Jitter};
+use crate::clock::{SharedClock, wall_after};
 use crate::config::{Watch, Watchlist};
 use crate::health::{self, Reason};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
-use crate::notify::outbox::Backoff;
 use crate::pipeline::{CheckReport, Checker};
 use crate::schedule::pass::host_key;
 use crate::schedule::politeness::HostGate;
@@ -240,7 +239,7 @@ fn warn_short_intervals(wl: &Watchlist) {
             && w.url.scheme() != "file"
             && !is_loopback(w)
         {
-            tracing::warn!(watch = %w.name, interval = %humantime::format_duration(w.shared.interval), "interval under a minute on a remote host: be polite");
+            tracing::warn!(watch = %w.name, interval = %crate::words::describe_setting(w.shared.interval), "interval under a minute on a remote host: be polite");
         }
     }
 }
@@ -311,15 +310,6 @@ fn log_schedule(sched: &Scheduler, wl: &Watchlist, clock: &SharedClock) {
             tracing::debug!(watch = %w.name, "due {}", when(due));
         }
     }
-}
-
-/// The wall-clock time `d` after `at`, or the last representable time: a next-check time
-/// past it means "not in any foreseeable future", and must not panic the daemon.
-fn wall_after(at: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    TimeDelta::from_std(d)
-        .ok()
-        .and_then(|d| at.checked_add_signed(d))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Logs a finished check and schedules the next one.
@@ -448,15 +438,15 @@ fn panicked(
     };
     let n = panics.entry(watch.name.clone()).or_insert(0);
     *n += 1;
-    let backoff = current
-        .shared
-        .policy
-        .confirm_after
-        .saturating_mul(1u32 << (*n - 1).min(16))
-        .min(current.shared.interval);
+    let backoff = Backoff {
+        base: current.shared.policy.confirm_after,
+        cap: current.shared.interval,
+        jitter: Jitter::None,
+    }
+    .ceiling(*n);
     let now = Instant::now();
     let due = scheduler::later(now, backoff);
-    tracing::error!(watch = %watch.name, panic = %what, retry_in = %humantime::format_duration(backoff), "check panicked; the watch stays scheduled");
+    tracing::error!(watch = %watch.name, panic = %what, retry_in = %crate::words::describe_setting(backoff), "check panicked; the watch stays scheduled");
     let at = checker.clock.now();
     let mut record = checker
         .store
@@ -579,27 +569,5 @@ async fn delivery_loop(
             _ = tokio::time::sleep(wait) => {}
             r = channels_rx.changed() => if r.is_err() { return },
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_next_check_beyond_representable_time_saturates() {
-        let at = DateTime::<Utc>::MAX_UTC - TimeDelta::days(1);
-        assert_eq!(wall_after(at, Duration::MAX), DateTime::<Utc>::MAX_UTC);
-        assert_eq!(
-            wall_after(at, Duration::from_secs(3 * 86400)),
-            DateTime::<Utc>::MAX_UTC
-        );
-        let now = "2026-01-01T00:00:00Z"
-            .parse::<DateTime<Utc>>()
-            .expect("a valid time");
-        assert_eq!(
-            wall_after(now, Duration::from_secs(3600)),
-            now + TimeDelta::hours(1)
-        );
     }
 }

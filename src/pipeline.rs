@@ -613,7 +613,7 @@ fn extractor_key(watch: &Watch) -> String {
     } else {
         b""
     };
-    hex_sha256(&[
+    canaryd_core::digest::sha256_hex_parts(&[
         env!("CARGO_PKG_VERSION").as_bytes(),
         b"\0",
         selector.as_bytes(),
@@ -640,16 +640,7 @@ fn document_key(kind: observe::Kind, bytes: &[u8], text: &str) -> String {
         observe::Kind::Html | observe::Kind::Text => text.as_bytes(),
         observe::Kind::Pdf | observe::Kind::CanaryTail => bytes,
     };
-    hex_sha256(&[kind.as_str().as_bytes(), b"\0", read])
-}
-
-fn hex_sha256(parts: &[&[u8]]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
-    }
-    hex::encode(h.finalize())
+    canaryd_core::digest::sha256_hex_parts(&[kind.as_str().as_bytes(), b"\0", read])
 }
 
 /// A judged check, not yet recorded.

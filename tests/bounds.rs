@@ -12,11 +12,9 @@ use canaryd::config::Watchlist;
 use canaryd::fetch::{FetchOptions, Fetcher, Origin, RetryPolicy, user_agent};
 use canaryd::pipeline::Checker;
 use canaryd::store::CheckResult;
+use common::canary::we::{GAG, NSL};
 use common::run::Env;
 use common::site::{Reply, Site};
-
-const NSL: &str = "We have never received a National Security Letter.";
-const GAG: &str = "We have never been subject to a gag order.";
 
 fn follow_watch(site: &Site, extra: &str) -> Watchlist {
     let text = format!(

@@ -10,13 +10,12 @@ mod common;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 
-const NSL: &str = "Example Co has never received a National Security Letter.";
 const FISA: &str =
     "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 /// Whether a Chromium is there to test with; says so plainly when not.
 fn chromium(test: &str) -> bool {

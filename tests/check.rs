@@ -2,14 +2,13 @@
 
 mod common;
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
 
-const NSL: &str = "Example Co has never received a National Security Letter.";
 const FISA: &str =
     "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 fn page(items: &[&str]) -> String {
     let lis: String = items.iter().map(|s| format!("<li>{s}</li>")).collect();

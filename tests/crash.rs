@@ -6,12 +6,11 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
 
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 const WATCHES: usize = 40;
 
 fn page(claims: &[&str]) -> Reply {
@@ -36,7 +35,19 @@ fn watchlist(site: &Site, smtp: &SmtpServer) -> String {
     s
 }
 
-async fn check_killed_after(env: &Env, delay: Duration) {
+/// How far the pass under test has got: pages fetched in it (at most one per watch) plus
+/// alerts delivered, 0 to `2 × WATCHES`.
+fn progress(site: &Site, smtp: &SmtpServer, hits_before: usize) -> usize {
+    let hits: usize = (0..WATCHES).map(|i| site.hits(&format!("/w{i}"))).sum();
+    hits.saturating_sub(hits_before).min(WATCHES) + smtp.mails().len()
+}
+
+/// Starts `check` and SIGKILLs it once the pass has made `at` steps of progress (a readiness
+/// signal, not a wall-clock guess); returns the pass's progress when the kill landed. Fails
+/// the test if the pass ended before the kill, since then nothing was killed mid-pass.
+async fn check_killed_at(env: &Env, site: &Site, smtp: &SmtpServer, at: usize) -> usize {
+    use std::os::unix::process::ExitStatusExt as _;
+    let hits_before: usize = (0..WATCHES).map(|i| site.hits(&format!("/w{i}"))).sum();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_canaryd"))
         .arg("--watchlist")
         .arg(env.watchlist())
@@ -47,17 +58,37 @@ async fn check_killed_after(env: &Env, delay: Duration) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn check");
-    tokio::time::sleep(delay).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while progress(site, smtp, hits_before) < at {
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "the pass ended at progress {} before reaching {at}",
+            progress(site, smtp, hits_before)
+        );
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no progress to {at}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     // SIGKILL: no destructor, no flush, exactly as a power cut looks to the files.
     let _ = child.start_kill();
-    let _ = child.wait().await;
+    let status = child.wait().await.expect("wait");
+    let landed = progress(site, smtp, hits_before);
+    assert_eq!(
+        status.signal(),
+        Some(9),
+        "the kill at progress {at} landed after the pass had ended ({status})"
+    );
+    landed
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_anywhere_in_a_changed_pass_alerts_each_death_once() {
-    // Delays spread over the pass: fetching, judging, the durable writes, delivery.
-    let delays_ms = [40, 90, 150, 220, 300, 420, 600, 800];
-    for (trial, ms) in delays_ms.iter().enumerate() {
+    // Kill points spread over the pass, by its progress (pages fetched, then alerts
+    // delivered, out of 2 × WATCHES): fetching, judging and the durable writes, delivery.
+    let kill_at = [1, 4, 10, 20, 32, 40, 44, 52];
+    for (trial, at) in kill_at.iter().enumerate() {
         let site = Site::start().await;
         let smtp = SmtpServer::start().await;
         for i in 0..WATCHES {
@@ -65,10 +96,17 @@ async fn sigkill_anywhere_in_a_changed_pass_alerts_each_death_once() {
         }
         let env = Env::new(&watchlist(&site, &smtp));
         env.check().await;
+        assert!(smtp.mails().is_empty(), "the first pass only records");
         for i in 0..WATCHES {
             site.set(&format!("/w{i}"), page(&[NSL]));
         }
-        check_killed_after(&env, Duration::from_millis(*ms)).await;
+        let landed = check_killed_at(&env, &site, &smtp, *at).await;
+        // Mid-pass: begun, and not every alert out yet.
+        assert!(
+            landed >= *at && smtp.mails().len() < WATCHES,
+            "trial {trial}: the kill at {at} landed at progress {landed}, {} alerts out",
+            smtp.mails().len()
+        );
         // The next passes finish the job: judge what was not judged, deliver what waits.
         for _ in 0..2 {
             let out = env.canaryd(&["check"]).await;
@@ -99,7 +137,7 @@ async fn sigkill_anywhere_in_a_changed_pass_alerts_each_death_once() {
             assert_eq!(
                 ids.get(&w).map_or(0, BTreeSet::len),
                 1,
-                "trial {trial} (killed after {ms} ms): {w} must be alerted under exactly one Message-ID: {:?}",
+                "trial {trial} (killed at progress {at}): {w} must be alerted under exactly one Message-ID: {:?}",
                 ids.get(&w)
             );
             let log = std::fs::read_to_string(env.state().join(&w).join("events.jsonl"))

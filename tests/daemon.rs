@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use canaryd::daemon::{self, DaemonParts};
-use canaryd::notify::outbox::{Backoff, Outbox};
+use canaryd::notify::outbox::{Backoff, DELIVERY_BACKOFF, Outbox};
+use common::canary::{GAG, NSL};
 use common::notify::NotifySocket;
 use common::run::Env;
 use common::site::{Reply, Site};
@@ -16,9 +17,6 @@ use common::smtp::SmtpServer;
 use common::wait_until;
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
-
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 fn canary(paragraphs: &[&str]) -> Reply {
     Reply::text(&paragraphs.join("\n\n"))
@@ -103,6 +101,7 @@ async fn smtp_down_then_up_delivers_exactly_once() {
         backoff: Backoff {
             base: Duration::from_millis(200),
             cap: Duration::from_millis(500),
+            ..DELIVERY_BACKOFF
         },
         before_check: None,
     };
@@ -423,7 +422,7 @@ async fn a_check_that_panics_is_logged_shown_and_retried_never_dropped() {
         clock: canaryd::clock::system(),
         shutdown: shutdown.clone(),
         reload: Arc::default(),
-        backoff: Backoff::default(),
+        backoff: DELIVERY_BACKOFF,
         before_check: Some(daemon::BeforeCheck(Arc::new(move |name: &str| {
             if name == "boom" && counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3 {
                 panic!("injected fault in the check of {name}");

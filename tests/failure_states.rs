@@ -5,12 +5,11 @@ mod common;
 
 use std::time::Duration;
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
 
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 const FISA: &str =
     "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
 

@@ -4,12 +4,10 @@
 
 mod common;
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
-
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 fn page(claims: &[&str]) -> Reply {
     let items: String = claims.iter().map(|c| format!("<li>{c}</li>")).collect();

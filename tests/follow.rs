@@ -9,10 +9,9 @@ use std::path::Path;
 use canaryd::config::Watchlist;
 use canaryd::judge::event::EventKind;
 use canaryd::pipeline::{CheckReport, Checker};
+use common::canary::we::{GAG, NSL};
 use common::site::{Reply, Site};
 
-const NSL: &str = "We have never received a National Security Letter.";
-const GAG: &str = "We have never been subject to a gag order.";
 const WARRANT: &str = "We have never received a secret warrant for user data.";
 
 fn canary(claims: &[&str]) -> String {

@@ -5,13 +5,12 @@
 
 mod common;
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stdout};
 use common::site::{Reply, Site};
 
-const NSL: &str = "Example Co has never received a National Security Letter.";
 const FISA: &str =
     "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 fn canary() -> String {
     format!("<ul id=\"canary\"><li>{NSL}</li><li>{FISA}</li><li>{GAG}</li></ul>")

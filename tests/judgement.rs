@@ -123,6 +123,7 @@ async fn every_case_gives_exactly_the_expected_events() {
     assert!(dirs.len() >= 10, "the corpus has a case per class");
     let only = std::env::var("JUDGEMENT_CASE").ok();
     let mut failures = Vec::new();
+    let mut judged = 0;
     for dir in &dirs {
         let case = dir
             .file_name()
@@ -131,9 +132,17 @@ async fn every_case_gives_exactly_the_expected_events() {
         if only.as_ref().is_some_and(|o| !case.contains(o.as_str())) {
             continue;
         }
+        judged += 1;
         if let Err(e) = check_case(&env, dir).await {
             failures.push(format!("{case}: {e}"));
         }
     }
+    // A filter that matches no case must not pass as if every case had.
+    assert!(
+        judged > 0,
+        "JUDGEMENT_CASE={:?} matches none of the {} cases",
+        only.unwrap_or_default(),
+        dirs.len()
+    );
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }

@@ -5,11 +5,10 @@ mod common;
 
 use std::net::SocketAddr;
 
+use common::canary::NSL;
 use common::http::{FAKE_HOST, Proxy, ProxyKind};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
-
-const NSL: &str = "Example Co has never received a National Security Letter.";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn http_proxy_from_the_environment_is_used_and_no_proxy_bypasses_it() {

@@ -5,6 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::canary::GAG;
 use common::run::{Env, stderr, stdout};
 use serde_json::Value;
 
@@ -25,7 +26,6 @@ fn canary(date: &str, claims: &[&str]) -> String {
     text
 }
 
-const GAG: &str = "Example Co has never been subject to a gag order.";
 const BACKDOOR: &str = "Example Co has never placed any backdoors in its software.";
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

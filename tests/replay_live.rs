@@ -6,12 +6,11 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use serde_json::Value;
 
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 const BACKDOOR: &str = "Example Co has never placed a backdoor in its software.";
 const WEAK: &str = "Example Co has rarely placed a backdoor in its software.";
 

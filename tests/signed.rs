@@ -3,171 +3,20 @@
 //! and the real Qubes canary 047 verified with the shipped keys.
 
 mod common;
+#[path = "common/pgp.rs"]
+mod pgp_keys;
 
 use std::path::{Path, PathBuf};
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
-use pgp::composed::{
-    ArmorOptions, CleartextSignedMessage, DetachedSignature, KeyType, SecretKeyParamsBuilder,
-    SignedPublicKey, SignedSecretKey, SubpacketConfig,
-};
-use pgp::crypto::hash::HashAlgorithm;
-use pgp::packet::{
-    KeyFlags, RevocationCode, SignatureConfig, SignatureType, Subpacket, SubpacketData,
-};
-use pgp::types::{Duration, KeyDetails, Password, Tag, Timestamp};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+use pgp::composed::{SignedPublicKey, SignedSecretKey};
+use pgp_keys::*;
 use serde_json::Value;
-
-const DAY: u32 = 86_400;
-/// 2026-01-01T00:00:00Z: when the test keys are made.
-const T0: u32 = 1_767_225_600;
-
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 fn canary(n: u32) -> String {
     format!("Warrant canary number {n} of Example Co.\n\n{NSL}\n\n{GAG}\n")
-}
-
-fn secret_key(name: &str, seed: u64) -> SignedSecretKey {
-    SecretKeyParamsBuilder::default()
-        .key_type(KeyType::Ed25519Legacy)
-        .can_certify(true)
-        .can_sign(true)
-        .created_at(Timestamp::from_secs(T0))
-        .primary_user_id(format!("{name} <{}@example.org>", name.to_lowercase()))
-        .build()
-        .expect("key params")
-        .generate(StdRng::seed_from_u64(seed))
-        .expect("key generation")
-}
-
-fn fingerprint(key: &SignedSecretKey) -> String {
-    format!("{:X}", key.primary_key.fingerprint())
-}
-
-fn armored_key(public: &SignedPublicKey) -> Vec<u8> {
-    public
-        .to_armored_bytes(ArmorOptions::default())
-        .expect("armour")
-}
-
-/// An armoured detached signature over `data`, made at `at`.
-fn detached(key: &SignedSecretKey, data: &[u8], at: u32) -> Vec<u8> {
-    let k = &key.primary_key;
-    let config = SubpacketConfig::UserDefined {
-        hashed: vec![
-            Subpacket::regular(SubpacketData::IssuerFingerprint(k.fingerprint())).unwrap(),
-            Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
-                at,
-            )))
-            .unwrap(),
-        ],
-        unhashed: vec![Subpacket::regular(SubpacketData::IssuerKeyId(k.legacy_key_id())).unwrap()],
-    };
-    DetachedSignature::sign_binary_data_with_subpackets(
-        StdRng::seed_from_u64(7),
-        k,
-        &Password::empty(),
-        HashAlgorithm::Sha256,
-        data,
-        config,
-    )
-    .expect("sign")
-    .to_armored_bytes(ArmorOptions::default())
-    .expect("armour")
-}
-
-/// `text` clearsigned by `key` at `at`.
-fn clearsign(key: &SignedSecretKey, text: &str, at: u32) -> String {
-    CleartextSignedMessage::new_many(text, |signed| {
-        let mut config = SignatureConfig::v4(
-            SignatureType::Text,
-            key.primary_key.algorithm(),
-            HashAlgorithm::Sha256,
-        );
-        config.hashed_subpackets = vec![
-            Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
-            Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
-                at,
-            )))?,
-        ];
-        Ok(vec![config.sign(
-            &key.primary_key,
-            &Password::empty(),
-            signed.as_bytes(),
-        )?])
-    })
-    .expect("clearsign")
-    .to_armored_string(ArmorOptions::default())
-    .expect("armour")
-}
-
-/// The public key with its self-signature replaced by one saying it expires after `days`.
-fn with_expiry(secret: &SignedSecretKey, days: u32) -> SignedPublicKey {
-    let mut public = secret.to_public_key();
-    let user = &mut public.details.users[0];
-    let mut config = SignatureConfig::v4(
-        SignatureType::CertPositive,
-        secret.primary_key.algorithm(),
-        HashAlgorithm::Sha256,
-    );
-    let mut flags = KeyFlags::default();
-    flags.set_certify(true);
-    flags.set_sign(true);
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::IssuerFingerprint(secret.fingerprint())).unwrap(),
-        Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
-            T0,
-        )))
-        .unwrap(),
-        Subpacket::regular(SubpacketData::KeyFlags(flags)).unwrap(),
-        Subpacket::regular(SubpacketData::KeyExpirationTime(Duration::from_secs(
-            days * DAY,
-        )))
-        .unwrap(),
-    ];
-    let sig = config
-        .sign_certification(
-            &secret.primary_key,
-            &public.primary_key,
-            &Password::empty(),
-            Tag::UserId,
-            &user.id,
-        )
-        .expect("certify");
-    user.signatures = vec![sig];
-    public
-}
-
-/// The public key with a "key compromised" revocation made at `at`.
-fn revoked(secret: &SignedSecretKey, at: u32) -> SignedPublicKey {
-    let mut public = secret.to_public_key();
-    let mut config = SignatureConfig::v4(
-        SignatureType::KeyRevocation,
-        secret.primary_key.algorithm(),
-        HashAlgorithm::Sha256,
-    );
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::IssuerFingerprint(secret.fingerprint())).unwrap(),
-        Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
-            at,
-        )))
-        .unwrap(),
-        Subpacket::regular(SubpacketData::RevocationReason(
-            RevocationCode::KeyCompromised,
-            "stolen laptop".into(),
-        ))
-        .unwrap(),
-    ];
-    let sig = config
-        .sign_key(&secret.primary_key, &Password::empty(), &public.primary_key)
-        .expect("revoke");
-    public.details.revocation_signatures.push(sig);
-    public
 }
 
 /// A folder of versions, signatures and key files for `replay`.
@@ -393,13 +242,16 @@ async fn signatures_by_expired_or_revoked_keys_are_alerted() {
         "c-2026-01-05.txt.sig",
         detached(&alice, text.as_bytes(), T0 + 4 * DAY),
     );
-    let expired = f.key("expired.asc", &with_expiry(&alice, 2));
+    let expired = f.key("expired.asc", &with_expiry_at(&alice, 2, T0));
     let lines = f.replay(&[expired], None, std::slice::from_ref(&v)).await;
     let sig = of_kind(&lines, "signature");
     assert_eq!(sig.len(), 1, "{lines:?}");
     assert!(detail(sig[0]).contains("expired"), "{}", detail(sig[0]));
 
-    let revoked = f.key("revoked.asc", &revoked(&alice, T0 + 3 * DAY));
+    let revoked = f.key(
+        "revoked.asc",
+        &revoked(&alice, alice.to_public_key(), T0 + 3 * DAY),
+    );
     let lines = f.replay(&[revoked], None, &[v]).await;
     let sig = of_kind(&lines, "signature");
     assert_eq!(sig.len(), 1, "{lines:?}");

@@ -9,14 +9,12 @@ mod pgp_keys;
 
 use std::path::{Path, PathBuf};
 
+use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use pgp::crypto::hash::HashAlgorithm;
 use pgp_keys::*;
 use serde_json::Value;
-
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 fn canary(n: u32) -> String {
     format!("Warrant canary number {n} of Example Co.\n\n{NSL}\n\n{GAG}\n")

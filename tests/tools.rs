@@ -20,13 +20,12 @@ mod pages;
 
 use std::path::{Path, PathBuf};
 
+pub use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 
-pub const NSL: &str = "Example Co has never received a National Security Letter.";
 pub const FISA: &str =
     "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
-pub const GAG: &str = "Example Co has never been subject to a gag order.";
 pub const SEIZE: &str = "Backdoors were never placed in any hardware or software we run.";
 
 /// A text canary: one paragraph per statement.

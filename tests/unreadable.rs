@@ -11,11 +11,9 @@ use canaryd::config::Watchlist;
 use canaryd::judge::event::EventKind;
 use canaryd::pipeline::Checker;
 use canaryd::store::CheckResult;
+use common::canary::we::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
-
-const NSL: &str = "We have never received a National Security Letter.";
-const GAG: &str = "We have never been subject to a gag order.";
 
 /// A client-shape CanaryTail canary, every field signed as the Go client does.
 fn canarytail(codes: &[&str]) -> Vec<u8> {

@@ -253,7 +253,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
     let wl: Watchlist = watchlist_file::write(watchlist, &edited)?;
     let interval = wl
         .watch(&name)
-        .map(|w| humantime::format_duration(w.shared.interval).to_string())
+        .map(|w| crate::words::describe_setting(w.shared.interval))
         .unwrap_or_default();
     outln!(
         "\nadded watch \"{name}\" to {} (checked every {interval}); `{}` takes its baseline; {RELOAD_HINT}",

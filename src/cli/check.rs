@@ -17,6 +17,7 @@ use crate::judge::event::{Event, EventKind};
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
+use crate::notify::outbox::DELIVERY_BACKOFF;
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
@@ -113,7 +114,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     };
     // No browser outlives the pass: its process group is killed, its profile removed.
     checker.browser.shutdown().await;
-    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
+    let d = deliver::drain(targets, checker.clock.now(), true, DELIVERY_BACKOFF).await?;
     let fetched = watches.len() - failed - store_errors;
     let code = status(store_errors, &d);
     if json {

@@ -24,6 +24,7 @@ use crate::config::Watchlist;
 use crate::notify::channel::Channels;
 use crate::notify::deliver::{self, Targets};
 use crate::notify::feed::Feed;
+use crate::notify::outbox::DELIVERY_BACKOFF;
 use crate::pipeline::Checker;
 use crate::schedule::pass;
 
@@ -171,7 +172,7 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
         channels: &channels,
         feed: &feed,
     };
-    let d = deliver::drain(targets, checker.clock.now(), true, Default::default()).await?;
+    let d = deliver::drain(targets, checker.clock.now(), true, DELIVERY_BACKOFF).await?;
     if d.delivered == 0 {
         anyhow::bail!("the demo expected one alert and produced none: please report this as a bug");
     }

@@ -249,7 +249,7 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         r.undelivered = mine.len();
         r.delivery_error = mine.iter().rev().find_map(|q| q.last_error.clone());
         r.undelivered_channels = backlog(&mine);
-        r.interval = humantime::format_duration(w.shared.interval).to_string();
+        r.interval = crate::words::describe_setting(w.shared.interval);
         r.signature = signature_cell(w, &check);
         if w.signing.is_some() {
             r.signature_notes = check.signature_notes.clone();

@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::daemon::{self, DaemonParts};
-use crate::notify::outbox::Backoff;
+use crate::notify::outbox::DELIVERY_BACKOFF;
 
 /// `canaryd run` from the command line: signals wired to the daemon.
 pub(super) async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
@@ -22,7 +22,7 @@ pub(super) async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         clock: crate::clock::system(),
         shutdown: CancellationToken::new(),
         reload: Arc::new(Notify::new()),
-        backoff: Backoff::default(),
+        backoff: DELIVERY_BACKOFF,
         before_check: None,
     };
     spawn_signal_handler(parts.shutdown.clone(), parts.reload.clone())?;

@@ -141,22 +141,7 @@ impl Paint {
     }
 }
 
-/// "3h ago", "in 2d", "just now": how far `t` is from `now`, for people.
-pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - t).num_seconds();
-    let (n, future) = (secs.unsigned_abs(), secs < 0);
-    let span = match n {
-        0..=59 => return "just now".into(),
-        60..=3599 => format!("{}m", n / 60),
-        3600..=86_399 => format!("{}h", n / 3600),
-        _ => format!("{}d", n / 86_400),
-    };
-    if future {
-        format!("in {span}")
-    } else {
-        format!("{span} ago")
-    }
-}
+pub use crate::words::relative;
 
 /// A UTC time to the second, "2026-03-31T06:00:12Z".
 pub fn time(t: DateTime<Utc>) -> String {
@@ -166,16 +151,6 @@ pub fn time(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn relative_times_read_naturally() {
-        let now: DateTime<Utc> = "2026-03-31T12:00:00Z".parse().expect("time");
-        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("time");
-        assert_eq!(relative(at("2026-03-31T11:59:30Z"), now), "just now");
-        assert_eq!(relative(at("2026-03-31T09:00:00Z"), now), "3h ago");
-        assert_eq!(relative(at("2026-04-02T12:00:00Z"), now), "in 2d");
-        assert_eq!(relative(at("2026-03-31T12:05:00Z"), now), "in 5m");
-    }
 
     #[test]
     fn plain_paint_adds_nothing() {

@@ -412,16 +412,8 @@ pub fn human_size(n: u64) -> String {
     }
 }
 
-/// "5s", "1.5s", "250ms".
-pub fn human_duration(d: Duration) -> String {
-    if d.as_millis() < 1000 {
-        format!("{}ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
-}
+/// "5s", "1.5s", "250ms": `words::describe_brief`.
+pub use crate::words::describe_brief as human_duration;
 
 #[cfg(test)]
 mod tests {

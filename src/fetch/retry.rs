@@ -1,10 +1,11 @@
 //! Retrying inside one fetch: the policy, capped exponential backoff with full jitter,
 //! `Retry-After` parsing, and HTTP-date formatting.
 
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
+use crate::backoff::{Backoff, Jitter};
 
 /// How often and how patiently one fetch retries transient failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,33 +51,24 @@ impl RetryPolicy {
         match retry_after {
             Some(wait) if wait > self.retry_after_cap => None,
             Some(wait) => Some(wait),
-            None => Some(self.backoff(failed, random_unit())),
+            None => Some(self.schedule().delay(failed)),
         }
     }
 
     /// Full jitter: uniform in `[0, min(cap, base * 2^(failed-1))]`, `unit` in `[0, 1)`.
     /// Full jitter keeps many watches on one host from retrying in lockstep.
     pub fn backoff(&self, failed: u32, unit: f64) -> Duration {
-        let doublings = failed.saturating_sub(1).min(31);
-        let ceiling = self
-            .base
-            .checked_mul(1u32 << doublings)
-            .unwrap_or(self.cap)
-            .min(self.cap);
-        ceiling.mul_f64(unit.clamp(0.0, 1.0))
+        self.schedule().delay_with(failed, unit)
     }
-}
 
-/// A value in `[0, 1)` from std's randomly keyed hasher: jitter needs spread, not secrecy,
-/// and this avoids a dependency.
-fn random_unit() -> f64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    hasher.write_u128(nanos);
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+    /// The doubling schedule between attempts, with full jitter.
+    fn schedule(&self) -> Backoff {
+        Backoff {
+            base: self.base,
+            cap: self.cap,
+            jitter: Jitter::Full,
+        }
+    }
 }
 
 /// Parses a `Retry-After` value: delay-seconds or an HTTP-date (relative to `now`; a date in

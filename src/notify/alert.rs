@@ -9,10 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::judge::event::{Change, Event, EventKind, Severity};
 use crate::observe::normalise::sha256_hex;
 
-// The judge's tests check the headline their events get.
-#[cfg(test)]
-pub use text::headline;
-
 /// An alert ready to deliver, identical however often it is rendered: one message holding
 /// every notified event of one check of one watch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

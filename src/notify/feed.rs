@@ -179,11 +179,7 @@ fn feed_id(state_dir: &Path) -> String {
 /// the sha256 of `seed`, with the version and variant bits set. The same seed always gives
 /// the same id, which is what Atom asks of an entry's id.
 pub fn urn_uuid(seed: &str) -> String {
-    use sha2::{Digest as _, Sha256};
-    let digest = Sha256::digest(seed.as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    uuid::Uuid::new_v8(bytes).urn().to_string()
+    canaryd_core::digest::name_uuid(seed).urn().to_string()
 }
 
 /// The feed's own address, for `<link rel="self">`: its file's `file://` URL (a feed served

@@ -25,34 +25,15 @@ use crate::store::{StoreError, io_err};
 /// How long the marker of a delivered alert is kept.
 const SENT_KEPT: Duration = Duration::from_secs(30 * 86400);
 
-/// How long to wait between delivery attempts: doubling from `base`, never over `cap`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    pub base: Duration,
-    pub cap: Duration,
-}
+pub use crate::backoff::{Backoff, Jitter};
 
-impl Default for Backoff {
-    /// About 1, 2, 4 … minutes, at most an hour.
-    fn default() -> Self {
-        Backoff {
-            base: Duration::from_secs(60),
-            cap: Duration::from_secs(3600),
-        }
-    }
-}
-
-impl Backoff {
-    /// The wait after `attempts` failed attempts, with up to 20% jitter taken off so many
-    /// queued alerts do not retry in lockstep.
-    pub fn delay(&self, attempts: u32) -> Duration {
-        let exp = self
-            .base
-            .saturating_mul(1u32 << attempts.saturating_sub(1).min(16));
-        let capped = exp.min(self.cap);
-        capped - capped.mul_f64(0.2 * fastrand::f64())
-    }
-}
+/// How long to wait between delivery attempts: about 1, 2, 4 … minutes, at most an hour,
+/// with up to 20% taken off so that many queued alerts do not retry in lockstep.
+pub const DELIVERY_BACKOFF: Backoff = Backoff {
+    base: Duration::from_secs(60),
+    cap: Duration::from_secs(3600),
+    jitter: Jitter::Shave(20),
+};
 
 /// When to try again after `attempts` failures.
 fn retry_at(now: DateTime<Utc>, attempts: u32, backoff: Backoff) -> DateTime<Utc> {

@@ -72,8 +72,7 @@ impl Checker {
                 };
                 match self.fetcher.fetch(url, None, &opts).await {
                     Ok(Fetched::Page(page)) => {
-                        refresh.sha256 =
-                            Some(crate::observe::normalise::sha256_bytes_hex(&page.body));
+                        refresh.sha256 = Some(canaryd_core::digest::sha256_hex(&page.body));
                         refresh.fetched = Some(String::from_utf8_lossy(&page.body).into_owned());
                         match pinned.merge(&page.body) {
                             Err(why) => {

@@ -72,7 +72,7 @@ pub fn message(hosts: &[(String, usize)], delay: Duration) -> Option<String> {
     let others: usize = hosts[1..].iter().map(|(_, n)| n).sum();
     let mut s = format!(
         "{n} waiting on {host} (host_delay {})",
-        humantime::format_duration(delay)
+        crate::words::describe_setting(delay)
     );
     if others > 0 {
         let hosts = hosts.len() - 1;

@@ -2,6 +2,7 @@
 //! to run the real `canaryd` binary. Each test file uses a subset of them.
 #![allow(dead_code)]
 
+pub mod canary;
 pub mod http;
 pub mod notify;
 pub mod pdf;

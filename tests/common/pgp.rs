@@ -7,8 +7,8 @@
 use std::path::Path;
 
 use pgp::composed::{
-    ArmorOptions, Deserializable, DetachedSignature, KeyType, SecretKeyParamsBuilder,
-    SignedPublicKey, SignedSecretKey, SubpacketConfig,
+    ArmorOptions, CleartextSignedMessage, Deserializable, DetachedSignature, KeyType,
+    SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey, SubpacketConfig,
 };
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{
@@ -78,6 +78,31 @@ pub fn detached_with(key: &SignedSecretKey, data: &[u8], at: u32, hash: HashAlgo
     )
     .expect("sign")
     .to_armored_bytes(ArmorOptions::default())
+    .expect("armour")
+}
+
+/// `text` clearsigned by `key` at `at`.
+pub fn clearsign(key: &SignedSecretKey, text: &str, at: u32) -> String {
+    CleartextSignedMessage::new_many(text, |signed| {
+        let mut config = SignatureConfig::v4(
+            SignatureType::Text,
+            key.primary_key.algorithm(),
+            HashAlgorithm::Sha256,
+        );
+        config.hashed_subpackets = vec![
+            Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
+            Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
+                at,
+            )))?,
+        ];
+        Ok(vec![config.sign(
+            &key.primary_key,
+            &Password::empty(),
+            signed.as_bytes(),
+        )?])
+    })
+    .expect("clearsign")
+    .to_armored_string(ArmorOptions::default())
     .expect("armour")
 }
 

@@ -34,7 +34,7 @@ fn queued_alert_survives_reopen_until_delivered() {
     let pending = again.pending().expect("pending");
     assert_eq!(pending.len(), 1);
     let failed = again
-        .failed(&pending[0], "connection refused", now, Backoff::default())
+        .failed(&pending[0], "connection refused", now, DELIVERY_BACKOFF)
         .expect("failed");
     assert_eq!(failed.attempts, 1);
     assert!(failed.next_attempt > now);
@@ -48,7 +48,7 @@ fn queued_alert_survives_reopen_until_delivered() {
 
 #[test]
 fn backoff_grows_and_is_capped_at_an_hour() {
-    let b = Backoff::default();
+    let b = DELIVERY_BACKOFF;
     assert!(b.delay(1) <= Duration::from_secs(60));
     assert!(b.delay(1) >= Duration::from_secs(48));
     assert!(b.delay(3) >= Duration::from_secs(192));

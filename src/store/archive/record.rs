@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::judge::event::Event;
 use crate::observe::statement::Statement;
@@ -243,10 +242,8 @@ pub fn file_kind(name: &str) -> Option<FileKind> {
         .map(FileKind::Record)
 }
 
-/// Lower-case hex sha256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+/// Lower-case hex sha256 of bytes: `canaryd_core::digest`, here for the archive's callers.
+pub use canaryd_core::digest::sha256_hex;
 
 #[cfg(test)]
 mod tests {

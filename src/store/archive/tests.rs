@@ -209,7 +209,7 @@ fn edit_head(archive: &Archive, edit: impl FnOnce(&mut serde_json::Value)) {
 }
 
 fn sha256_of(path: &std::path::Path) -> String {
-    super::record::sha256_hex(&std::fs::read(path).expect("read"))
+    super::record::sha256_hex(std::fs::read(path).expect("read"))
 }
 
 fn problems(v: &Verification) -> String {

@@ -231,11 +231,7 @@ fn warc_date(t: DateTime<Utc>) -> String {
 /// bits of the sha256 of `seed`: the same record always has the same id (the ids written
 /// before the `uuid` crate built them are the same bits).
 fn record_id(seed: &str) -> String {
-    use sha2::{Digest as _, Sha256};
-    let digest = Sha256::digest(seed.as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    format!("<{}>", uuid::Uuid::new_v8(bytes).urn())
+    format!("<{}>", canaryd_core::digest::name_uuid(seed).urn())
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::words::plural;
 /// How the documents of a series are put in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum Order {
+pub enum Order {
     /// The first capture group of the pattern (or, without one, the first run of digits in the
     /// matched text) read as an unsigned integer: `10` comes after `9`, `047` is 47.
     Number,
@@ -34,7 +34,7 @@ pub(crate) enum Order {
 
 impl Order {
     /// The word used in the watchlist and in reasons: "number", "date", "position".
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Order::Number => "number",
             Order::Date => "date",
@@ -51,21 +51,21 @@ impl fmt::Display for Order {
 
 /// The `follow` rule of a watch, compiled.
 #[derive(Debug, Clone)]
-pub(crate) struct FollowRule {
+pub struct FollowRule {
     /// Matched (unanchored, as written) against each resolved absolute link.
-    pub(crate) pattern: Regex,
+    pub pattern: Regex,
     /// `None`: number if the pattern has a capture group that reads as a number for every
     /// candidate, else date if every candidate has one, else position.
-    pub(crate) order: Option<Order>,
+    pub order: Option<Order>,
 }
 
 /// A calendar date as far as a link gives it: a bare year has month and day 0, so it sorts
 /// before every full date of that year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct LinkDate {
-    pub(crate) year: u16,
-    pub(crate) month: u8,
-    pub(crate) day: u8,
+pub struct LinkDate {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
 }
 
 impl fmt::Display for LinkDate {
@@ -84,7 +84,7 @@ impl fmt::Display for LinkDate {
 /// "2026-03-01"}` or `{"order": "position", "value": 11}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "order", content = "value", rename_all = "lowercase")]
-pub(crate) enum FollowKey {
+pub enum FollowKey {
     Number(u64),
     Date(LinkDate),
     /// Zero-based position among the matching links; only meaningful within one page.
@@ -93,7 +93,7 @@ pub(crate) enum FollowKey {
 
 impl FollowKey {
     #[allow(dead_code)] // part of the module's tested API; the pipeline does not need it
-    pub(crate) fn order(&self) -> Order {
+    pub fn order(&self) -> Order {
         match self {
             FollowKey::Number(_) => Order::Number,
             FollowKey::Date(_) => Order::Date,
@@ -134,7 +134,7 @@ impl<'de> Deserialize<'de> for LinkDate {
 /// Most links an index page may have: a page of canaries lists tens or hundreds; past this
 /// it is not an index of a series (a site map, a hostile page) and is refused rather than
 /// searched.
-pub(crate) const MAX_LINKS: usize = 10_000;
+pub const MAX_LINKS: usize = 10_000;
 
 /// An index page canaryd refuses to search.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,19 +142,19 @@ pub(crate) const MAX_LINKS: usize = 10_000;
     "the index page has more than {MAX_LINKS} links; it is not a list of canaries (point \
      `follow.index` at the page that lists the series)"
 )]
-pub(crate) struct TooManyLinks;
+pub struct TooManyLinks;
 
 /// The document picked from an index page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Followed {
+pub struct Followed {
     /// Absolute, without fragment.
-    pub(crate) url: Url,
-    pub(crate) order_used: Order,
-    pub(crate) key: FollowKey,
+    pub url: Url,
+    pub order_used: Order,
+    pub key: FollowKey,
     /// For people: "newest of 12 matching links by number (47)".
-    pub(crate) reason: String,
+    pub reason: String,
     /// How many distinct links matched the pattern (and had a key for the order used).
-    pub(crate) candidates: usize,
+    pub candidates: usize,
 }
 
 /// Picks the newest document of the series from an index page, or `None` when no link matches
@@ -164,7 +164,7 @@ pub(crate) struct Followed {
 /// Links are every `<a href>` of an HTML page (resolved against `<base href>` if there is one,
 /// else `index_url`), or every absolute `http(s)://` URL in a text page. Fragments are dropped,
 /// duplicates keep their first position, and the index page itself never counts.
-pub(crate) fn pick(
+pub fn pick(
     index_body: &str,
     is_html: bool,
     index_url: &Url,
@@ -259,7 +259,7 @@ fn raw_file(url: &Url) -> Option<Url> {
 
 /// How a newly picked key stands to the previously followed one: `None` when they cannot be
 /// compared (different orders, or positions, which only mean something within one page).
-pub(crate) fn compare(new: &FollowKey, previous: &FollowKey) -> Option<Ordering> {
+pub fn compare(new: &FollowKey, previous: &FollowKey) -> Option<Ordering> {
     match (new, previous) {
         (FollowKey::Number(a), FollowKey::Number(b)) => Some(a.cmp(b)),
         (FollowKey::Date(a), FollowKey::Date(b)) => Some(a.cmp(b)),
@@ -270,7 +270,7 @@ pub(crate) fn compare(new: &FollowKey, previous: &FollowKey) -> Option<Ordering>
 /// True when the newly picked document is older than the one followed before — the series
 /// went backwards (a newer document was taken down, or the index was rolled back).
 /// Incomparable keys (see [`compare`]) are never "older".
-pub(crate) fn is_older(new: &Followed, previous_key: &FollowKey) -> bool {
+pub fn is_older(new: &Followed, previous_key: &FollowKey) -> bool {
     compare(&new.key, previous_key) == Some(Ordering::Less)
 }
 

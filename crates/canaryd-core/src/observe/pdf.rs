@@ -10,7 +10,7 @@
 use pdf_extract::{Document, MediaBox, Object, OutputDev, OutputError, Stream, Transform};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum PdfError {
+pub enum PdfError {
     /// Encrypted with a password other than the empty one: nothing can be read.
     #[error("the PDF is encrypted")]
     Encrypted,
@@ -26,23 +26,23 @@ pub(crate) enum PdfError {
 }
 
 /// Most pages read from one PDF: a canary or transparency report has a few dozen.
-pub(crate) const MAX_PAGES: usize = 1_000;
+pub const MAX_PAGES: usize = 1_000;
 /// Most characters drawn in one PDF (about 400 dense pages): past it, extraction stops.
-pub(crate) const MAX_CHARS: usize = 1_000_000;
+pub const MAX_CHARS: usize = 1_000_000;
 
 /// How PDFs are read when something other than this pure module is in charge (the binary
 /// installs a reader running in a bounded child process: see `crate::isolate`).
-pub(crate) type Reader = fn(&[u8]) -> Result<String, PdfError>;
+pub type Reader = fn(&[u8]) -> Result<String, PdfError>;
 
 static READER: std::sync::OnceLock<Reader> = std::sync::OnceLock::new();
 
 /// Installs the process's PDF reader; the first call wins.
-pub(crate) fn set_reader(reader: Reader) {
+pub fn set_reader(reader: Reader) {
     let _ = READER.set(reader);
 }
 
 /// A PDF's text, with the installed reader, else in this process by [`extract_text`].
-pub(crate) fn read(bytes: &[u8]) -> Result<String, PdfError> {
+pub fn read(bytes: &[u8]) -> Result<String, PdfError> {
     match READER.get() {
         Some(reader) => reader(bytes),
         None => extract_text(bytes),
@@ -51,7 +51,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<String, PdfError> {
 
 /// True for a `Content-Type` of `application/pdf` (or `application/x-pdf`), or for bytes
 /// with the `%PDF-` signature in their first 1024 bytes (where readers look for it).
-pub(crate) fn looks_like_pdf(bytes: &[u8], content_type: Option<&str>) -> bool {
+pub fn looks_like_pdf(bytes: &[u8], content_type: Option<&str>) -> bool {
     let by_type = content_type.is_some_and(|ct| {
         let essence = ct.split(';').next().unwrap_or_default().trim();
         essence.eq_ignore_ascii_case("application/pdf")
@@ -64,7 +64,7 @@ pub(crate) fn looks_like_pdf(bytes: &[u8], content_type: Option<&str>) -> bool {
 ///
 /// Documents encrypted with the empty user password (only an owner password, common for
 /// "no copying" reports) are decrypted and read, as any viewer would.
-pub(crate) fn extract_text(bytes: &[u8]) -> Result<String, PdfError> {
+pub fn extract_text(bytes: &[u8]) -> Result<String, PdfError> {
     let pages = crate::contained::run(|| glyphs_of(bytes))
         .map_err(|message| PdfError::Malformed(format!("the PDF reader gave up: {message}")))??;
     let raw: Vec<String> = pages.iter().map(|p| lay_out(p)).collect();

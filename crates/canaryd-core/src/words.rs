@@ -34,6 +34,40 @@ pub fn describe_elapsed(d: Duration) -> String {
     }
 }
 
+/// A setting's duration as the watchlist writes it (humantime): "1day", "6h", "1h 30m",
+/// "500ms". For intervals and delays that a reader may copy back into the watchlist.
+pub fn describe_setting(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// A short measured wait, for errors and logs: "250ms", "5s", "1.5s".
+pub fn describe_brief(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{}ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// "3h ago", "in 2d", "just now": how far `t` is from `now`, for a table's narrow column.
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - t).num_seconds();
+    let (n, future) = (secs.unsigned_abs(), secs < 0);
+    let span = match n {
+        0..=59 => return "just now".into(),
+        60..=3599 => format!("{}m", n / 60),
+        3600..=86_399 => format!("{}h", n / 3600),
+        _ => format!("{}d", n / 86_400),
+    };
+    if future {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
 /// A time as alerts, logs and history show it to people: to the second, with its zone
 /// ("2026-12-01 07:21:22 UTC").
 pub fn describe_time(t: DateTime<Utc>) -> String {
@@ -139,6 +173,21 @@ mod tests {
         ] {
             assert_eq!(describe_elapsed(Duration::from_secs(secs)), want, "{secs}");
         }
+    }
+
+    #[test]
+    fn settings_brief_waits_and_relative_times_have_their_own_short_forms() {
+        assert_eq!(describe_setting(Duration::from_secs(86_400)), "1day");
+        assert_eq!(describe_setting(Duration::from_secs(5400)), "1h 30m");
+        assert_eq!(describe_brief(Duration::from_millis(250)), "250ms");
+        assert_eq!(describe_brief(Duration::from_secs(5)), "5s");
+        assert_eq!(describe_brief(Duration::from_millis(1500)), "1.5s");
+        let now: DateTime<Utc> = "2026-03-31T12:00:00Z".parse().expect("time");
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("time");
+        assert_eq!(relative(at("2026-03-31T11:59:30Z"), now), "just now");
+        assert_eq!(relative(at("2026-03-31T09:00:00Z"), now), "3h ago");
+        assert_eq!(relative(at("2026-04-02T12:00:00Z"), now), "in 2d");
+        assert_eq!(relative(at("2026-03-31T12:05:00Z"), now), "in 5m");
     }
 
     #[test]

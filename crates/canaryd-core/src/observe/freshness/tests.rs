@@ -7,7 +7,7 @@ fn read_text(text: &str) -> Freshness {
 
 #[test]
 fn the_real_qubes_canary_047_proof_is_read_whole() {
-    let text = include_str!("../../../tests/fixtures/signed/canary-047-2026.txt");
+    let text = include_str!("../../../../../tests/fixtures/signed/canary-047-2026.txt");
     let f = read_text(text);
     assert_eq!(
         f.dates,

@@ -57,7 +57,7 @@ impl FromStr for DocumentFormat {
 
 /// What a body turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     Html,
     Text,
     Pdf,
@@ -65,7 +65,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Html => "html",
             Kind::Text => "text",
@@ -77,41 +77,41 @@ impl Kind {
 
 /// A body as fetched: its bytes, its declared type, and its text as the fetcher decoded it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Body<'a> {
-    pub(crate) bytes: &'a [u8],
-    pub(crate) content_type: Option<&'a str>,
-    pub(crate) text: &'a str,
+pub struct Body<'a> {
+    pub bytes: &'a [u8],
+    pub content_type: Option<&'a str>,
+    pub text: &'a str,
     /// How the fetcher classified it (`text/plain` or `.txt` as text, else HTML).
-    pub(crate) fetched_as: Format,
+    pub fetched_as: Format,
 }
 
 /// What a CanaryTail canary says beyond its codes, for the checks made on the document
 /// itself (signatures, pinned keys, duress; the freshness proof for its checks).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TailFacts {
-    pub(crate) verdict: Verdict,
-    pub(crate) signature_reason: String,
+pub struct TailFacts {
+    pub verdict: Verdict,
+    pub signature_reason: String,
     /// The listed keys, canonical base64, sorted.
-    pub(crate) keys: Vec<String>,
-    pub(crate) panic_signed: bool,
-    pub(crate) duress: bool,
-    pub(crate) release: DateTime<Utc>,
-    pub(crate) expiry: DateTime<Utc>,
+    pub keys: Vec<String>,
+    pub panic_signed: bool,
+    pub duress: bool,
+    pub release: DateTime<Utc>,
+    pub expiry: DateTime<Utc>,
     /// The block hash the canary quotes as its proof of freshness, as written (signed when
     /// the verdict is valid).
-    pub(crate) freshness: Option<String>,
+    pub freshness: Option<String>,
 }
 
 /// A body, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Document {
-    pub(crate) kind: Kind,
-    pub(crate) reading: Reading,
-    pub(crate) tail: Option<TailFacts>,
+pub struct Document {
+    pub kind: Kind,
+    pub reading: Reading,
+    pub tail: Option<TailFacts>,
     /// An HTML page without claims that looks like it needs JavaScript (see `scripted`).
-    pub(crate) scripted: bool,
+    pub scripted: bool,
     /// The proofs of freshness it quotes (see `freshness`).
-    pub(crate) freshness: Freshness,
+    pub freshness: Freshness,
 }
 
 /// The format a body is read in: the watch's, except that with `auto` a canary last read as
@@ -119,7 +119,7 @@ pub(crate) struct Document {
 /// document or a damaged PDF then fails to parse, a failed fetch with the reason, instead of
 /// being read as a text page whose claims all went. To follow a publisher who really changed
 /// format, the watchlist says `format` explicitly.
-pub(crate) fn known_format(format: DocumentFormat, last: Option<&str>) -> DocumentFormat {
+pub fn known_format(format: DocumentFormat, last: Option<&str>) -> DocumentFormat {
     match (format, last) {
         (DocumentFormat::Auto, Some("pdf")) => DocumentFormat::Pdf,
         (DocumentFormat::Auto, Some("canarytail")) => DocumentFormat::CanaryTail,
@@ -128,7 +128,7 @@ pub(crate) fn known_format(format: DocumentFormat, last: Option<&str>) -> Docume
 }
 
 /// What `format` makes of a body (auto-detection looks at the bytes, not the decoded text).
-pub(crate) fn kind_of(body: &Body<'_>, format: DocumentFormat) -> Kind {
+pub fn kind_of(body: &Body<'_>, format: DocumentFormat) -> Kind {
     match format {
         DocumentFormat::Html => Kind::Html,
         DocumentFormat::Text => Kind::Text,
@@ -146,7 +146,7 @@ pub(crate) fn kind_of(body: &Body<'_>, format: DocumentFormat) -> Kind {
 /// Reads `body` as `format` says (see the module documentation). An unreadable PDF or
 /// CanaryTail document is [`Reading::Unreadable`] with the reason: a failed fetch, never an
 /// empty canary.
-pub(crate) fn read_document(
+pub fn read_document(
     body: &Body<'_>,
     format: DocumentFormat,
     selector: Option<&WatchSelector>,

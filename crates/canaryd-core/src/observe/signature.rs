@@ -45,10 +45,10 @@ use chrono::{DateTime, Utc};
 use pgp::crypto::hash::HashAlgorithm;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use key::PinnedKey;
+pub use key::PinnedKey;
 // The error and state types are named by the tests; callers use their Display and methods.
 #[cfg_attr(not(test), allow(unused_imports))]
-pub(crate) use key::KeyError;
+pub use key::KeyError;
 pub(crate) use summary::SignatureSummary;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use summary::SummaryState;
@@ -62,7 +62,7 @@ pub(crate) use words::pgp_error;
 /// What became of one signature packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum SignatureStatus {
+pub enum SignatureStatus {
     /// Made by a valid signing key of a pinned key over exactly this text.
     Good,
     /// Claims a pinned key but does not verify: the text (or the signature) was altered.
@@ -80,7 +80,7 @@ pub(crate) enum SignatureStatus {
 }
 
 impl SignatureStatus {
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Good => "good",
             Self::Bad => "bad",
@@ -101,7 +101,7 @@ impl std::fmt::Display for SignatureStatus {
 
 /// The pinned key a signature was matched to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Signer {
+pub struct Signer {
     /// The label the key file was pinned under.
     pub label: String,
     /// Primary key fingerprint, upper-case hex without spaces: the signer's identity.
@@ -114,7 +114,7 @@ pub(crate) struct Signer {
 
 /// The verdict on one signature packet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SignatureVerdict {
+pub struct SignatureVerdict {
     pub status: SignatureStatus,
     /// Issuer named by the signature: fingerprint when present, else the 16-hex-digit key id.
     pub issuer: Option<String>,
@@ -129,14 +129,14 @@ pub(crate) struct SignatureVerdict {
 }
 
 impl SignatureVerdict {
-    pub(crate) fn is_good(&self) -> bool {
+    pub fn is_good(&self) -> bool {
         self.status == SignatureStatus::Good
     }
 }
 
 /// Which weak digests one watch accepts beyond the strong ones (see the module docs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct HashPolicy {
+pub struct HashPolicy {
     /// `accept_sha1 = true`: SHA-1 signatures are verified instead of refused.
     pub accept_sha1: bool,
 }
@@ -153,7 +153,7 @@ pub(crate) fn hash_allowed(hash: HashAlgorithm, policy: HashPolicy) -> bool {
 }
 
 /// Whether a digest, named as verdicts name it ("SHA256", "SHA1"), is a strong one.
-pub(crate) fn hash_name_strong(name: &str) -> bool {
+pub fn hash_name_strong(name: &str) -> bool {
     name.parse::<HashAlgorithm>().is_ok_and(hash_strong)
 }
 

@@ -9,7 +9,7 @@ use super::statement::Statement;
 
 /// What a page says, as far as canaryd is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Reading {
+pub enum Reading {
     /// The page's statements, in document order (possibly none).
     Statements(Vec<Statement>),
     /// The page cannot stand for the canary: a failed fetch, never "no statements".
@@ -18,7 +18,7 @@ pub(crate) enum Reading {
 
 impl Reading {
     /// The statements, when the page could be read.
-    pub(crate) fn statements(&self) -> Option<&[Statement]> {
+    pub fn statements(&self) -> Option<&[Statement]> {
         match self {
             Reading::Statements(s) => Some(s),
             Reading::Unreadable(_) => None,

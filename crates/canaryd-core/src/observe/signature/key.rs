@@ -11,7 +11,7 @@ use super::{Signer, to_datetime};
 
 /// Why a key file could not be pinned.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub(crate) enum KeyError {
+pub enum KeyError {
     #[error("{label}: the key file is empty")]
     Empty { label: String },
     #[error(
@@ -60,7 +60,7 @@ pub(super) struct Component {
 
 /// One pinned OpenPGP public key (certificate) and the facts needed to judge its signatures.
 #[derive(Debug, Clone)]
-pub(crate) struct PinnedKey {
+pub struct PinnedKey {
     label: String,
     fingerprint: String,
     user_id: Option<String>,
@@ -75,7 +75,7 @@ impl PinnedKey {
     ///
     /// `label` names the file in errors and verdicts. A file without a public key is an error,
     /// and so is any secret key material, even next to public keys.
-    pub(crate) fn parse(bytes: &[u8], label: &str) -> Result<Vec<PinnedKey>, KeyError> {
+    pub fn parse(bytes: &[u8], label: &str) -> Result<Vec<PinnedKey>, KeyError> {
         let label = label.to_string();
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(KeyError::Empty { label });
@@ -144,23 +144,23 @@ impl PinnedKey {
     }
 
     /// The label the key was pinned under.
-    pub(crate) fn label(&self) -> &str {
+    pub fn label(&self) -> &str {
         &self.label
     }
 
     /// Primary key fingerprint, upper-case hex without spaces.
-    pub(crate) fn fingerprint(&self) -> &str {
+    pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
 
     /// The primary user id ("Name (comment) <email>"), for display.
-    pub(crate) fn user_id(&self) -> Option<&str> {
+    pub fn user_id(&self) -> Option<&str> {
         self.user_id.as_deref()
     }
 
     /// Fingerprints of the subkeys that may make signatures (bound, signing-capable, not revoked).
     #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
-    pub(crate) fn signing_subkeys(&self) -> Vec<String> {
+    pub fn signing_subkeys(&self) -> Vec<String> {
         self.subkeys
             .iter()
             .filter(|c| c.can_sign && c.revocation.is_none())
@@ -170,13 +170,13 @@ impl PinnedKey {
 
     /// Whether the primary key itself may make signatures.
     #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
-    pub(crate) fn primary_can_sign(&self) -> bool {
+    pub fn primary_can_sign(&self) -> bool {
         self.primary.can_sign
     }
 
     /// When the primary key expires, if it does.
     #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
-    pub(crate) fn expires(&self) -> Option<DateTime<Utc>> {
+    pub fn expires(&self) -> Option<DateTime<Utc>> {
         self.primary
             .expires
             .and_then(|s| DateTime::from_timestamp(i64::try_from(s).ok()?, 0))
@@ -184,7 +184,7 @@ impl PinnedKey {
 
     /// When the primary key was revoked, if the pinned file carries a revocation.
     #[cfg_attr(not(test), allow(dead_code))] // API exercised by the tests
-    pub(crate) fn revoked(&self) -> Option<DateTime<Utc>> {
+    pub fn revoked(&self) -> Option<DateTime<Utc>> {
         self.primary.revocation.and_then(|r| to_datetime(r.at))
     }
 
@@ -207,15 +207,15 @@ impl PinnedKey {
 
 /// A publisher's copy of a pinned key, merged into the pinned one (see [`PinnedKey::merge`]).
 #[derive(Debug, Clone)]
-pub(crate) struct Merged {
-    pub(crate) key: PinnedKey,
+pub struct Merged {
+    pub key: PinnedKey,
     /// The merged certificate, armoured: what is stored as the refreshed copy.
-    pub(crate) armored: Vec<u8>,
+    pub armored: Vec<u8>,
     /// What the update changed, in words ("expires 2035-12-30 (was 2026-01-31)"); empty when
     /// it brought nothing new.
-    pub(crate) changes: Vec<String>,
+    pub changes: Vec<String>,
     /// A revocation the update brought, in words.
-    pub(crate) revoked: Option<String>,
+    pub revoked: Option<String>,
 }
 
 impl PinnedKey {
@@ -223,7 +223,7 @@ impl PinnedKey {
     /// `gpg --refresh-keys` does: only a certificate whose primary key is this one is taken,
     /// and from it only what this primary key signed (self-signatures, subkey bindings,
     /// revocations): new expiry, new subkeys, revocations. Anything else is refused, in words.
-    pub(crate) fn merge(&self, bytes: &[u8]) -> Result<Merged, String> {
+    pub fn merge(&self, bytes: &[u8]) -> Result<Merged, String> {
         let found = PinnedKey::parse(bytes, &self.label).map_err(|e| e.to_string())?;
         let Some(update) = found.iter().find(|k| k.fingerprint == self.fingerprint) else {
             let others: Vec<&str> = found.iter().map(|k| k.fingerprint.as_str()).collect();

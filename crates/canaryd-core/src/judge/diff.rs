@@ -573,7 +573,7 @@ pub fn set_hash(statements: &[Statement]) -> String {
     let mut hashes: Vec<&str> = statements.iter().map(|s| s.hash.as_str()).collect();
     hashes.sort_unstable();
     hashes.dedup();
-    sha256_hex(&hashes.join("\n"))
+    sha256_hex(hashes.join("\n"))
 }
 
 #[cfg(test)]

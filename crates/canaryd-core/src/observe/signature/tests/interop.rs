@@ -5,7 +5,7 @@ use super::*;
 
 macro_rules! project_file {
     ($path:literal) => {
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $path)).as_slice()
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $path)).as_slice()
     };
 }
 

@@ -15,7 +15,7 @@ const FUTURE_TOLERANCE: Duration = Duration::hours(1);
 const EARLY_TOLERANCE: Duration = Duration::days(14);
 
 /// One sentence per good signature whose time is out of place; empty when all is ordinary.
-pub(crate) fn notes(
+pub fn notes(
     reading: &SignatureReading,
     statements: &[Statement],
     at: DateTime<Utc>,

@@ -8,7 +8,6 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use regex::Regex;
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::observe::statement::Statement;
@@ -132,15 +131,8 @@ pub fn comparison_key(text: &str) -> (String, Vec<NaiveDate>) {
     (key, found)
 }
 
-/// Lower-case hex SHA-256 of `s`.
-pub fn sha256_hex(s: &str) -> String {
-    sha256_bytes_hex(s.as_bytes())
-}
-
-/// sha256 of raw bytes, lower-case hex.
-pub fn sha256_bytes_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+/// Lower-case hex SHA-256 (of a `&str` or of bytes): [`crate::digest`], here for its callers.
+pub use crate::digest::sha256_hex;
 
 /// One statement from its raw wording.
 pub fn statement(raw: &str, claim: bool) -> Statement {

@@ -8,7 +8,7 @@ pub mod event;
 mod flap;
 pub mod freshness;
 mod signature;
-pub(crate) mod signature_time;
+pub mod signature_time;
 mod stale;
 mod state;
 #[cfg(test)]
@@ -144,7 +144,7 @@ pub fn observe(
 }
 
 /// Judges one observation made at `at`, with the page's signatures when the watch pins keys.
-pub(crate) fn observe_signed(
+pub fn observe_signed(
     prev: &WatchState,
     obs: Observation,
     signed: Option<&crate::observe::signed::SignatureReading>,
@@ -620,7 +620,7 @@ fn baseline_claims(state: &WatchState) -> Vec<String> {
 }
 
 /// Builds a non-statement event.
-pub(crate) fn event(
+pub fn event(
     policy: &Policy,
     kind: EventKind,
     at: DateTime<Utc>,

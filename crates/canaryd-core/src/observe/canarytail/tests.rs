@@ -208,9 +208,9 @@ fn extra_fields_may_go_unsigned_but_are_reported() {
 /// and `json.MarshalIndent`): two signers as key objects, `min_signers`, a top-level
 /// `version`, `mirrors: null`, the codes in any order.
 const CLIENT_MADE: [&[u8]; 3] = [
-    include_bytes!("../../../tests/fixtures/canarytail/client/01-2026-11-01.json"),
-    include_bytes!("../../../tests/fixtures/canarytail/client/02-2026-12-01.json"),
-    include_bytes!("../../../tests/fixtures/canarytail/client/03-2027-01-01.json"),
+    include_bytes!("../../../../../tests/fixtures/canarytail/client/01-2026-11-01.json"),
+    include_bytes!("../../../../../tests/fixtures/canarytail/client/02-2026-12-01.json"),
+    include_bytes!("../../../../../tests/fixtures/canarytail/client/03-2027-01-01.json"),
 ];
 
 #[test]

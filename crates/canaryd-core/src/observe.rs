@@ -4,23 +4,23 @@
 //! is the one way a body becomes an observation: live checks, `replay` and `preview` all call it.
 
 pub use document::DocumentFormat;
-pub(crate) use document::{Body, Document, Kind, TailFacts, kind_of, known_format, read_document};
-pub(crate) use page::Reading;
+pub use document::{Body, Document, Kind, TailFacts, kind_of, known_format, read_document};
+pub use page::Reading;
 
 pub mod cadence;
-pub(crate) mod canarytail;
-pub(crate) mod challenge;
+pub mod canarytail;
+pub mod challenge;
 mod document;
 pub mod extract;
-pub(crate) mod follow;
+pub mod follow;
 pub mod freshness;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod normalise;
 mod page;
-pub(crate) mod pdf;
-pub(crate) mod scripted;
+pub mod pdf;
+pub mod scripted;
 pub mod selector;
-pub(crate) mod signature;
+pub mod signature;
 pub mod signed;
 pub mod statement;

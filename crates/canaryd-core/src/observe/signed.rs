@@ -16,7 +16,7 @@ use super::{Body, Document, DocumentFormat, read_document};
 
 /// One detached signature file as fetched (or read beside a replayed version).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DetachedFile {
+pub struct DetachedFile {
     /// Where it came from: a URL, or a path for replay.
     pub source: String,
     /// Its bytes; `None` when the server said 404/410 (no signature from this file).
@@ -28,7 +28,7 @@ pub(crate) struct DetachedFile {
 pub struct SourcedVerdict {
     pub source: String,
     #[serde(flatten)]
-    pub(crate) verdict: SignatureVerdict,
+    pub verdict: SignatureVerdict,
 }
 
 /// A pinned key, as events name it.
@@ -69,7 +69,7 @@ pub struct SignedScope {
     pub covers: Covers,
     /// The signed text of the clearsigned block judged (`covers` = `block`).
     #[serde(skip)]
-    pub(crate) text: Option<BlockText>,
+    pub text: Option<BlockText>,
     /// What the page holds beyond what was signed: read, never judged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<Ignored>,
@@ -90,11 +90,11 @@ pub enum Covers {
 
 /// The text of the clearsigned block judged, and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BlockText {
-    pub(crate) text: String,
+pub struct BlockText {
+    pub text: String,
     /// Read as HTML: the block was found in the raw source of an HTML page, not inside a
     /// `<pre>` or `<code>` (then what was signed is the markup).
-    pub(crate) html: bool,
+    pub html: bool,
 }
 
 /// One part of a page outside the signed text.
@@ -128,7 +128,7 @@ impl SignatureReading {
 }
 
 /// A key's name for people: its user id, else its file label.
-pub(crate) fn key_name(key: &PinnedKey) -> String {
+pub fn key_name(key: &PinnedKey) -> String {
     key.user_id().unwrap_or(key.label()).to_string()
 }
 
@@ -144,7 +144,7 @@ const MAX_BLOCKS: usize = 8;
 /// it; a block by anyone else is never the canary. The other blocks are ignored (and listed in
 /// [`SignedScope::ignored`]). When no block has a good signature, the first block's verdicts
 /// are the reading (so its problem is alerted) and nothing is judged.
-pub(crate) fn read_signatures(
+pub fn read_signatures(
     body: &[u8],
     text: &str,
     format: Format,
@@ -213,7 +213,7 @@ pub(crate) fn read_signatures(
                 refresh: None,
             })
             .collect(),
-        document: Some(super::normalise::sha256_bytes_hex(body)),
+        document: Some(crate::digest::sha256_hex(body)),
         accepts_sha1: policy.accept_sha1,
         scope,
     }
@@ -223,7 +223,7 @@ pub(crate) fn read_signatures(
 /// of the clearsigned block chosen (read as text, the watch's selector set aside: it picks
 /// elements of a page, and the signed text is not one), or `None` when nothing on the page is
 /// signed by a pinned key.
-pub(crate) fn signed_document(
+pub fn signed_document(
     body: &Body<'_>,
     format: DocumentFormat,
     selector: Option<&WatchSelector>,

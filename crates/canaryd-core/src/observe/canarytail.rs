@@ -108,7 +108,7 @@ const ARMOUR_SIGNATURE: &str = "-----BEGIN SIGNATURE-----";
 const ARMOUR_END: &str = "-----END CANARY SIGNED MESSAGE-----";
 
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum CanaryTailError {
+pub enum CanaryTailError {
     #[error("not UTF-8 text")]
     NotUtf8,
     #[error("not JSON: {0}")]
@@ -154,7 +154,7 @@ pub(crate) struct Signer {
 
 /// A parsed CanaryTail canary.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct CanaryTail {
+pub struct CanaryTail {
     pub(crate) shape: Shape,
     /// The standard version the canary says it follows ("0.1").
     pub(crate) version: Option<String>,
@@ -184,7 +184,7 @@ pub(crate) struct CanaryTail {
 }
 
 /// What a code states while present, phrased as a statement; unknown codes say so.
-pub(crate) fn meaning(code: &str) -> &'static str {
+pub fn meaning(code: &str) -> &'static str {
     CODES
         .iter()
         .find(|(c, _)| c.eq_ignore_ascii_case(code))
@@ -256,7 +256,7 @@ pub(crate) fn looks_like_canarytail(bytes: &[u8]) -> bool {
 }
 
 /// Parses a canary in either shape (see the module documentation).
-pub(crate) fn parse(bytes: &[u8]) -> Result<CanaryTail, CanaryTailError> {
+pub fn parse(bytes: &[u8]) -> Result<CanaryTail, CanaryTailError> {
     let text = std::str::from_utf8(bytes).map_err(|_| CanaryTailError::NotUtf8)?;
     let text = text.trim_start_matches('\u{feff}').trim();
     let (json, armoured_signature) = unarmour(text);
@@ -484,7 +484,7 @@ fn bounds(claim: &Map<String, Value>, signatures: Option<&Value>) -> Result<(), 
 
 /// The outcome of checking a canary's signatures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     /// Enough listed keys signed every field, every required signer among them.
     Valid,
     /// Too few valid signers, a required signer missing, or a broken signature.
@@ -517,7 +517,7 @@ pub(crate) struct SignerCheck {
 
 /// The signatures of a canary, checked; see [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SignatureCheck {
+pub struct SignatureCheck {
     pub(crate) verdict: Verdict,
     /// For people: "2 of 3 listed keys signed (2 needed)", "the panic key signed the canary".
     pub(crate) reason: String,
@@ -556,7 +556,7 @@ impl SignatureCheck {
 impl SignatureCheck {
     /// The check in words, as `preview` prints it: the verdict, then each listed signer (name,
     /// role, key as written) and how it fared, then what was ignored.
-    pub(crate) fn lines(&self) -> Vec<String> {
+    pub fn lines(&self) -> Vec<String> {
         let verdict = match self.verdict {
             Verdict::Valid => "they verify",
             Verdict::Invalid => "they do NOT verify",
@@ -610,7 +610,7 @@ impl SignatureCheck {
 }
 
 /// Checks the canary's signatures against the keys it names (see the module documentation).
-pub(crate) fn verify(canary: &CanaryTail) -> SignatureCheck {
+pub fn verify(canary: &CanaryTail) -> SignatureCheck {
     let mut keys: Vec<String> = canary
         .signers
         .iter()

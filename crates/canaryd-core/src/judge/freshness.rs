@@ -248,7 +248,7 @@ pub fn judge(
 /// the judge reads it from `statements` (the issue-date statement, else the `date -R`
 /// line). Updates `state.freshness`; returns the `freshness` events. Live checks and
 /// `replay` both call this.
-pub(crate) fn check(
+pub fn check(
     state: &mut crate::judge::WatchState,
     proofs: &Freshness,
     date: Option<NaiveDate>,
