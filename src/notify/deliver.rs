@@ -44,7 +44,12 @@ pub async fn drain(
     let mut report = Delivery::default();
     // One listing for both steps: an alert queued meanwhile waits for the next drain, so
     // nothing is delivered (and removed) before the feed has had it.
-    let files = t.outbox.pending_files()?;
+    // Through the commit gate: an alert a group commit has written but not yet made durable
+    // is not listed (see `store::group`).
+    let files = {
+        let _committed = t.outbox.commit_gate().read().await;
+        t.outbox.pending_files()?
+    };
     let fed = feed_new(&t, &files)?;
     let routes = t.channels.routes();
     // Channels that timed out in this drain: not tried again until the next one.

@@ -195,6 +195,9 @@ pub struct Outbox {
     routes: Arc<RwLock<Option<Vec<Route>>>>,
     /// Opened to deliver (not a read-only view): a corrupt entry is moved aside.
     writable: bool,
+    /// Held (write) by a group commit from its first write to its last barrier, and (read)
+    /// by delivery while it lists the outbox: no alert is tried before it is durable.
+    commit_gate: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Outbox {
@@ -205,6 +208,7 @@ impl Outbox {
             dir,
             routes: Arc::default(),
             writable: true,
+            commit_gate: Arc::default(),
         };
         outbox.forget_old_deliveries();
         Ok(outbox)
@@ -240,6 +244,7 @@ impl Outbox {
             dir: state_dir.join("outbox"),
             routes: Arc::default(),
             writable: false,
+            commit_gate: Arc::default(),
         }
     }
 
@@ -261,6 +266,23 @@ impl Outbox {
     /// Puts `alert` durably in the outbox. Idempotent: an alert already queued is kept as is.
     /// An alert already delivered (its id is in `sent/`) is not queued again.
     pub fn enqueue(&self, alert: &Alert, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.enqueue_with(alert, now, Sync::Durable)
+    }
+
+    /// The gate a group commit holds while its alerts are not yet durable (see
+    /// `store::group`); delivery lists the outbox only through it.
+    pub fn commit_gate(&self) -> &Arc<tokio::sync::RwLock<()>> {
+        &self.commit_gate
+    }
+
+    /// [`Outbox::enqueue`], durable now (`Durable`) or at the group's barrier (`Deferred`,
+    /// under [`Outbox::commit_gate`]).
+    pub fn enqueue_with(
+        &self,
+        alert: &Alert,
+        now: DateTime<Utc>,
+        sync: Sync,
+    ) -> Result<(), StoreError> {
         let path = self.path(&alert.id);
         if path.exists() || self.sent_dir().join(&alert.id).exists() {
             return Ok(());
@@ -283,16 +305,20 @@ impl Outbox {
             channels,
             in_feed: false,
         };
-        self.write(&q)
+        self.write_with(&q, sync)
     }
 
     fn write(&self, q: &Queued) -> Result<(), StoreError> {
+        self.write_with(q, Sync::Durable)
+    }
+
+    fn write_with(&self, q: &Queued, sync: Sync) -> Result<(), StoreError> {
         let path = self.path(&q.alert.id);
         let json = serde_json::to_vec_pretty(q).map_err(|source| StoreError::Corrupt {
             path: path.clone(),
             source,
         })?;
-        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))
+        atomic::write(&path, &json, sync).map_err(io_err("write", &path))
     }
 
     /// `<state>/outbox/corrupt/`: entries that could not be read, kept for a person to look
