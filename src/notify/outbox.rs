@@ -462,6 +462,35 @@ impl Outbox {
         atomic::remove(&path).map_err(io_err("remove", &path))
     }
 
+    /// The alert was accepted: its marker is written now, not fsynced; [`Outbox::settle`]
+    /// makes the markers of many alerts durable with one barrier, then removes the alerts.
+    /// Until then the alert stays queued: a crash before it costs a resend under the same
+    /// id, as a crash between a send and its marker always did.
+    pub fn delivered_deferred(&self, id: &str) -> Result<(), StoreError> {
+        let sent = self.sent_dir();
+        atomic::create_dir_with(&sent, Sync::Deferred).map_err(io_err("create", &sent))?;
+        let marker = sent.join(id);
+        atomic::write(&marker, b"", Sync::Deferred).map_err(io_err("write", &marker))
+    }
+
+    /// Makes the markers of `ids` durable (one barrier), then removes those alerts and makes
+    /// the removals durable (another).
+    pub fn settle(&self, ids: &[String]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        atomic::barrier(&self.dir).map_err(io_err("make durable the markers in", &self.dir))?;
+        for id in ids {
+            let path = self.path(id);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err("remove", &path)(e)),
+            }
+        }
+        atomic::barrier(&self.dir).map_err(io_err("make durable the removals in", &self.dir))
+    }
+
     /// Replaces a queued alert in place (same id), e.g. after its watch was renamed.
     pub fn rewrite(&self, q: &Queued) -> Result<(), StoreError> {
         self.write(q)
