@@ -92,7 +92,6 @@ async fn sigkill_anywhere_in_a_changed_pass_alerts_each_death_once() {
     }
 }
 
-
 /// After the passes that follow a kill: every watch alerted under exactly one Message-ID,
 /// its removal logged once and archived once, and nothing left in the outbox.
 fn each_death_once(env: &Env, smtp: &SmtpServer, trial: usize, ms: u64) {
@@ -117,8 +116,8 @@ fn each_death_once(env: &Env, smtp: &SmtpServer, trial: usize, ms: u64) {
             "trial {trial} (killed after {ms} ms): {w} must be alerted under exactly one Message-ID: {:?}",
             ids.get(&w)
         );
-        let log = std::fs::read_to_string(env.state().join(&w).join("events.jsonl"))
-            .unwrap_or_default();
+        let log =
+            std::fs::read_to_string(env.state().join(&w).join("events.jsonl")).unwrap_or_default();
         let removed = log
             .lines()
             .filter(|l| l.contains("\"kind\":\"removed\""))
@@ -220,7 +219,9 @@ async fn sigkill_at_random_points_of_a_group_commit_loses_and_tears_nothing() {
             );
             assert!(
                 queued.contains(&format!("\"watch\": \"{w}\""))
-                    || mailed.iter().any(|s| s.starts_with(&format!("[canaryd] {w}:"))),
+                    || mailed
+                        .iter()
+                        .any(|s| s.starts_with(&format!("[canaryd] {w}:"))),
                 "seed {seed} trial {trial} ({ms} ms): \"{line}\" was said before its alert was queued"
             );
         }

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use common::run::Env;
 use common::site::{Reply, Site};
 
-const DATED: &str = "As of January 5, 2021, Example Co has never received a National Security Letter.";
+const DATED: &str =
+    "As of January 5, 2021, Example Co has never received a National Security Letter.";
 const GAG: &str = "Example Co has never been subject to a gag order.";
 const WATCHES: usize = 3;
 
@@ -76,7 +77,11 @@ async fn an_unchanged_page_rewrites_no_file_of_its_watch_and_still_goes_stale() 
             was,
             "w{i}: an unchanged check wrote to its watch's files"
         );
-        assert_eq!(site.hits(&format!("/w{i}")), 3, "every check fetched the page");
+        assert_eq!(
+            site.hits(&format!("/w{i}")),
+            3,
+            "every check fetched the page"
+        );
     }
     // Their times are in the one shared file instead, newer than check.json's.
     let seen: serde_json::Value = serde_json::from_slice(
@@ -88,7 +93,9 @@ async fn an_unchanged_page_rewrites_no_file_of_its_watch_and_still_goes_stale() 
     )
     .expect("json");
     let (newer, older) = (
-        seen["checks"]["w0"]["at"].as_str().expect("w0 in .checks.json"),
+        seen["checks"]["w0"]["at"]
+            .as_str()
+            .expect("w0 in .checks.json"),
         check["at"].as_str().expect("at"),
     );
     assert!(newer > older, "{newer} vs {older}");

@@ -194,7 +194,11 @@ impl Checker {
         self.flush_seen_now_and_then();
 
         for (s, unchanged) in kept {
-            let Job { watch, judged, reply } = s.job;
+            let Job {
+                watch,
+                judged,
+                reply,
+            } = s.job;
             let _ = reply.send(Ok(CheckReport {
                 watch: watch.name.clone(),
                 pending: judged.state.pending.len(),
@@ -230,9 +234,12 @@ impl Checker {
             .filter(|(_, e)| e.notify)
             .collect();
         let mut queued = 0;
-        if let Some(alert) =
-            alert::render(&watch.name, watch.url.as_str(), j.state.generation, &notified)
-        {
+        if let Some(alert) = alert::render(
+            &watch.name,
+            watch.url.as_str(),
+            j.state.generation,
+            &notified,
+        ) {
             self.outbox.enqueue_with(&alert, j.at, Sync::Deferred)?;
             queued += 1;
             wrote = true;
