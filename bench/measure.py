@@ -10,8 +10,15 @@ Owns: how a pass is measured and how the results are shown.
   measure.py check FILE REGEX COUNT [--at-least]
       Checks that REGEX matches exactly (or at least) COUNT lines of FILE: a pass that did
       not do what it was meant to (fetches failing, nothing detected) is not a measurement.
+  measure.py cdio DATASTORE HISTORY COUNT SINCE
+      Checks a changedetection.io pass: COUNT watches in DATASTORE, each checked at or after
+      SINCE (epoch seconds) and with exactly HISTORY snapshots (1 after the first and steady
+      passes, 2 after the changed one).
+  measure.py note RESULTS TEXT
+      Records a line printed under the table (e.g. why a peer could not be measured).
   measure.py table RESULTS HEADER_FILE
-      Prints the side-by-side table (canaryd, urlwatch, urlwatch / canaryd) for every pass.
+      Prints the side-by-side table (canaryd, urlwatch, changedetection.io, and each peer /
+      canaryd) for every pass.
 """
 import json
 import os
@@ -57,6 +64,31 @@ def check(path, regex, count, at_least):
         sys.exit(f"measure: {path}: {n} lines match /{regex}/, expected {'at least ' if at_least else ''}{count}")
 
 
+def cdio(datastore, history, count, since):
+    import glob
+    watches = glob.glob(os.path.join(datastore, "*", "watch.json"))
+    bad = []
+    for w in watches:
+        d = os.path.dirname(w)
+        with open(w) as f:
+            checked = json.load(f).get("last_checked", 0)
+        try:
+            with open(os.path.join(d, "history.txt")) as f:
+                n = sum(1 for line in f if line.strip())
+        except FileNotFoundError:
+            n = 0
+        if checked < since or n != history:
+            bad.append(f"{os.path.basename(d)}: last_checked {checked}, {n} snapshots")
+    if len(watches) != count or bad:
+        sys.exit(f"measure: {datastore}: {len(watches)} watches (expected {count}), "
+                 f"{len(bad)} not checked since {since} with {history} snapshots: {bad[:3]}")
+
+
+def note(results, text):
+    with open(results, "a") as f:
+        f.write(json.dumps({"note": text}) + "\n")
+
+
 def fmt(value, unit):
     if unit == "ms":
         return f"{value:.3f}"
@@ -66,25 +98,40 @@ def fmt(value, unit):
 
 
 def table(results, header_file):
-    rows = {}
+    rows, notes = {}, []
     with open(results) as f:
         for line in f:
             r = json.loads(line)
-            rows[(r["tool"], r["pass"])] = r
+            if "note" in r:
+                notes.append(r["note"])
+            else:
+                rows[(r["tool"], r["pass"])] = r
     metrics = [("wall_s", "wall (s)", "s"), ("cpu_s", "CPU user+sys (s)", "s"),
                ("cpu_per_page_ms", "CPU per page (ms)", "ms"), ("peak_rss_mib", "peak RSS (MiB)", "MiB")]
+    peers = [("urlwatch", "urlwatch"), ("changedetection", "cd.io")]
     with open(header_file) as f:
         out = [f.read().rstrip("\n"), ""]
-    out.append(f"{'pass':8} {'measure':18} {'canaryd':>10} {'urlwatch':>10} {'urlwatch/canaryd':>17}")
-    out.append("-" * 67)
+    head = f"{'pass':8} {'measure':18} {'canaryd':>10}"
+    for _, short in peers:
+        head += f" {short:>10}"
+    for _, short in peers:
+        head += f" {short + '/canaryd':>17}"
+    out.append(head)
+    out.append("-" * len(head))
     for p in PASSES:
-        c, u = rows.get(("canaryd", p)), rows.get(("urlwatch", p))
+        c = rows.get(("canaryd", p))
         for key, label, unit in metrics:
-            cv = fmt(c[key], unit) if c else "-"
-            uv = fmt(u[key], unit) if u else "-"
-            ratio = f"{u[key] / c[key]:.1f}x" if c and u and c[key] > 0 else "-"
-            out.append(f"{p:8} {label:18} {cv:>10} {uv:>10} {ratio:>17}")
+            line = f"{p:8} {label:18} {fmt(c[key], unit) if c else '-':>10}"
+            for tool, _ in peers:
+                r = rows.get((tool, p))
+                line += f" {fmt(r[key], unit) if r else '-':>10}"
+            for tool, _ in peers:
+                r = rows.get((tool, p))
+                ratio = f"{r[key] / c[key]:.1f}x" if c and r and c[key] > 0 else "-"
+                line += f" {ratio:>17}"
+            out.append(line)
         out.append("")
+    out.extend(notes)
     print("\n".join(out).rstrip("\n"))
 
 
@@ -93,6 +140,10 @@ def main(argv):
         run(argv[2], argv[3], argv[4], int(argv[5]), argv[6], argv[7], argv[9:])
     elif len(argv) in (5, 6) and argv[1] == "check":
         check(argv[2], argv[3], int(argv[4]), argv[5:] == ["--at-least"])
+    elif len(argv) == 6 and argv[1] == "cdio":
+        cdio(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    elif len(argv) == 4 and argv[1] == "note":
+        note(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "table":
         table(argv[2], argv[3])
     else:

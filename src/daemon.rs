@@ -194,6 +194,7 @@ pub async fn run(parts: DaemonParts) -> anyhow::Result<()> {
             "alert delivery still in progress at stop; it stays queued for the next start"
         );
     }
+    checker.flush_seen();
     // Its whole process group goes with it, and its profile.
     checker.browser.shutdown().await;
     tracing::info!("canaryd stopped");
@@ -335,7 +336,11 @@ fn finished(
             );
             let mut record = report.record.clone();
             record.next_check = Some(wall_after(checker.clock.now(), due - now));
-            if let Err(e) = checker.store.save_check(&watch.name, &record) {
+            // A check that changed nothing keeps its times in `.checks.json` (written once a
+            // minute), not in a file of its own.
+            if report.unchanged {
+                checker.store.note_unchanged(&watch.name, &record);
+            } else if let Err(e) = checker.store.save_check(&watch.name, &record) {
                 tracing::warn!(watch = %watch.name, error = %crate::error_chain(&e), "cannot record the next check time");
             }
             let events: Vec<&str> = report.events.iter().map(|e| e.kind.as_str()).collect();

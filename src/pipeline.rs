@@ -3,6 +3,7 @@
 //! save state.
 
 mod canarytail;
+mod commit;
 pub(crate) mod follow;
 pub(crate) mod freshness_api;
 mod health;
@@ -22,12 +23,11 @@ use crate::fetch::browser::{BrowserPool, Original};
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
 use crate::judge::event::Event;
 use crate::judge::{self, Judgement, Observation, WatchState};
-use crate::notify::alert;
 use crate::notify::outbox::Outbox;
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
 use crate::observe::{self, Reading};
-use crate::store::archive::{self, Archive, Capture, Snapshot};
+use crate::store::archive::{Archive, Capture};
 use crate::store::lock::StateLock;
 use crate::store::{CheckRecord, CheckResult, ContentKey, Store, StoreError};
 
@@ -50,6 +50,8 @@ pub struct Checker {
     pub force_key_refresh: bool,
     /// This process's hold on the state directory, for as long as any clone lives.
     _lock: Arc<StateLock>,
+    /// Checks' durable writes, committed in groups (see `commit`).
+    group: Arc<commit::Group>,
 }
 
 /// What one check did.
@@ -63,6 +65,9 @@ pub struct CheckReport {
     /// Differences still awaiting confirmation.
     pub pending: usize,
     pub duration: Duration,
+    /// The check changed nothing but its time: its `check.json` was not rewritten (the
+    /// time is in `.checks.json`, see `store::seen`).
+    pub unchanged: bool,
 }
 
 impl Checker {
@@ -100,6 +105,7 @@ impl Checker {
             )),
             force_key_refresh: false,
             _lock: Arc::new(lock),
+            group: Arc::default(),
         })
     }
 
@@ -197,8 +203,14 @@ impl Checker {
         .await?;
         // The quoted blocks confirmed online (`freshness_api`), now that the page is read.
         let judged = self.confirm_blocks(watch, &opts, judged).await;
-        let (checker, w) = (self.clone(), watch.clone());
-        blocking(move || checker.write(&w, judged)).await?
+        self.commit(watch, judged).await
+    }
+
+    /// Writes `.checks.json` now (the end of a pass, the daemon's stop).
+    pub fn flush_seen(&self) {
+        if let Err(e) = self.store.flush_seen() {
+            tracing::warn!(error = %crate::error_chain(&e), "cannot record the last check times of unchanged watches");
+        }
     }
 
     /// The rest of a check once the fetch is done: read the page and judge it.
@@ -505,7 +517,16 @@ impl Checker {
             record.result = CheckResult::Failed;
             record.error = Some(error);
         }
+        // Everything but the time is as the last check left it: nothing to write for it.
+        let record_unchanged = prev_check.at.is_some() && {
+            let mut r = record.clone();
+            r.at = prev_check.at;
+            r.duration_ms = prev_check.duration_ms;
+            r.next_check = prev_check.next_check;
+            r == prev_check
+        };
         Judged {
+            record_unchanged,
             prev,
             state,
             events,
@@ -515,88 +536,6 @@ impl Checker {
             started,
             online,
         }
-    }
-
-    /// Records a judged check durably and reports it.
-    fn write(&self, watch: &Watch, j: Judged) -> Result<CheckReport, StoreError> {
-        let queued = self.record(
-            watch,
-            &j.prev,
-            &j.state,
-            &j.events,
-            &j.record,
-            j.at,
-            j.capture.as_ref(),
-        )?;
-        Ok(CheckReport {
-            watch: watch.name.clone(),
-            pending: j.state.pending.len(),
-            record: j.record,
-            events: j.events,
-            queued,
-            duration: j.started.elapsed(),
-        })
-    }
-
-    /// Makes the outcome durable in the order that never loses an alert: the event log,
-    /// then the outbox, then the evidence archive, then the state that says
-    /// the event has been raised. A check that changed nothing writes no evidence.
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &self,
-        watch: &Watch,
-        prev: &WatchState,
-        state: &WatchState,
-        events: &[Event],
-        record: &CheckRecord,
-        at: DateTime<Utc>,
-        capture: Option<&Capture>,
-    ) -> Result<usize, StoreError> {
-        // Everything below is keyed by the generation these events open: redone after a
-        // crash (same `prev`, so the same generation), each step finds its own earlier
-        // write and does not repeat it. The state that closes the generation comes last.
-        let generation = (!events.is_empty()).then_some(state.generation);
-        if let Some(g) = generation {
-            self.store.append_events(&watch.name, events, g)?;
-        }
-        // One message for every notified event of this check (a removal and a rewording
-        // found together are one email, the statement diff shown once).
-        let notified: Vec<(usize, &Event)> = events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.notify)
-            .collect();
-        let mut queued_count = 0;
-        if let Some(alert) =
-            alert::render(&watch.name, watch.url.as_str(), state.generation, &notified)
-        {
-            self.outbox.enqueue(&alert, at)?;
-            queued_count += 1;
-        }
-        let recorded =
-            generation.is_some() && generation == self.archive.newest_generation(&watch.name);
-        // `has_history` (one stat) only when nothing else asks for a record: it starts the
-        // chain of a watch whose state predates the archive.
-        if !recorded
-            && (archive::worth_keeping(prev, state, events)
-                || !record.key_refreshes.is_empty()
-                || record.freshness_api.iter().any(|l| l.asked)
-                || (capture.is_some() && !self.archive.has_history(&watch.name)))
-        {
-            let snapshot = Snapshot {
-                at,
-                check: record,
-                capture,
-                events,
-                confirmed_set_hash: state.baseline.as_ref().map(|b| b.set_hash.as_str()),
-                generation,
-            };
-            self.archive
-                .append(&watch.name, &snapshot, watch.shared.max_history)?;
-        }
-        self.store.save_state(&watch.name, state, prev, record)?;
-        self.store.save_check(&watch.name, record)?;
-        Ok(queued_count)
     }
 }
 
@@ -644,7 +583,10 @@ fn document_key(kind: observe::Kind, bytes: &[u8], text: &str) -> String {
 }
 
 /// A judged check, not yet recorded.
+#[derive(Debug)]
 struct Judged {
+    /// The check record differs from the last one only in its times.
+    record_unchanged: bool,
     prev: WatchState,
     state: WatchState,
     events: Vec<Event>,

@@ -10,7 +10,11 @@
 //! <state>/outbox/                  alerts not yet delivered (see outbox.rs)
 //! <state>/lock                     held by the one canaryd working on this directory
 //! <state>/feed.atom, feed.json     the Atom feed of queued alerts (feed.rs)
+//! <state>/.checks.json             when unchanged watches were last checked (seen.rs)
 //! ```
+//!
+//! A pass's durable writes are made together (`pipeline::commit`): written without fsync, then made
+//! durable by one barrier per stage, in the order that never loses an alert.
 
 pub(crate) mod alerts;
 pub(crate) mod archive;
@@ -18,12 +22,14 @@ pub(crate) mod atomic;
 mod followed;
 pub(crate) mod keys;
 pub mod lock;
+pub(crate) mod seen;
 
 pub use followed::{FollowedDoc, TailRecord};
 
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -179,22 +185,41 @@ pub struct ContentKey {
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    /// `.checks.json` in memory, shared by clones (see [`seen`]).
+    seen: Arc<Mutex<seen::Seen>>,
 }
 
 impl Store {
     /// Opens (creating if needed) the state directory.
     pub fn open(root: &Path) -> Result<Store, StoreError> {
         atomic::create_dir(root).map_err(io_err("create state directory", root))?;
-        Ok(Store {
-            root: root.to_path_buf(),
-        })
+        Ok(Store::at(root))
     }
 
     /// A read-only view of `root`; nothing is created.
     pub fn at(root: &Path) -> Store {
         Store {
             root: root.to_path_buf(),
+            seen: Arc::default(),
         }
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, seen::Seen> {
+        // Poisoning only means a panic elsewhere while holding it; the map is whole.
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records that a check changed nothing but its time (and next due time): kept in
+    /// `.checks.json`, written by [`Store::flush_seen`], not in the watch's `check.json`.
+    pub fn note_unchanged(&self, name: &str, record: &CheckRecord) {
+        if let Some(s) = seen::SeenCheck::of(record) {
+            self.seen().note(&self.root, name, s);
+        }
+    }
+
+    /// Writes `.checks.json` if an unchanged check was noted since it was last written.
+    pub fn flush_seen(&self) -> Result<(), StoreError> {
+        self.seen().flush(&self.root)
     }
 
     pub fn root(&self) -> &Path {
@@ -205,9 +230,9 @@ impl Store {
         self.root.join(name)
     }
 
-    fn ensure_watch_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
+    fn ensure_watch_dir(&self, name: &str, sync: Sync) -> Result<PathBuf, StoreError> {
         let dir = self.watch_dir(name);
-        atomic::create_dir(&dir).map_err(io_err("create", &dir))?;
+        atomic::create_dir_with(&dir, sync).map_err(io_err("create", &dir))?;
         Ok(dir)
     }
 
@@ -239,10 +264,23 @@ impl Store {
         prev: &WatchState,
         check: &CheckRecord,
     ) -> Result<bool, StoreError> {
+        self.save_state_with(name, state, prev, check, Sync::Durable)
+    }
+
+    /// [`Store::save_state`], durable now (`Durable`) or at the group's next barrier
+    /// (`Deferred`).
+    pub fn save_state_with(
+        &self,
+        name: &str,
+        state: &WatchState,
+        prev: &WatchState,
+        check: &CheckRecord,
+        sync: Sync,
+    ) -> Result<bool, StoreError> {
         if state == prev {
             return Ok(false);
         }
-        let dir = self.ensure_watch_dir(name)?;
+        let dir = self.ensure_watch_dir(name, sync)?;
         let path = dir.join("state.json");
         let json = serde_json::to_vec_pretty(state).map_err(|source| StoreError::Corrupt {
             path: path.clone(),
@@ -253,21 +291,35 @@ impl Store {
             // this file's entry durable (same folder).
             let path = dir.join("statements.txt");
             let text = statements_text(name, state, check);
-            atomic::write(&path, text.as_bytes(), Sync::FileOnly)
-                .map_err(io_err("write", &path))?;
+            let text_sync = if sync == Sync::Durable {
+                Sync::FileOnly
+            } else {
+                sync
+            };
+            atomic::write(&path, text.as_bytes(), text_sync).map_err(io_err("write", &path))?;
         }
-        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))?;
+        atomic::write(&path, &json, sync).map_err(io_err("write", &path))?;
         Ok(true)
     }
 
+    /// The watch's last check: its `check.json`, with the time of a newer unchanged check
+    /// from `.checks.json` laid over it.
     pub fn load_check(&self, name: &str) -> Result<Option<CheckRecord>, StoreError> {
-        Self::read_json(&self.watch_dir(name).join("check.json"))
+        let mut record: Option<CheckRecord> =
+            Self::read_json(&self.watch_dir(name).join("check.json"))?;
+        if let Some(r) = &mut record
+            && let Some(seen) = self.seen().get(&self.root, name)
+        {
+            seen.apply(r);
+        }
+        Ok(record)
     }
 
     /// Records the last check. Atomic but not fsynced: it changes on every check, and a
     /// lost copy only costs one unconditional fetch.
     pub fn save_check(&self, name: &str, record: &CheckRecord) -> Result<(), StoreError> {
-        let dir = self.ensure_watch_dir(name)?;
+        self.seen().forget(name);
+        let dir = self.ensure_watch_dir(name, Sync::Durable)?;
         let path = dir.join("check.json");
         let json = serde_json::to_vec_pretty(record).map_err(|source| StoreError::Corrupt {
             path: path.clone(),
@@ -285,10 +337,21 @@ impl Store {
         events: &[Event],
         generation: u64,
     ) -> Result<(), StoreError> {
+        self.append_events_with(name, events, generation, Sync::Durable)
+    }
+
+    /// [`Store::append_events`], durable now or at the group's next barrier.
+    pub fn append_events_with(
+        &self,
+        name: &str,
+        events: &[Event],
+        generation: u64,
+        sync: Sync,
+    ) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
         }
-        let dir = self.ensure_watch_dir(name)?;
+        let dir = self.ensure_watch_dir(name, sync)?;
         let path = dir.join("events.jsonl");
         let tail = log_tail(&path).map_err(io_err("read", &path))?;
         if tail
@@ -310,7 +373,7 @@ impl Store {
             })?;
             lines.push(b'\n');
         }
-        atomic::append(&path, &lines).map_err(io_err("append to", &path))
+        atomic::append_with(&path, &lines, sync).map_err(io_err("append to", &path))
     }
 
     /// The watch's alert history, from its event log (see [`alerts`]).

@@ -112,6 +112,10 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         channels: &channels,
         feed: &feed,
     };
+    tracing::debug!(
+        barriers = crate::store::atomic::BARRIERS.load(std::sync::atomic::Ordering::Relaxed),
+        "pass committed"
+    );
     // No browser outlives the pass: its process group is killed, its profile removed.
     checker.browser.shutdown().await;
     let d = deliver::drain(targets, checker.clock.now(), true, DELIVERY_BACKOFF).await?;

@@ -44,11 +44,18 @@ pub async fn drain(
     let mut report = Delivery::default();
     // One listing for both steps: an alert queued meanwhile waits for the next drain, so
     // nothing is delivered (and removed) before the feed has had it.
-    let files = t.outbox.pending_files()?;
+    // Through the commit gate: an alert a group commit has written but not yet made durable
+    // is not listed (see `store::group`).
+    let files = {
+        let _committed = t.outbox.commit_gate().read().await;
+        t.outbox.pending_files()?
+    };
     let fed = feed_new(&t, &files)?;
     let routes = t.channels.routes();
     // Channels that timed out in this drain: not tried again until the next one.
     let mut stalled: HashSet<String> = HashSet::new();
+    // Delivered alerts whose markers await one barrier for all of them (`Outbox::settle`).
+    let mut settled: Vec<String> = Vec::new();
     for path in files {
         // Gone meanwhile, or unreadable and set aside: the others are still delivered.
         let Some(mut q) = t.outbox.take(&path)? else {
@@ -125,7 +132,11 @@ pub async fn drain(
                 t.outbox.retire(&q)?;
                 report.permanent += 1;
             } else {
-                t.outbox.delivered(&q.alert.id)?;
+                t.outbox.delivered_deferred(&q.alert.id)?;
+                settled.push(q.alert.id.clone());
+                if settled.len() >= SETTLE_EVERY {
+                    t.outbox.settle(&std::mem::take(&mut settled))?;
+                }
                 report.delivered += 1;
             }
         } else {
@@ -135,8 +146,13 @@ pub async fn drain(
             report.waiting += 1;
         }
     }
+    t.outbox.settle(&settled)?;
     Ok(report)
 }
+
+/// Delivered alerts are made settled (marker durable, alert removed) at least this often,
+/// so a crash in a long drain resends at most this many.
+const SETTLE_EVERY: usize = 64;
 
 fn state(q: &Queued, i: usize) -> &crate::notify::outbox::ChannelState {
     &q.channels.as_deref().unwrap_or_default()[i]

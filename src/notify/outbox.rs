@@ -176,6 +176,9 @@ pub struct Outbox {
     routes: Arc<RwLock<Option<Vec<Route>>>>,
     /// Opened to deliver (not a read-only view): a corrupt entry is moved aside.
     writable: bool,
+    /// Held (write) by a group commit from its first write to its last barrier, and (read)
+    /// by delivery while it lists the outbox: no alert is tried before it is durable.
+    commit_gate: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Outbox {
@@ -186,6 +189,7 @@ impl Outbox {
             dir,
             routes: Arc::default(),
             writable: true,
+            commit_gate: Arc::default(),
         };
         outbox.forget_old_deliveries();
         Ok(outbox)
@@ -221,6 +225,7 @@ impl Outbox {
             dir: state_dir.join("outbox"),
             routes: Arc::default(),
             writable: false,
+            commit_gate: Arc::default(),
         }
     }
 
@@ -242,6 +247,23 @@ impl Outbox {
     /// Puts `alert` durably in the outbox. Idempotent: an alert already queued is kept as is.
     /// An alert already delivered (its id is in `sent/`) is not queued again.
     pub fn enqueue(&self, alert: &Alert, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.enqueue_with(alert, now, Sync::Durable)
+    }
+
+    /// The gate a group commit holds while its alerts are not yet durable (see
+    /// `store::group`); delivery lists the outbox only through it.
+    pub fn commit_gate(&self) -> &Arc<tokio::sync::RwLock<()>> {
+        &self.commit_gate
+    }
+
+    /// [`Outbox::enqueue`], durable now (`Durable`) or at the group's barrier (`Deferred`,
+    /// under [`Outbox::commit_gate`]).
+    pub fn enqueue_with(
+        &self,
+        alert: &Alert,
+        now: DateTime<Utc>,
+        sync: Sync,
+    ) -> Result<(), StoreError> {
         let path = self.path(&alert.id);
         if path.exists() || self.sent_dir().join(&alert.id).exists() {
             return Ok(());
@@ -264,16 +286,20 @@ impl Outbox {
             channels,
             in_feed: false,
         };
-        self.write(&q)
+        self.write_with(&q, sync)
     }
 
     fn write(&self, q: &Queued) -> Result<(), StoreError> {
+        self.write_with(q, Sync::Durable)
+    }
+
+    fn write_with(&self, q: &Queued, sync: Sync) -> Result<(), StoreError> {
         let path = self.path(&q.alert.id);
         let json = serde_json::to_vec_pretty(q).map_err(|source| StoreError::Corrupt {
             path: path.clone(),
             source,
         })?;
-        atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))
+        atomic::write(&path, &json, sync).map_err(io_err("write", &path))
     }
 
     /// `<state>/outbox/corrupt/`: entries that could not be read, kept for a person to look
@@ -415,6 +441,35 @@ impl Outbox {
         atomic::write(&marker, b"", Sync::Durable).map_err(io_err("write", &marker))?;
         let path = self.path(id);
         atomic::remove(&path).map_err(io_err("remove", &path))
+    }
+
+    /// The alert was accepted: its marker is written now, not fsynced; [`Outbox::settle`]
+    /// makes the markers of many alerts durable with one barrier, then removes the alerts.
+    /// Until then the alert stays queued: a crash before it costs a resend under the same
+    /// id, as a crash between a send and its marker always did.
+    pub fn delivered_deferred(&self, id: &str) -> Result<(), StoreError> {
+        let sent = self.sent_dir();
+        atomic::create_dir_with(&sent, Sync::Deferred).map_err(io_err("create", &sent))?;
+        let marker = sent.join(id);
+        atomic::write(&marker, b"", Sync::Deferred).map_err(io_err("write", &marker))
+    }
+
+    /// Makes the markers of `ids` durable (one barrier), then removes those alerts and makes
+    /// the removals durable (another).
+    pub fn settle(&self, ids: &[String]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        atomic::barrier(&self.dir).map_err(io_err("make durable the markers in", &self.dir))?;
+        for id in ids {
+            let path = self.path(id);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err("remove", &path)(e)),
+            }
+        }
+        atomic::barrier(&self.dir).map_err(io_err("make durable the removals in", &self.dir))
     }
 
     /// Replaces a queued alert in place (same id), e.g. after its watch was renamed.

@@ -86,6 +86,8 @@ pub async fn check_all_counting(
             Err(_) => tally.store_errors += 1,
         }
     }
+    // The last check times of the watches that changed nothing, in one file.
+    checker.flush_seen();
     tally
 }
 

@@ -19,7 +19,7 @@
 //! `read` (loading a history, resolving "snapshot N" or "as of a date"), `verify` (the chain
 //! check) and `warc` (export as WARC 1.1).
 
-mod append;
+pub(crate) mod append;
 mod head;
 mod read;
 mod record;
@@ -163,6 +163,27 @@ impl Archive {
         max_history: usize,
     ) -> Result<u64, StoreError> {
         append::append(&self.dir(watch), snapshot, max_history)
+    }
+
+    /// The first half of a group-committed append: the bodies and record written, not
+    /// fsynced; [`Archive::finish`] moves HEAD once a barrier has made them durable.
+    pub fn prepare(
+        &self,
+        watch: &str,
+        snapshot: &Snapshot<'_>,
+        max_history: usize,
+    ) -> Result<append::Prepared, StoreError> {
+        append::prepare(
+            &self.dir(watch),
+            snapshot,
+            max_history,
+            crate::store::atomic::Sync::Deferred,
+        )
+    }
+
+    /// The second half: HEAD names the prepared record (durable at the next barrier).
+    pub fn finish(&self, prepared: &append::Prepared) -> Result<(), StoreError> {
+        append::finish(prepared, crate::store::atomic::Sync::Deferred)
     }
 
     /// The watch's whole history, oldest first.

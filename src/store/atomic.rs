@@ -16,6 +16,15 @@ pub enum Sync {
     /// entry durable with a later `Durable` write (or `sync_dir`) in the same folder, so a
     /// snapshot of several files costs one folder fsync, not one per file.
     FileOnly,
+    /// Atomic, nothing forced to disk here: part of a group commit (see `store::group`),
+    /// made durable with every other write of the group by one [`barrier`].
+    Deferred,
+}
+
+impl Sync {
+    fn file_fsync(self) -> bool {
+        matches!(self, Sync::Durable | Sync::FileOnly)
+    }
 }
 
 /// Replaces `path` with `bytes` atomically.
@@ -23,7 +32,7 @@ pub fn write(path: &Path, bytes: &[u8], sync: Sync) -> io::Result<()> {
     let dir = parent(path);
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    if sync != Sync::Lazy {
+    if sync.file_fsync() {
         tmp.as_file().sync_all()?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
@@ -34,13 +43,22 @@ pub fn write(path: &Path, bytes: &[u8], sync: Sync) -> io::Result<()> {
 }
 
 /// Appends `bytes` to `path` (created if missing) and fsyncs it.
+#[cfg(test)]
 pub fn append(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    append_with(path, bytes, Sync::Durable)
+}
+
+/// Appends `bytes` to `path`: fsynced (with the folder when the file is new) unless `sync`
+/// is `Lazy` or `Deferred`.
+pub fn append_with(path: &Path, bytes: &[u8], sync: Sync) -> io::Result<()> {
     let existed = path.exists();
     let mut f = OpenOptions::new().create(true).append(true).open(path)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
-    if !existed {
-        sync_dir(parent(path))?;
+    if sync.file_fsync() {
+        f.sync_all()?;
+        if !existed {
+            sync_dir(parent(path))?;
+        }
     }
     Ok(())
 }
@@ -53,12 +71,40 @@ pub fn remove(path: &Path) -> io::Result<()> {
 
 /// Creates `dir` (and parents) and makes its entry durable.
 pub fn create_dir(dir: &Path) -> io::Result<()> {
+    create_dir_with(dir, Sync::Durable)
+}
+
+/// Creates `dir` (and parents); its entry is made durable now unless `sync` is `Deferred`
+/// (a later [`barrier`] does it) or `Lazy`.
+pub fn create_dir_with(dir: &Path, sync: Sync) -> io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
     fs::create_dir_all(dir)?;
-    sync_dir(parent(dir))
+    if sync.file_fsync() {
+        sync_dir(parent(dir))?;
+    }
+    Ok(())
 }
+
+/// Makes every write made so far on the filesystem holding `dir` durable (`syncfs(2)`):
+/// the one flush a group commit pays instead of an fsync per file and per folder. Linux
+/// reports writeback errors of the filesystem to it (since 5.8), so a failed flush is an
+/// error here, not a silent loss.
+pub fn barrier(dir: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    let f = File::open(dir)?;
+    // SAFETY: syncfs only reads the descriptor, which `f` keeps open for the call.
+    let rc = unsafe { libc::syncfs(f.as_raw_fd()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    BARRIERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// How many [`barrier`]s this process made (reported by `check` at debug level, and by tests).
+pub static BARRIERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn parent(path: &Path) -> &Path {
     match path.parent() {

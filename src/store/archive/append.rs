@@ -25,7 +25,39 @@ use crate::store::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
 
 pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64, StoreError> {
-    atomic::create_dir(dir).map_err(io_err("create", dir))?;
+    let prepared = prepare(dir, snap, max_history, Sync::FileOnly)?;
+    let seq = prepared.head.seq;
+    finish(&prepared, Sync::Durable)?;
+    Ok(seq)
+}
+
+/// A record written (with its bodies) but not yet in the chain: HEAD still names the one
+/// before. [`finish`] moves HEAD once the record is durable.
+#[derive(Debug)]
+pub struct Prepared {
+    dir: std::path::PathBuf,
+    head: Head,
+    prune_from: u64,
+    prune_to: u64,
+}
+
+/// Moves HEAD to the prepared record (fsynced with its folder when `sync` is `Durable`;
+/// at the group's next barrier when `Deferred`), then applies retention.
+pub fn finish(p: &Prepared, sync: Sync) -> Result<(), StoreError> {
+    head::save_with(&p.dir, &p.head, sync)?;
+    prune(&p.dir, p.prune_from, p.prune_to);
+    Ok(())
+}
+
+/// Writes the bodies and the record of the next snapshot, each fsynced when `sync` is
+/// `FileOnly`, left for the group's barrier when `Deferred`.
+pub fn prepare(
+    dir: &Path,
+    snap: &Snapshot<'_>,
+    max_history: usize,
+    sync: Sync,
+) -> Result<Prepared, StoreError> {
+    atomic::create_dir_with(dir, sync).map_err(io_err("create", dir))?;
     let tip = tip(dir, snap)?;
     let seq = tip.seq + 1;
 
@@ -54,7 +86,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
             let path = dir.join(body_file(seq));
             let gz = gzip(&capture.body).map_err(io_err("compress the body for", &path))?;
             // HEAD's durable write below fsyncs this folder, making this entry durable too.
-            atomic::write(&path, &gz, Sync::FileOnly).map_err(io_err("write", &path))?;
+            atomic::write(&path, &gz, sync).map_err(io_err("write", &path))?;
             Some(BodyRef {
                 file: body_file(seq),
                 sha256: sha256_hex(&capture.body),
@@ -68,7 +100,7 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         Some(original) => {
             let path = dir.join(served_file(seq));
             let gz = gzip(original).map_err(io_err("compress the served body for", &path))?;
-            atomic::write(&path, &gz, Sync::FileOnly).map_err(io_err("write", &path))?;
+            atomic::write(&path, &gz, sync).map_err(io_err("write", &path))?;
             Some(BodyRef {
                 file: served_file(seq),
                 sha256: sha256_hex(original),
@@ -113,19 +145,19 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
         path: path.clone(),
         source,
     })?;
-    atomic::write(&path, &bytes, Sync::FileOnly).map_err(io_err("write", &path))?;
+    atomic::write(&path, &bytes, sync).map_err(io_err("write", &path))?;
 
-    head::save(
-        dir,
-        &Head {
+    Ok(Prepared {
+        dir: dir.to_path_buf(),
+        head: Head {
             seq,
             record_sha256: sha256_hex(&bytes),
             bodies_pruned_through: through,
             rebuilt: tip.rebuilt_now.or(tip.head_rebuilt),
         },
-    )?;
-    prune(dir, pruned_before + 1, through);
-    Ok(seq)
+        prune_from: pruned_before + 1,
+        prune_to: through,
+    })
 }
 
 /// The rule named in a record's `pruned` when it took over the marker of a HEAD written

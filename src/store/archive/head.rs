@@ -54,13 +54,13 @@ pub fn load(dir: &Path) -> Result<Head, HeadError> {
     }
 }
 
-/// Replaces `<dir>/HEAD` durably.
-pub fn save(dir: &Path, head: &Head) -> Result<(), StoreError> {
+/// Replaces `<dir>/HEAD`: durable now, or at the group's next barrier (`Deferred`).
+pub fn save_with(dir: &Path, head: &Head, sync: Sync) -> Result<(), StoreError> {
     let path = dir.join(HEAD_FILE);
     let mut json = serde_json::to_vec_pretty(head).map_err(|source| StoreError::Corrupt {
         path: path.clone(),
         source,
     })?;
     json.push(b'\n');
-    atomic::write(&path, &json, Sync::Durable).map_err(io_err("write", &path))
+    atomic::write(&path, &json, sync).map_err(io_err("write", &path))
 }

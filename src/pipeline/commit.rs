@@ -1,0 +1,298 @@
+//! Group commit: the durable writes of every check judged while another group was being
+//! committed are made together, with one barrier (`syncfs`) per stage instead of an fsync
+//! per file and per folder.
+//!
+//! The stages keep, across a whole group, the order one check's writes always had:
+//! 1. event log lines, outbox entries, evidence bodies and records;
+//! 2. evidence HEADs (a record joins the chain only once it is durable);
+//! 3. judgement states, which close the generation: a check killed before its state is
+//!    durable is judged again from the same generation and finds what stages 1 and 2 wrote.
+//!
+//! Each stage is written without fsync, then one barrier makes it durable before the next
+//! starts. Nothing of a group is acknowledged before stage 3 is durable: its reports (the
+//! "alert queued" lines) are handed back only then, and delivery lists the outbox only
+//! through [`Outbox::commit_gate`](crate::notify::outbox::Outbox::commit_gate), which the
+//! group holds from its first write to its last barrier. A check that changed nothing but
+//! its time writes no file of its own (see `store::seen`).
+//!
+//! Grouping needs no timer: a check that finds a group committing queues its writes and
+//! waits; the next leader takes everything queued, so the slower the disk, the larger the
+//! groups.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+
+use super::{CheckReport, Checker, Judged, blocking};
+use crate::config::Watch;
+use crate::notify::alert;
+use crate::store::StoreError;
+use crate::store::archive::{self, Snapshot, append::Prepared};
+use crate::store::atomic::{self, Sync};
+
+/// `.checks.json` is written at most this often by the commits themselves (a pass also
+/// writes it at its end, the daemon when it stops).
+const SEEN_FLUSH: Duration = Duration::from_secs(60);
+
+/// The commits of one checker.
+#[derive(Debug)]
+pub(crate) struct Group {
+    queue: Mutex<Vec<Job>>,
+    /// Held by the check committing a group; the others queue behind it.
+    leader: tokio::sync::Mutex<()>,
+    last_seen_flush: Mutex<Instant>,
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Group {
+            queue: Mutex::default(),
+            leader: tokio::sync::Mutex::default(),
+            last_seen_flush: Mutex::new(Instant::now()),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Job {
+    watch: Watch,
+    judged: Judged,
+    reply: oneshot::Sender<Result<CheckReport, StoreError>>,
+}
+
+/// A job through stage 1.
+struct Staged {
+    job: Job,
+    queued: usize,
+    prepared: Option<Prepared>,
+}
+
+fn interrupted() -> StoreError {
+    StoreError::Interrupted("the group commit holding this check stopped".into())
+}
+
+impl Checker {
+    /// Records a judged check durably, with whatever other checks are waiting, and reports
+    /// it once it is on disk.
+    pub(super) async fn commit(
+        &self,
+        watch: &Watch,
+        judged: Judged,
+    ) -> Result<CheckReport, StoreError> {
+        let (reply, mut done) = oneshot::channel();
+        lock(&self.group.queue).push(Job {
+            watch: watch.clone(),
+            judged,
+            reply,
+        });
+        let _leader = self.group.leader.lock().await;
+        match done.try_recv() {
+            Ok(report) => return report,
+            Err(oneshot::error::TryRecvError::Closed) => return Err(interrupted()),
+            Err(oneshot::error::TryRecvError::Empty) => {}
+        }
+        // Not committed by the leader before us, so still queued: this check leads.
+        let jobs = std::mem::take(&mut *lock(&self.group.queue));
+        let checker = self.clone();
+        blocking(move || checker.commit_group(jobs)).await?;
+        done.await.unwrap_or_else(|_| Err(interrupted()))
+    }
+
+    fn commit_group(&self, jobs: Vec<Job>) {
+        let gate = std::sync::Arc::clone(self.outbox.commit_gate());
+        let closed = gate.blocking_write();
+        let root = self.store.root().to_path_buf();
+        let barrier = |jobs: &mut Vec<Staged>| {
+            if let Err(e) = atomic::barrier(&root) {
+                let e = crate::store::io_err("make durable the writes of", &root)(e);
+                for s in jobs.drain(..) {
+                    let _ = s.job.reply.send(Err(clone_err(&e)));
+                }
+            }
+        };
+
+        // Stage 1: events, alerts, evidence records.
+        let mut staged: Vec<Staged> = Vec::with_capacity(jobs.len());
+        let mut wrote = false;
+        for job in jobs {
+            match self.stage_one(&job) {
+                Ok((queued, prepared, w)) => {
+                    wrote |= w;
+                    staged.push(Staged {
+                        job,
+                        queued,
+                        prepared,
+                    });
+                }
+                Err(e) => {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+        }
+        if wrote {
+            barrier(&mut staged);
+        }
+
+        // Stage 2: HEADs.
+        let mut wrote = false;
+        let mut kept = Vec::with_capacity(staged.len());
+        for s in staged {
+            let result = s.prepared.as_ref().map_or(Ok(()), |p| {
+                wrote = true;
+                self.archive.finish(p)
+            });
+            match result {
+                Ok(()) => kept.push(s),
+                Err(e) => {
+                    let _ = s.job.reply.send(Err(e));
+                }
+            }
+        }
+        let mut staged = kept;
+        if wrote {
+            barrier(&mut staged);
+        }
+
+        // Stage 3: states, then the last checks (advisory, never fsynced).
+        let mut wrote = false;
+        let mut kept = Vec::with_capacity(staged.len());
+        for s in staged {
+            let j = &s.job.judged;
+            let name = &s.job.watch.name;
+            let result = self
+                .store
+                .save_state_with(name, &j.state, &j.prev, &j.record, Sync::Deferred)
+                .and_then(|saved| {
+                    wrote |= saved;
+                    let nothing = !saved
+                        && j.record_unchanged
+                        && j.events.is_empty()
+                        && s.queued == 0
+                        && s.prepared.is_none();
+                    if nothing {
+                        self.store.note_unchanged(name, &j.record);
+                        Ok(true)
+                    } else {
+                        self.store.save_check(name, &j.record).map(|()| false)
+                    }
+                });
+            match result {
+                Ok(unchanged) => kept.push((s, unchanged)),
+                Err(e) => {
+                    let _ = s.job.reply.send(Err(e));
+                }
+            }
+        }
+        if wrote && let Err(e) = atomic::barrier(&root) {
+            let e = crate::store::io_err("make durable the writes of", &root)(e);
+            for (s, _) in kept.drain(..) {
+                let _ = s.job.reply.send(Err(clone_err(&e)));
+            }
+        }
+        drop(closed);
+        self.flush_seen_now_and_then();
+
+        for (s, unchanged) in kept {
+            let Job {
+                watch,
+                judged,
+                reply,
+            } = s.job;
+            let _ = reply.send(Ok(CheckReport {
+                watch: watch.name.clone(),
+                pending: judged.state.pending.len(),
+                record: judged.record,
+                events: judged.events,
+                queued: s.queued,
+                duration: judged.started.elapsed(),
+                unchanged,
+            }));
+        }
+    }
+
+    /// Stage 1 of one check: returns the alerts queued, the evidence record awaiting its
+    /// HEAD, and whether anything was written.
+    fn stage_one(&self, job: &Job) -> Result<(usize, Option<Prepared>, bool), StoreError> {
+        let (watch, j) = (&job.watch, &job.judged);
+        let mut wrote = false;
+        // Everything below is keyed by the generation these events open: redone after a
+        // crash (same `prev`, so the same generation), each step finds its own earlier
+        // write and does not repeat it. The state that closes the generation comes last.
+        let generation = (!j.events.is_empty()).then_some(j.state.generation);
+        if let Some(g) = generation {
+            self.store
+                .append_events_with(&watch.name, &j.events, g, Sync::Deferred)?;
+            wrote = true;
+        }
+        // One message for every notified event of this check (a removal and a rewording
+        // found together are one email, the statement diff shown once).
+        let notified: Vec<(usize, &crate::judge::event::Event)> = j
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.notify)
+            .collect();
+        let mut queued = 0;
+        if let Some(alert) = alert::render(
+            &watch.name,
+            watch.url.as_str(),
+            j.state.generation,
+            &notified,
+        ) {
+            self.outbox.enqueue_with(&alert, j.at, Sync::Deferred)?;
+            queued += 1;
+            wrote = true;
+        }
+        let recorded =
+            generation.is_some() && generation == self.archive.newest_generation(&watch.name);
+        // `has_history` (one stat) only when nothing else asks for a record: it starts the
+        // chain of a watch whose state predates the archive.
+        let mut prepared = None;
+        if !recorded
+            && (archive::worth_keeping(&j.prev, &j.state, &j.events)
+                || !j.record.key_refreshes.is_empty()
+                || j.record.freshness_api.iter().any(|l| l.asked)
+                || (j.capture.is_some() && !self.archive.has_history(&watch.name)))
+        {
+            let snapshot = Snapshot {
+                at: j.at,
+                check: &j.record,
+                capture: j.capture.as_ref(),
+                events: &j.events,
+                confirmed_set_hash: j.state.baseline.as_ref().map(|b| b.set_hash.as_str()),
+                generation,
+            };
+            prepared = Some(self.archive.prepare(
+                &watch.name,
+                &snapshot,
+                watch.shared.max_history,
+            )?);
+            wrote = true;
+        }
+        Ok((queued, prepared, wrote))
+    }
+
+    /// Writes `.checks.json` when the last write is a minute old (the daemon's steady
+    /// state); a pass writes it at its end too.
+    fn flush_seen_now_and_then(&self) {
+        let mut last = lock(&self.group.last_seen_flush);
+        if last.elapsed() < SEEN_FLUSH {
+            return;
+        }
+        *last = Instant::now();
+        if let Err(e) = self.store.flush_seen() {
+            tracing::warn!(error = %crate::error_chain(&e), "cannot record the last check times of unchanged watches");
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Poisoning only means a panic elsewhere while holding it; the value is whole.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The same failure for every check of a group (StoreError holds an io::Error, not Clone).
+fn clone_err(e: &StoreError) -> StoreError {
+    StoreError::Interrupted(crate::error_chain(e))
+}
