@@ -175,6 +175,7 @@ fn watch_files(archive: &Archive, out: &Path, s: &model::Summary) -> Result<usiz
                     .last()
                     .map_or(DateTime::UNIX_EPOCH, |e| e.record.at),
                 chain,
+                compression: flate2::Compression::fast(),
             };
             let mut bytes = Vec::new();
             write_warc(&mut bytes, h, &opts).map_err(|source| ReportError::Io {

@@ -58,6 +58,7 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
         },
         now: chrono::Utc::now(),
         chain,
+        compression: flate2::Compression::default(),
     };
     if to_stdout {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
