@@ -147,6 +147,31 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
     assert!(dead.contains("the evidence chain verifies"));
     let warc = std::fs::read(out.join("watch/dead.warc.gz")).expect("warc");
     assert_eq!(&warc[..2], &[0x1f, 0x8b], "gzip");
+    // One gzip member per WARC record, each a whole record, as WARC readers expect (the
+    // report reuses one compressor across records).
+    let mut rest: &[u8] = &warc;
+    let mut members = Vec::new();
+    while !rest.is_empty() {
+        let mut dec = flate2::bufread::GzDecoder::new(rest);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut dec, &mut text).expect("a whole gzip member");
+        rest = dec.into_inner();
+        members.push(text);
+    }
+    assert!(members.len() >= 3, "warcinfo, then records: {members:?}");
+    assert!(members[0].contains("WARC-Type: warcinfo\r\n"));
+    assert!(
+        members
+            .iter()
+            .any(|m| m.contains("WARC-Type: response\r\n"))
+    );
+    for m in &members {
+        assert!(
+            m.starts_with("WARC/1.1\r\n") && m.ends_with("\r\n\r\n"),
+            "{m}"
+        );
+        assert_eq!(m.matches("WARC/1.1\r\n").count(), 1, "one record: {m}");
+    }
     let changes = read(out.join("watch/dead.changes.html"));
     assert!(changes.contains("class=\"removed\""));
     assert!(!changes.contains("<li class=\"same\">"), "only the changes");

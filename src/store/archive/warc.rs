@@ -93,7 +93,7 @@ pub fn write_warc(
             };
             write_record(
                 out,
-                        &[
+                &[
                     ("WARC-Type", kind.into()),
                     ("WARC-Record-ID", id.clone()),
                     ("WARC-Warcinfo-ID", info_id.clone()),
