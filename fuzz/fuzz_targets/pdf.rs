@@ -2,7 +2,7 @@
 //! bytes: never a panic, a hang or unbounded memory; a readable PDF has text within bounds.
 #![no_main]
 
-use canaryd::observe::fuzzing::{MAX_PDF_CHARS, pdf_text};
+use canaryd_core::observe::fuzzing::{MAX_PDF_CHARS, pdf_text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
