@@ -9,6 +9,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = pdf_text(data) {
         assert!(!text.trim().is_empty(), "a readable PDF has text");
         // Characters drawn, plus the spaces and line breaks laid out between them.
-        assert!(text.chars().count() <= 3 * MAX_PDF_CHARS, "{} chars", text.len());
+        assert!(
+            text.chars().count() <= 3 * MAX_PDF_CHARS,
+            "{} chars",
+            text.len()
+        );
     }
 });
