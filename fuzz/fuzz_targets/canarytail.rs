@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use canaryd::observe::fuzzing::{MAX_CODES, canarytail_codes};
+use canaryd_core::observe::fuzzing::{MAX_CODES, canarytail_codes};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

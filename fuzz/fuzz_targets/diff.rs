@@ -6,9 +6,9 @@
 
 use std::collections::HashSet;
 
-use canaryd::judge::diff::{diff, unified};
-use canaryd::observe::normalise::statement;
-use canaryd::observe::statement::Statement;
+use canaryd_core::judge::diff::{diff, unified};
+use canaryd_core::observe::normalise::statement;
+use canaryd_core::observe::statement::Statement;
 use libfuzzer_sys::fuzz_target;
 
 fn statements(text: &str) -> Vec<Statement> {

@@ -7,9 +7,9 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use canaryd::observe::extract::{Format, MAX_STATEMENTS, extract};
-use canaryd::observe::statement::Statement;
-use canaryd::config::WatchSelector;
+use canaryd_core::observe::extract::{Format, MAX_STATEMENTS, extract};
+use canaryd_core::observe::selector::WatchSelector;
+use canaryd_core::observe::statement::Statement;
 use libfuzzer_sys::fuzz_target;
 
 static SELECTOR: LazyLock<WatchSelector> =

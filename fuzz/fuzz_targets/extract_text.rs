@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use canaryd::observe::extract::{Format, MAX_STATEMENTS, extract};
+use canaryd_core::observe::extract::{Format, MAX_STATEMENTS, extract};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -11,10 +11,10 @@
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
-use canaryd::judge::event::{EventKind, NotifySet};
-use canaryd::judge::{ChangedLow, Observation, Policy, WatchState, observe, stale_due, tick};
-use canaryd::observe::normalise::statement;
-use canaryd::observe::statement::Statement;
+use canaryd_core::judge::event::{EventKind, NotifySet};
+use canaryd_core::judge::{ChangedLow, Observation, Policy, WatchState, observe, stale_due, tick};
+use canaryd_core::observe::normalise::statement;
+use canaryd_core::observe::statement::Statement;
 use chrono::{DateTime, TimeDelta, Utc};
 use libfuzzer_sys::fuzz_target;
 

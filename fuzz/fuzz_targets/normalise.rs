@@ -3,7 +3,7 @@
 //! trailing, no zero-width characters; and that a statement's hash is its key's.
 #![no_main]
 
-use canaryd::observe::normalise::{clean, comparison_key, sha256_hex, statement};
+use canaryd_core::observe::normalise::{clean, comparison_key, sha256_hex, statement};
 use libfuzzer_sys::fuzz_target;
 
 fn tidy(label: &str, s: &str) {
