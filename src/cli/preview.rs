@@ -300,7 +300,8 @@ pub async fn run(
         (None, None) => unreachable!("a plain fetch or a render is always tried"),
     };
     if let Some(template) = freshness_api {
-        super::preview_freshness::print(&shown, template).await?;
+        super::preview_freshness::print(&shown.freshness.block_hashes, &shown.statements, template)
+            .await?;
     }
     Ok(0)
 }

@@ -9,13 +9,16 @@ use crate::fetch::{self, FetchOptions, Fetcher, RetryPolicy};
 use crate::judge::Policy;
 use crate::judge::freshness::FreshnessState;
 use crate::judge::freshness::online::{self, Dates};
+use crate::observe::statement::Statement;
 
-use super::preview::Preview;
-
-/// Asks and prints; an API that cannot answer is a line saying so, not an error.
-pub(super) async fn print(preview: &Preview, template: &str) -> anyhow::Result<()> {
+/// Asks about the `hashes` the page quotes and prints the verdicts, the canary dated by its
+/// `statements`; an API that cannot answer is a line saying so, not an error.
+pub(super) async fn print(
+    hashes: &[String],
+    statements: &[Statement],
+    template: &str,
+) -> anyhow::Result<()> {
     let api = FreshnessApi::parse(template).map_err(|e| anyhow::anyhow!("--freshness-api: {e}"))?;
-    let hashes = &preview.freshness.block_hashes;
     if hashes.is_empty() {
         outln!("freshness_api: the page quotes no Bitcoin block hash; nothing to confirm");
         return Ok(());
@@ -29,7 +32,7 @@ pub(super) async fn print(preview: &Preview, template: &str) -> anyhow::Result<(
     let ask: Vec<String> = hashes.iter().take(online::MAX_LOOKUPS).cloned().collect();
     let asked = crate::pipeline::freshness_api::lookups(&fetcher, &api, &ask, &opts, now).await;
     let dates = Dates {
-        canary: crate::judge::canary_date(&preview.statements),
+        canary: crate::judge::canary_date(statements),
         release: None,
     };
     let events = online::judge(
