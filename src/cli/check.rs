@@ -21,6 +21,7 @@ use crate::notify::outbox::DELIVERY_BACKOFF;
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::pipeline::Checker;
 use crate::schedule::pass::{self, Outcome};
+use crate::store::CheckResult;
 use crate::store::alerts::AlertHistory;
 use crate::words::plural;
 
@@ -340,15 +341,15 @@ pub fn line_seen(outcome: &Outcome, seen: Option<&Seen>) -> String {
         })
     });
     let mut told_loss = false;
-    let mut s = match rec.result.as_str() {
-        "failed" => format!(
+    let mut s = match rec.result {
+        CheckResult::Failed => format!(
             "{w}: fetch failed: {}",
             rec.error.as_deref().unwrap_or("unknown error")
         ),
-        "unchanged" if rec.claims > 0 && url.starts_with("file:") => {
+        CheckResult::Unchanged if rec.claims > 0 && url.starts_with("file:") => {
             format!("{w}: unchanged (file not modified since the last check)")
         }
-        "unchanged" if rec.claims > 0 => format!("{w}: unchanged (HTTP 304)"),
+        CheckResult::Unchanged if rec.claims > 0 => format!("{w}: unchanged (HTTP 304)"),
         _ if rec.claims > 0 => format!(
             "{w}: ok, {}",
             crate::words::statements_tracked(rec.statements, rec.claims)

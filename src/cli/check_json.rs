@@ -40,7 +40,7 @@ pub struct Alerts {
 pub struct WatchCheck {
     pub name: String,
     /// "ok", "unchanged", "failed", or "error" when the result could not be stored.
-    pub result: String,
+    pub result: WatchResult,
     pub error: Option<String>,
     pub url: Option<String>,
     pub final_url: Option<String>,
@@ -58,6 +58,32 @@ pub struct WatchCheck {
     pub health: &'static str,
     /// Why not healthy: "tracks nothing", "3 claims missing", … (as `list`). Empty when ok.
     pub health_reasons: Vec<String>,
+}
+
+/// How one watch's check ended, as scripts see it: the check's own result, or "error" when
+/// it could not be stored. Its own enum (not `CheckResult`) so the words here stay put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchResult {
+    /// Never written for a finished check; kept so every `CheckResult` has a word.
+    #[serde(rename = "")]
+    None,
+    Ok,
+    Unchanged,
+    Failed,
+    Error,
+}
+
+impl From<crate::store::CheckResult> for WatchResult {
+    fn from(r: crate::store::CheckResult) -> WatchResult {
+        use crate::store::CheckResult;
+        match r {
+            CheckResult::None => WatchResult::None,
+            CheckResult::Ok => WatchResult::Ok,
+            CheckResult::Unchanged => WatchResult::Unchanged,
+            CheckResult::Failed => WatchResult::Failed,
+        }
+    }
 }
 
 /// An event as scripts see it.
@@ -113,7 +139,7 @@ pub fn watch(outcome: &Outcome, health: Option<&Health>) -> WatchCheck {
     match outcome {
         Ok(r) => WatchCheck {
             name: r.watch.clone(),
-            result: r.record.result.to_string(),
+            result: r.record.result.into(),
             error: r.record.error.clone(),
             url: r.record.url.clone(),
             final_url: r.record.final_url.clone(),
@@ -129,7 +155,7 @@ pub fn watch(outcome: &Outcome, health: Option<&Health>) -> WatchCheck {
         },
         Err((name, e)) => WatchCheck {
             name: name.clone(),
-            result: "error".into(),
+            result: WatchResult::Error,
             error: Some(crate::error_chain(e)),
             url: None,
             final_url: None,

@@ -24,7 +24,7 @@ pub struct SnapshotJson {
     pub seq: u64,
     pub at: String,
     /// "ok", "unchanged" or "failed".
-    pub result: String,
+    pub result: crate::store::CheckResult,
     pub error: Option<String>,
     pub status: Option<u16>,
     /// Absent when the snapshot saw no page.
@@ -62,7 +62,7 @@ fn snapshot(e: &Entry) -> SnapshotJson {
     SnapshotJson {
         seq: r.seq,
         at: r.at.to_rfc3339(),
-        result: r.result.clone(),
+        result: r.result,
         error: r.error.clone(),
         status: r.status,
         statements: r.statements().map(<[_]>::len),

@@ -9,6 +9,7 @@ use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::{self, Paint};
 use crate::config::valid_watch_name;
 use crate::judge::event::{Event, EventKind};
+use crate::store::CheckResult;
 use crate::store::archive::{Archive, ArchiveError, Entry, History};
 
 /// Loads NAME's history from the state directory (the watchlist is not needed: a removed
@@ -83,20 +84,20 @@ pub fn render(history: &History, paint: Paint) -> String {
 fn snapshot_line(entry: &Entry, paint: Paint) -> String {
     let r = &entry.record;
     let mut parts = vec![paint.bold(&format!("#{}", r.seq)), term::time(r.at)];
-    match r.result.as_str() {
-        "failed" => parts.push(paint.red(&format!(
+    match r.result {
+        CheckResult::Failed => parts.push(paint.red(&format!(
             "failed: {}",
             r.error.as_deref().unwrap_or("unknown error")
         ))),
         // A file:// watch has no HTTP: its "304" is an unchanged modification time.
-        "unchanged" if r.url.starts_with("file:") => {
+        CheckResult::Unchanged if r.url.starts_with("file:") => {
             parts.push("unchanged (file not modified)".into())
         }
-        "unchanged" => parts.push("unchanged (HTTP 304)".into()),
+        CheckResult::Unchanged => parts.push("unchanged (HTTP 304)".into()),
         other => parts.push(other.to_string()),
     }
     if let Some(status) = r.status
-        && r.result != "unchanged"
+        && r.result != CheckResult::Unchanged
         && !r.url.starts_with("file:")
     {
         parts.push(format!("HTTP {status}"));

@@ -75,7 +75,7 @@ pub fn render(history: &History, entry: &Entry, asked: Option<u64>, paint: Paint
                 .record
                 .error
                 .as_deref()
-                .unwrap_or(&other.record.result),
+                .unwrap_or(other.record.result.as_str()),
             r.seq
         ));
     }

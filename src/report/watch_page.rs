@@ -242,7 +242,7 @@ fn versions(history: &History, verification: Option<&Verification>) -> Vec<Versi
             seq: r.seq,
             id: format!("v{}", r.seq),
             at: r.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            result: r.result.clone(),
+            result: r.result.to_string(),
             http: r.status.map(|s| format!("HTTP {s}")).unwrap_or_default(),
             error: r.error.clone(),
             older: None,

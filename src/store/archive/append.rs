@@ -119,7 +119,7 @@ pub fn prepare(
         at: snap.at,
         url: c.url.clone().unwrap_or_default(),
         final_url: c.final_url.clone(),
-        result: c.result.to_string(),
+        result: c.result,
         error: c.error.clone(),
         status: c.status,
         etag: c.etag.clone(),

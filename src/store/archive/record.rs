@@ -30,7 +30,7 @@ pub struct SnapshotRecord {
     pub url: String,
     pub final_url: Option<String>,
     /// "ok", "unchanged" (304) or "failed", as in `check.json`.
-    pub result: String,
+    pub result: crate::store::CheckResult,
     pub error: Option<String>,
     pub status: Option<u16>,
     pub etag: Option<String>,
