@@ -126,7 +126,7 @@ pub fn event(e: &Event) -> EventJson {
             .map(|c| ChangeJson {
                 old: c.old.clone(),
                 new: c.new.clone(),
-                word_diff: c.word_diff.clone(),
+                word_diff: c.word_diff.to_string(),
                 broadened: c.broadened,
             })
             .collect(),

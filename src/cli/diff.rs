@@ -137,9 +137,7 @@ pub fn render(history: &History, old: &Entry, new: &Entry, paint: Paint) -> Stri
     }
     if !d.is_empty() {
         out.push('\n');
-        let unified = diff::unified(before, after)
-            .replacen("--- before", &format!("--- {}", label(old)), 1)
-            .replacen("+++ after", &format!("+++ {}", label(new)), 1);
+        let unified = diff::unified_labelled(before, after, &label(old), &label(new));
         for line in unified.lines() {
             let painted = if line.starts_with("---") || line.starts_with("+++") {
                 paint.bold(line)

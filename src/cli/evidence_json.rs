@@ -139,7 +139,7 @@ pub fn diff(h: &History, old: &Entry, new: &Entry) -> DiffJson {
             .map(|c| ChangeJson {
                 old: c.old.text.clone(),
                 new: c.new.text.clone(),
-                word_diff: c.change.word_diff.clone(),
+                word_diff: c.change.word_diff.to_string(),
                 broadened: c.change.broadened,
             })
             .collect(),

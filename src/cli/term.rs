@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use colorchoice::ColorChoice;
 
 use super::args::ColorWhen;
+use crate::judge::diff::{Piece, WordDiff};
 
 /// Whether standard output is a terminal.
 pub fn stdout_is_terminal() -> bool {
@@ -125,19 +126,27 @@ impl Paint {
         self.wrap(Style::new().dimmed(), text)
     }
 
-    /// A word diff (`[-old-]{+new+}`, from `diff::word_diff`) with the markers turned into
-    /// red struck-through and green underlined text when colour is on.
-    pub fn word_diff(&self, marked: &str) -> String {
+    /// A word diff: removed words red and struck through, added words green and underlined
+    /// when colour is on; the plain `[-old-]{+new+}` markers when it is off.
+    pub fn word_diff(&self, diff: &WordDiff) -> String {
         if !self.on {
-            return marked.to_string();
+            return diff.to_string();
         }
         let old = fg(AnsiColor::Red).effects(Effects::STRIKETHROUGH);
         let new = fg(AnsiColor::Green).effects(Effects::UNDERLINE);
-        marked
-            .replace("[-", &old.render().to_string())
-            .replace("-]", &old.render_reset().to_string())
-            .replace("{+", &new.render().to_string())
-            .replace("+}", &new.render_reset().to_string())
+        let mut out = String::new();
+        for piece in diff.pieces() {
+            let (style, text) = match piece {
+                Piece::Same(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Piece::Removed(t) => (old, t),
+                Piece::Added(t) => (new, t),
+            };
+            out.push_str(&format!("{}{text}{}", style.render(), style.render_reset()));
+        }
+        out
     }
 }
 
@@ -156,8 +165,30 @@ mod tests {
     fn plain_paint_adds_nothing() {
         let p = Paint::plain();
         assert_eq!(p.red("x"), "x");
-        assert_eq!(p.word_diff("a [-b-]{+c+}"), "a [-b-]{+c+}");
-        assert!(Paint { on: true }.word_diff("[-b-]").contains("\x1b[31"));
+        let d = WordDiff::parse_marked("a [-b-]{+c+}");
+        assert_eq!(p.word_diff(&d), "a [-b-]{+c+}");
+    }
+
+    #[test]
+    fn a_coloured_word_diff_paints_the_pieces_not_the_markers() {
+        let red = fg(AnsiColor::Red).effects(Effects::STRIKETHROUGH);
+        let green = fg(AnsiColor::Green).effects(Effects::UNDERLINE);
+        let d = WordDiff::between("we have never had one", "we have rarely had one");
+        assert_eq!(
+            Paint { on: true }.word_diff(&d),
+            format!(
+                "we have {}never{}{}rarely{} had one",
+                red.render(),
+                red.render_reset(),
+                green.render(),
+                green.render_reset()
+            )
+        );
+        // Words that merely look like markers are the page's text, painted as text.
+        let d = WordDiff::between("a [-b-] c", "a [-b-] d");
+        let painted = Paint { on: true }.word_diff(&d);
+        assert!(painted.starts_with("a [-b-] "), "{painted:?}");
+        assert!(painted.contains(&format!("{}c{}", red.render(), red.render_reset())));
     }
 
     #[test]

@@ -159,7 +159,7 @@ mod tests {
         e.changes = vec![Change {
             old: "We have never received a National Security Letter.".into(),
             new: "We have received a National Security Letter.".into(),
-            word_diff: String::new(),
+            word_diff: Default::default(),
             broadened: false,
             weakened: true,
         }];

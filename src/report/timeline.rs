@@ -385,7 +385,7 @@ mod tests {
             changes: vec![Change {
                 old: NSL.into(),
                 new: weaker.into(),
-                word_diff: String::new(),
+                word_diff: Default::default(),
                 broadened: false,
                 weakened: true,
             }],

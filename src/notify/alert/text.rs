@@ -173,7 +173,7 @@ fn statements(out: &mut String, e: &Event) {
             let _ = writeln!(out, "  after:");
             quote(out, &c.new);
             let _ = writeln!(out, "  word diff ({how}; [-removed-] {{+added+}}):");
-            quote(out, &c.word_diff);
+            quote(out, &c.word_diff.to_string());
             out.push('\n');
         }
     }

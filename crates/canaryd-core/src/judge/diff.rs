@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use similar::{ChangeTag, TextDiff};
+use similar::TextDiff;
 
 use crate::judge::event::Change;
 use crate::observe::normalise::sha256_hex;
@@ -518,44 +518,30 @@ fn agreement(word: &str) -> &str {
     }
 }
 
-/// Inline word diff: `[-old words-]{+new words+}`.
-pub fn word_diff(old: &str, new: &str) -> String {
-    let diff = TextDiff::from_words(old, new);
-    let mut out = String::with_capacity(old.len() + new.len());
-    let mut current: Option<ChangeTag> = None;
-    for change in diff.iter_all_changes() {
-        let tag = change.tag();
-        if current != Some(tag) {
-            close(&mut out, current);
-            match tag {
-                ChangeTag::Delete => out.push_str("[-"),
-                ChangeTag::Insert => out.push_str("{+"),
-                ChangeTag::Equal => {}
-            }
-            current = Some(tag);
-        }
-        out.push_str(change.value());
-    }
-    close(&mut out, current);
-    out
+/// Inline word diff from `old` to `new` (see [`WordDiff`]).
+pub fn word_diff(old: &str, new: &str) -> WordDiff {
+    WordDiff::between(old, new)
 }
 
-fn close(out: &mut String, tag: Option<ChangeTag>) {
-    match tag {
-        Some(ChangeTag::Delete) => out.push_str("-]"),
-        Some(ChangeTag::Insert) => out.push_str("+}"),
-        _ => {}
-    }
-}
-
-/// Unified diff of two statement lists, one statement per line.
+/// Unified diff of two statement lists, one statement per line, headed `--- before` and
+/// `+++ after` (as alerts show it).
 pub fn unified(old: &[Statement], new: &[Statement]) -> String {
+    unified_labelled(old, new, "before", "after")
+}
+
+/// [`unified`] headed `--- {old_label}` and `+++ {new_label}` instead.
+pub fn unified_labelled(
+    old: &[Statement],
+    new: &[Statement],
+    old_label: &str,
+    new_label: &str,
+) -> String {
     let old_text = lines(old);
     let new_text = lines(new);
     TextDiff::from_lines(&old_text, &new_text)
         .unified_diff()
         .context_radius(3)
-        .header("before", "after")
+        .header(old_label, new_label)
         .to_string()
 }
 
@@ -575,6 +561,9 @@ pub fn set_hash(statements: &[Statement]) -> String {
     hashes.dedup();
     sha256_hex(hashes.join("\n"))
 }
+
+mod word_diff;
+pub use word_diff::{Piece, WordDiff};
 
 #[cfg(test)]
 mod tests;

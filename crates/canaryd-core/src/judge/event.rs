@@ -148,8 +148,8 @@ pub enum Severity {
 pub struct Change {
     pub old: String,
     pub new: String,
-    /// Word-level diff of the wording: `[-removed words-]` and `{+added words+}`.
-    pub word_diff: String,
+    /// Word-level diff of the wording; written as `[-removed words-]` and `{+added words+}`.
+    pub word_diff: crate::judge::diff::WordDiff,
     /// True when the new wording only gains words (a broader claim).
     pub broadened: bool,
     /// True when the claim now says less: a negation, quantifier or limiting word lost or

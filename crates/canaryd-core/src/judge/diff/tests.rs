@@ -45,7 +45,7 @@ fn a_reworded_statement_is_changed_with_word_diff() {
     let c = &d.changed[0].change;
     assert!(!c.broadened, "losing 'never' is a weakening");
     assert!(
-        c.word_diff.contains("[-never-]{+rarely+}"),
+        c.word_diff.to_string().contains("[-never-]{+rarely+}"),
         "{}",
         c.word_diff
     );
