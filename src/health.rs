@@ -131,10 +131,7 @@ pub fn assess(
     }
     if signed
         && !failed
-        && check
-            .signature
-            .as_deref()
-            .is_some_and(|s| !s.ends_with(" ok"))
+        && check.signature.is_some_and(|s| !s.is_satisfied())
     {
         reasons.push(Reason::Signature);
     }
@@ -270,12 +267,12 @@ mod tests {
             reference: at().date_naive(),
         });
         let mut c = check(CheckResult::Ok, 1);
-        c.signature = Some("1/2".into());
+        c.signature = "1/2".parse().ok();
         let h = assess(&s, &c, true, &AlertHistory::default());
         assert_eq!(h.reasons, vec![Reason::Stale, Reason::Signature]);
         assert_eq!(h.cell(), "warning: stale, signatures do not verify");
 
-        c.signature = Some("2/2 ok".into());
+        c.signature = "2/2 ok".parse().ok();
         let h = assess(&state(&[NSL], &[]), &c, true, &AlertHistory::default());
         assert_eq!(h.level(), "ok");
     }

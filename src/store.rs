@@ -133,7 +133,7 @@ pub struct CheckRecord {
     pub content: Option<ContentKey>,
     /// A signed watch's signatures as `list` shows them: "2/2 ok", "1/2", "BAD", "unsigned".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signature: Option<String>,
+    pub signature: Option<crate::observe::signature::SignatureTally>,
     /// How the last page was declared (HTML or text): a page that keeps its bytes but changes
     /// its declared type is a failed fetch, not a canary whose statements all went.
     #[serde(default, skip_serializing_if = "Option::is_none")]

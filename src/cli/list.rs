@@ -190,7 +190,7 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat, wide: bool) -
 /// The SIGNATURE column: the last verdict of a signed watch, "-" otherwise.
 fn signature_cell(w: &crate::config::Watch, check: &CheckRecord) -> String {
     match (&w.signing, &check.signature) {
-        (Some(_), Some(s)) => s.clone(),
+        (Some(_), Some(s)) => s.to_string(),
         _ => "-".into(),
     }
 }

@@ -72,7 +72,11 @@ pub fn summary(store: &Store, archive: &Archive, watch: &Watch) -> Summary {
         &serde_json::to_vec(&state).unwrap_or_default(),
         check.result.as_str().as_bytes(),
         check.claims.to_string().as_bytes(),
-        check.signature.as_deref().unwrap_or("").as_bytes(),
+        check
+            .signature
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
         &[u8::from(check.scripted), u8::from(watch.signing.is_some())],
         events.len().to_string().as_bytes(),
         head.as_ref()

@@ -38,7 +38,7 @@ pub struct SignatureFile {
 impl SignatureEvidence {
     pub(crate) fn new(reading: &SignatureReading, files: &[DetachedFile]) -> SignatureEvidence {
         SignatureEvidence {
-            summary: reading.display(),
+            summary: reading.display().to_string(),
             files: files
                 .iter()
                 .map(|f| SignatureFile {

@@ -35,6 +35,7 @@
 
 mod key;
 mod summary;
+mod tally;
 mod verify;
 mod words;
 
@@ -50,6 +51,7 @@ pub use key::PinnedKey;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub use key::KeyError;
 pub(crate) use summary::SignatureSummary;
+pub use tally::{NotATally, SignatureTally};
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use summary::SummaryState;
 #[cfg_attr(not(test), allow(unused_imports))]

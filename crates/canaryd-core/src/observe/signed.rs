@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::extract::Format;
 use super::selector::WatchSelector;
 use super::signature::{
-    Cleartext, HashPolicy, PinnedKey, SignatureSummary, SignatureVerdict, split_cleartexts,
+    Cleartext, HashPolicy, PinnedKey, SignatureSummary, SignatureTally, SignatureVerdict,
+    split_cleartexts,
     verify_cleartext_with, verify_detached_with,
 };
 use super::{Body, Document, DocumentFormat, read_document};
@@ -121,9 +122,9 @@ impl Ignored {
 }
 
 impl SignatureReading {
-    /// "2/2 ok", "1/2", "BAD" or "unsigned".
-    pub fn display(&self) -> String {
-        self.summary.to_string()
+    /// What `list` shows of it, typed: its Display is "2/2 ok", "1/2", "BAD" or "unsigned".
+    pub fn display(&self) -> SignatureTally {
+        self.summary.tally()
     }
 }
 

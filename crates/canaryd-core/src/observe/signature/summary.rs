@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{SignatureStatus, SignatureVerdict};
+use super::{SignatureStatus, SignatureTally, SignatureVerdict};
 
 /// Where a set of verdicts leaves a watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,15 +84,22 @@ impl SignatureSummary {
     }
 }
 
+impl SignatureSummary {
+    /// The counts as a watch shows them.
+    pub(crate) fn tally(&self) -> SignatureTally {
+        let (good, required) = (self.good_signers.len(), self.required);
+        match self.state() {
+            SummaryState::Unsigned => SignatureTally::Unsigned,
+            SummaryState::Bad => SignatureTally::Bad,
+            SummaryState::Insufficient => SignatureTally::Short { good, required },
+            SummaryState::Satisfied => SignatureTally::Satisfied { good, required },
+        }
+    }
+}
+
 /// "2/2 ok", "1/2", "BAD" or "unsigned".
 impl fmt::Display for SignatureSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let good = self.good_signers.len();
-        match self.state() {
-            SummaryState::Unsigned => f.write_str("unsigned"),
-            SummaryState::Bad => f.write_str("BAD"),
-            SummaryState::Insufficient => write!(f, "{good}/{}", self.required),
-            SummaryState::Satisfied => write!(f, "{good}/{} ok", self.required),
-        }
+        self.tally().fmt(f)
     }
 }
