@@ -350,7 +350,7 @@ fn finished(
             tracing::info!(
                 watch = %watch.name,
                 result = %record.result,
-                health = %health.as_ref().map_or("unknown", |h| h.level()),
+                health = %health.as_ref().map_or("unknown", |h| h.level().as_str()),
                 statements = record.statements,
                 pending = report.pending,
                 // Fields with nothing to say are left out, not logged empty.

@@ -50,6 +50,42 @@ pub fn tracks_nothing_fix(url: &str) -> String {
     format!("try `canaryd preview {url}` with a --selector")
 }
 
+/// How healthy a watch is, in a word: "ok", "warning", or "unknown" before its first check
+/// (JSON `health`, the daemon's log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Warning,
+    Unknown,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Warning => "warning",
+            Level::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The HEALTH cell of a watch at `level` for `reasons` (see [`Reason::words`]): "ok", "-"
+/// before the first check, "warning: tracks nothing, stale".
+pub fn cell(level: Level, reasons: &[String]) -> String {
+    match level {
+        Level::Unknown => "-".into(),
+        Level::Ok => "ok".into(),
+        Level::Warning => format!("warning: {}", reasons.join(", ")),
+    }
+}
+
 /// A watch's health.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Health {
@@ -59,22 +95,17 @@ pub struct Health {
 }
 
 impl Health {
-    /// "ok", "warning", or "unknown" before the first check (JSON `health`).
-    pub fn level(&self) -> &'static str {
+    pub fn level(&self) -> Level {
         match (self.checked, self.reasons.is_empty()) {
-            (false, _) => "unknown",
-            (true, true) => "ok",
-            (true, false) => "warning",
+            (false, _) => Level::Unknown,
+            (true, true) => Level::Ok,
+            (true, false) => Level::Warning,
         }
     }
 
     /// The HEALTH cell: "ok", "-" before the first check, "warning: tracks nothing".
     pub fn cell(&self) -> String {
-        match self.level() {
-            "unknown" => "-".into(),
-            "ok" => "ok".into(),
-            _ => format!("warning: {}", self.words().join(", ")),
-        }
+        cell(self.level(), &self.words())
     }
 
     pub fn words(&self) -> Vec<String> {
@@ -189,7 +220,7 @@ mod tests {
             false,
             &AlertHistory::default(),
         );
-        assert_eq!((h.level(), h.cell()), ("ok", "ok".to_string()));
+        assert_eq!((h.level(), h.cell()), (Level::Ok, "ok".to_string()));
     }
 
     #[test]
@@ -200,7 +231,7 @@ mod tests {
             false,
             &AlertHistory::default(),
         );
-        assert_eq!((h.level(), h.cell()), ("unknown", "-".to_string()));
+        assert_eq!((h.level(), h.cell()), (Level::Unknown, "-".to_string()));
     }
 
     #[test]
@@ -274,6 +305,6 @@ mod tests {
 
         c.signature = "2/2 ok".parse().ok();
         let h = assess(&state(&[NSL], &[]), &c, true, &AlertHistory::default());
-        assert_eq!(h.level(), "ok");
+        assert_eq!(h.level(), Level::Ok);
     }
 }

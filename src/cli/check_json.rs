@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::health::Health;
+use crate::health::{Health, Level};
 use crate::judge::event::Event;
 use crate::schedule::pass::Outcome;
 
@@ -55,7 +55,7 @@ pub struct WatchCheck {
     pub duration_ms: u64,
     pub events: Vec<EventJson>,
     /// "ok", "warning", or "unknown" when the state could not be read (as `list`).
-    pub health: &'static str,
+    pub health: Level,
     /// Why not healthy: "tracks nothing", "3 claims missing", … (as `list`). Empty when ok.
     pub health_reasons: Vec<String>,
 }
@@ -135,7 +135,7 @@ pub fn event(e: &Event) -> EventJson {
 
 pub fn watch(outcome: &Outcome, health: Option<&Health>) -> WatchCheck {
     let health_reasons = health.map(Health::words).unwrap_or_default();
-    let health = health.map_or("unknown", Health::level);
+    let health = health.map_or(Level::Unknown, Health::level);
     match outcome {
         Ok(r) => WatchCheck {
             name: r.watch.clone(),

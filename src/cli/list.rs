@@ -6,7 +6,7 @@ use std::path::Path;
 use super::list_row::{AlertSeen, ChannelBacklog, Row};
 use crate::cli::args::ListFormat;
 use crate::cli::exit::EXIT_FAILURE;
-use crate::health::{self, Health, Reason};
+use crate::health::{self, Health, Level, Reason};
 use crate::judge::WatchState;
 use crate::notify::outbox::{Outbox, Queued};
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
@@ -69,14 +69,11 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         next_deadline: b
             .and_then(|b| crate::judge::stated_deadline(&b.statements))
             .map(|d| d.to_string()),
-        last_check: check.at.map(|t| t.to_rfc3339()),
-        last_result: match check.result {
-            crate::store::CheckResult::None => "never checked".into(),
-            result => result.to_string(),
-        },
+        last_check: check.at,
+        last_result: check.result,
         last_error: check.error.clone(),
-        last_change: state.last_change.map(|t| t.to_rfc3339()),
-        next_check: check.next_check.map(|t| t.to_rfc3339()),
+        last_change: state.last_change,
+        next_check: check.next_check,
         pending: state
             .pending
             .iter()
@@ -97,8 +94,8 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
         interval: String::new(),
         snapshots: 0,
         last_snapshot: None,
-        signature: "-".into(),
-        health: String::new(),
+        signature: None,
+        health: Level::Unknown,
         health_reasons: Vec::new(),
         last_alert: None,
         next_due: None,
@@ -110,11 +107,11 @@ fn row(name: &str, url: &str, state: &WatchState, check: &CheckRecord, confirm: 
 
 /// Fills the health fields of `r` (see `crate::health`).
 fn health_fields(r: &mut Row, h: &Health, alerts: &AlertHistory, scripted: bool) {
-    r.health = h.level().to_string();
+    r.health = h.level();
     r.health_reasons = h.words();
     r.last_alert = alerts.last.as_ref().map(|a| AlertSeen {
         kind: a.kind.to_string(),
-        at: a.at.to_rfc3339(),
+        at: a.at,
     });
     r.next_due = r.next_deadline.clone();
     for reason in &h.reasons {
@@ -187,12 +184,12 @@ pub fn run(watchlist: &Path, state_dir: &Path, format: ListFormat, wide: bool) -
     }
 }
 
-/// The SIGNATURE column: the last verdict of a signed watch, "-" otherwise.
-fn signature_cell(w: &crate::config::Watch, check: &CheckRecord) -> String {
-    match (&w.signing, &check.signature) {
-        (Some(_), Some(s)) => s.to_string(),
-        _ => "-".into(),
-    }
+/// The SIGNATURE column: the last verdict of a signed watch, none otherwise.
+fn signature_cell(
+    w: &crate::config::Watch,
+    check: &CheckRecord,
+) -> Option<crate::observe::signature::SignatureTally> {
+    w.signing.as_ref().and(check.signature)
 }
 
 /// Reads every watch's state; never writes.
@@ -264,7 +261,7 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
         health_fields(&mut r, &h, &alerts, check.scripted);
         if exists && let Some(h) = archive.head(&w.name) {
             r.snapshots = h.seq;
-            r.last_snapshot = archive.record_time(&w.name, h.seq).map(|t| t.to_rfc3339());
+            r.last_snapshot = archive.record_time(&w.name, h.seq);
         }
         rows.push(r);
     }

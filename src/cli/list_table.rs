@@ -6,8 +6,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::list_row::Row;
+use super::list_row::{Row, result_words, signature_words};
 use crate::cli::term::{self, Paint};
+use crate::health::{self, Level};
+use crate::store::CheckResult;
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy)]
@@ -41,11 +43,10 @@ impl Style {
         }
     }
 
-    fn time(&self, rfc3339: Option<&str>) -> String {
-        let Some(t) = rfc3339.and_then(|t| DateTime::parse_from_rfc3339(t).ok()) else {
+    fn time(&self, t: Option<DateTime<Utc>>) -> String {
+        let Some(t) = t else {
             return "-".into();
         };
-        let t = t.with_timezone(&Utc);
         match self.now {
             Some(now) => term::relative(t, now),
             None => term::time(t),
@@ -95,19 +96,19 @@ pub fn table(rows: &[Row], style: Style) -> String {
                 } else {
                     crate::words::statements_tracked(r.statements, r.claims)
                 },
-                style.time(r.last_check.as_deref()),
-                r.last_result.clone(),
-                health_cell(r),
-                style.time(r.last_change.as_deref()),
+                style.time(r.last_check),
+                result_words(r.last_result).to_string(),
+                health::cell(r.health, &r.health_reasons),
+                style.time(r.last_change),
                 // "removed 2h ago": its kind and age.
                 r.last_alert.as_ref().map_or("-".into(), |a| {
-                    format!("{} {}", a.kind, style.time(Some(&a.at)))
+                    format!("{} {}", a.kind, style.time(Some(a.at)))
                 }),
-                style.time(r.next_check.as_deref()),
+                style.time(r.next_check),
                 r.next_due.clone().unwrap_or_else(|| "-".into()),
                 r.pending.len().to_string(),
                 r.undelivered.to_string(),
-                r.signature.clone(),
+                signature_words(r.signature),
                 // A followed watch shows the document it reads, after its index.
                 match &r.followed {
                     Some(doc) => format!("{} -> {doc}", r.url),
@@ -124,7 +125,7 @@ pub fn table(rows: &[Row], style: Style) -> String {
     }
     let (shown, url_width) = fit(&widths, style.width);
     let p = style.paint;
-    let line = |row: &[String; COLUMNS], colour: &dyn Fn(usize, &str, String) -> String| {
+    let line = |row: &[String; COLUMNS], colour: &dyn Fn(usize, String) -> String| {
         let mut out = String::new();
         for &i in &shown {
             let cell = &row[i];
@@ -133,7 +134,7 @@ pub fn table(rows: &[Row], style: Style) -> String {
             } else {
                 format!("{cell:<width$}", width = widths[i])
             };
-            out.push_str(&colour(i, cell, padded));
+            out.push_str(&colour(i, padded));
             if i != URL {
                 out.push_str(&" ".repeat(GAP));
             }
@@ -141,22 +142,9 @@ pub fn table(rows: &[Row], style: Style) -> String {
         out.push('\n');
         out
     };
-    let mut out = line(&HEADERS.map(String::from), &|_, _, s| p.bold(&s));
-    for row in &cells {
-        out.push_str(&line(row, &|i, raw, padded| match (i, raw) {
-            (3, "ok" | "unchanged") => p.green(&padded),
-            (3, "never checked") => p.dim(&padded),
-            (3, _) => p.red(&padded),
-            (4, "ok") => p.green(&padded),
-            (4, "-") => p.dim(&padded),
-            (4, _) => p.yellow(&padded),
-            (9, n) if n != "0" => p.yellow(&padded),
-            (10, n) if n != "0" => p.red(&padded),
-            (11, "-") => padded,
-            (11, s) if s.ends_with(" ok") => p.green(&padded),
-            (11, _) => p.red(&padded),
-            _ => padded,
-        }));
+    let mut out = line(&HEADERS.map(String::from), &|_, s| p.bold(&s));
+    for (row, r) in cells.iter().zip(rows) {
+        out.push_str(&line(row, &|i, padded| colour(p, r, i, padded)));
     }
     let notes = attention(rows);
     if !notes.is_empty() {
@@ -205,12 +193,28 @@ fn shorten(text: &str, max: Option<usize>) -> String {
     }
 }
 
-/// The HEALTH cell: "ok", "-" before the first check, "warning: tracks nothing".
-fn health_cell(r: &Row) -> String {
-    match r.health.as_str() {
-        "warning" => format!("warning: {}", r.health_reasons.join(", ")),
-        "unknown" | "" => "-".into(),
-        other => other.to_string(),
+/// Cell `i` of row `r`, padded, coloured by what the row holds: results and signatures green
+/// when good and red when not, health yellow when it warns, backlogs when not empty.
+fn colour(p: Paint, r: &Row, i: usize, padded: String) -> String {
+    match i {
+        3 => match r.last_result {
+            CheckResult::Ok | CheckResult::Unchanged => p.green(&padded),
+            CheckResult::None => p.dim(&padded),
+            CheckResult::Failed => p.red(&padded),
+        },
+        4 => match r.health {
+            Level::Ok => p.green(&padded),
+            Level::Unknown => p.dim(&padded),
+            Level::Warning => p.yellow(&padded),
+        },
+        9 if !r.pending.is_empty() => p.yellow(&padded),
+        10 if r.undelivered > 0 => p.red(&padded),
+        11 => match r.signature {
+            None => padded,
+            Some(s) if s.is_satisfied() => p.green(&padded),
+            Some(_) => p.red(&padded),
+        },
+        _ => padded,
     }
 }
 
@@ -297,7 +301,13 @@ fn attention(rows: &[Row]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn row(name: &str, result: &str) -> Row {
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn row(name: &str, result: CheckResult) -> Row {
         Row {
             name: name.into(),
             url: "https://example.org/canary".into(),
@@ -307,8 +317,8 @@ mod tests {
             canary_date: None,
             canary_date_source: None,
             next_deadline: None,
-            last_check: Some("2026-03-31T06:00:12+00:00".into()),
-            last_result: result.into(),
+            last_check: Some(at("2026-03-31T06:00:12+00:00")),
+            last_result: result,
             last_error: None,
             last_change: None,
             next_check: None,
@@ -320,8 +330,8 @@ mod tests {
             interval: "6h".into(),
             snapshots: 0,
             last_snapshot: None,
-            signature: "-".into(),
-            health: "ok".into(),
+            signature: None,
+            health: Level::Ok,
             health_reasons: Vec::new(),
             last_alert: None,
             next_due: None,
@@ -333,10 +343,10 @@ mod tests {
 
     #[test]
     fn an_80_column_terminal_gets_a_table_that_fits_and_wide_gets_every_column() {
-        let mut b = row("a-much-longer-name", "failed");
+        let mut b = row("a-much-longer-name", CheckResult::Failed);
         b.url = "https://transparency.example.org/legal/warrant-canary/2026/index.html".into();
         b.last_error = Some("connection refused".into());
-        let rows = [row("a", "ok"), b];
+        let rows = [row("a", CheckResult::Ok), b];
         let narrow = Style {
             width: Some(80),
             ..Style::plain()
@@ -373,7 +383,7 @@ mod tests {
 
     #[test]
     fn a_watch_never_checked_says_so() {
-        let mut r = row("new", "never checked");
+        let mut r = row("new", CheckResult::None);
         r.last_check = None;
         r.statements = 0;
         r.claims = 0;
@@ -384,11 +394,11 @@ mod tests {
 
     #[test]
     fn columns_align_and_attention_lines_follow() {
-        let mut b = row("a-much-longer-name", "failed");
+        let mut b = row("a-much-longer-name", CheckResult::Failed);
         b.last_error = Some("connection refused".into());
         b.pending = vec!["removed 1/2: We have never…".into()];
         b.undelivered = 1;
-        let text = table(&[row("a", "ok"), b], Style::plain());
+        let text = table(&[row("a", CheckResult::Ok), b], Style::plain());
         let lines: Vec<&str> = text.lines().collect();
         let col = |l: &str| {
             l.find("LAST CHECK")
@@ -411,13 +421,13 @@ mod tests {
 
     #[test]
     fn health_last_alert_and_next_due_have_columns() {
-        let mut r = row("a", "ok");
-        r.health = "warning".into();
+        let mut r = row("a", CheckResult::Ok);
+        r.health = Level::Warning;
         r.health_reasons = vec!["tracks nothing".into()];
         r.health_notes = vec!["warning: tracks nothing: …".into()];
         r.last_alert = Some(crate::cli::list_row::AlertSeen {
             kind: "removed".into(),
-            at: "2026-03-31T04:00:00+00:00".into(),
+            at: at("2026-03-31T04:00:00+00:00"),
         });
         r.next_due = Some("2026-06-30".into());
         let plain = table(&[r], Style::plain());
@@ -431,13 +441,13 @@ mod tests {
         assert!(plain.contains("\na: warning: tracks nothing: …"), "{plain}");
         let now = "2026-03-31T06:00:00Z".parse().expect("time");
         let relative = table(
-            &[row("b", "ok")]
+            &[row("b", CheckResult::Ok)]
                 .into_iter()
                 .chain([{
-                    let mut r = row("c", "ok");
+                    let mut r = row("c", CheckResult::Ok);
                     r.last_alert = Some(crate::cli::list_row::AlertSeen {
                         kind: "removed".into(),
-                        at: "2026-03-31T04:00:00+00:00".into(),
+                        at: at("2026-03-31T04:00:00+00:00"),
                     });
                     r
                 }])
@@ -449,5 +459,49 @@ mod tests {
             },
         );
         assert!(relative.contains("removed 2h ago"), "{relative}");
+    }
+
+    #[test]
+    fn cells_are_coloured_from_the_typed_row() {
+        let p = Paint { on: true };
+        let mut r = row("a", CheckResult::Failed);
+        r.health = Level::Warning;
+        r.health_reasons = vec!["last fetch failed".into()];
+        r.signature = "2/2 ok".parse().ok();
+        let cell = |i: usize| colour(p, &r, i, "x".into());
+        assert_eq!(cell(3), p.red("x"));
+        assert_eq!(cell(4), p.yellow("x"));
+        assert_eq!(cell(11), p.green("x"));
+        r.signature = "BAD".parse().ok();
+        r.last_result = CheckResult::None;
+        r.health = Level::Unknown;
+        assert_eq!(colour(p, &r, 11, "x".into()), p.red("x"));
+        assert_eq!(colour(p, &r, 3, "x".into()), p.dim("x"));
+        assert_eq!(colour(p, &r, 4, "x".into()), p.dim("x"));
+    }
+
+    #[test]
+    fn json_keeps_its_words_and_rfc3339_times() {
+        let mut r = row("a", CheckResult::None);
+        r.health = Level::Unknown;
+        r.last_alert = Some(crate::cli::list_row::AlertSeen {
+            kind: "removed".into(),
+            at: at("2026-03-31T04:00:00Z"),
+        });
+        let j = serde_json::to_value(&r).expect("json");
+        assert_eq!(j["last_check"], "2026-03-31T06:00:12+00:00");
+        assert_eq!(j["last_result"], "never checked");
+        assert_eq!(j["health"], "unknown");
+        assert_eq!(j["signature"], "-");
+        assert_eq!(j["next_check"], serde_json::Value::Null);
+        assert_eq!(j["last_alert"]["at"], "2026-03-31T04:00:00+00:00");
+        r.last_result = CheckResult::Unchanged;
+        r.health = Level::Warning;
+        r.signature = "1/2".parse().ok();
+        let j = serde_json::to_value(&r).expect("json");
+        assert_eq!(
+            (&j["last_result"], &j["health"], &j["signature"]),
+            (&"unchanged".into(), &"warning".into(), &"1/2".into())
+        );
     }
 }
