@@ -160,10 +160,7 @@ pub fn assess(
     if state.stale.is_some() {
         reasons.push(Reason::Stale);
     }
-    if signed
-        && !failed
-        && check.signature.is_some_and(|s| !s.is_satisfied())
-    {
+    if signed && !failed && check.signature.is_some_and(|s| !s.is_satisfied()) {
         reasons.push(Reason::Signature);
     }
     if signed && check.accepts_sha1 {

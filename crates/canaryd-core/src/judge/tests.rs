@@ -415,7 +415,10 @@ fn low_severity_rewording_is_recorded_unless_changed_low_is_notify() {
     let e = &events[1][0];
     assert_eq!(e.severity, Severity::Low);
     assert!(!e.notify, "recorded, not emailed: {}", e.detail);
-    assert!(e.changes[0].word_diff.to_string().contains("{+"), "the word diff stays");
+    assert!(
+        e.changes[0].word_diff.to_string().contains("{+"),
+        "the word diff stays"
+    );
     let mut p = policy(1);
     p.changed_low = ChangedLow::Notify;
     let (_, events) = run(&p, vec![page(&[A, B]), page(&[reworded, B])]);

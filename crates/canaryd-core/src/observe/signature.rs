@@ -51,9 +51,9 @@ pub use key::PinnedKey;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub use key::KeyError;
 pub(crate) use summary::SignatureSummary;
-pub use tally::{NotATally, SignatureTally};
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use summary::SummaryState;
+pub use tally::{NotATally, SignatureTally};
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use verify::split_cleartext;
 pub(crate) use verify::{Cleartext, split_cleartexts, verify_cleartext_with, verify_detached_with};

@@ -10,8 +10,7 @@ use super::extract::Format;
 use super::selector::WatchSelector;
 use super::signature::{
     Cleartext, HashPolicy, PinnedKey, SignatureSummary, SignatureTally, SignatureVerdict,
-    split_cleartexts,
-    verify_cleartext_with, verify_detached_with,
+    split_cleartexts, verify_cleartext_with, verify_detached_with,
 };
 use super::{Body, Document, DocumentFormat, read_document};
 

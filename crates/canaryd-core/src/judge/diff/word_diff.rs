@@ -136,7 +136,10 @@ mod tests {
 
     #[test]
     fn a_rewording_is_kept_removed_and_added_pieces() {
-        let d = WordDiff::between("We have never received an NSL.", "We have rarely received an NSL.");
+        let d = WordDiff::between(
+            "We have never received an NSL.",
+            "We have rarely received an NSL.",
+        );
         assert_eq!(
             d.pieces(),
             [
@@ -146,16 +149,25 @@ mod tests {
                 Piece::Same(" received an NSL.".into()),
             ]
         );
-        assert_eq!(d.to_string(), "We have [-never-]{+rarely+} received an NSL.");
+        assert_eq!(
+            d.to_string(),
+            "We have [-never-]{+rarely+} received an NSL."
+        );
     }
 
     #[test]
     fn the_marked_text_reads_back_as_the_same_pieces() {
-        let d = WordDiff::between("no warrants, no gag orders", "one warrant, no gag orders at all");
+        let d = WordDiff::between(
+            "no warrants, no gag orders",
+            "one warrant, no gag orders at all",
+        );
         assert_eq!(WordDiff::parse_marked(&d.to_string()), d);
         let json = serde_json::to_string(&d).expect("serialise");
         assert_eq!(json, serde_json::to_string(&d.to_string()).expect("string"));
-        assert_eq!(serde_json::from_str::<WordDiff>(&json).expect("read back"), d);
+        assert_eq!(
+            serde_json::from_str::<WordDiff>(&json).expect("read back"),
+            d
+        );
     }
 
     #[test]
@@ -170,7 +182,11 @@ mod tests {
             "{+a [-b+} c-]",
             "[-[-a-]-]",
         ] {
-            assert_eq!(WordDiff::parse_marked(marked).to_string(), marked, "{marked}");
+            assert_eq!(
+                WordDiff::parse_marked(marked).to_string(),
+                marked,
+                "{marked}"
+            );
         }
         assert_eq!(
             WordDiff::parse_marked("a [- b").pieces(),

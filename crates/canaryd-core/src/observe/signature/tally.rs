@@ -55,7 +55,9 @@ impl FromStr for SignatureTally {
             "unsigned" => Some(SignatureTally::Unsigned),
             "BAD" => Some(SignatureTally::Bad),
             _ => match s.strip_suffix(" ok") {
-                Some(c) => counts(c).map(|(good, required)| SignatureTally::Satisfied { good, required }),
+                Some(c) => {
+                    counts(c).map(|(good, required)| SignatureTally::Satisfied { good, required })
+                }
                 None => counts(s).map(|(good, required)| SignatureTally::Short { good, required }),
             },
         };
@@ -85,17 +87,44 @@ mod tests {
         for (tally, words) in [
             (SignatureTally::Unsigned, "unsigned"),
             (SignatureTally::Bad, "BAD"),
-            (SignatureTally::Short { good: 1, required: 2 }, "1/2"),
-            (SignatureTally::Satisfied { good: 2, required: 2 }, "2/2 ok"),
+            (
+                SignatureTally::Short {
+                    good: 1,
+                    required: 2,
+                },
+                "1/2",
+            ),
+            (
+                SignatureTally::Satisfied {
+                    good: 2,
+                    required: 2,
+                },
+                "2/2 ok",
+            ),
         ] {
             assert_eq!(tally.to_string(), words);
             assert_eq!(words.parse::<SignatureTally>(), Ok(tally));
             let json = serde_json::to_string(&tally).expect("serialise");
             assert_eq!(json, format!("\"{words}\""));
-            assert_eq!(serde_json::from_str::<SignatureTally>(&json).expect("read"), tally);
+            assert_eq!(
+                serde_json::from_str::<SignatureTally>(&json).expect("read"),
+                tally
+            );
         }
-        assert!(SignatureTally::Satisfied { good: 2, required: 2 }.is_satisfied());
-        assert!(!SignatureTally::Short { good: 1, required: 2 }.is_satisfied());
+        assert!(
+            SignatureTally::Satisfied {
+                good: 2,
+                required: 2
+            }
+            .is_satisfied()
+        );
+        assert!(
+            !SignatureTally::Short {
+                good: 1,
+                required: 2
+            }
+            .is_satisfied()
+        );
     }
 
     #[test]
