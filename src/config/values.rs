@@ -3,14 +3,38 @@
 
 use std::time::Duration;
 
+/// A duration or size the watchlist (or a flag) spells wrongly. Callers place it at the key
+/// or flag it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("\"{text}\" is not a duration: unknown unit \"{unit}\" (use s, m, h, d or w)")]
+    DurationUnit { text: String, unit: String },
+    #[error("\"{text}\" is not a duration ({why})")]
+    NotADuration { text: String, why: String },
+    #[error("\"{0}\" does not start with a whole number")]
+    NoNumber(String),
+    #[error("unknown size unit \"{unit}\" in \"{text}\"")]
+    SizeUnit { text: String, unit: String },
+    #[error("\"{0}\" is too large")]
+    TooLarge(String),
+    #[error("a size of zero would reject every page")]
+    ZeroSize,
+}
+
 /// Parses a humantime duration ("30s", "10m", "6h", "7d", "1h 30m").
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, ValueError> {
     humantime::parse_duration(text.trim()).map_err(|e| match e {
         // humantime's own words here list every spelling it knows "(and few variations)".
         humantime::DurationError::UnknownUnit { unit, .. } if !unit.is_empty() => {
-            format!("\"{text}\" is not a duration: unknown unit \"{unit}\" (use s, m, h, d or w)")
+            ValueError::DurationUnit {
+                text: text.to_string(),
+                unit,
+            }
         }
-        e => format!("\"{text}\" is not a duration ({e})"),
+        e => ValueError::NotADuration {
+            text: text.to_string(),
+            why: e.to_string(),
+        },
     })
 }
 
@@ -29,13 +53,13 @@ pub fn parse_timeout(text: &str) -> Result<Duration, (String, String)> {
 }
 
 /// Parses a byte size: a whole number with an optional unit B, KB, KiB, MB, MiB, GB, GiB.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, ValueError> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     let n: u64 = digits
         .parse()
-        .map_err(|_| format!("\"{text}\" does not start with a whole number"))?;
+        .map_err(|_| ValueError::NoNumber(text.to_string()))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" => 1000,
@@ -44,13 +68,18 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "mib" | "m" => 1024 * 1024,
         "gb" => 1000 * 1000 * 1000,
         "gib" | "g" => 1024 * 1024 * 1024,
-        other => return Err(format!("unknown size unit \"{other}\" in \"{text}\"")),
+        other => {
+            return Err(ValueError::SizeUnit {
+                text: text.to_string(),
+                unit: other.to_string(),
+            });
+        }
     };
     let bytes = n
         .checked_mul(mult)
-        .ok_or_else(|| format!("\"{text}\" is too large"))?;
+        .ok_or_else(|| ValueError::TooLarge(text.to_string()))?;
     if bytes == 0 {
-        return Err("a size of zero would reject every page".into());
+        return Err(ValueError::ZeroSize);
     }
     Ok(bytes)
 }
@@ -90,7 +119,7 @@ mod tests {
         assert!(parse_duration("6 hours-ish").is_err());
         assert!(parse_duration("").is_err());
         assert_eq!(
-            parse_duration("6 hourz"),
+            parse_duration("6 hourz").map_err(|e| e.to_string()),
             Err(
                 "\"6 hourz\" is not a duration: unknown unit \"hourz\" (use s, m, h, d or w)"
                     .into()
