@@ -2,7 +2,6 @@
 //! stages: fetch → extract → judge → record events → queue alerts → archive evidence →
 //! save state.
 
-mod canarytail;
 mod commit;
 pub(crate) mod follow;
 pub(crate) mod freshness_api;
@@ -22,7 +21,7 @@ use crate::config::Watch;
 use crate::fetch::browser::{BrowserPool, Original};
 use crate::fetch::{self, FetchOptions, Fetched, Fetcher, RetryPolicy, Validators};
 use crate::judge::event::Event;
-use crate::judge::{self, Judgement, Observation, WatchState};
+use crate::judge::{self, WatchState};
 use crate::notify::outbox::Outbox;
 use crate::observe::extract::Format;
 use crate::observe::statement::Statement;
@@ -250,20 +249,18 @@ impl Checker {
             read_as: prev_check.read_as.clone(),
             ..CheckRecord::default()
         };
-        let mut tail = None;
-        // The proofs of freshness of a page read afresh, with the canary's date.
-        let mut proofs = None;
-        // The raw response, kept until the judge says whether this check is evidence.
-        let mut capture = None;
-        let mut signed = None;
+        // The page, kept for the evidence until the judge says whether this check is one,
+        // with the statements it stands for when they are known before judging.
+        let mut kept: Option<(fetch::Page, Option<Vec<Statement>>)> = None;
+        let mut evidence = None;
         let type_change = match &fetched {
             Ok(Fetched::Page(page)) => prev_check.format.and_then(|was| page.format_change(was)),
             _ => None,
         };
-        let obs = match fetched {
+        let seen = match fetched {
             Ok(Fetched::Page(page)) if type_change.is_some() => {
                 record.status = Some(page.status);
-                Observation::Failed {
+                judge::Seen::Failed {
                     gone: false,
                     error: type_change
                         .as_ref()
@@ -271,9 +268,9 @@ impl Checker {
                         .unwrap_or_default(),
                 }
             }
-            Ok(Fetched::Page(_)) if detached.is_err() => Observation::Failed {
+            Ok(Fetched::Page(_)) if detached.is_err() => judge::Seen::Failed {
                 gone: false,
-                error: detached.err().unwrap_or_default(),
+                error: detached.clone().err().unwrap_or_default(),
             },
             Ok(Fetched::Page(page)) if matches!(step, follow::Step::NoMatch) => {
                 // The index loaded without a document of the series: the canary is missing
@@ -284,16 +281,8 @@ impl Checker {
                 // The index was read; what it lacks is the judge's `missing`, not a failure.
                 record.result = CheckResult::Ok;
                 record.error = watch.follow.as_ref().map(follow::no_match_error);
-                capture = Some(Capture {
-                    headers: page.headers,
-                    content_type: page.content_type,
-                    body: page.body,
-                    statements: None,
-                    signatures: None,
-                    served: served(&page.original),
-                    served_type: served_type(&page.original),
-                });
-                Observation::Absent {
+                kept = Some((page, None));
+                judge::Seen::Absent {
                     why: watch
                         .follow
                         .as_ref()
@@ -316,11 +305,9 @@ impl Checker {
                 // Once a canary has been read as PDF or CanaryTail, a body that does not parse
                 // as one is a failed fetch, not a text canary whose claims all went.
                 let format = observe::known_format(watch.format, prev_check.read_as.as_deref());
-                let kind = observe::kind_of(&body, format);
-                let body_len = page.body.len() as u64;
                 let key = ContentKey {
                     extractor: extractor.clone(),
-                    page: document_key(kind, &page.body, &page.text),
+                    page: document_key(observe::kind_of(&body, format), &page.body, &page.text),
                 };
                 let same_page = baseline_is_last_page && prev_check.content.as_ref() == Some(&key);
                 record.content = Some(key);
@@ -334,101 +321,28 @@ impl Checker {
                         record.statements = s.len();
                         record.claims = s.iter().filter(|s| s.claim).count();
                     }
-                    capture = Some(Capture {
-                        headers: page.headers,
-                        content_type: page.content_type,
-                        body: page.body,
-                        statements,
-                        signatures: None,
-                        served: served(&page.original),
-                        served_type: served_type(&page.original),
-                    });
-                    Observation::Unchanged
+                    kept = Some((page, statements));
+                    judge::Seen::Unchanged
                 } else {
-                    signed = signatures::read(
-                        watch,
-                        &page.body,
-                        &page.text,
-                        reading_format(page.format),
-                        &detached,
-                    );
-                    record.signature = signed.as_ref().map(|r| r.display());
-                    record.signature_notes =
-                        signed.as_ref().map(signatures::notes).unwrap_or_default();
-                    record.accepts_sha1 = signed.as_ref().is_some_and(|r| r.accepts_sha1);
-                    // On a signed watch only what the pinned signers signed is read.
-                    let document = signatures::document(
-                        &body,
-                        format,
-                        watch.selector.as_ref(),
-                        signed.as_ref(),
-                    );
-                    let evidence = signed.as_ref().map(|r| {
-                        let statements = document
+                    let files = detached.as_ref().map_or(&[][..], Vec::as_slice);
+                    let input = observe::Input {
+                        body,
+                        detached: files,
+                    };
+                    let read = observe::read(&input, &signatures::spec(watch, format));
+                    if let Some(r) = &read.signatures {
+                        record.signature = Some(r.display());
+                        record.signature_notes = signatures::notes(r);
+                        record.accepts_sha1 = r.accepts_sha1;
+                        let statements = read
+                            .document
                             .as_ref()
                             .and_then(|d| d.reading.statements())
                             .unwrap_or_default();
-                        signatures::evidence(r, &detached, statements, at)
-                    });
-                    match document {
-                        Some(observe::Document {
-                            kind: read_as,
-                            reading,
-                            tail: facts,
-                            scripted,
-                            freshness,
-                        }) => {
-                            let reading = canarytail::gate(
-                                reading,
-                                facts.as_ref(),
-                                prev_check.canarytail.as_ref(),
-                            );
-                            record.scripted = scripted;
-                            // Proofs of freshness come from what is judged: on a signed
-                            // watch, the signed text only.
-                            if let Some(s) = reading.statements() {
-                                record.freshness =
-                                    (!freshness.is_empty()).then(|| freshness.clone());
-                                record.freshness_api = Vec::new();
-                                proofs = Some((freshness, judge::canary_date(s)));
-                            }
-                            tail = facts;
-                            capture = Some(Capture {
-                                headers: page.headers,
-                                content_type: page.content_type,
-                                body: page.body,
-                                statements: reading.statements().map(<[Statement]>::to_vec),
-                                signatures: evidence,
-                                served: served(&page.original),
-                                served_type: served_type(&page.original),
-                            });
-                            if let Some(s) = reading.statements() {
-                                record.result = CheckResult::Ok;
-                                record.statements = s.len();
-                                record.claims = s.iter().filter(|s| s.claim).count();
-                                record.read_as = Some(read_as.as_str().to_string());
-                            }
-                            observation(reading, &page.text, body_len)
-                        }
-                        None => {
-                            capture = Some(Capture {
-                                headers: page.headers,
-                                content_type: page.content_type,
-                                body: page.body,
-                                statements: None,
-                                signatures: evidence,
-                                served: served(&page.original),
-                                served_type: served_type(&page.original),
-                            });
-                            record.result = CheckResult::Ok;
-                            record.error = Some(signatures::UNSIGNED.to_string());
-                            if let Some(b) = &prev.baseline {
-                                record.statements = b.statements.len();
-                                record.claims = b.claims().count();
-                            }
-                            Observation::Unsigned
-                        }
+                        evidence = Some(signatures::evidence(r, &detached, statements, at));
                     }
+                    kept = Some((page, None));
+                    judge::Seen::Read(read)
                 }
             }
             Ok(Fetched::NotModified {
@@ -444,7 +358,7 @@ impl Checker {
                     record.statements = b.statements.len();
                     record.claims = b.claims().count();
                 }
-                Observation::Unchanged
+                judge::Seen::Unchanged
             }
             Err(e) => {
                 record.status = e.status();
@@ -453,66 +367,44 @@ impl Checker {
                 if chain != error {
                     tracing::info!(watch = %watch.name, cause = %chain, "fetch failed");
                 }
-                Observation::Failed {
+                judge::Seen::Failed {
                     gone: matches!(e.status(), Some(404 | 410)),
                     error,
                 }
             }
         };
-        if let Observation::Failed { error, .. } = &obs {
+        if let judge::Seen::Failed { error, .. } = &seen {
             record.result = CheckResult::Failed;
             record.error = Some(error.clone());
         }
         record.duration_ms = started.elapsed().as_millis() as u64;
-        let policy = &watch.shared.policy;
-        let unchanged = matches!(obs, Observation::Unchanged);
-        let Judgement {
-            mut state,
-            mut events,
-            fetch_error,
-        } = judge::observe_signed(&prev, obs, signed.as_ref(), at, policy);
-        if let (Some((found, date)), None) = (&proofs, &fetch_error) {
-            events.extend(judge::freshness::check(
-                &mut state, found, *date, at, policy,
-            ));
-        }
-        // What `freshness_api` is asked after this (see `freshness_api::confirm`).
-        let online = match (&proofs, &fetch_error) {
-            (Some((found, date)), None) if !found.block_hashes.is_empty() => {
-                Some(freshness_api::Online {
-                    hashes: found.block_hashes.clone(),
-                    dates: judge::freshness::online::Dates {
-                        canary: *date,
-                        release: tail.as_ref().map(|t| t.release),
-                    },
-                })
-            }
-            // A page read afresh without a block hash: nothing left to confirm.
-            (Some(_), None) => {
-                state.freshness.unconfirmed = None;
-                None
-            }
-            // The same page again: its blocks the API could not answer for are asked again.
-            (None, None) if unchanged => state.freshness.unconfirmed.clone(),
-            _ => None,
+        let prior = judge::Prior {
+            state: &prev,
+            tail: prev_check.canarytail.as_ref(),
+            followed: follow::before(prev_check.followed.as_ref()),
         };
-        events.extend(follow::went_backwards(
-            &step,
-            prev_check.followed.as_ref(),
+        let context = judge::Context {
             at,
-            policy,
-        ));
-        let (tail_record, tail_events) =
-            canarytail::judge_tail(tail.as_ref(), prev_check.canarytail.as_ref(), at, policy);
-        canarytail::drop_duress_repeat(&mut events, tail_record.as_ref());
-        record.canarytail = tail_record;
-        events.extend(tail_events);
-        events.extend(key_events);
-        // Every event of this check, the series' and the CanaryTail's included, opens the
-        // next generation (see `record`).
-        if !events.is_empty() {
-            state.generation = prev.generation + 1;
+            policy: &watch.shared.policy,
+            followed: follow::followed(&step),
+            raised: &key_events,
+        };
+        let judge::Verdict {
+            state,
+            events,
+            fetch_error,
+            tail,
+            online,
+            read,
+        } = judge::judge(&prior, seen, &context);
+        record.canarytail = tail;
+        if let Some(read) = read {
+            let statements = read_into(&mut record, read, prev.baseline.as_ref());
+            if let Some((_, kept)) = kept.as_mut() {
+                *kept = statements;
+            }
         }
+        let capture = kept.map(|(page, statements)| capture(page, statements, evidence));
         if let Some(error) = fetch_error {
             record.result = CheckResult::Failed;
             record.error = Some(error);
@@ -558,6 +450,58 @@ fn extractor_key(watch: &Watch) -> String {
         selector.as_bytes(),
         render,
     ])
+}
+
+/// What the check record keeps of a document read afresh; returns the statements judged.
+fn read_into(
+    record: &mut CheckRecord,
+    read: observe::Read,
+    baseline: Option<&judge::Baseline>,
+) -> Option<Vec<Statement>> {
+    let Some(document) = read.document else {
+        // A signed watch's page that its pinned signers did not sign: its text is not judged.
+        record.result = CheckResult::Ok;
+        record.error = Some(signatures::UNSIGNED.to_string());
+        if let Some(b) = baseline {
+            record.statements = b.statements.len();
+            record.claims = b.claims().count();
+        }
+        return None;
+    };
+    record.scripted = document.scripted;
+    match document.reading {
+        Reading::Statements(statements) => {
+            record.freshness = (!document.freshness.is_empty()).then_some(document.freshness);
+            record.freshness_api = Vec::new();
+            record.result = CheckResult::Ok;
+            record.statements = statements.len();
+            record.claims = statements.iter().filter(|s| s.claim).count();
+            record.read_as = Some(document.kind.as_str().to_string());
+            Some(statements)
+        }
+        Reading::Unreadable(error) => {
+            record.result = CheckResult::Failed;
+            record.error = Some(error);
+            None
+        }
+    }
+}
+
+/// The evidence of a check that read `page`.
+fn capture(
+    page: fetch::Page,
+    statements: Option<Vec<Statement>>,
+    signatures: Option<crate::store::archive::SignatureEvidence>,
+) -> Capture {
+    Capture {
+        served: served(&page.original),
+        served_type: served_type(&page.original),
+        headers: page.headers,
+        content_type: page.content_type,
+        body: page.body,
+        statements,
+        signatures,
+    }
 }
 
 /// A rendered page's response as the server sent it, for the evidence.
@@ -633,23 +577,5 @@ pub(crate) fn reading_format(format: fetch::Format) -> Format {
     match format {
         fetch::Format::Text => Format::Text,
         fetch::Format::Html => Format::Html,
-    }
-}
-
-/// What the judge is shown of a page read as `reading` from `text`. A page without claims
-/// is identified (hash, opening words), so the judge can tell a page that replaced the
-/// canary for good from a passing error page.
-pub(crate) fn observation(reading: Reading, text: &str, body_len: u64) -> Observation {
-    match reading {
-        Reading::Statements(statements) => {
-            let claimless = !statements.iter().any(|s| s.claim);
-            Observation::Content {
-                statements,
-                body_len,
-                page_hash: claimless.then(|| crate::observe::normalise::sha256_hex(text)),
-                excerpt: claimless.then(|| crate::observe::challenge::excerpt(text)),
-            }
-        }
-        Reading::Unreadable(error) => Observation::Failed { gone: false, error },
     }
 }

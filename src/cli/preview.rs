@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use url::Url;
 
 use crate::config::{Signing, WatchSelector};
-use crate::observe::signed::{Covers, SignatureReading, read_signatures};
+use crate::observe::signed::{Covers, SignatureReading};
 
 use super::say;
 use super::signing_flags::SigningFlags;
@@ -180,41 +180,36 @@ pub async fn fetch_preview_with(
     let signing = signing.cloned();
     let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
     let (document, kind, signatures, tail_signatures) = tokio::task::spawn_blocking(move || {
-        let signatures = signing.map(|s| {
-            read_signatures(
-                &body,
-                &text,
-                format,
-                &detached,
-                &s.keys,
-                s.signers,
-                s.hash_policy(),
-            )
-        });
-        let body = crate::observe::Body {
-            bytes: &body,
-            content_type: content_type.as_deref(),
-            text: &text,
-            fetched_as: format,
+        let input = crate::observe::Input {
+            body: crate::observe::Body {
+                bytes: &body,
+                content_type: content_type.as_deref(),
+                text: &text,
+                fetched_as: format,
+            },
+            detached: &detached,
         };
         // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail); on
         // a signed watch only what the pinned signers signed.
-        let document = crate::pipeline::signatures::document(
-            &body,
-            Default::default(),
-            selector.as_ref(),
-            signatures.as_ref(),
-        );
-        let kind = crate::observe::kind_of(&body, Default::default());
+        let spec = crate::observe::ReadSpec {
+            format: Default::default(),
+            selector: selector.as_ref(),
+            signing: signing
+                .as_ref()
+                .map(|s| crate::pipeline::signatures::signing_spec(s, None)),
+        };
+        let read = crate::observe::read(&input, &spec);
+        let kind = crate::observe::kind_of(&input.body, Default::default());
+        let document = read.document;
         // Which keys signed a CanaryTail document and whether they verify, as a check
         // judges them (the keys are the ones the document lists).
         let tail_signatures = match document.as_ref().map(|d| d.kind) {
-            Some(Kind::CanaryTail) => crate::observe::canarytail::parse(body.bytes)
+            Some(Kind::CanaryTail) => crate::observe::canarytail::parse(input.body.bytes)
                 .map(|c| crate::observe::canarytail::verify(&c).lines())
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        (document, kind, signatures, tail_signatures)
+        (document, kind, read.signatures, tail_signatures)
     })
     .await
     .context("reading the page stopped unexpectedly")?;

@@ -1,17 +1,15 @@
 //! The `follow` half of a check: fetch the index page, pick the newest document of the
-//! series, and judge the move from the document followed before (a series that goes
-//! backwards is alerted; the statements themselves are judged like any page's).
+//! series, and hand the judge the move from the document followed before (a series that
+//! goes backwards is alerted by `judge::follow`).
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::Follow;
 use crate::fetch::{self, FetchError, FetchOptions, Fetched, Fetcher};
-use crate::judge::event::{Event, EventKind, Severity};
-use crate::judge::{self, Policy};
+use crate::judge::follow::Before;
 use crate::observe::follow::{self, Followed};
 use crate::store::FollowedDoc;
 
@@ -126,32 +124,18 @@ pub(crate) fn unlinked(rule: &Follow) -> String {
     )
 }
 
-/// `changed`, at once, when the newest document is older than the one followed before: the
-/// newer document vanished from the index (or the index was rolled back). Never accepted
-/// silently; the older document is followed from then on.
-pub(crate) fn went_backwards(
-    step: &Step,
-    previous: Option<&FollowedDoc>,
-    at: DateTime<Utc>,
-    policy: &Policy,
-) -> Option<Event> {
-    let (Step::Document(now), Some(before)) = (step, previous) else {
-        return None;
-    };
-    if !follow::is_older(now, &before.key) {
-        return None;
+/// The document the index led to this time, for the judge.
+pub(crate) fn followed(step: &Step) -> Option<&Followed> {
+    match step {
+        Step::Document(f) => Some(f),
+        _ => None,
     }
-    let detail = format!(
-        "the series went backwards: the index now leads to {} ({}), older than {} ({}) followed until now, which the index no longer links",
-        now.url, now.key, before.url, before.key
-    );
-    Some(judge::event(
-        policy,
-        EventKind::Changed,
-        at,
-        at,
-        Severity::High,
-        detail,
-        vec![now.url.to_string(), before.url.clone()],
-    ))
+}
+
+/// The document followed before, as the judge compares the series with it.
+pub(crate) fn before(previous: Option<&FollowedDoc>) -> Option<Before<'_>> {
+    previous.map(|f| Before {
+        url: &f.url,
+        key: &f.key,
+    })
 }

@@ -15,7 +15,7 @@ use crate::judge::event::{Event, Severity};
 use crate::judge::{self, Policy, WatchState};
 use crate::observe;
 use crate::observe::extract::Format;
-use crate::observe::signed::{DetachedFile, read_signatures};
+use crate::observe::signed::DetachedFile;
 
 /// One version of the canary.
 #[derive(Debug, Clone)]
@@ -25,8 +25,6 @@ pub struct Version {
     pub format: Format,
     /// Decoded as a `file://` watch decodes it.
     pub text: String,
-    /// The size of the raw bytes, as a live check measures its body.
-    pub body_len: u64,
     /// Detached signatures found beside the file (see [`signature_files`]).
     pub(crate) signatures: Vec<crate::observe::signed::DetachedFile>,
     /// The raw bytes: detached signatures cover them, PDFs and CanaryTail canaries are
@@ -104,7 +102,6 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
                 at: version_time(path)?,
                 format,
                 text,
-                body_len: bytes.len() as u64,
                 signatures: signature_files(path)?,
                 bytes,
                 document,
@@ -143,65 +140,44 @@ pub fn replay_signed(
             state = j.state;
             out.extend(j.events.into_iter().map(|e| (prev.to_string(), e)));
         }
-        // Read exactly as a live check reads it: a version canaryd refuses, or a challenge
-        // page, is a failed fetch here as it would be live.
-        let body = observe::Body {
-            bytes: &v.bytes,
-            content_type: None,
-            text: &v.text,
-            fetched_as: v.format,
+        // Read and judged exactly as a live check reads and judges it: a version canaryd
+        // refuses, or a challenge page, is a failed fetch here as it would be live.
+        let input = observe::Input {
+            body: observe::Body {
+                bytes: &v.bytes,
+                content_type: None,
+                text: &v.text,
+                fetched_as: v.format,
+            },
+            detached: &v.signatures,
         };
-        let signed = signing.map(|s| {
-            read_signatures(
-                &v.bytes,
-                &v.text,
-                v.format,
-                &v.signatures,
-                &s.keys,
-                s.signers,
-                s.hash_policy(),
-            )
-        });
-        let format = observe::known_format(v.document, read_as);
-        let document = super::signatures::document(&body, format, selector, signed.as_ref());
-        // The proofs of freshness are read from what is judged: on a signed watch, the
-        // signed text only.
-        let (reading, tail, freshness) = match document {
-            Some(d) => {
-                if d.reading.statements().is_some() {
-                    read_as = Some(d.kind.as_str());
-                }
-                (Some(d.reading), d.tail, d.freshness)
-            }
-            None => (None, None, Default::default()),
+        let spec = observe::ReadSpec {
+            format: observe::known_format(v.document, read_as),
+            selector,
+            signing: signing.map(|s| super::signatures::signing_spec(s, None)),
         };
-        let date = reading
-            .as_ref()
-            .and_then(|r| r.statements())
-            .map(judge::canary_date);
+        let read = observe::read(&input, &spec);
+        let context = judge::Context {
+            at: v.at,
+            policy,
+            followed: None,
+            raised: &[],
+        };
         for _ in 0..policy.confirm.max(1) {
-            let obs = match &reading {
-                Some(r) => {
-                    let r = super::canarytail::gate(r.clone(), tail.as_ref(), tail_record.as_ref());
-                    super::observation(r, &v.text, v.body_len)
-                }
-                None => judge::Observation::Unsigned,
+            let prior = judge::Prior {
+                state: &state,
+                tail: tail_record.as_ref(),
+                followed: None,
             };
-            let j = judge::observe_signed(&state, obs, signed.as_ref(), v.at, policy);
-            state = j.state;
-            // The offline freshness checks, as a live check makes them on a page it read.
-            let mut fresh = Vec::new();
-            if let (Some(date), None) = (date, &j.fetch_error) {
-                fresh = judge::freshness::check(&mut state, &freshness, date, v.at, policy);
+            let verdict = judge::judge(&prior, judge::Seen::Read(read.clone()), &context);
+            if let Some(d) = verdict.read.as_ref().and_then(|r| r.document.as_ref())
+                && d.reading.statements().is_some()
+            {
+                read_as = Some(d.kind.as_str());
             }
-            let (record, events) =
-                super::canarytail::judge_tail(tail.as_ref(), tail_record.as_ref(), v.at, policy);
-            let mut judged = j.events;
-            super::canarytail::drop_duress_repeat(&mut judged, record.as_ref());
-            out.extend(judged.into_iter().map(|e| (v.name.clone(), e)));
-            out.extend(fresh.into_iter().map(|e| (v.name.clone(), e)));
-            tail_record = record;
-            out.extend(events.into_iter().map(|e| (v.name.clone(), e)));
+            out.extend(verdict.events.into_iter().map(|e| (v.name.clone(), e)));
+            state = verdict.state;
+            tail_record = verdict.tail;
         }
         previous = Some(&v.name);
     }

@@ -7,14 +7,12 @@ use url::Url;
 
 use crate::config::{Signing, Watch};
 use crate::fetch::{FetchOptions, Fetched, Fetcher, Origin};
-use crate::observe::extract::Format;
 use chrono::{DateTime, Utc};
 
-use crate::config::WatchSelector;
 use crate::judge::signature_time;
-use crate::observe;
-use crate::observe::signed::{DetachedFile, SignatureReading, read_signatures, signed_document};
+use crate::observe::signed::{DetachedFile, SignatureReading};
 use crate::observe::statement::Statement;
+use crate::observe::{self, ReadSpec, SigningSpec};
 use crate::store::archive::SignatureEvidence;
 
 /// The watch's detached signatures, fetched in order; `Err` is a failed fetch, explained.
@@ -68,56 +66,44 @@ pub(crate) async fn fetch_files(
     Ok(files)
 }
 
-/// The page's signatures read against the watch's keys; `None` for an unsigned watch.
-pub(super) fn read(
-    watch: &Watch,
-    body: &[u8],
-    text: &str,
-    format: Format,
-    detached: &Result<Vec<DetachedFile>, String>,
-) -> Option<SignatureReading> {
-    let signing = watch.signing.as_ref()?;
-    let files = detached.as_ref().map_or(&[][..], Vec::as_slice);
-    let mut reading = read_signatures(
-        body,
-        text,
+/// How `watch` reads a body in `format`: its selector, and on a signed watch its keys (an
+/// expired key's alert names the command that refreshes its pinned copy).
+pub(super) fn spec(watch: &Watch, format: observe::DocumentFormat) -> ReadSpec<'_> {
+    ReadSpec {
         format,
-        files,
-        &signing.keys,
-        signing.signers,
-        signing.hash_policy(),
-    );
-    // An expired key's alert names the command that refreshes its pinned copy.
-    for k in &mut reading.pinned {
-        if signing
+        selector: watch.selector.as_ref(),
+        signing: watch
+            .signing
+            .as_ref()
+            .map(|s| signing_spec(s, Some(&watch.name))),
+    }
+}
+
+/// A signing rule as the reader takes it; `watch` names the watch whose keys `canaryd keys
+/// refresh` can refresh (`None` where there is no such watch: `replay`, `preview`).
+pub(crate) fn signing_spec<'a>(signing: &'a Signing, watch: Option<&str>) -> SigningSpec<'a> {
+    let refresh = watch.map(|w| format!("canaryd keys refresh {w}"));
+    let refreshable = match refresh {
+        Some(_) => signing
             .sources
             .iter()
-            .any(|s| s.key_url.is_some() && s.fingerprints.contains(&k.fingerprint))
-        {
-            k.refresh = Some(format!("canaryd keys refresh {}", watch.name));
-        }
+            .filter(|s| s.key_url.is_some())
+            .flat_map(|s| s.fingerprints.iter().cloned())
+            .collect(),
+        None => Vec::new(),
+    };
+    SigningSpec {
+        keys: &signing.keys,
+        signers: signing.signers,
+        hash: signing.hash_policy(),
+        refreshable,
+        refresh,
     }
-    Some(reading)
 }
 
 /// Why a signed watch's page was not judged (the check record's `error`; the check is `ok`).
 pub(crate) const UNSIGNED: &str =
     "nothing on the page is signed by a pinned key: its text is not judged, its signatures are";
-
-/// The document a watch judges: what its pinned signers signed on a signed watch (`None`
-/// when nothing is), else the whole body. The one choice live checks, `replay` and `preview`
-/// make.
-pub(crate) fn document(
-    body: &observe::Body<'_>,
-    format: observe::DocumentFormat,
-    watch_selector: Option<&WatchSelector>,
-    signed: Option<&SignatureReading>,
-) -> Option<observe::Document> {
-    match signed {
-        Some(reading) => signed_document(body, format, watch_selector, reading),
-        None => Some(observe::read_document(body, format, watch_selector)),
-    }
-}
 
 /// The signature files, verdicts, what was signed and what was not, and anything odd about
 /// the signatures' times, as the evidence record keeps them.

@@ -18,13 +18,5 @@ pub struct FollowedDoc {
     pub(crate) key: FollowKey,
 }
 
-/// A CanaryTail canary's pinned keys and its open document alerts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TailRecord {
-    /// The signing keys pinned on first sight (canonical base64, sorted).
-    #[serde(default)]
-    pub keys: Vec<String>,
-    /// The conditions already alerted and still holding, so each is alerted once.
-    #[serde(default)]
-    pub alerted: Vec<String>,
-}
+/// A CanaryTail canary's pinned keys and open alerts: the judge's type, kept in the record.
+pub use crate::judge::tail::TailRecord;

@@ -6,13 +6,16 @@ mod dating;
 pub mod diff;
 pub mod event;
 mod flap;
+pub mod follow;
 pub mod freshness;
 mod signature;
 pub mod signature_time;
 mod stale;
 mod state;
+pub mod tail;
 #[cfg(test)]
 mod tests;
+mod verdict;
 
 use std::time::Duration;
 
@@ -29,6 +32,7 @@ pub use dating::{
 pub use signature::{SignatureProblem, SignatureState};
 pub use stale::{DATE_WENT_BACKWARDS, DATED_IN_THE_FUTURE, stale_due};
 pub use state::{Baseline, Condition, Failing, Flap, Pending, ShortPage, Stale, WatchState};
+pub use verdict::{Context, Prior, Seen, Verdict, judge};
 
 /// A page under a quarter of its usual size with none of its statements is an error page.
 const ERROR_PAGE_FRACTION: u64 = 4;

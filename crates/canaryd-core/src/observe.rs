@@ -6,6 +6,7 @@
 pub use document::DocumentFormat;
 pub use document::{Body, Document, Kind, TailFacts, kind_of, known_format, read_document};
 pub use page::Reading;
+pub use read::{Identity, Input, Read, ReadSpec, SigningSpec, read};
 
 pub mod cadence;
 pub mod canarytail;
@@ -19,6 +20,7 @@ pub mod fuzzing;
 pub mod normalise;
 mod page;
 pub mod pdf;
+mod read;
 pub mod scripted;
 pub mod selector;
 pub mod signature;

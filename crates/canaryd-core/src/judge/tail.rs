@@ -7,11 +7,24 @@
 
 use chrono::{DateTime, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use crate::judge::event::{Event, EventKind, Severity};
 use crate::judge::{self, Policy};
 use crate::observe::canarytail::{self, Verdict};
 use crate::observe::{Reading, TailFacts};
-use crate::store::TailRecord;
+
+/// A CanaryTail canary's pinned keys and its open document alerts, carried from check to
+/// check (a live watch keeps it in its check record, `replay` from version to version).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TailRecord {
+    /// The signing keys pinned on first sight (canonical base64, sorted).
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// The conditions already alerted and still holding, so each is alerted once.
+    #[serde(default)]
+    pub alerted: Vec<String>,
+}
 
 /// Conditions about the signatures: while one holds, the document's codes are not judged.
 const SIGNATURE_CONDITIONS: &[&str] = &["signature", "unsigned"];
@@ -34,11 +47,7 @@ fn downgrade(facts: &TailFacts, previous: Option<&TailRecord>) -> Option<String>
 /// signed documents, an unverifiable one is a failed read with the reason (as a document
 /// whose signatures do not verify already is), never judged. Live checks and replay both
 /// pass every reading through here, with the record as it was before this check.
-pub(crate) fn gate(
-    reading: Reading,
-    facts: Option<&TailFacts>,
-    previous: Option<&TailRecord>,
-) -> Reading {
+pub fn gate(reading: Reading, facts: Option<&TailFacts>, previous: Option<&TailRecord>) -> Reading {
     match facts.and_then(|f| downgrade(f, previous)) {
         Some(reason) => Reading::Unreadable(reason),
         None => reading,
@@ -48,7 +57,7 @@ pub(crate) fn gate(
 /// Judges this check's CanaryTail facts against the record of the last; returns the record
 /// to keep and the events to raise. A check without facts (failed, or not CanaryTail) keeps
 /// the record as it was.
-pub(crate) fn judge_tail(
+pub fn judge_tail(
     facts: Option<&TailFacts>,
     previous: Option<&TailRecord>,
     at: DateTime<Utc>,
@@ -171,7 +180,7 @@ pub(crate) fn judge_tail(
 /// The duress code's disappearance was alerted at once (see [`judge_tail`]); when the judge
 /// confirms the same statement's removal later, that is not news: it is dropped from the
 /// judge's events, and an event left with no statement goes with it.
-pub(crate) fn drop_duress_repeat(events: &mut Vec<Event>, record: Option<&TailRecord>) {
+pub fn drop_duress_repeat(events: &mut Vec<Event>, record: Option<&TailRecord>) {
     if !record.is_some_and(|r| r.alerted.iter().any(|a| a == "duress")) {
         return;
     }
