@@ -8,7 +8,6 @@ pub(crate) mod follow;
 pub(crate) mod freshness_api;
 mod health;
 mod keys;
-mod recover;
 pub(crate) mod replay;
 pub(crate) mod signatures;
 
@@ -29,7 +28,7 @@ use crate::observe::statement::Statement;
 use crate::observe::{self, Reading};
 use crate::store::archive::{Archive, Capture};
 use crate::store::lock::StateLock;
-use crate::store::{CheckRecord, CheckResult, ContentKey, Store, StoreError};
+use crate::store::{CheckRecord, CheckResult, ContentKey, Loaded, Store, StoreError};
 
 /// Everything a check needs, shared by all checks of a pass or of the daemon.
 #[derive(Debug, Clone)]
@@ -111,8 +110,10 @@ impl Checker {
 
     /// Checks one watch: one observation, judged, recorded durably.
     pub async fn check(&self, watch: &Watch) -> Result<CheckReport, StoreError> {
-        let prev = recover::load_state(&self.store, &self.archive, &watch.name)?;
-        let prev_check = recover::load_check(&self.store, &watch.name)?;
+        let Loaded {
+            state: prev,
+            check: prev_check,
+        } = self.store.load(&watch.name, self.clock.now())?;
         let extractor = extractor_key(watch);
         let opts = FetchOptions {
             retry: self.retry.clone(),

@@ -22,6 +22,7 @@ pub(crate) mod atomic;
 mod followed;
 pub(crate) mod keys;
 pub mod lock;
+mod recover;
 pub(crate) mod seen;
 
 pub use followed::{FollowedDoc, TailRecord};
@@ -181,6 +182,13 @@ pub struct ContentKey {
     pub page: String,
 }
 
+/// A watch as a check starts from: its judgement state and its last check.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    pub state: WatchState,
+    pub check: CheckRecord,
+}
+
 /// The state directory.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -251,6 +259,18 @@ impl Store {
         }
     }
 
+    /// The watch a check starts from, in one call. An unreadable `state.json` is moved aside
+    /// (stamped with `now`) and rebuilt from the newest evidence record; an unreadable
+    /// `check.json` is dropped (see [`recover`]).
+    pub fn load(&self, name: &str, now: DateTime<Utc>) -> Result<Loaded, StoreError> {
+        Ok(Loaded {
+            state: recover::state(self, name, now)?,
+            check: recover::check(self, name)?,
+        })
+    }
+
+    /// The saved judgement state as it is, an unreadable copy an error ([`Store::load`]
+    /// recovers from it).
     pub fn load_state(&self, name: &str) -> Result<WatchState, StoreError> {
         Ok(Self::read_json(&self.watch_dir(name).join("state.json"))?.unwrap_or_default())
     }

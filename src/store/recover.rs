@@ -2,18 +2,18 @@
 //! is advisory and starts afresh; the judgement state is rebuilt from the newest evidence
 //! record, so a death is still judged against the statements people were last told of.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::judge::{self, WatchState};
 use crate::store::archive::Archive;
-use crate::store::{CheckRecord, Store, StoreError};
+use crate::store::{CheckRecord, Store, StoreError, io_err};
 
 /// The watch's judgement state: as saved, or rebuilt (and saved again) when the saved copy
-/// is unreadable. The unreadable file is kept beside it as `state.json.corrupt-<time>`.
-pub(crate) fn load_state(
+/// is unreadable. The unreadable file is kept beside it as `state.json.corrupt-<now>`.
+pub(super) fn state(
     store: &Store,
-    archive: &Archive,
     watch: &str,
+    now: DateTime<Utc>,
 ) -> Result<WatchState, StoreError> {
     let error = match store.load_state(watch) {
         Err(e @ StoreError::Corrupt { .. }) => e,
@@ -22,10 +22,10 @@ pub(crate) fn load_state(
     let path = store.watch_dir(watch).join("state.json");
     let aside = path.with_file_name(format!(
         "state.json.corrupt-{}",
-        Utc::now().format("%Y%m%dT%H%M%SZ")
+        now.format("%Y%m%dT%H%M%SZ")
     ));
-    std::fs::rename(&path, &aside).map_err(crate::store::io_err("move aside", &path))?;
-    let rebuilt = from_evidence(archive, watch);
+    std::fs::rename(&path, &aside).map_err(io_err("move aside", &path))?;
+    let rebuilt = from_evidence(&Archive::new(store.root()), watch);
     match &rebuilt {
         Some(state) => tracing::warn!(
             watch,
@@ -53,7 +53,7 @@ pub(crate) fn load_state(
 
 /// The last check, or none when its file is unreadable (it only holds validators and
 /// times: losing it costs one unconditional fetch).
-pub(crate) fn load_check(store: &Store, watch: &str) -> Result<CheckRecord, StoreError> {
+pub(super) fn check(store: &Store, watch: &str) -> Result<CheckRecord, StoreError> {
     match store.load_check(watch) {
         Ok(c) => Ok(c.unwrap_or_default()),
         Err(e @ StoreError::Corrupt { .. }) => {
