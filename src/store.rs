@@ -24,8 +24,10 @@ pub(crate) mod keys;
 pub mod lock;
 mod recover;
 pub(crate) mod seen;
+mod watch_dir;
 
 pub use followed::{FollowedDoc, TailRecord};
+pub use watch_dir::Purged;
 
 use std::fmt::Write as _;
 use std::io;
@@ -54,6 +56,13 @@ pub enum StoreError {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
+    },
+    #[error("cannot move {} to {}: {source}", from.display(), to.display())]
+    Move {
+        from: PathBuf,
+        to: PathBuf,
+        #[source]
+        source: io::Error,
     },
     /// The runtime shut down while a check was being recorded; the check did not happen.
     #[error("the check was interrupted before it was recorded: {0}")]
@@ -446,9 +455,14 @@ fn log_tail(path: &Path) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The first line of `statements.txt`, naming the watch for people.
+fn statements_header(name: &str) -> String {
+    format!("# canaryd snapshot of watch \"{name}\"\n")
+}
+
 fn statements_text(name: &str, state: &WatchState, check: &CheckRecord) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# canaryd snapshot of watch \"{name}\"");
+    out.push_str(&statements_header(name));
     if let Some(url) = &check.url {
         let _ = writeln!(out, "# url: {url}");
     }
