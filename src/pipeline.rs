@@ -83,7 +83,8 @@ impl Checker {
         let lock = StateLock::acquire(state_dir, command)?;
         let store = Store::open(state_dir)?;
         let outbox = Outbox::open(state_dir)?;
-        let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
+        let fetcher =
+            Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?.with_clock(clock.clone());
         // The profile lives beside the state it serves (a name no watch can take) and is
         // removed when the browser closes.
         let browser = BrowserPool::new(
