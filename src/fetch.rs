@@ -26,6 +26,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::clock::SharedClock;
+
 pub use charset::{Format, decode_body, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage, redact};
@@ -154,6 +156,8 @@ impl Fetched {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     inner: Arc<Inner>,
+    /// Stamps what was fetched and dates a `Retry-After`: the injected clock.
+    clock: SharedClock,
 }
 
 #[derive(Debug)]
@@ -222,7 +226,14 @@ impl Fetcher {
                 network,
                 clients,
             }),
+            clock: crate::clock::system(),
         })
+    }
+
+    /// The same fetcher reading the time from `clock` instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Fetcher {
+        self.clock = clock;
+        self
     }
 
     /// How this fetcher resolves names and judges addresses: the browser's requests pass
@@ -277,7 +288,8 @@ impl Fetcher {
             let result = if http {
                 match self.client_for(url, origin, opts).await {
                     Ok(client) => {
-                        http::get(&client, url, validators, opts, self.inner.connect_timeout).await
+                        let timeout = self.inner.connect_timeout;
+                        http::get(&client, url, validators, opts, timeout, &*self.clock).await
                     }
                     Err(e) => Err(e),
                 }

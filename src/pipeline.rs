@@ -7,7 +7,6 @@ pub(crate) mod follow;
 pub(crate) mod freshness_api;
 mod health;
 mod keys;
-mod recover;
 pub(crate) mod replay;
 pub(crate) mod signatures;
 
@@ -28,7 +27,7 @@ use crate::observe::statement::Statement;
 use crate::observe::{self, Reading};
 use crate::store::archive::{Archive, Capture};
 use crate::store::lock::StateLock;
-use crate::store::{CheckRecord, CheckResult, ContentKey, Store, StoreError};
+use crate::store::{CheckRecord, CheckResult, ContentKey, Loaded, Store, StoreError};
 
 /// Everything a check needs, shared by all checks of a pass or of the daemon.
 #[derive(Debug, Clone)]
@@ -83,7 +82,8 @@ impl Checker {
         let lock = StateLock::acquire(state_dir, command)?;
         let store = Store::open(state_dir)?;
         let outbox = Outbox::open(state_dir)?;
-        let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
+        let fetcher =
+            Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?.with_clock(clock.clone());
         // The profile lives beside the state it serves (a name no watch can take) and is
         // removed when the browser closes.
         let browser = BrowserPool::new(
@@ -110,8 +110,10 @@ impl Checker {
 
     /// Checks one watch: one observation, judged, recorded durably.
     pub async fn check(&self, watch: &Watch) -> Result<CheckReport, StoreError> {
-        let prev = recover::load_state(&self.store, &self.archive, &watch.name)?;
-        let prev_check = recover::load_check(&self.store, &watch.name)?;
+        let Loaded {
+            state: prev,
+            check: prev_check,
+        } = self.store.load(&watch.name, self.clock.now())?;
         let extractor = extractor_key(watch);
         let opts = FetchOptions {
             retry: self.retry.clone(),

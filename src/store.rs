@@ -22,9 +22,12 @@ pub(crate) mod atomic;
 mod followed;
 pub(crate) mod keys;
 pub mod lock;
+mod recover;
 pub(crate) mod seen;
+mod watch_dir;
 
 pub use followed::{FollowedDoc, TailRecord};
+pub use watch_dir::Purged;
 
 use std::fmt::Write as _;
 use std::io;
@@ -53,6 +56,13 @@ pub enum StoreError {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
+    },
+    #[error("cannot move {} to {}: {source}", from.display(), to.display())]
+    Move {
+        from: PathBuf,
+        to: PathBuf,
+        #[source]
+        source: io::Error,
     },
     /// The runtime shut down while a check was being recorded; the check did not happen.
     #[error("the check was interrupted before it was recorded: {0}")]
@@ -181,6 +191,13 @@ pub struct ContentKey {
     pub page: String,
 }
 
+/// A watch as a check starts from: its judgement state and its last check.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    pub state: WatchState,
+    pub check: CheckRecord,
+}
+
 /// The state directory.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -251,6 +268,18 @@ impl Store {
         }
     }
 
+    /// The watch a check starts from, in one call. An unreadable `state.json` is moved aside
+    /// (stamped with `now`) and rebuilt from the newest evidence record; an unreadable
+    /// `check.json` is dropped (see [`recover`]).
+    pub fn load(&self, name: &str, now: DateTime<Utc>) -> Result<Loaded, StoreError> {
+        Ok(Loaded {
+            state: recover::state(self, name, now)?,
+            check: recover::check(self, name)?,
+        })
+    }
+
+    /// The saved judgement state as it is, an unreadable copy an error ([`Store::load`]
+    /// recovers from it).
     pub fn load_state(&self, name: &str) -> Result<WatchState, StoreError> {
         Ok(Self::read_json(&self.watch_dir(name).join("state.json"))?.unwrap_or_default())
     }
@@ -426,9 +455,14 @@ fn log_tail(path: &Path) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The first line of `statements.txt`, naming the watch for people.
+fn statements_header(name: &str) -> String {
+    format!("# canaryd snapshot of watch \"{name}\"\n")
+}
+
 fn statements_text(name: &str, state: &WatchState, check: &CheckRecord) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# canaryd snapshot of watch \"{name}\"");
+    out.push_str(&statements_header(name));
     if let Some(url) = &check.url {
         let _ = writeln!(out, "# url: {url}");
     }

@@ -15,6 +15,7 @@ use crate::config::edit::{self, NewWatch};
 use crate::config::{Settings, Watchlist, parse_duration, valid_watch_name};
 use crate::fetch::{FetchOptions, Origin, RetryPolicy};
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
+use crate::store::Store;
 
 use super::preview::{self, parse_selector, parse_target};
 use super::say;
@@ -222,11 +223,12 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         }
     }
 
+    let store = Store::at(state);
     let name = match args.name {
         Some(n) => n,
         None => edit::derive_name(&url, &|candidate| {
             // A folder left by a removed watch is history of its own: never inherit it.
-            existing.iter().any(|n| n == candidate) || state.join(candidate).exists()
+            existing.iter().any(|n| n == candidate) || store.watch_dir(candidate).exists()
         }),
     };
     let new = NewWatch {
@@ -260,10 +262,11 @@ pub async fn run(watchlist: &Path, state: &Path, args: AddArgs) -> anyhow::Resul
         watchlist.display(),
         check_command(watchlist, state)
     );
-    if state.join(&name).exists() {
+    let history = store.watch_dir(&name);
+    if history.exists() {
         outln!(
             "note: {} already holds history for \"{name}\" (from an earlier watch of that name); it continues from there",
-            state.join(&name).display()
+            history.display()
         );
     }
     Ok(0)

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use super::say;
 use crate::cli::exit::EXIT_FAILURE;
 use crate::store::archive::{Archive, WarcOptions, write_warc};
+use crate::store::atomic;
 
 pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyhow::Result<u8> {
     let history = match super::history::open(state, name) {
@@ -68,38 +69,19 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
     }
     // Written beside the target and renamed into place: a failed export never leaves half a
     // WARC under the final name. The file is private (0600) until its owner hands it on.
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".canaryd-export-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    let mut out = std::io::BufWriter::new(tmp);
-    let summary = write_warc(&mut out, &history, &opts)
-        .with_context(|| format!("writing {}", path.display()))?;
-    let tmp = out
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("writing {}", path.display()))?;
-    // Without --force, persist_noclobber: a file created meanwhile is not overwritten either.
-    let persisted = if force {
-        tmp.persist(&path).map(drop)
-    } else {
-        tmp.persist_noclobber(&path).map(drop)
-    };
-    if let Err(e) = persisted {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+    // Without --force an existing file, one created meanwhile too, is not overwritten.
+    let written = atomic::write_through(&path, force, |out| write_warc(out, &history, &opts));
+    let summary = match written {
+        Ok(summary) => summary,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             say::error(exists(&path));
-        } else {
-            say::error(format!("cannot write {}: {}", path.display(), e.error));
+            return Ok(EXIT_FAILURE);
         }
-        return Ok(EXIT_FAILURE);
-    }
+        Err(e) => {
+            say::error(format!("cannot write {}: {e}", path.display()));
+            return Ok(EXIT_FAILURE);
+        }
+    };
     outln!(
         "wrote {}: {} ({}) from {} of \"{name}\"{}",
         path.display(),

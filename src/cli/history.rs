@@ -9,7 +9,7 @@ use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::{self, Paint};
 use crate::config::valid_watch_name;
 use crate::judge::event::{Event, EventKind};
-use crate::store::CheckResult;
+use crate::store::{CheckResult, Store};
 use crate::store::archive::{Archive, ArchiveError, Entry, History};
 
 /// Loads NAME's history from the state directory (the watchlist is not needed: a removed
@@ -23,7 +23,7 @@ pub fn open(state: &Path, name: &str) -> Result<History, u8> {
     archive.load(name).map_err(|e| {
         match e {
             // No folder at all by that name: most likely a typo, so name the ones there are.
-            ArchiveError::NoHistory { .. } if !state.join(name).is_dir() => {
+            ArchiveError::NoHistory { .. } if !Store::at(state).has_watch_dir(name) => {
                 say::error(names::unknown_in_state(name, state));
             }
             e => say::error(crate::error_chain(&e)),

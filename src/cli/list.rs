@@ -206,7 +206,7 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
     let mut rows = Vec::with_capacity(wl.watches.len());
     for w in &wl.watches {
         // One watch's unreadable file is that watch's problem, shown on its row; the next
-        // check rebuilds it (see pipeline::recover). The other watches are listed as usual.
+        // check rebuilds it (see store::recover). The other watches are listed as usual.
         let mut unreadable = Vec::new();
         let (state, check, alerts) = if exists {
             let state = store.load_state(&w.name).unwrap_or_else(|e| {

@@ -5,12 +5,11 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
-
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::config::edit;
 use crate::config::valid_watch_name;
 use crate::notify::outbox::Outbox;
+use crate::store::{Purged, Store};
 
 use super::watchlist_file::{self, RELOAD_HINT};
 use super::{names, say};
@@ -35,7 +34,8 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
-    let history = state.join(name);
+    let store = Store::at(state);
+    let history = store.watch_dir(name);
     let confirm = purge == Purge::AskFirst;
     let purge = purge != Purge::No;
     let _lock = match purge {
@@ -47,7 +47,7 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
     };
     let listed = wl.watch(name).is_some();
     // Unknown unless listed, or a removed watch whose history --purge is to delete.
-    let purgeable = purge && history.is_dir();
+    let purgeable = purge && store.has_watch_dir(name);
     if !(listed || purgeable) {
         let known: Vec<String> = wl.watches.iter().map(|w| w.name.clone()).collect();
         say::error(names::unknown(
@@ -58,7 +58,7 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         return Ok(EXIT_FAILURE);
     }
     // Asked before anything changes: "no" leaves the watchlist as it was too.
-    if confirm && history.is_dir() {
+    if confirm && store.has_watch_dir(name) {
         match confirmed(name, &history)? {
             Answer::Yes => {}
             Answer::No => {
@@ -86,35 +86,34 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         outln!("\"{name}\" is not in {}", watchlist.display());
     }
 
-    if !history.is_dir() {
+    if !store.has_watch_dir(name) {
         return Ok(0);
     }
     if purge {
-        // Only a watch's own history: a folder canaryd wrote for a watch, never anything else.
-        if !is_watch_history(&history) {
-            say::error(format!(
-                "{} does not look like a watch's history (no state.json, check.json, events.jsonl or history/); nothing deleted",
-                history.display()
-            ));
-            return Ok(EXIT_FAILURE);
+        match store.purge_watch(name)? {
+            Purged::Deleted => outln!("deleted its history, {}", history.display()),
+            Purged::Absent => return Ok(0),
+            Purged::NotAWatch => {
+                say::error(format!(
+                    "{} does not look like a watch's history (no state.json, check.json, events.jsonl or history/); nothing deleted",
+                    history.display()
+                ));
+                return Ok(EXIT_FAILURE);
+            }
         }
-        std::fs::remove_dir_all(&history)
-            .with_context(|| format!("cannot delete {}", history.display()))?;
-        outln!("deleted its history, {}", history.display());
     } else {
         outln!(
             "its history stays in {} (`canaryd history {name}`, `verify`, `export` still read it; `canaryd remove {name} --purge` deletes it)",
             history.display()
         );
     }
-    let queued = if state.join("outbox").is_dir() {
-        Outbox::at(state)
+    let queued = match Outbox::existing(state) {
+        Some(outbox) => outbox
             .pending()?
             .iter()
             .filter(|q| q.alert.watch == name)
-            .count()
-    } else {
-        0
+            .count(),
+        None => 0,
     };
     if queued > 0 {
         let verb = if queued == 1 { "is" } else { "are" };
@@ -154,11 +153,4 @@ fn confirmed(name: &str, history: &Path) -> anyhow::Result<Answer> {
     } else {
         Answer::No
     })
-}
-
-/// Whether `dir` holds what canaryd keeps for a watch.
-fn is_watch_history(dir: &Path) -> bool {
-    ["state.json", "check.json", "events.jsonl", "history"]
-        .iter()
-        .any(|f| dir.join(f).exists())
 }

@@ -6,14 +6,11 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
-
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::config::edit;
 use crate::config::valid_watch_name;
-use crate::notify::alert;
-use crate::notify::outbox::{Outbox, Queued};
-use crate::store::atomic::{self, Sync};
+use crate::notify::outbox::Outbox;
+use crate::store::Store;
 
 use super::watchlist_file::{self, RELOAD_HINT};
 use super::{names, say};
@@ -48,7 +45,8 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
         ));
         return Ok(EXIT_FAILURE);
     }
-    let (from, to) = (state.join(old), state.join(new));
+    let store = Store::at(state);
+    let to = store.watch_dir(new);
     if to.exists() {
         say::error(format!(
             "{} already holds history for \"{new}\" (from an earlier watch of that name); move it aside or `canaryd remove {new} --purge` it first",
@@ -61,19 +59,10 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
 
     // Move the history first and put it back if the watchlist cannot be written, so the two
     // never disagree.
-    let moved = from.is_dir();
-    if moved {
-        std::fs::rename(&from, &to)
-            .with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
-        sync_dir(state);
-    }
+    let moved = store.rename_watch(old, new)?;
     if let Err(e) = watchlist_file::write(watchlist, &edited) {
-        if moved && let Err(back) = std::fs::rename(&to, &from) {
-            say::error(format!(
-                "could not move {} back to {}: {back}; move it by hand",
-                to.display(),
-                from.display()
-            ));
+        if moved && let Err(back) = store.rename_watch(new, old) {
+            say::error(format!("{}; move it by hand", crate::error_chain(&back)));
         }
         return Err(e);
     }
@@ -82,7 +71,6 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
         watchlist.display()
     );
     if moved {
-        rename_statements_header(&to, old, new)?;
         outln!("moved its history to {}", to.display());
     }
     let requeued = readdress_queued(state, old, new)?;
@@ -95,100 +83,68 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
     Ok(0)
 }
 
-/// Queued alerts carry the watch's name (and their subject, body and thread derive from it).
+/// Queued alerts carry the watch's name, and their subject, body and thread derive from it:
+/// each is rendered again for the new name (see [`crate::notify::alert::Alert::readdress`]).
 fn readdress_queued(state: &Path, old: &str, new: &str) -> anyhow::Result<usize> {
-    if !state.join("outbox").is_dir() {
+    let Some(outbox) = Outbox::existing(state) else {
         return Ok(0);
-    }
-    let outbox = Outbox::at(state);
+    };
     let mut n = 0;
-    for q in outbox
+    for mut q in outbox
         .pending()?
         .into_iter()
         .filter(|q| q.alert.watch == old)
     {
-        outbox.rewrite(&readdressed(q, old, new))?;
+        if !q.alert.readdress(new) {
+            tracing::warn!(
+                alert = %q.alert.id,
+                "this alert was queued by an earlier canaryd that did not keep all its text was made of: it now names \"{new}\" for delivery, but its subject and body still say \"{old}\""
+            );
+        }
+        outbox.rewrite(&q)?;
         n += 1;
     }
     Ok(n)
 }
 
-fn readdressed(mut q: Queued, old: &str, new: &str) -> Queued {
-    let a = &mut q.alert;
-    a.watch = new.to_string();
-    a.thread_id = alert::thread_id(new);
-    a.subject = a.subject.replacen(
-        &format!("[canaryd] {old}:"),
-        &format!("[canaryd] {new}:"),
-        1,
-    );
-    a.body = a.body.replacen(
-        &format!("\nWatch:       {old}\n"),
-        &format!("\nWatch:       {new}\n"),
-        1,
-    );
-    q
-}
-
-/// `statements.txt` opens with the watch's name, for people; keep it true.
-fn rename_statements_header(dir: &Path, old: &str, new: &str) -> anyhow::Result<()> {
-    let path = dir.join("statements.txt");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
-    };
-    let header = format!("# canaryd snapshot of watch \"{old}\"\n");
-    if let Some(rest) = text.strip_prefix(&header) {
-        let text = format!("# canaryd snapshot of watch \"{new}\"\n{rest}");
-        atomic::write(&path, text.as_bytes(), Sync::Durable)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// Makes the rename of a folder entry durable.
-fn sync_dir(dir: &Path) {
-    if let Err(e) = std::fs::File::open(dir).and_then(|f| f.sync_all()) {
-        tracing::warn!(dir = %dir.display(), error = %e, "cannot fsync the state directory after the rename");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::judge::event::EventKind;
+    use crate::judge::event::{Event, EventKind, Severity};
+    use crate::notify::alert;
 
     #[test]
     fn a_queued_alert_is_readdressed_in_name_subject_body_and_thread() {
-        let q = Queued {
-            alert: crate::notify::alert::Alert {
-                id: "a1".into(),
-                watch: "old".into(),
-                url: "u".into(),
-                kind: EventKind::Removed,
-                subject: "[canaryd] old: canary statement removed".into(),
-                body: "canaryd: removed\n\nWatch:       old\nURL:         u\n".into(),
-                message_id: "<a1@canaryd>".into(),
-                thread_id: alert::thread_id("old"),
-                created: chrono::Utc::now(),
-                severity: None,
-                detail: String::new(),
-                statements: Vec::new(),
-                changes: Vec::new(),
-                first_seen: None,
-                events: Vec::new(),
-            },
-            queued_at: chrono::Utc::now(),
-            attempts: 0,
-            last_error: None,
-            next_attempt: chrono::Utc::now(),
-            channels: None,
-            in_feed: true,
+        let at = "2026-03-01T00:00:00Z".parse().expect("time");
+        let event = Event {
+            kind: EventKind::Removed,
+            at,
+            severity: Severity::High,
+            detail: "1 claim no longer on the page".into(),
+            statements: vec!["We have never received an NSL.".into()],
+            changes: Vec::new(),
+            claim: true,
+            first_seen: at,
+            notify: true,
+            evidence: None,
         };
-        let r = readdressed(q, "old", "new");
-        assert_eq!(r.alert.watch, "new");
-        assert_eq!(r.alert.subject, "[canaryd] new: canary statement removed");
-        assert!(r.alert.body.contains("\nWatch:       new\n"));
-        assert_eq!(r.alert.thread_id, alert::thread_id("new"));
-        assert_eq!(r.alert.id, "a1", "the id (and file, and Message-ID) stay");
+        let queued = alert::render("old", "u", 1, &[(0, &event)]).expect("alert");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outbox = Outbox::open(dir.path()).expect("outbox");
+        outbox.enqueue(&queued, at).expect("enqueue");
+
+        assert_eq!(
+            readdress_queued(dir.path(), "other", "new").expect("none"),
+            0
+        );
+        assert_eq!(readdress_queued(dir.path(), "old", "new").expect("one"), 1);
+        let pending = outbox.pending().expect("pending");
+        let r = &pending[0].alert;
+        assert_eq!(r.watch, "new");
+        assert_eq!(r.subject, "[canaryd] new: canary statement removed");
+        assert!(r.body.contains("\nWatch:       new\n"), "{}", r.body);
+        assert!(!r.body.contains("old"), "{}", r.body);
+        assert_eq!(r.thread_id, alert::thread_id("new"));
+        assert_eq!(r.id, queued.id, "the id (and file, and Message-ID) stay");
     }
 }

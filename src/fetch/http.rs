@@ -17,6 +17,7 @@ use super::classify::{Context, classify, find, redirect_policy};
 use super::error::{FetchError, TimeoutStage, redact};
 use super::retry::parse_retry_after;
 use super::{FetchOptions, Fetched, Page, Validators};
+use crate::clock::Clock;
 
 /// Encodings the client decodes itself (and so advertises in Accept-Encoding).
 const DECODED_ENCODINGS: [&str; 3] = ["gzip", "br", "identity"];
@@ -125,6 +126,7 @@ pub(super) async fn get(
     validators: Option<&Validators>,
     opts: &FetchOptions,
     connect_timeout: Duration,
+    clock: &dyn Clock,
 ) -> Result<Fetched, FetchError> {
     let deadline = deadline_after(opts.timeout);
     let mut cx = Context {
@@ -147,7 +149,7 @@ pub(super) async fn get(
         return Ok(Fetched::NotModified {
             final_url,
             status,
-            fetched_at: chrono::Utc::now(),
+            fetched_at: clock.now(),
             attempts: 1,
         });
     }
@@ -170,7 +172,7 @@ pub(super) async fn get(
             }
         }
         let retry_after = header_str(resp.headers(), header::RETRY_AFTER)
-            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            .and_then(|v| parse_retry_after(v, clock.now()));
         return Err(FetchError::Status {
             code: status,
             retry_after,
@@ -285,7 +287,7 @@ pub(super) async fn get(
         body,
         text,
         charset,
-        fetched_at: chrono::Utc::now(),
+        fetched_at: clock.now(),
         attempts: 1,
         original: None,
     }))

@@ -6,7 +6,7 @@ mod text;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::judge::event::{Change, Event, EventKind, Severity};
+use crate::judge::event::{Change, Event, EventKind, Evidence, Severity};
 use crate::observe::normalise::sha256_hex;
 
 /// An alert ready to deliver, identical however often it is rendered: one message holding
@@ -45,6 +45,11 @@ pub struct Alert {
     /// sent one alert per event: the top-level fields are then that one event.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<AlertEvent>,
+    /// The statement list before and after, which the body quotes once: kept so the body
+    /// can be rendered again from the data (a renamed watch). `None` in alerts queued
+    /// before it was kept, and when no event carried it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
 }
 
 /// One event inside an alert.
@@ -110,6 +115,55 @@ impl Alert {
         }
     }
 
+    /// The same alert about watch `name` (a renamed watch): its watch and thread changed and
+    /// its subject and body rendered again from its events, its id and Message-ID kept.
+    /// An alert queued by a version that did not keep everything its text was rendered
+    /// from cannot be rendered again without losing some of it: its text is kept as it was
+    /// (`false`).
+    pub fn readdress(&mut self, name: &str) -> bool {
+        self.watch = name.to_string();
+        self.thread_id = thread_id(name);
+        let Some(events) = self.renderable_events() else {
+            return false;
+        };
+        let events: Vec<&Event> = events.iter().collect();
+        self.subject = text::subject(name, &events);
+        self.body = text::body(name, &self.url, &events);
+        true
+    }
+
+    /// Its events as the renderer takes them, when the alert holds all the text was made of.
+    fn renderable_events(&self) -> Option<Vec<Event>> {
+        if self.events.is_empty()
+            || (self.evidence.is_none() && self.body.contains(text::EVIDENCE_HEADING))
+        {
+            return None;
+        }
+        let mut events = self
+            .events
+            .iter()
+            .map(|e| {
+                Some(Event {
+                    kind: e.kind,
+                    at: e.at,
+                    severity: e.severity?,
+                    detail: e.detail.clone(),
+                    statements: e.statements.clone(),
+                    changes: e.changes.clone(),
+                    // Only notified claims are ever queued.
+                    claim: true,
+                    first_seen: e.first_seen?,
+                    notify: true,
+                    evidence: None,
+                })
+            })
+            .collect::<Option<Vec<Event>>>()?;
+        if let Some(first) = events.first_mut() {
+            first.evidence = self.evidence.clone();
+        }
+        Some(events)
+    }
+
     /// The kinds of its events, most severe first.
     pub fn kinds(&self) -> Vec<EventKind> {
         if self.events.is_empty() {
@@ -167,6 +221,7 @@ pub fn render(name: &str, url: &str, generation: u64, events: &[(usize, &Event)]
         changes: ordered.iter().flat_map(|e| e.changes.clone()).collect(),
         first_seen: Some(top.first_seen),
         events: ordered.iter().map(|e| AlertEvent::of(e)).collect(),
+        evidence: ordered.iter().find_map(|e| e.evidence.clone()),
     })
 }
 

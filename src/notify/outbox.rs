@@ -229,6 +229,12 @@ impl Outbox {
         }
     }
 
+    /// A read-only view of `<state_dir>/outbox` if anything was ever queued there.
+    pub fn existing(state_dir: &Path) -> Option<Outbox> {
+        let outbox = Outbox::at(state_dir);
+        outbox.dir.is_dir().then_some(outbox)
+    }
+
     /// Sets the channels alerts queued from now on are for.
     pub fn set_routes(&self, routes: Vec<Route>) {
         // Poisoning only means a panic elsewhere while holding it; the value is whole.

@@ -42,6 +42,29 @@ pub fn write(path: &Path, bytes: &[u8], sync: Sync) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes the file at `path` with whatever `fill` writes, durably and never half: into a
+/// private (0600) temp file beside it, fsynced, then renamed into place. Without `replace`
+/// an existing file is kept, one created meanwhile included (`ErrorKind::AlreadyExists`).
+pub fn write_through<T>(
+    path: &Path,
+    replace: bool,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> io::Result<T> {
+    let dir = parent(path);
+    let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let mut out = io::BufWriter::new(tmp);
+    let value = fill(&mut out)?;
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    if replace {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
+    sync_dir(dir)?;
+    Ok(value)
+}
+
 /// Appends `bytes` to `path` (created if missing) and fsyncs it.
 #[cfg(test)]
 pub fn append(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -134,6 +157,37 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("state.json")]);
+    }
+
+    #[test]
+    fn write_through_keeps_an_existing_file_unless_told_to_replace_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("export.warc");
+        let n = write_through(&p, false, |w| w.write_all(b"first").map(|()| 5)).expect("new");
+        assert_eq!(n, 5);
+        let kept = write_through(&p, false, |w| w.write_all(b"second"));
+        assert_eq!(
+            kept.expect_err("exists").kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(fs::read(&p).expect("read"), b"first");
+        let failed = write_through(&p, true, |w| {
+            w.write_all(b"half")?;
+            Err::<(), _>(io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            fs::read(&p).expect("read"),
+            b"first",
+            "a failed write leaves nothing"
+        );
+        write_through(&p, true, |w| w.write_all(b"second")).expect("replace");
+        assert_eq!(fs::read(&p).expect("read"), b"second");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("export.warc")]);
     }
 
     #[test]

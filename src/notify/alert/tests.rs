@@ -197,3 +197,35 @@ fn a_canary_dated_in_the_future_is_not_called_overdue() {
         "[canaryd] x: canary is overdue"
     );
 }
+
+#[test]
+fn a_readdressed_alert_is_rendered_again_for_its_new_name_and_keeps_its_id() {
+    let (r, c) = (removal(), change(Severity::Low));
+    let events = [(0, &r), (1, &c)];
+    let url = "https://example.org/t";
+    let mut a = render("old", url, 3, &events).expect("alert");
+    // Through the outbox's JSON, as a queued alert is read back.
+    let json = serde_json::to_string(&a).expect("json");
+    let mut queued: Alert = serde_json::from_str(&json).expect("read back");
+    assert!(queued.readdress("new"));
+    let fresh = render("new", url, 3, &events).expect("alert");
+    assert_eq!(queued.subject, fresh.subject);
+    assert_eq!(queued.body, fresh.body);
+    assert_eq!(
+        (queued.watch.as_str(), &queued.thread_id),
+        ("new", &fresh.thread_id)
+    );
+    assert!(
+        queued.body.contains("Statement set sha256 before: aa"),
+        "{}",
+        queued.body
+    );
+    assert_eq!(queued.id, a.id, "the id (and file, and Message-ID) stay");
+    assert_eq!(queued.message_id, a.message_id);
+
+    // Queued by a version that kept no evidence: its text stays as it was.
+    a.evidence = None;
+    let body = a.body.clone();
+    assert!(!a.readdress("new"));
+    assert_eq!((a.watch.as_str(), a.body), ("new", body));
+}

@@ -107,13 +107,17 @@ pub(super) fn body(name: &str, url: &str, events: &[&Event]) -> String {
                 out.push('\n');
             }
         }
-        let _ = writeln!(out, "\nStatement set sha256 before: {}", ev.old_set_hash);
+        let _ = writeln!(out, "\n{EVIDENCE_HEADING}{}", ev.old_set_hash);
         let _ = writeln!(out, "Statement set sha256 after:  {}", ev.new_set_hash);
     }
     out.push_str(SIGNATURE_SEPARATOR);
     out.push_str(&footer(url));
     out
 }
+
+/// Opens the lines of an alert's body that quote the statement set's hashes, shown when
+/// any event carried the evidence.
+pub(super) const EVIDENCE_HEADING: &str = "Statement set sha256 before: ";
 
 /// What separates an alert's body from its footer: the mail signature separator.
 pub(super) const SIGNATURE_SEPARATOR: &str = "\n-- \n";

@@ -20,6 +20,7 @@ fn alert(id: &str) -> Alert {
         changes: Vec::new(),
         first_seen: None,
         events: Vec::new(),
+        evidence: None,
     }
 }
 
