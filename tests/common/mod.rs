@@ -10,6 +10,8 @@ pub mod site;
 pub mod smtp;
 
 // The pure builders live in crates/canaryd-testkit, shared with the core crate's unit tests.
+// A binary that uses neither would warn of an unused import, as `dead_code` does not cover it.
+#[allow(unused_imports)]
 pub use canaryd_testkit::{canary, pdf};
 
 /// Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.
