@@ -316,25 +316,14 @@ async fn image_only_and_encrypted_pdfs_are_failed_fetches() {
 }
 
 mod tail {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
+    pub use canaryd_testkit::canarytail::{CODES as ALL, key, public};
+    use canaryd_testkit::canarytail::{claim_by, signed, to_bytes};
     use chrono::{DateTime, TimeDelta, Utc};
-    use ed25519_dalek::{Signer as _, SigningKey};
-    use serde_json::{Map, Value, json};
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
 
-    pub const ALL: [&str; 10] = [
-        "war", "gag", "subp", "trap", "cease", "duress", "raid", "seize", "xcred", "xopers",
-    ];
-
-    pub fn key(seed: u8) -> SigningKey {
-        SigningKey::from_bytes(&[seed; 32])
-    }
-
-    pub fn public(k: &SigningKey) -> String {
-        STANDARD.encode(k.verifying_key().to_bytes())
-    }
-
-    /// A client-shape canary listing `signer`, every field signed by it as the Go client does.
+    /// A client-shape canary listing `signer`, every field signed by it as the Go client does;
+    /// with `tamper`, its domain changed after signing.
     pub fn document(
         signer: &SigningKey,
         codes: &[&str],
@@ -342,37 +331,12 @@ mod tail {
         expiry: DateTime<Utc>,
         tamper: bool,
     ) -> Vec<u8> {
-        let claim = json!({
-            "domain": "example.org",
-            "pubkeys": [public(signer)],
-            "panickey": public(&key(99)),
-            "version": "0.1",
-            "release": release.to_rfc3339(),
-            "expiry": expiry.to_rfc3339(),
-            "freshness": "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
-            "codes": codes,
-        });
-        let mut set = Map::new();
-        for (field, value) in claim.as_object().expect("object") {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Array(items) => items
-                    .iter()
-                    .filter_map(|i| i.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                other => other.to_string(),
-            };
-            let sig = signer.sign(text.as_bytes());
-            set.insert(field.clone(), json!(STANDARD.encode(sig.to_bytes())));
-        }
-        let mut claim = claim;
+        let claim = claim_by(signer, &release.to_rfc3339(), &expiry.to_rfc3339(), codes);
+        let mut doc = signed(&claim, &[signer]);
         if tamper {
-            claim["domain"] = json!("evil.example");
+            doc["canary"]["domain"] = json!("evil.example");
         }
-        let mut sigs = Map::new();
-        sigs.insert(public(signer), Value::Object(set));
-        serde_json::to_vec_pretty(&json!({"canary": claim, "signatures": sigs})).expect("json")
+        to_bytes(&doc)
     }
 
     pub fn days(n: i64) -> DateTime<Utc> {

@@ -3,16 +3,14 @@
 //! and the real Qubes canary 047 verified with the shipped keys.
 
 mod common;
-#[path = "common/pgp.rs"]
-mod pgp_keys;
 
 use std::path::{Path, PathBuf};
 
+use canaryd_testkit::pgp::*;
 use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use pgp::composed::{SignedPublicKey, SignedSecretKey};
-use pgp_keys::*;
 use serde_json::Value;
 
 fn canary(n: u32) -> String {

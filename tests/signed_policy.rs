@@ -4,16 +4,14 @@
 //! expired, refreshed from its `key_url` (`canaryd keys refresh`) against a loopback server.
 
 mod common;
-#[path = "common/pgp.rs"]
-mod pgp_keys;
 
 use std::path::{Path, PathBuf};
 
+use canaryd_testkit::pgp::*;
 use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use pgp::crypto::hash::HashAlgorithm;
-use pgp_keys::*;
 use serde_json::Value;
 
 fn canary(n: u32) -> String {

@@ -17,40 +17,12 @@ use common::site::{Reply, Site};
 
 /// A client-shape CanaryTail canary, every field signed as the Go client does.
 fn canarytail(codes: &[&str]) -> Vec<u8> {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
-    use ed25519_dalek::{Signer as _, SigningKey};
-    use serde_json::{Map, Value, json};
-    let signer = SigningKey::from_bytes(&[1; 32]);
-    let public = |k: &SigningKey| STANDARD.encode(k.verifying_key().to_bytes());
+    use canaryd_testkit::canarytail::{claim_by, document, key};
     let now = chrono::Utc::now();
-    let claim = json!({
-        "domain": "example.org",
-        "pubkeys": [public(&signer)],
-        "panickey": public(&SigningKey::from_bytes(&[99; 32])),
-        "version": "0.1",
-        "release": (now - chrono::TimeDelta::days(1)).to_rfc3339(),
-        "expiry": (now + chrono::TimeDelta::days(30)).to_rfc3339(),
-        "freshness": "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
-        "codes": codes,
-    });
-    let mut set = Map::new();
-    for (field, value) in claim.as_object().expect("object") {
-        let text = match value {
-            Value::String(s) => s.clone(),
-            Value::Array(items) => items
-                .iter()
-                .filter_map(|i| i.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            other => other.to_string(),
-        };
-        let sig = signer.sign(text.as_bytes());
-        set.insert(field.clone(), json!(STANDARD.encode(sig.to_bytes())));
-    }
-    let mut sigs = Map::new();
-    sigs.insert(public(&signer), Value::Object(set));
-    serde_json::to_vec_pretty(&json!({"canary": claim, "signatures": sigs})).expect("json")
+    let release = (now - chrono::TimeDelta::days(1)).to_rfc3339();
+    let expiry = (now + chrono::TimeDelta::days(30)).to_rfc3339();
+    let signer = key(1);
+    document(&claim_by(&signer, &release, &expiry, codes), &[&signer])
 }
 
 fn reply(content_type: &str, body: Vec<u8>) -> Reply {

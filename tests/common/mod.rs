@@ -1,14 +1,18 @@
 //! Shared test fixtures: a real SMTP server and a real HTTP site on loopback, and helpers
-//! to run the real `canaryd` binary. Each test file uses a subset of them.
+//! to run the real `canaryd` binary, beside the pure builders of `canaryd-testkit`. Each test
+//! file uses a subset of them.
 #![allow(dead_code)]
 
-pub mod canary;
 pub mod http;
 pub mod notify;
-pub mod pdf;
 pub mod run;
 pub mod site;
 pub mod smtp;
+
+// The pure builders live in crates/canaryd-testkit, shared with the core crate's unit tests.
+// A binary that uses neither would warn of an unused import, as `dead_code` does not cover it.
+#[allow(unused_imports)]
+pub use canaryd_testkit::{canary, pdf};
 
 /// Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.
 /// Used only to wait for a separate process or real server, never to test timing.

@@ -1,73 +1,8 @@
 //! CanaryTail parsing, verification and judgement tests.
 
 use super::*;
-use ed25519_dalek::{Signer as _, SigningKey};
+use canaryd_testkit::canarytail::{client_claim, document, key, public};
 use serde_json::json;
-
-fn key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
-}
-
-fn public(k: &SigningKey) -> String {
-    BASE64.encode(k.verifying_key().to_bytes())
-}
-
-/// Signs every field of `claim` with `key` the way the Go client does, written out by hand
-/// here so that the test does not lean on the module's own text forms.
-fn sign_all(claim: &Value, key: &SigningKey) -> Value {
-    let mut set = Map::new();
-    for (field, value) in claim.as_object().unwrap() {
-        let text = match value {
-            Value::String(s) => s.clone(),
-            // Key objects print as Go prints the client's list of structs.
-            Value::Array(items) if items.iter().any(Value::is_object) => format!(
-                "[{}]",
-                items
-                    .iter()
-                    .map(|o| format!(
-                        "{{{} {} {} {}}}",
-                        o["role"].as_str().unwrap_or_default(),
-                        o["name"].as_str().unwrap_or_default(),
-                        o["key"].as_str().unwrap(),
-                        o["required"].as_bool().unwrap_or_default()
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-                .join(" "),
-            Value::Number(n) => n.to_string(),
-            _ => unreachable!(),
-        };
-        let sig = key.sign(text.as_bytes());
-        set.insert(field.clone(), json!(BASE64.encode(sig.to_bytes())));
-    }
-    Value::Object(set)
-}
-
-fn client_claim(pubkeys: Value, panic: &SigningKey) -> Value {
-    json!({
-        "domain": "example.org",
-        "pubkeys": pubkeys,
-        "panickey": public(panic),
-        "version": "0.1",
-        "release": "2026-11-01T00:00:00Z",
-        "expiry": "2026-12-01T00:00:00Z",
-        "freshness": "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7",
-        "codes": ["war", "gag", "subp", "trap", "cease", "duress", "raid", "seize", "xcred", "xopers"],
-    })
-}
-
-fn document(claim: &Value, signers: &[&SigningKey]) -> Vec<u8> {
-    let mut sigs = Map::new();
-    for k in signers {
-        sigs.insert(public(k), sign_all(claim, k));
-    }
-    serde_json::to_vec_pretty(&json!({"canary": claim, "signatures": sigs})).unwrap()
-}
 
 #[test]
 fn valid_client_document_verifies() {

@@ -1,106 +1,10 @@
 //! Tests of reading PDF canaries (generated in the tests, never downloaded).
 
 use super::*;
-use pdf_extract::{Dictionary, Object, Stream};
-
-fn name(n: &str) -> Object {
-    Object::Name(n.as_bytes().to_vec())
-}
-
-fn dict(entries: Vec<(&str, Object)>) -> Dictionary {
-    let mut d = Dictionary::new();
-    for (k, v) in entries {
-        d.set(k, v);
-    }
-    d
-}
-
-/// A PDF with one page per content stream, Helvetica as /F1 and a 2×2 grey image as /Im1.
-fn pdf_with(pages: &[&str], encoding: &str, trailer: Vec<(&str, Object)>) -> Vec<u8> {
-    let mut doc = Document::with_version("1.5");
-    let pages_id = doc.new_object_id();
-    let font = doc.add_object(dict(vec![
-        ("Type", name("Font")),
-        ("Subtype", name("Type1")),
-        ("BaseFont", name("Helvetica")),
-        ("Encoding", name(encoding)),
-    ]));
-    let image = doc.add_object(Stream::new(
-        dict(vec![
-            ("Type", name("XObject")),
-            ("Subtype", name("Image")),
-            ("Width", Object::Integer(2)),
-            ("Height", Object::Integer(2)),
-            ("ColorSpace", name("DeviceGray")),
-            ("BitsPerComponent", Object::Integer(8)),
-        ]),
-        vec![0, 255, 255, 0],
-    ));
-    let resources = doc.add_object(dict(vec![
-        ("Font", Object::Dictionary(dict(vec![("F1", font.into())]))),
-        (
-            "XObject",
-            Object::Dictionary(dict(vec![("Im1", image.into())])),
-        ),
-    ]));
-    let mut kids = Vec::new();
-    for content in pages {
-        let content = doc.add_object(Stream::new(Dictionary::new(), content.as_bytes().to_vec()));
-        let page = doc.add_object(dict(vec![
-            ("Type", name("Page")),
-            ("Parent", pages_id.into()),
-            ("Contents", content.into()),
-            ("Resources", resources.into()),
-            (
-                "MediaBox",
-                Object::Array(vec![
-                    Object::Integer(0),
-                    Object::Integer(0),
-                    Object::Integer(612),
-                    Object::Integer(792),
-                ]),
-            ),
-        ]));
-        kids.push(Object::from(page));
-    }
-    let count = kids.len() as i64;
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dict(vec![
-            ("Type", name("Pages")),
-            ("Kids", Object::Array(kids)),
-            ("Count", Object::Integer(count)),
-        ])),
-    );
-    let catalog = doc.add_object(dict(vec![
-        ("Type", name("Catalog")),
-        ("Pages", pages_id.into()),
-    ]));
-    doc.trailer.set("Root", catalog);
-    for (k, v) in trailer {
-        let v = match v {
-            Object::Dictionary(d) => doc.add_object(d).into(),
-            other => other,
-        };
-        doc.trailer.set(k, v);
-    }
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
-}
+use canaryd_testkit::pdf::{Pdf, text_ops};
 
 fn pdf(pages: &[&str]) -> Vec<u8> {
-    pdf_with(pages, "WinAnsiEncoding", Vec::new())
-}
-
-/// `BT … ET` drawing each `(x, y, text)` at 10 pt, in the order given.
-fn text_ops(items: &[(u32, u32, &str)]) -> String {
-    let mut s = String::from("BT /F1 10 Tf\n");
-    for (x, y, t) in items {
-        s.push_str(&format!("1 0 0 1 {x} {y} Tm ({t}) Tj\n"));
-    }
-    s.push_str("ET\n");
-    s
+    pages.iter().fold(Pdf::new(), |pdf, p| pdf.page(p)).build()
 }
 
 const LEFT: [&str; 4] = [
@@ -258,25 +162,8 @@ fn image_only_pdf_has_no_text() {
 
 #[test]
 fn encrypted_pdf_is_reported() {
-    let encrypt = Object::Dictionary(dict(vec![
-        ("Filter", name("Standard")),
-        ("V", Object::Integer(1)),
-        ("R", Object::Integer(2)),
-        ("Length", Object::Integer(40)),
-        ("O", Object::string_literal(vec![0x11u8; 32])),
-        ("U", Object::string_literal(vec![0x22u8; 32])),
-        ("P", Object::Integer(-44)),
-    ]));
-    let id = Object::Array(vec![
-        Object::string_literal(vec![0x33u8; 16]),
-        Object::string_literal(vec![0x33u8; 16]),
-    ]);
     let content = text_ops(&[(72, 700, "Secret canary")]);
-    let bytes = pdf_with(
-        &[&content],
-        "WinAnsiEncoding",
-        vec![("Encrypt", encrypt), ("ID", id)],
-    );
+    let bytes = Pdf::new().page(&content).encrypted().build();
     assert_eq!(extract_text(&bytes), Err(PdfError::Encrypted));
 }
 
@@ -305,7 +192,7 @@ fn garbage_is_malformed() {
 fn a_panic_inside_the_reader_is_malformed() {
     // pdf-extract panics on an encoding name it does not know.
     let content = text_ops(&[(72, 700, "Canary")]);
-    let bytes = pdf_with(&[&content], "NoSuchEncoding", Vec::new());
+    let bytes = Pdf::new().encoding("NoSuchEncoding").page(&content).build();
     let err = extract_text(&bytes).unwrap_err();
     assert!(
         matches!(&err, PdfError::Malformed(m) if m.contains("gave up")),

@@ -1,62 +1,33 @@
 //! Tests of the signature module: keys are generated here (Ed25519, fixed seeds), never stored.
 //! This file holds the helpers and the key, clearsigned, detached and summary tests.
 
+use canaryd_testkit::pgp::{
+    DAY, T0, armored_key as armored, armored_signature as armor_sig, clearsign_by,
+    detached_binary as detached_with, secret_key as signing_key, secret_key_with_signing_subkey,
+};
 use pgp::composed::{
-    ArmorOptions, CleartextSignedMessage, Deserializable, DetachedSignature, KeyType,
-    SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey, SubkeyParamsBuilder, SubpacketConfig,
+    ArmorOptions, Deserializable, DetachedSignature, SignedPublicKey, SignedSecretKey,
 };
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{
     KeyFlags, RevocationCode, Signature, SignatureConfig, SignatureType, Subpacket, SubpacketData,
 };
 use pgp::ser::Serialize;
-use pgp::types::{Duration, KeyDetails, Password, SigningKey, Tag, Timestamp};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+use pgp::types::{KeyDetails, Password, SigningKey, Timestamp};
 
 use super::*;
-
-const DAY: u32 = 86_400;
-/// 2026-01-01T00:00:00Z: when the test keys are created.
-const T0: u32 = 1_767_225_600;
 
 const CANARY: &str = "Canary 12\n\nNo warrants have been served to us.\n\
 - a line that starts with a dash\nFrom here on, all is well.\n";
 
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
-}
-
 /// A fresh key: Ed25519 primary that signs, or (with `subkey`) a certify-only primary with an
 /// Ed25519 signing subkey.
 fn secret_key(name: &str, seed: u64, subkey: bool) -> SignedSecretKey {
-    let mut params = SecretKeyParamsBuilder::default();
-    params
-        .key_type(KeyType::Ed25519Legacy)
-        .can_certify(true)
-        .can_sign(!subkey)
-        .created_at(Timestamp::from_secs(T0))
-        .primary_user_id(format!("{name} <{}@example.org>", name.to_lowercase()));
     if subkey {
-        params.subkeys(vec![
-            SubkeyParamsBuilder::default()
-                .key_type(KeyType::Ed25519Legacy)
-                .can_sign(true)
-                .created_at(Timestamp::from_secs(T0))
-                .build()
-                .expect("subkey params"),
-        ]);
+        secret_key_with_signing_subkey(name, seed)
+    } else {
+        signing_key(name, seed)
     }
-    params
-        .build()
-        .expect("key params")
-        .generate(rng(seed))
-        .expect("key generation")
-}
-
-fn armored(cert: &SignedPublicKey) -> Vec<u8> {
-    cert.to_armored_bytes(ArmorOptions::default())
-        .expect("armour")
 }
 
 fn pin(cert: &SignedPublicKey, label: &str) -> PinnedKey {
@@ -65,49 +36,13 @@ fn pin(cert: &SignedPublicKey, label: &str) -> PinnedKey {
     keys.remove(0)
 }
 
-fn subpackets(key: &impl SigningKey, at: u32) -> SubpacketConfig {
-    SubpacketConfig::UserDefined {
-        hashed: vec![
-            Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint())).unwrap(),
-            Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
-                at,
-            )))
-            .unwrap(),
-        ],
-        unhashed: vec![
-            Subpacket::regular(SubpacketData::IssuerKeyId(key.legacy_key_id())).unwrap(),
-        ],
-    }
-}
-
-/// A binary detached signature made at `at`.
-fn detached_with(key: &impl SigningKey, data: &[u8], at: u32, hash: HashAlgorithm) -> Vec<u8> {
-    DetachedSignature::sign_binary_data_with_subpackets(
-        rng(7),
-        key,
-        &Password::empty(),
-        hash,
-        data,
-        subpackets(key, at),
-    )
-    .expect("sign")
-    .to_bytes()
-    .expect("serialise")
-}
-
+/// A binary SHA-256 detached signature made a day after the keys.
 fn detached(key: &impl SigningKey, data: &[u8]) -> Vec<u8> {
     detached_with(key, data, T0 + DAY, HashAlgorithm::Sha256)
 }
 
 fn statuses(verdicts: &[SignatureVerdict]) -> Vec<SignatureStatus> {
     verdicts.iter().map(|v| v.status).collect()
-}
-
-fn armor_sig(binary: &[u8]) -> Vec<u8> {
-    DetachedSignature::from_bytes(binary)
-        .expect("reparse")
-        .to_armored_bytes(ArmorOptions::default())
-        .expect("armour")
 }
 
 // --- keys ---------------------------------------------------------------------------------
@@ -188,27 +123,7 @@ fn key_files_without_a_public_key_are_refused() {
 // --- clearsigned --------------------------------------------------------------------------
 
 fn clearsign(keys: &[&SignedSecretKey], text: &str) -> String {
-    let msg = CleartextSignedMessage::new_many(text, |signed| {
-        keys.iter()
-            .map(|k| {
-                let mut config = SignatureConfig::v4(
-                    SignatureType::Text,
-                    k.primary_key.algorithm(),
-                    HashAlgorithm::Sha256,
-                );
-                config.hashed_subpackets = vec![
-                    Subpacket::regular(SubpacketData::IssuerFingerprint(k.fingerprint()))?,
-                    Subpacket::regular(SubpacketData::SignatureCreationTime(
-                        Timestamp::from_secs(T0 + DAY),
-                    ))?,
-                ];
-                config.sign(&k.primary_key, &Password::empty(), signed.as_bytes())
-            })
-            .collect()
-    })
-    .expect("clearsign");
-    msg.to_armored_string(ArmorOptions::default())
-        .expect("armour")
+    clearsign_by(keys, text, T0 + DAY)
 }
 
 #[test]

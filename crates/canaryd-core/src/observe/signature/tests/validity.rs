@@ -2,6 +2,7 @@
 //! back-signature, and the hash policy.
 
 use super::*;
+use canaryd_testkit::pgp::{revoked_for, with_expiry_at};
 
 /// A subkey binding (or revocation) signature over `alice`'s first subkey, made at T0.
 fn subkey_signature(
@@ -70,41 +71,9 @@ fn revoked_or_unbacked_subkeys_do_not_count() {
 
 // --- expiry, revocation, hashes -----------------------------------------------------------
 
-/// Replaces the user id self-signature with one, made at T0, saying the key expires after `days`.
+/// The public key, its self-signature made at T0 saying the key expires after `days`.
 fn with_expiry(secret: &SignedSecretKey, days: u32) -> SignedPublicKey {
-    let mut public = secret.to_public_key();
-    let user = &mut public.details.users[0];
-    let mut config = SignatureConfig::v4(
-        SignatureType::CertPositive,
-        secret.primary_key.algorithm(),
-        HashAlgorithm::Sha256,
-    );
-    let mut flags = KeyFlags::default();
-    flags.set_certify(true);
-    flags.set_sign(true);
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::IssuerFingerprint(secret.fingerprint())).unwrap(),
-        Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
-            T0,
-        )))
-        .unwrap(),
-        Subpacket::regular(SubpacketData::KeyFlags(flags)).unwrap(),
-        Subpacket::regular(SubpacketData::KeyExpirationTime(Duration::from_secs(
-            days * DAY,
-        )))
-        .unwrap(),
-    ];
-    let sig = config
-        .sign_certification(
-            &secret.primary_key,
-            &public.primary_key,
-            &Password::empty(),
-            Tag::UserId,
-            &user.id,
-        )
-        .expect("certify");
-    user.signatures = vec![sig];
-    public
+    with_expiry_at(secret, days, T0)
 }
 
 #[test]
@@ -126,25 +95,7 @@ fn a_signature_after_the_key_expired_is_refused() {
 }
 
 fn revoke(secret: &SignedSecretKey, at: u32, code: RevocationCode) -> SignedPublicKey {
-    let mut public = secret.to_public_key();
-    let mut config = SignatureConfig::v4(
-        SignatureType::KeyRevocation,
-        secret.primary_key.algorithm(),
-        HashAlgorithm::Sha256,
-    );
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::IssuerFingerprint(secret.fingerprint())).unwrap(),
-        Subpacket::regular(SubpacketData::SignatureCreationTime(Timestamp::from_secs(
-            at,
-        )))
-        .unwrap(),
-        Subpacket::regular(SubpacketData::RevocationReason(code, "test".into())).unwrap(),
-    ];
-    let sig = config
-        .sign_key(&secret.primary_key, &Password::empty(), &public.primary_key)
-        .expect("revoke");
-    public.details.revocation_signatures.push(sig);
-    public
+    revoked_for(secret, secret.to_public_key(), at, code, "test")
 }
 
 #[test]
