@@ -11,6 +11,7 @@
 //! (`.canaryd-report.json` holds each watch's fingerprint); any file is written only when
 //! its bytes differ.
 
+mod axis;
 mod index_page;
 mod model;
 pub mod publish;
