@@ -200,7 +200,13 @@ mod tests {
         );
         assert_eq!(
             labels("2026-03-01T00:00:00Z", "2026-03-05T00:00:00Z"),
-            ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
+            [
+                "2026-03-01",
+                "2026-03-02",
+                "2026-03-03",
+                "2026-03-04",
+                "2026-03-05"
+            ]
         );
         assert_eq!(
             labels("2024-01-08T00:00:00Z", "2024-12-16T00:00:00Z"),
@@ -219,7 +225,17 @@ mod tests {
         assert_eq!(got.first().map(|t| t.anchor), Some("start"));
         assert_eq!(got.last().map(|t| (t.x, t.anchor)), Some((944.0, "end")));
         assert!(got[1..got.len() - 1].iter().all(|t| t.anchor == "middle"));
-        for span in [1, 7, 59, 61, 3599, 86_399, 86_401, 10_000_000, 1_000_000_000] {
+        for span in [
+            1,
+            7,
+            59,
+            61,
+            3599,
+            86_399,
+            86_401,
+            10_000_000,
+            1_000_000_000,
+        ] {
             let n = ticks(t0, t0 + TimeDelta::seconds(span), 0.0, 1.0, |_| 0.5).len();
             assert!((1..=MAX_TICKS as usize).contains(&n), "{span} s: {n} ticks");
         }
