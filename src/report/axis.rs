@@ -78,7 +78,7 @@ fn times(t0: DateTime<Utc>, t1: DateTime<Utc>, step: Step) -> Vec<DateTime<Utc>>
                 if m >= 12 {
                     t.year().rem_euclid((m / 12) as i32) != 0
                 } else {
-                    t.month0() % m != 0
+                    !t.month0().is_multiple_of(m)
                 }
             };
             while off_step(t) {

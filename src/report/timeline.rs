@@ -469,4 +469,41 @@ mod tests {
         assert_eq!(kinds, vec!["removed", "weakened"]);
         assert!(t.marks[0].x < t.marks[1].x);
     }
+
+    #[test]
+    fn checks_seconds_apart_fill_the_chart_and_far_dates_are_named_at_its_edges() {
+        let v = vec![statement(NSL, true)];
+        let t = |s: u32| -> DateTime<Utc> {
+            format!("2026-03-01T14:00:{s:02}Z").parse().expect("time")
+        };
+        let point = |at| Point {
+            at,
+            statements: Some(&v),
+            events: &[],
+            signature: None,
+            dated: "2026-02-19".parse().ok(),
+            due: "2026-05-20".parse().ok(),
+        };
+        let tl = layout(&[point(t(1)), point(t(3)), point(t(5))]);
+        assert_eq!(tl.from, "2026-03-01 14:00:01 UTC");
+        assert_eq!(tl.to, "2026-03-01 14:00:05 UTC");
+        let labels: Vec<&str> = tl.ticks.iter().map(|k| k.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Mar 1 14:00:01",
+                "14:00:02",
+                "14:00:03",
+                "14:00:04",
+                "14:00:05"
+            ]
+        );
+        assert_eq!(tl.before.as_deref(), Some("← dated 2026-02-19"));
+        assert_eq!(tl.after.as_deref(), Some("due by 2026-05-20 →"));
+        assert!(tl.deadlines[0].title.contains("right edge"));
+        assert_eq!(
+            tl.rows[0].summary,
+            "present 2026-03-01 14:00:01 → 2026-03-01 14:00:05"
+        );
+    }
 }
