@@ -2,21 +2,24 @@
 //! look rather than read email — every canary's state at a glance (`index.html`), each
 //! watch's history as a timeline with its versions, diffs and evidence
 //! (`watch/NAME.html`, `watch/NAME.changes.html`), an Atom feed per watch beside the global
-//! one, and each watch's evidence as a WARC file (`watch/NAME.warc.gz`).
+//! one, and each watch's evidence as a WARC file (`watch/NAME.warc.gz`), made on request
+//! when `run` serves the report (`warc`).
 //!
 //! Submodules: `model` (what is read), `status` (the word for a watch), `timeline` and
 //! `words_diff` (pure layout), `index_page` and `watch_page` (askama templates, escaped by
-//! default), `serve` (the read-only HTTP server of `run`) and `publish` (when `run` rewrites it). A watch whose inputs have not
+//! default), `serve` (the read-only HTTP server of `run`), `warc` (the evidence made on request) and `publish` (when `run` rewrites it). A watch whose inputs have not
 //! changed since the last report into the same folder is not read again nor rewritten
 //! (`.canaryd-report.json` holds each watch's fingerprint); any file is written only when
 //! its bytes differ.
 
+mod axis;
 mod index_page;
 mod model;
 pub mod publish;
 pub mod serve;
 mod status;
 mod timeline;
+pub mod warc;
 mod watch_page;
 mod words_diff;
 
@@ -29,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Watchlist;
 use crate::notify::feed::{self, Feed, FeedEntry};
 use crate::store::Store;
-use crate::store::archive::{Archive, WarcOptions, write_warc};
+use crate::store::archive::Archive;
 
 /// Where the report is written beside the daemon's state (a watch name cannot start with a
 /// dot, so no watch's folder can be it).
@@ -64,6 +67,8 @@ pub struct Outcome {
     pub written: usize,
     /// Every file of the site, relative to its folder, `/`-separated: what `serve` serves.
     pub files: Vec<String>,
+    /// The files of `files` made on request (a watch's WARC), and whose evidence each is.
+    pub warcs: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -143,51 +148,23 @@ fn watch_feed(s: &model::Summary) -> String {
     )
 }
 
-/// Builds and writes one watch's pages, feed and WARC.
-fn watch_files(archive: &Archive, out: &Path, s: &model::Summary) -> Result<usize, ReportError> {
+/// Builds and writes one watch's pages and feed.
+fn watch_files(
+    archive: &Archive,
+    out: &Path,
+    s: &model::Summary,
+    warcs: Warcs,
+) -> Result<usize, ReportError> {
     let ev = model::evidence(archive, &s.name);
     let dir = out.join("watch");
     let mut written = 0;
-    let warc_name = format!("{}.warc.gz", s.name);
-    let warc = match &ev.history {
-        Some(h) => {
-            let chain = match &ev.verification {
-                Some(v) if v.holds() => {
-                    format!("verified by canaryd at report time: {} records", v.records)
-                }
-                Some(v) => format!(
-                    "BROKEN at report time: {}",
-                    v.problems
-                        .iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                None => "not verified".into(),
-            };
-            // The warcinfo date is the newest record's, so an unchanged history gives the
-            // same bytes and the file is not rewritten.
-            let opts = WarcOptions {
-                gzip: true,
-                filename: warc_name.clone(),
-                now: h
-                    .entries
-                    .last()
-                    .map_or(DateTime::UNIX_EPOCH, |e| e.record.at),
-                chain,
-                compression: flate2::Compression::fast(),
-            };
-            let mut bytes = Vec::new();
-            write_warc(&mut bytes, h, &opts).map_err(|source| ReportError::Io {
-                action: "export the evidence of",
-                path: h.dir.clone(),
-                source,
-            })?;
-            written += usize::from(write_if_changed(&dir.join(&warc_name), &bytes)?);
-            Some(warc_name)
-        }
-        None => None,
-    };
+    // The evidence as a WARC: a download from `run`'s server, or the command that writes it.
+    let warc = ev.history.as_ref().map(|_| match warcs {
+        Warcs::Served => watch_page::Warc::Link(warc::file_name(&s.name)),
+        Warcs::Command => watch_page::Warc::Command(warc::command(&s.name)),
+    });
+    // A WARC an earlier version of the report wrote here is stale once the watch changed.
+    written += remove(&dir.join(warc::file_name(&s.name)))?;
     let (full, changes) = watch_page::pages(s, &ev, warc);
     let html = render(&full, &s.name)?;
     written += usize::from(write_if_changed(
@@ -206,36 +183,54 @@ fn watch_files(archive: &Archive, out: &Path, s: &model::Summary) -> Result<usiz
     Ok(written)
 }
 
-fn files_of(s: &model::Summary, has_history: bool) -> Vec<String> {
-    let mut f = vec![
+/// The files written for a watch.
+fn files_of(s: &model::Summary) -> Vec<String> {
+    vec![
         format!("watch/{}.html", s.name),
         format!("watch/{}.changes.html", s.name),
         format!("watch/{}.atom", s.name),
-    ];
-    if has_history {
-        f.push(format!("watch/{}.warc.gz", s.name));
+    ]
+}
+
+/// Removes `path` if it is there; returns whether it was.
+fn remove(path: &Path) -> Result<usize, ReportError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(1),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(source) => Err(ReportError::Io {
+            action: "remove",
+            path: path.to_path_buf(),
+            source,
+        }),
     }
-    f
 }
 
 /// Removes the pages an earlier report wrote for `name`; returns how many it removed.
 fn remove_pages(out: &Path, name: &str) -> Result<usize, ReportError> {
     let mut removed = 0;
     for ext in [".html", ".changes.html", ".atom", ".warc.gz"] {
-        let path = out.join("watch").join(format!("{name}{ext}"));
-        match std::fs::remove_file(&path) {
-            Ok(()) => removed += 1,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(ReportError::Io {
-                    action: "remove",
-                    path,
-                    source,
-                });
-            }
-        }
+        removed += remove(&out.join("watch").join(format!("{name}{ext}")))?;
     }
     Ok(removed)
+}
+
+/// How a watch's page offers its evidence as a WARC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warcs {
+    /// A static report: the page names `canaryd export NAME`.
+    Command,
+    /// Served by `run`: a link, answered by making the WARC on request ([`warc::export`]).
+    Served,
+}
+
+impl Warcs {
+    /// Part of each watch's fingerprint: a page made for one is rebuilt for the other.
+    fn tag(self) -> &'static str {
+        match self {
+            Warcs::Command => "pages/2 command",
+            Warcs::Served => "pages/2 served",
+        }
+    }
 }
 
 /// Writes the report of every watch in `wl` from `state_dir` into `out`.
@@ -244,6 +239,7 @@ pub fn generate(
     state_dir: &Path,
     out: &Path,
     now: DateTime<Utc>,
+    warcs: Warcs,
 ) -> Result<Outcome, ReportError> {
     let dir = out.join("watch");
     crate::store::atomic::create_dir(&dir).map_err(|source| ReportError::Io {
@@ -269,14 +265,19 @@ pub fn generate(
         ..Outcome::default()
     };
     let mut todo = Vec::new();
+    let fingerprint = |s: &model::Summary| format!("{} {}", warcs.tag(), s.fingerprint);
     for s in &summaries {
-        let has_history = archive.has_history(&s.name);
-        let files = files_of(s, has_history);
+        let files = files_of(s);
         let intact = files.iter().all(|f| out.join(f).exists());
-        if !(intact && old.watches.get(&s.name) == Some(&s.fingerprint)) {
+        if !(intact && old.watches.get(&s.name) == Some(&fingerprint(s))) {
             todo.push(s);
         }
         outcome.files.extend(files);
+        if warcs == Warcs::Served && archive.has_history(&s.name) {
+            let file = format!("watch/{}", warc::file_name(&s.name));
+            outcome.warcs.push((file.clone(), s.name.clone()));
+            outcome.files.push(file);
+        }
     }
     outcome.rebuilt = todo.len();
     // Each watch's pages are independent: spread them over the cores.
@@ -292,7 +293,7 @@ pub fn generate(
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(s) = todo.get(i) else { break };
-                        match watch_files(&archive, out, s) {
+                        match watch_files(&archive, out, s, warcs) {
                             Ok(n) => written = written.map(|w| w + n),
                             Err(e) => return Err(e),
                         }
@@ -342,7 +343,7 @@ pub fn generate(
     let manifest = Manifest {
         watches: summaries
             .iter()
-            .map(|s| (s.name.clone(), s.fingerprint.clone()))
+            .map(|s| (s.name.clone(), fingerprint(s)))
             .collect(),
     };
     let json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();

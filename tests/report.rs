@@ -143,35 +143,14 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
         dead.contains("class=\"removed\""),
         "the removed claim is listed"
     );
-    assert!(dead.contains("href=\"dead.warc.gz\""));
     assert!(dead.contains("the evidence chain verifies"));
-    let warc = std::fs::read(out.join("watch/dead.warc.gz")).expect("warc");
-    assert_eq!(&warc[..2], &[0x1f, 0x8b], "gzip");
-    // One gzip member per WARC record, each a whole record, as WARC readers expect (the
-    // report reuses one compressor across records).
-    let mut rest: &[u8] = &warc;
-    let mut members = Vec::new();
-    while !rest.is_empty() {
-        let mut dec = flate2::bufread::GzDecoder::new(rest);
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut dec, &mut text).expect("a whole gzip member");
-        rest = dec.into_inner();
-        members.push(text);
-    }
-    assert!(members.len() >= 3, "warcinfo, then records: {members:?}");
-    assert!(members[0].contains("WARC-Type: warcinfo\r\n"));
+    // The static report names the command for the WARC export rather than writing one.
     assert!(
-        members
-            .iter()
-            .any(|m| m.contains("WARC-Type: response\r\n"))
+        dead.contains("<code>canaryd export dead</code>"),
+        "the WARC export, by its command"
     );
-    for m in &members {
-        assert!(
-            m.starts_with("WARC/1.1\r\n") && m.ends_with("\r\n\r\n"),
-            "{m}"
-        );
-        assert_eq!(m.matches("WARC/1.1\r\n").count(), 1, "one record: {m}");
-    }
+    assert!(!dead.contains("href=\"dead.warc.gz\""));
+    assert!(!out.join("watch/dead.warc.gz").exists());
     let changes = read(out.join("watch/dead.changes.html"));
     assert!(changes.contains("class=\"removed\""));
     assert!(!changes.contains("<li class=\"same\">"), "only the changes");
@@ -188,23 +167,34 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
             .and_then(|m| m.modified())
             .expect("mtime")
     };
-    let before: Vec<_> = ["watch/dead.html", "watch/dead.warc.gz", "watch/alive.atom"]
-        .iter()
-        .map(|f| mtime(f))
-        .collect();
+    let before: Vec<_> = [
+        "watch/dead.html",
+        "watch/dead.changes.html",
+        "watch/alive.atom",
+    ]
+    .iter()
+    .map(|f| mtime(f))
+    .collect();
     tokio::time::sleep(Duration::from_millis(20)).await;
     let again = report(&env, &out).await;
     assert!(again.contains("0 rebuilt, 5 unchanged"), "{again}");
-    let after: Vec<_> = ["watch/dead.html", "watch/dead.warc.gz", "watch/alive.atom"]
-        .iter()
-        .map(|f| mtime(f))
-        .collect();
+    let after: Vec<_> = [
+        "watch/dead.html",
+        "watch/dead.changes.html",
+        "watch/alive.atom",
+    ]
+    .iter()
+    .map(|f| mtime(f))
+    .collect();
     assert_eq!(before, after, "unchanged pages are not rewritten");
 
-    // A watch that changes is rebuilt, and only it.
+    // A watch that changes is rebuilt, and only it; a WARC an earlier report wrote for it
+    // is stale then, and removed.
     std::fs::remove_file(out.join("watch/alive.html")).expect("rm");
+    std::fs::write(out.join("watch/alive.warc.gz"), b"stale").expect("old warc");
     let third = report(&env, &out).await;
     assert!(third.contains("1 rebuilt, 4 unchanged"), "{third}");
+    assert!(!out.join("watch/alive.warc.gz").exists(), "stale WARC left");
 
     browser(&out).await;
 
@@ -219,7 +209,6 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
         "watch/hostile.html",
         "watch/hostile.changes.html",
         "watch/hostile.atom",
-        "watch/hostile.warc.gz",
         "watch/dead.html",
     ];
     let before: Vec<_> = unchanged.iter().map(|f| stamp(f)).collect();
@@ -439,6 +428,59 @@ async fn raw_get(port: u16, line: &str) -> (u16, String) {
     (status, text)
 }
 
+/// One raw request; the status, the head, and the body as bytes.
+async fn raw_get_bytes(port: u16, line: &str) -> (u16, String, Vec<u8>) {
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    s.write_all(format!("{line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.expect("read");
+    let end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of head");
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head, buf[end + 4..].to_vec())
+}
+
+/// The gzip members of a `.warc.gz`, checked to be one whole WARC record each, as WARC
+/// readers expect.
+fn warc_records(warc: &[u8]) -> Vec<String> {
+    assert_eq!(&warc[..2], &[0x1f, 0x8b], "gzip");
+    let mut rest: &[u8] = warc;
+    let mut members = Vec::new();
+    while !rest.is_empty() {
+        let mut dec = flate2::bufread::GzDecoder::new(rest);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut dec, &mut text).expect("a whole gzip member");
+        rest = dec.into_inner();
+        members.push(text);
+    }
+    assert!(members.len() >= 3, "warcinfo, then records: {members:?}");
+    assert!(members[0].contains("WARC-Type: warcinfo\r\n"));
+    assert!(
+        members
+            .iter()
+            .any(|m| m.contains("WARC-Type: response\r\n"))
+    );
+    for m in &members {
+        assert!(
+            m.starts_with("WARC/1.1\r\n") && m.ends_with("\r\n\r\n"),
+            "{m}"
+        );
+        assert_eq!(m.matches("WARC/1.1\r\n").count(), 1, "one record: {m}");
+    }
+    members
+}
+
 #[tokio::test]
 async fn run_serves_the_report_and_nothing_of_the_state_directory() {
     let (site, env) = history().await;
@@ -481,6 +523,25 @@ async fn run_serves_the_report_and_nothing_of_the_state_directory() {
     assert_eq!(status, 200);
     assert!(body.contains("data-status=\"dead\""));
     assert_eq!(raw_get(port, "GET /watch/dead.atom HTTP/1.1").await.0, 200);
+    // The evidence as a WARC, made on request: the page links it, the server answers it.
+    assert!(body.contains("href=\"dead.warc.gz\""), "a WARC download");
+    let (status, head, warc) = raw_get_bytes(port, "GET /watch/dead.warc.gz HTTP/1.1").await;
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: application/warc+gzip")
+    );
+    let records = warc_records(&warc);
+    assert!(
+        records[0].contains("verified by canaryd when downloaded: "),
+        "{}",
+        records[0]
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.contains("WARC-Type: metadata\r\n"))
+    );
     assert_eq!(raw_get(port, "GET /feed.atom HTTP/1.1").await.0, 200);
     let state = env.state();
     let absolute = format!("GET {}/dead/state.json HTTP/1.1", state.display());
@@ -499,6 +560,9 @@ async fn run_serves_the_report_and_nothing_of_the_state_directory() {
         "GET /lock HTTP/1.1",
         "GET /.canaryd-report.json HTTP/1.1",
         "GET /watch/ HTTP/1.1",
+        "GET /watch/ghost.warc.gz HTTP/1.1",
+        "GET /watch/..%2fdead.warc.gz HTTP/1.1",
+        "GET /dead/history/000001.json HTTP/1.1",
     ] {
         let (status, body) = raw_get(port, line).await;
         assert!(status == 404 || status == 400, "{line}: {status}\n{body}");

@@ -30,6 +30,12 @@ pub fn write(
     state: &Path,
     out: &Path,
 ) -> anyhow::Result<crate::report::Outcome> {
-    crate::report::generate(wl, state, out, chrono::Utc::now())
-        .with_context(|| format!("writing the report into {}", out.display()))
+    crate::report::generate(
+        wl,
+        state,
+        out,
+        chrono::Utc::now(),
+        crate::report::Warcs::Command,
+    )
+    .with_context(|| format!("writing the report into {}", out.display()))
 }

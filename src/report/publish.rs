@@ -45,7 +45,13 @@ impl Publisher {
             served.clone(),
             stop.clone(),
         ));
-        tokio::spawn(serve::serve(listener, root, served, stop));
+        tokio::spawn(serve::serve(
+            listener,
+            root,
+            state.to_path_buf(),
+            served,
+            stop,
+        ));
         if web.remote {
             tracing::warn!(listen = %web.listen, "serving the report beyond loopback (allow_remote = true)");
         }
@@ -85,12 +91,18 @@ async fn regenerate(
         let wl = rx.borrow_and_update().clone();
         let (state, root2) = (state.clone(), root.clone());
         let done = tokio::task::spawn_blocking(move || {
-            super::generate(&wl, &state, &root2, chrono::Utc::now())
+            super::generate(
+                &wl,
+                &state,
+                &root2,
+                chrono::Utc::now(),
+                super::Warcs::Served,
+            )
         })
         .await;
         match done {
             Ok(Ok(outcome)) => {
-                served.set(&outcome.files);
+                served.set_all(&outcome.files, &outcome.warcs);
                 tracing::debug!(
                     rebuilt = outcome.rebuilt,
                     written = outcome.written,

@@ -1,9 +1,9 @@
 //! `run`'s web server: the report's files and nothing else, read-only, on the `[web]`
-//! address. A request names a file by its exact path in the site's list of files (what the
+//! address (a watch's WARC is made from its evidence when asked for). A request names a file by its exact path in the site's list of files (what the
 //! last generation wrote); nothing is decoded or joined onto a folder from the request, so
 //! no `..`, encoded or not, and no absolute path can reach the state directory.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,21 +26,42 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// The files the server may serve, replaced after each generation.
 #[derive(Debug, Clone, Default)]
 pub struct Served {
-    files: Arc<RwLock<HashSet<String>>>,
+    files: Arc<RwLock<Site>>,
+}
+
+#[derive(Debug, Default)]
+struct Site {
+    files: HashSet<String>,
+    /// Files made on request rather than read from the folder: a WARC, by its watch.
+    warcs: HashMap<String, String>,
 }
 
 impl Served {
-    pub fn set(&self, files: &[String]) {
-        let set: HashSet<String> = files.iter().cloned().collect();
+    /// The site's files, and those of them made on request (file, watch).
+    pub fn set_all(&self, files: &[String], warcs: &[(String, String)]) {
+        let site = Site {
+            files: files.iter().cloned().collect(),
+            warcs: warcs.iter().cloned().collect(),
+        };
         // A poisoned lock only means a panic elsewhere mid-replace; the set is whole.
-        *self.files.write().unwrap_or_else(|p| p.into_inner()) = set;
+        *self.files.write().unwrap_or_else(|p| p.into_inner()) = site;
     }
 
     fn has(&self, file: &str) -> bool {
         self.files
             .read()
             .unwrap_or_else(|p| p.into_inner())
+            .files
             .contains(file)
+    }
+
+    fn warc_of(&self, file: &str) -> Option<String> {
+        self.files
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .warcs
+            .get(file)
+            .cloned()
     }
 }
 
@@ -73,9 +94,17 @@ fn reply(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
     r
 }
 
+/// Where the server reads: the report's folder, and the state directory for the WARCs it
+/// makes on request.
+#[derive(Debug)]
+struct Roots {
+    report: PathBuf,
+    state: PathBuf,
+}
+
 async fn answer(
     req: Request<hyper::body::Incoming>,
-    root: Arc<PathBuf>,
+    roots: Arc<Roots>,
     served: Served,
 ) -> Response<Full<Bytes>> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -87,9 +116,17 @@ async fn answer(
     let Some(file) = resolve(req.uri().path(), &served) else {
         return reply(StatusCode::NOT_FOUND, "not part of the report\n");
     };
-    let bytes = match tokio::fs::read(root.join(&file)).await {
-        Ok(b) => b,
-        Err(_) => return reply(StatusCode::NOT_FOUND, "not written yet\n"),
+    let bytes = if let Some(watch) = served.warc_of(&file) {
+        let state = roots.state.clone();
+        match tokio::task::spawn_blocking(move || super::warc::export(&state, &watch)).await {
+            Ok(Some(b)) => b,
+            _ => return reply(StatusCode::NOT_FOUND, "no evidence to export\n"),
+        }
+    } else {
+        match tokio::fs::read(roots.report.join(&file)).await {
+            Ok(b) => b,
+            Err(_) => return reply(StatusCode::NOT_FOUND, "not written yet\n"),
+        }
     };
     let head = req.method() == Method::HEAD;
     let len = bytes.len();
@@ -123,9 +160,19 @@ async fn answer(
     r
 }
 
-/// Serves `root`'s files listed in `served` on `listener` until `stop`.
-pub async fn serve(listener: TcpListener, root: PathBuf, served: Served, stop: CancellationToken) {
-    let root = Arc::new(root);
+/// Serves `root`'s files listed in `served` on `listener` until `stop`, and the WARCs
+/// listed there made from `state`.
+pub async fn serve(
+    listener: TcpListener,
+    root: PathBuf,
+    state: PathBuf,
+    served: Served,
+    stop: CancellationToken,
+) {
+    let root = Arc::new(Roots {
+        report: root,
+        state,
+    });
     loop {
         let stream = tokio::select! {
             _ = stop.cancelled() => return,
@@ -170,7 +217,7 @@ mod tests {
     #[test]
     fn only_listed_files_resolve_and_nothing_is_decoded_or_joined() {
         let served = Served::default();
-        served.set(&["index.html".into(), "watch/a.html".into()]);
+        served.set_all(&["index.html".into(), "watch/a.html".into()], &[]);
         assert_eq!(resolve("/", &served).as_deref(), Some("index.html"));
         assert_eq!(
             resolve("/watch/a.html", &served).as_deref(),

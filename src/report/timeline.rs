@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::judge::event::{Event, EventKind};
 use crate::observe::statement::Statement;
 
+use super::axis::{self, Tick};
+
 /// Chart width (SVG user units) and where the time axis starts (labels are on the left).
 pub const WIDTH: f64 = 960.0;
 const LEFT: f64 = 300.0;
@@ -61,12 +63,6 @@ pub struct Mark {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tick {
-    pub x: f64,
-    pub label: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     pub height: f64,
     pub axis_y: f64,
@@ -81,6 +77,9 @@ pub struct Timeline {
     pub dates: Vec<Mark>,
     pub deadlines: Vec<Mark>,
     pub dates_y: f64,
+    /// The canary's date and deadline when they lie beyond the chart ("← dated …").
+    pub before: Option<String>,
+    pub after: Option<String>,
     /// One cell per version of a signed watch: "good" or "bad".
     pub signatures: Vec<Mark>,
     pub signatures_y: f64,
@@ -137,8 +136,17 @@ fn short(text: &str, max: usize) -> String {
 pub fn layout(points: &[Point<'_>]) -> Timeline {
     let mut times: Vec<DateTime<Utc>> = points.iter().map(|p| p.at).collect();
     times.extend(points.iter().flat_map(|p| p.events.iter().map(|e| e.at)));
-    times.extend(points.iter().filter_map(|p| p.dated).map(day));
-    times.extend(points.iter().filter_map(|p| p.due).map(day));
+    let dates = points.iter().filter_map(|p| p.dated).map(day);
+    let dates = dates.chain(points.iter().filter_map(|p| p.due).map(day));
+    let (seen_from, seen_to) = (times.iter().min().copied(), times.iter().max().copied());
+    // The canary's own dates widen the chart by at most half of what the checks span:
+    // checks seconds apart (a test, the demo) must not shrink to a sliver beside a
+    // deadline months ahead. A date beyond is drawn at the edge and named in words.
+    let reach = match (seen_from, seen_to) {
+        (Some(a), Some(b)) => (a - (b - a) / 2, b + (b - a) / 2),
+        _ => (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC),
+    };
+    times.extend(dates.filter(|d| (reach.0..=reach.1).contains(d)));
     let t0 = times.iter().min().copied().unwrap_or(DateTime::UNIX_EPOCH);
     let mut t1 = times.iter().max().copied().unwrap_or(t0);
     if t1 <= t0 {
@@ -203,6 +211,12 @@ pub fn layout(points: &[Point<'_>]) -> Timeline {
         .max()
         .unwrap_or(t1);
     let end = |i: usize| points.get(i + 1).map_or(seen_until, |p| p.at);
+    // Checks seconds apart (a test, the demo) are told apart by the time of day.
+    let day_or_second = if t1 - t0 < chrono::TimeDelta::days(2) {
+        "%Y-%m-%d %H:%M:%S"
+    } else {
+        "%Y-%m-%d"
+    };
     let drawn = texts.len().min(MAX_ROWS);
     let mut rows = Vec::with_capacity(drawn);
     for (r, text) in texts.iter().enumerate().take(drawn) {
@@ -229,7 +243,7 @@ pub fn layout(points: &[Point<'_>]) -> Timeline {
         } else {
             let parts: Vec<String> = spans
                 .iter()
-                .map(|(a, b)| format!("{} → {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d")))
+                .map(|(a, b)| format!("{} → {}", a.format(day_or_second), b.format(day_or_second)))
                 .collect();
             format!("present {}", parts.join(", "))
         };
@@ -275,28 +289,48 @@ pub fn layout(points: &[Point<'_>]) -> Timeline {
         .collect();
     y += ROW;
     let dates_y = y;
+    let beyond = |t: DateTime<Utc>| {
+        if t < t0 {
+            " (before the chart: drawn at its left edge)"
+        } else if t > t1 {
+            " (after the chart: drawn at its right edge)"
+        } else {
+            ""
+        }
+    };
     let mut dates: Vec<Mark> = Vec::new();
     let mut deadlines: Vec<Mark> = Vec::new();
     for p in points {
         if let Some(d) = p.dated
-            && !dates.iter().any(|m| m.title.ends_with(&d.to_string()))
+            && !dates.iter().any(|m| m.title.contains(&d.to_string()))
         {
             dates.push(Mark {
                 x: scale.x(day(d)),
                 kind: "dated".into(),
-                title: format!("the canary is dated {d}"),
+                title: format!("the canary is dated {d}{}", beyond(day(d))),
             });
         }
         if let Some(d) = p.due
-            && !deadlines.iter().any(|m| m.title.ends_with(&d.to_string()))
+            && !deadlines.iter().any(|m| m.title.contains(&d.to_string()))
         {
             deadlines.push(Mark {
                 x: scale.x(day(d)),
                 kind: "due".into(),
-                title: format!("next issue due by {d}"),
+                title: format!("next issue due by {d}{}", beyond(day(d))),
             });
         }
     }
+    // The newest date and deadline beyond the chart, in words at its edges.
+    let off = |marks: &[Mark], what: &str| {
+        marks
+            .iter()
+            .rev()
+            .find(|m| m.title.ends_with(what))
+            .and_then(|m| m.title.split(' ').find(|w| w.parse::<NaiveDate>().is_ok()))
+            .map(str::to_string)
+    };
+    let before = off(&dates, "left edge)").map(|d| format!("← dated {d}"));
+    let after = off(&deadlines, "right edge)").map(|d| format!("due by {d} →"));
     y += ROW;
     let signatures_y = y;
     let signatures: Vec<Mark> = points
@@ -313,16 +347,8 @@ pub fn layout(points: &[Point<'_>]) -> Timeline {
         y += ROW;
     }
     let axis_y = y + 4.0;
-    let ticks = (0..=4)
-        .map(|i| {
-            let t = t0.timestamp() + (t1.timestamp() - t0.timestamp()) * i / 4;
-            let at = DateTime::from_timestamp(t, 0).unwrap_or(t0);
-            Tick {
-                x: scale.x(at),
-                label: at.format("%Y-%m-%d").to_string(),
-            }
-        })
-        .collect();
+    let ticks = axis::ticks(t0, t1, LEFT, WIDTH - RIGHT, |t| scale.x(t));
+    let (from, to) = axis::ends(t0, t1);
     Timeline {
         height: axis_y + 22.0,
         axis_y,
@@ -335,11 +361,13 @@ pub fn layout(points: &[Point<'_>]) -> Timeline {
         dates,
         deadlines,
         dates_y,
+        before,
+        after,
         signatures,
         signatures_y,
         ticks,
-        from: t0.format("%Y-%m-%d").to_string(),
-        to: t1.format("%Y-%m-%d").to_string(),
+        from,
+        to,
     }
 }
 
@@ -440,5 +468,42 @@ mod tests {
         let kinds: Vec<&str> = t.marks.iter().map(|m| m.kind.as_str()).collect();
         assert_eq!(kinds, vec!["removed", "weakened"]);
         assert!(t.marks[0].x < t.marks[1].x);
+    }
+
+    #[test]
+    fn checks_seconds_apart_fill_the_chart_and_far_dates_are_named_at_its_edges() {
+        let v = vec![statement(NSL, true)];
+        let t = |s: u32| -> DateTime<Utc> {
+            format!("2026-03-01T14:00:{s:02}Z").parse().expect("time")
+        };
+        let point = |at| Point {
+            at,
+            statements: Some(&v),
+            events: &[],
+            signature: None,
+            dated: "2026-02-19".parse().ok(),
+            due: "2026-05-20".parse().ok(),
+        };
+        let tl = layout(&[point(t(1)), point(t(3)), point(t(5))]);
+        assert_eq!(tl.from, "2026-03-01 14:00:01 UTC");
+        assert_eq!(tl.to, "2026-03-01 14:00:05 UTC");
+        let labels: Vec<&str> = tl.ticks.iter().map(|k| k.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Mar 1 14:00:01",
+                "14:00:02",
+                "14:00:03",
+                "14:00:04",
+                "14:00:05"
+            ]
+        );
+        assert_eq!(tl.before.as_deref(), Some("← dated 2026-02-19"));
+        assert_eq!(tl.after.as_deref(), Some("due by 2026-05-20 →"));
+        assert!(tl.deadlines[0].title.contains("right edge"));
+        assert_eq!(
+            tl.rows[0].summary,
+            "present 2026-03-01 14:00:01 → 2026-03-01 14:00:05"
+        );
     }
 }

@@ -82,8 +82,18 @@ pub struct WatchPage<'a> {
     pub only_changes: bool,
     pub chain: String,
     pub chain_ok: bool,
-    pub warc: Option<String>,
+    /// The WARC download beside the page (served by `run`), or else the command that
+    /// writes it (a static report).
+    pub warc_link: Option<String>,
+    pub warc_command: Option<String>,
     pub problems: Vec<String>,
+}
+
+/// How a page offers the watch's evidence as a WARC.
+#[derive(Debug, Clone)]
+pub enum Warc {
+    Link(String),
+    Command(String),
 }
 
 /// Who signed, as people know them.
@@ -112,6 +122,10 @@ pub fn signers(sigs: &SignatureEvidence) -> Vec<Signer> {
 /// The proof-of-freshness verdict a record carries, read from its JSON as stored, so a
 /// record written with a `freshness` reading shows it whichever version wrote it.
 fn freshness(entry: &Entry) -> Option<String> {
+    // Most records carry none: not worth parsing the record a second time to find out.
+    if !entry.bytes.windows(11).any(|w| w == b"\"freshness\"") {
+        return None;
+    }
     let value: serde_json::Value = serde_json::from_slice(&entry.bytes).ok()?;
     let f = value.get("freshness")?;
     let text = match f {
@@ -208,11 +222,20 @@ fn verdict(v: Option<&Verification>, seq: u64) -> (String, bool) {
     }
 }
 
-fn body(history: &History, e: &Entry) -> String {
+fn body(history: &History, e: &Entry, verification: Option<&Verification>) -> String {
+    // Verification has just read every body: a missing one is among its problems, so the
+    // file need not be looked up again (only without a verification).
+    let present = |file: &str| match verification {
+        Some(v) => !v
+            .problems
+            .iter()
+            .any(|p| p.seq == Some(e.seq()) && p.file == file && p.what.starts_with("missing")),
+        None => history.dir.join(file).exists(),
+    };
     match &e.record.body {
         None => "no body (the check saw no page)".into(),
         Some(_) if e.body_pruned => "body deleted by retention (the record stays)".into(),
-        Some(b) if history.dir.join(&b.file).exists() => {
+        Some(b) if present(&b.file) => {
             format!("body {} ({} bytes), sha256 {}", b.file, b.length, b.sha256)
         }
         Some(b) => format!("body {} is missing", b.file),
@@ -261,7 +284,7 @@ fn versions(history: &History, verification: Option<&Verification>) -> Vec<Versi
             record_sha: e.sha256.clone(),
             verdict,
             verdict_ok,
-            body: body(history, e),
+            body: body(history, e, verification),
         });
         if let Some(s) = r.statements() {
             previous = Some(s);
@@ -303,8 +326,13 @@ fn points(history: &History) -> Vec<Point<'_>> {
 pub fn pages<'a>(
     s: &'a Summary,
     ev: &Evidence,
-    warc: Option<String>,
+    warc: Option<Warc>,
 ) -> (WatchPage<'a>, WatchPage<'a>) {
+    let (warc_link, warc_command) = match warc {
+        Some(Warc::Link(l)) => (Some(l), None),
+        Some(Warc::Command(c)) => (None, Some(c)),
+        None => (None, None),
+    };
     let (timeline, mut all) = match &ev.history {
         Some(h) => (
             timeline::layout(&points(h)),
@@ -362,7 +390,8 @@ pub fn pages<'a>(
         only_changes,
         chain: chain.clone(),
         chain_ok,
-        warc: warc.clone(),
+        warc_link: warc_link.clone(),
+        warc_command: warc_command.clone(),
         problems: s.problems.clone(),
     };
     (page(all, false), page(changes, true))
