@@ -2,6 +2,7 @@
 //! stages: fetch → extract → judge → record events → queue alerts → archive evidence →
 //! save state.
 
+mod access;
 mod commit;
 pub(crate) mod follow;
 pub(crate) mod freshness_api;
@@ -29,28 +30,31 @@ use crate::store::archive::{Archive, Capture};
 use crate::store::lock::StateLock;
 use crate::store::{CheckRecord, CheckResult, ContentKey, Loaded, Store, StoreError};
 
-/// Everything a check needs, shared by all checks of a pass or of the daemon.
+/// Everything a check needs, shared by all checks of a pass or of the daemon. Built by
+/// [`Checker::new`]; what callers may see or set of it is in `pipeline/access.rs`.
 #[derive(Debug, Clone)]
 pub struct Checker {
-    pub fetcher: Fetcher,
+    fetcher: Fetcher,
     /// The one browser `render = "browser"` watches share, started on demand.
-    pub browser: BrowserPool,
-    pub store: Store,
-    pub outbox: Outbox,
+    browser: BrowserPool,
+    store: Store,
+    outbox: Outbox,
     /// Evidence: a hash-chained record (and the raw body) of every check that changed anything.
-    pub archive: Archive,
-    pub clock: SharedClock,
-    pub retry: RetryPolicy,
+    archive: Archive,
+    clock: SharedClock,
+    retry: RetryPolicy,
     /// Bounds how many pages are parsed at once (one per core).
-    pub cpu: Arc<tokio::sync::Semaphore>,
+    cpu: Arc<tokio::sync::Semaphore>,
     /// Refresh every pinned key from its `key_url` on each check, not once a day
     /// (`canaryd keys refresh`).
-    pub force_key_refresh: bool,
+    force_key_refresh: bool,
     /// This process's hold on the state directory, for as long as any clone lives.
     _lock: Arc<StateLock>,
     /// Checks' durable writes, committed in groups (see `commit`).
     group: Arc<commit::Group>,
 }
+
+pub use commit::NextCheck;
 
 /// What one check did.
 #[derive(Debug, Clone)]
@@ -66,6 +70,12 @@ pub struct CheckReport {
     /// The check changed nothing but its time: its `check.json` was not rewritten (the
     /// time is in `.checks.json`, see `store::seen`).
     pub unchanged: bool,
+    /// How long until the caller's next check, as `record.next_check` says (see
+    /// [`Checker::check_then`]); `None` for a one-off check.
+    pub next_in: Option<Duration>,
+    /// The watch's health after this check, and its alert history where the verdict needed
+    /// it; `None` when that history could not be read.
+    pub health: Option<(crate::health::Health, crate::store::alerts::AlertHistory)>,
 }
 
 impl Checker {
@@ -110,6 +120,16 @@ impl Checker {
 
     /// Checks one watch: one observation, judged, recorded durably.
     pub async fn check(&self, watch: &Watch) -> Result<CheckReport, StoreError> {
+        self.check_then(watch, None).await
+    }
+
+    /// Like [`check`](Self::check), recording in the same write when the caller checks the
+    /// watch next (`next`).
+    pub async fn check_then(
+        &self,
+        watch: &Watch,
+        next: Option<NextCheck>,
+    ) -> Result<CheckReport, StoreError> {
         let Loaded {
             state: prev,
             check: prev_check,
@@ -204,7 +224,7 @@ impl Checker {
         .await?;
         // The quoted blocks confirmed online (`freshness_api`), now that the page is read.
         let judged = self.confirm_blocks(watch, &opts, judged).await;
-        self.commit(watch, judged).await
+        self.commit(watch, judged, next).await
     }
 
     /// Writes `.checks.json` now (the end of a pass, the daemon's stop).

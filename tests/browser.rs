@@ -412,7 +412,7 @@ async fn browser_memory_stays_bounded_over_200_checks() {
     let checker =
         canaryd::pipeline::Checker::new(&dir.path().join("state"), canaryd::clock::system(), "t")
             .expect("checker");
-    checker.browser.configure(&wl.settings.browser);
+    checker.browser().configure(&wl.settings.browser);
     let rss = |pgid: u32| -> u64 {
         group_members(pgid as i32)
             .iter()
@@ -441,7 +441,7 @@ async fn browser_memory_stays_bounded_over_200_checks() {
         }
         if round % 10 == 9 {
             let pgid = checker
-                .browser
+                .browser()
                 .pgid()
                 .await
                 .expect("the browser stays up while used");
@@ -449,7 +449,7 @@ async fn browser_memory_stays_bounded_over_200_checks() {
         }
     }
     let elapsed = started.elapsed();
-    let pgid = checker.browser.pgid().await.expect("browser");
+    let pgid = checker.browser().pgid().await.expect("browser");
     eprintln!(
         "soak: 200 rendered checks in {:.1} s ({} ms per check, 2 at once); browser PSS (kB, whole group) every 20 checks: {samples:?}",
         elapsed.as_secs_f64(),
@@ -463,8 +463,8 @@ async fn browser_memory_stays_bounded_over_200_checks() {
         late <= early + early / 2 + 50_000,
         "browser memory grew from {early} kB to {late} kB over 200 checks: {samples:?}"
     );
-    checker.browser.shutdown().await;
-    assert!(checker.browser.pgid().await.is_none());
+    checker.browser().shutdown().await;
+    assert!(checker.browser().pgid().await.is_none());
     assert!(
         group_members(pgid as i32).is_empty(),
         "no browser process left"

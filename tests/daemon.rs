@@ -103,7 +103,6 @@ async fn smtp_down_then_up_delivers_exactly_once() {
             cap: Duration::from_millis(500),
             ..DELIVERY_BACKOFF
         },
-        before_check: None,
     };
     let daemon = tokio::spawn(daemon::run(parts));
 
@@ -423,13 +422,13 @@ async fn a_check_that_panics_is_logged_shown_and_retried_never_dropped() {
         shutdown: shutdown.clone(),
         reload: Arc::default(),
         backoff: DELIVERY_BACKOFF,
-        before_check: Some(daemon::BeforeCheck(Arc::new(move |name: &str| {
-            if name == "boom" && counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3 {
-                panic!("injected fault in the check of {name}");
-            }
-        }))),
     };
-    let daemon = tokio::spawn(daemon::run(parts));
+    let hook = daemon::FaultHook(Arc::new(move |name: &str| {
+        if name == "boom" && counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3 {
+            panic!("injected fault in the check of {name}");
+        }
+    }));
+    let daemon = tokio::spawn(daemon::run_with_fault_hook(parts, hook));
 
     // While it panics, `list` says so for that watch, and the other watch goes on.
     let env_ref = &env;

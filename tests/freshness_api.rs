@@ -104,7 +104,7 @@ impl Setup {
     /// One check; its `freshness` events.
     async fn check(&self) -> (Vec<Event>, canaryd::store::CheckRecord) {
         let mut checker = self.checker.clone();
-        checker.retry = canaryd::fetch::RetryPolicy::none();
+        checker.set_retry(canaryd::fetch::RetryPolicy::none());
         let r = checker
             .check(&self.watchlist.watches[0])
             .await

@@ -51,13 +51,13 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     };
     let json = args.format == Format::Json;
     let mut checker = Checker::new(state, clock::system(), "check")?;
-    checker.force_key_refresh = args.refresh_keys;
-    checker.browser.configure(&wl.settings.browser);
+    checker.set_force_key_refresh(args.refresh_keys);
+    checker.browser().configure(&wl.settings.browser);
     let mut channels = Channels::from_watchlist(&wl)?;
     if json {
         channels.print_alerts_on_stderr();
     }
-    checker.outbox.set_routes(channels.routes());
+    checker.outbox().set_routes(channels.routes());
     // JSON is one document at the end, so nothing else may go to standard output.
     let talk = !(args.quiet || json);
     let progress = if talk {
@@ -73,14 +73,14 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     let mut lines = InOrder::new(&watches);
     let tally = pass::check_all_counting(&checker, &watches, &wl.settings, &waiting, |o| {
         if json {
-            let seen = seen(&checker, &wl, o);
+            let seen = seen(o);
             reports.push(check_json::watch(o, seen.as_ref().map(|s| &s.health)));
             return;
         }
         if !talk {
             return;
         }
-        let text = line_seen(o, seen(&checker, &wl, o).as_ref());
+        let text = line_seen(o, seen(o).as_ref());
         let ready = lines.push(outcome_name(o), text);
         match &progress {
             // Printed above the bar, which then redraws below it.
@@ -109,7 +109,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
     // is written once, here, for every alert the pass queued.
     let feed = Feed::new(state).deferred();
     let targets = Targets {
-        outbox: &checker.outbox,
+        outbox: checker.outbox(),
         channels: &channels,
         feed: &feed,
     };
@@ -118,8 +118,8 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         "pass committed"
     );
     // No browser outlives the pass: its process group is killed, its profile removed.
-    checker.browser.shutdown().await;
-    let d = deliver::drain(targets, checker.clock.now(), true, DELIVERY_BACKOFF).await?;
+    checker.browser().shutdown().await;
+    let d = deliver::drain(targets, checker.clock().now(), true, DELIVERY_BACKOFF).await?;
     let fetched = watches.len() - failed - store_errors;
     let code = status(store_errors, &d);
     if json {
@@ -145,7 +145,7 @@ pub async fn run(watchlist: &Path, state: &Path, args: CheckArgs) -> anyhow::Res
         say::error(format!(
             "{} refused for good by a channel (not retried there; kept in {}; `canaryd list` shows them)",
             plural(d.permanent, "alert"),
-            checker.outbox.failed_dir().display()
+            checker.outbox().failed_dir().display()
         ));
     }
     if let Some(e) = &d.last_error {
@@ -295,20 +295,18 @@ fn waiting_suffix(waiting: &pass::Waiting, delay: std::time::Duration) -> String
         .unwrap_or_default()
 }
 
-/// What the saved state adds to a check's own report: the watch's health after the check and
-/// its alert history where the verdict needed it (see [`Checker::health`]).
+/// What the committed state adds to a check's own report: the watch's health after the
+/// check and its alert history where the verdict needed it (see [`CheckReport::health`]).
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub health: Health,
     pub alerts: AlertHistory,
 }
 
-/// Reads what `line_seen` needs from the state the check just saved. `None` when the check
-/// was not recorded, or the state cannot be read (the line then says what the report says).
-pub fn seen(checker: &Checker, wl: &crate::config::Watchlist, outcome: &Outcome) -> Option<Seen> {
-    let r = outcome.as_ref().ok()?;
-    let signed = wl.watch(&r.watch).is_some_and(|w| w.signing.is_some());
-    let (health, alerts) = checker.health(&r.watch, &r.record, signed)?;
+/// What `line_seen` needs, from the report of the check. `None` when the check was not
+/// recorded, or its alert history cannot be read (the line then says what the report says).
+pub fn seen(outcome: &Outcome) -> Option<Seen> {
+    let (health, alerts) = outcome.as_ref().ok()?.health.clone()?;
     Some(Seen { health, alerts })
 }
 

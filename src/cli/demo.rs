@@ -160,19 +160,19 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
     );
     // The hints an alert ends with (`canaryd list`, `canaryd preview URL`) would point at a
     // state directory and a page that are gone when the demo ends: say what fits instead.
-    for mut q in checker.outbox.pending()? {
+    for mut q in checker.outbox().pending()? {
         q.alert.set_footer(&demo_footer());
-        checker.outbox.rewrite(&q)?;
+        checker.outbox().rewrite(&q)?;
     }
     // The demo's watchlist has no channel, so this is the standard-output channel.
     let channels = Channels::from_watchlist(&wl)?;
     let feed = Feed::new(&dir.join("state")).deferred();
     let targets = Targets {
-        outbox: &checker.outbox,
+        outbox: checker.outbox(),
         channels: &channels,
         feed: &feed,
     };
-    let d = deliver::drain(targets, checker.clock.now(), true, DELIVERY_BACKOFF).await?;
+    let d = deliver::drain(targets, checker.clock().now(), true, DELIVERY_BACKOFF).await?;
     if d.delivered == 0 {
         anyhow::bail!("the demo expected one alert and produced none: please report this as a bug");
     }

@@ -23,7 +23,6 @@ pub(super) async fn run(watchlist: &Path, state: &Path) -> anyhow::Result<u8> {
         shutdown: CancellationToken::new(),
         reload: Arc::new(Notify::new()),
         backoff: DELIVERY_BACKOFF,
-        before_check: None,
     };
     spawn_signal_handler(parts.shutdown.clone(), parts.reload.clone())?;
     daemon::run(parts).await?;

@@ -15,6 +15,9 @@
 //! group holds from its first write to its last barrier. A check that changed nothing but
 //! its time writes no file of its own (see `store::seen`).
 //!
+//! A daemon's check carries its next check time ([`NextCheck`]) into the commit, so its
+//! `check.json` is written once, with it, and its health is judged from the state in memory.
+//!
 //! Grouping needs no timer: a check that finds a group committing queues its writes and
 //! waits; the next leader takes everything queued, so the slower the disk, the larger the
 //! groups.
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::{CheckReport, Checker, Judged, blocking};
+use crate::clock::wall_after;
 use crate::config::Watch;
 use crate::notify::alert;
 use crate::store::StoreError;
@@ -34,6 +38,22 @@ use crate::store::atomic::{self, Sync};
 /// `.checks.json` is written at most this often by the commits themselves (a pass also
 /// writes it at its end, the daemon when it stops).
 const SEEN_FLUSH: Duration = Duration::from_secs(60);
+
+/// When the caller checks the watch next, both ways: chosen as the check commits by whether
+/// a difference awaits confirmation, and written in its `check.json` (`next_check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextCheck {
+    /// Nothing pending: one interval (with the caller's jitter).
+    pub settled: Duration,
+    /// A difference awaits confirmation: `confirm_after`.
+    pub pending: Duration,
+}
+
+impl NextCheck {
+    fn wait(&self, pending: bool) -> Duration {
+        if pending { self.pending } else { self.settled }
+    }
+}
 
 /// The commits of one checker.
 #[derive(Debug)]
@@ -58,6 +78,7 @@ impl Default for Group {
 struct Job {
     watch: Watch,
     judged: Judged,
+    next_in: Option<Duration>,
     reply: oneshot::Sender<Result<CheckReport, StoreError>>,
 }
 
@@ -75,15 +96,21 @@ fn interrupted() -> StoreError {
 impl Checker {
     /// Records a judged check durably, with whatever other checks are waiting, and reports
     /// it once it is on disk.
+    /// `next`: when the caller checks again (none for a one-off check).
     pub(super) async fn commit(
         &self,
         watch: &Watch,
-        judged: Judged,
+        mut judged: Judged,
+        next: Option<NextCheck>,
     ) -> Result<CheckReport, StoreError> {
+        // Chosen once, before anything is written: check.json (or `.checks.json`) holds it.
+        let next_in = next.map(|n| n.wait(!judged.state.pending.is_empty()));
+        judged.record.next_check = next_in.map(|d| wall_after(self.clock.now(), d));
         let (reply, mut done) = oneshot::channel();
         lock(&self.group.queue).push(Job {
             watch: watch.clone(),
             judged,
+            next_in,
             reply,
         });
         let _leader = self.group.leader.lock().await;
@@ -197,8 +224,15 @@ impl Checker {
             let Job {
                 watch,
                 judged,
+                next_in,
                 reply,
             } = s.job;
+            let health = self.committed_health(
+                &watch.name,
+                &judged.state,
+                &judged.record,
+                watch.signing.is_some(),
+            );
             let _ = reply.send(Ok(CheckReport {
                 watch: watch.name.clone(),
                 pending: judged.state.pending.len(),
@@ -207,6 +241,8 @@ impl Checker {
                 queued: s.queued,
                 duration: judged.started.elapsed(),
                 unchanged,
+                next_in,
+                health,
             }));
         }
     }

@@ -1,9 +1,13 @@
-//! One pass over every watch: concurrent fetches within the global and per-host bounds.
+//! One pass over every watch: concurrent fetches within the global and per-host bounds, and
+//! those bounds ([`Limits`]), which the daemon's checks go through too.
+
+use std::sync::Arc;
 
 use futures_util::StreamExt;
+use tokio::sync::Semaphore;
 
 use crate::config::{Settings, Watch};
-use crate::pipeline::{CheckReport, Checker};
+use crate::pipeline::{CheckReport, Checker, NextCheck};
 use crate::schedule::politeness::{HostGate, HostPermit};
 pub use crate::schedule::waiting::Waiting;
 use crate::store::StoreError;
@@ -12,7 +16,7 @@ use crate::store::StoreError;
 pub type Outcome = Result<CheckReport, (String, StoreError)>;
 
 /// The politeness key of a watch: its host, or none for `file://`.
-pub fn host_key(watch: &Watch) -> Option<String> {
+fn host_key(watch: &Watch) -> Option<String> {
     watch.url.host_str().map(|h| {
         let port = watch.url.port_or_known_default().unwrap_or(0);
         format!("{h}:{port}")
@@ -25,6 +29,41 @@ async fn enter(gate: &HostGate, waiting: &Waiting, watch: &Watch) -> Option<Host
     let (host, shown) = (host_key(watch)?, host_shown(watch)?);
     let _waiting = waiting.start(&shown);
     Some(gate.enter(&host).await)
+}
+
+/// The global and per-host request bounds of a watchlist's settings: every check, of a
+/// pass or of the daemon, runs through [`Limits::check`]. Clones share the bounds.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    global: Arc<Semaphore>,
+    hosts: HostGate,
+}
+
+impl Limits {
+    pub fn new(settings: &Settings) -> Self {
+        Limits {
+            global: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            hosts: HostGate::new(settings.host_concurrency, settings.host_delay),
+        }
+    }
+
+    /// Checks `watch` once a global slot and its host allow (counted in `waiting` while its
+    /// host holds it back); `next` as in [`Checker::check_then`].
+    pub async fn check(
+        &self,
+        checker: &Checker,
+        watch: &Watch,
+        waiting: &Waiting,
+        next: Option<NextCheck>,
+    ) -> Result<CheckReport, StoreError> {
+        let _slot = self
+            .global
+            .acquire()
+            .await
+            .expect("the global semaphore is never closed");
+        let _host = enter(&self.hosts, waiting, watch).await;
+        checker.check_then(watch, next).await
+    }
 }
 
 /// What a pass did, counted as it went (reports are not kept: a pass over 10,000 watches
@@ -67,12 +106,16 @@ pub async fn check_all_counting(
     waiting: &Waiting,
     mut on_done: impl FnMut(&Outcome),
 ) -> Tally {
-    let gate = HostGate::new(settings.host_concurrency, settings.host_delay);
+    let limits = Limits::new(settings);
+    // At most `concurrency` futures exist at once (a pass over 10,000 watches does not hold
+    // 10,000), so the global slot never makes one wait here; the host gate does.
     let mut stream = futures_util::stream::iter(watches.iter().map(|w| {
-        let gate = gate.clone();
+        let limits = &limits;
         async move {
-            let _permit = enter(&gate, waiting, w).await;
-            checker.check(w).await.map_err(|e| (w.name.clone(), e))
+            limits
+                .check(checker, w, waiting, None)
+                .await
+                .map_err(|e| (w.name.clone(), e))
         }
     }))
     .buffer_unordered(settings.concurrency.max(1));

@@ -93,14 +93,19 @@ pub fn after_check(
     pending: bool,
     confirm_after: Duration,
 ) -> Instant {
+    later(now, wait_after_check(interval, pending, confirm_after))
+}
+
+/// How long after a check to check again: see [`after_check`].
+pub fn wait_after_check(interval: Duration, pending: bool, confirm_after: Duration) -> Duration {
     if pending {
-        return later(now, confirm_after.min(interval));
+        return confirm_after.min(interval);
     }
     let (j, after) = jitter(interval);
     if after {
-        later(now, interval.saturating_add(j))
+        interval.saturating_add(j)
     } else {
-        later(now, interval.saturating_sub(j))
+        interval.saturating_sub(j)
     }
 }
 

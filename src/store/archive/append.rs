@@ -24,6 +24,7 @@ use super::record::{
 use crate::store::atomic::{self, Sync};
 use crate::store::{StoreError, io_err};
 
+#[cfg(test)]
 pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64, StoreError> {
     let prepared = prepare(dir, snap, max_history, Sync::FileOnly)?;
     let seq = prepared.head.seq;
