@@ -9,8 +9,8 @@ use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::{self, Paint};
 use crate::config::valid_watch_name;
 use crate::judge::event::{Event, EventKind};
-use crate::store::{CheckResult, Store};
 use crate::store::archive::{Archive, ArchiveError, Entry, History};
+use crate::store::{CheckResult, Store};
 
 /// Loads NAME's history from the state directory (the watchlist is not needed: a removed
 /// watch's evidence is still readable). `Err` carries the exit status, already explained.
