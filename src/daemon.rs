@@ -214,7 +214,7 @@ impl Daemon {
                 Some(joined) = self.in_flight.join_next() => {
                     // A panic now is not retried: the daemon is stopping.
                     if let Joined::Done(watch, outcome) = joined {
-                        self.finished(&watch, outcome);
+                        self.finished(&watch, *outcome);
                     }
                 }
             }

@@ -364,7 +364,7 @@ impl Checker {
                         evidence = Some(signatures::evidence(r, &detached, statements, at));
                     }
                     kept = Some((page, None));
-                    judge::Seen::Read(read)
+                    judge::Seen::Read(Box::new(read))
                 }
             }
             Ok(Fetched::NotModified {

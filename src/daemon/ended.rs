@@ -22,10 +22,10 @@ impl Daemon {
         match joined {
             Joined::Done(watch, outcome) => {
                 self.panics.remove(&watch.name);
-                if let (Some(p), Ok(report)) = (&self.publisher, &outcome) {
+                if let (Some(p), Ok(report)) = (&self.publisher, outcome.as_ref()) {
                     p.checked(&self.wl, report);
                 }
-                self.finished(&watch, outcome);
+                self.finished(&watch, *outcome);
             }
             Joined::Panicked(watch, e) => self.panicked(&watch, e),
         }

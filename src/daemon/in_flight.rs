@@ -14,7 +14,8 @@ type Outcome = Result<CheckReport, StoreError>;
 
 /// How a running check ended.
 pub(super) enum Joined {
-    Done(Watch, Outcome),
+    /// The outcome is boxed: a report is large beside a panic.
+    Done(Watch, Box<Outcome>),
     /// It panicked (or was cancelled) while checking this watch.
     Panicked(Watch, JoinError),
 }
@@ -46,7 +47,7 @@ impl InFlight {
             match self.set.join_next_with_id().await? {
                 Ok((id, (watch, outcome))) => {
                     self.watches.remove(&id);
-                    return Some(Joined::Done(watch, outcome));
+                    return Some(Joined::Done(watch, Box::new(outcome)));
                 }
                 Err(e) => {
                     // Every task is recorded as it is spawned, so this always finds it.

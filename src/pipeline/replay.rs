@@ -169,7 +169,7 @@ pub fn replay_signed(
                 tail: tail_record.as_ref(),
                 followed: None,
             };
-            let verdict = judge::judge(&prior, judge::Seen::Read(read.clone()), &context);
+            let verdict = judge::judge(&prior, judge::Seen::Read(Box::new(read.clone())), &context);
             if let Some(d) = verdict.read.as_ref().and_then(|r| r.document.as_ref())
                 && d.reading.statements().is_some()
             {

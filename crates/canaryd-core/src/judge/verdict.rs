@@ -20,7 +20,7 @@ use crate::observe::{Identity, Read, Reading};
 #[derive(Debug, Clone)]
 pub enum Seen {
     /// A body read afresh (see [`crate::observe::read()`]).
-    Read(Read),
+    Read(Box<Read>),
     /// The same page as the baseline: a 304, or the same bytes read the same way.
     Unchanged,
     /// The fetch failed; `gone` when the server answered 404 or 410.
@@ -83,7 +83,8 @@ pub fn judge(prior: &Prior<'_>, seen: Seen, ctx: &Context<'_>) -> Verdict {
     let (at, policy) = (ctx.at, ctx.policy);
     let unchanged = matches!(seen, Seen::Unchanged);
     let (obs, read) = match seen {
-        Seen::Read(mut read) => {
+        Seen::Read(read) => {
+            let mut read = *read;
             let obs = match read.document.as_mut() {
                 Some(d) => {
                     let reading = std::mem::replace(&mut d.reading, Reading::Statements(vec![]));

@@ -40,7 +40,7 @@ fn read_as(text: &str, fetched_as: Format) -> Seen {
         selector: None,
         signing: None,
     };
-    Seen::Read(crate::observe::read(&input, &spec))
+    Seen::Read(Box::new(crate::observe::read(&input, &spec)))
 }
 
 fn page(claims: &[&str]) -> Seen {
@@ -95,7 +95,9 @@ fn a_table_of_checks_raises_exactly_these_events() {
         gone: false,
         error: "connection refused".into(),
     };
-    let cases: Vec<(&str, Vec<Seen>, Vec<Vec<EventKind>>)> = vec![
+    // (what the case is, what each check saw, the events each check raises)
+    type Case = (&'static str, Vec<Seen>, Vec<Vec<EventKind>>);
+    let cases: Vec<Case> = vec![
         (
             "a claim removed, confirmed on the second sight",
             vec![page(&[NSL, GAG]), page(&[NSL]), page(&[NSL])],
