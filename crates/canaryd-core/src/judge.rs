@@ -16,6 +16,7 @@ pub mod tail;
 #[cfg(test)]
 mod tests;
 mod verdict;
+pub mod word_diff;
 
 use std::time::Duration;
 

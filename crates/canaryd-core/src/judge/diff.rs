@@ -562,8 +562,7 @@ pub fn set_hash(statements: &[Statement]) -> String {
     sha256_hex(hashes.join("\n"))
 }
 
-mod word_diff;
-pub use word_diff::{Piece, WordDiff};
+pub use crate::judge::word_diff::{Piece, WordDiff};
 
 #[cfg(test)]
 mod tests;

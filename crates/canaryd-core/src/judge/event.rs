@@ -149,7 +149,7 @@ pub struct Change {
     pub old: String,
     pub new: String,
     /// Word-level diff of the wording; written as `[-removed words-]` and `{+added words+}`.
-    pub word_diff: crate::judge::diff::WordDiff,
+    pub word_diff: crate::judge::word_diff::WordDiff,
     /// True when the new wording only gains words (a broader claim).
     pub broadened: bool,
     /// True when the claim now says less: a negation, quantifier or limiting word lost or
