@@ -331,19 +331,46 @@ async fn a_watch_that_tracks_nothing_is_logged_at_warning_from_the_first_check()
 }
 
 /// A server that accepts connections and never answers: a check against it hangs until its
-/// timeout.
-async fn black_hole() -> (u16, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let task = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = listener.accept().await {
-            held.push(s);
+/// timeout. It counts the connections it accepted: one means a check is in flight.
+struct BlackHole {
+    port: u16,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl BlackHole {
+    async fn start() -> BlackHole {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                held.push(s);
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        BlackHole {
+            port,
+            accepted,
+            _task: task,
         }
-    });
-    (port, task)
+    }
+
+    /// Waits until a check has connected and hangs on this server.
+    async fn wait_for_a_check(&self) {
+        let accepted = &self.accepted;
+        assert!(
+            wait_until(Duration::from_secs(20), || accepted
+                .load(std::sync::atomic::Ordering::SeqCst)
+                >= 1)
+            .await,
+            "the check connects to the silent server"
+        );
+    }
 }
 
 /// Persists a next-check time one second ahead, so the watch's first check starts then
@@ -369,14 +396,14 @@ fn hanging_watchlist(port: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_stops_within_ten_seconds_even_with_a_hung_fetch() {
-    let (port, _server) = black_hole().await;
-    let env = Env::new(&hanging_watchlist(port));
+    let server = BlackHole::start().await;
+    let env = Env::new(&hanging_watchlist(server.port));
     due_in_a_second(&env, "slow");
     let sock = NotifySocket::bind();
     let child = spawn_daemon(&env, &[("NOTIFY_SOCKET", sock.path.display().to_string())]);
     sock.wait_for("READY=1", 0, Duration::from_secs(20)).await;
     // The check starts after a second and hangs on the silent server (60 s timeout).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.wait_for_a_check().await;
     signal(&child, "-TERM");
     let (code, stderr) = stderr_of(child).await;
     assert_eq!(code, Some(0), "{stderr}");
@@ -389,13 +416,13 @@ async fn sigterm_stops_within_ten_seconds_even_with_a_hung_fetch() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn second_signal_exits_at_once() {
-    let (port, _server) = black_hole().await;
-    let env = Env::new(&hanging_watchlist(port));
+    let server = BlackHole::start().await;
+    let env = Env::new(&hanging_watchlist(server.port));
     due_in_a_second(&env, "slow");
     let sock = NotifySocket::bind();
     let child = spawn_daemon(&env, &[("NOTIFY_SOCKET", sock.path.display().to_string())]);
     sock.wait_for("READY=1", 0, Duration::from_secs(20)).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.wait_for_a_check().await;
     signal(&child, "-TERM");
     sock.wait_for("STOPPING=1", 0, Duration::from_secs(5)).await;
     signal(&child, "-TERM");
@@ -430,28 +457,40 @@ async fn a_check_that_panics_is_logged_shown_and_retried_never_dropped() {
     }));
     let daemon = tokio::spawn(daemon::run_with_fault_hook(parts, hook));
 
-    // While it panics, `list` says so for that watch, and the other watch goes on.
-    let env_ref = &env;
-    let mut shown = false;
-    for _ in 0..100 {
-        let out = env_ref.canaryd(&["list", "--format", "json"]).await;
-        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        let boom = rows
-            .as_array()
-            .and_then(|r| r.iter().find(|w| w["name"] == "boom"))
-            .cloned()
-            .unwrap_or_default();
-        if boom["last_result"] == "failed"
-            && boom["last_error"]
+    // While it panics, `list` says so for that watch, and the other watch goes on. The
+    // daemon records the panic in check.json first; `list` is asked once it has (the three
+    // panics keep it recorded for seconds: their backoffs are 1 s, 2 s and 4 s).
+    let check_json = env.state().join("boom").join("check.json");
+    let panicked = |v: &serde_json::Value| {
+        v["result"] == "failed"
+            && v["error"]
                 .as_str()
                 .is_some_and(|e| e.contains("panicked") && e.contains("injected fault"))
-        {
-            shown = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(shown, "list shows the panicked check of boom");
+    };
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            std::fs::read(&check_json)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|v| panicked(&v))
+        })
+        .await,
+        "the panicked check of boom is recorded"
+    );
+    let out = env.canaryd(&["list", "--format", "json"]).await;
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list JSON");
+    let boom = rows
+        .as_array()
+        .and_then(|r| r.iter().find(|w| w["name"] == "boom"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        boom["last_result"] == "failed"
+            && boom["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("panicked") && e.contains("injected fault")),
+        "list shows the panicked check of boom: {boom}"
+    );
     assert!(
         wait_until(Duration::from_secs(20), || site.hits("/calm") >= 2).await,
         "the other watch is checked as usual"

@@ -9,6 +9,7 @@ use common::canary::{GAG, NSL};
 use common::run::{Env, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
+use common::wait_until;
 
 const FISA: &str =
     "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
@@ -83,8 +84,19 @@ async fn failing_for_unreachable_after_is_one_unreachable_alert() {
         smtp.mails().is_empty(),
         "a first failure is not an outage yet"
     );
-    // The threshold is wall-clock time since the first failure.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The threshold is wall-clock time since the first failure (the CLI reads the system
+    // clock): wait until the recorded first failure is `unreachable_after` old, not a guess.
+    let since = canaryd::store::Store::at(&env.state())
+        .load_state("example")
+        .expect("state")
+        .failing
+        .expect("the failure is recorded")
+        .since;
+    let due = since + chrono::TimeDelta::seconds(1);
+    assert!(
+        wait_until(Duration::from_secs(10), || chrono::Utc::now() >= due).await,
+        "the first failure is a second old"
+    );
     env.check().await;
     env.check().await;
     assert_eq!(
