@@ -157,16 +157,18 @@ fn revocation_event(
 ) -> Event {
     crate::judge::event(
         &watch.shared.policy,
-        EventKind::Signature,
-        at,
-        at,
-        Severity::High,
-        format!(
-            "the publisher's copy of {} ({}) from {} carries a revocation: {revoked}; the pinned copy now includes it",
-            crate::observe::signed::key_name(key),
-            key.fingerprint(),
-            crate::fetch::redact(url)
-        ),
-        Vec::new(),
+        crate::judge::Notice {
+            kind: EventKind::Signature,
+            at,
+            first_seen: at,
+            severity: Severity::High,
+            detail: format!(
+                "the publisher's copy of {} ({}) from {} carries a revocation: {revoked}; the pinned copy now includes it",
+                crate::observe::signed::key_name(key),
+                key.fingerprint(),
+                crate::fetch::redact(url)
+            ),
+            statements: Vec::new(),
+        },
     )
 }

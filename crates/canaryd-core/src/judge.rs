@@ -309,12 +309,14 @@ fn replaced_by_short_page(
     let claims = baseline_claims(state);
     events.push(event(
         policy,
-        EventKind::Missing,
-        at,
-        since,
-        Severity::High,
-        detail,
-        claims,
+        Notice {
+            kind: EventKind::Missing,
+            at,
+            first_seen: since,
+            severity: Severity::High,
+            detail,
+            statements: claims,
+        },
     ));
 }
 
@@ -349,16 +351,18 @@ fn failed(
             let claims = baseline_claims(state);
             events.push(event(
                 policy,
-                EventKind::Gone,
-                at,
-                since,
-                Severity::High,
-                format!(
-                    "{error} on {} since {}: the canary page was taken down",
-                    plural(state.gone.count, "consecutive check"),
-                    describe_time(since)
-                ),
-                claims,
+                Notice {
+                    kind: EventKind::Gone,
+                    at,
+                    first_seen: since,
+                    severity: Severity::High,
+                    detail: format!(
+                        "{error} on {} since {}: the canary page was taken down",
+                        plural(state.gone.count, "consecutive check"),
+                        describe_time(since)
+                    ),
+                    statements: claims,
+                },
             ));
         }
         return;
@@ -384,12 +388,14 @@ fn failed(
         let since = f.since;
         events.push(event(
             policy,
-            EventKind::Unreachable,
-            at,
-            since,
-            Severity::Low,
-            detail,
-            Vec::new(),
+            Notice {
+                kind: EventKind::Unreachable,
+                at,
+                first_seen: since,
+                severity: Severity::Low,
+                detail,
+                statements: Vec::new(),
+            },
         ));
     }
 }
@@ -411,12 +417,14 @@ fn recovered_fetch(
         );
         events.push(event(
             policy,
-            EventKind::Recovered,
-            at,
-            f.since,
-            Severity::Info,
-            detail,
-            Vec::new(),
+            Notice {
+                kind: EventKind::Recovered,
+                at,
+                first_seen: f.since,
+                severity: Severity::Info,
+                detail,
+                statements: Vec::new(),
+            },
         ));
     }
     let gone = std::mem::take(&mut state.gone);
@@ -438,12 +446,14 @@ fn recover(
         let detail = detail(describe_time(since));
         events.push(event(
             policy,
-            EventKind::Recovered,
-            at,
-            since,
-            Severity::Info,
-            detail,
-            Vec::new(),
+            Notice {
+                kind: EventKind::Recovered,
+                at,
+                first_seen: since,
+                severity: Severity::Info,
+                detail,
+                statements: Vec::new(),
+            },
         ));
     }
 }
@@ -574,12 +584,14 @@ fn count_missing(
     let claims = baseline_claims(state);
     events.push(event(
         policy,
-        EventKind::Missing,
-        at,
-        since,
-        Severity::High,
-        detail,
-        claims,
+        Notice {
+            kind: EventKind::Missing,
+            at,
+            first_seen: since,
+            severity: Severity::High,
+            detail,
+            statements: claims,
+        },
     ));
 }
 
@@ -624,26 +636,31 @@ fn baseline_claims(state: &WatchState) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Builds a non-statement event.
-pub fn event(
-    policy: &Policy,
-    kind: EventKind,
-    at: DateTime<Utc>,
-    first_seen: DateTime<Utc>,
-    severity: Severity,
-    detail: String,
-    statements: Vec<String>,
-) -> Event {
+/// What a non-statement event says, by name: [`event`] adds what the policy decides.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub kind: EventKind,
+    pub at: DateTime<Utc>,
+    /// When what it reports was first seen (`at` for something seen now).
+    pub first_seen: DateTime<Utc>,
+    pub severity: Severity,
+    pub detail: String,
+    /// The statements it names.
+    pub statements: Vec<String>,
+}
+
+/// Builds a non-statement event; whether it is notified is the policy's.
+pub fn event(policy: &Policy, n: Notice) -> Event {
     Event {
-        kind,
-        at,
-        severity,
-        detail,
-        statements,
+        notify: policy.notify.contains(n.kind),
+        kind: n.kind,
+        at: n.at,
+        severity: n.severity,
+        detail: n.detail,
+        statements: n.statements,
         changes: Vec::new(),
         claim: true,
-        first_seen,
-        notify: policy.notify.contains(kind),
+        first_seen: n.first_seen,
         evidence: None,
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Baseline, Flap, Policy, WatchState, event};
+use super::{Baseline, Flap, Notice, Policy, WatchState, event};
 use crate::judge::event::{Event, EventKind, Severity};
 use crate::observe::statement::Statement;
 
@@ -77,12 +77,14 @@ pub(super) fn track(
                 );
                 events.push(event(
                     policy,
-                    EventKind::Flapping,
-                    at,
-                    first,
-                    Severity::Low,
-                    detail,
-                    vec![f.text.clone()],
+                    Notice {
+                        kind: EventKind::Flapping,
+                        at,
+                        first_seen: first,
+                        severity: Severity::Low,
+                        detail,
+                        statements: vec![f.text.clone()],
+                    },
                 ));
             }
         } else if f.flips.is_empty() {

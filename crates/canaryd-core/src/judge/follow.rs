@@ -35,11 +35,13 @@ pub fn went_backwards(
     );
     Some(judge::event(
         policy,
-        EventKind::Changed,
-        at,
-        at,
-        Severity::High,
-        detail,
-        vec![now.url.to_string(), before.url.to_string()],
+        judge::Notice {
+            kind: EventKind::Changed,
+            at,
+            first_seen: at,
+            severity: Severity::High,
+            detail,
+            statements: vec![now.url.to_string(), before.url.to_string()],
+        },
     ))
 }

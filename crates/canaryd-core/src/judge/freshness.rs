@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::judge::event::{Event, EventKind, Severity};
-use crate::judge::{Policy, event};
+use crate::judge::{Notice, Policy, event};
 use crate::observe::freshness::Freshness;
 
 /// Versions remembered: enough to catch a proof reused across a year of quarterly canaries.
@@ -221,12 +221,14 @@ pub fn judge(
         if !prev.alerted.contains(&p.id) && !alerted.contains(&p.id) {
             events.push(event(
                 policy,
-                EventKind::Freshness,
-                at,
-                seen,
-                Severity::High,
-                p.detail,
-                Vec::new(),
+                Notice {
+                    kind: EventKind::Freshness,
+                    at,
+                    first_seen: seen,
+                    severity: Severity::High,
+                    detail: p.detail,
+                    statements: Vec::new(),
+                },
             ));
         }
         if !alerted.contains(&p.id) {

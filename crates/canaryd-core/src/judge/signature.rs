@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Policy, WatchState, event};
+use super::{Notice, Policy, WatchState, event};
 use crate::judge::event::{Event, EventKind, Severity};
 use crate::observe::signature::SignatureStatus;
 use crate::observe::signed::{Covers, KeyName, SignatureReading};
@@ -295,17 +295,19 @@ pub(super) fn judge(
             let since = p.alerted_since.unwrap_or(p.since);
             events.push(event(
                 policy,
-                EventKind::Recovered,
-                at,
-                since,
-                Severity::Info,
-                format!(
-                    "the canary's signatures are whole again: {} by {} (problems since {})",
-                    reading.display(),
-                    named(reading, &reading.summary.good_signers),
-                    crate::words::describe_time(since)
-                ),
-                Vec::new(),
+                Notice {
+                    kind: EventKind::Recovered,
+                    at,
+                    first_seen: since,
+                    severity: Severity::Info,
+                    detail: format!(
+                        "the canary's signatures are whole again: {} by {} (problems since {})",
+                        reading.display(),
+                        named(reading, &reading.summary.good_signers),
+                        crate::words::describe_time(since)
+                    ),
+                    statements: Vec::new(),
+                },
             ));
         }
         accept_whole(sig, reading, at, policy, events);
@@ -345,17 +347,19 @@ pub(super) fn judge(
             let texts: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
             let mut e = event(
                 policy,
-                EventKind::Signature,
-                at,
-                at,
-                Severity::Info,
-                format!(
-                    "a new version, its signatures failing as already alerted (since {}): signatures {}: {}; recorded, not alerted",
-                    crate::words::describe_time(p.alerted_since.unwrap_or(p.since)),
-                    reading.display(),
-                    texts.join("; ")
-                ),
-                Vec::new(),
+                Notice {
+                    kind: EventKind::Signature,
+                    at,
+                    first_seen: at,
+                    severity: Severity::Info,
+                    detail: format!(
+                        "a new version, its signatures failing as already alerted (since {}): signatures {}: {}; recorded, not alerted",
+                        crate::words::describe_time(p.alerted_since.unwrap_or(p.since)),
+                        reading.display(),
+                        texts.join("; ")
+                    ),
+                    statements: Vec::new(),
+                },
             );
             e.notify = false;
             events.push(e);
@@ -387,12 +391,14 @@ pub(super) fn judge(
     let since = p.since;
     events.push(event(
         policy,
-        EventKind::Signature,
-        at,
-        since,
-        Severity::High,
-        detail,
-        Vec::new(),
+        Notice {
+            kind: EventKind::Signature,
+            at,
+            first_seen: since,
+            severity: Severity::High,
+            detail,
+            statements: Vec::new(),
+        },
     ));
     // A downgrade the watch's `accept_sha1` accepts is alerted once; the version is then
     // accepted, so the signer's next SHA-1 version is not a downgrade again.
@@ -428,16 +434,18 @@ fn accept_whole(
             .collect();
         let mut e = event(
             policy,
-            EventKind::Signature,
-            at,
-            at,
-            Severity::Info,
-            format!(
-                "a new signer joined: {} also signed this version ({}); recorded, not alerted",
-                names.join(", "),
-                reading.display()
-            ),
-            Vec::new(),
+            Notice {
+                kind: EventKind::Signature,
+                at,
+                first_seen: at,
+                severity: Severity::Info,
+                detail: format!(
+                    "a new signer joined: {} also signed this version ({}); recorded, not alerted",
+                    names.join(", "),
+                    reading.display()
+                ),
+                statements: Vec::new(),
+            },
         );
         e.notify = false;
         events.push(e);

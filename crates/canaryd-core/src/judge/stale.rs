@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 
-use super::{Policy, Stale, WatchState, event};
+use super::{Notice, Policy, Stale, WatchState, event};
 use crate::judge::event::{Event, EventKind, Severity};
 use crate::words::{describe_duration, describe_time};
 
@@ -101,12 +101,14 @@ pub(super) fn check(
         let since = stale.at;
         events.push(event(
             policy,
-            EventKind::Recovered,
-            at,
-            since,
-            Severity::Info,
-            detail,
-            Vec::new(),
+            Notice {
+                kind: EventKind::Recovered,
+                at,
+                first_seen: since,
+                severity: Severity::Info,
+                detail,
+                statements: Vec::new(),
+            },
         ));
         state.stale = None;
     }
@@ -160,12 +162,14 @@ fn raise(
 ) {
     events.push(event(
         policy,
-        EventKind::Stale,
-        at,
-        at,
-        Severity::High,
-        reason.clone(),
-        Vec::new(),
+        Notice {
+            kind: EventKind::Stale,
+            at,
+            first_seen: at,
+            severity: Severity::High,
+            detail: reason.clone(),
+            statements: Vec::new(),
+        },
     ));
     state.stale = Some(Stale {
         reason,

@@ -116,16 +116,18 @@ pub fn judge_tail(
         if !record.keys.is_empty() {
             events.push(judge::event(
                 policy,
-                EventKind::Signature,
-                at,
-                at,
-                Severity::High,
-                format!(
-                    "the CanaryTail canary's signing keys changed from {} to {} (now pinned)",
-                    record.keys.join(", "),
-                    facts.keys.join(", ")
-                ),
-                Vec::new(),
+                judge::Notice {
+                    kind: EventKind::Signature,
+                    at,
+                    first_seen: at,
+                    severity: Severity::High,
+                    detail: format!(
+                        "the CanaryTail canary's signing keys changed from {} to {} (now pinned)",
+                        record.keys.join(", "),
+                        facts.keys.join(", ")
+                    ),
+                    statements: Vec::new(),
+                },
             ));
         }
         record.keys = facts.keys.clone();
@@ -149,12 +151,14 @@ pub fn judge_tail(
         if !record.alerted.contains(&id) {
             events.push(judge::event(
                 policy,
-                kind,
-                at,
-                at,
-                Severity::High,
-                detail,
-                statements,
+                judge::Notice {
+                    kind,
+                    at,
+                    first_seen: at,
+                    severity: Severity::High,
+                    detail,
+                    statements,
+                },
             ));
         }
         alerted.push(id);
@@ -162,15 +166,17 @@ pub fn judge_tail(
     if was_signature_problem && facts.verdict == Verdict::Valid {
         events.push(judge::event(
             policy,
-            EventKind::Recovered,
-            at,
-            at,
-            Severity::Info,
-            format!(
-                "the CanaryTail canary's signatures verify again: {}",
-                facts.signature_reason
-            ),
-            Vec::new(),
+            judge::Notice {
+                kind: EventKind::Recovered,
+                at,
+                first_seen: at,
+                severity: Severity::Info,
+                detail: format!(
+                    "the CanaryTail canary's signatures verify again: {}",
+                    facts.signature_reason
+                ),
+                statements: Vec::new(),
+            },
         ));
     }
     record.alerted = alerted;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FreshnessState;
 use crate::judge::event::{Event, EventKind, Severity};
-use crate::judge::{Policy, event};
+use crate::judge::{Notice, Policy, event};
 use crate::observe::freshness::api::{BlockAnswer, BlockLookup};
 
 /// Final answers kept per watch: a canary quotes one or two hashes a version.
@@ -115,12 +115,14 @@ pub fn judge(
         if !state.online_alerted.contains(&id) {
             events.push(event(
                 policy,
-                EventKind::Freshness,
-                at,
-                at,
-                Severity::High,
-                detail,
-                Vec::new(),
+                Notice {
+                    kind: EventKind::Freshness,
+                    at,
+                    first_seen: at,
+                    severity: Severity::High,
+                    detail,
+                    statements: Vec::new(),
+                },
             ));
         }
         alerted.push(id);

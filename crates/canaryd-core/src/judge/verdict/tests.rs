@@ -212,12 +212,14 @@ fn events_raised_before_the_fetch_come_last_and_open_a_generation() {
     watch.check(0, page(&[NSL, GAG]), &policy, &[]);
     let key = crate::judge::event(
         &policy,
-        Signature,
-        t(1),
-        t(1),
-        Severity::Info,
-        "the pinned key was refreshed".into(),
-        Vec::new(),
+        crate::judge::Notice {
+            kind: Signature,
+            at: t(1),
+            first_seen: t(1),
+            severity: Severity::Info,
+            detail: "the pinned key was refreshed".into(),
+            statements: Vec::new(),
+        },
     );
     let verdict = watch.check(1, Seen::Unchanged, &policy, std::slice::from_ref(&key));
     assert_eq!(verdict.events, [key]);
