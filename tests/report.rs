@@ -167,25 +167,20 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
             .and_then(|m| m.modified())
             .expect("mtime")
     };
-    let before: Vec<_> = [
-        "watch/dead.html",
-        "watch/dead.changes.html",
-        "watch/alive.atom",
-    ]
-    .iter()
-    .map(|f| mtime(f))
-    .collect();
+    // The pages of watches that did not change between the two reports.
+    let unchanged_pages = || {
+        [
+            "watch/dead.html",
+            "watch/dead.changes.html",
+            "watch/alive.atom",
+        ]
+        .map(mtime)
+    };
+    let before = unchanged_pages();
     tokio::time::sleep(Duration::from_millis(20)).await;
     let again = report(&env, &out).await;
     assert!(again.contains("0 rebuilt, 5 unchanged"), "{again}");
-    let after: Vec<_> = [
-        "watch/dead.html",
-        "watch/dead.changes.html",
-        "watch/alive.atom",
-    ]
-    .iter()
-    .map(|f| mtime(f))
-    .collect();
+    let after = unchanged_pages();
     assert_eq!(before, after, "unchanged pages are not rewritten");
 
     // A watch that changes is rebuilt, and only it; a WARC an earlier report wrote for it

@@ -307,17 +307,7 @@ fn replaced_by_short_page(
         excerpt.unwrap_or_default()
     );
     let claims = baseline_claims(state);
-    events.push(event(
-        policy,
-        Notice {
-            kind: EventKind::Missing,
-            at,
-            first_seen: since,
-            severity: Severity::High,
-            detail,
-            statements: claims,
-        },
-    ));
+    events.push(event(policy, Notice::missing(at, since, detail, claims)));
 }
 
 /// Lets time pass without a check: raises `stale` if a deadline has passed by `at`.
@@ -415,17 +405,7 @@ fn recovered_fetch(
             plural(f.count, "failed fetch"),
             describe_time(f.since)
         );
-        events.push(event(
-            policy,
-            Notice {
-                kind: EventKind::Recovered,
-                at,
-                first_seen: f.since,
-                severity: Severity::Info,
-                detail,
-                statements: Vec::new(),
-            },
-        ));
+        events.push(event(policy, Notice::recovered(at, f.since, detail)));
     }
     let gone = std::mem::take(&mut state.gone);
     recover(&gone, at, policy, events, |since| {
@@ -444,17 +424,7 @@ fn recover(
     if ended.alerted {
         let since = ended.since.unwrap_or(at);
         let detail = detail(describe_time(since));
-        events.push(event(
-            policy,
-            Notice {
-                kind: EventKind::Recovered,
-                at,
-                first_seen: since,
-                severity: Severity::Info,
-                detail,
-                statements: Vec::new(),
-            },
-        ));
+        events.push(event(policy, Notice::recovered(at, since, detail)));
     }
 }
 
@@ -582,17 +552,7 @@ fn count_missing(
         describe_time(since)
     );
     let claims = baseline_claims(state);
-    events.push(event(
-        policy,
-        Notice {
-            kind: EventKind::Missing,
-            at,
-            first_seen: since,
-            severity: Severity::High,
-            detail,
-            statements: claims,
-        },
-    ));
+    events.push(event(policy, Notice::missing(at, since, detail, claims)));
 }
 
 fn refresh(state: &mut WatchState, statements: Vec<Statement>, old: &Baseline, at: DateTime<Utc>) {
@@ -647,6 +607,37 @@ pub struct Notice {
     pub detail: String,
     /// The statements it names.
     pub statements: Vec<String>,
+}
+
+impl Notice {
+    /// An info-level `recovered`: what was wrong since `since` is over.
+    pub fn recovered(at: DateTime<Utc>, since: DateTime<Utc>, detail: String) -> Notice {
+        Notice {
+            kind: EventKind::Recovered,
+            at,
+            first_seen: since,
+            severity: Severity::Info,
+            detail,
+            statements: Vec::new(),
+        }
+    }
+
+    /// A high-severity `missing`, naming the baseline's claims that can no longer be seen.
+    pub fn missing(
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+        detail: String,
+        claims: Vec<String>,
+    ) -> Notice {
+        Notice {
+            kind: EventKind::Missing,
+            at,
+            first_seen: since,
+            severity: Severity::High,
+            detail,
+            statements: claims,
+        }
+    }
 }
 
 /// Builds a non-statement event; whether it is notified is the policy's.

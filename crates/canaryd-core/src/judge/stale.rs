@@ -99,17 +99,7 @@ pub(super) fn check(
             describe_time(stale.at)
         );
         let since = stale.at;
-        events.push(event(
-            policy,
-            Notice {
-                kind: EventKind::Recovered,
-                at,
-                first_seen: since,
-                severity: Severity::Info,
-                detail,
-                statements: Vec::new(),
-            },
-        ));
+        events.push(event(policy, Notice::recovered(at, since, detail)));
         state.stale = None;
     }
     let canary_date = state.baseline.as_ref().and_then(|b| b.canary_date);
