@@ -103,9 +103,25 @@ async fn read(
             declared: None,
         });
     }
+    Ok(Fetched::Page(local_page(
+        url,
+        body,
+        last_modified,
+        Utc::now(),
+    )))
+}
+
+/// The file at `url`, whose bytes are `body`, as a page: `.txt` as text/plain, anything else
+/// as HTML, the charset found the same way (also `replay`'s versions).
+pub(crate) fn local_page(
+    url: &Url,
+    body: Vec<u8>,
+    last_modified: Option<String>,
+    fetched_at: DateTime<Utc>,
+) -> Page {
     let format = format_for(None, url);
     let (text, charset) = decode_body(&body, None, format);
-    Ok(Fetched::Page(Page {
+    Page {
         url: url.clone(),
         final_url: url.clone(),
         status: 200,
@@ -118,10 +134,10 @@ async fn read(
         body: body.into(),
         text,
         charset,
-        fetched_at: Utc::now(),
+        fetched_at,
         attempts: 1,
         original: None,
-    }))
+    }
 }
 
 /// The mtime as an HTTP date, but only once its second is over. HTTP dates have one-second
