@@ -1,7 +1,10 @@
 //! `canaryd preview URL [--selector CSS]`: what would be tracked, without writing anything.
 //! Its pieces (fetch once, extract, print) are shared with `add`.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use anyhow::Context as _;
 use url::Url;
@@ -16,6 +19,7 @@ use crate::fetch::{self, FetchOptions, Fetched, Fetcher, Origin, RetryPolicy};
 use crate::observe::scripted::NEEDS_JAVASCRIPT;
 use crate::observe::statement::Statement;
 use crate::observe::{Kind, Reading};
+use crate::pipeline::gather::{self, Gathered, Target};
 
 /// Accepts a URL, or a local path as a convenience.
 pub fn parse_target(target: &str) -> anyhow::Result<Url> {
@@ -152,67 +156,63 @@ pub async fn fetch_preview_with(
     browser: Option<&BrowserPool>,
 ) -> anyhow::Result<Preview> {
     let fetcher = Fetcher::new(&fetch::user_agent(), Duration::from_secs(10))?;
-    let fetched = match browser {
-        Some(b) => b
-            .render(url, opts)
-            .await
-            .with_context(|| format!("rendering {url}")),
-        None => fetcher
-            .fetch_from(url, origin, None, opts)
-            .await
-            .with_context(|| format!("fetching {url}")),
+    let target = Target {
+        url,
+        origin,
+        follow: None,
+        signing,
+        browser,
+        opts,
+        validators: None,
+        last_document: None,
     };
-    let page = match fetched? {
+    // Parsing is bounded only in a pass; one preview reads one page.
+    let cpu = Arc::new(Semaphore::new(1));
+    let Gathered {
+        fetched, detached, ..
+    } = gather::gather(&fetcher, &cpu, &target).await;
+    let doing = if browser.is_some() {
+        "rendering"
+    } else {
+        "fetching"
+    };
+    let page = match fetched.with_context(|| format!("{doing} {url}"))? {
         Fetched::Page(p) => p,
         Fetched::NotModified { .. } => {
             anyhow::bail!("the server answered 304 to an unconditional request")
         }
     };
-    let format = crate::pipeline::reading_format(page.format);
-    let detached = match signing {
-        Some(s) => crate::pipeline::signatures::fetch_files(&fetcher, s, url, origin, opts)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => Vec::new(),
-    };
+    let detached = detached.map_err(|e| anyhow::anyhow!("{e}"))?;
     // Read exactly as a live check reads it; parsing is CPU work, kept off the async workers.
     let selector = selector.cloned();
     let signing = signing.cloned();
-    let (text, body, content_type) = (page.text, page.body.clone(), page.content_type);
-    let (document, kind, signatures, tail_signatures) = tokio::task::spawn_blocking(move || {
-        let input = crate::observe::Input {
-            body: crate::observe::Body {
-                bytes: &body,
-                content_type: content_type.as_deref(),
-                text: &text,
-                fetched_as: format,
-            },
-            detached: &detached,
-        };
-        // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail); on
-        // a signed watch only what the pinned signers signed.
-        let spec = crate::observe::ReadSpec {
-            format: Default::default(),
-            selector: selector.as_ref(),
-            signing: signing
-                .as_ref()
-                .map(|s| crate::pipeline::signatures::signing_spec(s, None)),
-        };
-        let read = crate::observe::read(&input, &spec);
-        let kind = crate::observe::kind_of(&input.body, Default::default());
-        let document = read.document;
-        // Which keys signed a CanaryTail document and whether they verify, as a check
-        // judges them (the keys are the ones the document lists).
-        let tail_signatures = match document.as_ref().map(|d| d.kind) {
-            Some(Kind::CanaryTail) => crate::observe::canarytail::parse(input.body.bytes)
-                .map(|c| crate::observe::canarytail::verify(&c).lines())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        (document, kind, read.signatures, tail_signatures)
-    })
-    .await
-    .context("reading the page stopped unexpectedly")?;
+    let (page, document, kind, signatures, tail_signatures) =
+        tokio::task::spawn_blocking(move || {
+            let input = gather::input(&page, &detached);
+            // Auto-detected as a check with the default `format` reads it (PDF, CanaryTail); on
+            // a signed watch only what the pinned signers signed.
+            let spec = crate::observe::ReadSpec {
+                format: Default::default(),
+                selector: selector.as_ref(),
+                signing: signing
+                    .as_ref()
+                    .map(|s| crate::pipeline::signatures::signing_spec(s, None)),
+            };
+            let read = crate::observe::read(&input, &spec);
+            let kind = crate::observe::kind_of(&input.body, Default::default());
+            let document = read.document;
+            // Which keys signed a CanaryTail document and whether they verify, as a check
+            // judges them (the keys are the ones the document lists).
+            let tail_signatures = match document.as_ref().map(|d| d.kind) {
+                Some(Kind::CanaryTail) => crate::observe::canarytail::parse(input.body.bytes)
+                    .map(|c| crate::observe::canarytail::verify(&c).lines())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            (page, document, kind, read.signatures, tail_signatures)
+        })
+        .await
+        .context("reading the page stopped unexpectedly")?;
     let (kind, scripted, statements, freshness) = match document {
         Some(document) => match document.reading {
             Reading::Statements(s) => (document.kind, document.scripted, s, document.freshness),

@@ -84,15 +84,6 @@ pub(crate) fn document_url<'a>(step: &'a Step, watch_url: &'a Url) -> &'a Url {
     }
 }
 
-/// Where the URL the check reads came from: a followed document was found on the index page,
-/// so the address rule applies to it (and to its signatures).
-pub(crate) fn origin(step: &Step) -> fetch::Origin {
-    match step {
-        Step::Document(_) => fetch::Origin::Found,
-        _ => fetch::Origin::Watchlist,
-    }
-}
-
 /// What the check record keeps of this step: the new document, or (when the index gave none)
 /// the one followed before, so the series is compared with it next time.
 pub(crate) fn record(step: &Step, previous: Option<&FollowedDoc>) -> Option<FollowedDoc> {

@@ -14,24 +14,29 @@ use crate::fetch;
 use crate::judge::event::{Event, Severity};
 use crate::judge::{self, Policy, WatchState};
 use crate::observe;
-use crate::observe::extract::Format;
 use crate::observe::signed::DetachedFile;
+
+use super::gather::Gathered;
+use super::sighting::{self, How, Last};
 
 /// One version of the canary.
 #[derive(Debug, Clone)]
 pub struct Version {
     pub name: String,
     pub at: DateTime<Utc>,
-    pub format: Format,
-    /// Decoded as a `file://` watch decodes it.
-    pub text: String,
+    /// The file as a `file://` watch fetches it (its bytes, and its text decoded the same way).
+    pub page: fetch::Page,
     /// Detached signatures found beside the file (see [`signature_files`]).
-    pub(crate) signatures: Vec<crate::observe::signed::DetachedFile>,
-    /// The raw bytes: detached signatures cover them, PDFs and CanaryTail canaries are
-    /// read from them.
-    pub bytes: Vec<u8>,
+    pub(crate) signatures: Vec<DetachedFile>,
     /// `.pdf` files are read as PDF, everything else as `format = "auto"` reads it.
     pub document: observe::DocumentFormat,
+}
+
+impl Version {
+    /// The version as a check gathers a page, for the same reading and judging.
+    pub(crate) fn gathered(&self) -> Gathered {
+        Gathered::stored(self.page.clone(), self.signatures.clone())
+    }
 }
 
 /// One line of the replay's output (a contract for `--format json`).
@@ -86,9 +91,6 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
             let url = url::Url::from_file_path(&absolute).map_err(|()| {
                 anyhow::anyhow!("cannot make a file:// URL of {}", absolute.display())
             })?;
-            let fetched_as = fetch::format_for(None, &url);
-            let (text, _charset) = fetch::decode_body(&bytes, None, fetched_as);
-            let format = super::reading_format(fetched_as);
             let is_pdf = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
@@ -97,13 +99,12 @@ pub fn read_versions(files: &[PathBuf]) -> anyhow::Result<Vec<Version>> {
             } else {
                 observe::DocumentFormat::Auto
             };
+            let at = version_time(path)?;
             Ok(Version {
                 name: path.display().to_string(),
-                at: version_time(path)?,
-                format,
-                text,
+                at,
+                page: fetch::local_page(&url, bytes, None, at),
                 signatures: signature_files(path)?,
-                bytes,
                 document,
             })
         })
@@ -130,6 +131,7 @@ pub fn replay_signed(
     let mut previous: Option<&str> = None;
     // What the canary was last read as, as a live watch keeps it in its check record.
     let mut read_as: Option<&'static str> = None;
+    let extractor = sighting::extractor_key(selector, false);
     for v in versions {
         if let Some(prev) = previous
             && state.stale.is_none()
@@ -142,21 +144,18 @@ pub fn replay_signed(
         }
         // Read and judged exactly as a live check reads and judges it: a version canaryd
         // refuses, or a challenge page, is a failed fetch here as it would be live.
-        let input = observe::Input {
-            body: observe::Body {
-                bytes: &v.bytes,
-                content_type: None,
-                text: &v.text,
-                fetched_as: v.format,
+        let how = How {
+            name: &v.name,
+            spec: observe::ReadSpec {
+                format: observe::known_format(v.document, read_as),
+                selector,
+                signing: signing.map(|s| super::signatures::signing_spec(s, None)),
             },
-            detached: &v.signatures,
+            follow: None,
+            extractor: &extractor,
         };
-        let spec = observe::ReadSpec {
-            format: observe::known_format(v.document, read_as),
-            selector,
-            signing: signing.map(|s| super::signatures::signing_spec(s, None)),
-        };
-        let read = observe::read(&input, &spec);
+        // Every version is read afresh, whatever the last one was declared as.
+        let seen = sighting::sight(v.gathered(), &how, &Last::default(), v.at).seen;
         let context = judge::Context {
             at: v.at,
             policy,
@@ -169,7 +168,7 @@ pub fn replay_signed(
                 tail: tail_record.as_ref(),
                 followed: None,
             };
-            let verdict = judge::judge(&prior, judge::Seen::Read(Box::new(read.clone())), &context);
+            let verdict = judge::judge(&prior, seen.clone(), &context);
             if let Some(d) = verdict.read.as_ref().and_then(|r| r.document.as_ref())
                 && d.reading.statements().is_some()
             {

@@ -15,21 +15,7 @@ use crate::observe::statement::Statement;
 use crate::observe::{self, ReadSpec, SigningSpec};
 use crate::store::archive::SignatureEvidence;
 
-/// The watch's detached signatures, fetched in order; `Err` is a failed fetch, explained.
-pub(super) async fn fetch(
-    fetcher: &Fetcher,
-    watch: &Watch,
-    document: &Url,
-    origin: Origin,
-    opts: &FetchOptions,
-) -> Result<Vec<DetachedFile>, String> {
-    match &watch.signing {
-        Some(signing) => fetch_files(fetcher, signing, document, origin, opts).await,
-        None => Ok(Vec::new()),
-    }
-}
-
-/// The detached signatures of the document at `url` (also for `preview` and `add`). They
+/// The detached signatures of the document at `url` (see `gather`). They
 /// come from where the document's URL came from: a followed document's signatures are
 /// found URLs, under the address rule (see `fetch::Origin`).
 pub(crate) async fn fetch_files(
@@ -109,11 +95,10 @@ pub(crate) const UNSIGNED: &str =
 /// the signatures' times, as the evidence record keeps them.
 pub(super) fn evidence(
     reading: &SignatureReading,
-    detached: &Result<Vec<DetachedFile>, String>,
+    files: &[DetachedFile],
     statements: &[Statement],
     at: DateTime<Utc>,
 ) -> SignatureEvidence {
-    let files = detached.as_ref().map_or(&[][..], Vec::as_slice);
     let mut evidence = SignatureEvidence::new(reading, files);
     evidence.notes = signature_time::notes(reading, statements, at);
     evidence
