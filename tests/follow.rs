@@ -723,3 +723,48 @@ async fn the_standards_readme_example_is_read_and_a_flipped_code_is_removed() {
         assert!(text.contains(&format!("{code}: ")), "{code} in {text}");
     }
 }
+
+/// The last page's validators go only to the document they came from: a check the index sends
+/// to a new document asks for it unconditionally, even when both are served with one ETag (a
+/// 304 there would stand for a document never read).
+#[tokio::test]
+async fn validators_go_only_to_the_document_they_came_from() {
+    let site = Site::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (checker, wl) = (checker_in(dir.path()), watchlist(&site, ""));
+    let w = &wl.watches[0];
+    let (first, second) = ("/canaries/canary-1-2026.txt", "/canaries/canary-2-2026.txt");
+    for path in [first, second] {
+        let reply = Reply {
+            headers: vec![("ETag".into(), "\"one-tag\"".into())],
+            ..Reply::text(&canary(&[NSL, GAG]))
+        };
+        site.set(path, reply);
+    }
+    site.set("/canaries/", Reply::html(&index(&["canary-1-2026.txt"])));
+    // The baseline, then the same document again: asked for conditionally.
+    checker.check(w).await.expect("check");
+    checker.check(w).await.expect("check");
+    site.set(
+        "/canaries/",
+        Reply::html(&index(&["canary-1-2026.txt", "canary-2-2026.txt"])),
+    );
+    let r = checker.check(w).await.expect("check");
+    let followed = r.record.followed.as_ref().expect("followed");
+    assert!(followed.url.ends_with(second), "{followed:?}");
+    let conditional = |path: &str| -> Vec<bool> {
+        site.request_headers(path)
+            .iter()
+            .map(|h| {
+                h.iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("if-none-match"))
+            })
+            .collect()
+    };
+    assert_eq!(conditional(first), [false, true]);
+    assert_eq!(conditional(second), [false]);
+}
+
+fn checker_in(state: &Path) -> Checker {
+    Checker::new(state, canaryd::clock::system(), "test").expect("checker")
+}
