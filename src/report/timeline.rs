@@ -381,13 +381,11 @@ mod tests {
     use super::*;
     use crate::judge::event::{Change, Severity};
     use crate::observe::normalise::statement;
+    use canaryd_testkit::canary::we::{GAG, NSL};
 
     fn at(day: u32) -> DateTime<Utc> {
         format!("2026-03-{day:02}T00:00:00Z").parse().expect("time")
     }
-
-    const NSL: &str = "We have never received a National Security Letter.";
-    const GAG: &str = "We have never been subject to a gag order.";
 
     #[test]
     fn a_row_per_claim_present_until_removed_and_a_reworded_claim_keeps_its_row() {
