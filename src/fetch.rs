@@ -31,7 +31,7 @@ use crate::clock::SharedClock;
 pub use charset::{Format, decode_body, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage, redact};
-pub use guard::{AllowInternal, MAX_ALLOWED, Origin};
+pub use guard::{AllowInternal, AllowInternalError, MAX_ALLOWED, Origin};
 pub use net::{Network, StaticHosts, SystemResolver, is_internal};
 pub use retry::{RetryPolicy, http_date, parse_http_date, parse_retry_after};
 

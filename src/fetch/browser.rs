@@ -350,7 +350,7 @@ impl BrowserPool {
             find(path.as_deref()).map_err(|why| setup(url, format!("{why}; {INSTALL_FIX}")))?;
         let (mut process, ws) = process::Chromium::start(&program, &self.inner.runtime_dir, within)
             .await
-            .map_err(|why| setup(url, why))?;
+            .map_err(|why| setup(url, why.to_string()))?;
         let config = HandlerConfig {
             // Every page has its own deadline; this only bounds one DevTools command.
             request_timeout: Duration::from_secs(60),
