@@ -294,7 +294,7 @@ impl Fetcher {
                     Err(e) => Err(e),
                 }
             } else {
-                file::get(url, validators, opts).await
+                file::get(url, validators, opts, &*self.clock).await
             };
             let err = match result {
                 Ok(fetched) => return Ok(fetched.with_attempts(failed + 1)),
