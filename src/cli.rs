@@ -78,6 +78,8 @@ fn run(cli: Cli) -> u8 {
     let watchlist = cli.watchlist_path();
     let state = cli.state_dir();
     let quiet = cli.quiet;
+    // The one clock of the commands below that read the time themselves.
+    let clock = &crate::clock::SystemClock;
     match cli.command {
         Command::Check { names, format } => block(
             &runtime,
@@ -168,9 +170,9 @@ fn run(cli: Cli) -> u8 {
                 (true, false) => remove::Purge::AskFirst,
                 (true, true) => remove::Purge::Yes,
             };
-            sync(remove::run(&watchlist, &state, &name, purge))
+            sync(remove::run(&watchlist, &state, &name, purge, clock))
         }
-        Command::Rename { old, new } => sync(rename::run(&watchlist, &state, &old, &new)),
+        Command::Rename { old, new } => sync(rename::run(&watchlist, &state, &old, &new, clock)),
         Command::History { name, format } => history::run(&state, &name, format),
         Command::Diff {
             name,
@@ -184,15 +186,22 @@ fn run(cli: Cli) -> u8 {
             name,
             output,
             force,
-        } => sync(export::run(&state, &name, output.as_deref(), force)),
+        } => sync(export::run(&state, &name, output.as_deref(), force, clock)),
         Command::Keys {
             action: args::KeysAction::Refresh { names },
-        } => block(&runtime, keys::refresh(&watchlist, &state, names, quiet)),
-        Command::Report { output } => sync(report::run(&watchlist, &state, output.as_deref())),
+        } => block(
+            &runtime,
+            keys::refresh(&watchlist, &state, names, quiet, clock),
+        ),
+        Command::Report { output } => {
+            sync(report::run(&watchlist, &state, output.as_deref(), clock))
+        }
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { command } => completions::man(command.as_deref()),
-        Command::TestEmail => block(&runtime, test_email::run(&watchlist)),
-        Command::TestNotify { channel } => block(&runtime, test_notify::run(&watchlist, channel)),
+        Command::TestEmail => block(&runtime, test_email::run(&watchlist, clock)),
+        Command::TestNotify { channel } => {
+            block(&runtime, test_notify::run(&watchlist, channel, clock))
+        }
     }
 }
 

@@ -26,8 +26,8 @@ use crate::judge::event::EventKind;
 
 pub use crate::observe::selector::WatchSelector;
 pub use channel::{ChannelConfig, ChannelKind, CommandConfig, Secret, WebhookConfig};
-pub use follow::{DocumentFormat, Follow};
-pub use freshness::FreshnessApi;
+pub use follow::{DocumentFormat, Follow, FollowError};
+pub use freshness::{FreshnessApi, FreshnessApiError};
 pub use render::{Place, Render};
 pub use signing::{KeySource, Signing};
 pub use values::{parse_duration, parse_size};

@@ -116,7 +116,13 @@ impl Daemon {
             }
             .run(),
         );
-        let publisher = Publisher::start(&wl, &parts.state, parts.shutdown.clone()).await?;
+        let publisher = Publisher::start(
+            &wl,
+            &parts.state,
+            parts.clock.clone(),
+            parts.shutdown.clone(),
+        )
+        .await?;
         let mut sched = Scheduler::default();
         for w in &wl.watches {
             start::schedule_on_start(&mut sched, &checker, w);

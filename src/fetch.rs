@@ -32,7 +32,7 @@ pub use charset::{Format, decode_body, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage, redact};
 pub(crate) use file::local_page;
-pub use guard::{AllowInternal, MAX_ALLOWED, Origin};
+pub use guard::{AllowInternal, AllowInternalError, MAX_ALLOWED, Origin};
 pub use net::{Network, StaticHosts, SystemResolver, is_internal};
 pub use retry::{RetryPolicy, http_date, parse_http_date, parse_retry_after};
 
@@ -295,7 +295,7 @@ impl Fetcher {
                     Err(e) => Err(e),
                 }
             } else {
-                file::get(url, validators, opts).await
+                file::get(url, validators, opts, &*self.clock).await
             };
             let err = match result {
                 Ok(fetched) => return Ok(fetched.with_attempts(failed + 1)),

@@ -171,6 +171,7 @@ pub fn assess(
 
 #[cfg(test)]
 mod tests {
+    use canaryd_testkit::canary::we::NSL;
     use chrono::{DateTime, Utc};
 
     use super::*;
@@ -206,8 +207,6 @@ mod tests {
             ..CheckRecord::default()
         }
     }
-
-    const NSL: &str = "We have never received a National Security Letter.";
 
     #[test]
     fn a_checked_watch_with_a_claim_is_healthy() {

@@ -94,7 +94,7 @@ impl Checker {
         clock: SharedClock,
         command: &str,
     ) -> anyhow::Result<Checker> {
-        let lock = StateLock::acquire(state_dir, command)?;
+        let lock = StateLock::acquire(state_dir, command, clock.now())?;
         let store = Store::open(state_dir)?;
         let outbox = Outbox::open(state_dir)?;
         let fetcher =
@@ -105,7 +105,8 @@ impl Checker {
             &state_dir.join(".browser"),
             &fetch::user_agent(),
             fetcher.network().clone(),
-        );
+        )
+        .with_clock(clock.clone());
         Ok(Checker {
             fetcher,
             browser,

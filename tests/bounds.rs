@@ -13,15 +13,14 @@ use canaryd::fetch::{FetchOptions, Fetcher, Origin, RetryPolicy, user_agent};
 use canaryd::pipeline::Checker;
 use canaryd::store::CheckResult;
 use common::canary::we::{GAG, NSL};
+use common::parsed;
 use common::run::Env;
 use common::site::{Reply, Site};
+use common::watchlist::{Channel, Watch, Watchlist as Toml, strings};
 
-fn follow_watch(site: &Site, extra: &str) -> Watchlist {
-    let text = format!(
-        "[[watch]]\nname = \"series\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)\\\\.txt$\" }}\n{extra}",
-        site.url("/canaries/")
-    );
-    Watchlist::parse(&text, Path::new("bounds.toml")).expect("watchlist")
+fn follow_watch(site: &Site, change: impl FnOnce(Watch) -> Watch) -> Watchlist {
+    let watch = Watch::follow("series", &site.url("/canaries/"), r"canary-(\d+)\.txt$");
+    parsed(&Toml::new().watch(change(watch.set("confirm", 1))))
 }
 
 /// A public index (anyone who controls it) linking a document on this machine's loopback:
@@ -43,7 +42,7 @@ async fn a_followed_link_to_an_internal_address_is_refused_unless_the_watch_allo
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let wl = follow_watch(&site, "");
+    let wl = follow_watch(&site, |w| w);
     let r = checker.check(&wl.watches[0]).await.expect("check");
     assert_eq!(r.record.result, CheckResult::Failed, "{:?}", r.record);
     let error = r.record.error.clone().unwrap_or_default();
@@ -58,7 +57,9 @@ async fn a_followed_link_to_an_internal_address_is_refused_unless_the_watch_allo
     // The same watch, allowed to reach loopback explicitly, follows the link.
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let wl = follow_watch(&site, "allow_internal = [\"127.0.0.0/8\"]\n");
+    let wl = follow_watch(&site, |w| {
+        w.set("allow_internal", strings(&["127.0.0.0/8"]))
+    });
     let r = checker.check(&wl.watches[0]).await.expect("check");
     assert_eq!(r.record.result, CheckResult::Ok, "{:?}", r.record);
     assert_eq!(site.hits(secret), 1);
@@ -123,7 +124,7 @@ async fn an_index_with_too_many_links_is_a_failed_fetch() {
     site.set("/canaries/", Reply::text(&links));
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let wl = follow_watch(&site, "");
+    let wl = follow_watch(&site, |w| w);
     let r = checker.check(&wl.watches[0]).await.expect("check");
     assert_eq!(r.record.result, CheckResult::Failed, "{:?}", r.record);
     let error = r.record.error.clone().unwrap_or_default();
@@ -141,11 +142,10 @@ async fn a_canarytail_document_with_thousands_of_codes_is_a_failed_fetch() {
         codes.join(",")
     );
     site.set("/canary.json", Reply::text(&doc));
-    let text = format!(
-        "[[watch]]\nname = \"tail\"\nformat = \"canarytail\"\nurl = \"{}\"\n",
-        site.url("/canary.json")
+    let wl = parsed(
+        &Toml::new()
+            .watch(Watch::url("tail", &site.url("/canary.json")).set("format", "canarytail")),
     );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
     let r = checker.check(&wl.watches[0]).await.expect("check");
@@ -223,10 +223,7 @@ async fn a_pdf_bomb_is_a_failed_read_within_bounded_memory() {
     let bomb = common::pdf::flate_bomb(1 << 30);
     assert!(bomb.len() < 64 * 1024, "a small bomb: {} bytes", bomb.len());
     site.set("/report.pdf", pdf(bomb));
-    let env = Env::new(&format!(
-        "[[watch]]\nname = \"report\"\nurl = \"{}\"\n",
-        site.url("/report.pdf")
-    ));
+    let env = Env::new(Toml::new().watch(Watch::url("report", &site.url("/report.pdf"))));
     let (said, max_rss_kib) = measured(&env, &["check"]).await;
     assert!(said.contains("past canaryd's bounds"), "{said}");
     assert!(said.contains("MiB of memory"), "{said}");
@@ -242,11 +239,11 @@ async fn pdfs_past_the_character_and_page_bounds_are_failed_reads() {
     let site = Site::start().await;
     site.set("/chars.pdf", pdf(common::pdf::many_chars(1_500_000)));
     site.set("/pages.pdf", pdf(common::pdf::pages(1_001)));
-    let env = Env::new(&format!(
-        "[[watch]]\nname = \"chars\"\nurl = \"{}\"\n\n[[watch]]\nname = \"pages\"\nurl = \"{}\"\n",
-        site.url("/chars.pdf"),
-        site.url("/pages.pdf")
-    ));
+    let env = Env::new(
+        Toml::new()
+            .watch(Watch::url("chars", &site.url("/chars.pdf")))
+            .watch(Watch::url("pages", &site.url("/pages.pdf"))),
+    );
     let (said, _) = measured(&env, &["check"]).await;
     assert!(said.contains("more than 1000 pages"), "{said}");
     assert!(
@@ -270,11 +267,15 @@ async fn a_command_channel_flooding_its_output_is_read_within_bounded_memory() {
     )
     .expect("script");
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    env.set_watchlist(&format!(
-        "[[channel]]\nkind = \"command\"\ncommand = [\"{}\"]\ntimeout = \"60s\"\n\n[[watch]]\nname = \"a\"\nurl = \"{}\"\n",
-        script.display(),
-        site.url("/canary.txt")
-    ));
+    env.set_watchlist(
+        Toml::new()
+            .channel(
+                Channel::new("command")
+                    .set("command", strings(&[script.display().to_string()]))
+                    .set("timeout", "60s"),
+            )
+            .watch(Watch::url("a", &site.url("/canary.txt"))),
+    );
     let (said, max_rss_kib) = measured(&env, &["test-notify"]).await;
     assert!(said.contains("paged as #42"), "{said}");
     assert!(

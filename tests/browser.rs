@@ -10,12 +10,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::canary::{GAG, NSL};
+use common::canary::{FISA, GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
-
-const FISA: &str =
-    "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
+use common::watchlist::{Watch, Watchlist};
 
 /// Whether a Chromium is there to test with; says so plainly when not.
 fn chromium(test: &str) -> bool {
@@ -72,10 +70,13 @@ fn list_json(statements: &[&str]) -> Reply {
     r
 }
 
-fn watchlist(url: &str, extra: &str) -> String {
-    format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\ntimeout = \"20s\"\n\n[[watch]]\nname = \"app\"\nurl = \"{url}\"\nrender = \"browser\"\n{extra}"
-    )
+/// The watch "app" of `url`, read by the browser.
+fn watchlist(url: &str) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 1)
+        .setting("host_delay", "0s")
+        .setting("timeout", "20s")
+        .watch(Watch::url("app", url).set("render", "browser"))
 }
 
 /// `check --format json` for the one watch, with the browser's process group from its log.
@@ -150,7 +151,7 @@ async fn a_canary_built_by_javascript_is_baselined_and_its_withdrawal_alerted() 
     }
     let site = Site::start().await;
     site.set("/canary", scripted_page(&[NSL, FISA, GAG]));
-    let env = Env::new(&watchlist(&site.url("/canary"), ""));
+    let env = Env::new(watchlist(&site.url("/canary")));
 
     let (first, pgid) = check(&env).await;
     assert_eq!(first["result"], "ok", "{first}");
@@ -205,7 +206,7 @@ async fn a_canary_fetched_by_script_from_a_second_server_is_read_and_images_are_
     let list = format!("http://localhost:{}/list.json", data.port);
     site.set("/canary", fetching_page(&list));
     data.set("/list.json", list_json(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site.url("/canary"), ""));
+    let env = Env::new(watchlist(&site.url("/canary")));
 
     let (first, pgid) = check(&env).await;
     assert_eq!(first["claims"], 2, "{first}");
@@ -251,7 +252,7 @@ async fn a_hanging_page_is_cut_off_within_its_timeout_and_leaves_no_browser() {
         format!("http://127.0.0.1:{silent_port}/canary"),
         site.url("/spin"),
     ] {
-        let env = Env::new(&watchlist(&url, "timeout = \"3s\"\n"));
+        let env = Env::new(watchlist(&url).with_watch("app", |w| w.set("timeout", "3s")));
         let started = Instant::now();
         let (w, pgid) = check(&env).await;
         let took = started.elapsed();
@@ -317,7 +318,7 @@ async fn a_canary_whose_data_body_arrives_after_its_headers_is_waited_for() {
         "/canary",
         fetching_page(&format!("http://localhost:{data}/list.json")),
     );
-    let env = Env::new(&watchlist(&site.url("/canary"), ""));
+    let env = Env::new(watchlist(&site.url("/canary")));
     let (first, pgid) = check(&env).await;
     assert_eq!(first["result"], "ok", "{first}");
     assert_eq!(
@@ -330,7 +331,7 @@ async fn a_canary_whose_data_body_arrives_after_its_headers_is_waited_for() {
 #[tokio::test(flavor = "multi_thread")]
 async fn validate_fails_with_the_fix_when_no_browser_can_be_found() {
     let site = Site::start().await;
-    let env = Env::new(&format!(
+    let env = Env::new(format!(
         "[settings]\nbrowser = \"/nonexistent/chromium\"\n\n[[watch]]\nname = \"app\"\nurl = \"{}\"\nrender = \"browser\"\n",
         site.url("/canary")
     ));
@@ -341,14 +342,12 @@ async fn validate_fails_with_the_fix_when_no_browser_can_be_found() {
     assert!(err.contains("render = \"browser\""), "{err}");
     assert!(err.contains("apt-get install chromium"), "{err}");
     // Without the setting, PATH is searched; an empty PATH finds nothing.
-    env.set_watchlist(&watchlist(&site.url("/canary"), ""));
+    let list = watchlist(&site.url("/canary"));
+    let at = format!("watchlist.toml:{}:10", list.line_of("render = "));
+    env.set_watchlist(list);
     let out = env.canaryd_env(&["validate"], &[("PATH", "")]).await;
     assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("watchlist.toml:9:10"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains(&at), "{}", stderr(&out));
     let out = env.canaryd(&["validate"]).await;
     if chromium("validate with a browser") {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -402,11 +401,14 @@ async fn browser_memory_stays_bounded_over_200_checks() {
     );
     data.set("/list.json", list_json(&[NSL, GAG]));
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = format!(
-        "[settings]\nconfirm = 1\ntimeout = \"20s\"\nbrowser_concurrency = 2\n\n[[watch]]\nname = \"a\"\nurl = \"{}\"\nrender = \"browser\"\n\n[[watch]]\nname = \"b\"\nurl = \"{}\"\nrender = \"browser\"\n",
-        site.url("/a"),
-        site.url("/b")
-    );
+    let text = Watchlist::new()
+        .setting("confirm", 1)
+        .setting("timeout", "20s")
+        .setting("browser_concurrency", 2)
+        .watches(
+            ["a", "b"].map(|n| Watch::url(n, &site.url(&format!("/{n}"))).set("render", "browser")),
+        )
+        .to_string();
     let wl = canaryd::config::Watchlist::parse(&text, &dir.path().join("watchlist.toml"))
         .expect("watchlist");
     let checker =

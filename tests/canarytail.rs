@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use canaryd::clock::Clock;
-use canaryd::config::Watchlist;
 use canaryd::pipeline::Checker;
 use chrono::{DateTime, NaiveDate, Utc};
+use common::parsed;
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist as Toml};
 use serde_json::Value;
 
 /// A clock the test sets: each version is checked at its own date.
@@ -60,11 +61,8 @@ async fn live(case: &str) -> Vec<Line> {
     let files = versions(case);
     let clock = Arc::new(SetClock(Mutex::new(date_of(&files[0]))));
     let checker = Checker::new(dir.path(), clock.clone(), "test").expect("checker");
-    let text = format!(
-        "[[watch]]\nname = \"tail\"\nconfirm = 2\nurl = \"{}\"\n",
-        site.url("/canary.json")
-    );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let wl =
+        parsed(&Toml::new().watch(Watch::url("tail", &site.url("/canary.json")).set("confirm", 2)));
     let mut out = Vec::new();
     for file in &files {
         *clock.0.lock().expect("clock") = date_of(file);

@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{Channel, Watch, Watchlist, strings};
 
 /// One request the hook received.
 #[derive(Debug, Clone)]
@@ -100,20 +101,18 @@ fn canary(paragraphs: &[&str]) -> Reply {
     Reply::text(&paragraphs.join("\n\n"))
 }
 
-fn watchlist(site: &Site, channels: &str) -> String {
-    format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n{channels}\n\
-         [[watch]]\nname = \"example\"\nurl = \"{}\"\n\n[[watch]]\nname = \"other\"\nurl = \"{}\"\n",
-        site.url("/example"),
-        site.url("/other")
-    )
+/// Two watches, "example" and "other", each of the page named after it; add the channels.
+fn watchlist(site: &Site) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 1)
+        .setting("host_delay", "0s")
+        .setting("timeout", "5s")
+        .watch(Watch::url("example", &site.url("/example")))
+        .watch(Watch::url("other", &site.url("/other")))
 }
 
-fn webhook(hook: &Hook, extra: &str) -> String {
-    format!(
-        "[[channel]]\nkind = \"webhook\"\nurl = \"{}\"\n{extra}\n",
-        hook.url()
-    )
+fn webhook(hook: &Hook) -> Channel {
+    Channel::new("webhook").set("url", hook.url())
 }
 
 /// A script that saves its stdin and environment next to itself and exits with `code`.
@@ -132,8 +131,8 @@ fn script(dir: &Path, code: i32) -> String {
     path.display().to_string()
 }
 
-fn command(path: &str) -> String {
-    format!("[[channel]]\nkind = \"command\"\ncommand = [\"{path}\", \"--urgent\"]\n")
+fn command(path: &str) -> Channel {
+    Channel::new("command").set("command", strings(&[path, "--urgent"]))
 }
 
 fn runs(dir: &Path) -> usize {
@@ -179,13 +178,10 @@ async fn webhook_gets_the_documented_json_and_the_authorization_header() {
     let env = Env::new("");
     let token = env.dir.path().join("token");
     std::fs::write(&token, "Bearer s3cret\n").expect("token");
-    env.set_watchlist(&watchlist(
-        &site,
-        &webhook(
-            &hook,
-            &format!("authorization_file = \"{}\"", token.display()),
-        ),
-    ));
+    env.set_watchlist(
+        watchlist(&site)
+            .channel(webhook(&hook).set("authorization_file", token.display().to_string())),
+    );
     let out = removal(&env, &site).await;
     assert!(out.contains("1 delivered"), "{out}");
     let hits = hook.hits();
@@ -227,7 +223,7 @@ async fn webhook_gets_the_documented_json_and_the_authorization_header() {
 async fn a_400_is_permanent_not_retried_and_shown_by_list() {
     let site = Site::start().await;
     let hook = Hook::start(&[400]).await;
-    let env = Env::new(&watchlist(&site, &webhook(&hook, "")));
+    let env = Env::new(watchlist(&site).channel(webhook(&hook)));
     let out = removal(&env, &site).await;
     assert!(out.contains("refused for good"), "{out}");
     check(&env).await;
@@ -258,7 +254,7 @@ async fn a_400_is_permanent_not_retried_and_shown_by_list() {
 async fn a_503_is_retried_then_delivered() {
     let site = Site::start().await;
     let hook = Hook::start(&[503, 200]).await;
-    let env = Env::new(&watchlist(&site, &webhook(&hook, "")));
+    let env = Env::new(watchlist(&site).channel(webhook(&hook)));
     let out = removal(&env, &site).await;
     assert!(out.contains("1 waiting"), "{out}");
     let json = list_json(&env).await;
@@ -285,7 +281,7 @@ async fn command_gets_json_on_stdin_and_env_and_exit_status_decides() {
     let env = Env::new("");
     let dir = env.dir.path().join("bin");
     std::fs::create_dir(&dir).expect("bin");
-    env.set_watchlist(&watchlist(&site, &command(&script(&dir, 0))));
+    env.set_watchlist(watchlist(&site).channel(command(&script(&dir, 0))));
     let out = removal(&env, &site).await;
     assert!(out.contains("1 delivered"), "{out}");
     let stdin: serde_json::Value =
@@ -312,7 +308,7 @@ async fn command_gets_json_on_stdin_and_env_and_exit_status_decides() {
     let env = Env::new("");
     let dir = env.dir.path().join("bin");
     std::fs::create_dir(&dir).expect("bin");
-    env.set_watchlist(&watchlist(&site, &command(&script(&dir, 1))));
+    env.set_watchlist(watchlist(&site).channel(command(&script(&dir, 1))));
     let out = removal(&env, &site).await;
     assert!(out.contains("1 waiting"), "{out}");
     let json = list_json(&env).await;
@@ -335,10 +331,11 @@ async fn with_two_channels_the_one_that_took_it_is_not_sent_it_again() {
     let env = Env::new("");
     let dir = env.dir.path().join("bin");
     std::fs::create_dir(&dir).expect("bin");
-    env.set_watchlist(&watchlist(
-        &site,
-        &format!("{}\n{}", webhook(&hook, ""), command(&script(&dir, 1))),
-    ));
+    env.set_watchlist(
+        watchlist(&site)
+            .channel(webhook(&hook))
+            .channel(command(&script(&dir, 1))),
+    );
     removal(&env, &site).await;
     check(&env).await;
     assert_eq!(runs(&dir), 2, "the failing channel is retried");
@@ -366,15 +363,12 @@ async fn filtered_alerts_are_not_sent_to_that_channel() {
     let by_watch = Hook::start(&[200]).await;
     let by_event = Hook::start(&[200]).await;
     let all = Hook::start(&[200]).await;
-    let env = Env::new(&watchlist(
-        &site,
-        &format!(
-            "{}\n{}\n{}",
-            webhook(&by_watch, "watches = [\"other\"]"),
-            webhook(&by_event, "events = [\"changed\", \"gone\"]"),
-            webhook(&all, "")
-        ),
-    ));
+    let env = Env::new(
+        watchlist(&site)
+            .channel(webhook(&by_watch).set("watches", strings(&["other"])))
+            .channel(webhook(&by_event).set("events", strings(&["changed", "gone"])))
+            .channel(webhook(&all)),
+    );
     removal(&env, &site).await;
     assert_eq!(all.hits().len(), 1);
     assert!(by_watch.hits().is_empty());
@@ -387,7 +381,7 @@ async fn an_outbox_file_in_the_old_format_is_still_delivered() {
     site.set("/example", canary(&[NSL, GAG]));
     site.set("/other", canary(&[NSL, GAG]));
     let hook = Hook::start(&[200]).await;
-    let env = Env::new(&watchlist(&site, &webhook(&hook, "")));
+    let env = Env::new(watchlist(&site).channel(webhook(&hook)));
     std::fs::create_dir_all(env.state().join("outbox")).expect("outbox");
     std::fs::write(
         env.state()
@@ -427,10 +421,11 @@ async fn test_notify_reports_each_channel_and_fails_if_any_failed() {
     let env = Env::new("");
     let dir = env.dir.path().join("bin");
     std::fs::create_dir(&dir).expect("bin");
-    env.set_watchlist(&watchlist(
-        &site,
-        &format!("{}\n{}", webhook(&hook, ""), command(&script(&dir, 1))),
-    ));
+    env.set_watchlist(
+        watchlist(&site)
+            .channel(webhook(&hook))
+            .channel(command(&script(&dir, 1))),
+    );
     let out = env.canaryd(&["test-notify"]).await;
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
@@ -460,14 +455,11 @@ async fn one_check_with_a_removal_and_a_change_is_one_message_everywhere() {
     let site = Site::start().await;
     let hook = Hook::start(&[200]).await;
     let smtp = common::smtp::SmtpServer::start().await;
-    let env = Env::new(&watchlist(
-        &site,
-        &format!(
-            "[email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n\n{}",
-            smtp.url(),
-            webhook(&hook, "")
-        ),
-    ));
+    let env = Env::new(
+        watchlist(&site)
+            .email(&smtp.url(), &["reader@test.invalid"])
+            .channel(webhook(&hook)),
+    );
     site.set("/example", canary(&[NSL, GAG]));
     site.set("/other", canary(&[NSL, GAG]));
     env.check().await;

@@ -2,13 +2,11 @@
 
 mod common;
 
-use common::canary::{GAG, NSL};
+use common::canary::{FISA, GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
-
-const FISA: &str =
-    "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
+use common::watchlist::{Watch, Watchlist};
 
 fn page(items: &[&str]) -> String {
     let lis: String = items.iter().map(|s| format!("<li>{s}</li>")).collect();
@@ -18,19 +16,22 @@ fn page(items: &[&str]) -> String {
     )
 }
 
-fn watchlist(site: &Site, smtp: Option<&SmtpServer>, extra: &str) -> String {
-    let email = smtp
-        .map(|s| {
-            format!(
-                "[email]\nsmtp = \"{}\"\nfrom = \"canaryd <canaryd@test.invalid>\"\nto = [\"reader@test.invalid\"]\n\n",
-                s.url()
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n{email}[[watch]]\nname = \"example\"\nurl = \"{}\"\nselector = \"#canary li\"\n{extra}",
-        site.url("/canary")
-    )
+/// The watch "example" of `/canary`, confirmed on the second check; alerts mailed through
+/// `smtp` (a URL), or printed without one.
+fn watchlist(site: &Site, smtp: Option<&str>) -> Watchlist {
+    let list = Watchlist::new()
+        .setting("confirm", 2)
+        .setting("host_delay", "0s")
+        .setting("timeout", "5s");
+    let list = match smtp {
+        Some(url) => list.email(url, &["reader@test.invalid"]),
+        None => list,
+    };
+    list.watch(Watch::url("example", &site.url("/canary")).set("selector", "#canary li"))
+}
+
+fn confirm_once(watch: Watch) -> Watch {
+    watch.set("confirm", 1)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -38,7 +39,7 @@ async fn removed_statement_is_emailed_once_after_confirmation() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+    let env = Env::new(watchlist(&site, Some(&smtp.url())));
 
     env.check().await; // baseline
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
@@ -88,7 +89,7 @@ async fn cosmetic_changes_send_nothing() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+    let env = Env::new(watchlist(&site, Some(&smtp.url())));
     env.check().await;
 
     // Markup, whitespace, quote marks, entities, zero-width characters and order.
@@ -114,7 +115,7 @@ async fn failed_fetches_send_nothing_and_keep_the_snapshot() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+    let env = Env::new(watchlist(&site, Some(&smtp.url())));
     env.check().await;
     let statements = env.state().join("example").join("statements.txt");
     let before = std::fs::read_to_string(&statements).expect("snapshot written");
@@ -150,7 +151,7 @@ async fn statement_back_before_confirmation_raises_nothing() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, Some(&smtp), ""));
+    let env = Env::new(watchlist(&site, Some(&smtp.url())));
     env.check().await;
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
     env.check().await;
@@ -170,7 +171,7 @@ async fn reworded_statement_is_changed_with_word_diff() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, Some(&smtp), "confirm = 1\n"));
+    let env = Env::new(watchlist(&site, Some(&smtp.url())).with_watch("example", confirm_once));
     env.check().await;
     let weaker = "Example Co has rarely received a National Security Letter.";
     site.set("/canary", Reply::html(&page(&[weaker, FISA, GAG])));
@@ -190,7 +191,7 @@ async fn reworded_statement_is_changed_with_word_diff() {
 async fn without_email_alerts_go_to_standard_output() {
     let site = Site::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, None, "confirm = 1\n"));
+    let env = Env::new(watchlist(&site, None).with_watch("example", confirm_once));
     env.check().await;
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
     let out = env.check().await;
@@ -209,7 +210,7 @@ async fn alerts_wait_in_the_outbox_while_smtp_refuses() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, Some(&smtp), "confirm = 1\n"));
+    let env = Env::new(watchlist(&site, Some(&smtp.url())).with_watch("example", confirm_once));
     env.check().await;
     smtp.set_refusing(true);
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
@@ -316,7 +317,7 @@ async fn demo_runs_offline_and_shows_the_alert() {
 async fn identical_page_reuses_the_baseline_until_page_or_selector_changes() {
     let site = Site::start().await;
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let env = Env::new(&watchlist(&site, None, ""));
+    let env = Env::new(watchlist(&site, None));
     let debug = [("RUST_LOG", "canaryd=debug")];
     const REUSED: &str = "same page as the last check";
 
@@ -331,10 +332,10 @@ async fn identical_page_reuses_the_baseline_until_page_or_selector_changes() {
     );
 
     // The same bytes read with another selector give other statements.
-    env.set_watchlist(&watchlist(&site, None, "").replace(
-        "selector = \"#canary li\"",
-        "selector = \"#canary li:first-child\"",
-    ));
+    env.set_watchlist(
+        watchlist(&site, None)
+            .with_watch("example", |w| w.set("selector", "#canary li:first-child")),
+    );
     let narrowed = env.canaryd_env(&["check"], &debug).await;
     assert!(!stderr(&narrowed).contains(REUSED), "{}", stderr(&narrowed));
     assert!(
@@ -345,7 +346,7 @@ async fn identical_page_reuses_the_baseline_until_page_or_selector_changes() {
     );
 
     // A real change is parsed and seen, however often the page was identical before.
-    env.set_watchlist(&watchlist(&site, None, ""));
+    env.set_watchlist(watchlist(&site, None));
     env.check().await;
     env.check().await;
     site.set("/canary", Reply::html(&page(&[FISA, GAG])));
@@ -367,10 +368,11 @@ async fn preview_and_list_show_the_canary_date_its_source_and_next_deadline() {
         Example Co will publish the next of these canary statements on or before June 1, 2026.\n\n\
         Recent headline: \"Parliament says the new law will be in force by April 2027\".\n";
     site.set("/canary.txt", Reply::text(canary));
-    let env = Env::new(&format!(
-        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"example\"\nurl = \"{}\"\n",
-        site.url("/canary.txt")
-    ));
+    let env = Env::new(
+        Watchlist::new()
+            .setting("host_delay", "0s")
+            .watch(Watch::url("example", &site.url("/canary.txt"))),
+    );
     let out = env.canaryd(&["preview", &site.url("/canary.txt")]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
@@ -404,13 +406,8 @@ async fn check_exits_75_while_smtp_is_down_and_0_once_it_delivers() {
     let port = dead.local_addr().expect("addr").port();
     drop(dead);
     site.set("/canary", Reply::html(&page(&[NSL, FISA, GAG])));
-    let down = watchlist(&site, None, "confirm = 1\n").replace(
-        "[[watch]]",
-        &format!(
-            "[email]\nsmtp = \"smtp://127.0.0.1:{port}\"\nfrom = \"canaryd <canaryd@test.invalid>\"\nto = [\"reader@test.invalid\"]\n\n[[watch]]"
-        ),
-    );
-    let env = Env::new(&down);
+    let mailing = |smtp: &str| watchlist(&site, Some(smtp)).with_watch("example", confirm_once);
+    let env = Env::new(mailing(&format!("smtp://127.0.0.1:{port}")));
     // Nothing due: 0 even with SMTP down.
     let first = env.canaryd(&["check"]).await;
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
@@ -429,10 +426,7 @@ async fn check_exits_75_while_smtp_is_down_and_0_once_it_delivers() {
     assert_eq!(again.status.code(), Some(75), "{}", stderr(&again));
 
     let smtp = SmtpServer::start().await;
-    env.set_watchlist(&down.replace(
-        &format!("127.0.0.1:{port}"),
-        &format!("127.0.0.1:{}", smtp.port),
-    ));
+    env.set_watchlist(mailing(&smtp.url()));
     let delivered = env.canaryd(&["check"]).await;
     assert_eq!(delivered.status.code(), Some(0), "{}", stderr(&delivered));
     assert_eq!(smtp.mails().len(), 1);

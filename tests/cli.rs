@@ -17,11 +17,10 @@ mod pipe;
 
 use std::process::Output;
 
+pub use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
-
-pub const NSL: &str = "Acme has never received a National Security Letter.";
-pub const GAG: &str = "Acme has never been subject to a gag order.";
+use common::watchlist::{Watch, Watchlist};
 
 /// A text canary: one paragraph per statement.
 pub fn page(statements: &[&str]) -> Reply {
@@ -33,12 +32,14 @@ pub async fn two_watches() -> (Site, Env) {
     let site = Site::start().await;
     site.set("/a", page(&[NSL, GAG]));
     site.set("/b", page(&[NSL]));
-    let env = Env::new(&format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n\
-         [[watch]]\nname = \"acme\"\nurl = \"{}\"\n\n[[watch]]\nname = \"riseup-net\"\nurl = \"{}\"\n",
-        site.url("/a"),
-        site.url("/b")
-    ));
+    let env = Env::new(
+        Watchlist::new()
+            .setting("confirm", 1)
+            .setting("host_delay", "0s")
+            .setting("timeout", "5s")
+            .watch(Watch::url("acme", &site.url("/a")))
+            .watch(Watch::url("riseup-net", &site.url("/b"))),
+    );
     (site, env)
 }
 

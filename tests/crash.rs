@@ -13,6 +13,7 @@ use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
+use common::watchlist::{Watch, Watchlist};
 
 const WATCHES: usize = 40;
 
@@ -23,19 +24,15 @@ fn page(claims: &[&str]) -> Reply {
     ))
 }
 
-fn watchlist(site: &Site, smtp: &SmtpServer) -> String {
-    let mut s = format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\nhost_concurrency = 64\n\n\
-         [email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n",
-        smtp.url()
-    );
-    for i in 0..WATCHES {
-        s.push_str(&format!(
-            "\n[[watch]]\nname = \"w{i}\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
-            site.url(&format!("/w{i}"))
-        ));
-    }
-    s
+fn watchlist(site: &Site, smtp: &SmtpServer) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 1)
+        .setting("host_delay", "0s")
+        .setting("host_concurrency", 64)
+        .email(&smtp.url(), &["reader@test.invalid"])
+        .watches((0..WATCHES).map(|i| {
+            Watch::url(&format!("w{i}"), &site.url(&format!("/w{i}"))).set("selector", "#canary li")
+        }))
 }
 
 /// How far the pass under test has got: pages fetched in it (at most one per watch) plus
@@ -103,7 +100,7 @@ async fn sigkill_anywhere_in_a_changed_pass_alerts_each_death_once() {
         for i in 0..WATCHES {
             site.set(&format!("/w{i}"), page(&[NSL, GAG]));
         }
-        let env = Env::new(&watchlist(&site, &smtp));
+        let env = Env::new(watchlist(&site, &smtp));
         env.check().await;
         assert!(smtp.mails().is_empty(), "the first pass only records");
         for i in 0..WATCHES {
@@ -209,7 +206,7 @@ async fn sigkill_at_random_points_of_a_group_commit_loses_and_tears_nothing() {
         for i in 0..WATCHES {
             site.set(&format!("/w{i}"), page(&[NSL, GAG]));
         }
-        let env = Env::new(&watchlist(&site, &smtp));
+        let env = Env::new(watchlist(&site, &smtp));
         env.check().await;
         for i in 0..WATCHES {
             site.set(&format!("/w{i}"), page(&[NSL]));

@@ -15,6 +15,7 @@ use common::run::Env;
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
 use common::wait_until;
+use common::watchlist::{Watch, Watchlist};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
@@ -22,19 +23,20 @@ fn canary(paragraphs: &[&str]) -> Reply {
     Reply::text(&paragraphs.join("\n\n"))
 }
 
-fn watchlist(site: &Site, smtp: &SmtpServer, watches: &[&str]) -> String {
-    let mut s = format!(
-        "[settings]\ninterval = \"1s\"\nconfirm = 1\nconfirm_after = \"1s\"\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n\
-         [email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n",
-        smtp.url()
-    );
-    for w in watches {
-        s.push_str(&format!(
-            "\n[[watch]]\nname = \"{w}\"\nurl = \"{}\"\n",
-            site.url(&format!("/{w}"))
-        ));
-    }
-    s
+/// A watch of each name (of the page named after it), checked every second.
+fn watchlist(site: &Site, smtp: &SmtpServer, watches: &[&str]) -> Watchlist {
+    Watchlist::new()
+        .setting("interval", "1s")
+        .setting("confirm", 1)
+        .setting("confirm_after", "1s")
+        .setting("host_delay", "0s")
+        .setting("timeout", "5s")
+        .email(&smtp.url(), &["reader@test.invalid"])
+        .watches(
+            watches
+                .iter()
+                .map(|w| Watch::url(w, &site.url(&format!("/{w}")))),
+        )
 }
 
 fn spawn_daemon(env: &Env, extra_env: &[(&str, String)]) -> Child {
@@ -90,7 +92,7 @@ async fn smtp_down_then_up_delivers_exactly_once() {
     let smtp = SmtpServer::start().await;
     smtp.set_refusing(true);
     site.set("/example", canary(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["example"]));
+    let env = Env::new(watchlist(&site, &smtp, &["example"]));
     let shutdown = CancellationToken::new();
     let parts = DaemonParts {
         watchlist: env.watchlist(),
@@ -153,7 +155,7 @@ async fn sigkill_after_queueing_loses_no_alert() {
     let smtp = SmtpServer::start().await;
     smtp.set_refusing(true);
     site.set("/example", canary(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["example"]));
+    let env = Env::new(watchlist(&site, &smtp, &["example"]));
 
     let child = spawn_daemon(&env, &[]);
     assert!(wait_until(Duration::from_secs(20), || site.hits("/example") >= 2).await);
@@ -184,7 +186,7 @@ async fn sighup_reloads_good_watchlist_keeps_old_on_bad_and_talks_to_systemd() {
     let smtp = SmtpServer::start().await;
     site.set("/a", canary(&[NSL, GAG]));
     site.set("/b", canary(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    let env = Env::new(watchlist(&site, &smtp, &["a"]));
     let sock = NotifySocket::bind();
     let child = spawn_daemon(
         &env,
@@ -201,7 +203,7 @@ async fn sighup_reloads_good_watchlist_keeps_old_on_bad_and_talks_to_systemd() {
     assert_eq!(site.hits("/b"), 0);
 
     // A valid watchlist with a new watch is applied.
-    env.set_watchlist(&watchlist(&site, &smtp, &["a", "b"]));
+    env.set_watchlist(watchlist(&site, &smtp, &["a", "b"]));
     signal(&child, "-HUP");
     let reloading = sock
         .wait_for("RELOADING=1", ready + 1, Duration::from_secs(10))
@@ -265,7 +267,7 @@ async fn one_check_logged_per_watch_with_result_and_duration() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/a", canary(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    let env = Env::new(watchlist(&site, &smtp, &["a"]));
     let child = spawn_daemon(&env, &[]);
     assert!(wait_until(Duration::from_secs(20), || site.hits("/a") >= 2).await);
     signal(&child, "-TERM");
@@ -288,7 +290,7 @@ async fn a_watch_that_tracks_nothing_is_logged_at_warning_from_the_first_check()
     let smtp = SmtpServer::start().await;
     site.set("/a", canary(&["Opening hours are nine to five."]));
     site.set("/b", canary(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["a", "b"]));
+    let env = Env::new(watchlist(&site, &smtp, &["a", "b"]));
     let child = spawn_daemon(&env, &[]);
     assert!(
         wait_until(Duration::from_secs(20), || site.hits("/a") >= 1
@@ -388,16 +390,21 @@ fn due_in_a_second(env: &Env, watch: &str) {
     .expect("write check.json");
 }
 
-fn hanging_watchlist(port: u16) -> String {
-    format!(
-        "[settings]\ninterval = \"1h\"\ntimeout = \"60s\"\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"slow\"\nurl = \"http://127.0.0.1:{port}/canary\"\n"
-    )
+fn hanging_watchlist(port: u16) -> Watchlist {
+    Watchlist::new()
+        .setting("interval", "1h")
+        .setting("timeout", "60s")
+        .setting("host_delay", "0s")
+        .watch(Watch::url(
+            "slow",
+            &format!("http://127.0.0.1:{port}/canary"),
+        ))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_stops_within_ten_seconds_even_with_a_hung_fetch() {
     let server = BlackHole::start().await;
-    let env = Env::new(&hanging_watchlist(server.port));
+    let env = Env::new(hanging_watchlist(server.port));
     due_in_a_second(&env, "slow");
     let sock = NotifySocket::bind();
     let child = spawn_daemon(&env, &[("NOTIFY_SOCKET", sock.path.display().to_string())]);
@@ -417,7 +424,7 @@ async fn sigterm_stops_within_ten_seconds_even_with_a_hung_fetch() {
 #[tokio::test(flavor = "multi_thread")]
 async fn second_signal_exits_at_once() {
     let server = BlackHole::start().await;
-    let env = Env::new(&hanging_watchlist(server.port));
+    let env = Env::new(hanging_watchlist(server.port));
     due_in_a_second(&env, "slow");
     let sock = NotifySocket::bind();
     let child = spawn_daemon(&env, &[("NOTIFY_SOCKET", sock.path.display().to_string())]);
@@ -437,7 +444,7 @@ async fn a_check_that_panics_is_logged_shown_and_retried_never_dropped() {
     let smtp = SmtpServer::start().await;
     site.set("/boom", canary(&[NSL, GAG]));
     site.set("/calm", canary(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["boom", "calm"]));
+    let env = Env::new(watchlist(&site, &smtp, &["boom", "calm"]));
     let shutdown = CancellationToken::new();
     // The first three checks of "boom" panic, as a bug in a check would.
     let boom_checks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -519,7 +526,7 @@ async fn check_beside_a_running_daemon_is_refused_and_names_it() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/example", canary(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["example"]));
+    let env = Env::new(watchlist(&site, &smtp, &["example"]));
     let mut daemon = spawn_daemon(&env, &[]);
     assert!(
         wait_until(Duration::from_secs(20), || site.hits("/example") >= 1).await,
@@ -549,8 +556,7 @@ async fn a_new_watchlist_is_checked_within_seconds_and_the_log_says_when() {
         site.set(&format!("/{n}"), canary(&[NSL, GAG]));
     }
     // A six-hour interval: before, a never-checked watch waited up to five minutes.
-    let text = watchlist(&site, &smtp, &names).replace("interval = \"1s\"", "interval = \"6h\"");
-    let env = Env::new(&text);
+    let env = Env::new(watchlist(&site, &smtp, &names).setting("interval", "6h"));
     let child = spawn_daemon(&env, &[]);
     let all_checked = wait_until(Duration::from_secs(30), || {
         names.iter().all(|n| site.hits(&format!("/{n}")) >= 1)

@@ -5,14 +5,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::canary::{GAG, NSL};
+use common::canary::{FISA, GAG, NSL};
 use common::run::{Env, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
 use common::wait_until;
-
-const FISA: &str =
-    "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
+use common::watchlist::{Watch, Watchlist, strings};
 
 /// A realistic page: navigation, a long report, and the canary list (when given).
 fn page(canary: Option<&[&str]>) -> Reply {
@@ -30,14 +28,13 @@ fn page(canary: Option<&[&str]>) -> Reply {
     ))
 }
 
-fn watchlist(site: &Site, smtp: &SmtpServer, extra: &str) -> String {
-    format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\ntimeout = \"5s\"\n{extra}\n\
-         [email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n\n\
-         [[watch]]\nname = \"example\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
-        smtp.url(),
-        site.url("/canary")
-    )
+fn watchlist(site: &Site, smtp: &SmtpServer) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 2)
+        .setting("host_delay", "0s")
+        .setting("timeout", "5s")
+        .email(&smtp.url(), &["reader@test.invalid"])
+        .watch(Watch::url("example", &site.url("/canary")).set("selector", "#canary li"))
 }
 
 fn subjects(smtp: &SmtpServer) -> Vec<String> {
@@ -51,7 +48,7 @@ fn subjects(smtp: &SmtpServer) -> Vec<String> {
 async fn page_taken_down_is_gone_then_recovered() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
-    let env = Env::new(&watchlist(&site, &smtp, ""));
+    let env = Env::new(watchlist(&site, &smtp));
     env.check().await;
     site.set("/canary", Reply::status(404));
     env.check().await;
@@ -76,7 +73,7 @@ async fn page_taken_down_is_gone_then_recovered() {
 async fn failing_for_unreachable_after_is_one_unreachable_alert() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
-    let env = Env::new(&watchlist(&site, &smtp, "unreachable_after = \"1s\"\n"));
+    let env = Env::new(watchlist(&site, &smtp).setting("unreachable_after", "1s"));
     env.check().await;
     site.set("/canary", Reply::status(503));
     env.check().await;
@@ -113,7 +110,7 @@ async fn failing_for_unreachable_after_is_one_unreachable_alert() {
 async fn canary_block_gone_from_a_working_page_is_missing() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG, FISA])));
-    let env = Env::new(&watchlist(&site, &smtp, ""));
+    let env = Env::new(watchlist(&site, &smtp));
     env.check().await;
     site.set("/canary", page(None));
     env.check().await;
@@ -136,7 +133,7 @@ async fn canary_block_gone_from_a_working_page_is_missing() {
 async fn bot_challenge_and_tiny_error_page_are_failed_fetches() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
-    let env = Env::new(&watchlist(&site, &smtp, ""));
+    let env = Env::new(watchlist(&site, &smtp));
     env.check().await;
     site.set(
         "/canary",
@@ -174,7 +171,7 @@ async fn bot_challenge_and_tiny_error_page_are_failed_fetches() {
 async fn a_full_page_embedding_a_captcha_login_is_content_not_a_challenge() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
-    let env = Env::new(&watchlist(&site, &smtp, ""));
+    let env = Env::new(watchlist(&site, &smtp));
     env.check().await;
     // The canary list is gone from the full report page, which has a reCAPTCHA login form.
     let mut login = String::from(
@@ -204,7 +201,7 @@ async fn a_full_page_embedding_a_captcha_login_is_content_not_a_challenge() {
 async fn flapping_statement_is_one_notice() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
-    let env = Env::new(&watchlist(&site, &smtp, "").replace("confirm = 2", "confirm = 1"));
+    let env = Env::new(watchlist(&site, &smtp).setting("confirm", 1));
     env.check().await;
     for i in 0..6 {
         let items: &[&str] = if i % 2 == 0 { &[GAG] } else { &[NSL, GAG] };
@@ -230,7 +227,7 @@ async fn canary_dated_past_max_age_is_stale_once() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     let dated = "As of January 5, 2021, Example Co has never received a National Security Letter.";
     site.set("/canary", page(Some(&[dated, GAG])));
-    let env = Env::new(&watchlist(&site, &smtp, "max_age = \"100d\"\n"));
+    let env = Env::new(watchlist(&site, &smtp).setting("max_age", "100d"));
     env.check().await;
     env.check().await;
     let s = subjects(&smtp);
@@ -253,11 +250,9 @@ async fn notify_list_limits_what_is_emailed() {
     let (site, smtp) = (Site::start().await, SmtpServer::start().await);
     site.set("/canary", page(Some(&[NSL, GAG])));
     let env = Env::new(
-        &watchlist(&site, &smtp, "notify = [\"changed\"]\nconfirm = 1\n").replacen(
-            "confirm = 2\n",
-            "",
-            1,
-        ),
+        watchlist(&site, &smtp)
+            .setting("notify", strings(&["changed"]))
+            .setting("confirm", 1),
     );
     env.check().await;
     site.set("/canary", page(Some(&[GAG])));

@@ -8,6 +8,7 @@ use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 use common::smtp::SmtpServer;
+use common::watchlist::{Watch, Watchlist};
 
 fn page(claims: &[&str]) -> Reply {
     let items: String = claims.iter().map(|c| format!("<li>{c}</li>")).collect();
@@ -16,19 +17,17 @@ fn page(claims: &[&str]) -> Reply {
     ))
 }
 
-fn watchlist(site: &Site, smtp: &SmtpServer, names: &[&str]) -> String {
-    let mut s = format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n\n\
-         [email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n",
-        smtp.url()
-    );
-    for n in names {
-        s.push_str(&format!(
-            "\n[[watch]]\nname = \"{n}\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
-            site.url(&format!("/{n}"))
-        ));
-    }
-    s
+/// A watch of each name (of the page named after it), mailing through `smtp` (a URL).
+fn watchlist(site: &Site, smtp: &str, names: &[&str]) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 1)
+        .setting("host_delay", "0s")
+        .email(smtp, &["reader@test.invalid"])
+        .watches(
+            names
+                .iter()
+                .map(|n| Watch::url(n, &site.url(&format!("/{n}"))).set("selector", "#canary li")),
+        )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -37,7 +36,7 @@ async fn an_empty_outbox_entry_is_set_aside_and_the_rest_delivered() {
     let smtp = SmtpServer::start().await;
     site.set("/a", page(&[NSL, GAG]));
     site.set("/b", page(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["a", "b"]));
+    let env = Env::new(watchlist(&site, &smtp.url(), &["a", "b"]));
     env.check().await;
     smtp.set_refusing(true);
     site.set("/a", page(&[NSL]));
@@ -76,7 +75,7 @@ async fn an_empty_check_json_poisons_nothing() {
     let smtp = SmtpServer::start().await;
     site.set("/a", page(&[NSL, GAG]));
     site.set("/b", page(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["a", "b"]));
+    let env = Env::new(watchlist(&site, &smtp.url(), &["a", "b"]));
     env.check().await;
     std::fs::write(env.state().join("a/check.json"), b"").expect("empty check.json");
     let out = env.canaryd(&["list", "--format", "json"]).await;
@@ -106,7 +105,7 @@ async fn an_empty_state_json_is_rebuilt_from_evidence_not_rebaselined() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     site.set("/a", page(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    let env = Env::new(watchlist(&site, &smtp.url(), &["a"]));
     env.check().await;
     std::fs::write(env.state().join("a/state.json"), b"").expect("empty state.json");
     let out = env.canaryd(&["list"]).await;
@@ -144,18 +143,20 @@ async fn watch_names_never_collide_with_canaryds_own_files() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
     for reserved in ["outbox", "lock", "feed.atom", "feed.json"] {
-        let env = Env::new(&watchlist(&site, &smtp, &[reserved]));
+        let list = watchlist(&site, &smtp.url(), &[reserved]);
+        let at = format!(":{}:8:", list.line_of(&format!("name = \"{reserved}\"")));
+        let env = Env::new(list);
         let out = env.canaryd(&["validate"]).await;
         assert_eq!(out.status.code(), Some(78), "{reserved}: {}", stdout(&out));
         let err = stderr(&out);
         assert!(
-            err.contains(":11:8:") && err.contains("choose another name"),
+            err.contains(&at) && err.contains("choose another name"),
             "{reserved}: {err}"
         );
     }
     // `remove outbox --purge` with no such watch must not delete the queued alerts.
     site.set("/a", page(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    let env = Env::new(watchlist(&site, &smtp.url(), &["a"]));
     env.check().await;
     smtp.set_refusing(true);
     site.set("/a", page(&[NSL]));
@@ -198,18 +199,9 @@ async fn a_hanging_smtp_server_costs_one_timeout_per_pass_not_one_per_alert() {
     for n in names {
         site.set(&format!("/{n}"), page(&[NSL, GAG]));
     }
-    let mut text = format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n\n\
-         [email]\nsmtp = \"smtp://127.0.0.1:{port}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n\
-         timeout = \"1s\"\n"
-    );
-    for n in names {
-        text.push_str(&format!(
-            "\n[[watch]]\nname = \"{n}\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
-            site.url(&format!("/{n}"))
-        ));
-    }
-    let env = Env::new(&text);
+    let text = watchlist(&site, &format!("smtp://127.0.0.1:{port}"), &names)
+        .section("email", "timeout", "1s");
+    let env = Env::new(text);
     // The baseline raises nothing, so nothing is sent yet.
     env.canaryd(&["check"]).await;
     for n in names {
@@ -239,7 +231,7 @@ async fn the_same_page_relabelled_text_plain_is_a_failed_fetch_not_a_death() {
     let smtp = SmtpServer::start().await;
     let html = "<!DOCTYPE html><html><body><ul id=\"canary\"><li>Example Co has never received a National Security Letter.</li><li>Example Co has never been subject to a gag order.</li></ul></body></html>";
     site.set("/a", Reply::html(html));
-    let env = Env::new(&watchlist(&site, &smtp, &["a"]));
+    let env = Env::new(watchlist(&site, &smtp.url(), &["a"]));
     env.check().await;
     // Same bytes, now declared text/plain (a misconfigured server or CDN).
     site.set("/a", Reply::text(html));
@@ -264,9 +256,7 @@ async fn a_url_password_never_reaches_list_or_check_json() {
     let smtp = SmtpServer::start().await;
     site.set("/a", page(&[NSL, GAG]));
     let url = site.url("/a").replace("http://", "http://reader:hunter2@");
-    let mut text = watchlist(&site, &smtp, &[]);
-    text.push_str(&format!("\n[[watch]]\nname = \"a\"\nurl = \"{url}\"\n"));
-    let env = Env::new(&text);
+    let env = Env::new(watchlist(&site, &smtp.url(), &[]).watch(Watch::url("a", &url)));
     env.check().await;
     let check = std::fs::read_to_string(env.state().join("a/check.json")).expect("check.json");
     assert!(!check.contains("hunter2"), "{check}");

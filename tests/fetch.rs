@@ -557,6 +557,7 @@ mod proxies {
 mod no_ca_store {
     use common::run::{Env, stderr, stdout};
     use common::site::{Reply, Site};
+    use common::watchlist::{Watch, Watchlist};
 
     use super::*;
 
@@ -567,13 +568,16 @@ mod no_ca_store {
             "/canary",
             Reply::html("<ul id=\"canary\"><li>We have never received an NSL.</li></ul>"),
         );
-        let env = Env::new(&format!(
-            "[settings]\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n[[watch]]\nname = \"example\"\n\
-             url = \"{}\"\nselector = \"#canary li\"\n\n[[watch]]\nname = \"secure\"\n\
-             url = \"https://127.0.0.1:{}/canary\"\n",
-            site.url("/canary"),
-            site.port
-        ));
+        let env = Env::new(
+            Watchlist::new()
+                .setting("host_delay", "0s")
+                .setting("timeout", "5s")
+                .watch(Watch::url("example", &site.url("/canary")).set("selector", "#canary li"))
+                .watch(Watch::url(
+                    "secure",
+                    &format!("https://127.0.0.1:{}/canary", site.port),
+                )),
+        );
         let empty_dir = tempfile::tempdir().expect("tempdir");
         let empty_file = empty_dir.path().join("no-certificates.pem");
         std::fs::write(&empty_file, b"").expect("write");

@@ -10,7 +10,9 @@ use canaryd::config::Watchlist;
 use canaryd::judge::event::EventKind;
 use canaryd::pipeline::{CheckReport, Checker};
 use common::canary::we::{GAG, NSL};
+use common::parsed;
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist as Toml, strings};
 
 const WARRANT: &str = "We have never received a secret warrant for user data.";
 
@@ -32,13 +34,19 @@ fn index(docs: &[&str]) -> String {
     )
 }
 
-fn watchlist(site: &Site, extra: &str) -> Watchlist {
-    let text = format!(
-        "[[watch]]\nname = \"series\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)-\\\\d+\\\\.txt$\" }}\n\
-         allow_internal = [\"127.0.0.1\"]\n{extra}",
-        site.url("/canaries/")
-    );
-    Watchlist::parse(&text, Path::new("follow.toml")).expect("watchlist")
+fn watchlist(site: &Site) -> Watchlist {
+    parsed(
+        &Toml::new().watch(
+            Watch::follow("series", &site.url("/canaries/"), r"canary-(\d+)-\d+\.txt$")
+                .set("confirm", 1)
+                .set("allow_internal", strings(&["127.0.0.1"])),
+        ),
+    )
+}
+
+/// A list of the one watch `name` of `url`.
+fn one(name: &str, url: &str) -> Toml {
+    Toml::new().watch(Watch::url(name, url))
 }
 
 /// Every readable text file under `dir`, concatenated.
@@ -68,7 +76,7 @@ async fn a_followed_series_advances_drops_a_claim_goes_back_and_loses_every_link
     let site = Site::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let wl = watchlist(&site, "");
+    let wl = watchlist(&site);
     let w = &wl.watches[0];
 
     for n in 1..=12 {
@@ -216,11 +224,7 @@ async fn an_unreadable_pdf_is_a_failed_fetch() {
             headers: Vec::new(),
         },
     );
-    let text = format!(
-        "[[watch]]\nname = \"pdf\"\nurl = \"{}\"\n",
-        site.url("/report.pdf")
-    );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let wl = parsed(&one("pdf", &site.url("/report.pdf")));
     let r = checker.check(&wl.watches[0]).await.expect("check");
     assert_eq!(r.record.result, canaryd::store::CheckResult::Failed);
     assert!(
@@ -248,11 +252,13 @@ async fn a_followed_series_of_pdf_reports_whose_newest_drops_a_claim() {
     let site = Site::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let text = format!(
-        "[[watch]]\nname = \"reports\"\nconfirm = 1\nfollow = {{ index = \"{}\", pattern = \"report-(\\\\d+)\\\\.pdf$\" }}\nallow_internal = [\"127.0.0.1\"]\n",
-        site.url("/reports/")
+    let wl = parsed(
+        &Toml::new().watch(
+            Watch::follow("reports", &site.url("/reports/"), r"report-(\d+)\.pdf$")
+                .set("confirm", 1)
+                .set("allow_internal", strings(&["127.0.0.1"])),
+        ),
     );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
     let w = &wl.watches[0];
     let links = |n: &[u32]| {
         let l: String = n
@@ -296,12 +302,10 @@ async fn image_only_and_encrypted_pdfs_are_failed_fetches() {
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
     site.set("/scan.pdf", pdf_reply(common::pdf::image_only()));
     site.set("/locked.pdf", pdf_reply(common::pdf::encrypted(&[NSL])));
-    let text = format!(
-        "[[watch]]\nname = \"scan\"\nurl = \"{}\"\n\n[[watch]]\nname = \"locked\"\nurl = \"{}\"\nformat = \"pdf\"\n",
-        site.url("/scan.pdf"),
-        site.url("/locked.pdf")
+    let wl = parsed(
+        &one("scan", &site.url("/scan.pdf"))
+            .watch(Watch::url("locked", &site.url("/locked.pdf")).set("format", "pdf")),
     );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
     for (w, why) in wl.watches.iter().zip(["no extractable text", "encrypted"]) {
         let r = checker.check(w).await.expect("check");
         assert_eq!(
@@ -350,11 +354,8 @@ async fn canarytail_codes_signatures_keys_duress_and_expiry() {
     let site = Site::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let text = format!(
-        "[[watch]]\nname = \"tail\"\nconfirm = 2\nurl = \"{}\"\n",
-        site.url("/canary.json")
-    );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let wl =
+        parsed(&Toml::new().watch(Watch::url("tail", &site.url("/canary.json")).set("confirm", 2)));
     let w = &wl.watches[0];
     let json = |b: Vec<u8>| Reply {
         status: 200,
@@ -562,11 +563,7 @@ async fn replay_of_pdf_versions_equals_live_checks() {
     let site = Site::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let text = format!(
-        "[[watch]]\nname = \"r\"\nurl = \"{}\"\n",
-        site.url("/report")
-    );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let wl = parsed(&one("r", &site.url("/report")));
     let mut live = Vec::new();
     for (_, pdf) in &versions {
         site.set("/report", pdf_reply(pdf.clone()));
@@ -731,7 +728,7 @@ async fn the_standards_readme_example_is_read_and_a_flipped_code_is_removed() {
 async fn validators_go_only_to_the_document_they_came_from() {
     let site = Site::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (checker, wl) = (checker_in(dir.path()), watchlist(&site, ""));
+    let (checker, wl) = (checker_in(dir.path()), watchlist(&site));
     let w = &wl.watches[0];
     let (first, second) = ("/canaries/canary-1-2026.txt", "/canaries/canary-2-2026.txt");
     for path in [first, second] {

@@ -17,7 +17,9 @@ use canaryd::judge::event::{Event, EventKind, Severity};
 use canaryd::pipeline::Checker;
 use chrono::{DateTime, Utc};
 use common::http::{FAKE_HOST, Proxy, ProxyKind};
+use common::parsed;
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist as Toml};
 
 const HASH: &str = "00000000000000000001c7c4fb4f5b739e74f18ca4b3b6add30011982c0735d7";
 const GENESIS: &str = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
@@ -69,8 +71,8 @@ struct Setup {
 }
 
 /// A site with the genesis block known, a watch of `/canary` with `freshness_api` pointing
-/// at `api_host` (the site's own address unless given), and `extra` watch keys.
-async fn setup(page: Reply, extra: &str, api_host: Option<&str>) -> Setup {
+/// at `api_host` (the site's own address unless given), changed by `change`.
+async fn setup(page: Reply, change: impl FnOnce(Watch) -> Watch, api_host: Option<&str>) -> Setup {
     let site = Site::start().await;
     site.set("/canary", page);
     site.set(
@@ -86,12 +88,9 @@ async fn setup(page: Reply, extra: &str, api_host: Option<&str>) -> Setup {
         || format!("127.0.0.1:{}", site.port),
         |h| format!("{h}:{}", site.port),
     );
-    let text = format!(
-        "[settings]\ntimeout = \"5s\"\n\n[[watch]]\nname = \"fresh\"\nurl = \"{}\"\n\
-         freshness_api = \"http://{host}/api/block/{{hash}}\"\n{extra}",
-        site.url("/canary")
-    );
-    let watchlist = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let watch = Watch::url("fresh", &site.url("/canary"))
+        .set("freshness_api", format!("http://{host}/api/block/{{hash}}"));
+    let watchlist = parsed(&Toml::new().setting("timeout", "5s").watch(change(watch)));
     Setup {
         site,
         checker,
@@ -121,7 +120,7 @@ impl Setup {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_block_before_the_canary_is_silent_and_asked_once() {
-    let s = setup(Reply::text(&canary(HASH)), "", None).await;
+    let s = setup(Reply::text(&canary(HASH)), |w| w, None).await;
     s.site.set(
         &api_path(HASH),
         block(HASH, 951_234, "2026-06-03T02:40:00Z"),
@@ -143,7 +142,7 @@ async fn a_real_block_before_the_canary_is_silent_and_asked_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hash_no_block_has_is_one_high_alert() {
     // The API knows the genesis block and answers 404 for the quoted hash.
-    let s = setup(Reply::text(&canary(HASH)), "", None).await;
+    let s = setup(Reply::text(&canary(HASH)), |w| w, None).await;
     let (events, _) = s.check().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].severity, Severity::High);
@@ -162,7 +161,7 @@ async fn a_hash_no_block_has_is_one_high_alert() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_api_that_answers_404_to_everything_is_not_believed() {
-    let s = setup(Reply::text(&canary(HASH)), "", None).await;
+    let s = setup(Reply::text(&canary(HASH)), |w| w, None).await;
     s.site.set(&api_path(GENESIS), Reply::status(404));
     let (events, record) = s.check().await;
     assert!(events.is_empty(), "{events:?}");
@@ -177,7 +176,7 @@ async fn an_api_that_answers_404_to_everything_is_not_believed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_block_mined_after_the_canarys_date_is_alerted() {
-    let s = setup(Reply::text(&canary(HASH)), "", None).await;
+    let s = setup(Reply::text(&canary(HASH)), |w| w, None).await;
     s.site.set(
         &api_path(HASH),
         block(HASH, 953_000, "2026-06-20T10:00:00Z"),
@@ -193,7 +192,7 @@ async fn a_block_mined_after_the_canarys_date_is_alerted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_api_that_is_down_is_a_note_not_an_alert() {
-    let s = setup(Reply::text(&canary(HASH)), "", None).await;
+    let s = setup(Reply::text(&canary(HASH)), |w| w, None).await;
     s.site.set(&api_path(HASH), Reply::status(503));
     let (events, record) = s.check().await;
     assert!(events.is_empty(), "{events:?}");
@@ -227,7 +226,7 @@ async fn a_canarytail_block_more_than_an_hour_before_release_is_alerted() {
         headers: Vec::new(),
     };
     // Released 2026-11-01T00:00:00Z; its block mined two hours before.
-    let s = setup(page.clone(), "", None).await;
+    let s = setup(page.clone(), |w| w, None).await;
     s.site.set(
         &api_path(TAIL_HASH),
         block(TAIL_HASH, 970_000, "2026-10-31T22:00:00Z"),
@@ -242,7 +241,7 @@ async fn a_canarytail_block_more_than_an_hour_before_release_is_alerted() {
         events[0].detail
     );
     // Twenty minutes before: as the client accepts it.
-    let s = setup(page, "", None).await;
+    let s = setup(page, |w| w, None).await;
     s.site.set(
         &api_path(TAIL_HASH),
         block(TAIL_HASH, 970_000, "2026-10-31T23:40:00Z"),
@@ -261,8 +260,8 @@ async fn the_api_is_asked_through_the_watchs_proxy() {
     )
     .await;
     // The API's host name resolves nowhere but at the proxy, which relays to the site.
-    let extra = format!("proxy = \"{}\"\n", proxy.url("http"));
-    let s = setup(Reply::text(&canary(HASH)), &extra, Some(FAKE_HOST)).await;
+    let via = |w: Watch| w.set("proxy", proxy.url("http").to_string());
+    let s = setup(Reply::text(&canary(HASH)), via, Some(FAKE_HOST)).await;
     // The proxy relays to `site_for_proxy`: it serves the canary and the API.
     site_for_proxy.set("/canary", Reply::text(&canary(HASH)));
     site_for_proxy.set(
@@ -292,12 +291,15 @@ async fn show_and_history_list_what_the_api_said() {
         &api_path(HASH),
         block(HASH, 951_234, "2026-06-03T02:40:00Z"),
     );
-    let env = common::run::Env::new(&format!(
-        "[settings]\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n[[watch]]\nname = \"fresh\"\n\
-         url = \"{}\"\nfreshness_api = \"{}\"\n",
-        site.url("/canary"),
-        site.url("/api/block/{hash}")
-    ));
+    let env = common::run::Env::new(
+        Toml::new()
+            .setting("host_delay", "0s")
+            .setting("timeout", "5s")
+            .watch(
+                Watch::url("fresh", &site.url("/canary"))
+                    .set("freshness_api", site.url("/api/block/{hash}")),
+            ),
+    );
     env.check().await;
     let want = "freshness_api: block 00000000000000000001… confirmed by";
     for args in [&["show", "fresh"][..], &["history", "fresh"][..]] {

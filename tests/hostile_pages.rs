@@ -5,12 +5,10 @@
 
 mod common;
 
-use common::canary::{GAG, NSL};
+use common::canary::{FISA, GAG, NSL};
 use common::run::{Env, stdout};
 use common::site::{Reply, Site};
-
-const FISA: &str =
-    "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
+use common::watchlist::{Watch, Watchlist};
 
 fn canary() -> String {
     format!("<ul id=\"canary\"><li>{NSL}</li><li>{FISA}</li><li>{GAG}</li></ul>")
@@ -24,12 +22,14 @@ fn page(before: &str, after: &str) -> String {
 }
 
 /// A watch on `/canary` with `confirm = 2` and `extra` settings, its baseline taken.
-async fn watched(site: &Site, extra: &str) -> Env {
+async fn watched(site: &Site, change: impl FnOnce(Watchlist) -> Watchlist) -> Env {
     site.set("/canary", Reply::html(&page("", "")));
-    let env = Env::new(&format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\ntimeout = \"10s\"\n{extra}\n\
-         [[watch]]\nname = \"example\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
-        site.url("/canary")
+    let env = Env::new(change(
+        Watchlist::new()
+            .setting("confirm", 2)
+            .setting("host_delay", "0s")
+            .setting("timeout", "10s")
+            .watch(Watch::url("example", &site.url("/canary")).set("selector", "#canary li")),
     ));
     let first = env.check().await;
     assert!(first.contains("example: ok, 3 claims"), "{first}");
@@ -51,7 +51,7 @@ async fn checks_without_alert(env: &Env) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn unclosed_tags_still_read_the_canary() {
     let site = Site::start().await;
-    let env = watched(&site, "").await;
+    let env = watched(&site, |w| w).await;
     let ul = format!("<ul id=\"canary\"><li>{NSL}<li>{FISA}<li>{GAG}");
     site.set(
         "/canary",
@@ -66,7 +66,7 @@ async fn unclosed_tags_still_read_the_canary() {
 #[tokio::test(flavor = "multi_thread")]
 async fn nesting_far_past_the_depth_cap_never_hides_the_canary() {
     let site = Site::start().await;
-    let env = watched(&site, "").await;
+    let env = watched(&site, |w| w).await;
     // Eight times the cap of 512 open elements (MAX_DEPTH, src/observe/extract/guard.rs):
     // every element past it takes the capped path, as with 100,000, which only multiplied
     // the same linear work (26 s of a debug test). The cap itself is guard.rs's tests.
@@ -93,7 +93,7 @@ async fn nesting_far_past_the_depth_cap_never_hides_the_canary() {
 #[tokio::test(flavor = "multi_thread")]
 async fn hundred_thousand_list_items_are_a_failed_fetch() {
     let site = Site::start().await;
-    let env = watched(&site, "").await;
+    let env = watched(&site, |w| w).await;
     let items: String = (0..100_000).map(|i| format!("<li>item {i}</li>")).collect();
     site.set(
         "/canary",
@@ -109,14 +109,14 @@ async fn hundred_thousand_list_items_are_a_failed_fetch() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ten_megabyte_line_is_too_large_under_the_default_cap_and_read_under_a_larger_one() {
     let site = Site::start().await;
-    let env = watched(&site, "").await;
+    let env = watched(&site, |w| w).await;
     let line = "a".repeat(10 * 1024 * 1024);
     site.set("/canary", Reply::html(&page(&format!("<p>{line}</p>"), "")));
     let out = checks_without_alert(&env).await;
     assert!(out.contains("example: fetch failed"), "{out}");
     assert!(out.contains("5 MiB") || out.contains("max_body"), "{out}");
 
-    let env = watched(&site, "max_body = \"20MiB\"").await;
+    let env = watched(&site, |w| w.setting("max_body", "20MiB")).await;
     site.set("/canary", Reply::html(&page(&format!("<p>{line}</p>"), "")));
     let out = checks_without_alert(&env).await;
     assert!(out.contains("example: ok, 3 claims"), "{out}");
@@ -125,7 +125,7 @@ async fn ten_megabyte_line_is_too_large_under_the_default_cap_and_read_under_a_l
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_utf8_outside_the_statements_changes_nothing() {
     let site = Site::start().await;
-    let env = watched(&site, "").await;
+    let env = watched(&site, |w| w).await;
     let mut body = page("<p>", "</p>").into_bytes();
     let at = body.len() - "</p></body></html>".len();
     body.splice(at..at, [0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1]);
@@ -149,10 +149,12 @@ async fn wrongly_declared_charset_is_read_the_same_way_every_time() {
     let mut reply = Reply::html("");
     reply.body = body;
     site.set("/canary", reply);
-    let env = Env::new(&format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"example\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
-        site.url("/canary")
-    ));
+    let env = Env::new(
+        Watchlist::new()
+            .setting("confirm", 1)
+            .setting("host_delay", "0s")
+            .watch(Watch::url("example", &site.url("/canary")).set("selector", "#canary li")),
+    );
     let out = checks_without_alert(&env).await;
     assert_eq!(out.matches("example: ok, 1 claim").count(), 3, "{out}");
     let show = env.canaryd(&["show", "example"]).await;

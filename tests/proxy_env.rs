@@ -9,6 +9,7 @@ use common::canary::NSL;
 use common::http::{FAKE_HOST, Proxy, ProxyKind};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn http_proxy_from_the_environment_is_used_and_no_proxy_bypasses_it() {
@@ -23,11 +24,13 @@ async fn http_proxy_from_the_environment_is_used_and_no_proxy_bypasses_it() {
     )
     .await;
     // `canary.test` does not resolve here: only a fetch through the proxy can reach the page.
-    let env = Env::new(&format!(
-        "[settings]\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n[[watch]]\nname = \"example\"\n\
-         url = \"http://{FAKE_HOST}:{}/canary\"\nselector = \"#canary li\"\n",
-        site.port
-    ));
+    let url = format!("http://{FAKE_HOST}:{}/canary", site.port);
+    let env = Env::new(
+        Watchlist::new()
+            .setting("host_delay", "0s")
+            .setting("timeout", "5s")
+            .watch(Watch::url("example", &url).set("selector", "#canary li")),
+    );
     let via = proxy.url("http").to_string();
 
     let out = env.canaryd_env(&["check"], &[("HTTP_PROXY", &via)]).await;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist};
 use serde_json::Value;
 
 const BACKDOOR: &str = "Example Co has never placed a backdoor in its software.";
@@ -91,10 +92,12 @@ fn live_lines(events: &str) -> Vec<Line> {
 #[tokio::test(flavor = "multi_thread")]
 async fn replay_raises_exactly_the_events_of_live_checks() {
     let site = Site::start().await;
-    let env = Env::new(&format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"example\"\nurl = \"{}\"\n",
-        site.url("/transparency")
-    ));
+    let env = Env::new(
+        Watchlist::new()
+            .setting("confirm", 2)
+            .setting("host_delay", "0s")
+            .watch(Watch::url("example", &site.url("/transparency"))),
+    );
     // Live: each version stays up for two checks (confirm = 2), as replay assumes.
     for (_, page) in versions() {
         site.set("/transparency", Reply::html(&page));

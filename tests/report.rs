@@ -8,14 +8,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::canary::we::{FISA, GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const NSL: &str = "We have never received a National Security Letter.";
-const FISA: &str =
-    "We have never received an order under the Foreign Intelligence Surveillance Act.";
-const GAG: &str = "We have never been subject to a gag order.";
 
 fn page(items: &[&str]) -> Reply {
     let lis: String = items.iter().map(|i| format!("<li>{i}</li>")).collect();
@@ -28,20 +25,15 @@ fn page(items: &[&str]) -> Reply {
     ))
 }
 
-fn watchlist(site: &Site, extra: &str) -> String {
-    format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\n{extra}\n\
-[[watch]]\nname = \"alive\"\nurl = \"{}\"\n\n\
-[[watch]]\nname = \"dead\"\nurl = \"{}\"\n\n\
-[[watch]]\nname = \"hostile\"\nurl = \"{}\"\n\n\
-[[watch]]\nname = \"nothing\"\nurl = \"{}\"\n\n\
-[[watch]]\nname = \"down\"\nurl = \"{}\"\n",
-        site.url("/alive"),
-        site.url("/dead"),
-        site.url("/hostile"),
-        site.url("/nothing"),
-        site.url("/down"),
-    )
+/// Five watches, each of the page named after it.
+fn watchlist(site: &Site) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 1)
+        .setting("host_delay", "0s")
+        .watches(
+            ["alive", "dead", "hostile", "nothing", "down"]
+                .map(|name| Watch::url(name, &site.url(&format!("/{name}")))),
+        )
 }
 
 /// A hostile canary: its claim's wording carries markup that must stay text.
@@ -59,7 +51,7 @@ async fn history() -> (Site, Env) {
         Reply::html("<html><body><h1>About us</h1><p>We make software.</p></body></html>"),
     );
     site.set("/down", page(&[NSL]));
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site));
     env.canaryd(&["check"]).await;
     site.set(
         "/dead",
@@ -230,13 +222,7 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
 
     // A watch dropped from the watchlist whose evidence stays in the state directory: named
     // on the index as no longer watched, its old pages removed, the others kept.
-    env.set_watchlist(&watchlist(&site, "").replace(
-        &format!(
-            "[[watch]]\nname = \"hostile\"\nurl = \"{}\"\n\n",
-            site.url("/hostile")
-        ),
-        "",
-    ));
+    env.set_watchlist(watchlist(&site).without_watch("hostile"));
     let fifth = report(&env, &out).await;
     assert!(fifth.contains("of 4 watches"), "{fifth}");
     let index = read(out.join("index.html"));
@@ -480,9 +466,10 @@ fn warc_records(warc: &[u8]) -> Vec<String> {
 async fn run_serves_the_report_and_nothing_of_the_state_directory() {
     let (site, env) = history().await;
     let port = free_port();
-    env.set_watchlist(&watchlist(
-        &site,
-        &format!("interval = \"1s\"\n\n[web]\nlisten = \"127.0.0.1:{port}\"\n"),
+    env.set_watchlist(watchlist(&site).setting("interval", "1s").section(
+        "web",
+        "listen",
+        format!("127.0.0.1:{port}"),
     ));
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_canaryd"))
         .arg("--watchlist")
@@ -619,7 +606,7 @@ async fn web_listen_is_loopback_unless_the_watchlist_allows_remote_and_unknown_k
         ),
     ];
     for (table, code, words) in cases {
-        let env = Env::new(&format!(
+        let env = Env::new(format!(
             "{table}\n[[watch]]\nname = \"a\"\nurl = \"https://example.org/canary\"\n"
         ));
         let o = env.canaryd(&["validate"]).await;

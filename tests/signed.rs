@@ -10,6 +10,7 @@ use canaryd_testkit::pgp::*;
 use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist, strings};
 use pgp::composed::{SignedPublicKey, SignedSecretKey};
 use serde_json::Value;
 
@@ -361,11 +362,12 @@ async fn a_live_check_reads_only_the_signed_text_as_replay_does() {
     let env = Env::new("");
     let key = env.dir.path().join("alice.asc");
     std::fs::write(&key, armored_key(&alice.to_public_key())).expect("key");
-    env.set_watchlist(&format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nkeys = [\"{}\"]\n",
-        site.url("/canary.txt"),
-        key.display()
-    ));
+    env.set_watchlist(
+        Watchlist::new()
+            .setting("confirm", 2)
+            .setting("host_delay", "0s")
+            .watch(pinned(&site, &[&key])),
+    );
     let pages = [
         clearsign(&alice, &canary(1), T0 + DAY),
         format!(
@@ -483,11 +485,11 @@ async fn a_signature_dated_in_the_future_or_long_before_the_text_is_said_not_ale
         assert!(stdout(&out).contains(said), "{}", stdout(&out));
     }
     // In the evidence of a live check, and no alert.
-    env.set_watchlist(&format!(
-        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nkeys = [\"{}\"]\n",
-        site.url("/canary.txt"),
-        key.display()
-    ));
+    env.set_watchlist(
+        Watchlist::new()
+            .setting("host_delay", "0s")
+            .watch(pinned(&site, &[&key])),
+    );
     site.set(
         "/canary.txt",
         Reply::text(&clearsign(&alice, &dated, now + 30 * DAY)),
@@ -590,13 +592,14 @@ async fn the_real_qubes_canary_verifies_with_the_shipped_keys() {
         );
     }
     let env = Env::new("");
-    let keys = project("keys/qubes");
-    env.set_watchlist(&format!(
-        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"qubes\"\nurl = \"{}\"\nsignature_url = [\"{{url}}.sig.marmarek\", \"{{url}}.sig.simon\"]\nkeys = [\"{}\", \"{}\"]\nsigners = 2\n",
-        site.url("/canary-047-2026.txt"),
-        keys.join("marmarek.asc").display(),
-        keys.join("simon.asc").display(),
-    ));
+    env.set_watchlist(
+        Watchlist::new()
+            .setting("host_delay", "0s")
+            .watch(qubes(Watch::url(
+                "qubes",
+                &site.url("/canary-047-2026.txt"),
+            ))),
+    );
     env.check().await;
     env.check().await;
     let check: Value = serde_json::from_str(
@@ -618,12 +621,31 @@ async fn the_real_qubes_canary_verifies_with_the_shipped_keys() {
     );
 }
 
-fn signed_watchlist(site: &Site, key: &Path, extra: &str) -> String {
-    format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\ntimeout = \"1s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [\"{{url}}.sig\"]\nkeys = [\"{}\"]\n{extra}",
-        site.url("/canary.txt"),
-        key.display()
-    )
+/// The watch "ex" of `/canary.txt` pinning the key files `keys`.
+fn pinned(site: &Site, keys: &[&Path]) -> Watch {
+    let keys: Vec<String> = keys.iter().map(|k| k.display().to_string()).collect();
+    Watch::url("ex", &site.url("/canary.txt")).set("keys", strings(&keys))
+}
+
+/// `watch` signed by both of the Qubes signers whose keys this repository pins.
+fn qubes(watch: Watch) -> Watch {
+    let keys = project("keys/qubes");
+    let pins = [keys.join("marmarek.asc"), keys.join("simon.asc")];
+    watch
+        .set(
+            "signature_url",
+            strings(&["{url}.sig.marmarek", "{url}.sig.simon"]),
+        )
+        .set("keys", strings(&pins.map(|k| k.display().to_string())))
+        .set("signers", 2)
+}
+
+fn signed_watchlist(site: &Site, key: &Path) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 2)
+        .setting("host_delay", "0s")
+        .setting("timeout", "1s")
+        .watch(pinned(site, &[key]).set("signature_url", strings(&["{url}.sig"])))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -633,7 +655,7 @@ async fn a_signature_that_404s_is_no_signature_and_one_that_times_out_fails_the_
     let env = Env::new("");
     let key = env.dir.path().join("alice.asc");
     std::fs::write(&key, armored_key(&alice.to_public_key())).expect("key");
-    env.set_watchlist(&signed_watchlist(&site, &key, ""));
+    env.set_watchlist(signed_watchlist(&site, &key));
     site.set("/canary.txt", Reply::text(&canary(1)));
     // No /canary.txt.sig: the site answers 404.
     env.check().await;
@@ -661,11 +683,12 @@ async fn a_signature_that_404s_is_no_signature_and_one_that_times_out_fails_the_
     let env = Env::new("");
     let key = env.dir.path().join("alice.asc");
     std::fs::write(&key, armored_key(&alice.to_public_key())).expect("key");
-    env.set_watchlist(&format!(
-        "[settings]\nconfirm = 1\nhost_delay = \"0s\"\ntimeout = \"1s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [\"http://127.0.0.1:{port}/canary.txt.sig\"]\nkeys = [\"{}\"]\n",
-        site.url("/canary.txt"),
-        key.display()
-    ));
+    let held = format!("http://127.0.0.1:{port}/canary.txt.sig");
+    env.set_watchlist(
+        signed_watchlist(&site, &key)
+            .setting("confirm", 1)
+            .with_watch("ex", |w| w.set("signature_url", strings(&[held]))),
+    );
     env.canaryd(&["check"]).await;
     let check: Value = serde_json::from_str(
         &std::fs::read_to_string(env.state().join("ex/check.json")).expect("check.json"),
@@ -719,16 +742,18 @@ async fn replaying_a_signed_history_raises_the_signature_events_of_live_checks()
         std::fs::write(&p, armored_key(&k.to_public_key())).expect("key");
         key_list.push(p);
     }
-    let templates: Vec<String> = sources
-        .iter()
-        .map(|s| format!("\"{{url}}.sig.{s}\""))
-        .collect();
-    env.set_watchlist(&format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [{}]\nkeys = [{}]\nsigners = 2\n",
-        site.url("/canary.txt"),
-        templates.join(", "),
-        key_list.iter().map(|p| format!("\"{}\"", p.display())).collect::<Vec<_>>().join(", ")
-    ));
+    let templates = sources.map(|s| format!("{{url}}.sig.{s}"));
+    let key_paths: Vec<&Path> = key_list.iter().map(PathBuf::as_path).collect();
+    env.set_watchlist(
+        Watchlist::new()
+            .setting("confirm", 2)
+            .setting("host_delay", "0s")
+            .watch(
+                pinned(&site, &key_paths)
+                    .set("signature_url", strings(&templates))
+                    .set("signers", 2),
+            ),
+    );
     let dir = env.dir.path().join("versions");
     std::fs::create_dir_all(&dir).expect("dir");
     let mut files = Vec::new();
@@ -846,7 +871,7 @@ async fn key_files_are_checked_at_load_and_add_pins_keys_by_path() {
         ),
         ("\"alice.asc\"", "signers = 0\n", "out of range", 5),
     ] {
-        env.set_watchlist(&watch(keys, extra));
+        env.set_watchlist(watch(keys, extra));
         let out = env.canaryd(&["validate"]).await;
         assert_eq!(out.status.code(), Some(78), "{keys} {extra}");
         let err = stderr(&out);
@@ -855,7 +880,7 @@ async fn key_files_are_checked_at_load_and_add_pins_keys_by_path() {
             "{err}"
         );
     }
-    env.set_watchlist(&watch("\"alice.asc\"", "signature_url = [\"{url}.sig\"]\n"));
+    env.set_watchlist(watch("\"alice.asc\"", "signature_url = [\"{url}.sig\"]\n"));
     let out = env.canaryd(&["validate"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
@@ -953,16 +978,16 @@ async fn a_followed_signed_series_resolves_its_signatures_against_the_followed_d
              <li><a href=\"/news/\">news</a></li></ul></body></html>",
         ),
     );
-    let keys = project("keys/qubes");
-    let env = Env::new(&format!(
-        "[settings]\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"qubes\"\n\
-         follow = {{ index = \"{}\", pattern = \"canary-(\\\\d+)-\\\\d+\\\\.txt$\" }}\n\
-         signature_url = [\"{{url}}.sig.marmarek\", \"{{url}}.sig.simon\"]\n\
-         keys = [\"{}\", \"{}\"]\nsigners = 2\nallow_internal = [\"127.0.0.1\"]\n",
-        site.url("/security/canary/"),
-        keys.join("marmarek.asc").display(),
-        keys.join("simon.asc").display(),
-    ));
+    let series = Watch::follow(
+        "qubes",
+        &site.url("/security/canary/"),
+        r"canary-(\d+)-\d+\.txt$",
+    );
+    let env = Env::new(
+        Watchlist::new()
+            .setting("host_delay", "0s")
+            .watch(qubes(series).set("allow_internal", strings(&["127.0.0.1"]))),
+    );
     env.check().await;
     env.check().await;
     let check: Value = serde_json::from_str(

@@ -11,6 +11,7 @@ use canaryd_testkit::pgp::*;
 use common::canary::{GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{self, Watch, Watchlist, array, inline, strings};
 use pgp::crypto::hash::HashAlgorithm;
 use serde_json::Value;
 
@@ -59,16 +60,21 @@ async fn replay_and_live(
     key: &[u8],
     versions: &[Version],
     extra: &[&str],
-    watch_extra: &str,
+    watch_extra: impl FnOnce(Watch) -> Watch,
 ) -> Vec<Value> {
     let site = Site::start().await;
     let env = Env::new("");
     let key_path = env.dir.path().join("signer.asc");
     std::fs::write(&key_path, key).expect("key");
-    env.set_watchlist(&format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [\"{{url}}.sig\"]\nkeys = [\"signer.asc\"]\n{watch_extra}",
-        site.url("/canary.txt")
-    ));
+    let watch = Watch::url("ex", &site.url("/canary.txt"))
+        .set("signature_url", strings(&["{url}.sig"]))
+        .set("keys", strings(&["signer.asc"]));
+    env.set_watchlist(
+        Watchlist::new()
+            .setting("confirm", 2)
+            .setting("host_delay", "0s")
+            .watch(watch_extra(watch)),
+    );
     let dir = env.dir.path().join("versions");
     std::fs::create_dir_all(&dir).expect("dir");
     let mut files = Vec::new();
@@ -141,7 +147,7 @@ async fn eight_versions_signed_with_sha1_are_one_alert_then_one_recovered() {
     versions.push(signed(&olga, 9, HashAlgorithm::Sha256));
     versions.push(signed(&mallory, 10, HashAlgorithm::Sha256));
     versions.push(signed(&olga, 11, HashAlgorithm::Sha512));
-    let lines = replay_and_live(&armored_key(&olga.to_public_key()), &versions, &[], "").await;
+    let lines = replay_and_live(&armored_key(&olga.to_public_key()), &versions, &[], |w| w).await;
     let mut want = vec![("signature".to_string(), true)];
     want.extend(std::iter::repeat_n(("signature".to_string(), false), 7));
     want.extend([
@@ -262,7 +268,7 @@ async fn accept_sha1_verifies_sha1_and_a_downgrade_is_still_alerted_high() {
     let sha1: Vec<Version> = (1..=3)
         .map(|n| signed(&olga, n, HashAlgorithm::Sha1))
         .collect();
-    let lines = replay_and_live(&key, &sha1, &["--accept-sha1"], "accept_sha1 = true\n").await;
+    let lines = replay_and_live(&key, &sha1, &["--accept-sha1"], accept_sha1).await;
     assert!(signature_lines(&lines).is_empty(), "{lines:#?}");
 
     // SHA-256, then SHA-1: a downgrade, alerted once at high severity though accepted.
@@ -271,7 +277,7 @@ async fn accept_sha1_verifies_sha1_and_a_downgrade_is_still_alerted_high() {
         signed(&olga, 2, HashAlgorithm::Sha1),
         signed(&olga, 3, HashAlgorithm::Sha1),
     ];
-    let lines = replay_and_live(&key, &downgrade, &["--accept-sha1"], "accept_sha1 = true\n").await;
+    let lines = replay_and_live(&key, &downgrade, &["--accept-sha1"], accept_sha1).await;
     assert_eq!(
         sig_events(&lines),
         [("signature".to_string(), true)],
@@ -283,7 +289,7 @@ async fn accept_sha1_verifies_sha1_and_a_downgrade_is_still_alerted_high() {
     assert!(detail(sig[0]).contains("SHA256"), "{}", detail(sig[0]));
 
     // The same without the setting: refused and a downgrade, one condition, one alert.
-    let lines = replay_and_live(&key, &downgrade, &[], "").await;
+    let lines = replay_and_live(&key, &downgrade, &[], |w| w).await;
     assert_eq!(
         sig_events(&lines),
         [
@@ -413,7 +419,7 @@ async fn accept_sha1_is_validated_once_and_unknown_keys_are_still_refused() {
         ("accept_sha1 = \"yes\"\n", "invalid type"),
         ("accept_sha = true\n", "unknown field `accept_sha`"),
     ] {
-        env.set_watchlist(&watch(extra));
+        env.set_watchlist(watch(extra));
         let out = env.canaryd(&["validate"]).await;
         assert_eq!(out.status.code(), Some(78), "{extra}");
         let err = stderr(&out);
@@ -432,7 +438,7 @@ async fn accept_sha1_is_validated_once_and_unknown_keys_are_still_refused() {
         "{}",
         stderr(&out)
     );
-    env.set_watchlist(&watch("accept_sha1 = true\n"));
+    env.set_watchlist(watch("accept_sha1 = true\n"));
     let out = env.canaryd(&["validate"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
@@ -447,11 +453,25 @@ fn expiring_site(site: &Site, alice: &pgp::composed::SignedSecretKey) {
     );
 }
 
-fn watchlist_with_key(site: &Site, key_entry: &str) -> String {
-    format!(
-        "[settings]\nconfirm = 2\nhost_delay = \"0s\"\ntimeout = \"20s\"\n\n[[watch]]\nname = \"ex\"\nurl = \"{}\"\nsignature_url = [\"{{url}}.sig\"]\nkeys = [{key_entry}]\n",
-        site.url("/c.txt")
-    )
+fn accept_sha1(watch: Watch) -> Watch {
+    watch.set("accept_sha1", true)
+}
+
+fn watchlist_with_key(site: &Site, key_entry: impl Into<watchlist::Value>) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 2)
+        .setting("host_delay", "0s")
+        .setting("timeout", "20s")
+        .watch(
+            Watch::url("ex", &site.url("/c.txt"))
+                .set("signature_url", strings(&["{url}.sig"]))
+                .set("keys", array([key_entry.into()])),
+        )
+}
+
+/// A pinned key file `alice.asc` refreshed from `url`.
+fn refreshed_key(url: String) -> watchlist::Value {
+    inline(&[("file", "alice.asc".to_string()), ("key_url", url)])
 }
 
 fn events(env: &Env) -> Vec<Value> {
@@ -478,7 +498,7 @@ async fn an_expired_pinned_copy_is_said_plainly_and_key_url_refreshes_it() {
     std::fs::write(&key_path, &pinned).expect("key");
 
     // Without key_url: the alert says what the pinned copy says, and how to refresh it.
-    env.set_watchlist(&watchlist_with_key(&site, "\"alice.asc\""));
+    env.set_watchlist(watchlist_with_key(&site, "alice.asc"));
     env.check().await;
     env.check().await;
     let ev = events(&env);
@@ -503,11 +523,10 @@ async fn an_expired_pinned_copy_is_said_plainly_and_key_url_refreshes_it() {
         "/keys/alice.asc",
         Reply::text(&String::from_utf8(pinned.clone()).expect("armour")),
     );
-    let entry = format!(
-        "{{ file = \"alice.asc\", key_url = \"{}\" }}",
-        site.url("/keys/alice.asc")
-    );
-    env.set_watchlist(&watchlist_with_key(&site, &entry));
+    env.set_watchlist(watchlist_with_key(
+        &site,
+        refreshed_key(site.url("/keys/alice.asc")),
+    ));
     env.check().await;
     let first = list_row(&env.canaryd(&["list", "--format", "json"]).await);
     env.check().await;
@@ -581,11 +600,10 @@ async fn a_key_url_serving_another_primary_key_is_refused_and_a_revocation_is_a_
         armored_key(&alice.to_public_key()),
     )
     .expect("key");
-    let entry = format!(
-        "{{ file = \"alice.asc\", key_url = \"{}\" }}",
-        site.url("/keys/alice.asc")
-    );
-    env.set_watchlist(&watchlist_with_key(&site, &entry));
+    env.set_watchlist(watchlist_with_key(
+        &site,
+        refreshed_key(site.url("/keys/alice.asc")),
+    ));
     site.set(
         "/keys/alice.asc",
         Reply::text(&String::from_utf8(armored_key(&mallory.to_public_key())).expect("armour")),

@@ -13,11 +13,11 @@ use canaryd::config::Watchlist;
 use canaryd::judge::WatchState;
 use canaryd::pipeline::Checker;
 use canaryd::store::Store;
+use canaryd_testkit::canary::{GAG, NSL};
+use canaryd_testkit::watchlist::{Watch, Watchlist as Toml};
 use chrono::{DateTime, TimeDelta, Utc};
 
 const CYCLES: usize = 1_500;
-const NSL: &str = "Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 
 /// A wall clock the test moves by hand.
 #[derive(Debug)]
@@ -86,13 +86,13 @@ async fn the_real_check_stays_bounded_over_many_cycles() {
     let state = dir.path().join("state");
     std::fs::create_dir_all(&site).expect("site");
     let names = ["steady", "flappy", "shaky"];
-    let mut text = String::from("[settings]\nmax_history = 20\n");
-    for n in names {
-        text.push_str(&format!(
-            "\n[[watch]]\nname = \"{n}\"\nurl = \"file://{}/{n}.html\"\nselector = \"#canary li\"\n",
-            site.display()
-        ));
-    }
+    let text = names
+        .iter()
+        .fold(Toml::new().setting("max_history", 20), |text, n| {
+            let url = format!("file://{}/{n}.html", site.display());
+            text.watch(Watch::url(n, &url).set("selector", "#canary li"))
+        })
+        .to_string();
     let wl = Watchlist::parse(&text, Path::new("soak.toml")).expect("watchlist");
     let clock = Arc::new(HandClock {
         start: "2026-01-01T00:00:00Z".parse().expect("time"),

@@ -20,12 +20,10 @@ mod pages;
 
 use std::path::{Path, PathBuf};
 
-pub use common::canary::{GAG, NSL};
+pub use common::canary::{FISA, GAG, NSL};
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
 
-pub const FISA: &str =
-    "Example Co has never received an order under the Foreign Intelligence Surveillance Act.";
 pub const SEIZE: &str = "Backdoors were never placed in any hardware or software we run.";
 
 /// A text canary: one paragraph per statement.
@@ -63,7 +61,7 @@ pub async fn expect(env: &Env, args: &[&str], code: i32) -> String {
 pub async fn history_of(pages: &[&[&str]], extra_settings: &str) -> (Site, Env) {
     let site = Site::start().await;
     site.set("/canary", page(pages[0]));
-    let env = Env::new(&watchlist(&site, extra_settings));
+    let env = Env::new(watchlist(&site, extra_settings));
     for p in pages {
         site.set("/canary", page(p));
         ok(&env, &["check"]).await;

@@ -8,23 +8,22 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
+use common::canary::GAG;
 use common::run::Env;
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist};
 
 const DATED: &str =
     "As of January 5, 2021, Example Co has never received a National Security Letter.";
-const GAG: &str = "Example Co has never been subject to a gag order.";
 const WATCHES: usize = 3;
 
-fn watchlist(site: &Site, extra: &str) -> String {
-    let mut s = format!("[settings]\nconfirm = 1\nhost_delay = \"0s\"\n{extra}\n");
-    for i in 0..WATCHES {
-        s.push_str(&format!(
-            "\n[[watch]]\nname = \"w{i}\"\nurl = \"{}\"\nselector = \"#canary li\"\n",
-            site.url(&format!("/w{i}"))
-        ));
-    }
-    s
+fn watchlist(site: &Site) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", 1)
+        .setting("host_delay", "0s")
+        .watches((0..WATCHES).map(|i| {
+            Watch::url(&format!("w{i}"), &site.url(&format!("/w{i}"))).set("selector", "#canary li")
+        }))
 }
 
 /// Every file under `dir`, with its inode, modification time (ns) and size.
@@ -55,7 +54,7 @@ async fn an_unchanged_page_rewrites_no_file_of_its_watch_and_still_goes_stale() 
             )),
         );
     }
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site));
     let first = env.check().await;
     assert!(!first.contains("stale"), "{first}");
     let before: Vec<_> = (0..WATCHES)
@@ -111,7 +110,7 @@ async fn an_unchanged_page_rewrites_no_file_of_its_watch_and_still_goes_stale() 
     );
 
     // The same bytes again, but now past max_age: the clock-driven check fires.
-    env.set_watchlist(&watchlist(&site, "max_age = \"100d\"\n"));
+    env.set_watchlist(watchlist(&site).setting("max_age", "100d"));
     let out = env.check().await;
     for i in 0..WATCHES {
         let log = std::fs::read_to_string(env.state().join(format!("w{i}/events.jsonl")))

@@ -7,13 +7,14 @@ mod common;
 
 use std::path::Path;
 
-use canaryd::config::Watchlist;
 use canaryd::judge::event::EventKind;
 use canaryd::pipeline::Checker;
 use canaryd::store::CheckResult;
 use common::canary::we::{GAG, NSL};
+use common::parsed;
 use common::run::{Env, stderr, stdout};
 use common::site::{Reply, Site};
+use common::watchlist::{Watch, Watchlist as Toml};
 
 /// A client-shape CanaryTail canary, every field signed as the Go client does.
 fn canarytail(codes: &[&str]) -> Vec<u8> {
@@ -48,11 +49,7 @@ async fn live_and_replayed(
     let site = Site::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let checker = Checker::new(dir.path(), canaryd::clock::system(), "test").expect("checker");
-    let text = format!(
-        "[[watch]]\nname = \"c\"\nconfirm = 2\nurl = \"{}\"\n",
-        site.url("/canary")
-    );
-    let wl = Watchlist::parse(&text, Path::new("w.toml")).expect("watchlist");
+    let wl = parsed(&Toml::new().watch(Watch::url("c", &site.url("/canary")).set("confirm", 2)));
     let mut live = Vec::new();
     let mut last = None;
     for (_, body) in versions {

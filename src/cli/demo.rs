@@ -182,7 +182,7 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
         .tempdir()
         .context("creating a folder for the demo's report")?
         .keep();
-    super::report::write(&wl, &dir.join("state"), &site)?;
+    super::report::write(&wl, &dir.join("state"), &site, checker.clock().now())?;
     outln!(
         "\nThe report (open it in a browser; `canaryd report` writes yours): {}",
         site.join("index.html").display()

@@ -38,7 +38,7 @@ pub struct SnapshotJson {
     pub body_length: Option<u64>,
     pub body_pruned: bool,
     /// "2/2 ok", "1/2", "BAD" or "unsigned"; absent for unsigned watches.
-    pub signatures: Option<String>,
+    pub signatures: Option<crate::observe::signature::SignatureTally>,
     /// Set when HEAD was rebuilt before this record: records after `from_seq` may be gone.
     pub head_rebuilt: Option<String>,
     pub events: Vec<EventJson>,
@@ -72,7 +72,7 @@ fn snapshot(e: &Entry) -> SnapshotJson {
         body_sha256: r.body.as_ref().map(|b| b.sha256.clone()),
         body_length: r.body.as_ref().map(|b| b.length),
         body_pruned: e.body_pruned,
-        signatures: r.signatures.as_ref().map(|s| s.summary.clone()),
+        signatures: r.signatures.as_ref().map(|s| s.summary),
         head_rebuilt: r.head_rebuilt.as_ref().map(|h| {
             format!(
                 "HEAD was {} and rebuilt at {}; records after #{} may have been deleted",

@@ -10,10 +10,17 @@ use anyhow::Context as _;
 
 use super::say;
 use crate::cli::exit::EXIT_FAILURE;
+use crate::clock::Clock;
 use crate::store::archive::{Archive, WarcOptions, write_warc};
 use crate::store::atomic;
 
-pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyhow::Result<u8> {
+pub fn run(
+    state: &Path,
+    name: &str,
+    output: Option<&Path>,
+    force: bool,
+    clock: &dyn Clock,
+) -> anyhow::Result<u8> {
     let history = match super::history::open(state, name) {
         Ok(h) => h,
         Err(code) => return Ok(code),
@@ -57,7 +64,7 @@ pub fn run(state: &Path, name: &str, output: Option<&Path>, force: bool) -> anyh
             Some(f) if !to_stdout => f.to_string_lossy().into_owned(),
             _ => format!("{name}.warc"),
         },
-        now: chrono::Utc::now(),
+        now: clock.now(),
         chain,
         compression: flate2::Compression::default(),
     };

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::cli::args::Format;
 use crate::cli::exit::EXIT_FAILURE;
+use crate::clock::Clock;
 use crate::store::Store;
 
 use super::{check, names, say};
@@ -16,6 +17,7 @@ pub async fn refresh(
     state: &Path,
     asked: Vec<String>,
     quiet: bool,
+    clock: &dyn Clock,
 ) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
         Ok(wl) => wl,
@@ -53,7 +55,7 @@ pub async fn refresh(
         outln!("no pinned key has a `key_url`: nothing to refresh");
         return Ok(0);
     }
-    let started = chrono::Utc::now();
+    let started = clock.now();
     let code = check::run(
         watchlist,
         state,

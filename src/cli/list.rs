@@ -197,11 +197,9 @@ pub fn rows(wl: &crate::config::Watchlist, state_dir: &Path) -> anyhow::Result<V
     let exists = state_dir.is_dir();
     let store = Store::at(state_dir);
     let archive = Archive::new(state_dir);
-    let (queued, refused) = if exists && state_dir.join("outbox").is_dir() {
-        let outbox = Outbox::at(state_dir);
-        (outbox.pending()?, outbox.failed_permanently()?)
-    } else {
-        (Vec::new(), Vec::new())
+    let (queued, refused) = match Outbox::existing(state_dir) {
+        Some(outbox) => (outbox.pending()?, outbox.failed_permanently()?),
+        None => (Vec::new(), Vec::new()),
     };
     let mut rows = Vec::with_capacity(wl.watches.len());
     for w in &wl.watches {

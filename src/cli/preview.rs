@@ -226,7 +226,7 @@ pub async fn fetch_preview_with(
         None => (kind, false, Vec::new(), Default::default()),
     };
     let time_notes = signatures.as_ref().map_or_else(Vec::new, |r| {
-        crate::judge::signature_time::notes(r, &statements, chrono::Utc::now())
+        crate::judge::signature_time::notes(r, &statements, crate::clock::system().now())
     });
     Ok(Preview {
         final_url: page.final_url,

@@ -28,7 +28,7 @@ pub(super) async fn print(
         retry: RetryPolicy::none(),
         ..FetchOptions::default()
     };
-    let now = chrono::Utc::now();
+    let now = crate::clock::system().now();
     let ask: Vec<String> = hashes.iter().take(online::MAX_LOOKUPS).cloned().collect();
     let asked = crate::pipeline::freshness_api::lookups(&fetcher, &api, &ask, &opts, now).await;
     let dates = Dates {

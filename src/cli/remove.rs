@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
+use crate::clock::Clock;
 use crate::config::edit;
 use crate::config::valid_watch_name;
 use crate::notify::outbox::Outbox;
@@ -25,7 +26,13 @@ pub enum Purge {
     Yes,
 }
 
-pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::Result<u8> {
+pub fn run(
+    watchlist: &Path,
+    state: &Path,
+    name: &str,
+    purge: Purge,
+    clock: &dyn Clock,
+) -> anyhow::Result<u8> {
     if !valid_watch_name(name) {
         say::error(format!("\"{name}\" is not a watch name"));
         return Ok(EXIT_USAGE);
@@ -42,6 +49,7 @@ pub fn run(watchlist: &Path, state: &Path, name: &str, purge: Purge) -> anyhow::
         true => Some(crate::store::lock::StateLock::acquire(
             state,
             "remove --purge",
+            clock.now(),
         )?),
         false => None,
     };

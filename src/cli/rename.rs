@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
+use crate::clock::Clock;
 use crate::config::edit;
 use crate::config::valid_watch_name;
 use crate::notify::outbox::Outbox;
@@ -15,7 +16,13 @@ use crate::store::Store;
 use super::watchlist_file::{self, RELOAD_HINT};
 use super::{names, say};
 
-pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Result<u8> {
+pub fn run(
+    watchlist: &Path,
+    state: &Path,
+    old: &str,
+    new: &str,
+    clock: &dyn Clock,
+) -> anyhow::Result<u8> {
     for name in [old, new] {
         if !valid_watch_name(name) {
             say::error(format!(
@@ -29,7 +36,7 @@ pub fn run(watchlist: &Path, state: &Path, old: &str, new: &str) -> anyhow::Resu
         Err(code) => return Ok(code),
     };
     // Moving a watch's history under a running check or daemon would split it in two.
-    let _lock = crate::store::lock::StateLock::acquire(state, "rename")?;
+    let _lock = crate::store::lock::StateLock::acquire(state, "rename", clock.now())?;
     if wl.watch(old).is_none() {
         let known: Vec<String> = wl.watches.iter().map(|w| w.name.clone()).collect();
         say::error(names::unknown(

@@ -5,14 +5,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+use crate::clock::Clock;
+
 /// Writes the report into `out` (default `./report`); prints where.
-pub fn run(watchlist: &Path, state: &Path, out: Option<&Path>) -> anyhow::Result<u8> {
+pub fn run(
+    watchlist: &Path,
+    state: &Path,
+    out: Option<&Path>,
+    clock: &dyn Clock,
+) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
         Ok(wl) => wl,
         Err(code) => return Ok(code),
     };
     let out: PathBuf = out.map_or_else(|| PathBuf::from("report"), Path::to_path_buf);
-    let outcome = write(&wl, state, &out)?;
+    let outcome = write(&wl, state, &out, clock.now())?;
     outln!(
         "wrote the report of {} to {} ({} rebuilt, {} unchanged; {} written)",
         crate::words::plural(outcome.watches, "watch"),
@@ -24,18 +31,13 @@ pub fn run(watchlist: &Path, state: &Path, out: Option<&Path>) -> anyhow::Result
     Ok(0)
 }
 
-/// Writes the report into `out`, saying which folder failed.
+/// Writes the report into `out` as of `now`, saying which folder failed.
 pub fn write(
     wl: &crate::config::Watchlist,
     state: &Path,
     out: &Path,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<crate::report::Outcome> {
-    crate::report::generate(
-        wl,
-        state,
-        out,
-        chrono::Utc::now(),
-        crate::report::Warcs::Command,
-    )
-    .with_context(|| format!("writing the report into {}", out.display()))
+    crate::report::generate(wl, state, out, now, crate::report::Warcs::Command)
+        .with_context(|| format!("writing the report into {}", out.display()))
 }

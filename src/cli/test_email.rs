@@ -6,9 +6,10 @@ use std::path::Path;
 
 use crate::cli::exit::EXIT_FAILURE;
 use crate::cli::say;
+use crate::clock::Clock;
 use crate::notify::mail::Mailer;
 
-pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
+pub async fn run(watchlist: &Path, clock: &dyn Clock) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
         Ok(wl) => wl,
         Err(code) => return Ok(code),
@@ -30,7 +31,7 @@ pub async fn run(watchlist: &Path) -> anyhow::Result<u8> {
             return Ok(EXIT_FAILURE);
         }
     };
-    let now = chrono::Utc::now();
+    let now = clock.now();
     let body = format!(
         "This is a test message from canaryd (`canaryd test-email`), sent {}.\n\n\
          If you are reading it, alerts about {} in {} reach you.\n\

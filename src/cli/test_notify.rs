@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
+use crate::clock::Clock;
 use crate::notify::channel::{self, Outgoing};
 
-pub async fn run(watchlist: &Path, only: Option<usize>) -> anyhow::Result<u8> {
+pub async fn run(watchlist: &Path, only: Option<usize>, clock: &dyn Clock) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
         Ok(wl) => wl,
         Err(code) => return Ok(code),
@@ -23,7 +24,7 @@ pub async fn run(watchlist: &Path, only: Option<usize>) -> anyhow::Result<u8> {
         ));
         return Ok(EXIT_USAGE);
     }
-    let now = chrono::Utc::now();
+    let now = clock.now();
     let text = format!(
         "This is a test notification from canaryd (`canaryd test-notify`), sent {}.\n\n\
          If it reached you, alerts about the {} watch(es) in {} reach you this way.\n\

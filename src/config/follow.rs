@@ -37,9 +37,8 @@ impl Follow {
     }
 
     /// Builds a rule from command-line values (`preview`/`add --follow-*`).
-    pub fn new(index: Url, pattern: &str, order: Option<&str>) -> Result<Follow, String> {
-        let compiled =
-            Regex::new(pattern).map_err(|e| format!("`pattern` is not a valid regex: {e}"))?;
+    pub fn new(index: Url, pattern: &str, order: Option<&str>) -> Result<Follow, FollowError> {
+        let compiled = Regex::new(pattern).map_err(FollowError::Pattern)?;
         let order = order.map(parse_order).transpose()?;
         Ok(Follow {
             index,
@@ -52,14 +51,22 @@ impl Follow {
     }
 }
 
-fn parse_order(s: &str) -> Result<Order, String> {
+/// Why a `follow` rule cannot be built; the words name the key as written after `follow.`
+/// in the watchlist or `--follow-` on the command line.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error("`pattern` is not a valid regex: {0}")]
+    Pattern(regex::Error),
+    #[error("`order` \"{0}\" is not one of \"number\", \"date\", \"position\"")]
+    Order(String),
+}
+
+fn parse_order(s: &str) -> Result<Order, FollowError> {
     match s {
         "number" => Ok(Order::Number),
         "date" => Ok(Order::Date),
         "position" => Ok(Order::Position),
-        other => Err(format!(
-            "`order` \"{other}\" is not one of \"number\", \"date\", \"position\""
-        )),
+        other => Err(FollowError::Order(other.to_string())),
     }
 }
 

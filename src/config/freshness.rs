@@ -16,13 +16,22 @@ pub struct FreshnessApi {
     template: String,
 }
 
+/// Why a `freshness_api` template cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FreshnessApiError {
+    #[error("`freshness_api` has no {PLACEHOLDER} for the block hash to go in")]
+    NoPlaceholder,
+    #[error("`freshness_api` is not a URL: {0}")]
+    NotAUrl(url::ParseError),
+    #[error("`freshness_api` scheme \"{0}\" is not supported (http or https only)")]
+    Scheme(String),
+}
+
 impl FreshnessApi {
-    /// Validates `template`: the reason, in words, when it is not usable.
-    pub fn parse(template: &str) -> Result<FreshnessApi, String> {
+    /// Validates `template`: the reason when it is not usable.
+    pub fn parse(template: &str) -> Result<FreshnessApi, FreshnessApiError> {
         if !template.contains(PLACEHOLDER) {
-            return Err(format!(
-                "`freshness_api` has no {PLACEHOLDER} for the block hash to go in"
-            ));
+            return Err(FreshnessApiError::NoPlaceholder);
         }
         let api = FreshnessApi {
             template: template.trim().to_string(),
@@ -30,16 +39,13 @@ impl FreshnessApi {
         let url = api.url(crate::observe::freshness::api::GENESIS)?;
         match url.scheme() {
             "http" | "https" => Ok(api),
-            other => Err(format!(
-                "`freshness_api` scheme \"{other}\" is not supported (http or https only)"
-            )),
+            other => Err(FreshnessApiError::Scheme(other.to_string())),
         }
     }
 
     /// The URL asked for `hash` (64 hex digits, as the proof reader keeps them).
-    pub fn url(&self, hash: &str) -> Result<Url, String> {
-        Url::parse(&self.template.replace(PLACEHOLDER, hash))
-            .map_err(|e| format!("`freshness_api` is not a URL: {e}"))
+    pub fn url(&self, hash: &str) -> Result<Url, FreshnessApiError> {
+        Url::parse(&self.template.replace(PLACEHOLDER, hash)).map_err(FreshnessApiError::NotAUrl)
     }
 
     /// As written.
@@ -76,17 +82,21 @@ mod tests {
             api.url("00ab").expect("url").as_str(),
             "https://blockstream.info/api/block/00ab"
         );
+        let no_placeholder = FreshnessApi::parse("https://blockstream.info/api/block/");
+        assert_eq!(no_placeholder, Err(FreshnessApiError::NoPlaceholder));
         assert!(
-            FreshnessApi::parse("https://blockstream.info/api/block/")
+            no_placeholder
                 .expect_err("no placeholder")
+                .to_string()
                 .contains("{hash}")
         );
-        assert!(
-            FreshnessApi::parse("ftp://x.example/{hash}")
-                .expect_err("ftp")
-                .contains("not supported")
-        );
-        assert!(FreshnessApi::parse("blockstream.info/{hash}").is_err());
+        let ftp = FreshnessApi::parse("ftp://x.example/{hash}").expect_err("ftp");
+        assert_eq!(ftp, FreshnessApiError::Scheme("ftp".into()));
+        assert!(ftp.to_string().contains("not supported"), "{ftp}");
+        assert!(matches!(
+            FreshnessApi::parse("blockstream.info/{hash}"),
+            Err(FreshnessApiError::NotAUrl(_))
+        ));
     }
 
     fn error(text: &str) -> (usize, usize, String, String) {

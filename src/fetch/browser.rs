@@ -30,6 +30,7 @@ use futures_util::StreamExt as _;
 use url::Url;
 
 use super::{FetchError, FetchOptions, Fetched, Format, Network, Page, error};
+use crate::clock::SharedClock;
 
 pub use intercept::Original;
 pub use process::{INSTALL_FIX, find};
@@ -74,6 +75,8 @@ impl Default for BrowserSettings {
 #[derive(Debug, Clone)]
 pub struct BrowserPool {
     inner: Arc<Inner>,
+    /// Stamps what was rendered.
+    clock: SharedClock,
 }
 
 #[derive(Debug)]
@@ -131,7 +134,14 @@ impl BrowserPool {
                 in_flight: AtomicUsize::new(0),
                 last_used: Mutex::new(Instant::now()),
             }),
+            clock: crate::clock::system(),
         }
+    }
+
+    /// The same pool stamping pages with `clock` instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> BrowserPool {
+        self.clock = clock;
+        self
     }
 
     /// Applies the watchlist's browser settings (at start and on reload). A new path takes
@@ -326,7 +336,7 @@ impl BrowserPool {
             body,
             text: html,
             charset: "UTF-8",
-            fetched_at: chrono::Utc::now(),
+            fetched_at: self.clock.now(),
             attempts: 1,
             original: original.map(Box::new),
         }))
@@ -350,7 +360,7 @@ impl BrowserPool {
             find(path.as_deref()).map_err(|why| setup(url, format!("{why}; {INSTALL_FIX}")))?;
         let (mut process, ws) = process::Chromium::start(&program, &self.inner.runtime_dir, within)
             .await
-            .map_err(|why| setup(url, why))?;
+            .map_err(|why| setup(url, why.to_string()))?;
         let config = HandlerConfig {
             // Every page has its own deadline; this only bounds one DevTools command.
             request_timeout: Duration::from_secs(60),

@@ -1,13 +1,15 @@
 //! `file://` watches: reading a local file under the same size cap and deadline as HTTP,
 //! with its mtime as a Last-Modified validator.
 
+use chrono::{DateTime, Utc};
 use std::io;
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, Utc};
 use tokio::io::AsyncReadExt;
 use tokio::time::timeout_at;
 use url::Url;
+
+use crate::clock::Clock;
 
 use super::charset::{decode_body, format_for, sniff_format};
 use super::error::{FetchError, TimeoutStage, human_duration, redact};
@@ -21,9 +23,10 @@ pub(super) async fn get(
     url: &Url,
     validators: Option<&Validators>,
     opts: &FetchOptions,
+    clock: &dyn Clock,
 ) -> Result<Fetched, FetchError> {
     let deadline = deadline_after(opts.timeout);
-    match timeout_at(deadline, read(url, validators, opts)).await {
+    match timeout_at(deadline, read(url, validators, opts, clock)).await {
         Ok(result) => result,
         Err(_) => Err(FetchError::Timeout {
             url: redact(url),
@@ -37,6 +40,7 @@ async fn read(
     url: &Url,
     validators: Option<&Validators>,
     opts: &FetchOptions,
+    clock: &dyn Clock,
 ) -> Result<Fetched, FetchError> {
     let path = url.to_file_path().map_err(|()| FetchError::Io {
         message: format!(
@@ -86,7 +90,7 @@ async fn read(
         return Ok(Fetched::NotModified {
             final_url: url.clone(),
             status: 304,
-            fetched_at: Utc::now(),
+            fetched_at: clock.now(),
             attempts: 1,
         });
     }
@@ -107,7 +111,7 @@ async fn read(
         url,
         body,
         last_modified,
-        Utc::now(),
+        clock.now(),
     )))
 }
 
@@ -143,12 +147,14 @@ pub(crate) fn local_page(
 /// The mtime as an HTTP date, but only once its second is over. HTTP dates have one-second
 /// resolution, so a file written again within the second we read it would keep the same
 /// date and a later check would wrongly answer "not modified"; such a file gets no validator.
+///
+/// The age is measured on the clock that stamped the mtime, the kernel's, not the injected
+/// one: a test's clock set to another day says nothing about when the file was written.
 fn settled_mtime(mtime: SystemTime) -> Option<String> {
-    let mtime: DateTime<Utc> = mtime.into();
-    let age = Utc::now().signed_duration_since(mtime).to_std().ok()?;
+    let age = mtime.elapsed().ok()?;
     if age < Duration::from_secs(2) {
         tracing::trace!(age = %human_duration(age), "file modified too recently for a validator");
         return None;
     }
-    Some(http_date(mtime))
+    Some(http_date(mtime.into()))
 }

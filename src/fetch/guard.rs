@@ -35,25 +35,41 @@ pub struct AllowInternal {
     hosts: Vec<String>,
 }
 
+/// Which `allow_internal` entry is wrong, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AllowInternalError {
+    #[error("more than {MAX_ALLOWED} entries")]
+    TooMany,
+    #[error("\"{0}\" is not an address/prefix (CIDR)")]
+    NotAnAddress(String),
+    #[error("\"{entry}\": the prefix length must be 0 to {max}")]
+    Prefix { entry: String, max: u8 },
+    #[error("\"{0}\" is neither an address, a network (CIDR) nor a host name")]
+    Neither(String),
+}
+
 impl AllowInternal {
     /// Parses entries such as `"127.0.0.1"`, `"10.0.0.0/8"`, `"fd00::/8"`, `"intranet.example"`.
-    /// The error says which entry is wrong and why.
-    pub fn parse<'a>(entries: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+    pub fn parse<'a>(
+        entries: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, AllowInternalError> {
         let mut allow = AllowInternal::default();
         for entry in entries {
             let entry = entry.trim();
             if allow.nets.len() + allow.hosts.len() >= MAX_ALLOWED {
-                return Err(format!("more than {MAX_ALLOWED} entries"));
+                return Err(AllowInternalError::TooMany);
             }
             if let Some((addr, bits)) = entry.split_once('/') {
                 let addr: IpAddr = addr
                     .parse()
-                    .map_err(|_| format!("\"{entry}\" is not an address/prefix (CIDR)"))?;
+                    .map_err(|_| AllowInternalError::NotAnAddress(entry.to_string()))?;
                 let max = if addr.is_ipv4() { 32 } else { 128 };
-                let bits: u8 =
-                    bits.parse().ok().filter(|b| *b <= max).ok_or_else(|| {
-                        format!("\"{entry}\": the prefix length must be 0 to {max}")
-                    })?;
+                let bits: u8 = bits.parse().ok().filter(|b| *b <= max).ok_or_else(|| {
+                    AllowInternalError::Prefix {
+                        entry: entry.to_string(),
+                        max,
+                    }
+                })?;
                 allow.nets.push((mask(addr, bits), bits));
             } else if let Ok(addr) = entry.trim_matches(['[', ']']).parse::<IpAddr>() {
                 allow
@@ -70,9 +86,7 @@ impl AllowInternal {
                                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                     });
                 if !valid {
-                    return Err(format!(
-                        "\"{entry}\" is neither an address, a network (CIDR) nor a host name"
-                    ));
+                    return Err(AllowInternalError::Neither(entry.to_string()));
                 }
                 allow.hosts.push(host);
             }
@@ -183,9 +197,29 @@ mod tests {
             a.to_string(),
             "127.0.0.1, 10.0.0.0/8, fd00::/8, intranet.example"
         );
-        assert!(AllowInternal::parse(["10.0.0.0/33"]).is_err());
-        assert!(AllowInternal::parse(["not a host"]).is_err());
-        assert!(AllowInternal::parse(["10.0.0.1/x"]).is_err());
+        let prefix = AllowInternal::parse(["10.0.0.0/33"]).expect_err("/33");
+        assert_eq!(
+            prefix,
+            AllowInternalError::Prefix {
+                entry: "10.0.0.0/33".into(),
+                max: 32
+            }
+        );
+        assert_eq!(
+            prefix.to_string(),
+            "\"10.0.0.0/33\": the prefix length must be 0 to 32"
+        );
+        assert_eq!(
+            AllowInternal::parse(["not a host"]),
+            Err(AllowInternalError::Neither("not a host".into()))
+        );
+        assert_eq!(
+            AllowInternal::parse(["10.0.0.1/x"]),
+            Err(AllowInternalError::Prefix {
+                entry: "10.0.0.1/x".into(),
+                max: 32
+            })
+        );
         assert!(AllowInternal::parse(["0.0.0.0/0"]).is_ok_and(|a| a.permits_addr(ip("10.1.1.1"))));
     }
 

@@ -422,7 +422,7 @@ mod tests {
 
     #[test]
     fn test_payload_is_marked_and_alert_payload_carries_the_event() {
-        let now = Utc::now();
+        let now: DateTime<Utc> = "2026-03-01T00:00:00Z".parse().expect("time");
         let p = Outgoing::Test {
             at: now,
             text: "hi",

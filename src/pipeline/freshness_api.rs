@@ -71,7 +71,10 @@ async fn ask(
 ) -> (String, BlockAnswer) {
     let url = match api.url(hash) {
         Ok(u) => u,
-        Err(why) => return (api.template().to_string(), BlockAnswer::Unknown { why }),
+        Err(why) => {
+            let why = why.to_string();
+            return (api.template().to_string(), BlockAnswer::Unknown { why });
+        }
     };
     let shown = crate::fetch::redact(&url);
     let answer = match fetcher.fetch(&url, None, opts).await {

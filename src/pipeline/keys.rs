@@ -77,7 +77,7 @@ impl Checker {
                         match pinned.merge(&page.body) {
                             Err(why) => {
                                 refresh.outcome = "refused".into();
-                                refresh.detail = why;
+                                refresh.detail = why.to_string();
                             }
                             Ok(m) if m.changes.is_empty() => {
                                 refresh.outcome = "unchanged".into();

@@ -53,7 +53,7 @@ pub fn row(s: &Summary) -> IndexRow {
                 .map(|v| v.who)
                 .collect();
             if good.is_empty() {
-                sig.summary.clone()
+                sig.summary.to_string()
             } else {
                 format!("{}: {}", sig.summary, good.join(", "))
             }

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::serve::{self, Served};
+use crate::clock::SharedClock;
 use crate::config::Watchlist;
 use crate::pipeline::CheckReport;
 use crate::store::CheckResult;
@@ -29,6 +30,7 @@ impl Publisher {
     pub async fn start(
         wl: &Watchlist,
         state: &Path,
+        clock: SharedClock,
         stop: CancellationToken,
     ) -> anyhow::Result<Option<Publisher>> {
         let Some(web) = wl.web else {
@@ -43,6 +45,7 @@ impl Publisher {
             state.to_path_buf(),
             root.clone(),
             served.clone(),
+            clock,
             stop.clone(),
         ));
         tokio::spawn(serve::serve(
@@ -85,19 +88,14 @@ async fn regenerate(
     state: PathBuf,
     root: PathBuf,
     served: Served,
+    clock: SharedClock,
     stop: CancellationToken,
 ) {
     loop {
         let wl = rx.borrow_and_update().clone();
-        let (state, root2) = (state.clone(), root.clone());
+        let (state, root2, now) = (state.clone(), root.clone(), clock.now());
         let done = tokio::task::spawn_blocking(move || {
-            super::generate(
-                &wl,
-                &state,
-                &root2,
-                chrono::Utc::now(),
-                super::Warcs::Served,
-            )
+            super::generate(&wl, &state, &root2, now, super::Warcs::Served)
         })
         .await;
         match done {

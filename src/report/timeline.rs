@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::judge::event::{Event, EventKind};
+use crate::observe::signature::SignatureTally;
 use crate::observe::statement::Statement;
 
 use super::axis::{self, Tick};
@@ -29,7 +30,7 @@ pub struct Point<'a> {
     pub statements: Option<&'a [Statement]>,
     pub events: &'a [Event],
     /// The signature summary of a signed watch ("2/2 ok", "BAD"…).
-    pub signature: Option<&'a str>,
+    pub signature: Option<SignatureTally>,
     /// The canary's own date and its stated next deadline, as read from this version.
     pub dated: Option<NaiveDate>,
     pub due: Option<NaiveDate>,
@@ -338,7 +339,7 @@ pub fn layout(points: &[Point<'_>]) -> Timeline {
         .filter_map(|p| {
             p.signature.map(|s| Mark {
                 x: scale.x(p.at),
-                kind: if s.ends_with(" ok") { "good" } else { "bad" }.into(),
+                kind: if s.is_satisfied() { "good" } else { "bad" }.into(),
                 title: format!("signatures {s} at {}", p.at.format("%Y-%m-%d %H:%M UTC")),
             })
         })
@@ -381,13 +382,11 @@ mod tests {
     use super::*;
     use crate::judge::event::{Change, Severity};
     use crate::observe::normalise::statement;
+    use canaryd_testkit::canary::we::{GAG, NSL};
 
     fn at(day: u32) -> DateTime<Utc> {
         format!("2026-03-{day:02}T00:00:00Z").parse().expect("time")
     }
-
-    const NSL: &str = "We have never received a National Security Letter.";
-    const GAG: &str = "We have never been subject to a gag order.";
 
     #[test]
     fn a_row_per_claim_present_until_removed_and_a_reworded_claim_keeps_its_row() {

@@ -275,7 +275,7 @@ fn versions(history: &History, verification: Option<&Verification>) -> Vec<Versi
             changed: changed || !r.events.is_empty(),
             first,
             events: r.events.iter().map(event_line).collect(),
-            signature: r.signatures.as_ref().map(|s| s.summary.clone()),
+            signature: r.signatures.as_ref().map(|s| s.summary.to_string()),
             signers: r.signatures.as_ref().map(signers).unwrap_or_default(),
             freshness: freshness(e),
             dated: crate::judge::dating(stated).map(|d| d.chosen.date.to_string()),
@@ -314,7 +314,7 @@ fn points(history: &History) -> Vec<Point<'_>> {
                 at: e.record.at,
                 statements: s,
                 events: &e.record.events,
-                signature: e.record.signatures.as_ref().map(|s| s.summary.as_str()),
+                signature: e.record.signatures.as_ref().map(|s| s.summary),
                 dated: s.and_then(crate::judge::dating).map(|d| d.chosen.date),
                 due: s.and_then(crate::judge::stated_deadline),
             }

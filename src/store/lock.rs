@@ -6,6 +6,8 @@ use std::io::{Read, Seek, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+
 /// Held for as long as the value lives; the kernel releases it if the process dies.
 #[derive(Debug)]
 pub struct StateLock {
@@ -30,7 +32,12 @@ pub enum LockError {
 
 impl StateLock {
     /// Takes the lock for `command` ("check", "run", "rename"…), or says who holds it.
-    pub fn acquire(state_dir: &Path, command: &str) -> Result<StateLock, LockError> {
+    /// `since` is when the holder started, as its clock says.
+    pub fn acquire(
+        state_dir: &Path,
+        command: &str,
+        since: DateTime<Utc>,
+    ) -> Result<StateLock, LockError> {
         let path = state_dir.join("lock");
         let io = |source| LockError::Io {
             path: path.clone(),
@@ -66,7 +73,7 @@ impl StateLock {
         let me = format!(
             "canaryd {command}, pid {}, since {}",
             std::process::id(),
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
@@ -119,6 +126,11 @@ fn remove_leftover_temp_files(state_dir: &Path) {
 mod tests {
     use super::*;
 
+    /// When the holder started, as its clock says.
+    fn at() -> DateTime<Utc> {
+        "2026-03-01T00:00:00Z".parse().expect("time")
+    }
+
     #[test]
     fn taking_the_lock_clears_temporary_files_left_by_a_kill() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -132,7 +144,7 @@ mod tests {
             std::fs::write(&p, b"half").expect("write");
         }
         std::fs::write(history.join("000001.json"), b"{}").expect("record");
-        let _lock = StateLock::acquire(dir.path(), "check").expect("lock");
+        let _lock = StateLock::acquire(dir.path(), "check", at()).expect("lock");
         assert!(!dir.path().join(".tmp-abc").exists());
         assert!(!dir.path().join("w/.tmp-def").exists());
         assert!(!history.join(".tmp-ghi").exists());
@@ -142,17 +154,18 @@ mod tests {
     #[test]
     fn a_second_holder_is_refused_and_told_who_holds_it() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let first = StateLock::acquire(dir.path(), "run").expect("first");
+        let first = StateLock::acquire(dir.path(), "run", at()).expect("first");
         // flock locks belong to the open file description: a second open in the same
         // process conflicts, as another process would.
-        match StateLock::acquire(dir.path(), "check") {
+        match StateLock::acquire(dir.path(), "check", at()) {
             Err(LockError::Busy { holder, .. }) => {
                 assert!(holder.contains("canaryd run"), "{holder}");
                 assert!(holder.contains(&std::process::id().to_string()), "{holder}");
+                assert!(holder.contains("since 2026-03-01T00:00:00Z"), "{holder}");
             }
             other => panic!("the second lock must be refused: {other:?}"),
         }
         drop(first);
-        StateLock::acquire(dir.path(), "check").expect("free again once released");
+        StateLock::acquire(dir.path(), "check", at()).expect("free again once released");
     }
 }

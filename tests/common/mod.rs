@@ -12,7 +12,14 @@ pub mod smtp;
 // The pure builders live in crates/canaryd-testkit, shared with the core crate's unit tests.
 // A binary that uses neither would warn of an unused import, as `dead_code` does not cover it.
 #[allow(unused_imports)]
-pub use canaryd_testkit::{canary, pdf};
+pub use canaryd_testkit::{canary, pdf, watchlist};
+
+/// A watchlist built with the testkit, as canaryd reads it (no file: relative paths in it
+/// resolve against the current directory).
+pub fn parsed(list: &watchlist::Watchlist) -> canaryd::config::Watchlist {
+    canaryd::config::Watchlist::parse(&list.to_string(), std::path::Path::new("w.toml"))
+        .expect("a valid watchlist")
+}
 
 /// Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.
 /// Used only to wait for a separate process or real server, never to test timing.

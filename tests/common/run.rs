@@ -9,9 +9,10 @@ pub struct Env {
 }
 
 impl Env {
-    pub fn new(watchlist: &str) -> Env {
+    pub fn new(watchlist: impl std::fmt::Display) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("watchlist.toml"), watchlist).expect("write watchlist");
+        std::fs::write(dir.path().join("watchlist.toml"), watchlist.to_string())
+            .expect("write watchlist");
         Env { dir }
     }
 
@@ -23,8 +24,8 @@ impl Env {
         self.dir.path().join("state")
     }
 
-    pub fn set_watchlist(&self, text: &str) {
-        std::fs::write(self.watchlist(), text).expect("write watchlist");
+    pub fn set_watchlist(&self, text: impl std::fmt::Display) {
+        std::fs::write(self.watchlist(), text.to_string()).expect("write watchlist");
     }
 
     /// Runs `canaryd --watchlist … --state … ARGS` to completion.

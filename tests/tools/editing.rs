@@ -137,7 +137,7 @@ async fn remove_keeps_comments_and_history_unless_purged() {
     let site = Site::start().await;
     site.set("/canary", page(&[NSL, GAG]));
     site.set("/two", page(&[GAG]));
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site, ""));
     ok(&env, &["add", &site.url("/two"), "--name", "two"]).await;
     let with_two = std::fs::read_to_string(env.watchlist()).expect("read");
     ok(&env, &["check"]).await;
@@ -180,7 +180,7 @@ async fn rename_moves_history_and_readdresses_queued_alerts() {
         "\n[email]\nsmtp = \"{}\"\nfrom = \"canaryd@test.invalid\"\nto = [\"reader@test.invalid\"]\n",
         smtp.url()
     );
-    let env = Env::new(&format!("{}{email}", watchlist(&site, "")));
+    let env = Env::new(format!("{}{email}", watchlist(&site, "")));
     ok(&env, &["check"]).await;
     smtp.set_refusing(true);
     site.set("/canary", page(&[GAG]));
@@ -225,7 +225,7 @@ async fn rename_moves_history_and_readdresses_queued_alerts() {
 async fn list_table_and_json_and_plain_check_lines() {
     let site = Site::start().await;
     site.set("/canary", page(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site, ""));
     let before = ok(&env, &["list"]).await;
     assert!(before.contains("never checked"), "{before}");
 

@@ -19,7 +19,7 @@ fn with_email(site: &Site, smtp_url: &str) -> String {
 async fn test_email_reports_the_answer_or_the_exact_failure() {
     let site = Site::start().await;
     let smtp = SmtpServer::start().await;
-    let env = Env::new(&with_email(&site, &smtp.url()));
+    let env = Env::new(with_email(&site, &smtp.url()));
     let out = ok(&env, &["test-email"]).await;
     assert!(out.contains("250"), "shows the server's answer: {out}");
     let mails = smtp.mails();
@@ -40,7 +40,7 @@ async fn test_email_reports_the_answer_or_the_exact_failure() {
         "names the refusal: {err}"
     );
 
-    env.set_watchlist(&with_email(
+    env.set_watchlist(with_email(
         &site,
         &format!("smtp://127.0.0.1:{}", closed_port()),
     ));
@@ -52,7 +52,7 @@ async fn test_email_reports_the_answer_or_the_exact_failure() {
         stderr(&out)
     );
 
-    env.set_watchlist(&watchlist(&site, ""));
+    env.set_watchlist(watchlist(&site, ""));
     let out = env.canaryd(&["test-email"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -65,7 +65,7 @@ async fn test_email_reports_the_answer_or_the_exact_failure() {
 
 /// `test-email`'s stderr in one configuration: exit 1, exactly one error line and one fix.
 async fn diagnosis(site: &Site, email: &str) -> (String, String) {
-    let env = Env::new(&format!(
+    let env = Env::new(format!(
         "{}\n[email]\n{email}from = \"canaryd <canaryd@test.invalid>\"\nto = [\"reader@test.invalid\"]\n",
         watchlist(site, "")
     ));
@@ -199,7 +199,7 @@ async fn test_email_diagnoses_each_misconfiguration_with_one_fix() {
 async fn feed_atom_has_one_well_formed_entry_per_alert() {
     let site = Site::start().await;
     site.set("/canary", page(&[NSL, FISA, GAG]));
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site, ""));
     ok(&env, &["check"]).await;
     let feed = env.state().join("feed.atom");
     assert!(!feed.exists(), "no alert, no feed");

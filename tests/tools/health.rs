@@ -4,14 +4,16 @@
 
 use crate::common::run::Env;
 use crate::common::site::{Reply, Site};
+use crate::common::watchlist::{Watch, Watchlist};
 use crate::{GAG, NSL, SEIZE, ok, page};
 
 /// One watch "example" on /canary, needing `confirm` sightings.
-fn watchlist(site: &Site, confirm: u32) -> String {
-    format!(
-        "[settings]\nconfirm = {confirm}\nhost_delay = \"0s\"\ntimeout = \"5s\"\n\n[[watch]]\nname = \"example\"\nurl = \"{}\"\n",
-        site.url("/canary")
-    )
+fn watchlist(site: &Site, confirm: i64) -> Watchlist {
+    Watchlist::new()
+        .setting("confirm", confirm)
+        .setting("host_delay", "0s")
+        .setting("timeout", "5s")
+        .watch(Watch::url("example", &site.url("/canary")))
 }
 
 fn list_json(text: &str) -> serde_json::Value {
@@ -23,7 +25,7 @@ fn list_json(text: &str) -> serde_json::Value {
 async fn a_watch_without_claims_warns_in_check_and_list_from_the_first_check() {
     let site = Site::start().await;
     site.set("/canary", page(&["Opening hours are nine to five."]));
-    let env = Env::new(&watchlist(&site, 2));
+    let env = Env::new(watchlist(&site, 2));
     let url = site.url("/canary");
 
     for _ in 0..2 {
@@ -79,10 +81,8 @@ async fn a_canary_whose_claims_go_says_what_was_lost_and_list_shows_the_alert() 
             "<ul id=\"canary\"><li>{NSL}</li><li>{GAG}</li><li>{SEIZE}</li></ul>"
         )),
     );
-    let env = Env::new(&format!(
-        "{}selector = \"#canary li\"\n",
-        watchlist(&site, 2)
-    ));
+    let env =
+        Env::new(watchlist(&site, 2).with_watch("example", |w| w.set("selector", "#canary li")));
     let out = ok(&env, &["check"]).await;
     assert!(out.contains("example: ok, 3 claims"), "{out}");
     let row = list_json(&ok(&env, &["list", "--format", "json"]).await);
@@ -135,7 +135,7 @@ async fn claims_confirmed_removed_are_not_read_as_a_setup_mistake() {
     let site = Site::start().await;
     const CONTEXT: &str = "This statement is reviewed by our counsel every quarter.";
     site.set("/canary", page(&[NSL, GAG, CONTEXT]));
-    let env = Env::new(&watchlist(&site, 1));
+    let env = Env::new(watchlist(&site, 1));
     let out = ok(&env, &["check"]).await;
     assert!(
         out.contains("example: ok, 2 claims, 1 heading or note"),

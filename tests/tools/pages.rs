@@ -4,13 +4,14 @@
 
 use crate::common::run::{Env, stderr, stdout};
 use crate::common::site::{Reply, Site};
+use crate::common::watchlist::{Watch, Watchlist};
 use crate::{GAG, NSL, expect, ok, page, watchlist};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_selectors_are_explained_in_words_naming_the_part() {
     let site = Site::start().await;
     site.set("/canary", page(&[NSL]));
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site, ""));
     let url = site.url("/canary");
 
     let out = env
@@ -33,7 +34,7 @@ async fn bad_selectors_are_explained_in_words_naming_the_part() {
         assert!(!err.contains(jargon), "{err}");
     }
 
-    env.set_watchlist(&format!(
+    env.set_watchlist(format!(
         "{}selector = \"#canary >\"\n",
         watchlist(&site, "")
     ));
@@ -50,7 +51,7 @@ async fn bad_selectors_are_explained_in_words_naming_the_part() {
 async fn preview_says_a_selector_does_not_apply_to_a_text_canary() {
     let site = Site::start().await;
     site.set("/canary.txt", page(&[NSL, GAG]));
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site, ""));
     let out = ok(
         &env,
         &["preview", &site.url("/canary.txt"), "--selector", "#canary"],
@@ -94,9 +95,11 @@ async fn file_watches_never_mention_http() {
         .expect("touch");
     assert!(touched.success());
     let url = url::Url::from_file_path(&path).expect("url").to_string();
-    let env = Env::new(&format!(
-        "[settings]\nconfirm = 1\n\n[[watch]]\nname = \"local\"\nurl = \"{url}\"\n"
-    ));
+    let env = Env::new(
+        Watchlist::new()
+            .setting("confirm", 1)
+            .watch(Watch::url("local", &url)),
+    );
     let first = ok(&env, &["check"]).await;
     assert!(first.contains("local: ok, 2 claims"), "{first}");
     let second = ok(&env, &["check"]).await;
@@ -128,7 +131,7 @@ async fn a_page_that_needs_javascript_says_so_in_preview_add_check_and_list() {
             "<!doctype html><html><head><title>Acme</title><script src=\"/static/app.js\"></script></head><body><noscript>You need to enable JavaScript to run this app.</noscript><div id=\"root\"></div></body></html>",
         ),
     );
-    let env = Env::new(&watchlist(&site, ""));
+    let env = Env::new(watchlist(&site, ""));
     let url = site.url("/app");
 
     let out = ok(&env, &["preview", &url]).await;

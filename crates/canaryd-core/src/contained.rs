@@ -15,8 +15,13 @@ thread_local! {
 
 static HOOK: Once = Once::new();
 
+/// A contained panic: its message, on one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Panicked(String);
+
 /// Runs `f`; a panic inside it is `Err(message)`, printed nowhere.
-pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -29,14 +34,16 @@ pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let result = catch_unwind(AssertUnwindSafe(f));
     QUIET.with(|q| q.set(was));
     result.map_err(|panic| {
-        panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned())
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        Panicked(
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned())
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
     })
 }
 
@@ -46,7 +53,7 @@ mod tests {
     fn a_contained_panic_is_its_message() {
         assert_eq!(super::run(|| 7), Ok(7));
         let caught = super::run(|| -> u8 { panic!("bad xref at {}", 12) });
-        assert_eq!(caught, Err("bad xref at 12".to_string()));
+        assert_eq!(caught, Err(super::Panicked("bad xref at 12".to_string())));
         // Outside a contained call the thread is not quiet.
         assert!(!super::QUIET.with(std::cell::Cell::get));
     }

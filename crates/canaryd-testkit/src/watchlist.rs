@@ -12,11 +12,17 @@
 
 use std::fmt;
 
-use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
+pub use toml_edit::Value;
+use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
 
 /// An array of strings, for keys such as `keys`, `allow_internal` or `to`.
 pub fn strings<S: AsRef<str>>(items: &[S]) -> Value {
     Value::Array(items.iter().map(|s| s.as_ref()).collect::<Array>())
+}
+
+/// An array of any values, e.g. of inline tables for `keys = [{ file = …, key_url = … }]`.
+pub fn array(items: impl IntoIterator<Item = Value>) -> Value {
+    Value::Array(items.into_iter().collect())
 }
 
 /// An inline table, for keys such as `follow = { index = …, pattern = … }`.
@@ -116,6 +122,45 @@ impl Watchlist {
         self.push("watch", watch.0)
     }
 
+    pub fn watches(self, watches: impl IntoIterator<Item = Watch>) -> Self {
+        watches.into_iter().fold(self, Self::watch)
+    }
+
+    /// Changes the watch named `name` (a test's variation on a shared watchlist).
+    pub fn with_watch(mut self, name: &str, change: impl FnOnce(Watch) -> Watch) -> Self {
+        let table = self
+            .watch_tables()
+            .iter_mut()
+            .find(|t| t.get("name").and_then(Item::as_str) == Some(name))
+            .expect("the watchlist has a watch of that name");
+        let changed = change(Watch(Entries(std::mem::take(table))));
+        *table = (changed.0).0;
+        self
+    }
+
+    /// Leaves out the watch named `name`.
+    pub fn without_watch(mut self, name: &str) -> Self {
+        self.watch_tables()
+            .retain(|t| t.get("name").and_then(Item::as_str) != Some(name));
+        self
+    }
+
+    /// The line (from 1) of the first line of the text holding `needle`: where a test
+    /// expects an error to point.
+    pub fn line_of(&self, needle: &str) -> usize {
+        let text = self.to_string();
+        1 + text
+            .lines()
+            .position(|l| l.contains(needle))
+            .expect("the watchlist holds the text")
+    }
+
+    fn watch_tables(&mut self) -> &mut ArrayOfTables {
+        self.doc["watch"]
+            .as_array_of_tables_mut()
+            .expect("the watchlist has watches")
+    }
+
     fn push(mut self, array: &str, entries: Entries) -> Self {
         let item = self.doc[array].or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
         item.as_array_of_tables_mut()
@@ -160,5 +205,28 @@ mod tests {
             doc["watch"][1]["follow"]["pattern"].as_str(),
             Some(r"canary-(\d+)\.txt$")
         );
+    }
+
+    #[test]
+    fn a_named_watch_is_changed_or_left_out_and_the_others_kept() {
+        let list = Watchlist::new().watches(["a", "b", "c"].map(|n| Watch::url(n, "http://x/")));
+        let text = list
+            .with_watch("b", |w| w.set("confirm", 1))
+            .without_watch("c")
+            .to_string();
+        let doc: DocumentMut = text.parse().expect("valid TOML");
+        let watches = doc["watch"].as_array_of_tables().expect("watches");
+        let names: Vec<_> = watches.iter().map(|t| t["name"].as_str()).collect();
+        assert_eq!(names, [Some("a"), Some("b")]);
+        assert!(doc["watch"][0].get("confirm").is_none(), "{text}");
+        let list = Watchlist::new()
+            .setting("confirm", 1)
+            .watch(Watch::named("a"));
+        assert_eq!(list.line_of("confirm"), 2, "{list}");
+        assert_eq!(
+            list.line_of("name = \"a\""),
+            list.to_string().lines().count()
+        );
+        assert_eq!(doc["watch"][1]["confirm"].as_integer(), Some(1));
     }
 }

@@ -21,37 +21,78 @@ const NAMES: [&str; 5] = [
 /// What to do when no Chromium is found.
 pub const INSTALL_FIX: &str = "install it (`apt-get install chromium` on Debian and Ubuntu), or set `browser = \"/path/to/chromium\"` in [settings]";
 
+/// No browser to start: what was looked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotFound {
+    #[error("the browser \"{}\" is not on PATH", .0.display())]
+    NotOnPath(PathBuf),
+    #[error("the browser {} is not an executable file", .0.display())]
+    NotExecutable(PathBuf),
+    #[error("no Chromium found on PATH (looked for {})", NAMES.join(", "))]
+    NoneOnPath,
+}
+
 /// The browser to start: `configured` if given (it must be an executable file), else the
-/// first of [`NAMES`] on PATH. `Err` says what was looked for.
-pub fn find(configured: Option<&Path>) -> Result<PathBuf, String> {
+/// first of [`NAMES`] on PATH.
+pub fn find(configured: Option<&Path>) -> Result<PathBuf, NotFound> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     if let Some(name) = configured.filter(|p| p.components().count() == 1 && !p.is_absolute()) {
         // A bare name ("chromium-browser") is looked up on PATH, like a shell would.
         return std::env::split_paths(&path)
             .map(|dir| dir.join(name))
             .find(|p| is_executable(p))
-            .ok_or_else(|| format!("the browser \"{}\" is not on PATH", name.display()));
+            .ok_or_else(|| NotFound::NotOnPath(name.to_path_buf()));
     }
     if let Some(path) = configured {
         return if is_executable(path) {
             Ok(path.to_path_buf())
         } else {
-            Err(format!(
-                "the browser {} is not an executable file",
-                path.display()
-            ))
+            Err(NotFound::NotExecutable(path.to_path_buf()))
         };
     }
     std::env::split_paths(&path)
         .flat_map(|dir| NAMES.iter().map(move |n| dir.join(n)))
         .find(|p| is_executable(p))
         .map(|p| past_debian_wrapper(&p).unwrap_or(p))
-        .ok_or_else(|| {
-            format!(
-                "no Chromium found on PATH (looked for {})",
-                NAMES.join(", ")
-            )
-        })
+        .ok_or(NotFound::NoneOnPath)
+}
+
+/// Why the browser could not be started, or did not say where it listens.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create {}: {source}", dir.display())]
+    RuntimeDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create a profile in {}: {source}", dir.display())]
+    Profile {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start {}: {source}", program.display())]
+    Spawn {
+        program: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start a thread to read the browser's output: {0}")]
+    Reader(std::io::Error),
+    #[error(
+        "{} exited before it opened its DevTools socket ({status}); it said: {}",
+        program.display(),
+        said.join(" | ")
+    )]
+    Exited {
+        program: PathBuf,
+        status: String,
+        said: Vec<String>,
+    },
+    #[error(
+        "{} did not open its DevTools socket within {}s",
+        program.display(),
+        within.as_secs()
+    )]
+    Silent { program: PathBuf, within: Duration },
 }
 
 /// Debian's `/usr/bin/chromium` is a shell script that reads `/proc/cpuinfo` (hidden by the
@@ -118,14 +159,17 @@ impl Chromium {
         program: &Path,
         runtime_dir: &Path,
         within: Duration,
-    ) -> Result<(Chromium, String), String> {
-        std::fs::create_dir_all(runtime_dir)
-            .map_err(|e| format!("cannot create {}: {e}", runtime_dir.display()))?;
+    ) -> Result<(Chromium, String), StartError> {
+        let dir = runtime_dir.to_path_buf();
+        std::fs::create_dir_all(runtime_dir).map_err(|source| StartError::RuntimeDir {
+            dir: dir.clone(),
+            source,
+        })?;
         remove_stale_profiles(runtime_dir);
         let profile = tempfile::Builder::new()
             .prefix("profile-")
             .tempdir_in(runtime_dir)
-            .map_err(|e| format!("cannot create a profile in {}: {e}", runtime_dir.display()))?;
+            .map_err(|source| StartError::Profile { dir, source })?;
         become_subreaper();
         let mut cmd = Command::new(program);
         cmd.args(FLAGS)
@@ -143,9 +187,10 @@ impl Chromium {
                 Ok(())
             });
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        let mut child = cmd.spawn().map_err(|source| StartError::Spawn {
+            program: program.to_path_buf(),
+            source,
+        })?;
         let stderr = child.stderr.take();
         let mut chromium = Chromium {
             child,
@@ -183,7 +228,7 @@ impl Chromium {
                     }
                 }
             })
-            .map_err(|e| format!("cannot start a thread to read the browser's output: {e}"))?;
+            .map_err(StartError::Reader)?;
         match tokio::time::timeout(within, rx).await {
             Ok(Ok(url)) => Ok((chromium, url)),
             Ok(Err(_)) => {
@@ -194,19 +239,18 @@ impl Chromium {
                     .iter()
                     .cloned()
                     .collect();
-                Err(format!(
-                    "{} exited before it opened its DevTools socket ({status}); it said: {}",
-                    program.display(),
-                    said.join(" | ")
-                ))
+                Err(StartError::Exited {
+                    program: program.to_path_buf(),
+                    status,
+                    said,
+                })
             }
             Err(_) => {
                 chromium.kill();
-                Err(format!(
-                    "{} did not open its DevTools socket within {}s",
-                    program.display(),
-                    within.as_secs()
-                ))
+                Err(StartError::Silent {
+                    program: program.to_path_buf(),
+                    within,
+                })
             }
         }
     }
@@ -328,8 +372,10 @@ mod tests {
         let plain = dir.path().join("chromium");
         std::fs::write(&plain, "#!/bin/sh\n").expect("write");
         let err = find(Some(&plain)).expect_err("not executable");
-        assert!(err.contains("not an executable file"), "{err}");
-        assert!(find(Some(&dir.path().join("missing"))).is_err());
+        assert_eq!(err, NotFound::NotExecutable(plain.clone()));
+        assert!(err.to_string().contains("not an executable file"), "{err}");
+        let missing = dir.path().join("missing");
+        assert_eq!(find(Some(&missing)), Err(NotFound::NotExecutable(missing)));
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         assert_eq!(find(Some(&plain)), Ok(plain));

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::observe::signature::SignatureTally;
 use crate::observe::signed::{DetachedFile, SignatureReading, SignedScope, SourcedVerdict};
 
 use super::record::sha256_hex;
@@ -10,8 +11,8 @@ use super::record::sha256_hex;
 /// The `signatures` field of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignatureEvidence {
-    /// "2/2 ok", "1/2", "BAD" or "unsigned".
-    pub summary: String,
+    /// "2/2 ok", "1/2", "BAD" or "unsigned" on disk; typed until shown.
+    pub summary: SignatureTally,
     /// The detached signature files fetched, in the watchlist's order.
     pub files: Vec<SignatureFile>,
     /// One verdict per signature packet (detached, or "clearsigned" in the page itself).
@@ -38,7 +39,7 @@ pub struct SignatureFile {
 impl SignatureEvidence {
     pub(crate) fn new(reading: &SignatureReading, files: &[DetachedFile]) -> SignatureEvidence {
         SignatureEvidence {
-            summary: reading.display().to_string(),
+            summary: reading.display(),
             files: files
                 .iter()
                 .map(|f| SignatureFile {

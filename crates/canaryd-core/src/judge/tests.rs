@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
 use crate::judge::event::EventKind::*;
+use crate::judge::event::{EventKind, Severity};
 use crate::observe::normalise::statement;
 
 fn t(day: i64) -> DateTime<Utc> {

@@ -4,15 +4,17 @@
 use super::canarytail;
 use super::pdf;
 
-/// A PDF's text, read in this process (bounded in pages and characters); the error in words.
-pub fn pdf_text(bytes: &[u8]) -> Result<String, String> {
-    pdf::extract_text(bytes).map_err(|e| e.to_string())
+/// A PDF's text, read in this process (bounded in pages and characters), or why not.
+pub fn pdf_text(bytes: &[u8]) -> Result<String, pdf::PdfError> {
+    pdf::extract_text(bytes)
 }
 
 /// What a CanaryTail document reads as: its codes and the signature verdict (as words), or
 /// why it cannot be read.
-pub fn canarytail_codes(bytes: &[u8]) -> Result<(Vec<String>, String), String> {
-    let canary = canarytail::parse(bytes).map_err(|e| e.to_string())?;
+pub fn canarytail_codes(
+    bytes: &[u8],
+) -> Result<(Vec<String>, String), canarytail::CanaryTailError> {
+    let canary = canarytail::parse(bytes)?;
     let check = canarytail::verify(&canary);
     Ok((canary.codes.clone(), format!("{:?}", check.verdict)))
 }

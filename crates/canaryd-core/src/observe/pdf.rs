@@ -116,7 +116,7 @@ fn unreadable_page(doc: &Document) -> Option<PdfError> {
                     Ok(()) => continue,
                     Err(why) => why,
                 },
-                Err(_) => format!("its content stream (object {} {}) is missing", id.0, id.1),
+                Err(_) => Damage::Missing(id),
             };
             return Some(PdfError::Malformed(format!(
                 "page {n} cannot be read: {why}; a damaged page is a failed read, not a page without its text"
@@ -126,9 +126,29 @@ fn unreadable_page(doc: &Document) -> Option<PdfError> {
     None
 }
 
+/// Why a page's content cannot be read.
+#[derive(Debug, thiserror::Error)]
+enum Damage {
+    #[error("its content stream (object {} {}) is missing", .0.0, .0.1)]
+    Missing((u32, u16)),
+    #[error("its content stream is corrupt ({0})")]
+    Corrupt(Inflate),
+    #[error("its content stream cannot be decoded ({0})")]
+    Undecodable(String),
+}
+
+/// Why a deflate stream does not inflate to its end.
+#[derive(Debug, thiserror::Error)]
+enum Inflate {
+    #[error("it is cut short")]
+    CutShort,
+    #[error("{0}")]
+    Damaged(flate2::DecompressError),
+}
+
 /// Whether `stream` decodes: zlib strictly (a raw deflate stream with a bad checksum, as
 /// some encrypting producers write, still counts), the other filters as lopdf decodes them.
-fn decodes(stream: &Stream) -> Result<(), String> {
+fn decodes(stream: &Stream) -> Result<(), Damage> {
     let Ok(filters) = stream.filters() else {
         return Ok(()); // not compressed
     };
@@ -136,17 +156,17 @@ fn decodes(stream: &Stream) -> Result<(), String> {
         let input = stream.content.as_slice();
         return inflates(input, true)
             .or_else(|_| inflates(input.get(2..).unwrap_or_default(), false))
-            .map_err(|e| format!("its content stream is corrupt ({e})"));
+            .map_err(Damage::Corrupt);
     }
     stream
         .decompressed_content()
         .map(drop)
-        .map_err(|e| format!("its content stream cannot be decoded ({e})"))
+        .map_err(|e| Damage::Undecodable(e.to_string()))
 }
 
 /// Whether `input` inflates to its end (zlib, or raw deflate): damaged or cut short, it does
 /// not. Stops looking after [`MAX_CHECKED`] bytes of output.
-fn inflates(input: &[u8], zlib: bool) -> Result<(), String> {
+fn inflates(input: &[u8], zlib: bool) -> Result<(), Inflate> {
     use flate2::{Decompress, FlushDecompress, Status};
     let mut inflater = Decompress::new(zlib);
     let mut out = vec![0u8; 64 << 10];
@@ -157,10 +177,10 @@ fn inflates(input: &[u8], zlib: bool) -> Result<(), String> {
             Ok(Status::StreamEnd) => return Ok(()),
             Ok(_) if inflater.total_out() > MAX_CHECKED => return Ok(()),
             Ok(_) if (inflater.total_in(), inflater.total_out()) == (read, written) => {
-                return Err("it is cut short".to_string());
+                return Err(Inflate::CutShort);
             }
             Ok(_) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(Inflate::Damaged(e)),
         }
     }
 }

@@ -9,14 +9,19 @@ pub struct WatchSelector {
     pub compiled: Selector,
 }
 
+/// A selector CSS cannot parse, explained in words that name the offending part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadSelector(String);
+
 impl WatchSelector {
-    pub fn parse(source: &str) -> Result<Self, String> {
+    pub fn parse(source: &str) -> Result<Self, BadSelector> {
         Selector::parse(source)
             .map(|compiled| WatchSelector {
                 source: source.to_string(),
                 compiled,
             })
-            .map_err(|e| explain(source, &e.to_string()))
+            .map_err(|e| BadSelector(explain(source, &e.to_string())))
     }
 }
 
@@ -202,7 +207,7 @@ mod tests {
     use super::*;
 
     fn error(source: &str) -> String {
-        WatchSelector::parse(source).expect_err(source)
+        WatchSelector::parse(source).expect_err(source).to_string()
     }
 
     #[test]

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 pub use key::PinnedKey;
 // The error and state types are named by the tests; callers use their Display and methods.
 #[cfg_attr(not(test), allow(unused_imports))]
-pub use key::KeyError;
+pub use key::{KeyError, MergeError};
 pub(crate) use summary::SignatureSummary;
 #[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use summary::SummaryState;

@@ -1,6 +1,7 @@
 //! The judge stage end to end, from bodies read by `observe::read`: a small table of
 //! realistic checks, each with the exact events it raises.
 
+use canaryd_testkit::canary::we::{GAG, NSL};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
@@ -16,9 +17,6 @@ fn t(day: i64) -> DateTime<Utc> {
         .expect("time")
         + TimeDelta::days(day)
 }
-
-const NSL: &str = "We have never received a National Security Letter.";
-const GAG: &str = "We have never been subject to a gag order.";
 
 fn html(claims: &[&str]) -> String {
     let items: String = claims.iter().map(|c| format!("<p>{c}</p>")).collect();

@@ -9,6 +9,20 @@ use pgp::types::{Fingerprint, KeyDetails, KeyId, Tag};
 
 use super::{Signer, to_datetime};
 
+/// Why a publisher's copy of a pinned key is not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error(transparent)]
+    Unreadable(#[from] KeyError),
+    #[error(
+        "the key served has primary fingerprint {}, not the pinned {pinned}; not taken",
+        served.join(", ")
+    )]
+    OtherKey { served: Vec<String>, pinned: String },
+    #[error("cannot write the merged key: {0}")]
+    Write(pgp::errors::Error),
+}
+
 /// Why a key file could not be pinned.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
@@ -223,15 +237,13 @@ impl PinnedKey {
     /// `gpg --refresh-keys` does: only a certificate whose primary key is this one is taken,
     /// and from it only what this primary key signed (self-signatures, subkey bindings,
     /// revocations): new expiry, new subkeys, revocations. Anything else is refused, in words.
-    pub fn merge(&self, bytes: &[u8]) -> Result<Merged, String> {
-        let found = PinnedKey::parse(bytes, &self.label).map_err(|e| e.to_string())?;
+    pub fn merge(&self, bytes: &[u8]) -> Result<Merged, MergeError> {
+        let found = PinnedKey::parse(bytes, &self.label)?;
         let Some(update) = found.iter().find(|k| k.fingerprint == self.fingerprint) else {
-            let others: Vec<&str> = found.iter().map(|k| k.fingerprint.as_str()).collect();
-            return Err(format!(
-                "the key served has primary fingerprint {}, not the pinned {}; not taken",
-                others.join(", "),
-                self.fingerprint
-            ));
+            return Err(MergeError::OtherKey {
+                served: found.iter().map(|k| k.fingerprint.clone()).collect(),
+                pinned: self.fingerprint.clone(),
+            });
         };
         let mut cert = self.cert.clone();
         let pk = cert.primary_key.clone();
@@ -289,7 +301,7 @@ impl PinnedKey {
         }
         let armored = cert
             .to_armored_bytes(ArmorOptions::default())
-            .map_err(|e| format!("cannot write the merged key: {e}"))?;
+            .map_err(MergeError::Write)?;
         let key = PinnedKey::new(cert, &self.label);
         let (changes, revoked) = differences(self, &key);
         Ok(Merged {

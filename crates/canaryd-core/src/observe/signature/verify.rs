@@ -72,8 +72,13 @@ pub(crate) fn verify_detached_with(
 #[derive(Debug, Clone)]
 pub(crate) struct Cleartext {
     text: String,
-    message: Result<CleartextSignedMessage, String>,
+    message: Result<CleartextSignedMessage, UnreadableBlock>,
 }
+
+/// Why rPGP could not read a clearsigned block, in words (see [`super::pgp_error`]).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unreadable clearsigned block: {0}")]
+pub(crate) struct UnreadableBlock(String);
 
 impl Cleartext {
     /// The signed text, dash-unescaped, with "\n" line endings. This is what the signatures
@@ -125,7 +130,7 @@ fn read_block(block: &str) -> Cleartext {
         },
         Err(e) => Cleartext {
             text: rough_text(block),
-            message: Err(super::pgp_error(&e)),
+            message: Err(UnreadableBlock(super::pgp_error(&e))),
         },
     }
 }
@@ -144,7 +149,7 @@ pub(crate) fn verify_cleartext_with(
 ) -> Vec<SignatureVerdict> {
     let message = match &cleartext.message {
         Ok(m) => m,
-        Err(e) => return vec![unparseable(format!("unreadable clearsigned block: {e}"))],
+        Err(e) => return vec![unparseable(e.to_string())],
     };
     let signed = message.signed_text();
     let mut verdicts: Vec<_> = message
