@@ -119,13 +119,13 @@ pub struct Evidence {
 }
 
 pub fn evidence(archive: &Archive, name: &str) -> Evidence {
-    match archive.load(name) {
-        Ok(history) => Evidence {
-            verification: Some(archive.verify(name)),
+    match archive.load_verified(name) {
+        (Ok(history), verification) => Evidence {
+            verification: Some(verification),
             history: Some(history),
             missing: None,
         },
-        Err(e) => Evidence {
+        (Err(e), _) => Evidence {
             history: None,
             verification: None,
             missing: Some(crate::error_chain(&e)),

@@ -24,8 +24,8 @@ pub fn command(watch: &str) -> String {
 /// when it has no history (or it cannot be read: the page says why).
 pub fn export(state_dir: &Path, watch: &str) -> Option<Vec<u8>> {
     let archive = Archive::new(state_dir);
-    let history = archive.load(watch).ok()?;
-    let v = archive.verify(watch);
+    let (history, v) = archive.load_verified(watch);
+    let history = history.ok()?;
     let chain = if v.holds() {
         format!("verified by canaryd when downloaded: {} records", v.records)
     } else {

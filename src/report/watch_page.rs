@@ -161,7 +161,7 @@ fn lines(old: Option<&[Statement]>, new: &[Statement]) -> (Vec<Line>, String, bo
                 kind: "changed",
                 claim: s.claim || c.old.claim,
                 text: s.text.clone(),
-                pieces: pieces(&c.old.text, &c.new.text),
+                pieces: pieces(&c.change.word_diff),
             });
         } else {
             let added = d.added.iter().any(|a| a.hash == s.hash);

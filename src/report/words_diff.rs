@@ -1,7 +1,7 @@
 //! The word-level diff of one statement's wording, as pieces a template marks up (`<del>`,
 //! `<ins>`), so the wording is escaped like any other text. Pure.
 
-use similar::{ChangeTag, TextDiff};
+use crate::judge::word_diff::{self, WordDiff};
 
 /// A run of words that were kept, removed or added.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,25 +11,26 @@ pub struct Piece {
     pub text: String,
 }
 
-/// `old` → `new`, word by word, adjacent runs of one kind merged.
-pub fn pieces(old: &str, new: &str) -> Vec<Piece> {
-    let diff = TextDiff::from_words(old, new);
-    let mut out: Vec<Piece> = Vec::new();
-    for change in diff.iter_all_changes() {
-        let kind = match change.tag() {
-            ChangeTag::Equal => "same",
-            ChangeTag::Delete => "del",
-            ChangeTag::Insert => "ins",
-        };
-        match out.last_mut() {
-            Some(p) if p.kind == kind => p.text.push_str(change.value()),
-            _ => out.push(Piece {
-                kind,
-                text: change.value().to_string(),
-            }),
-        }
-    }
-    out
+/// The judge's word diff of a change (`old` → `new`, adjacent runs of one kind merged), as
+/// the template's pieces: the diff the judge made is the one shown, and it is not made twice.
+pub fn pieces(diff: &WordDiff) -> Vec<Piece> {
+    diff.pieces()
+        .iter()
+        .map(|p| match p {
+            word_diff::Piece::Same(t) => Piece {
+                kind: "same",
+                text: t.clone(),
+            },
+            word_diff::Piece::Removed(t) => Piece {
+                kind: "del",
+                text: t.clone(),
+            },
+            word_diff::Piece::Added(t) => Piece {
+                kind: "ins",
+                text: t.clone(),
+            },
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -38,10 +39,10 @@ mod tests {
 
     #[test]
     fn a_lost_never_is_one_deleted_piece() {
-        let p = pieces(
+        let p = pieces(&WordDiff::between(
             "We have never received a National Security Letter.",
             "We have received a National Security Letter.",
-        );
+        ));
         let del: Vec<&str> = p
             .iter()
             .filter(|p| p.kind == "del")

@@ -16,13 +16,15 @@
 //! the next append, which records that in the chain (`head_rebuilt`); verify reports it.
 //!
 //! Submodules: `record` (the record format), `head` (HEAD), `append` (writing and retention),
-//! `read` (loading a history, resolving "snapshot N" or "as of a date"), `verify` (the chain
-//! check) and `warc` (export as WARC 1.1).
+//! `scan` (one read of a history folder, shared by the next two), `read` (loading a history,
+//! resolving "snapshot N" or "as of a date"), `verify` (the chain check) and `warc` (export
+//! as WARC 1.1).
 
 pub(crate) mod append;
 mod head;
 mod read;
 mod record;
+mod scan;
 mod signatures;
 mod verify;
 mod warc;
@@ -196,6 +198,21 @@ impl Archive {
     /// Checks the watch's chain; see [`verify_dir`].
     pub fn verify(&self, watch: &str) -> Verification {
         verify_dir(&self.dir(watch))
+    }
+
+    /// The watch's history and the check of its chain, from one read of each record file:
+    /// what [`Archive::load`] and [`Archive::verify`] return, and the history is the one
+    /// that was verified, even while a check appends to it.
+    pub fn load_verified(&self, watch: &str) -> (Result<History, ArchiveError>, Verification) {
+        let dir = self.dir(watch);
+        match scan::Scan::read(&dir) {
+            Ok(scan) => {
+                let v = verify::verify_scan(&scan);
+                (History::from_scan(watch, scan), v)
+            }
+            // Not listable: each says so in its own words.
+            Err(_) => (History::load(watch, &dir), verify_dir(&dir)),
+        }
     }
 
     /// Names of the watches in the state directory that have an archive, sorted.

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::ArchiveError;
 use super::append::gunzip;
-use super::head;
-use super::record::{FileKind, SnapshotRecord, file_kind, pruned_through, sha256_hex};
+use super::record::{SnapshotRecord, pruned_through};
+use super::scan::{ReadRecord, Scan};
 use crate::store::io_err;
 
 /// One record as loaded.
@@ -83,41 +83,44 @@ impl std::fmt::Display for At {
 impl History {
     /// Loads every record of `dir` up to HEAD (or every record, when HEAD is missing).
     pub fn load(watch: &str, dir: &Path) -> Result<History, ArchiveError> {
-        let no_history = || ArchiveError::NoHistory {
-            watch: watch.to_string(),
-            dir: dir.to_path_buf(),
-        };
-        let listing = match std::fs::read_dir(dir) {
-            Ok(l) => l,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(no_history()),
-            Err(e) => return Err(io_err("list", dir)(e).into()),
-        };
-        let head = head::load(dir).ok();
-        let mut seqs: Vec<u64> = listing
-            .filter_map(|e| e.ok())
-            .filter_map(|e| match file_kind(&e.file_name().to_string_lossy()) {
-                Some(FileKind::Record(seq)) => Some(seq),
-                _ => None,
-            })
-            // A record past HEAD is an interrupted write, not yet part of the chain.
-            .filter(|seq| head.as_ref().is_none_or(|h| *seq <= h.seq))
-            .collect();
-        seqs.sort_unstable();
-        if seqs.is_empty() {
-            return Err(no_history());
+        match Scan::read(dir) {
+            Ok(scan) => History::from_scan(watch, scan),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ArchiveError::NoHistory {
+                watch: watch.to_string(),
+                dir: dir.to_path_buf(),
+            }),
+            Err(e) => Err(io_err("list", dir)(e).into()),
         }
-        let mut entries = Vec::with_capacity(seqs.len());
-        for seq in seqs {
+    }
+
+    /// The history a scan read (a record past HEAD is an interrupted write, not yet part of
+    /// the chain, and was not read).
+    pub(crate) fn from_scan(watch: &str, scan: Scan) -> Result<History, ArchiveError> {
+        let Scan {
+            dir, head, records, ..
+        } = scan;
+        if records.is_empty() {
+            return Err(ArchiveError::NoHistory {
+                watch: watch.to_string(),
+                dir,
+            });
+        }
+        let head = head.ok();
+        let mut entries = Vec::with_capacity(records.len());
+        for (seq, scanned) in records {
             let path = dir.join(super::record_file(seq));
-            let bytes = std::fs::read(&path).map_err(io_err("read", &path))?;
-            let record: SnapshotRecord =
-                serde_json::from_slice(&bytes).map_err(|source| ArchiveError::Unreadable {
-                    watch: watch.to_string(),
-                    path: path.clone(),
-                    source,
-                })?;
+            let ReadRecord {
+                bytes,
+                sha256,
+                record,
+            } = scanned.map_err(io_err("read", &path))?;
+            let record = record.map_err(|source| ArchiveError::Unreadable {
+                watch: watch.to_string(),
+                path,
+                source,
+            })?;
             entries.push(Entry {
-                sha256: sha256_hex(&bytes),
+                sha256,
                 record,
                 bytes,
                 body_pruned: false,
@@ -137,7 +140,7 @@ impl History {
         }
         Ok(History {
             watch: watch.to_string(),
-            dir: dir.to_path_buf(),
+            dir,
             entries,
         })
     }

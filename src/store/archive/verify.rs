@@ -8,15 +8,14 @@
 //! edited and rebuilt from the records) is a problem, for good: records after the one the
 //! chain was continued from may have been deleted.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::append::gunzip;
-use super::head::{self, HEAD_FILE, Head, HeadError};
+use super::head::{HEAD_FILE, Head, HeadError};
 use super::record::{
-    BodyRef, FORMAT, FORMAT_V1, FileKind, HeadRebuilt, PrunedThrough, SnapshotRecord, body_file,
-    file_kind, pruned_through, record_file, served_file, sha256_hex,
+    BodyRef, FORMAT, FORMAT_V1, HeadRebuilt, PrunedThrough, SnapshotRecord, body_file,
+    pruned_through, record_file, served_file, sha256_hex,
 };
+use super::scan::{ReadRecord, Scan};
 
 /// One thing that does not hold, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,32 +69,36 @@ impl Verification {
 
 /// Checks the chain in `dir` (a `history` folder).
 pub fn verify_dir(dir: &Path) -> Verification {
-    let mut v = Verification {
-        dir: dir.to_path_buf(),
-        ..Verification::default()
-    };
-    let listing = match std::fs::read_dir(dir) {
-        Ok(l) => l,
+    match Scan::read(dir) {
+        Ok(scan) => verify_scan(&scan),
         Err(e) => {
+            let mut v = Verification {
+                dir: dir.to_path_buf(),
+                ..Verification::default()
+            };
             v.problem(
                 None,
                 dir.display().to_string(),
                 format!("cannot list the history folder: {e}"),
             );
-            return v;
-        }
-    };
-    let mut records = BTreeMap::new();
-    for entry in listing.filter_map(|e| e.ok()) {
-        if let Some(FileKind::Record(seq)) = file_kind(&entry.file_name().to_string_lossy()) {
-            records.insert(seq, ());
+            v
         }
     }
-    v.head = match head::load(dir) {
-        Ok(h) => Some(h),
+}
+
+/// Checks the chain of a history folder already read (see [`Scan`]); the bodies are read
+/// here, each against its record.
+pub(crate) fn verify_scan(scan: &Scan) -> Verification {
+    let mut v = Verification {
+        dir: scan.dir.clone(),
+        ..Verification::default()
+    };
+    let records = &scan.listed;
+    v.head = match &scan.head {
+        Ok(h) => Some(h.clone()),
         Err(HeadError::Missing) if records.is_empty() => None,
         Err(HeadError::Missing) => {
-            let newest = records.keys().next_back().copied().unwrap_or(0);
+            let newest = records.iter().next_back().copied().unwrap_or(0);
             v.problem(
                 None,
                 HEAD_FILE,
@@ -111,11 +114,11 @@ pub fn verify_dir(dir: &Path) -> Verification {
         }
     };
     let last = v.head.as_ref().map_or_else(
-        || records.keys().next_back().copied().unwrap_or(0),
+        || records.iter().next_back().copied().unwrap_or(0),
         |h| h.seq,
     );
     v.records = last;
-    for &seq in records.keys().filter(|s| **s > last) {
+    for &seq in records.iter().filter(|s| **s > last) {
         if seq == last + 1 {
             v.notes.push(format!(
                 "{} was written by a check interrupted before it moved HEAD; it is not part of the chain and the next snapshot replaces it",
@@ -132,45 +135,37 @@ pub fn verify_dir(dir: &Path) -> Verification {
 
     // First every record of the chain, so the bodies can be judged by the whole chain's
     // word on retention.
-    let mut slots = Vec::with_capacity(last as usize);
+    let mut slots: Vec<Option<(&str, Option<&SnapshotRecord>)>> = Vec::with_capacity(last as usize);
     for seq in 1..=last {
         let file = record_file(seq);
-        if !records.contains_key(&seq) {
-            v.problem(
-                Some(seq),
-                &file,
-                "missing: deleted, so the chain has a gap here",
-            );
-            slots.push(None);
-            continue;
-        }
-        let bytes = match std::fs::read(dir.join(&file)) {
-            Ok(b) => b,
-            Err(e) => {
-                v.problem(Some(seq), &file, format!("unreadable: {e}"));
-                slots.push(None);
-                continue;
-            }
-        };
-        let hash = sha256_hex(&bytes);
-        let record = match serde_json::from_slice::<SnapshotRecord>(&bytes) {
-            Ok(r) => Some(r),
-            Err(e) => {
+        match scan.records.get(&seq) {
+            // The scan reads every listed record up to HEAD: not there is not listed.
+            None => {
                 v.problem(
                     Some(seq),
                     &file,
-                    format!("not a valid record any more (edited?): {e}"),
+                    "missing: deleted, so the chain has a gap here",
                 );
-                None
+                slots.push(None);
             }
-        };
-        slots.push(Some((hash, record)));
+            Some(Err(e)) => {
+                v.problem(Some(seq), &file, format!("unreadable: {e}"));
+                slots.push(None);
+            }
+            Some(Ok(ReadRecord { sha256, record, .. })) => {
+                if let Err(e) = record {
+                    v.problem(
+                        Some(seq),
+                        &file,
+                        format!("not a valid record any more (edited?): {e}"),
+                    );
+                }
+                slots.push(Some((sha256.as_str(), record.as_ref().ok())));
+            }
+        }
     }
     let head_marker = v.head.as_ref().map_or(0, |h| h.bodies_pruned_through);
-    let pruned = pruned_through(
-        slots.iter().flatten().filter_map(|(_, r)| r.as_ref()),
-        head_marker,
-    );
+    let pruned = pruned_through(slots.iter().flatten().filter_map(|(_, r)| *r), head_marker);
     match pruned {
         PrunedThrough::Head(n) if n > 0 => v.notes.push(format!(
             "the bodies of records #1-#{n} are taken as pruned on the word of HEAD's bodies_pruned_through alone: these records were written before canaryd recorded pruning in the chain ({FORMAT_V1}); the next snapshot takes the marker into the chain"
@@ -185,31 +180,24 @@ pub fn verify_dir(dir: &Path) -> Verification {
     }
 
     // The sha256 of the previous record file, and its retention mark, when it was readable.
-    let mut prev_hash: Option<String> = None;
+    let mut prev_hash: Option<&str> = None;
     let mut prev_pruned = 0;
     let mut rebuilds = Vec::new();
     for (i, slot) in slots.iter().enumerate() {
         let seq = i as u64 + 1;
-        let Some((hash, record)) = slot else {
+        let &Some((hash, record)) = slot else {
             prev_hash = None;
             continue;
         };
         if let Some(record) = record {
-            check_record(
-                &mut v,
-                seq,
-                record,
-                prev_hash.as_deref(),
-                pruned,
-                prev_pruned,
-            );
+            check_record(&mut v, seq, record, prev_hash, pruned, prev_pruned);
             prev_pruned = record.pruned.as_ref().map_or(0, |p| p.through_seq);
             if let Some(r) = &record.head_rebuilt {
                 v.problem(Some(seq), record_file(seq), rebuilt_problem(r));
                 rebuilds.push(r.clone());
             }
         }
-        prev_hash = Some(hash.clone());
+        prev_hash = Some(hash);
     }
     if let Some(r) = v.head.as_ref().and_then(|h| h.rebuilt.clone())
         && !rebuilds.contains(&r)
@@ -329,7 +317,13 @@ fn check_body(
         return;
     }
     let path = v.dir.join(&body.file);
-    if !path.exists() {
+    // Read whole, then un-gzipped from memory: one read per small file instead of a
+    // buffered stream's several.
+    let gz = match std::fs::read(&path) {
+        Err(_) if !path.exists() => None,
+        read => Some(read),
+    };
+    let Some(gz) = gz else {
         if seq <= pruned.seq() {
             v.bodies_pruned += 1;
         } else {
@@ -347,8 +341,8 @@ fn check_body(
             v.problem(Some(seq), &body.file, what);
         }
         return;
-    }
-    match gunzip(&path) {
+    };
+    match gz.and_then(|gz| gunzip_bytes(&gz, body.length)) {
         Ok(bytes) => {
             v.bodies_checked += 1;
             let actual = sha256_hex(&bytes);
@@ -368,4 +362,15 @@ fn check_body(
             format!("not a readable gzip body (edited?): {e}"),
         ),
     }
+}
+
+/// Un-gzips a body held in memory; multi-member, like the archive's `gunzip`, so data
+/// appended after the first member is read (and verified) too. `length` (what the record
+/// says) only sizes the buffer, bounded so an edited record cannot make it huge.
+fn gunzip_bytes(gz: &[u8], length: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let hint = usize::try_from(length.min(1 << 24)).unwrap_or(0);
+    let mut out = Vec::with_capacity(hint);
+    flate2::bufread::MultiGzDecoder::new(gz).read_to_end(&mut out)?;
+    Ok(out)
 }

@@ -28,8 +28,9 @@ pub struct WarcOptions {
     pub now: DateTime<Utc>,
     /// What `verify` said about the chain, one line, for `warcinfo`.
     pub chain: String,
-    /// The gzip level: `export` keeps the default; the report, which writes every watch's
-    /// WARC at once, uses `Compression::fast()` (about three times faster, a larger file).
+    /// The gzip level. `export` and the WARC `run`'s server makes on request both use the
+    /// default; a faster level trades a larger file for less CPU, should a caller ever
+    /// write many WARCs at once (the static report writes none).
     pub compression: Compression,
 }
 
