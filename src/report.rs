@@ -55,6 +55,12 @@ pub enum ReportError {
         #[source]
         source: askama::Error,
     },
+    /// A bug: building one watch's pages panicked. The report is not written half-way as if
+    /// complete (no fingerprint is recorded), so the next run builds them again.
+    #[error(
+        "building the pages of the report stopped on an internal error (a bug; please report it): {detail}"
+    )]
+    Panicked { detail: String },
 }
 
 /// What one generation did.
@@ -304,7 +310,13 @@ pub fn generate(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or(Ok(0)))
+            .map(|h| {
+                h.join().unwrap_or_else(|panic| {
+                    Err(ReportError::Panicked {
+                        detail: canaryd_core::contained::message(panic.as_ref()),
+                    })
+                })
+            })
             .collect()
     });
     for r in results {

@@ -89,11 +89,7 @@ impl Daemon {
     /// `confirm_after`, at most its interval), never dropped.
     fn panicked(&mut self, watch: &Watch, e: JoinError) {
         let what = if e.is_panic() {
-            let p = e.into_panic();
-            p.downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".into())
+            canaryd_core::contained::message(e.into_panic().as_ref())
         } else {
             "the check was cancelled".into()
         };

@@ -33,18 +33,20 @@ pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
     let was = QUIET.with(|q| q.replace(true));
     let result = catch_unwind(AssertUnwindSafe(f));
     QUIET.with(|q| q.set(was));
-    result.map_err(|panic| {
-        Panicked(
-            panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_owned())
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
-    })
+    result.map_err(|panic| Panicked(message(panic.as_ref())))
+}
+
+/// A panic payload's message, on one line (payloads are `&str` or `String` unless a crate
+/// panics with something else).
+pub fn message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
