@@ -660,3 +660,39 @@ fn a_dating_line_beside_the_canary_is_kept_as_context_in_english_and_french() {
         assert!(!got.iter().any(|s| s.text.contains("web team")), "{got:?}");
     }
 }
+
+#[test]
+fn the_proof_scan_in_parts_agrees_with_the_one_alternation() {
+    let one = regex::Regex::new(
+        r"(?i)freshness|fraîcheur|bitcoin|blockchain|block\s*(?:height|hash|count)|getblockcount|headlines|news\s+article|in\s+advance|0{8}[0-9a-f]{56}",
+    )
+    .expect("regex");
+    let hash = "00000000000000000001a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
+    for text in [
+        "Proof of Freshness follows",
+        "Preuve de FRAÎCHEUR",
+        "the latest Bitcoin block",
+        "blockchain.info",
+        "Block height: 901234",
+        "blockhash",
+        "bitcoin-cli getblockcount",
+        "Headlines of the day",
+        "a news   article from today",
+        "not written in\n advance",
+        hash,
+        // Near misses: each part's neighbours, which none of them matches.
+        "We received 3 requests in 2025, in total, in the EU.",
+        "Advances in the law; paid in full in advanced currency",
+        "a news site, a block of text, display: block",
+        "0000000 is not a hash",
+    ] {
+        let page = format!("<html><body><p>{text}</p></body></html>");
+        let expected = one.is_match(&page);
+        assert_eq!(super::may_hold_proof(&page), expected, "{text:?}");
+        assert_eq!(
+            !super::text_lines(&page, Format::Html).is_empty(),
+            expected,
+            "lines of {text:?}"
+        );
+    }
+}
