@@ -193,8 +193,19 @@ fn run(cli: Cli) -> u8 {
             &runtime,
             keys::refresh(&watchlist, &state, names, quiet, clock),
         ),
-        Command::Report { output } => {
-            sync(report::run(&watchlist, &state, output.as_deref(), clock))
+        Command::Report { output, warc } => {
+            let warcs = if warc {
+                crate::report::Warcs::Written
+            } else {
+                crate::report::Warcs::Command
+            };
+            sync(report::run(
+                &watchlist,
+                &state,
+                output.as_deref(),
+                warcs,
+                clock,
+            ))
         }
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { command } => completions::man(command.as_deref()),

@@ -154,9 +154,10 @@ fn watch_feed(s: &model::Summary) -> String {
     )
 }
 
-/// Builds and writes one watch's pages and feed.
+/// Builds and writes one watch's pages and feed (and its WARC, with [`Warcs::Written`]).
 fn watch_files(
     archive: &Archive,
+    state_dir: &Path,
     out: &Path,
     s: &model::Summary,
     warcs: Warcs,
@@ -164,13 +165,26 @@ fn watch_files(
     let ev = model::evidence(archive, &s.name);
     let dir = out.join("watch");
     let mut written = 0;
-    // The evidence as a WARC: a download from `run`'s server, or the command that writes it.
-    let warc = ev.history.as_ref().map(|_| match warcs {
-        Warcs::Served => watch_page::Warc::Link(warc::file_name(&s.name)),
-        Warcs::Command => watch_page::Warc::Command(warc::command(&s.name)),
-    });
-    // A WARC an earlier version of the report wrote here is stale once the watch changed.
-    written += remove(&dir.join(warc::file_name(&s.name)))?;
+    let warc_path = dir.join(warc::file_name(&s.name));
+    // The evidence as a WARC: a file beside the page, a download from `run`'s server, or the
+    // command that writes it.
+    let warc = match (ev.history.as_ref(), warcs) {
+        (None, _) => None,
+        (Some(_), Warcs::Written) => match warc::export(state_dir, &s.name) {
+            Some(bytes) => {
+                written += usize::from(write_if_changed(&warc_path, &bytes)?);
+                Some(watch_page::Warc::Link(warc::file_name(&s.name)))
+            }
+            None => Some(watch_page::Warc::Command(warc::command(&s.name))),
+        },
+        (Some(_), Warcs::Served) => Some(watch_page::Warc::Link(warc::file_name(&s.name))),
+        (Some(_), Warcs::Command) => Some(watch_page::Warc::Command(warc::command(&s.name))),
+    };
+    // A WARC an earlier report wrote here is stale once the watch changed.
+    let wrote_warc = warcs == Warcs::Written && matches!(warc, Some(watch_page::Warc::Link(_)));
+    if !wrote_warc {
+        written += remove(&warc_path)?;
+    }
     let (full, changes) = watch_page::pages(s, &ev, warc);
     let html = render(&full, &s.name)?;
     written += usize::from(write_if_changed(
@@ -227,6 +241,8 @@ pub enum Warcs {
     Command,
     /// Served by `run`: a link, answered by making the WARC on request ([`warc::export`]).
     Served,
+    /// `report --warc`: the WARC written beside the page ([`warc::export`]) and linked.
+    Written,
 }
 
 impl Warcs {
@@ -235,6 +251,7 @@ impl Warcs {
         match self {
             Warcs::Command => "pages/2 command",
             Warcs::Served => "pages/2 served",
+            Warcs::Written => "pages/2 written",
         }
     }
 }
@@ -273,7 +290,10 @@ pub fn generate(
     let mut todo = Vec::new();
     let fingerprint = |s: &model::Summary| format!("{} {}", warcs.tag(), s.fingerprint);
     for s in &summaries {
-        let files = files_of(s);
+        let mut files = files_of(s);
+        if warcs == Warcs::Written && archive.has_history(&s.name) {
+            files.push(format!("watch/{}", warc::file_name(&s.name)));
+        }
         let intact = files.iter().all(|f| out.join(f).exists());
         if !(intact && old.watches.get(&s.name) == Some(&fingerprint(s))) {
             todo.push(s);
@@ -299,7 +319,7 @@ pub fn generate(
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(s) = todo.get(i) else { break };
-                        match watch_files(&archive, out, s, warcs) {
+                        match watch_files(&archive, state_dir, out, s, warcs) {
                             Ok(n) => written = written.map(|w| w + n),
                             Err(e) => return Err(e),
                         }

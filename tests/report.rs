@@ -183,6 +183,35 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
     assert!(third.contains("1 rebuilt, 4 unchanged"), "{third}");
     assert!(!out.join("watch/alive.warc.gz").exists(), "stale WARC left");
 
+    // `--warc` writes each watch's WARC beside its page and links it; a report without it
+    // rebuilds the pages and takes the files away again.
+    let with_warcs = env.dir.path().join("with-warcs");
+    let o = env
+        .canaryd(&[
+            "report",
+            "--warc",
+            "-o",
+            with_warcs.to_str().expect("utf-8 path"),
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    let dead = read(with_warcs.join("watch/dead.html"));
+    assert!(dead.contains("href=\"dead.warc.gz\""), "a WARC link");
+    assert!(!dead.contains("<code>canaryd export dead</code>"));
+    let warc = std::fs::read(with_warcs.join("watch/dead.warc.gz")).expect("the WARC beside it");
+    let records = warc_records(&warc);
+    assert!(
+        records[0].contains("verified by canaryd"),
+        "the chain's verdict in the warcinfo: {}",
+        records[0]
+    );
+    let plain = report(&env, &with_warcs).await;
+    assert!(plain.contains("5 rebuilt, 0 unchanged"), "{plain}");
+    assert!(
+        !with_warcs.join("watch/dead.warc.gz").exists(),
+        "WARC left without --warc"
+    );
+
     browser(&out).await;
 
     // One watch changes on a new check: its pages are rewritten (a new file, atomically);

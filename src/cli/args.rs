@@ -191,6 +191,11 @@ pub enum Command {
         /// The folder to write [default: ./report]
         #[arg(short = 'o', long = "output", value_name = "DIR")]
         output: Option<PathBuf>,
+        /// Also write each watch's evidence as a WARC file beside its page
+        /// (`watch/NAME.warc.gz`, what `canaryd export NAME` writes) and link it from the page.
+        /// Slower: every watch's history is read and compressed again
+        #[arg(long)]
+        warc: bool,
     },
     /// Send a test email through the watchlist's [email] settings and report the server's answer
     TestEmail,

@@ -1,5 +1,6 @@
 //! `canaryd report [-o DIR]`: writes the static report of every watch from the state
-//! directory (see `crate::report`), without taking the state lock.
+//! directory (see `crate::report`), without taking the state lock; `--warc` adds each
+//! watch's WARC.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,7 @@ pub fn run(
     watchlist: &Path,
     state: &Path,
     out: Option<&Path>,
+    warcs: crate::report::Warcs,
     clock: &dyn Clock,
 ) -> anyhow::Result<u8> {
     let wl = match super::load_watchlist(watchlist) {
@@ -19,7 +21,8 @@ pub fn run(
         Err(code) => return Ok(code),
     };
     let out: PathBuf = out.map_or_else(|| PathBuf::from("report"), Path::to_path_buf);
-    let outcome = write(&wl, state, &out, clock.now())?;
+    let outcome = crate::report::generate(&wl, state, &out, clock.now(), warcs)
+        .with_context(|| format!("writing the report into {}", out.display()))?;
     outln!(
         "wrote the report of {} to {} ({} rebuilt, {} unchanged; {} written)",
         crate::words::plural(outcome.watches, "watch"),
@@ -31,7 +34,8 @@ pub fn run(
     Ok(0)
 }
 
-/// Writes the report into `out` as of `now`, saying which folder failed.
+/// Writes the report into `out` as of `now` (the pages name `canaryd export`), saying which
+/// folder failed.
 pub fn write(
     wl: &crate::config::Watchlist,
     state: &Path,

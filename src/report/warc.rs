@@ -1,8 +1,8 @@
 //! A watch's evidence as a WARC file, made when someone asks for it: `run`'s server answers
 //! `watch/NAME.warc.gz` with the same records `canaryd export NAME` writes (one gzip member
 //! per record, gzip's default level), read from the state directory at that moment. The
-//! static report does not write it (compressing every watch's history at once was most of
-//! a report's time); its pages name the `canaryd export` command instead.
+//! static report writes it only with `--warc` (compressing every watch's history at once
+//! was most of a report's time); without it, its pages name the `canaryd export` command.
 
 use std::path::Path;
 
