@@ -1,5 +1,6 @@
 //! One process per state directory: an advisory lock (`flock`) on `<state>/lock`, holding
-//! the holder's pid, command and start time so the second process can say who has it.
+//! the holder's pid, command and start time so the second process can say who has it, and
+//! `released` once its holder let it go, so the next one knows no write was cut short.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -11,7 +12,26 @@ use chrono::{DateTime, Utc};
 /// Held for as long as the value lives; the kernel releases it if the process dies.
 #[derive(Debug)]
 pub struct StateLock {
-    _file: File,
+    file: File,
+}
+
+/// What the lock file says once its holder dropped it (see [`StateLock`]'s `Drop`).
+const RELEASED: &str = "released";
+
+impl Drop for StateLock {
+    /// A holder that gets here finished or abandoned every write through `tempfile`, whose
+    /// drop removes its temporary file: no `.tmp-*` file of its is left, so the next holder
+    /// need not look. A holder killed (or aborted) never gets here, and its pid stays in the
+    /// file: the next holder sweeps. Not synced: after a power loss the file may still
+    /// name the holder, which only costs a sweep.
+    fn drop(&mut self) {
+        let released = self.file.set_len(0).is_ok()
+            && self.file.rewind().is_ok()
+            && self.file.write_all(RELEASED.as_bytes()).is_ok();
+        if !released {
+            tracing::debug!("cannot mark the state lock released; the next holder sweeps");
+        }
+    }
 }
 
 /// Another canaryd works on this state directory.
@@ -61,10 +81,11 @@ impl StateLock {
                 let holder = holder.trim();
                 return Err(LockError::Busy {
                     dir: state_dir.to_path_buf(),
-                    holder: if holder.is_empty() {
-                        "pid unknown".into()
-                    } else {
-                        holder.to_string()
+                    holder: match holder {
+                        "" => "pid unknown".into(),
+                        // Caught between marking the file and letting the lock go.
+                        RELEASED => "releasing it now; try again".into(),
+                        h => h.to_string(),
                     },
                 });
             }
@@ -75,11 +96,18 @@ impl StateLock {
             std::process::id(),
             since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
+        let mut last = String::new();
+        // Unreadable counts as "not released": the sweep is the safe side.
+        let _ = file.read_to_string(&mut last);
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         file.write_all(me.as_bytes()).map_err(io)?;
-        remove_leftover_temp_files(state_dir);
-        Ok(StateLock { _file: file })
+        // A pass over every watch folder and its history: skipped when the last holder let
+        // go normally, since only a killed one leaves temporary files.
+        if last.trim() != RELEASED {
+            remove_leftover_temp_files(state_dir);
+        }
+        Ok(StateLock { file })
     }
 }
 
@@ -149,6 +177,32 @@ mod tests {
         assert!(!dir.path().join("w/.tmp-def").exists());
         assert!(!history.join(".tmp-ghi").exists());
         assert!(history.join("000001.json").exists(), "real files stay");
+    }
+
+    #[test]
+    fn only_a_holder_that_did_not_let_go_leaves_the_next_one_a_sweep() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let leftover = dir.path().join("w/.tmp-abc");
+        std::fs::create_dir_all(dir.path().join("w")).expect("dirs");
+        drop(StateLock::acquire(dir.path(), "check", at()).expect("lock"));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("lock")).expect("lock file"),
+            RELEASED
+        );
+        // Let go normally: no write of its was cut short, so nothing is looked for. (A file
+        // planted here by hand is not one of its writes; it stays.)
+        std::fs::write(&leftover, b"planted").expect("write");
+        drop(StateLock::acquire(dir.path(), "check", at()).expect("lock"));
+        assert!(leftover.exists(), "swept after a clean release");
+        // Killed while holding it: the kernel let the lock go, the file still names the
+        // holder, and its half-written temporary file is removed by the next one.
+        std::fs::write(
+            dir.path().join("lock"),
+            "canaryd run, pid 4242, since 2026-03-01T00:00:00Z",
+        )
+        .expect("as a kill leaves it");
+        let _lock = StateLock::acquire(dir.path(), "check", at()).expect("lock");
+        assert!(!leftover.exists(), "left after a killed holder");
     }
 
     #[test]
