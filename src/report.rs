@@ -173,7 +173,7 @@ fn watch_files(
         (Some(_), Warcs::Written) => match warc::export(state_dir, &s.name) {
             Some(bytes) => {
                 written += usize::from(write_if_changed(&warc_path, &bytes)?);
-                Some(watch_page::Warc::Link(warc::file_name(&s.name)))
+                Some(watch_page::Warc::File(warc::file_name(&s.name)))
             }
             None => Some(watch_page::Warc::Command(warc::command(&s.name))),
         },
@@ -181,7 +181,7 @@ fn watch_files(
         (Some(_), Warcs::Command) => Some(watch_page::Warc::Command(warc::command(&s.name))),
     };
     // A WARC an earlier report wrote here is stale once the watch changed.
-    let wrote_warc = warcs == Warcs::Written && matches!(warc, Some(watch_page::Warc::Link(_)));
+    let wrote_warc = matches!(warc, Some(watch_page::Warc::File(_)));
     if !wrote_warc {
         written += remove(&warc_path)?;
     }

@@ -197,6 +197,10 @@ async fn the_report_shows_every_watch_escapes_what_pages_wrote_and_rewrites_noth
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
     let dead = read(with_warcs.join("watch/dead.html"));
     assert!(dead.contains("href=\"dead.warc.gz\""), "a WARC link");
+    assert!(
+        dead.contains("as of this report"),
+        "written, not made on request"
+    );
     assert!(!dead.contains("<code>canaryd export dead</code>"));
     let warc = std::fs::read(with_warcs.join("watch/dead.warc.gz")).expect("the WARC beside it");
     let records = warc_records(&warc);
@@ -536,6 +540,7 @@ async fn run_serves_the_report_and_nothing_of_the_state_directory() {
     assert_eq!(raw_get(port, "GET /watch/dead.atom HTTP/1.1").await.0, 200);
     // The evidence as a WARC, made on request: the page links it, the server answers it.
     assert!(body.contains("href=\"dead.warc.gz\""), "a WARC download");
+    assert!(body.contains("made when you ask"), "made on request");
     let (status, head, warc) = raw_get_bytes(port, "GET /watch/dead.warc.gz HTTP/1.1").await;
     assert_eq!(status, 200, "{head}");
     assert!(

@@ -85,6 +85,8 @@ pub struct WatchPage<'a> {
     /// The WARC download beside the page (served by `run`), or else the command that
     /// writes it (a static report).
     pub warc_link: Option<String>,
+    /// When the linked WARC is made: "made when you ask" (served) or "as of this report".
+    pub warc_made: &'static str,
     pub warc_command: Option<String>,
     pub problems: Vec<String>,
 }
@@ -92,7 +94,10 @@ pub struct WatchPage<'a> {
 /// How a page offers the watch's evidence as a WARC.
 #[derive(Debug, Clone)]
 pub enum Warc {
+    /// Served by `run`, made on request.
     Link(String),
+    /// Written beside the page (`report --warc`).
+    File(String),
     Command(String),
 }
 
@@ -328,10 +333,11 @@ pub fn pages<'a>(
     ev: &Evidence,
     warc: Option<Warc>,
 ) -> (WatchPage<'a>, WatchPage<'a>) {
-    let (warc_link, warc_command) = match warc {
-        Some(Warc::Link(l)) => (Some(l), None),
-        Some(Warc::Command(c)) => (None, Some(c)),
-        None => (None, None),
+    let (warc_link, warc_made, warc_command) = match warc {
+        Some(Warc::Link(l)) => (Some(l), "made when you ask", None),
+        Some(Warc::File(f)) => (Some(f), "as of this report", None),
+        Some(Warc::Command(c)) => (None, "", Some(c)),
+        None => (None, "", None),
     };
     let (timeline, mut all) = match &ev.history {
         Some(h) => (
@@ -391,6 +397,7 @@ pub fn pages<'a>(
         chain: chain.clone(),
         chain_ok,
         warc_link: warc_link.clone(),
+        warc_made,
         warc_command: warc_command.clone(),
         problems: s.problems.clone(),
     };
