@@ -157,7 +157,6 @@ fn watch_feed(s: &model::Summary) -> String {
 /// Builds and writes one watch's pages and feed (and its WARC, with [`Warcs::Written`]).
 fn watch_files(
     archive: &Archive,
-    state_dir: &Path,
     out: &Path,
     s: &model::Summary,
     warcs: Warcs,
@@ -170,7 +169,12 @@ fn watch_files(
     // command that writes it.
     let warc = match (ev.history.as_ref(), warcs) {
         (None, _) => None,
-        (Some(_), Warcs::Written) => match warc::export(state_dir, &s.name) {
+        // From the history and verdict the page is made of: read once for both.
+        (Some(h), Warcs::Written) => match ev
+            .verification
+            .as_ref()
+            .and_then(|v| warc::of(h, v, &s.name))
+        {
             Some(bytes) => {
                 written += usize::from(write_if_changed(&warc_path, &bytes)?);
                 Some(watch_page::Warc::File(warc::file_name(&s.name)))
@@ -241,7 +245,7 @@ pub enum Warcs {
     Command,
     /// Served by `run`: a link, answered by making the WARC on request ([`warc::export`]).
     Served,
-    /// `report --warc`: the WARC written beside the page ([`warc::export`]) and linked.
+    /// `report --warc`: the WARC written beside the page ([`warc::of`]) and linked.
     Written,
 }
 
@@ -319,7 +323,7 @@ pub fn generate(
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(s) = todo.get(i) else { break };
-                        match watch_files(&archive, state_dir, out, s, warcs) {
+                        match watch_files(&archive, out, s, warcs) {
                             Ok(n) => written = written.map(|w| w + n),
                             Err(e) => return Err(e),
                         }

@@ -193,7 +193,7 @@ pub enum Command {
         output: Option<PathBuf>,
         /// Also write each watch's evidence as a WARC file beside its page
         /// (`watch/NAME.warc.gz`, what `canaryd export NAME` writes) and link it from the page.
-        /// Slower: every watch's history is read and compressed again
+        /// Slower: every watch's whole history is compressed at each rebuild
         #[arg(long)]
         warc: bool,
     },

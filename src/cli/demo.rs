@@ -182,7 +182,13 @@ async fn scenario(dir: &Path, addr: SocketAddr, page_text: &RwLock<String>) -> a
         .tempdir()
         .context("creating a folder for the demo's report")?
         .keep();
-    super::report::write(&wl, &dir.join("state"), &site, checker.clock().now())?;
+    super::report::write(
+        &wl,
+        &dir.join("state"),
+        &site,
+        checker.clock().now(),
+        crate::report::Warcs::Command,
+    )?;
     outln!(
         "\nThe report (open it in a browser; `canaryd report` writes yours): {}",
         site.join("index.html").display()

@@ -21,8 +21,7 @@ pub fn run(
         Err(code) => return Ok(code),
     };
     let out: PathBuf = out.map_or_else(|| PathBuf::from("report"), Path::to_path_buf);
-    let outcome = crate::report::generate(&wl, state, &out, clock.now(), warcs)
-        .with_context(|| format!("writing the report into {}", out.display()))?;
+    let outcome = write(&wl, state, &out, clock.now(), warcs)?;
     outln!(
         "wrote the report of {} to {} ({} rebuilt, {} unchanged; {} written)",
         crate::words::plural(outcome.watches, "watch"),
@@ -34,14 +33,14 @@ pub fn run(
     Ok(0)
 }
 
-/// Writes the report into `out` as of `now` (the pages name `canaryd export`), saying which
-/// folder failed.
+/// Writes the report into `out` as of `now`, saying which folder failed.
 pub fn write(
     wl: &crate::config::Watchlist,
     state: &Path,
     out: &Path,
     now: chrono::DateTime<chrono::Utc>,
+    warcs: crate::report::Warcs,
 ) -> anyhow::Result<crate::report::Outcome> {
-    crate::report::generate(wl, state, out, now, crate::report::Warcs::Command)
+    crate::report::generate(wl, state, out, now, warcs)
         .with_context(|| format!("writing the report into {}", out.display()))
 }

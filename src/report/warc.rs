@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::DateTime;
 
-use crate::store::archive::{Archive, WarcOptions, write_warc};
+use crate::store::archive::{Archive, History, Verification, WarcOptions, write_warc};
 
 /// The file name a watch's WARC is offered under, beside its page.
 pub fn file_name(watch: &str) -> String {
@@ -25,7 +25,11 @@ pub fn command(watch: &str) -> String {
 pub fn export(state_dir: &Path, watch: &str) -> Option<Vec<u8>> {
     let archive = Archive::new(state_dir);
     let (history, v) = archive.load_verified(watch);
-    let history = history.ok()?;
+    of(&history.ok()?, &v, watch)
+}
+
+/// The WARC of `history`, already loaded and verified (`v`), as [`export`] makes it.
+pub fn of(history: &History, v: &Verification, watch: &str) -> Option<Vec<u8>> {
     let chain = if v.holds() {
         format!("verified by canaryd when downloaded: {} records", v.records)
     } else {
@@ -44,6 +48,6 @@ pub fn export(state_dir: &Path, watch: &str) -> Option<Vec<u8>> {
         compression: flate2::Compression::default(),
     };
     let mut bytes = Vec::new();
-    write_warc(&mut bytes, &history, &opts).ok()?;
+    write_warc(&mut bytes, history, &opts).ok()?;
     Some(bytes)
 }
