@@ -232,6 +232,11 @@ impl CanaryTail {
 
 /// A cheap test for auto-detecting a CanaryTail body among JSON (or armoured) responses.
 pub(crate) fn looks_like_canarytail(bytes: &[u8]) -> bool {
+    // Every page of an auto watch comes here: an HTML page is told from its first
+    // character, without validating the whole body as UTF-8 first.
+    if first_char(bytes).is_some_and(|c| c != '{' && c != '-') {
+        return false;
+    }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;
     };
@@ -253,6 +258,29 @@ pub(crate) fn looks_like_canarytail(bytes: &[u8]) -> bool {
         && ["release", "expiry", "expires", "pubkeys", "pubkey"]
             .iter()
             .any(|k| get(claim, k).is_some())
+}
+
+/// The first character that is not whitespace or a byte order mark, read from the head of
+/// `bytes` only. None when the head holds none (then only the whole body can tell).
+fn first_char(bytes: &[u8]) -> Option<char> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let (valid, invalid) = match std::str::from_utf8(head) {
+        Ok(s) => (s, false),
+        // error_len is None when the head was only cut inside a character.
+        Err(e) => (
+            std::str::from_utf8(&head[..e.valid_up_to()])
+                .expect("the bytes before valid_up_to are valid UTF-8"),
+            e.error_len().is_some(),
+        ),
+    };
+    match valid
+        .chars()
+        .find(|c| !c.is_whitespace() && *c != '\u{feff}')
+    {
+        // Bytes that are not UTF-8 before any character: not a CanaryTail document.
+        None if invalid => Some(char::REPLACEMENT_CHARACTER),
+        found => found,
+    }
 }
 
 /// Parses a canary in either shape (see the module documentation).

@@ -368,6 +368,28 @@ fn detection() {
 }
 
 #[test]
+fn detection_reads_past_a_long_or_marked_start() {
+    let (a, p) = (key(1), key(9));
+    let doc = document(&client_claim(json!([public(&a)]), &p), &[&a]);
+    // Whitespace longer than the head that is looked at first, ending in a character cut
+    // by that head (U+3000 is three bytes): the whole body still decides.
+    let mut padded = vec![b' '; 4095];
+    padded.extend_from_slice("\u{3000}\n".as_bytes());
+    padded.extend_from_slice(&doc);
+    assert!(looks_like_canarytail(&padded));
+    let mut marked = "\u{feff}\r\n".as_bytes().to_vec();
+    marked.extend_from_slice(&doc);
+    assert!(looks_like_canarytail(&marked));
+    // An HTML page with bytes that are not UTF-8 further on, and JSON that is not UTF-8.
+    let mut html = b"<!doctype html><p>".to_vec();
+    html.extend_from_slice(&[0xff; 8]);
+    assert!(!looks_like_canarytail(&html));
+    let mut broken = doc.clone();
+    broken.push(0xff);
+    assert!(!looks_like_canarytail(&broken));
+}
+
+#[test]
 fn errors() {
     assert!(matches!(
         parse(b"not json"),

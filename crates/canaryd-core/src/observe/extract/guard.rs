@@ -12,34 +12,39 @@ use std::collections::HashMap;
 /// Open elements allowed at once; past it, the innermost is closed before the next opens.
 pub const MAX_DEPTH: usize = 512;
 
-/// Elements that never have content.
-fn is_void(name: &str) -> bool {
-    [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr", "param", "keygen", "frame",
-    ]
-    .iter()
-    .any(|v| v.eq_ignore_ascii_case(name))
+/// What a tag's name tells the guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Never has content (`br`, `img`…).
+    Void,
+    /// Its end tag is optional: it closes itself and cannot pile up, and counting it
+    /// would drift (`p`, `li`, `td`…).
+    ClosedByParser,
+    /// Its content is raw text: tags inside it are not tags (`script`, `style`…).
+    RawText,
+    Other,
 }
 
-/// Elements whose end tag is optional: they close themselves and cannot pile up, and
-/// counting them would drift.
-fn is_self_closing_by_parser(name: &str) -> bool {
-    [
-        "p", "li", "dd", "dt", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot",
-        "colgroup", "caption", "rb", "rp", "rt", "rtc", "html", "head", "body",
-    ]
-    .iter()
-    .any(|v| v.eq_ignore_ascii_case(name))
-}
-
-/// Elements whose content is raw text: tags inside them are not tags.
-fn is_raw_text(name: &str) -> bool {
-    [
-        "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-    ]
-    .iter()
-    .any(|v| v.eq_ignore_ascii_case(name))
+/// Every tag of the page is classified, so this is one match on the lower-cased name
+/// rather than a scan of three lists.
+fn class(name: &str) -> Class {
+    // The longest name below has 8 letters; a longer one is none of them.
+    let mut lower = [0u8; 8];
+    let Some(buf) = lower.get_mut(..name.len()) else {
+        return Class::Other;
+    };
+    buf.copy_from_slice(name.as_bytes());
+    buf.make_ascii_lowercase();
+    match &*buf {
+        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link"
+        | b"meta" | b"source" | b"track" | b"wbr" | b"param" | b"keygen" | b"frame" => Class::Void,
+        b"p" | b"li" | b"dd" | b"dt" | b"option" | b"optgroup" | b"tr" | b"td" | b"th"
+        | b"tbody" | b"thead" | b"tfoot" | b"colgroup" | b"caption" | b"rb" | b"rp" | b"rt"
+        | b"rtc" | b"html" | b"head" | b"body" => Class::ClosedByParser,
+        b"script" | b"style" | b"textarea" | b"title" | b"xmp" | b"iframe" | b"noembed"
+        | b"noframes" | b"noscript" => Class::RawText,
+        _ => Class::Other,
+    }
 }
 
 fn is_foreign(name: &str) -> bool {
@@ -120,7 +125,8 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
             break;
         };
         i = end + 1;
-        if !closing && is_raw_text(name) {
+        let class = class(name);
+        if !closing && class == Class::RawText {
             match raw_text_end(html, i, name) {
                 Some(e) => {
                     i = e;
@@ -129,7 +135,7 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
                 None => break,
             }
         }
-        if is_void(name) || is_self_closing_by_parser(name) {
+        if matches!(class, Class::Void | Class::ClosedByParser) {
             continue;
         }
         // "<x/>" closes itself only inside SVG or MathML; in HTML it stays open.
@@ -187,6 +193,26 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_names_are_classified_whatever_their_case() {
+        for (name, want) in [
+            ("BR", Class::Void),
+            ("Keygen", Class::Void),
+            ("li", Class::ClosedByParser),
+            ("COLGROUP", Class::ClosedByParser),
+            ("Body", Class::ClosedByParser),
+            ("script", Class::RawText),
+            ("NoFrames", Class::RawText),
+            ("TEXTAREA", Class::RawText),
+            ("div", Class::Other),
+            ("textareas", Class::Other),
+            ("b", Class::Other),
+            ("my-element", Class::Other),
+        ] {
+            assert_eq!(class(name), want, "{name}");
+        }
+    }
 
     #[test]
     fn ordinary_pages_are_untouched() {
