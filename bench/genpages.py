@@ -11,7 +11,9 @@ Usage:
   genpages.py pages DIR N [--drop]     write DIR/p00000.html …; --drop leaves one statement
                                         (a different one per page) out of every canary
   genpages.py watchlists DIR N URL     write DIR/canaryd.toml and DIR/urlwatch-urls.yaml for
-                                        pages served under URL (e.g. http://127.0.0.1:8080/)
+                                        pages served under URL (e.g. http://127.0.0.1:8080/);
+                                        with N > 1000, also DIR/canaryd-1000.toml, the same
+                                        settings on the first 1,000 pages
 """
 import os
 import random
@@ -144,6 +146,13 @@ def write_pages(d, n, drop):
           f"{', one statement dropped from each' if drop else ''}", file=sys.stderr)
 
 
+SUBSET = 1000
+
+
+def watch(i, url):
+    return f'[[watch]]\nname = "p{i:05}"\nurl = "{url}/p{i:05}.html"\nselector = "#canary li"\n\n'
+
+
 def write_watchlists(d, n, url):
     url = url.rstrip("/")
     with open(os.path.join(d, "canaryd.toml"), "w") as f:
@@ -153,7 +162,14 @@ def write_watchlists(d, n, url):
                 '[settings]\ninterval = "24h"\nconfirm = 1\nhost_delay = "0s"\n'
                 'host_concurrency = 16\n\n')
         for i in range(n):
-            f.write(f'[[watch]]\nname = "p{i:05}"\nurl = "{url}/p{i:05}.html"\nselector = "#canary li"\n\n')
+            f.write(watch(i, url))
+    if n > SUBSET:
+        # The same settings on the first 1,000 pages: bench/run measures CPU per page at
+        # both sizes in one run.
+        with open(os.path.join(d, "canaryd.toml")) as f:
+            settings = f.read().split("[[watch]]", 1)[0]
+        with open(os.path.join(d, f"canaryd-{SUBSET}.toml"), "w") as f:
+            f.write(settings + "".join(watch(i, url) for i in range(SUBSET)))
     with open(os.path.join(d, "urlwatch-urls.yaml"), "w") as f:
         for i in range(n):
             if i:
