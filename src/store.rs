@@ -187,7 +187,8 @@ pub struct CheckRecord {
 pub struct ContentKey {
     /// sha256 of canaryd's version and the watch's selector (or "auto").
     pub extractor: String,
-    /// sha256 of the page's format and decoded text.
+    /// sha256 of the kind of document the page is read as, the charset its text is decoded
+    /// with (HTML and text) and the sha256 of its bytes.
     pub page: String,
 }
 

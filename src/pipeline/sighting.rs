@@ -57,12 +57,16 @@ pub(crate) enum Sighted {
     SamePage {
         page: Page,
         key: ContentKey,
+        /// sha256 of `page.body`, computed once: for the key and for the evidence.
+        body_sha256: String,
         statements: Vec<Statement>,
     },
     /// A page read afresh.
     Fresh {
         page: Page,
         key: ContentKey,
+        /// sha256 of `page.body`, computed once: for the key and for the evidence.
+        body_sha256: String,
         signed: Option<Signed>,
     },
     /// The server said the page is as it was (304).
@@ -167,12 +171,15 @@ fn page_sight(
         );
     }
     let input = gather::input(&page, &files);
+    // The page's one pass of SHA-256: the content key is made from it, and the evidence
+    // record names it as the body's hash.
+    let body_sha256 = canaryd_core::digest::sha256_hex(&page.body);
     let key = ContentKey {
         extractor: how.extractor.to_string(),
         page: document_key(
             observe::kind_of(&input.body, how.spec.format),
-            &page.body,
-            &page.text,
+            page.charset,
+            &body_sha256,
         ),
     };
     if let Some((content, statements)) = last.baseline_page
@@ -186,6 +193,7 @@ fn page_sight(
             Sighted::SamePage {
                 page,
                 key,
+                body_sha256,
                 statements,
             },
         );
@@ -204,7 +212,12 @@ fn page_sight(
             evidence: signatures::evidence(r, &files, statements, at),
         }
     });
-    let sighted = Sighted::Fresh { page, key, signed };
+    let sighted = Sighted::Fresh {
+        page,
+        key,
+        body_sha256,
+        signed,
+    };
     (judge::Seen::Read(Box::new(read)), sighted)
 }
 
@@ -240,13 +253,21 @@ pub(crate) fn extractor_key(selector: Option<&WatchSelector>, rendered: bool) ->
     ])
 }
 
-/// The page as extraction reads it: HTML and text as decoded, PDF and CanaryTail as bytes.
-fn document_key(kind: observe::Kind, bytes: &[u8], text: &str) -> String {
-    let read: &[u8] = match kind {
-        observe::Kind::Html | observe::Kind::Text => text.as_bytes(),
-        observe::Kind::Pdf | observe::Kind::CanaryTail => bytes,
+/// The page as extraction reads it: its bytes (by their sha256) and, for HTML and text,
+/// the charset they are decoded with (decoding is a function of the two), with the kind of
+/// document they are read as.
+fn document_key(kind: observe::Kind, charset: &str, body_sha256: &str) -> String {
+    let decoded: &[u8] = match kind {
+        observe::Kind::Html | observe::Kind::Text => charset.as_bytes(),
+        observe::Kind::Pdf | observe::Kind::CanaryTail => b"",
     };
-    canaryd_core::digest::sha256_hex_parts(&[kind.as_str().as_bytes(), b"\0", read])
+    canaryd_core::digest::sha256_hex_parts(&[
+        kind.as_str().as_bytes(),
+        b"\0",
+        decoded,
+        b"\0",
+        body_sha256.as_bytes(),
+    ])
 }
 
 #[cfg(test)]

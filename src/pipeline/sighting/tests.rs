@@ -163,3 +163,44 @@ fn a_failed_fetch_says_whether_the_page_is_gone() {
         s.sighted
     );
 }
+
+#[test]
+fn the_key_is_made_from_the_bytes_and_the_charset_they_are_decoded_with() {
+    let url = Url::parse("file:///canaries/c.html").expect("a valid URL");
+    // "é" in Latin-1: the same bytes read as UTF-8 are another text.
+    let bytes = b"<ul><li>Example Co n'a jamais re\xe7u de lettre.</li></ul>".to_vec();
+    let declared = |charset: &str| {
+        let mut p = fetch::local_page(&url, bytes.clone(), None, at());
+        (p.text, p.charset) = fetch::decode_body(
+            &bytes,
+            Some(&format!("text/html; charset={charset}")),
+            fetch::Format::Html,
+        );
+        p
+    };
+    let (as_latin1, as_utf8) = (declared("iso-8859-1"), declared("utf-8"));
+    assert_ne!(
+        as_latin1.charset, as_utf8.charset,
+        "the test needs two charsets"
+    );
+    let key = |p: Page| match sight(
+        Gathered::stored(p, Vec::new()),
+        &how("x"),
+        &Last::default(),
+        at(),
+    )
+    .sighted
+    {
+        Sighted::Fresh {
+            key, body_sha256, ..
+        } => (key, body_sha256),
+        other => panic!("fresh: {other:?}"),
+    };
+    let (a, a_sha) = key(as_latin1.clone());
+    let (b, b_sha) = key(as_utf8);
+    // The evidence's hash of the body is the body's own, whatever it decodes to.
+    assert_eq!(a_sha, canaryd_core::digest::sha256_hex(&bytes));
+    assert_eq!(a_sha, b_sha);
+    assert_ne!(a, b, "the same bytes decoded differently are another page");
+    assert_eq!(key(as_latin1).0, a, "and the same page is the same key");
+}
