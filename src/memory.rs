@@ -20,7 +20,7 @@ pub fn release_free() {
 /// before any thread is started. By default glibc gives each new thread an arena of its own,
 /// up to eight per core, and the daemon's parsing threads then leave free pages spread over
 /// several arenas, which trimming returns only in part: idle after a pass over 1,000 watches,
-/// the daemon held 10.9 to 12.5 MiB of anonymous memory by default against about 6 MiB in
+/// the daemon held 10.9 to 12.8 MiB of anonymous memory by default against 6.5 to 6.8 MiB in
 /// one arena (measured like `bench/run`'s daemon step). Threads keep their own small caches
 /// (tcache), so one arena costs the daemon's few threads little. `check`, a short burst of
 /// parsing on every core, keeps glibc's default.
