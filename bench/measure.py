@@ -138,7 +138,8 @@ def measured(rows, daemons):
 
 
 def budget_lines(rows, daemons):
-    lines = ["budgets (issue 22; this run, this machine)",
+    n = next((r["pages"] for (t, _), r in rows.items() if t == "canaryd"), "?")
+    lines = [f"budgets (issue 22, set for N=1000 unless named; this run: N={n}, this machine)",
              f"{'budget':48} {'limit':>10} {'measured':>10}  verdict", "-" * 82]
     for (what, cmp, limit, unit), value in zip(BUDGETS, measured(rows, daemons)):
         lim = f"{cmp} {limit:g}{' ' + unit if unit in ('ms', 'MiB') else unit}"
