@@ -257,14 +257,15 @@ pub(crate) fn extractor_key(selector: Option<&WatchSelector>, rendered: bool) ->
 /// the charset they are decoded with (decoding is a function of the two), with the kind of
 /// document they are read as.
 fn document_key(kind: observe::Kind, charset: &str, body_sha256: &str) -> String {
-    let decoded: &[u8] = match kind {
+    // PDF and CanaryTail are read as bytes: no charset is part of what they say.
+    let charset: &[u8] = match kind {
         observe::Kind::Html | observe::Kind::Text => charset.as_bytes(),
         observe::Kind::Pdf | observe::Kind::CanaryTail => b"",
     };
     canaryd_core::digest::sha256_hex_parts(&[
         kind.as_str().as_bytes(),
         b"\0",
-        decoded,
+        charset,
         b"\0",
         body_sha256.as_bytes(),
     ])
