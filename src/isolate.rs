@@ -205,6 +205,11 @@ fn read_isolated(bytes: &[u8]) -> Result<String, PdfError> {
         Some(libc::SIGXCPU) => {
             PdfError::TooBig(format!("reading it took more than {CPU_SECONDS} s of CPU"))
         }
+        // Rust reports a stack overflow on stderr before it aborts: nesting deeper than
+        // the bounds on the reader's recursion foresaw.
+        Some(libc::SIGABRT | libc::SIGSEGV) if said.contains("overflowed its stack") => {
+            PdfError::TooBig("reading it needed more stack than the reader has".into())
+        }
         // Rust aborts when an allocation fails: the address space limit was reached. A
         // SIGKILL not ours is the kernel's OOM killer (the service's MemoryMax=).
         Some(libc::SIGABRT | libc::SIGSEGV | libc::SIGKILL) => {

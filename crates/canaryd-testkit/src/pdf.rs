@@ -24,6 +24,8 @@ pub fn dict(entries: Vec<(&str, Object)>) -> Dictionary {
 pub struct Pdf {
     encoding: String,
     pages: Vec<Stream>,
+    forms: Vec<(String, Stream)>,
+    parent_loop: bool,
     trailer: Vec<(String, Object)>,
 }
 
@@ -32,6 +34,8 @@ impl Default for Pdf {
         Self {
             encoding: "WinAnsiEncoding".into(),
             pages: Vec::new(),
+            forms: Vec::new(),
+            parent_loop: false,
             trailer: Vec::new(),
         }
     }
@@ -51,6 +55,25 @@ impl Pdf {
     /// A page drawn by the content stream `content`, uncompressed.
     pub fn page(self, content: &str) -> Self {
         self.page_stream(Stream::new(Dictionary::new(), content.as_bytes().to_vec()))
+    }
+
+    /// A form XObject named `name` in every page's resources (beside /Im1), drawn by
+    /// `content`; it has no /Resources of its own, so it draws with those of its caller.
+    pub fn form(mut self, name: &str, content: &str) -> Self {
+        let dict = dict(vec![
+            ("Type", self::name("XObject")),
+            ("Subtype", self::name("Form")),
+        ]);
+        let stream = Stream::new(dict, content.as_bytes().to_vec());
+        self.forms.push((name.into(), stream));
+        self
+    }
+
+    /// The last page is its own /Parent and has neither /Resources nor /MediaBox, so a
+    /// reader looking them up the page tree goes round for ever.
+    pub fn parent_loop(mut self) -> Self {
+        self.parent_loop = true;
+        self
     }
 
     /// A page drawn by `stream` as given (already compressed, say).
@@ -111,15 +134,17 @@ impl Pdf {
             ]),
             vec![0, 255, 255, 0],
         ));
+        let mut xobjects = dict(vec![("Im1", image.into())]);
+        for (name, form) in self.forms {
+            xobjects.set(name, doc.add_object(form));
+        }
         let resources = doc.add_object(dict(vec![
             ("Font", Object::Dictionary(dict(vec![("F1", font.into())]))),
-            (
-                "XObject",
-                Object::Dictionary(dict(vec![("Im1", image.into())])),
-            ),
+            ("XObject", Object::Dictionary(xobjects)),
         ]));
         let mut kids = Vec::new();
-        for content in self.pages {
+        let last = self.pages.len();
+        for (n, content) in (1..).zip(self.pages) {
             let content = doc.add_object(content);
             let media = [0, 0, 612, 792].map(Object::Integer).to_vec();
             let page = doc.add_object(dict(vec![
@@ -129,6 +154,12 @@ impl Pdf {
                 ("Resources", resources.into()),
                 ("MediaBox", Object::Array(media)),
             ]));
+            if self.parent_loop && n == last {
+                let own = doc.get_dictionary_mut(page).expect("the page just added");
+                own.set("Parent", page);
+                own.remove(b"Resources");
+                own.remove(b"MediaBox");
+            }
             kids.push(Object::from(page));
         }
         let count = kids.len() as i64;
@@ -255,6 +286,40 @@ pub fn compressed(pages: &[&[&str]], damaged: bool) -> Vec<u8> {
         pdf.page_stream(stream)
     });
     pdf.build()
+}
+
+/// A page drawing the form /Fx, which draws itself.
+pub fn self_drawing_form() -> Vec<u8> {
+    Pdf::new().form("Fx", "/Fx Do").page("/Fx Do").build()
+}
+
+/// A page drawing `line` from inside `depth` forms nested in each other.
+pub fn nested_forms(depth: usize, line: &str) -> Vec<u8> {
+    let text = format!("BT /F1 10 Tf 1 0 0 1 72 700 Tm ({line}) Tj ET");
+    let pdf = (0..depth).fold(Pdf::new(), |pdf, i| {
+        let content = if i + 1 == depth {
+            text.clone()
+        } else {
+            format!("/F{} Do", i + 1)
+        };
+        pdf.form(&format!("F{i}"), &content)
+    });
+    pdf.page(if depth == 0 { &text } else { "/F0 Do" }).build()
+}
+
+/// A page drawing a form that draws the next one twice, `depth` times over: 2^depth forms
+/// drawn from a few hundred bytes.
+pub fn form_fan_out(depth: usize) -> Vec<u8> {
+    let pdf = (0..depth).fold(Pdf::new(), |pdf, i| {
+        let next = i + 1;
+        let content = if next == depth {
+            "BT /F1 10 Tf 1 0 0 1 72 700 Tm (Fan) Tj ET".to_string()
+        } else {
+            format!("/F{next} Do /F{next} Do")
+        };
+        pdf.form(&format!("F{i}"), &content)
+    });
+    pdf.page("/F0 Do").build()
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! pure: the caller passes the bytes. pdf-extract panics on many malformed inputs; every call
 //! into it is contained (`crate::contained`: no backtrace printed) and a panic becomes
 //! [`PdfError::Malformed`]. A page whose content stream cannot be decoded is refused too:
-//! pdf-extract would read it as a page without text, and its claims as removed.
+//! pdf-extract would read it as a page without text, and its claims as removed. So is one
+//! whose page tree or forms would send pdf-extract's recursion round for ever (`nesting`).
+
+mod nesting;
 
 use pdf_extract::{Document, MediaBox, Object, OutputDev, OutputError, Stream, Transform};
 
@@ -85,7 +88,7 @@ fn glyphs_of(bytes: &[u8]) -> Result<Vec<Vec<Glyph>>, PdfError> {
     if pages > MAX_PAGES {
         return Err(PdfError::TooBig(format!("more than {MAX_PAGES} pages")));
     }
-    if let Some(e) = unreadable_page(&doc) {
+    if let Some(e) = unreadable_page(&doc).or_else(|| nesting::unbounded(&doc)) {
         return Err(e);
     }
     let mut collector = Collector::default();

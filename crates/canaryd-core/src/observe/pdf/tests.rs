@@ -222,3 +222,48 @@ fn tidy_rules() {
     assert_eq!(tidy("a-\n\nb"), "a-\n\nb");
     assert_eq!(tidy("\n\n"), "");
 }
+
+#[test]
+fn text_inside_nested_forms_is_read() {
+    use canaryd_testkit::pdf::nested_forms;
+    let line = "We have never received a warrant.";
+    assert_eq!(extract_text(&nested_forms(3, line)).as_deref(), Ok(line));
+    let deepest = nested_forms(nesting::MAX_FORM_DEPTH, line);
+    assert_eq!(extract_text(&deepest).as_deref(), Ok(line));
+}
+
+// Without the bounds in `nesting`, each of these overflows pdf-extract's stack (a crash of the
+// reading process) or draws for hours.
+#[test]
+fn recursion_without_end_is_a_failed_read() {
+    use canaryd_testkit::pdf::{Pdf, form_fan_out, nested_forms, self_drawing_form};
+    let err = |bytes: &[u8]| extract_text(bytes).unwrap_err().to_string();
+    assert_eq!(
+        err(&self_drawing_form()),
+        "malformed PDF: page 1 draws a form XObject that draws itself"
+    );
+    let deep = nested_forms(nesting::MAX_FORM_DEPTH + 1, "Canary");
+    assert_eq!(
+        err(&deep),
+        format!(
+            "the PDF is past canaryd's bounds for reading one: page 1 nests form XObjects more than {} deep",
+            nesting::MAX_FORM_DEPTH
+        )
+    );
+    assert_eq!(
+        err(&form_fan_out(24)),
+        format!(
+            "the PDF is past canaryd's bounds for reading one: more than {} form XObjects drawn (by page 1)",
+            nesting::MAX_FORMS_DRAWN
+        )
+    );
+    let looped = Pdf::new()
+        .page(&text_ops(&[(72, 700, "Canary")]))
+        .page(&text_ops(&[(72, 700, "Canary")]))
+        .parent_loop()
+        .build();
+    assert_eq!(
+        err(&looped),
+        "malformed PDF: page 2's /Parent chain loops back on itself"
+    );
+}
