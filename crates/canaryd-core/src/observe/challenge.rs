@@ -243,17 +243,16 @@ fn visible_text(body: &str, limit: usize) -> String {
             break;
         }
         rest = &rest[lt..];
-        let lower = rest.get(..10).unwrap_or(rest).to_ascii_lowercase();
-        let skip_to = if lower.starts_with("<!--") {
+        let after_lt = &rest.as_bytes()[1..];
+        let skip_to = if after_lt.starts_with(b"!--") {
             rest.find("-->").map(|i| i + 3)
         } else if let Some(tag) = ["script", "style", "noscript", "title"]
             .into_iter()
-            .find(|t| lower[1..].starts_with(t))
+            .find(|t| starts_with_ignore_case(after_lt, t.as_bytes()))
         {
-            let close = format!("</{tag}");
-            rest.to_ascii_lowercase()
-                .find(&close)
-                .and_then(|i| rest[i..].find('>').map(|j| i + j + 1))
+            // Searched from here, never by lowercasing the rest of the page: a page of many
+            // scripts would cost a copy of itself for each.
+            end_tag(rest, tag).and_then(|i| rest[i..].find('>').map(|j| i + j + 1))
         } else {
             rest.find('>').map(|i| i + 1)
         };
@@ -266,6 +265,18 @@ fn visible_text(body: &str, limit: usize) -> String {
         }
     }
     out
+}
+
+fn starts_with_ignore_case(haystack: &[u8], prefix: &[u8]) -> bool {
+    haystack
+        .get(..prefix.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+}
+
+/// Where the first `</tag` (any case) starts in `html`.
+fn end_tag(html: &str, tag: &str) -> Option<usize> {
+    memchr::memmem::find_iter(html.as_bytes(), b"</")
+        .find(|&i| starts_with_ignore_case(&html.as_bytes()[i + 2..], tag.as_bytes()))
 }
 
 #[cfg(test)]
@@ -341,6 +352,11 @@ mod tests {
         );
         assert_eq!(e, "Hello world");
         assert!(excerpt(&"word ".repeat(1000)).chars().count() <= EXCERPT_CHARS + 1);
+        // Raw text ends at its end tag in any case; a tag name is matched on its bytes even
+        // when a multi-byte character follows within the first ten.
+        let e =
+            excerpt("<SCRIPT>a</b></Script ><p>Été</p><style>é</style >x<noscriptéé>y</NOSCRIPT>z");
+        assert_eq!(e, "Été x z");
     }
 
     #[test]
