@@ -177,20 +177,12 @@ impl Sighted {
     /// The evidence of a check that read a page (`judged`: the statements the verdict read
     /// from it afresh), with the statements it stands for when they are known.
     pub(crate) fn into_capture(self, judged: Option<Vec<Statement>>) -> Option<Capture> {
-        let (page, body_sha256, statements, signatures) = match self {
-            Sighted::Unlinked { page, .. } => (page, None, None, None),
+        let (page, statements, signatures) = match self {
+            Sighted::Unlinked { page, .. } => (page, None, None),
             Sighted::SamePage {
-                page,
-                body_sha256,
-                statements,
-                ..
-            } => (page, Some(body_sha256), Some(statements), None),
-            Sighted::Fresh {
-                page,
-                body_sha256,
-                signed,
-                ..
-            } => (page, Some(body_sha256), judged, signed.map(|s| s.evidence)),
+                page, statements, ..
+            } => (page, Some(statements), None),
+            Sighted::Fresh { page, signed, .. } => (page, judged, signed.map(|s| s.evidence)),
             Sighted::Relabelled { .. }
             | Sighted::NoSignatures { .. }
             | Sighted::NotModified { .. }
@@ -209,7 +201,6 @@ impl Sighted {
             headers: page.headers,
             content_type: page.content_type,
             body: page.body,
-            body_sha256,
             statements,
             signatures,
         })

@@ -57,16 +57,12 @@ pub(crate) enum Sighted {
     SamePage {
         page: Page,
         key: ContentKey,
-        /// sha256 of `page.body`, computed once: for the key and for the evidence.
-        body_sha256: String,
         statements: Vec<Statement>,
     },
     /// A page read afresh.
     Fresh {
         page: Page,
         key: ContentKey,
-        /// sha256 of `page.body`, computed once: for the key and for the evidence.
-        body_sha256: String,
         signed: Option<Signed>,
     },
     /// The server said the page is as it was (304).
@@ -171,15 +167,14 @@ fn page_sight(
         );
     }
     let input = gather::input(&page, &files);
-    // The page's one pass of SHA-256: the content key is made from it, and the evidence
-    // record names it as the body's hash.
-    let body_sha256 = canaryd_core::digest::sha256_hex(&page.body);
+    // The one pass over the whole body on a check that changed nothing (most checks): a
+    // BLAKE3, not the SHA-256 the evidence names a kept body by (see `page_hash_hex`).
     let key = ContentKey {
         extractor: how.extractor.to_string(),
         page: document_key(
             observe::kind_of(&input.body, how.spec.format),
             page.charset,
-            &body_sha256,
+            &canaryd_core::digest::page_hash_hex(&page.body),
         ),
     };
     if let Some((content, statements)) = last.baseline_page
@@ -193,7 +188,6 @@ fn page_sight(
             Sighted::SamePage {
                 page,
                 key,
-                body_sha256,
                 statements,
             },
         );
@@ -212,12 +206,7 @@ fn page_sight(
             evidence: signatures::evidence(r, &files, statements, at),
         }
     });
-    let sighted = Sighted::Fresh {
-        page,
-        key,
-        body_sha256,
-        signed,
-    };
+    let sighted = Sighted::Fresh { page, key, signed };
     (judge::Seen::Read(Box::new(read)), sighted)
 }
 
@@ -253,10 +242,11 @@ pub(crate) fn extractor_key(selector: Option<&WatchSelector>, rendered: bool) ->
     ])
 }
 
-/// The page as extraction reads it: its bytes (by their sha256) and, for HTML and text,
+/// The page as extraction reads it: its bytes (by their BLAKE3) and, for HTML and text,
 /// the charset they are decoded with (decoding is a function of the two), with the kind of
-/// document they are read as.
-fn document_key(kind: observe::Kind, charset: &str, body_sha256: &str) -> String {
+/// document they are read as. Keys made before the BLAKE3 (from the body's SHA-256) never
+/// equal these: the first check after that upgrade reads each page afresh once.
+fn document_key(kind: observe::Kind, charset: &str, body_hash: &str) -> String {
     // PDF and CanaryTail are read as bytes: no charset is part of what they say.
     let charset: &[u8] = match kind {
         observe::Kind::Html | observe::Kind::Text => charset.as_bytes(),
@@ -266,8 +256,8 @@ fn document_key(kind: observe::Kind, charset: &str, body_sha256: &str) -> String
         kind.as_str().as_bytes(),
         b"\0",
         charset,
-        b"\0",
-        body_sha256.as_bytes(),
+        b"\0blake3\0",
+        body_hash.as_bytes(),
     ])
 }
 

@@ -78,8 +78,6 @@ pub struct Capture {
     pub content_type: Option<String>,
     /// The body after transfer decoding, before charset decoding.
     pub body: bytes::Bytes,
-    /// sha256 of `body` when the check already computed it (it is computed here otherwise).
-    pub body_sha256: Option<String>,
     /// The statements extracted from it; `None` when extraction failed.
     pub statements: Option<Vec<Statement>>,
     /// A signed watch's signature files and verdicts.

@@ -113,7 +113,6 @@ mod tests {
             headers: Vec::new(),
             content_type: Some("text/plain".into()),
             body: bytes::Bytes::from_static(A.as_bytes()),
-            body_sha256: None,
             statements: Some(statements.clone()),
             signatures: None,
             served: None,

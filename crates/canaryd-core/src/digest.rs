@@ -1,5 +1,6 @@
 //! Hashing and name-based ids, the one place for each: lower-case hex SHA-256 of bytes (or
-//! of parts, concatenated), and the version-8 UUID built from a seed's SHA-256.
+//! of parts, concatenated), the BLAKE3 that tells a page body from the last one, and the
+//! version-8 UUID built from a seed's SHA-256.
 
 use sha2::{Digest, Sha256};
 
@@ -15,6 +16,17 @@ pub fn sha256_hex_parts(parts: &[&[u8]]) -> String {
         h.update(p);
     }
     hex::encode(h.finalize())
+}
+
+/// Lower-case hex BLAKE3 of a page body: what tells a check whether the page is byte for
+/// byte the one it read last time. It must be collision-resistant (a page made to share the
+/// last one's hash would hide a change), and it runs on every check of every watch, most of
+/// which change nothing: BLAKE3 is a cryptographic hash at a third to a half of SHA-256's
+/// cost on a 70 KiB page, even against SHA-NI (docs/performance.md has the figures). The
+/// evidence record still names a body by its SHA-256, computed only when the body is kept,
+/// so `sha256sum` checks it.
+pub fn page_hash_hex(body: &[u8]) -> String {
+    blake3::hash(body).to_hex().to_string()
 }
 
 /// A version-8 (RFC 9562 custom, here name-based) UUID: the first 128 bits of the SHA-256 of
@@ -36,6 +48,11 @@ mod tests {
         assert_eq!(sha256_hex("abc"), abc);
         assert_eq!(sha256_hex(b"abc"), abc);
         assert_eq!(sha256_hex_parts(&[b"a", b"", b"bc"]), abc);
+        // BLAKE3's published test vector for "abc".
+        assert_eq!(
+            page_hash_hex(b"abc"),
+            "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
+        );
         let id = name_uuid("x");
         assert_eq!(id, name_uuid("x"));
         assert_ne!(id, name_uuid("y"));

@@ -114,7 +114,6 @@ fn the_judge_reading_a_page_as_a_failed_fetch_fails_the_check() {
     let sighted = Sighted::SamePage {
         page: fetch::local_page(&url, b"<p>x</p>".to_vec(), None, at()),
         key: ContentKey::default(),
-        body_sha256: canaryd_core::digest::sha256_hex(b"<p>x</p>"),
         statements: Vec::new(),
     };
     let ok = CheckRecord::from_check(made(&last, &url), &sighted, &verdict());

@@ -90,13 +90,8 @@ pub fn prepare(
             atomic::write(&path, &gz, sync).map_err(io_err("write", &path))?;
             Some(BodyRef {
                 file: body_file(seq),
-                sha256: match &capture.body_sha256 {
-                    Some(known) => {
-                        debug_assert_eq!(*known, sha256_hex(&capture.body), "the body's own hash");
-                        known.clone()
-                    }
-                    None => sha256_hex(&capture.body),
-                },
+                // Computed here, once the body is kept: a check compares pages by BLAKE3.
+                sha256: sha256_hex(&capture.body),
                 length: capture.body.len() as u64,
                 content_type: capture.content_type.clone(),
             })

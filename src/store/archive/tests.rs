@@ -28,7 +28,6 @@ fn capture(texts: &[&str]) -> Capture {
         headers: vec![("content-type".into(), "text/plain".into())],
         content_type: Some("text/plain".into()),
         body: bytes::Bytes::from(body),
-        body_sha256: None,
         statements: Some(texts.iter().map(|t| statement(t, true)).collect()),
         signatures: None,
         served: None,
