@@ -67,6 +67,12 @@ pub enum StoreError {
     /// The runtime shut down while a check was being recorded; the check did not happen.
     #[error("the check was interrupted before it was recorded: {0}")]
     Interrupted(String),
+    /// The check panicked (a bug in canaryd): it recorded nothing, and the rest of the
+    /// pass went on.
+    #[error(
+        "the check panicked before it was recorded ({0}); the watch keeps its last recorded state; please report this with `canaryd --verbose check <watch>`'s output"
+    )]
+    Panicked(String),
 }
 
 pub(crate) fn io_err<'a>(

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::sync::Semaphore;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::config::{Settings, Watch};
 use crate::pipeline::{CheckReport, Checker, NextCheck};
@@ -66,6 +67,43 @@ impl Limits {
     }
 }
 
+/// `check` of every watch, at most `at_once` at a time, each in a task of its own: the
+/// runtime's workers poll them in parallel, and a check that panics is that watch's error,
+/// not the end of the pass. Outcomes come in completion order; dropping the stream aborts
+/// the checks still running.
+fn each_in_its_task<'a, T, F, Fut>(
+    watches: &'a [Watch],
+    at_once: usize,
+    check: F,
+) -> impl futures_util::Stream<Item = Result<T, (String, StoreError)>> + 'a
+where
+    T: Send + 'static,
+    F: Fn(Watch) -> Fut + 'a,
+    Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+{
+    futures_util::stream::iter(watches.iter().map(move |w| {
+        let task = AbortOnDropHandle::new(tokio::spawn(check(w.clone())));
+        async move {
+            match task.await {
+                Ok(checked) => checked.map_err(|e| (w.name.clone(), e)),
+                Err(e) => Err((w.name.clone(), panicked(&w.name, e))),
+            }
+        }
+    }))
+    .buffer_unordered(at_once.max(1))
+}
+
+/// A check's task that ended without its outcome: logged at error with its watch.
+fn panicked(watch: &str, e: tokio::task::JoinError) -> StoreError {
+    let what = if e.is_panic() {
+        canaryd_core::contained::message(e.into_panic().as_ref())
+    } else {
+        "the check was cancelled".into()
+    };
+    tracing::error!(watch, panic = %what, "check panicked; the rest of the pass goes on");
+    StoreError::Panicked(what)
+}
+
 /// What a pass did, counted as it went (reports are not kept: a pass over 10,000 watches
 /// must not hold 10,000 reports in memory).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -107,18 +145,12 @@ pub async fn check_all_counting(
     mut on_done: impl FnMut(&Outcome),
 ) -> Tally {
     let limits = Limits::new(settings);
-    // At most `concurrency` futures exist at once (a pass over 10,000 watches does not hold
+    // At most `concurrency` checks exist at once (a pass over 10,000 watches does not hold
     // 10,000), so the global slot never makes one wait here; the host gate does.
-    let mut stream = futures_util::stream::iter(watches.iter().map(|w| {
-        let limits = &limits;
-        async move {
-            limits
-                .check(checker, w, waiting, None)
-                .await
-                .map_err(|e| (w.name.clone(), e))
-        }
-    }))
-    .buffer_unordered(settings.concurrency.max(1));
+    let mut stream = each_in_its_task(watches, settings.concurrency, |watch| {
+        let (limits, checker, waiting) = (limits.clone(), checker.clone(), waiting.clone());
+        async move { limits.check(&checker, &watch, &waiting, None).await }
+    });
     let mut tally = Tally::default();
     while let Some(outcome) = stream.next().await {
         on_done(&outcome);
@@ -145,6 +177,77 @@ mod tests {
         let wl = crate::config::Watchlist::parse(&text, std::path::Path::new("watchlist.toml"))
             .expect("watchlist");
         wl.watches.into_iter().next().expect("a watch")
+    }
+
+    fn watches(names: &[&str]) -> Vec<Watch> {
+        let text: String = names
+            .iter()
+            .map(|n| format!("[[watch]]\nname = \"{n}\"\nurl = \"https://example.org/{n}\"\n"))
+            .collect();
+        crate::config::Watchlist::parse(&text, std::path::Path::new("watchlist.toml"))
+            .expect("watchlist")
+            .watches
+    }
+
+    #[tokio::test]
+    async fn a_check_that_panics_is_its_watchs_error_and_the_others_are_checked() {
+        let list = watches(&["first", "boom", "last"]);
+        let mut outcomes: Vec<_> = each_in_its_task(&list, 2, |w| async move {
+            if w.name == "boom" {
+                panic!("injected fault in the check of {}", w.name);
+            }
+            Ok::<_, StoreError>(w.name)
+        })
+        .collect()
+        .await;
+        outcomes.sort_by_key(|o| match o {
+            Ok(name) | Err((name, _)) => name.clone(),
+        });
+        assert_eq!(outcomes.len(), 3, "every watch has an outcome");
+        match &outcomes[0] {
+            Err((name, StoreError::Panicked(what))) => {
+                assert_eq!(name, "boom");
+                assert_eq!(what, "injected fault in the check of boom");
+            }
+            other => panic!("the panicked check is its watch's error, not {other:?}"),
+        }
+        assert!(
+            matches!(&outcomes[1], Ok(n) if n == "first"),
+            "{:?}",
+            outcomes[1]
+        );
+        assert!(
+            matches!(&outcomes[2], Ok(n) if n == "last"),
+            "{:?}",
+            outcomes[2]
+        );
+        let shown = crate::error_chain(&StoreError::Panicked("x".into()));
+        assert!(
+            shown.contains("panicked") && shown.contains("report"),
+            "{shown}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_more_checks_run_at_once_than_the_pass_allows() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let list = watches(&["a", "b", "c", "d", "e", "f", "g"]);
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let done: Vec<_> = each_in_its_task(&list, 3, |_| {
+            let (now, most) = (now.clone(), most.clone());
+            async move {
+                let running = now.fetch_add(1, SeqCst) + 1;
+                most.fetch_max(running, SeqCst);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                now.fetch_sub(1, SeqCst);
+                Ok::<_, StoreError>(())
+            }
+        })
+        .collect()
+        .await;
+        assert_eq!(done.len(), 7);
+        assert!(done.iter().all(Result::is_ok));
+        assert_eq!(most.load(SeqCst), 3, "three at once, never more");
     }
 
     #[tokio::test(start_paused = true)]
