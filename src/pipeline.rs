@@ -28,6 +28,7 @@ use crate::judge::event::Event;
 use crate::judge::{self, WatchState};
 use crate::notify::outbox::Outbox;
 use crate::observe;
+use crate::store::ContentKey;
 use crate::store::archive::{Archive, Capture};
 use crate::store::lock::StateLock;
 use crate::store::{CheckRecord, Loaded, Store, StoreError};
@@ -169,28 +170,46 @@ impl Checker {
         };
         let gathered = gather::gather(&self.fetcher, &self.cpu, &target).await;
         let fetch = Fetch {
-            reusable: reusable && gathered.same_document,
+            parts: Parts {
+                reusable: reusable && gathered.same_document,
+                keys,
+                loaded,
+                extractor,
+                at: self.clock.now(),
+                started,
+            },
             gathered,
-            keys,
-            loaded,
-            extractor,
-            at: self.clock.now(),
-            started,
         };
-        // Parsing and judging are CPU work: on the blocking pool, but no more at once than
-        // there are cores, so a pass of 64 fetches in flight does not hold 64 parsed pages
-        // in memory. The durable writes that follow wait on the disk, not the CPU: they
-        // overlap freely across watches.
-        let permit = Arc::clone(&self.cpu)
-            .acquire_owned()
-            .await
-            .expect("the CPU semaphore is never closed");
-        let w = watch.clone();
-        let judged = blocking(move || {
-            let _permit = permit;
-            conclude(&w, fetch)
-        })
-        .await?;
+        // The page's key, made here when the page is small enough to hash in place: the
+        // baseline's page again (most checks) needs no parse, and the rest of its check
+        // costs less than handing it to the blocking pool and back.
+        let (key, baseline_page) = match fetch.page_len() {
+            Some(n) if n <= HASH_IN_PLACE_MAX => {
+                let (how, last) = reading(watch, &fetch.parts);
+                let key = sighting::page_key(&fetch.gathered, &how);
+                let same = key.as_ref().is_some_and(|k| last.is_baseline_page(k));
+                (key, same)
+            }
+            _ => (None, false),
+        };
+        let judged = if baseline_page {
+            conclude(watch, fetch, key)
+        } else {
+            // Parsing and judging are CPU work: on the blocking pool, but no more at once
+            // than there are cores, so a pass of 64 fetches in flight does not hold 64
+            // parsed pages in memory. The durable writes that follow wait on the disk, not
+            // the CPU: they overlap freely across watches.
+            let permit = Arc::clone(&self.cpu)
+                .acquire_owned()
+                .await
+                .expect("the CPU semaphore is never closed");
+            let w = watch.clone();
+            blocking(move || {
+                let _permit = permit;
+                conclude(&w, fetch, key)
+            })
+            .await?
+        };
         // The quoted blocks confirmed online (`freshness_api`), now that the page is read.
         let judged = self.confirm_blocks(watch, &opts, judged).await;
         self.commit(watch, judged, next).await
@@ -204,20 +223,25 @@ impl Checker {
     }
 }
 
-/// The rest of a check once the fetch is done: what was seen, judged, and its record.
-fn conclude(watch: &Watch, fetch: Fetch) -> Judged {
-    let Fetch {
-        gathered,
-        keys: (key_refreshes, key_events),
-        loaded: Loaded {
-            state: prev,
-            check: last,
-        },
-        extractor,
-        reusable,
-        at,
-        started,
-    } = fetch;
+/// Pages up to this size are hashed on the task that fetched them (about 0.5 ms at most
+/// here): whether a page is the baseline's is known before anything is handed to the
+/// blocking pool. Larger ones are hashed there.
+const HASH_IN_PLACE_MAX: usize = 1 << 20;
+
+impl Fetch {
+    /// The length of the page fetched, when one was.
+    fn page_len(&self) -> Option<usize> {
+        match &self.gathered.fetched {
+            Ok(crate::fetch::Fetched::Page(page)) => Some(page.body.len()),
+            _ => None,
+        }
+    }
+}
+
+/// How this check reads its page, and what the last check leaves it: the one place both
+/// are made from a check's parts, for [`conclude`] and for the key made ahead of it.
+fn reading<'a>(watch: &'a Watch, fetch: &'a Parts) -> (How<'a>, Last<'a>) {
+    let (prev, last) = (&fetch.loaded.state, &fetch.loaded.check);
     // Once a canary has been read as PDF or CanaryTail, a body that does not parse as one
     // is a failed fetch, not a text canary whose claims all went.
     let format = observe::known_format(watch.format, last.read_as.as_deref());
@@ -225,22 +249,43 @@ fn conclude(watch: &Watch, fetch: Fetch) -> Judged {
         name: &watch.name,
         spec: signatures::spec(watch, format),
         follow: watch.follow.as_ref(),
-        extractor: &extractor,
+        extractor: &fetch.extractor,
     };
     let baseline_page = match (&last.content, &prev.baseline) {
-        (Some(content), Some(b)) if reusable => Some((content, &b.statements[..])),
+        (Some(content), Some(b)) if fetch.reusable => Some((content, &b.statements[..])),
         _ => None,
     };
     let previous = Last {
         format: last.format,
         baseline_page,
     };
-    let Sighting {
-        seen,
-        sighted,
-        step,
-        url,
-    } = sighting::sight(gathered, &how, &previous, at);
+    (how, previous)
+}
+
+/// The rest of a check once the fetch is done: what was seen, judged, and its record.
+/// `key` is the page's content key when it was made ahead ([`sighting::page_key`]).
+fn conclude(watch: &Watch, fetch: Fetch, key: Option<ContentKey>) -> Judged {
+    let Fetch { gathered, parts } = fetch;
+    let (seen, sighted, step, url) = {
+        let (how, previous) = reading(watch, &parts);
+        let Sighting {
+            seen,
+            sighted,
+            step,
+            url,
+        } = sighting::sight_keyed(gathered, &how, &previous, parts.at, key);
+        (seen, sighted, step, url)
+    };
+    let Parts {
+        keys: (key_refreshes, key_events),
+        loaded: Loaded {
+            state: prev,
+            check: last,
+        },
+        at,
+        started,
+        ..
+    } = parts;
     let prior = judge::Prior {
         state: &prev,
         tail: last.canarytail.as_ref(),
@@ -314,6 +359,11 @@ async fn blocking<T: Send + 'static>(
 /// What the fetch half of a check hands to the blocking half.
 struct Fetch {
     gathered: Gathered,
+    parts: Parts,
+}
+
+/// The rest of what the fetch half hands over: what the page is read with and judged against.
+struct Parts {
     /// Pinned keys refreshed from their `key_url` before the fetch, and what that raised.
     keys: (Vec<crate::store::keys::KeyRefresh>, Vec<Event>),
     loaded: Loaded,

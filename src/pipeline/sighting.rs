@@ -97,6 +97,52 @@ pub(crate) fn sight(
     last: &Last<'_>,
     at: DateTime<Utc>,
 ) -> Sighting {
+    sight_keyed(gathered, how, last, at, None)
+}
+
+/// The content key of the page gathered, as [`sight`] makes it (`None` when no page was
+/// fetched with its signature files): made ahead of `sight` so that a caller can tell the
+/// baseline's page, which needs no parse, with [`Last::is_baseline_page`], and hand the
+/// key to [`sight_keyed`] rather than hash the page twice.
+pub(crate) fn page_key(gathered: &Gathered, how: &How<'_>) -> Option<ContentKey> {
+    match (&gathered.fetched, &gathered.detached) {
+        (Ok(Fetched::Page(page)), Ok(files)) => Some(content_key(page, files, how)),
+        _ => None,
+    }
+}
+
+impl Last<'_> {
+    /// `key` is the key of the page the baseline was read from, read the same way: the
+    /// page's statements are the baseline's.
+    pub(crate) fn is_baseline_page(&self, key: &ContentKey) -> bool {
+        self.baseline_page
+            .is_some_and(|(content, _)| content == key)
+    }
+}
+
+fn content_key(page: &Page, files: &[DetachedFile], how: &How<'_>) -> ContentKey {
+    let input = gather::input(page, files);
+    // The one pass over the whole body on a check that changed nothing (most checks): a
+    // BLAKE3, not the SHA-256 the evidence names a kept body by (see `page_hash_hex`).
+    ContentKey {
+        extractor: how.extractor.to_string(),
+        page: document_key(
+            observe::kind_of(&input.body, how.spec.format),
+            page.charset,
+            &canaryd_core::digest::page_hash_hex(&page.body),
+        ),
+    }
+}
+
+/// [`sight`], with the page's key when the caller made it with [`page_key`] from the same
+/// `gathered` and `how`.
+pub(crate) fn sight_keyed(
+    gathered: Gathered,
+    how: &How<'_>,
+    last: &Last<'_>,
+    at: DateTime<Utc>,
+    key: Option<ContentKey>,
+) -> Sighting {
     let Gathered {
         fetched,
         detached,
@@ -105,7 +151,7 @@ pub(crate) fn sight(
         ..
     } = gathered;
     let (seen, sighted) = match fetched {
-        Ok(Fetched::Page(page)) => page_sight(page, detached, &step, how, last, at),
+        Ok(Fetched::Page(page)) => page_sight(page, detached, &step, how, last, at, key),
         Ok(Fetched::NotModified {
             final_url, status, ..
         }) => (
@@ -141,6 +187,7 @@ fn page_sight(
     how: &How<'_>,
     last: &Last<'_>,
     at: DateTime<Utc>,
+    key: Option<ContentKey>,
 ) -> (judge::Seen, Sighted) {
     let failed = |error: &str| judge::Seen::Failed {
         gone: false,
@@ -166,17 +213,8 @@ fn page_sight(
             Sighted::Unlinked { page, error },
         );
     }
+    let key = key.unwrap_or_else(|| content_key(&page, &files, how));
     let input = gather::input(&page, &files);
-    // The one pass over the whole body on a check that changed nothing (most checks): a
-    // BLAKE3, not the SHA-256 the evidence names a kept body by (see `page_hash_hex`).
-    let key = ContentKey {
-        extractor: how.extractor.to_string(),
-        page: document_key(
-            observe::kind_of(&input.body, how.spec.format),
-            page.charset,
-            &canaryd_core::digest::page_hash_hex(&page.body),
-        ),
-    };
     if let Some((content, statements)) = last.baseline_page
         && *content == key
     {

@@ -104,6 +104,44 @@ fn the_baseline_page_again_is_not_read_but_another_extraction_reads_it() {
 }
 
 #[test]
+fn the_key_made_ahead_is_the_key_sight_makes_and_tells_the_baseline_page() {
+    let first = sight_page("c.html", "x", &Last::default());
+    let Sighted::Fresh { key, .. } = first.sighted else {
+        panic!("fresh")
+    };
+    let gathered = || Gathered::stored(page("c.html", &html()), Vec::new());
+    let ahead = page_key(&gathered(), &how("x")).expect("a page has a key");
+    assert_eq!(ahead, key, "made ahead as sight makes it");
+    let baseline = vec![observe::normalise::statement(NSL, true)];
+    let last = Last {
+        format: Some(fetch::Format::Html),
+        baseline_page: Some((&key, &baseline)),
+    };
+    assert!(last.is_baseline_page(&ahead));
+    let changed = Gathered::stored(page("c.html", &html().replace("never", "not")), Vec::new());
+    let other = page_key(&changed, &how("x")).expect("a page has a key");
+    assert!(
+        !last.is_baseline_page(&other),
+        "another page is not the baseline's"
+    );
+    assert!(
+        !Last::default().is_baseline_page(&ahead),
+        "no baseline page, none is it"
+    );
+    // Handed to sight, the key made ahead is used as it is.
+    let again = sight_keyed(gathered(), &how("x"), &last, at(), Some(ahead));
+    match again.sighted {
+        Sighted::SamePage { statements, .. } => assert_eq!(statements, baseline),
+        other => panic!("the same page: {other:?}"),
+    }
+    let read = sight_keyed(changed, &how("x"), &last, at(), Some(other.clone()));
+    match read.sighted {
+        Sighted::Fresh { key, .. } => assert_eq!(key, other),
+        other => panic!("read afresh: {other:?}"),
+    }
+}
+
+#[test]
 fn a_relabelled_page_is_a_failed_fetch_before_any_reading() {
     // HTML bytes now served as text (`.txt`), where the last page was declared HTML.
     let last = Last {
