@@ -88,11 +88,7 @@ impl Daemon {
     /// and the watch rescheduled after a backoff that doubles with each panic in a row (from
     /// `confirm_after`, at most its interval), never dropped.
     fn panicked(&mut self, watch: &Watch, e: JoinError) {
-        let what = if e.is_panic() {
-            canaryd_core::contained::message(e.into_panic().as_ref())
-        } else {
-            "the check was cancelled".into()
-        };
+        let what = crate::schedule::pass::why_it_ended(e);
         let Some(current) = self.wl.watch(&watch.name) else {
             return;
         };

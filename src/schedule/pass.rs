@@ -93,13 +93,19 @@ where
     .buffer_unordered(at_once.max(1))
 }
 
-/// A check's task that ended without its outcome: logged at error with its watch.
-fn panicked(watch: &str, e: tokio::task::JoinError) -> StoreError {
-    let what = if e.is_panic() {
+/// Why a check's task ended without its outcome, in one line: its panic's message, or
+/// that it was cancelled. A pass and the daemon say it alike.
+pub(crate) fn why_it_ended(e: tokio::task::JoinError) -> String {
+    if e.is_panic() {
         canaryd_core::contained::message(e.into_panic().as_ref())
     } else {
         "the check was cancelled".into()
-    };
+    }
+}
+
+/// A check's task that ended without its outcome: logged at error with its watch.
+fn panicked(watch: &str, e: tokio::task::JoinError) -> StoreError {
+    let what = why_it_ended(e);
     tracing::error!(watch, panic = %what, "check panicked; the rest of the pass goes on");
     StoreError::Panicked(what)
 }
