@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backoff::Backoff;
 use crate::clock::SharedClock;
 use crate::config::{Watch, Watchlist};
+use crate::fetch::POOL_IDLE;
 use crate::notify::channel::Channels;
 use crate::notify::feed::Feed;
 use crate::pipeline::{Checker, NextCheck};
@@ -35,6 +36,10 @@ use in_flight::{InFlight, Joined};
 /// In-flight checks get this long to finish after a stop request; then they are dropped
 /// (at an await point, so never in the middle of the synchronous durable writes).
 const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Freed heap is given back this long after the last check in flight ended, not at once:
+/// the connections closed then end on their own tasks, and their buffers go a moment later.
+const TRIM_AFTER: Duration = Duration::from_secs(1);
 
 /// Everything the daemon needs, injectable from tests.
 #[derive(Debug, Clone)]
@@ -156,6 +161,7 @@ impl Daemon {
             sd_notify::NotifyState::Status("watching"),
         ]);
         let (shutdown, reload) = (self.parts.shutdown.clone(), self.parts.reload.clone());
+        let mut trim_at = None;
         loop {
             let next = self.sched.next();
             let running = !self.in_flight.is_empty();
@@ -166,8 +172,15 @@ impl Daemon {
                     self.ended(joined);
                     self.wake_delivery.notify_one();
                     if self.in_flight.is_empty() {
-                        crate::memory::release_free();
+                        if idle_past_pooling(self.sched.next(), Instant::now()) {
+                            self.checker.close_idle_connections();
+                        }
+                        trim_at = Some(Instant::now() + TRIM_AFTER);
                     }
+                }
+                _ = sleep_until(trim_at), if trim_at.is_some() => {
+                    trim_at = None;
+                    crate::memory::release_free();
                 }
                 _ = sleep_until(next), if next.is_some() => self.launch_due(),
                 _ = watchdog_tick.tick(), if watchdog.is_some() => {
@@ -251,9 +264,40 @@ fn next_check(watch: &Watch) -> NextCheck {
     }
 }
 
+/// Whether nothing is due before a kept-open connection would close on its own
+/// ([`POOL_IDLE`] after its last use): then keeping them open only holds their buffers.
+fn idle_past_pooling(next: Option<Instant>, now: Instant) -> bool {
+    next.is_none_or(|at| at.saturating_duration_since(now) > POOL_IDLE)
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_close_only_when_nothing_is_due_before_they_would() {
+        let now = Instant::now();
+        assert!(idle_past_pooling(None, now), "nothing scheduled at all");
+        assert!(idle_past_pooling(
+            Some(now + Duration::from_secs(3600)),
+            now
+        ));
+        assert!(idle_past_pooling(
+            Some(now + POOL_IDLE + Duration::from_secs(1)),
+            now
+        ));
+        assert!(
+            !idle_past_pooling(Some(now + POOL_IDLE), now),
+            "reused at the edge"
+        );
+        assert!(!idle_past_pooling(Some(now + Duration::from_secs(5)), now));
+        assert!(!idle_past_pooling(Some(now), now), "something is due now");
     }
 }

@@ -552,6 +552,41 @@ mod proxies {
     }
 }
 
+/// Connections are kept open between fetches of one host, and closed when the daemon asks
+/// (it does when it goes idle): the next fetch connects again and still gets the page.
+#[tokio::test]
+async fn idle_connections_are_reused_until_closed() {
+    use common::site::{Reply as SiteReply, Site};
+    let site = Site::start().await;
+    site.set(
+        "/canary",
+        SiteReply::html("<p>We have never received an NSL.</p>"),
+    );
+    let url = Url::parse(&site.url("/canary")).expect("url");
+    let f = fetcher();
+    let fetched = async || match f.fetch(&url, None, &opts()).await {
+        Ok(Fetched::Page(page)) => page.text,
+        other => panic!("expected a page from {url}, got {other:?}"),
+    };
+    for _ in 0..2 {
+        assert!(fetched().await.contains("never received"));
+    }
+    assert_eq!(site.hits("/canary"), 2);
+    assert_eq!(
+        site.connections(),
+        1,
+        "the second fetch reused the first connection"
+    );
+    f.close_idle_connections();
+    assert!(fetched().await.contains("never received"));
+    assert_eq!(site.hits("/canary"), 3);
+    assert_eq!(
+        site.connections(),
+        2,
+        "closed, so the next fetch connected again"
+    );
+}
+
 /// A machine without the system CA bundle (a minimal container): the native loader is
 /// pointed at an empty file and an empty directory, so it finds no certificate at all.
 mod no_ca_store {

@@ -1,8 +1,7 @@
 //! One HTTP(S) attempt: building a client, the conditional GET, the status decision, and
 //! reading the body under a byte cap and a deadline.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -13,7 +12,7 @@ use tokio::time::{Instant, timeout_at};
 use url::Url;
 
 use super::charset::{Format, decode_body, format_for, sniff_format};
-use super::classify::{Context, classify, find, redirect_policy};
+use super::classify::{Context, classify, redirect_policy};
 use super::error::{FetchError, TimeoutStage, redact};
 use super::retry::parse_retry_after;
 use super::{FetchOptions, Fetched, Page, Validators};
@@ -24,6 +23,8 @@ const DECODED_ENCODINGS: [&str; 3] = ["gzip", "br", "identity"];
 
 /// Builds a client: honest User-Agent, gzip+brotli, connect timeout, our redirect policy, and
 /// either the given proxy or the environment's (HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY).
+/// Its TLS setup is the process's one ([`tls_config`]), so building another client (after
+/// the daemon let its connections go) reads no certificate files.
 pub(super) fn build_client(
     user_agent: &str,
     connect_timeout: Duration,
@@ -31,53 +32,62 @@ pub(super) fn build_client(
     resolver: Arc<dyn Resolve>,
     guard: Option<super::guard::Rule>,
 ) -> Result<Client, FetchError> {
-    let builder = || {
-        base_builder(
-            user_agent,
-            connect_timeout,
-            proxy,
-            resolver.clone(),
-            guard.clone(),
-        )
-    };
-    if !BUNDLED_ROOTS.load(Ordering::Relaxed) {
-        match builder()?.build() {
-            Ok(client) => return Ok(client),
-            // At build time only the certificate verifier speaks rustls: the system's roots
-            // could not be loaded (a container without ca-certificates, an SSL_CERT_FILE
-            // pointing nowhere). Use the bundled ones rather than refuse to run at all.
-            Err(e) if find::<rustls::Error>(&e).is_some() => {
-                BUNDLED_ROOTS.store(true, Ordering::Relaxed);
-                WARN_BUNDLED.call_once(|| {
-                    tracing::warn!(
-                        error = %crate::error_chain(&e.without_url()),
-                        "no CA certificates could be loaded from this system; verifying https \
-                         sites with the bundled Mozilla roots (webpki-roots) instead (install \
-                         the ca-certificates package, or fix SSL_CERT_FILE/SSL_CERT_DIR, to use \
-                         the system's)"
-                    )
-                });
-            }
-            Err(e) => return Err(setup_error(e)),
-        }
-    }
-    builder()?
-        .tls_backend_preconfigured(bundled_tls_config())
+    base_builder(user_agent, connect_timeout, proxy, resolver, guard)?
+        .tls_backend_preconfigured(tls_config().clone())
         .build()
         .map_err(setup_error)
 }
 
-/// Set once the system's roots failed to load: every later client uses the bundled ones.
-static BUNDLED_ROOTS: AtomicBool = AtomicBool::new(false);
-static WARN_BUNDLED: Once = Once::new();
+/// The TLS setup of every client: the system's roots (rustls-platform-verifier, as reqwest
+/// would use), made once, since loading them reads every file in /etc/ssl/certs. When they
+/// cannot be loaded (a container without ca-certificates, an SSL_CERT_FILE pointing
+/// nowhere), the bundled Mozilla roots, rather than refusing to run at all.
+fn tls_config() -> &'static rustls::ClientConfig {
+    static TLS: OnceLock<rustls::ClientConfig> = OnceLock::new();
+    TLS.get_or_init(|| {
+        system_tls_config().unwrap_or_else(|e| {
+            tracing::warn!(
+                error = %e,
+                "no CA certificates could be loaded from this system; verifying https \
+                 sites with the bundled Mozilla roots (webpki-roots) instead (install \
+                 the ca-certificates package, or fix SSL_CERT_FILE/SSL_CERT_DIR, to use \
+                 the system's)"
+            );
+            with_alpn(
+                rustls::ClientConfig::builder_with_provider(provider())
+                    .with_safe_default_protocol_versions()
+                    .expect("the process's crypto provider supports TLS 1.2 and 1.3")
+                    .with_root_certificates(rustls::RootCertStore::from_iter(
+                        webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
+                    ))
+                    .with_no_client_auth(),
+            )
+        })
+    })
+}
 
-/// rustls with the bundled Mozilla roots, the process's crypto provider, and the ALPN
-/// reqwest would offer (HTTP/2, then HTTP/1.1).
-fn bundled_tls_config() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let mut config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+/// What reqwest builds when given no TLS setup: the platform verifier over the process's
+/// crypto provider, every protocol version it supports, no client certificate.
+fn system_tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let verifier = rustls_platform_verifier::Verifier::new(provider())?;
+    Ok(with_alpn(
+        rustls::ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth(),
+    ))
+}
+
+/// The crypto provider the process installed (ring, by `Fetcher::new`).
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+/// The ALPN reqwest would offer: HTTP/2, then HTTP/1.1.
+fn with_alpn(mut config: rustls::ClientConfig) -> rustls::ClientConfig {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     config
 }
@@ -101,6 +111,7 @@ fn base_builder(
         .dns_resolver(resolver)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
+        .pool_idle_timeout(super::POOL_IDLE)
         .redirect(redirect_policy(guard))
         .gzip(true)
         .brotli(true)

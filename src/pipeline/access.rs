@@ -16,6 +16,12 @@ impl Checker {
         &self.browser
     }
 
+    /// Closes the page fetches' idle keep-alive connections (see
+    /// [`crate::fetch::Fetcher::close_idle_connections`]).
+    pub fn close_idle_connections(&self) {
+        self.fetcher.close_idle_connections();
+    }
+
     /// The durable queue of alerts the checks fill.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox

@@ -60,6 +60,7 @@ pub struct Site {
     hits: Arc<Mutex<HashMap<String, usize>>>,
     requests: Arc<Mutex<Vec<Seen>>>,
     total: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl Site {
@@ -72,10 +73,12 @@ impl Site {
             hits: Arc::default(),
             requests: Arc::default(),
             total: Arc::default(),
+            connections: Arc::default(),
         };
         let s = site.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                s.connections.fetch_add(1, Ordering::SeqCst);
                 let s = s.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<hyper::body::Incoming>| {
@@ -100,6 +103,11 @@ impl Site {
             .lock()
             .expect("lock")
             .insert(path.to_string(), reply);
+    }
+
+    /// TCP connections accepted so far (requests on a kept-open one reuse it).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     pub fn hits(&self, path: &str) -> usize {
