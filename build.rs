@@ -33,10 +33,23 @@ fn gzip(from: &Path, to: &Path) -> std::io::Result<()> {
     gz.finish()?.sync_all()
 }
 
+/// Links the binary with its relative relocations packed (DT_RELR: binutils 2.38+, glibc
+/// 2.36+, so Debian 12 on). The position-independent binary otherwise carries 1.4 MB of
+/// them, which the loader reads at every start and the process keeps resident (about 1.4
+/// MB of an idle daemon's 21); packed, they take a few kilobytes. An older linker ignores
+/// the option with a warning; the package's libc6 dependency follows from the binary.
+fn pack_relative_relocations() {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+        println!("cargo::rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+}
+
 fn main() -> std::io::Result<()> {
     println!("cargo::rerun-if-changed=src/cli/args.rs");
     println!("cargo::rerun-if-changed=src/cli/generated.rs");
     println!("cargo::rerun-if-changed=build.rs");
+    pack_relative_relocations();
     let Some(out) = std::env::var_os("OUT_DIR").map(std::path::PathBuf::from) else {
         return Err(std::io::Error::other(
             "cargo sets OUT_DIR for build scripts",
