@@ -195,8 +195,9 @@ impl Outbox {
         Ok(outbox)
     }
 
-    /// `<state>/outbox/sent/`: one empty file per alert delivered in the last
-    /// [`SENT_KEPT`], so an alert re-derived after a crash is not queued again.
+    /// `<state>/outbox/sent/`: each alert delivered in the last [`SENT_KEPT`] (its queued
+    /// file, moved there), so an alert re-derived after a crash is not queued again. Its age
+    /// counts from when it was queued or last retried.
     fn sent_dir(&self) -> PathBuf {
         self.dir.join("sent")
     }
@@ -437,45 +438,51 @@ impl Outbox {
         })
     }
 
-    /// The alert was accepted: remove it for good.
+    /// The alert was accepted: it moves to `sent/`, its marker, durably. One rename: at
+    /// every instant the alert is either queued or marked, so no crash lets a redone check
+    /// queue it again, and no file is made or deleted for it.
     pub fn delivered(&self, id: &str) -> Result<(), StoreError> {
-        // The marker is durable before the alert goes, so no crash in between lets a redone
-        // check queue the same alert again.
-        let sent = self.sent_dir();
-        atomic::create_dir(&sent).map_err(io_err("create", &sent))?;
-        let marker = sent.join(id);
-        atomic::write(&marker, b"", Sync::Durable).map_err(io_err("write", &marker))?;
-        let path = self.path(id);
-        atomic::remove(&path).map_err(io_err("remove", &path))
+        self.move_to_sent(id, Sync::Durable)?;
+        atomic::sync_dir(&self.dir).map_err(io_err("make durable the removal from", &self.dir))
     }
 
-    /// The alert was accepted: its marker is written now, not fsynced; [`Outbox::settle`]
-    /// makes the markers of many alerts durable with one barrier, then removes the alerts.
-    /// Until then the alert stays queued: a crash before it costs a resend under the same
-    /// id, as a crash between a send and its marker always did.
+    /// The alert was accepted: it moves to `sent/` now, not made durable; [`Outbox::settle`]
+    /// makes the moves of many alerts durable with one barrier. Until then a crash may find
+    /// the alert still queued, and it is resent under the same id, as a crash between a send
+    /// and its marker always allowed.
     pub fn delivered_deferred(&self, id: &str) -> Result<(), StoreError> {
-        let sent = self.sent_dir();
-        atomic::create_dir_with(&sent, Sync::Deferred).map_err(io_err("create", &sent))?;
-        let marker = sent.join(id);
-        atomic::write(&marker, b"", Sync::Deferred).map_err(io_err("write", &marker))
+        self.move_to_sent(id, Sync::Deferred)
     }
 
-    /// Makes the markers of `ids` durable (one barrier), then removes those alerts and makes
-    /// the removals durable (another).
+    /// `<id>.json` becomes `sent/<id>`. `sync` is that of `sent/`'s entries: `Durable`
+    /// fsyncs it, `Deferred` leaves it to a barrier. An alert already moved is left as it is.
+    fn move_to_sent(&self, id: &str, sync: Sync) -> Result<(), StoreError> {
+        let sent = self.sent_dir();
+        atomic::create_dir_with(&sent, sync).map_err(io_err("create", &sent))?;
+        let (from, to) = (self.path(id), sent.join(id));
+        match std::fs::rename(&from, &to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if to.exists() {
+                    return Ok(());
+                }
+                // Not queued (anymore): an empty marker still keeps it from being queued.
+                return atomic::write(&to, b"", sync).map_err(io_err("write", &to));
+            }
+            Err(e) => return Err(io_err("move to sent/", &from)(e)),
+        }
+        if sync == Sync::Durable {
+            atomic::sync_dir(&sent).map_err(io_err("make durable the marker in", &sent))?;
+        }
+        Ok(())
+    }
+
+    /// Makes the moves to `sent/` of `ids` durable, with one barrier.
     pub fn settle(&self, ids: &[String]) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());
         }
-        atomic::barrier(&self.dir).map_err(io_err("make durable the markers in", &self.dir))?;
-        for id in ids {
-            let path = self.path(id);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_err("remove", &path)(e)),
-            }
-        }
-        atomic::barrier(&self.dir).map_err(io_err("make durable the removals in", &self.dir))
+        atomic::barrier(&self.dir).map_err(io_err("make durable the markers in", &self.dir))
     }
 
     /// Replaces a queued alert in place (same id), e.g. after its watch was renamed.

@@ -58,3 +58,27 @@ fn backoff_grows_and_is_capped_at_an_hour() {
         assert!(b.delay(n) >= Duration::from_secs(2880));
     }
 }
+
+#[test]
+fn a_delivered_alert_moves_to_sent_and_is_never_queued_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let now = Utc::now();
+    let ob = Outbox::open(dir.path()).expect("open");
+    for id in ["now", "grouped"] {
+        ob.enqueue(&alert(id), now).expect("enqueue");
+    }
+    ob.delivered("now").expect("delivered");
+    ob.delivered_deferred("grouped").expect("delivered, to settle");
+    ob.settle(&["grouped".to_string()]).expect("settle");
+    let outbox = dir.path().join("outbox");
+    for id in ["now", "grouped"] {
+        assert!(!outbox.join(format!("{id}.json")).exists(), "{id} left the queue");
+        assert!(outbox.join("sent").join(id).is_file(), "{id} is marked sent");
+    }
+    let again = Outbox::open(dir.path()).expect("reopen");
+    for id in ["now", "grouped"] {
+        again.enqueue(&alert(id), now).expect("enqueue again");
+        again.delivered_deferred(id).expect("a second delivery is a no-op");
+    }
+    assert!(again.pending().expect("pending").is_empty(), "re-derived alerts are not queued");
+}
