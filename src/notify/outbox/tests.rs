@@ -68,17 +68,29 @@ fn a_delivered_alert_moves_to_sent_and_is_never_queued_again() {
         ob.enqueue(&alert(id), now).expect("enqueue");
     }
     ob.delivered("now").expect("delivered");
-    ob.delivered_deferred("grouped").expect("delivered, to settle");
+    ob.delivered_deferred("grouped")
+        .expect("delivered, to settle");
     ob.settle(&["grouped".to_string()]).expect("settle");
     let outbox = dir.path().join("outbox");
     for id in ["now", "grouped"] {
-        assert!(!outbox.join(format!("{id}.json")).exists(), "{id} left the queue");
-        assert!(outbox.join("sent").join(id).is_file(), "{id} is marked sent");
+        assert!(
+            !outbox.join(format!("{id}.json")).exists(),
+            "{id} left the queue"
+        );
+        assert!(
+            outbox.join("sent").join(id).is_file(),
+            "{id} is marked sent"
+        );
     }
     let again = Outbox::open(dir.path()).expect("reopen");
     for id in ["now", "grouped"] {
         again.enqueue(&alert(id), now).expect("enqueue again");
-        again.delivered_deferred(id).expect("a second delivery is a no-op");
+        again
+            .delivered_deferred(id)
+            .expect("a second delivery is a no-op");
     }
-    assert!(again.pending().expect("pending").is_empty(), "re-derived alerts are not queued");
+    assert!(
+        again.pending().expect("pending").is_empty(),
+        "re-derived alerts are not queued"
+    );
 }
