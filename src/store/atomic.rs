@@ -86,12 +86,6 @@ pub fn append_with(path: &Path, bytes: &[u8], sync: Sync) -> io::Result<()> {
     Ok(())
 }
 
-/// Removes `path` and makes the removal durable.
-pub fn remove(path: &Path) -> io::Result<()> {
-    fs::remove_file(path)?;
-    sync_dir(parent(path))
-}
-
 /// Creates `dir` (and parents) and makes its entry durable.
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     create_dir_with(dir, Sync::Durable)
