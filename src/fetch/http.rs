@@ -53,14 +53,12 @@ fn tls_config() -> &'static rustls::ClientConfig {
                  the ca-certificates package, or fix SSL_CERT_FILE/SSL_CERT_DIR, to use \
                  the system's)"
             );
-            with_alpn(
-                rustls::ClientConfig::builder_with_provider(provider())
-                    .with_safe_default_protocol_versions()
+            finish(
+                builder()
                     .expect("the process's crypto provider supports TLS 1.2 and 1.3")
                     .with_root_certificates(rustls::RootCertStore::from_iter(
                         webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
-                    ))
-                    .with_no_client_auth(),
+                    )),
             )
         })
     })
@@ -70,13 +68,17 @@ fn tls_config() -> &'static rustls::ClientConfig {
 /// crypto provider, every protocol version it supports, no client certificate.
 fn system_tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
     let verifier = rustls_platform_verifier::Verifier::new(provider())?;
-    Ok(with_alpn(
-        rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()?
+    Ok(finish(
+        builder()?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth(),
+            .with_custom_certificate_verifier(Arc::new(verifier)),
     ))
+}
+
+/// Both setups start alike: the process's crypto provider, its safe protocol versions.
+fn builder()
+-> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, rustls::Error> {
+    rustls::ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()
 }
 
 /// The crypto provider the process installed (ring, by `Fetcher::new`).
@@ -86,8 +88,11 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
-/// The ALPN reqwest would offer: HTTP/2, then HTTP/1.1.
-fn with_alpn(mut config: rustls::ClientConfig) -> rustls::ClientConfig {
+/// No client certificate, and the ALPN reqwest would offer: HTTP/2, then HTTP/1.1.
+fn finish(
+    builder: rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>,
+) -> rustls::ClientConfig {
+    let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     config
 }
