@@ -13,7 +13,7 @@
 //! "alert queued" lines) are handed back only then, and delivery lists the outbox only
 //! through [`Outbox::commit_gate`](crate::notify::outbox::Outbox::commit_gate), which the
 //! group holds from its first write to its last barrier. A check that changed nothing but
-//! its time writes no file of its own (see `store::seen`).
+//! its time writes no file of its own (see `store::seen`) and joins no group.
 //!
 //! A daemon's check carries its next check time ([`NextCheck`]) into the commit, so its
 //! `check.json` is written once, with it, and its health is judged from the state in memory.
@@ -106,6 +106,16 @@ impl Checker {
         // Chosen once, before anything is written: check.json (or `.checks.json`) holds it.
         let next_in = next.map(|n| n.wait(!judged.state.pending.is_empty()));
         judged.record.next_check = next_in.map(|d| wall_after(self.clock.now(), d));
+        if self.changes_nothing(watch, &judged) {
+            // Nothing of this check is to be made durable, so it joins no group: no barrier
+            // to wait for, no hand-off to the blocking pool (most checks of a steady pass).
+            self.store.note_unchanged(&watch.name, &judged.record);
+            if self.seen_flush_due() {
+                let checker = self.clone();
+                blocking(move || checker.flush_seen()).await?;
+            }
+            return Ok(self.report(watch, judged, next_in, 0, true));
+        }
         let (reply, mut done) = oneshot::channel();
         lock(&self.group.queue).push(Job {
             watch: watch.clone(),
@@ -227,24 +237,57 @@ impl Checker {
                 next_in,
                 reply,
             } = s.job;
-            let health = self.committed_health(
-                &watch.name,
-                &judged.state,
-                &judged.record,
-                watch.signing.is_some(),
-            );
-            let _ = reply.send(Ok(CheckReport {
-                watch: watch.name.clone(),
-                pending: judged.state.pending.len(),
-                record: judged.record,
-                events: judged.events,
-                queued: s.queued,
-                duration: judged.started.elapsed(),
-                unchanged,
-                next_in,
-                health,
-            }));
+            let _ = reply.send(Ok(self.report(&watch, judged, next_in, s.queued, unchanged)));
         }
+    }
+
+    /// A committed check's report.
+    fn report(
+        &self,
+        watch: &Watch,
+        judged: Judged,
+        next_in: Option<Duration>,
+        queued: usize,
+        unchanged: bool,
+    ) -> CheckReport {
+        let health = self.committed_health(
+            &watch.name,
+            &judged.state,
+            &judged.record,
+            watch.signing.is_some(),
+        );
+        CheckReport {
+            watch: watch.name.clone(),
+            pending: judged.state.pending.len(),
+            record: judged.record,
+            events: judged.events,
+            queued,
+            duration: judged.started.elapsed(),
+            unchanged,
+            next_in,
+            health,
+        }
+    }
+
+    /// The check would write nothing in a group: no event, so no alert; the same state;
+    /// a record that differs only in its times; no evidence record to start.
+    fn changes_nothing(&self, watch: &Watch, j: &Judged) -> bool {
+        j.events.is_empty()
+            && j.record_unchanged
+            && j.state == j.prev
+            && !self.wants_record(watch, j, false)
+    }
+
+    /// Whether the check adds a record to the watch's evidence chain. `recorded`: this
+    /// generation's record is there already (a check redone after a crash).
+    fn wants_record(&self, watch: &Watch, j: &Judged, recorded: bool) -> bool {
+        // `has_history` (one stat) only when nothing else asks for a record: it starts the
+        // chain of a watch whose state predates the archive.
+        !recorded
+            && (archive::worth_keeping(&j.prev, &j.state, &j.events)
+                || !j.record.key_refreshes.is_empty()
+                || j.record.freshness_api.iter().any(|l| l.asked)
+                || (j.capture.is_some() && !self.archive.has_history(&watch.name)))
     }
 
     /// Stage 1 of one check: returns the alerts queued, the evidence record awaiting its
@@ -282,15 +325,8 @@ impl Checker {
         }
         let recorded =
             generation.is_some() && generation == self.archive.newest_generation(&watch.name);
-        // `has_history` (one stat) only when nothing else asks for a record: it starts the
-        // chain of a watch whose state predates the archive.
         let mut prepared = None;
-        if !recorded
-            && (archive::worth_keeping(&j.prev, &j.state, &j.events)
-                || !j.record.key_refreshes.is_empty()
-                || j.record.freshness_api.iter().any(|l| l.asked)
-                || (j.capture.is_some() && !self.archive.has_history(&watch.name)))
-        {
+        if self.wants_record(watch, j, recorded) {
             let snapshot = Snapshot {
                 at: j.at,
                 check: &j.record,
@@ -312,14 +348,20 @@ impl Checker {
     /// Writes `.checks.json` when the last write is a minute old (the daemon's steady
     /// state); a pass writes it at its end too.
     fn flush_seen_now_and_then(&self) {
+        if self.seen_flush_due() {
+            self.flush_seen();
+        }
+    }
+
+    /// Whether `.checks.json`'s last write by a commit is a minute old; if so, the caller
+    /// writes it (the next minute starts now).
+    fn seen_flush_due(&self) -> bool {
         let mut last = lock(&self.group.last_seen_flush);
         if last.elapsed() < SEEN_FLUSH {
-            return;
+            return false;
         }
         *last = Instant::now();
-        if let Err(e) = self.store.flush_seen() {
-            tracing::warn!(error = %crate::error_chain(&e), "cannot record the last check times of unchanged watches");
-        }
+        true
     }
 }
 
