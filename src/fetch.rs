@@ -28,7 +28,7 @@ use url::Url;
 
 use crate::clock::SharedClock;
 
-pub use charset::{Format, decode_body, format_for, sniff_format};
+pub use charset::{Format, decode_body, decode_page, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage, redact};
 pub(crate) use file::local_page;
@@ -96,8 +96,8 @@ pub struct Page {
     pub headers: Vec<(String, String)>,
     /// The body after transfer decoding (inflated), before charset decoding.
     pub body: bytes::Bytes,
-    /// `body` decoded to UTF-8 with `charset`.
-    pub text: String,
+    /// `body` decoded to UTF-8 with `charset`: `body`'s own memory when that is the text.
+    pub text: bytestring::ByteString,
     /// encoding_rs name of the charset used.
     pub charset: &'static str,
     pub fetched_at: chrono::DateTime<chrono::Utc>,

@@ -126,7 +126,10 @@ async fn text_plain_is_text_format() {
     .await;
     let page = page(&server.url("/canary"), &opts()).await;
     assert_eq!(page.format, Format::Text);
-    assert_eq!(page.text.as_bytes(), body);
+    assert_eq!(
+        &page.text[..],
+        std::str::from_utf8(body).expect("the test body is UTF-8")
+    );
 }
 
 /// Serves `body` with these headers and fetches it as a page.
@@ -379,7 +382,7 @@ mod files {
         let txt = write(&dir, "canary.txt", FRENCH.as_bytes());
         let p = page(&txt, &opts()).await;
         assert_eq!(
-            (p.status, p.format, p.text.as_str(), p.etag.clone()),
+            (p.status, p.format, &p.text[..], p.etag.clone()),
             (200, Format::Text, FRENCH, None)
         );
         let htm = write(&dir, "canary.html", &latin1(&format!("<p>{FRENCH}</p>")));

@@ -334,7 +334,7 @@ impl BrowserPool {
                 .map(|o| o.headers.clone())
                 .unwrap_or_default(),
             body,
-            text: html,
+            text: html.into(),
             charset: "UTF-8",
             fetched_at: self.clock.now(),
             attempts: 1,

@@ -13,6 +13,9 @@
 //! and fixing that byte would later change every statement at once (a false alarm). Labels
 //! that decode to nothing useful (WHATWG's "replacement" encoding) are ignored.
 
+use std::borrow::Cow;
+
+use bytestring::ByteString;
 use encoding_rs::{Encoding, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252, X_USER_DEFINED};
 use url::Url;
 
@@ -47,6 +50,33 @@ pub fn decode_body(
     // `decode` sniffs and strips a BOM itself, so the BOM wins as documented above.
     let (text, used, _had_errors) = encoding.decode(bytes);
     (text.into_owned(), used.name())
+}
+
+/// [`decode_body`] of a fetched body, sharing its memory when the text is the bytes
+/// themselves (valid UTF-8, or ASCII in an ASCII-compatible charset: most pages). A page
+/// is decoded at every check, also when it turns out to be the baseline's again.
+pub fn decode_page(
+    body: &bytes::Bytes,
+    content_type: Option<&str>,
+    format: Format,
+) -> (ByteString, &'static str) {
+    let encoding = choose_encoding(body, content_type, format);
+    if encoding == UTF_8
+        && Encoding::for_bom(body).is_none()
+        && let Ok(text) = ByteString::try_from(body.clone())
+    {
+        // What `decode` would make of it, without validating it a second time below.
+        return (text, UTF_8.name());
+    }
+    let (text, used, _had_errors) = encoding.decode(body);
+    let text = match text {
+        Cow::Borrowed(s) => {
+            let shared = body.slice_ref(s.as_bytes());
+            ByteString::try_from(shared).expect("the bytes of a str are UTF-8")
+        }
+        Cow::Owned(s) => ByteString::from(s),
+    };
+    (text, used.name())
 }
 
 /// Text for `text/plain`, or for a `.txt` path served without any content type; HTML otherwise.
@@ -329,6 +359,51 @@ mod tests {
     fn latin1(s: &str) -> Vec<u8> {
         let (bytes, _, _) = WINDOWS_1252.encode(s);
         bytes.into_owned()
+    }
+
+    /// `decode_page` reads every body as `decode_body` does, and shares the body's memory
+    /// exactly when the text is its bytes.
+    #[test]
+    fn decode_page_is_decode_body_sharing_the_body_when_it_can() {
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(FRENCH.as_bytes());
+        let (utf16, _, _) = UTF_16LE.encode(FRENCH);
+        let mut utf16 = utf16.into_owned();
+        utf16.splice(0..0, [0xFF, 0xFE]);
+        let cases: &[(&[u8], Option<&str>, bool)] = &[
+            (FRENCH.as_bytes(), None, true),
+            (FRENCH.as_bytes(), Some("text/html; charset=utf-8"), true),
+            (
+                b"<p>plain ASCII</p>",
+                Some("text/html; charset=windows-1252"),
+                true,
+            ),
+            (&bom, None, true),
+            (
+                &latin1(FRENCH),
+                Some("text/html; charset=iso-8859-1"),
+                false,
+            ),
+            (&latin1(FRENCH), Some("text/html; charset=utf-8"), false),
+            (&utf16, None, false),
+            (b"", None, true),
+        ];
+        for (bytes, content_type, shared) in cases {
+            let body = bytes::Bytes::copy_from_slice(bytes);
+            let (text, cs) = decode_page(&body, *content_type, Format::Html);
+            let (want, want_cs) = decode_body(bytes, *content_type, Format::Html);
+            assert_eq!(
+                (&text[..], cs),
+                (want.as_str(), want_cs),
+                "{content_type:?}"
+            );
+            let inside = body.as_ptr_range().contains(&text.as_ptr());
+            assert_eq!(
+                inside || text.is_empty(),
+                *shared,
+                "{content_type:?} {want:?}"
+            );
+        }
     }
 
     #[test]

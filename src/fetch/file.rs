@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::clock::Clock;
 
-use super::charset::{decode_body, format_for, sniff_format};
+use super::charset::{decode_page, format_for, sniff_format};
 use super::error::{FetchError, TimeoutStage, human_duration, redact};
 use super::http::deadline_after;
 use super::retry::http_date;
@@ -124,7 +124,8 @@ pub(crate) fn local_page(
     fetched_at: DateTime<Utc>,
 ) -> Page {
     let format = format_for(None, url);
-    let (text, charset) = decode_body(&body, None, format);
+    let body = bytes::Bytes::from(body);
+    let (text, charset) = decode_page(&body, None, format);
     Page {
         url: url.clone(),
         final_url: url.clone(),
@@ -135,7 +136,7 @@ pub(crate) fn local_page(
         etag: None,
         last_modified,
         headers: Vec::new(),
-        body: body.into(),
+        body,
         text,
         charset,
         fetched_at,

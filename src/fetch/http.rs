@@ -11,7 +11,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::time::{Instant, timeout_at};
 use url::Url;
 
-use super::charset::{Format, decode_body, format_for, sniff_format};
+use super::charset::{Format, decode_page, format_for, sniff_format};
 use super::classify::{Context, classify, redirect_policy};
 use super::error::{FetchError, TimeoutStage, redact};
 use super::retry::parse_retry_after;
@@ -276,7 +276,7 @@ pub(super) async fn get(
     }
     let body = body.freeze();
     let format = format_for(content_type.as_deref(), &final_url);
-    let (text, charset) = decode_body(&body, content_type.as_deref(), format);
+    let (text, charset) = decode_page(&body, content_type.as_deref(), format);
     if close_delimited && let Some(reason) = looks_cut(&text, format) {
         return Err(FetchError::Io {
             message: format!(

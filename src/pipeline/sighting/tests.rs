@@ -209,8 +209,8 @@ fn the_key_is_made_from_the_bytes_and_the_charset_they_are_decoded_with() {
     let bytes = b"<ul><li>Example Co n'a jamais re\xe7u de lettre.</li></ul>".to_vec();
     let declared = |charset: &str| {
         let mut p = fetch::local_page(&url, bytes.clone(), None, at());
-        (p.text, p.charset) = fetch::decode_body(
-            &bytes,
+        (p.text, p.charset) = fetch::decode_page(
+            &p.body,
             Some(&format!("text/html; charset={charset}")),
             fetch::Format::Html,
         );
