@@ -33,7 +33,8 @@ impl InFlight {
         watch: Watch,
         check: impl Future<Output = (Watch, Outcome)> + Send + 'static,
     ) {
-        let handle = self.set.spawn(check);
+        // Boxed, as a pass's checks are (see `schedule::pass`): moved as a pointer.
+        let handle = self.set.spawn(Box::pin(check));
         self.watches.insert(handle.id(), watch);
     }
 

@@ -82,7 +82,10 @@ where
     Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
 {
     futures_util::stream::iter(watches.iter().map(move |w| {
-        let task = AbortOnDropHandle::new(tokio::spawn(check(w.clone())));
+        // Boxed: a check's future is kilobytes, and tokio moves a task's future by value as
+        // it stores it and again as it stores and hands back the outcome; a box moves as a
+        // pointer.
+        let task = AbortOnDropHandle::new(tokio::spawn(Box::pin(check(w.clone()))));
         async move {
             match task.await {
                 Ok(checked) => checked.map_err(|e| (w.name.clone(), e)),
