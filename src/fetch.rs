@@ -28,7 +28,7 @@ use url::Url;
 
 use crate::clock::SharedClock;
 
-pub use charset::{Format, decode_body, decode_page, format_for, sniff_format};
+pub use charset::{Format, decode_page, format_for, sniff_format};
 pub use classify::MAX_REDIRECTS;
 pub use error::{FetchError, RedirectProblem, TimeoutStage, redact};
 pub(crate) use file::local_page;

@@ -39,22 +39,11 @@ impl std::fmt::Display for Format {
 /// How many leading bytes of an HTML body are searched for a `<meta>` charset.
 const META_SCAN_BYTES: usize = 4096;
 
-/// Decodes `bytes` to UTF-8 text, returning the text and the encoding_rs name of the charset
-/// actually used. Never panics and never fails: undecodable bytes become U+FFFD.
-pub fn decode_body(
-    bytes: &[u8],
-    content_type: Option<&str>,
-    format: Format,
-) -> (String, &'static str) {
-    let encoding = choose_encoding(bytes, content_type, format);
-    // `decode` sniffs and strips a BOM itself, so the BOM wins as documented above.
-    let (text, used, _had_errors) = encoding.decode(bytes);
-    (text.into_owned(), used.name())
-}
-
-/// [`decode_body`] of a fetched body, sharing its memory when the text is the bytes
-/// themselves (valid UTF-8, or ASCII in an ASCII-compatible charset: most pages). A page
-/// is decoded at every check, also when it turns out to be the baseline's again.
+/// Decodes a fetched body to UTF-8 text, returning the text and the encoding_rs name of the
+/// charset actually used. Never panics and never fails: undecodable bytes become U+FFFD.
+/// The text shares the body's memory when it is the bytes themselves (valid UTF-8, or ASCII
+/// in an ASCII-compatible charset: most pages): a page is decoded at every check, also when
+/// it turns out to be the baseline's again.
 pub fn decode_page(
     body: &bytes::Bytes,
     content_type: Option<&str>,
@@ -68,6 +57,7 @@ pub fn decode_page(
         // What `decode` would make of it, without validating it a second time below.
         return (text, UTF_8.name());
     }
+    // `decode` sniffs and strips a BOM itself, so the BOM wins as documented above.
     let (text, used, _had_errors) = encoding.decode(body);
     let text = match text {
         Cow::Borrowed(s) => {
@@ -355,6 +345,18 @@ mod tests {
     use super::*;
 
     const FRENCH: &str = "Nous n'avons reçu aucune réquisition";
+
+    /// The plain decoding `decode_page` must equal: the text always a copy.
+    fn decode_body(
+        bytes: &[u8],
+        content_type: Option<&str>,
+        format: Format,
+    ) -> (String, &'static str) {
+        let encoding = choose_encoding(bytes, content_type, format);
+        // `decode` sniffs and strips a BOM itself, so the BOM wins as documented above.
+        let (text, used, _had_errors) = encoding.decode(bytes);
+        (text.into_owned(), used.name())
+    }
 
     fn latin1(s: &str) -> Vec<u8> {
         let (bytes, _, _) = WINDOWS_1252.encode(s);

@@ -95,11 +95,9 @@ pub(crate) fn fold(text: &str) -> String {
         // for the deadline, on every statement of the baseline at every check.
         return fold_ascii(text);
     }
-    let mut out = String::with_capacity(text.len());
-    {
-        let nfkc: String = text.nfkc().collect();
-        collapse_into(&nfkc, &mut out, fold_char);
-    }
+    let nfkc: String = text.nfkc().collect();
+    let mut out = String::with_capacity(nfkc.len());
+    collapse_into(&nfkc, &mut out, fold_char);
     out
 }
 
