@@ -62,6 +62,25 @@ pub struct Checker {
 
 pub use commit::NextCheck;
 
+/// The bounds a caller holds over one check ([`Checker::check_within`]). The default holds
+/// none: the check is bounded only by its caller's own waiting.
+#[derive(Default)]
+pub struct Slots {
+    /// The check's request bounds (its global and host slots), let go before its commit.
+    pub requests: Option<Box<dyn Send>>,
+    /// Places among the checks judged and awaiting their commit.
+    pub commits: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slots")
+            .field("requests", &self.requests.is_some())
+            .field("commits", &self.commits)
+            .finish()
+    }
+}
+
 /// What one check did.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
@@ -136,6 +155,18 @@ impl Checker {
         &self,
         watch: &Watch,
         next: Option<NextCheck>,
+    ) -> Result<CheckReport, StoreError> {
+        self.check_within(watch, next, Slots::default()).await
+    }
+
+    /// Like [`check_then`](Self::check_then), within bounds held by the caller (`slots`): the
+    /// request slots are let go once the check's network and CPU work is done, after a place
+    /// among the checks awaiting their commit is taken.
+    pub async fn check_within(
+        &self,
+        watch: &Watch,
+        next: Option<NextCheck>,
+        slots: Slots,
     ) -> Result<CheckReport, StoreError> {
         let loaded = self.store.load(&watch.name, self.clock.now())?;
         let extractor = sighting::extractor_key(watch.selector.as_ref(), watch.render.is_browser());
@@ -212,6 +243,20 @@ impl Checker {
         };
         // The quoted blocks confirmed online (`freshness_api`), now that the page is read.
         let judged = self.confirm_blocks(watch, &opts, judged).await;
+        // The commit waits on the disk, not on the network: while one group is made durable,
+        // the checks behind it fetch and read in the request slots this one gives back, and
+        // join the next group (larger groups, fewer barriers). The place taken first bounds
+        // how many judged checks, each holding its body, wait at once.
+        let _committing = match slots.commits {
+            Some(commits) => Some(
+                commits
+                    .acquire_owned()
+                    .await
+                    .expect("the commit semaphore is never closed"),
+            ),
+            None => None,
+        };
+        drop(slots.requests);
         self.commit(watch, judged, next).await
     }
 
