@@ -1,7 +1,8 @@
 //! `canaryd export NAME [-o FILE] [--force]`: a watch's evidence as a WARC 1.1 file, for
 //! archives, journalists and lawyers. An existing FILE is kept unless `--force`. Default `NAME.warc.gz` (one gzip member per record, what WARC
 //! tools expect); a FILE not ending in `.gz` is plain WARC; `-` writes plain WARC to
-//! standard output. The chain is verified first and the verdict is written into the WARC.
+//! standard output. The chain is verified on the records read (one read of each) and the
+//! verdict is written into the WARC.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use anyhow::Context as _;
 use super::say;
 use crate::cli::exit::EXIT_FAILURE;
 use crate::clock::Clock;
-use crate::store::archive::{Archive, WarcOptions, write_warc};
+use crate::store::archive::{WarcOptions, write_warc};
 use crate::store::atomic;
 
 pub fn run(
@@ -21,8 +22,8 @@ pub fn run(
     force: bool,
     clock: &dyn Clock,
 ) -> anyhow::Result<u8> {
-    let history = match super::history::open(state, name) {
-        Ok(h) => h,
+    let (history, verification) = match super::history::open_verified(state, name) {
+        Ok(opened) => opened,
         Err(code) => return Ok(code),
     };
     let path: PathBuf = output
@@ -34,7 +35,6 @@ pub fn run(
         say::error(exists(&path));
         return Ok(EXIT_FAILURE);
     }
-    let verification = Archive::new(state).verify(name);
     let chain = if verification.holds() {
         format!(
             "verified by canaryd at export: {}, head sha256 {}",

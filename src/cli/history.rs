@@ -9,27 +9,46 @@ use crate::cli::exit::{EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::term::{self, Paint};
 use crate::config::valid_watch_name;
 use crate::judge::event::{Event, EventKind};
-use crate::store::archive::{Archive, ArchiveError, Entry, History};
+use crate::store::archive::{Archive, ArchiveError, Entry, History, Verification};
 use crate::store::{CheckResult, Store};
 
 /// Loads NAME's history from the state directory (the watchlist is not needed: a removed
 /// watch's evidence is still readable). `Err` carries the exit status, already explained.
 pub fn open(state: &Path, name: &str) -> Result<History, u8> {
-    if !valid_watch_name(name) {
-        say::error(format!("\"{name}\" is not a watch name"));
-        return Err(EXIT_USAGE);
+    named(name)?;
+    Archive::new(state)
+        .load(name)
+        .map_err(|e| refused(state, name, e))
+}
+
+/// [`open`], with the check of the chain made on the very records loaded: what `export`
+/// states of the chain is about the records it writes, even while a check appends one.
+pub fn open_verified(state: &Path, name: &str) -> Result<(History, Verification), u8> {
+    named(name)?;
+    let (history, verification) = Archive::new(state).load_verified(name);
+    history
+        .map(|h| (h, verification))
+        .map_err(|e| refused(state, name, e))
+}
+
+fn named(name: &str) -> Result<(), u8> {
+    if valid_watch_name(name) {
+        return Ok(());
     }
-    let archive = Archive::new(state);
-    archive.load(name).map_err(|e| {
-        match e {
-            // No folder at all by that name: most likely a typo, so name the ones there are.
-            ArchiveError::NoHistory { .. } if !Store::at(state).has_watch_dir(name) => {
-                say::error(names::unknown_in_state(name, state));
-            }
-            e => say::error(crate::error_chain(&e)),
+    say::error(format!("\"{name}\" is not a watch name"));
+    Err(EXIT_USAGE)
+}
+
+/// Says why NAME's history cannot be read; the exit status.
+fn refused(state: &Path, name: &str, e: ArchiveError) -> u8 {
+    match e {
+        // No folder at all by that name: most likely a typo, so name the ones there are.
+        ArchiveError::NoHistory { .. } if !Store::at(state).has_watch_dir(name) => {
+            say::error(names::unknown_in_state(name, state));
         }
-        EXIT_FAILURE
-    })
+        e => say::error(crate::error_chain(&e)),
+    }
+    EXIT_FAILURE
 }
 
 pub fn run(state: &Path, name: &str, format: Format) -> u8 {

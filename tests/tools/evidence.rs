@@ -261,6 +261,31 @@ async fn export_writes_a_warc_that_warcio_accepts() {
         text.contains(&format!("{NSL}\n\n{FISA}")),
         "the raw body is in the response"
     );
+    // What the WARC says of the chain is about the records it holds: the head it names is
+    // the sha256 of the last snapshot record in it (kept verbatim in its metadata record).
+    let chain = text
+        .lines()
+        .find_map(|l| l.strip_prefix("canaryd-chain: "))
+        .expect("the warcinfo states the chain");
+    let head = chain
+        .strip_prefix("verified by canaryd at export: 3 records, head sha256 ")
+        .unwrap_or_else(|| panic!("a verified chain of the 3 records exported: {chain}"));
+    let last = text
+        .split("WARC/1.1\r\n")
+        .filter(|r| r.starts_with("WARC-Type: metadata\r\n"))
+        .last()
+        .and_then(|r| {
+            let (headers, rest) = r.split_once("\r\n\r\n")?;
+            let length: usize = headers
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "))?
+                .trim()
+                .parse()
+                .ok()?;
+            rest.get(..length)
+        })
+        .expect("a last metadata record with its payload");
+    assert_eq!(canaryd_core::digest::sha256_hex(last.as_bytes()), head);
 
     let Some(python) = warcio_python() else {
         return;
