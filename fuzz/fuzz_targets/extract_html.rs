@@ -1,13 +1,15 @@
 //! Fuzz target: statement extraction from HTML, auto-detected and with a fixed selector.
 //! Beyond "no panic, no hang": the documented guarantees of `extract` on every page it
 //! accepts (no duplicate keys, every statement has a letter or digit, at most
-//! MAX_STATEMENTS).
+//! MAX_STATEMENTS), and the element `#canary li` starts from, when cut out of the page, reads
+//! as the whole page does.
 #![no_main]
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use canaryd_core::observe::extract::{Format, MAX_STATEMENTS, extract};
+use canaryd_core::observe::fuzzing::html_both_ways;
 use canaryd_core::observe::selector::WatchSelector;
 use canaryd_core::observe::statement::Statement;
 use libfuzzer_sys::fuzz_target;
@@ -33,7 +35,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(statements) = extract(&body, Format::Html, None) {
         check(&statements);
     }
-    if let Ok(statements) = extract(&body, Format::Html, Some(&SELECTOR.compiled)) {
+    let (cut, whole) = html_both_ways(&body, &SELECTOR);
+    assert_eq!(cut, whole, "the cut reads otherwise than the whole page");
+    if let Ok(statements) = cut {
         check(&statements);
     }
 });

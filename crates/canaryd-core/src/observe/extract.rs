@@ -4,14 +4,16 @@
 mod claims;
 mod guard;
 mod html;
+mod region;
 mod sentences;
 mod text;
 
 use std::collections::{HashMap, HashSet};
 
-use scraper::{Html, Selector};
+use scraper::Html;
 
 use crate::observe::normalise::{fold, statement};
+use crate::observe::selector::WatchSelector;
 use crate::observe::statement::Statement;
 
 pub use claims::{is_claim, is_notes_heading, is_plan, looks_like_canary};
@@ -67,20 +69,49 @@ pub enum Format {
 /// Hostile HTML nested deeper than the parser handles in linear time is flattened below
 /// that depth first (see the `guard` module), not refused: a broken CMS template leaving
 /// thousands of `<div>`s open still renders in a browser, and must still be read.
+///
+/// With a selector starting from an id (`#canary li`), a page written plainly enough has
+/// only that element parsed into a tree (the `region` module says when); the statements are
+/// the same as from the whole page, which every other page is parsed as.
 pub fn extract(
     body: &str,
     format: Format,
-    selector: Option<&Selector>,
+    selector: Option<&WatchSelector>,
+) -> Result<Vec<Statement>, ExtractError> {
+    extract_as(body, format, selector, Parse::CutWhenExact)
+}
+
+/// Whether [`extract`] may parse only the element an id-led selector starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parse {
+    CutWhenExact,
+    /// The whole page, always: the reference the cut is tested against.
+    Whole,
+}
+
+pub(crate) fn extract_as(
+    body: &str,
+    format: Format,
+    selector: Option<&WatchSelector>,
+    parse: Parse,
 ) -> Result<Vec<Statement>, ExtractError> {
     let mut out = Vec::new();
     match format {
         Format::Text => text_statements(body, None, &mut out),
         Format::Html => {
             let body = guard::cap_nesting(body);
-            let doc = Html::parse_document(&body);
             match selector {
-                Some(sel) => selected(&html::selected_blocks(&doc, sel), &mut out),
-                None => detected(&html::page_blocks(&doc), &mut out),
+                Some(sel) => {
+                    let cut = (parse == Parse::CutWhenExact)
+                        .then(|| sel.leading_id().and_then(|id| region::cut(&body, id)))
+                        .flatten();
+                    let doc = match cut {
+                        Some(element) => Html::parse_fragment(element),
+                        None => Html::parse_document(&body),
+                    };
+                    selected(&html::selected_blocks(&doc, &sel.compiled), &mut out);
+                }
+                None => detected(&html::page_blocks(&Html::parse_document(&body)), &mut out),
             }
         }
     }

@@ -60,7 +60,7 @@ fn extract_guarded(
     format: Format,
     selector: Option<&WatchSelector>,
 ) -> Result<Vec<Statement>, String> {
-    let run = || extract::extract(text, format, selector.map(|s| &s.compiled));
+    let run = || extract::extract(text, format, selector);
     match crate::contained::run(run) {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(what) => Err(format!("statement extraction failed: panicked: {what}")),

@@ -7,6 +7,9 @@ use scraper::Selector;
 pub struct WatchSelector {
     pub source: String,
     pub compiled: Selector,
+    /// The id the selector starts from when nothing outside that element can match it
+    /// (`#canary li`): extraction may then parse that element alone.
+    leading_id: Option<String>,
 }
 
 /// A selector CSS cannot parse, explained in words that name the offending part.
@@ -15,13 +18,80 @@ pub struct WatchSelector {
 pub struct BadSelector(String);
 
 impl WatchSelector {
+    /// See the field: `Some("canary")` for `#canary li`.
+    pub fn leading_id(&self) -> Option<&str> {
+        self.leading_id.as_deref()
+    }
+
     pub fn parse(source: &str) -> Result<Self, BadSelector> {
         Selector::parse(source)
             .map(|compiled| WatchSelector {
                 source: source.to_string(),
                 compiled,
+                leading_id: leading_id(source).map(str::to_string),
             })
             .map_err(|e| BadSelector(explain(source, &e.to_string())))
+    }
+}
+
+/// The id a selector starts from, when it is `#id` followed only by descendant or child
+/// steps of tag, `.class` and `#id` parts: such a selector matches nothing outside the
+/// element with that id. Anything else (pseudo-classes, attributes, `,`, `+`, `~`,
+/// escapes, a leading tag) has none, and is read from the whole page.
+fn leading_id(selector: &str) -> Option<&str> {
+    let s = selector.trim();
+    let rest = s.strip_prefix('#')?;
+    let id_len = ident_len(rest);
+    if id_len == 0 {
+        return None;
+    }
+    let (id, mut rest) = rest.split_at(id_len);
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '\t', '\n']);
+        if trimmed.is_empty() {
+            return Some(id);
+        }
+        let spaced = trimmed.len() < rest.len();
+        rest = match trimmed.strip_prefix('>') {
+            Some(after) => after.trim_start_matches([' ', '\t', '\n']),
+            None if spaced => trimmed,
+            None => return None,
+        };
+        let len = compound_len(rest)?;
+        rest = &rest[len..];
+    }
+}
+
+/// Length of a CSS identifier of letters, digits, `-` and `_` not starting with a digit.
+fn ident_len(s: &str) -> usize {
+    let n = s
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+        .count();
+    if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        0
+    } else {
+        n
+    }
+}
+
+/// Length of a compound of an optional tag (or `*`) then `.class` / `#id` parts; None if
+/// it is empty or has anything else.
+fn compound_len(s: &str) -> Option<usize> {
+    let mut at = if s.starts_with('*') { 1 } else { ident_len(s) };
+    loop {
+        let rest = &s[at..];
+        match rest.as_bytes().first() {
+            Some(b'.' | b'#') => {
+                let n = ident_len(&rest[1..]);
+                if n == 0 {
+                    return None;
+                }
+                at += 1 + n;
+            }
+            None | Some(b' ' | b'\t' | b'\n' | b'>') if at > 0 => return Some(at),
+            _ => return None,
+        }
     }
 }
 
@@ -205,6 +275,32 @@ fn attribute_parts(source: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_id_led_descendant_and_child_selectors_are_cut() {
+        for (sel, want) in [
+            ("#canary li", Some("canary")),
+            ("  #canary  ", Some("canary")),
+            ("#canary > li", Some("canary")),
+            ("#canary>li.item span", Some("canary")),
+            ("#warrant-canary ul li", Some("warrant-canary")),
+            ("#c *", Some("c")),
+            ("#canary li#x.y", Some("canary")),
+            ("ul#canary li", None),
+            ("#canary.x li", None),
+            ("#canary li:first-child", None),
+            ("#canary li, p", None),
+            ("#canary + ul", None),
+            ("#canary ~ ul", None),
+            ("#canary [data-x]", None),
+            ("#can\\61ry", None),
+            ("#1abc", None),
+            ("li", None),
+            ("#canary li.", None),
+        ] {
+            assert_eq!(leading_id(sel), want, "{sel}");
+        }
+    }
 
     fn error(source: &str) -> String {
         WatchSelector::parse(source).expect_err(source).to_string()

@@ -1,13 +1,15 @@
 //! Whole-document fixtures: real canary wording (Riseup, Qubes-style) and realistic pages.
 
-use scraper::Selector;
-
-use super::{ExtractError, Format, MAX_STATEMENTS};
+use super::{ExtractError, Format, MAX_STATEMENTS, Parse, extract_as};
+use crate::observe::selector::WatchSelector;
 use crate::observe::statement::Statement;
 
-/// Extraction of a page that must be read.
-fn extract(body: &str, format: Format, selector: Option<&Selector>) -> Vec<Statement> {
-    super::extract(body, format, selector).expect("a canary-sized page is read")
+/// Extraction of a page that must be read, checked to read as the whole page does.
+fn extract(body: &str, format: Format, selector: Option<&WatchSelector>) -> Vec<Statement> {
+    let got = super::extract(body, format, selector).expect("a canary-sized page is read");
+    let whole = extract_as(body, format, selector, Parse::Whole).expect("read whole");
+    assert_eq!(got, whole, "the cut reads otherwise than the whole page");
+    got
 }
 
 /// Riseup's canary of 2014-07-01 (signature shortened).
@@ -339,7 +341,7 @@ fn transparency_page_auto_detects_the_canary_list() {
 
 #[test]
 fn selected_list_items_are_whole_claims() {
-    let sel = Selector::parse("#canary").expect("test selector parses");
+    let sel = WatchSelector::parse("#canary").expect("test selector parses");
     let got = extract(TRANSPARENCY_PAGE, Format::Html, Some(&sel));
     assert_eq!(got.len(), 6);
     assert!(
@@ -358,7 +360,7 @@ fn selection_rules() {
 <td class="c">National security: 0</td>
 </body></html>"#;
     let texts = |sel: &str| -> Vec<(String, bool)> {
-        let sel = Selector::parse(sel).expect("test selector parses");
+        let sel = WatchSelector::parse(sel).expect("test selector parses");
         extract(page, Format::Html, Some(&sel))
             .into_iter()
             .map(|s| (s.text, s.claim))
@@ -480,7 +482,7 @@ fn deep_block_nesting_finishes() {
             "We have never received an NSL."
         ]
     );
-    let sel = Selector::parse("div").expect("test selector parses");
+    let sel = WatchSelector::parse("div").expect("test selector parses");
     assert_eq!(extract(&html, Format::Html, Some(&sel)).len(), 1);
 }
 
@@ -492,7 +494,7 @@ fn deep_inline_nesting_finishes() {
         "<span>".repeat(depth),
         "</span>".repeat(depth)
     );
-    let sel = Selector::parse("#c span").expect("test selector parses");
+    let sel = WatchSelector::parse("#c span").expect("test selector parses");
     let got = extract(&html, Format::Html, Some(&sel));
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].text, "We have never received a warrant.");
@@ -523,7 +525,7 @@ fn many_items_finish_and_are_refused() {
         })
         .collect();
     let page = format!("<ul id=c>{items}</ul>");
-    let sel = Selector::parse("#c li").expect("test selector parses");
+    let sel = WatchSelector::parse("#c li").expect("test selector parses");
     assert_eq!(
         super::extract(&page, Format::Html, Some(&sel)),
         Err(ExtractError::TooMany(n))
@@ -634,7 +636,7 @@ fn transparency_table_rows_are_context_and_secret_process_rows_claims() {
         "{got:?}"
     );
     // With a selector, everything selected is a claim.
-    let sel = Selector::parse("table tr").expect("selector");
+    let sel = WatchSelector::parse("table tr").expect("selector");
     let got = extract(html, Format::Html, Some(&sel));
     assert!(got.iter().all(|s| s.claim), "{got:?}");
     assert!(got.iter().any(|s| s.text == "Subpoenas (civil) | 4 | 1"));
