@@ -19,7 +19,7 @@ pub struct BadSelector(String);
 
 impl WatchSelector {
     /// See the field: `Some("canary")` for `#canary li`.
-    pub fn leading_id(&self) -> Option<&str> {
+    pub(crate) fn leading_id(&self) -> Option<&str> {
         self.leading_id.as_deref()
     }
 

@@ -145,8 +145,6 @@ struct Scan {
     /// Open elements by the page's tags, innermost last, with their namespace being HTML.
     open: Vec<(String, bool)>,
     phase: Phase,
-    /// Why the page is parsed whole, once known.
-    refused: bool,
 }
 
 impl Scan {
@@ -245,7 +243,6 @@ pub(crate) fn cut<'b>(body: &'b str, id: &str) -> Option<&'b str> {
         id: id.to_string(),
         open: Vec::new(),
         phase: Phase::Before,
-        refused: false,
     }));
     let handler_scan = Rc::clone(&scan);
     let mut rewriter = HtmlRewriter::new(
@@ -253,7 +250,6 @@ pub(crate) fn cut<'b>(body: &'b str, id: &str) -> Option<&'b str> {
             element_content_handlers: vec![element!("*", move |el| {
                 let mut state = handler_scan.borrow_mut();
                 if !state.start(el) {
-                    state.refused = true;
                     return Err(Box::new(Refused));
                 }
                 let past = matches!(state.phase, Phase::After { .. });
@@ -265,11 +261,9 @@ pub(crate) fn cut<'b>(body: &'b str, id: &str) -> Option<&'b str> {
                     let scan = Rc::clone(&handler_scan);
                     handlers.push(Box::new(move |end: &mut EndTag<'_>| {
                         let at = end.source_location().bytes().end;
-                        let ok = scan.borrow_mut().end(&end.name(), at);
-                        if ok {
+                        if scan.borrow_mut().end(&end.name(), at) {
                             Ok(())
                         } else {
-                            scan.borrow_mut().refused = true;
                             Err(Box::new(Refused))
                         }
                     }));
@@ -283,11 +277,11 @@ pub(crate) fn cut<'b>(body: &'b str, id: &str) -> Option<&'b str> {
     let read = rewriter
         .write(body.as_bytes())
         .and_then(|()| rewriter.end());
-    let scan = scan.borrow();
-    if read.is_err() || scan.refused {
+    // A handler's refusal stops lol_html and comes back as its error.
+    if read.is_err() {
         return None;
     }
-    match scan.phase {
+    match scan.borrow().phase {
         Phase::After { start, end } => body.get(start..end),
         _ => None,
     }
