@@ -7,10 +7,11 @@
 //! the form pointer, the list of active formatting elements, the insertion mode) and the
 //! document's quirks mode. A page qualifies when, up to the end of that element:
 //! * it is in no-quirks mode (`<!DOCTYPE html>` first), as a fragment parse is;
-//! * every element is closed by its own end tag, in order (lol_html reports an element
-//!   closed by another's end tag, which is how implied end tags show), and no non-void HTML
-//!   element is written self-closing, so the parser has open at most what the tags say (it
-//!   may close a `<p>` early, never keep open what the tags closed);
+//! * every element is closed by its own end tag, in order (an end tag that would close
+//!   elements above its own is how implied end tags show; an end tag no open element has is
+//!   dropped, as the parser drops it), and no non-void HTML element is written
+//!   self-closing, so the parser has open at most what the tags say (it may close a `<p>`
+//!   early, never keep open what the tags closed);
 //! * the elements around the one cut are plain containers ([`AROUND`]): no table, form,
 //!   button, select, template, heading, ruby, foreign content or formatting element that
 //!   a tag inside could reach, reopen or be foster-parented by;
@@ -19,14 +20,18 @@
 //!   its own list ([`in_own_list`]);
 //! * exactly one element has the id, and no id is written with a character reference.
 //!
+//! The tags are read by [`tokens`] (the tokenizer's rules, no tree); the tree builder's part
+//! in reading them, which element's text is raw and which tags are foreign, is followed
+//! here as far as it is certain, and every construct where it is not (a tag inside an
+//! integration point, a tag that breaks out of SVG, a raw-text tag after a `<select>`)
+//! refuses.
+//!
 //! The tests compare this path with the whole-page parse on generated pages mixing every
 //! construct above, and `fuzz/` does the same on arbitrary input.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod tokens;
 
-use lol_html::html_content::{Element, EndTag};
-use lol_html::{HtmlRewriter, Settings, element};
+use tokens::{Refused, Tag, Tokens};
 
 /// Elements that may be open around the element cut: none of them changes how the tags
 /// inside it are built.
@@ -93,16 +98,102 @@ const CUT: &[&str] = &[
 /// renamed by the parser): the page is parsed whole.
 const NEVER: &[&str] = &["plaintext", "frameset", "frame", "image", "isindex"];
 
-const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
+/// HTML elements that never have content (the parser pops them as it inserts them).
+const VOID: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "hr", "img", "input", "keygen",
+    "link", "meta", "param", "source", "track", "wbr",
+];
+
+/// HTML elements whose content the tokenizer reads as text up to their own end tag.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+];
+
+/// Start tags a `<select>` drops (so their text is not raw) or does not open foreign content
+/// for: once a page has a `<select>`, any of them refuses rather than be guessed at.
+const SELECT_DROPS: &[&str] = &[
+    "style", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "svg", "math",
+];
+
+/// Start tags that end SVG or MathML content (the parser pops the foreign elements, or
+/// `font` with some attributes does): inside foreign content they refuse.
+const BREAKS_OUT: &[&str] = &[
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "code",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "listing",
+    "menu",
+    "meta",
+    "nobr",
+    "ol",
+    "p",
+    "pre",
+    "ruby",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "strike",
+    "sub",
+    "sup",
+    "table",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "font",
+];
+
+/// Foreign elements inside which start tags are read as HTML: any start tag in them refuses.
+const INTEGRATION_POINTS: &[&str] = &[
+    "foreignobject",
+    "desc",
+    "title",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "annotation-xml",
+];
+
+/// Whether `list` holds `name`, ignoring ASCII case (names are compared as written).
+fn listed(list: &[&str], name: &str) -> bool {
+    list.iter().any(|l| l.eq_ignore_ascii_case(name))
+}
 
 /// `<li>` is built inside its own list, `<dd>` and `<dt>` inside theirs: an item whose
 /// parent is anything else makes the parser search the open elements for an item to close,
 /// past the element cut.
 fn in_own_list(tag: &str, parent: Option<&str>) -> bool {
-    match tag {
-        "li" => matches!(parent, Some("ul" | "ol" | "menu")),
-        "dd" | "dt" => parent == Some("dl"),
-        _ => true,
+    let parent = parent.unwrap_or("");
+    if tag.eq_ignore_ascii_case("li") {
+        listed(&["ul", "ol", "menu"], parent)
+    } else if tag.eq_ignore_ascii_case("dd") || tag.eq_ignore_ascii_case("dt") {
+        parent.eq_ignore_ascii_case("dl")
+    } else {
+        true
     }
 }
 
@@ -131,6 +222,7 @@ fn no_quirks(body: &str) -> bool {
 }
 
 /// Where the scan is.
+#[derive(Clone, Copy)]
 enum Phase {
     /// Before the element with the id.
     Before,
@@ -140,97 +232,129 @@ enum Phase {
     After { start: usize, end: usize },
 }
 
-struct Scan {
-    id: String,
-    /// Open elements by the page's tags, innermost last, with their namespace being HTML.
-    open: Vec<(String, bool)>,
-    phase: Phase,
+/// An element open by the page's tags.
+struct Open<'b> {
+    name: &'b str,
+    html: bool,
 }
 
-impl Scan {
-    fn start(&mut self, el: &Element<'_, '_>) -> bool {
-        if let Phase::After { .. } = self.phase {
-            // Past the cut only a second element with the id matters.
-            return el
-                .get_attribute("id")
-                .is_none_or(|id| !id.contains('&') && id != self.id);
+struct Scan<'b, 'i> {
+    id: &'i str,
+    /// Innermost last.
+    open: Vec<Open<'b>>,
+    phase: Phase,
+    select_seen: bool,
+}
+
+impl<'b> Scan<'b, '_> {
+    /// A start tag: `Ok(true)` if its element's text is raw (the caller skips it).
+    fn start(
+        &mut self,
+        name: &'b str,
+        id: Option<&str>,
+        self_closing: bool,
+        at: usize,
+    ) -> Result<bool, Refused> {
+        let html = match self.open.last() {
+            Some(top) if !top.html => {
+                if listed(INTEGRATION_POINTS, top.name) || listed(BREAKS_OUT, name) {
+                    return Err(Refused);
+                }
+                false
+            }
+            _ => !(name.eq_ignore_ascii_case("svg") || name.eq_ignore_ascii_case("math")),
+        };
+        let foreign_root = !html && self.open.last().is_none_or(|top| top.html);
+        if (html && listed(NEVER, name))
+            || (self.select_seen && (html || foreign_root) && listed(SELECT_DROPS, name))
+        {
+            return Err(Refused);
         }
-        let tag = el.tag_name();
-        let html = el.namespace_uri() == HTML_NS;
-        if NEVER.contains(&tag.as_str()) {
-            return false;
+        if html && name.eq_ignore_ascii_case("select") {
+            self.select_seen = true;
         }
-        if let Some(id) = el.get_attribute("id") {
-            if id.contains('&') {
-                return false;
+        if let Some(id) = id {
+            if id.contains(['&', '\0']) {
+                return Err(Refused);
             }
             if id == self.id {
                 if !matches!(self.phase, Phase::Before) {
-                    return false;
+                    return Err(Refused);
                 }
-                let around = self
-                    .open
-                    .iter()
-                    .all(|(t, h)| *h && AROUND.contains(&t.as_str()));
-                if !(around && html && CUT.contains(&tag.as_str()) && el.can_have_content()) {
-                    return false;
+                let around = self.open.iter().all(|o| o.html && listed(AROUND, o.name));
+                if !(around && html && listed(CUT, name)) {
+                    return Err(Refused);
                 }
                 self.phase = Phase::Inside {
-                    start: el.source_location().bytes().start,
+                    start: at,
                     depth: self.open.len(),
                 };
             }
         }
+        let after = matches!(self.phase, Phase::After { .. });
         if let Phase::Inside { depth, .. } = self.phase
             && self.open.len() > depth
         {
-            let parent = self.open.last().map(|(t, _)| t.as_str());
-            if matches!(tag.as_str(), "html" | "head" | "body") || !in_own_list(&tag, parent) {
-                return false;
+            let parent = self.open.last().map(|o| o.name);
+            if listed(&["html", "head", "body"], name) || !in_own_list(name, parent) {
+                return Err(Refused);
             }
         }
-        if el.can_have_content() {
-            if html && el.is_self_closing() {
-                return false;
-            }
-            self.open.push((tag, html));
-        }
-        true
-    }
-
-    /// `name` ended the innermost open element: fine only if it is that element's own end tag.
-    fn end(&mut self, name: &str, end: usize) -> bool {
-        if let Phase::After { .. } = self.phase {
-            // An element open around the cut closed by another's end tag after it: the parser
-            // had closed it earlier still, which changes nothing inside the cut.
-            return true;
-        }
-        let Some((tag, _)) = self.open.pop() else {
-            return false;
+        let has_content = if html {
+            !listed(VOID, name)
+        } else {
+            !self_closing
         };
-        if !tag.eq_ignore_ascii_case(name) {
-            return false;
+        if has_content {
+            // Past the cut a self-closing `<div/>` is just an open `<div>` to the parser.
+            if html && self_closing && !after {
+                return Err(Refused);
+            }
+            self.open.push(Open { name, html });
         }
-        if let Phase::Inside { start, depth } = self.phase
-            && self.open.len() == depth
-        {
-            self.phase = Phase::After { start, end };
+        Ok(html && listed(RAW_TEXT, name))
+    }
+
+    /// An end tag, which ends at byte `end`.
+    fn end(&mut self, name: &str, end: usize) -> Result<(), Refused> {
+        let Some(top) = self.open.last() else {
+            // Nothing open by the tags: the parser drops it (or, for `</p>` and `</br>`,
+            // makes an empty element where a fragment would make the same).
+            return Ok(());
+        };
+        if top.name.eq_ignore_ascii_case(name) {
+            self.open.pop();
+            if let Phase::Inside { start, depth } = self.phase
+                && self.open.len() == depth
+            {
+                self.phase = Phase::After { start, end };
+            }
+            return Ok(());
         }
-        true
+        // In foreign content an end tag not of the innermost element may pop it or not
+        // (scopes stop at integration points). Foreign elements are only ever innermost:
+        // every start tag inside them is foreign too, or refused.
+        if !top.html {
+            return Err(Refused);
+        }
+        let below = self
+            .open
+            .iter()
+            .rposition(|o| o.name.eq_ignore_ascii_case(name));
+        match (below, self.phase) {
+            // Not open by the tags: dropped, as the parser drops it.
+            (None, _) => Ok(()),
+            // An implied end tag before the element's end: the page is parsed whole.
+            (Some(_), Phase::Before | Phase::Inside { .. }) => Err(Refused),
+            // Past it, only which text is raw and what is foreign still matters, and
+            // neither depends on how HTML elements were misnested.
+            (Some(k), Phase::After { .. }) => {
+                self.open.truncate(k);
+                Ok(())
+            }
+        }
     }
 }
-
-/// Stops the scan: the page is parsed whole.
-#[derive(Debug)]
-struct Refused;
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the page is parsed whole")
-    }
-}
-
-impl std::error::Error for Refused {}
 
 /// The bytes of the one element with `id` in `body`, its start tag to its end tag, when
 /// parsing them alone builds the same subtree as parsing `body` (see the module's
@@ -239,50 +363,33 @@ pub(crate) fn cut<'b>(body: &'b str, id: &str) -> Option<&'b str> {
     if !no_quirks(body) {
         return None;
     }
-    let scan = Rc::new(RefCell::new(Scan {
-        id: id.to_string(),
+    let mut scan = Scan {
+        id,
         open: Vec::new(),
         phase: Phase::Before,
-    }));
-    let handler_scan = Rc::clone(&scan);
-    let mut rewriter = HtmlRewriter::new(
-        Settings {
-            element_content_handlers: vec![element!("*", move |el| {
-                let mut state = handler_scan.borrow_mut();
-                if !state.start(el) {
-                    return Err(Box::new(Refused));
+        select_seen: false,
+    };
+    let mut tokens = Tokens::new(body);
+    let read = (|| -> Result<(), Refused> {
+        while let Some(tag) = tokens.next_tag()? {
+            match tag {
+                Tag::Start {
+                    name,
+                    id,
+                    self_closing,
+                    at,
+                } => {
+                    if scan.start(name, id, self_closing, at)? {
+                        tokens.skip_raw_text(name, name.eq_ignore_ascii_case("script"))?;
+                    }
                 }
-                let past = matches!(state.phase, Phase::After { .. });
-                drop(state);
-                if past {
-                    return Ok(());
-                }
-                if let Some(handlers) = el.end_tag_handlers() {
-                    let scan = Rc::clone(&handler_scan);
-                    handlers.push(Box::new(move |end: &mut EndTag<'_>| {
-                        let at = end.source_location().bytes().end;
-                        if scan.borrow_mut().end(&end.name(), at) {
-                            Ok(())
-                        } else {
-                            Err(Box::new(Refused))
-                        }
-                    }));
-                }
-                Ok(())
-            })],
-            ..Settings::new()
-        },
-        |_: &[u8]| {},
-    );
-    let read = rewriter
-        .write(body.as_bytes())
-        .and_then(|()| rewriter.end());
-    // A handler's refusal stops lol_html and comes back as its error.
-    if read.is_err() {
-        return None;
-    }
-    match scan.borrow().phase {
-        Phase::After { start, end } => body.get(start..end),
+                Tag::End { name, end } => scan.end(name, end)?,
+            }
+        }
+        Ok(())
+    })();
+    match (read, scan.phase) {
+        (Ok(()), Phase::After { start, end }) => body.get(start..end),
         _ => None,
     }
 }
