@@ -237,7 +237,9 @@ impl Checker {
             let w = watch.clone();
             blocking(move || {
                 let _permit = permit;
-                conclude(&w, fetch, key)
+                let mut judged = conclude(&w, fetch, key);
+                judged.pack_evidence();
+                judged
             })
             .await?
         };
@@ -388,6 +390,23 @@ struct Judged {
     started: Instant,
     /// The quoted blocks `freshness_api` is to confirm, when the page was read afresh.
     online: Option<freshness_api::Online>,
+}
+
+impl Judged {
+    /// Compresses and hashes the page for its evidence record here, in parallel with the
+    /// other checks, when the check will surely keep one: the group commit that writes it
+    /// runs one check after another. (A record wanted for another reason is packed there.)
+    fn pack_evidence(&mut self) {
+        if !crate::store::archive::worth_keeping(&self.prev, &self.state, &self.events) {
+            return;
+        }
+        if let Some(capture) = self.capture.as_mut()
+            && let Err(e) = capture.pack()
+        {
+            // Compressing into memory does not fail; if it did, the commit tries again.
+            tracing::debug!(error = %e, "cannot pack the evidence ahead of the commit");
+        }
+    }
 }
 
 /// Runs `f` on the blocking pool; its panic is this task's panic.

@@ -203,6 +203,7 @@ impl Sighted {
             body: page.body,
             statements,
             signatures,
+            packed: None,
         })
     }
 }

@@ -86,6 +86,29 @@ pub struct Capture {
     /// DOM), and its declared type.
     pub served: Option<bytes::Bytes>,
     pub served_type: Option<String>,
+    /// The bodies compressed and hashed ahead of the commit ([`Capture::pack`]), so the
+    /// group's writer only writes them; `None`: the commit compresses them itself.
+    pub packed: Option<Packed>,
+}
+
+/// A capture's bodies as the archive stores them, made where the check runs (in parallel
+/// with other checks) rather than in the group commit that writes them one after another.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub(crate) body: append::PackedBody,
+    pub(crate) served: Option<append::PackedBody>,
+}
+
+impl Capture {
+    /// Compresses and hashes the bodies now (CPU work: call it off the async workers).
+    pub fn pack(&mut self) -> std::io::Result<()> {
+        let served = self.served.as_deref().map(append::pack).transpose()?;
+        self.packed = Some(Packed {
+            body: append::pack(&self.body)?,
+            served,
+        });
+        Ok(())
+    }
 }
 
 /// One check, as the archive records it.

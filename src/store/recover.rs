@@ -117,6 +117,7 @@ mod tests {
             signatures: None,
             served: None,
             served_type: None,
+            packed: None,
         };
         let check = CheckRecord {
             at: Some(at),

@@ -82,16 +82,23 @@ pub fn prepare(
         tip.pruned.clone()
     };
 
+    let packed = snap.capture.and_then(|c| c.packed.as_ref());
     let body = match snap.capture {
         Some(capture) => {
             let path = dir.join(body_file(seq));
-            let gz = gzip(&capture.body).map_err(io_err("compress the body for", &path))?;
+            let made;
+            let p = match packed {
+                Some(p) => &p.body,
+                None => {
+                    made = pack(&capture.body).map_err(io_err("compress the body for", &path))?;
+                    &made
+                }
+            };
             // HEAD's durable write below fsyncs this folder, making this entry durable too.
-            atomic::write(&path, &gz, sync).map_err(io_err("write", &path))?;
+            atomic::write(&path, &p.gz, sync).map_err(io_err("write", &path))?;
             Some(BodyRef {
                 file: body_file(seq),
-                // Computed here, once the body is kept: a check compares pages by BLAKE3.
-                sha256: sha256_hex(&capture.body),
+                sha256: p.sha256.clone(),
                 length: capture.body.len() as u64,
                 content_type: capture.content_type.clone(),
             })
@@ -101,11 +108,18 @@ pub fn prepare(
     let served = match snap.capture.and_then(|c| c.served.as_ref()) {
         Some(original) => {
             let path = dir.join(served_file(seq));
-            let gz = gzip(original).map_err(io_err("compress the served body for", &path))?;
-            atomic::write(&path, &gz, sync).map_err(io_err("write", &path))?;
+            let made;
+            let p = match packed.and_then(|p| p.served.as_ref()) {
+                Some(p) => p,
+                None => {
+                    made = pack(original).map_err(io_err("compress the served body for", &path))?;
+                    &made
+                }
+            };
+            atomic::write(&path, &p.gz, sync).map_err(io_err("write", &path))?;
             Some(BodyRef {
                 file: served_file(seq),
-                sha256: sha256_hex(original),
+                sha256: p.sha256.clone(),
                 length: original.len() as u64,
                 content_type: snap.capture.and_then(|c| c.served_type.clone()),
             })
@@ -297,6 +311,22 @@ fn prune(dir: &Path, from: u64, to: u64) {
             }
         }
     }
+}
+
+/// A body as a record keeps it: its gzip file's bytes and the sha256 of the body itself.
+#[derive(Debug, Clone)]
+pub struct PackedBody {
+    gz: Vec<u8>,
+    // Computed once the body is kept: a check compares pages by BLAKE3.
+    sha256: String,
+}
+
+/// Compresses and hashes a body for its record.
+pub fn pack(bytes: &[u8]) -> std::io::Result<PackedBody> {
+    Ok(PackedBody {
+        gz: gzip(bytes)?,
+        sha256: sha256_hex(bytes),
+    })
 }
 
 fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {

@@ -32,6 +32,7 @@ fn capture(texts: &[&str]) -> Capture {
         signatures: None,
         served: None,
         served_type: None,
+        packed: None,
     }
 }
 
@@ -80,6 +81,51 @@ fn an_intact_chain_verifies_and_links_by_file_hash() {
         super::head::load(&h.dir).ok().map(|h| h.record_sha256),
         Some(h.entries[2].sha256.clone())
     );
+}
+
+#[test]
+fn a_capture_packed_ahead_is_stored_byte_for_byte_as_one_packed_by_the_commit() {
+    let archives: Vec<_> = [false, true]
+        .into_iter()
+        .map(|ahead| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let archive = Archive::new(dir.path());
+            let mut c = capture(&[A, B]);
+            c.served = Some(bytes::Bytes::from_static(b"<p>as the server sent it</p>"));
+            if ahead {
+                c.pack().expect("pack");
+            }
+            let snap = Snapshot {
+                at: t0(),
+                check: &check(t0()),
+                capture: Some(&c),
+                events: &[],
+                confirmed_set_hash: None,
+                generation: None,
+            };
+            archive.append("w", &snap, 500).expect("append");
+            (dir, archive)
+        })
+        .collect();
+    let files = |d: &tempfile::TempDir| -> Vec<(String, Vec<u8>)> {
+        let history = d.path().join("w/history");
+        let mut v: Vec<_> = std::fs::read_dir(&history)
+            .expect("history")
+            .map(|e| {
+                let e = e.expect("entry");
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).expect("read"))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (plain, ahead) = (files(&archives[0].0), files(&archives[1].0));
+    assert_eq!(plain.len(), 4, "record, body, served body, HEAD: {plain:?}");
+    assert_eq!(plain, ahead);
+    let v = archives[1].1.verify("w");
+    assert!(v.holds(), "{:?}", v.problems);
+    assert_eq!(v.bodies_checked, 2);
 }
 
 #[test]
