@@ -99,19 +99,23 @@ pub(crate) fn extract_as(
     match format {
         Format::Text => text_statements(body, None, &mut out),
         Format::Html => {
-            let body = guard::cap_nesting(body);
             match selector {
                 Some(sel) => {
+                    // The cut reads the page as written and refuses nesting deeper than
+                    // the guard allows, so the guard need only pass over what is parsed.
                     let cut = (parse == Parse::CutWhenExact)
-                        .then(|| sel.leading_id().and_then(|id| region::cut(&body, id)))
+                        .then(|| sel.leading_id().and_then(|id| region::cut(body, id)))
                         .flatten();
                     let doc = match cut {
-                        Some(element) => Html::parse_fragment(element),
-                        None => Html::parse_document(&body),
+                        Some(element) => Html::parse_fragment(&guard::cap_nesting(element)),
+                        None => Html::parse_document(&guard::cap_nesting(body)),
                     };
                     selected(&html::selected_blocks(&doc, &sel.compiled), &mut out);
                 }
-                None => detected(&html::page_blocks(&Html::parse_document(&body)), &mut out),
+                None => {
+                    let doc = Html::parse_document(&guard::cap_nesting(body));
+                    detected(&html::page_blocks(&doc), &mut out)
+                }
             }
         }
     }

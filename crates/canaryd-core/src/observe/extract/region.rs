@@ -18,7 +18,9 @@
 //! * the element cut closes any open `<p>` and is "special" ([`CUT`]), so no scope search
 //!   from inside it reaches past it; a `<li>`, `<dd>` or `<dt>` inside it is the child of
 //!   its own list ([`in_own_list`]);
-//! * exactly one element has the id, and no id is written with a character reference.
+//! * exactly one element has the id, and no id is written with a character reference;
+//! * no more elements are open at once than the nesting guard allows (`guard::MAX_DEPTH`):
+//!   the page is read here as written, and only the element cut goes through the guard.
 //!
 //! The tags are read by [`tokens`] (the tokenizer's rules, no tree); the tree builder's part
 //! in reading them, which element's text is raw and which tags are foreign, is followed
@@ -306,6 +308,11 @@ impl<'b> Scan<'b, '_> {
             !self_closing
         };
         if has_content {
+            // The page is read as written, before the nesting guard: nesting the guard
+            // would cap is left to it (and keeps the end-tag search below bounded).
+            if self.open.len() >= super::guard::MAX_DEPTH {
+                return Err(Refused);
+            }
             // Past the cut a self-closing `<div/>` is just an open `<div>` to the parser.
             if html && self_closing && !after {
                 return Err(Refused);
@@ -412,6 +419,27 @@ mod tests {
         ));
         assert!(!no_quirks("<!DOCTYPEhtml>"));
         assert!(!no_quirks("x<!DOCTYPE html>"));
+    }
+
+    #[test]
+    fn nesting_the_guard_would_cap_is_left_to_the_whole_page() {
+        let page = |depth: usize| {
+            format!(
+                "<!DOCTYPE html><body>{}<ul id=canary><li>a</li></ul>{}</body>",
+                "<div>".repeat(depth),
+                "</div>".repeat(depth)
+            )
+        };
+        // With `<body>`, the list and its item, the guard's limit exactly.
+        let allowed = super::super::guard::MAX_DEPTH - 3;
+        assert_eq!(
+            cut(&page(allowed), "canary"),
+            Some("<ul id=canary><li>a</li></ul>")
+        );
+        assert_eq!(cut(&page(allowed + 1), "canary"), None);
+        // Past the element too: the whole page is then what the guard reads.
+        let after = format!("{}{}", page(1), "<div>".repeat(600));
+        assert_eq!(cut(&after, "canary"), None);
     }
 
     #[test]
