@@ -65,6 +65,7 @@ pub fn main() -> std::process::ExitCode {
 
 /// Runs the command `cli` names; returns the exit status.
 fn run(cli: Cli) -> u8 {
+    crate::memory::fixed_mmap_threshold();
     if matches!(cli.command, Command::Run) {
         // Before the runtime's threads exist: glibc gives each new thread an arena of its
         // own, and one set later only limits arenas not yet made.
