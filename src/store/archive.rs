@@ -21,6 +21,7 @@
 //! as WARC 1.1).
 
 pub(crate) mod append;
+mod gzip;
 mod head;
 mod read;
 mod record;

@@ -9,13 +9,10 @@
 //! missing, unreadable or disagrees with the records is rebuilt from the newest record and
 //! the new record carries `head_rebuilt`, so the loss can never be washed out by a check.
 
-use std::io::Write as _;
 use std::path::Path;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
-
 use super::Snapshot;
+use super::gzip::gzip;
 use super::head::{self, Head, HeadError};
 use super::record::{
     BodyRef, FORMAT, FORMAT_V1, FileKind, HeadRebuilt, Pruned, SnapshotRecord, body_file,
@@ -329,23 +326,3 @@ pub fn pack(bytes: &[u8]) -> std::io::Result<PackedBody> {
     })
 }
 
-fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 3 + 64),
-        // Evidence is written on every change and rarely read. On bench/ pages, level 1
-        // takes about a third of the default level's CPU for output ~14% larger.
-        Compression::fast(),
-    );
-    enc.write_all(bytes)?;
-    enc.finish()
-}
-
-/// Reads a body back: gunzipped, or the error that says why not.
-pub fn gunzip(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
-    let mut out = Vec::new();
-    // Multi-member, so data appended after the first gzip member is read (and verified) too.
-    flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)).read_to_end(&mut out)?;
-    Ok(out)
-}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::ArchiveError;
-use super::append::gunzip;
+use super::gzip::gunzip;
 use super::record::{SnapshotRecord, pruned_through};
 use super::scan::{ReadRecord, Scan};
 use crate::store::io_err;
