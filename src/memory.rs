@@ -33,17 +33,21 @@ pub fn one_arena() {
     }
 }
 
-/// Large blocks (128 KiB and up) always come from `mmap` and go back on `free` (a no-op
+/// Large blocks (512 KiB and up) always come from `mmap` and go back on `free` (a no-op
 /// off glibc); to be called before any thread is started. glibc's default threshold rises
 /// each time such a block is freed, after which blocks of that size come from the arenas and
-/// stay there: a pass that compresses evidence on several threads (about 300 KiB of deflate
-/// state a page) then peaked at 56 to 65 MiB for 1,000 first checks, against 36 MiB with
-/// the threshold fixed (measured on `bench/run`'s pages with `MALLOC_MMAP_THRESHOLD_`).
+/// stay there: a pass that compressed evidence on several threads (about 300 KiB of deflate
+/// state a page, before compressors were kept for reuse) peaked at 56 to 65 MiB for 1,000
+/// first checks, against 36 MiB with the threshold fixed. Fixed at glibc's initial 128 KiB,
+/// the read path's 128 KiB buffers were mapped and zeroed afresh (500 on a steady pass of
+/// 1,000 pages of 70 KiB, seen with strace): that pass took 18,400 page faults and 345 ms
+/// of CPU, against 4,700 to 5,700 and 169 to 205 ms at 512 KiB; first-pass peak 36.4
+/// against 38.2 to 38.5 MiB (measured on `bench/run`'s pages with `MALLOC_MMAP_THRESHOLD_`).
 pub fn fixed_mmap_threshold() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a glibc tunable; it takes no pointers and may be called at any
     // time (it applies to allocations made after it).
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 512 * 1024);
     }
 }

@@ -325,4 +325,3 @@ pub fn pack(bytes: &[u8]) -> std::io::Result<PackedBody> {
         sha256: sha256_hex(bytes),
     })
 }
-

@@ -88,6 +88,9 @@ mod tests {
             assert_eq!(unzip(&gz), body);
         }
         assert_eq!(gzip(&page).expect("gzip"), fresh, "reset leaves no state");
-        assert!(!spare().is_empty(), "a compressor is kept for the next body");
+        assert!(
+            !spare().is_empty(),
+            "a compressor is kept for the next body"
+        );
     }
 }
