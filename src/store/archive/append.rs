@@ -80,47 +80,33 @@ pub fn prepare(
     };
 
     let packed = snap.capture.and_then(|c| c.packed.as_ref());
+    // HEAD's durable write below fsyncs this folder, making these entries durable too.
     let body = match snap.capture {
-        Some(capture) => {
-            let path = dir.join(body_file(seq));
-            let made;
-            let p = match packed {
-                Some(p) => &p.body,
-                None => {
-                    made = pack(&capture.body).map_err(io_err("compress the body for", &path))?;
-                    &made
-                }
-            };
-            // HEAD's durable write below fsyncs this folder, making this entry durable too.
-            atomic::write(&path, &p.gz, sync).map_err(io_err("write", &path))?;
-            Some(BodyRef {
-                file: body_file(seq),
-                sha256: p.sha256.clone(),
-                length: capture.body.len() as u64,
-                content_type: capture.content_type.clone(),
-            })
-        }
+        Some(capture) => Some(BodyRef {
+            file: body_file(seq),
+            sha256: write_body(
+                &dir.join(body_file(seq)),
+                packed.map(|p| &p.body),
+                &capture.body,
+                sync,
+            )?,
+            length: capture.body.len() as u64,
+            content_type: capture.content_type.clone(),
+        }),
         None => None,
     };
     let served = match snap.capture.and_then(|c| c.served.as_ref()) {
-        Some(original) => {
-            let path = dir.join(served_file(seq));
-            let made;
-            let p = match packed.and_then(|p| p.served.as_ref()) {
-                Some(p) => p,
-                None => {
-                    made = pack(original).map_err(io_err("compress the served body for", &path))?;
-                    &made
-                }
-            };
-            atomic::write(&path, &p.gz, sync).map_err(io_err("write", &path))?;
-            Some(BodyRef {
-                file: served_file(seq),
-                sha256: p.sha256.clone(),
-                length: original.len() as u64,
-                content_type: snap.capture.and_then(|c| c.served_type.clone()),
-            })
-        }
+        Some(original) => Some(BodyRef {
+            file: served_file(seq),
+            sha256: write_body(
+                &dir.join(served_file(seq)),
+                packed.and_then(|p| p.served.as_ref()),
+                original,
+                sync,
+            )?,
+            length: original.len() as u64,
+            content_type: snap.capture.and_then(|c| c.served_type.clone()),
+        }),
         None => None,
     };
     let statements = snap.capture.and_then(|c| c.statements.clone());
@@ -316,6 +302,35 @@ pub struct PackedBody {
     gz: Vec<u8>,
     // Computed once the body is kept: a check compares pages by BLAKE3.
     sha256: String,
+}
+
+/// Writes a body's gzip file at `path`, from its packing made ahead (`packed`) or packed
+/// now; returns the body's sha256 for its record.
+fn write_body(
+    path: &Path,
+    packed: Option<&PackedBody>,
+    body: &[u8],
+    sync: Sync,
+) -> Result<String, StoreError> {
+    let made;
+    let p = match packed {
+        Some(p) => p,
+        None => {
+            made = pack(body).map_err(io_err("compress the body for", path))?;
+            &made
+        }
+    };
+    atomic::write(path, &p.gz, sync).map_err(io_err("write", path))?;
+    Ok(p.sha256.clone())
+}
+
+/// A body packed from gzip bytes made elsewhere, as a check's own packing would hand it over.
+#[cfg(test)]
+pub fn packed_from(gz: Vec<u8>, body: &[u8]) -> PackedBody {
+    PackedBody {
+        gz,
+        sha256: sha256_hex(body),
+    }
 }
 
 /// Compresses and hashes a body for its record.

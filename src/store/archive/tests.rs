@@ -129,6 +129,39 @@ fn a_capture_packed_ahead_is_stored_byte_for_byte_as_one_packed_by_the_commit() 
 }
 
 #[test]
+fn a_body_packed_ahead_is_the_one_written_not_packed_again() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = Archive::new(dir.path());
+    let mut c = capture(&[A, B]);
+    // Another valid gzip of the same body (best level, a name in its header): bytes the
+    // commit's own packing never makes, so only the handed-over packing can have written them.
+    let mut enc = flate2::GzBuilder::new()
+        .filename("ahead")
+        .write(Vec::new(), flate2::Compression::best());
+    enc.write_all(&c.body).expect("gzip");
+    let gz = enc.finish().expect("gzip");
+    c.packed = Some(Packed {
+        body: append::packed_from(gz.clone(), &c.body),
+        served: None,
+    });
+    let snap = Snapshot {
+        at: t0(),
+        check: &check(t0()),
+        capture: Some(&c),
+        events: &[],
+        confirmed_set_hash: None,
+        generation: None,
+    };
+    let seq = archive.append("w", &snap, 500).expect("append");
+    let written = std::fs::read(dir.path().join("w/history").join(body_file(seq))).expect("body");
+    assert_eq!(written, gz);
+    let v = archive.verify("w");
+    assert!(v.holds(), "{:?}", v.problems);
+    assert_eq!(v.bodies_checked, 1);
+}
+
+#[test]
 fn an_edited_middle_record_breaks_the_link_after_it() {
     let (_d, archive) = three();
     let path = archive.dir("w").join(record_file(2));
