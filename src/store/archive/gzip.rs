@@ -1,10 +1,10 @@
 //! Evidence bodies to gzip and back, with compressors kept for reuse.
 //!
-//! A compressor holds about 300 KiB of tables. Made afresh for every body, it is mapped,
-//! zeroed page by page and unmapped each time (large blocks come from mmap, see
-//! `memory`): on a pass where every page changed that was a third of the packing's CPU.
-//! So compressors are reset and kept, at most one per core (packing runs under the CPU
-//! permit, so no more run at once).
+//! A compressor holds about 300 KiB of tables. Made afresh for every body while blocks of
+//! 128 KiB and up came from mmap (see `memory`), they were mapped, zeroed page by page and
+//! unmapped each time: on a pass where every page changed, a third of the packing's CPU. So
+//! compressors are reset and kept, at most one per core (packing runs under the CPU permit,
+//! so no more run at once).
 
 use std::sync::Mutex;
 
