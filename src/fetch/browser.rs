@@ -13,6 +13,7 @@
 
 mod intercept;
 mod process;
+mod settle;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -34,6 +35,7 @@ use crate::clock::SharedClock;
 
 pub use intercept::Original;
 pub use process::{INSTALL_FIX, find};
+use settle::{PENDING_SCRIPT, Settle, settle};
 
 /// A page's browser context while it is open: the browser, the context, the browser's
 /// generation (a restarted browser's contexts are not disposed through the new one).
@@ -46,12 +48,6 @@ const LAUNCH: Duration = Duration::from_secs(30);
 
 /// How long a browser that was told to close, or a context told to go, has to answer.
 const GRACE: Duration = Duration::from_secs(3);
-
-/// How often the DOM is read while waiting for the page's scripts to finish.
-const POLL: Duration = Duration::from_millis(100);
-
-/// The DOM must stay the same this long (after the load event) to count as rendered.
-const QUIET: Duration = Duration::from_millis(400);
 
 /// `[settings]`' browser keys, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -519,81 +515,6 @@ fn proxy_for(url: &Url, opts: &FetchOptions) -> Result<Option<String>, FetchErro
         Some(port) => format!("{scheme}://{host}:{port}"),
         None => format!("{scheme}://{host}"),
     }))
-}
-
-/// Counts the page's own `fetch()` and XHR requests still in flight, so that a canary list
-/// still on its way is waited for however slow the machine: a page read before its data
-/// arrived would read as "every statement removed". A `fetch()` resolves when the headers
-/// arrive, so reading its body (`json()`, `text()`…) counts as in flight too: on a loaded
-/// machine the body can take longer than the quiet period. Each decrement waits one task so
-/// that the page's own `.then` (which fills the DOM) has run before the count says done.
-const PENDING_SCRIPT: &str = r#"(() => {
-  let n = 0;
-  Object.defineProperty(window, "__canarydPending", { get: () => n });
-  const done = () => { setTimeout(() => n--, 0); };
-  const track = (p) => { n++; p.then(done, done); return p; };
-  const f = window.fetch;
-  if (f) {
-    window.fetch = function (...a) { return track(f.apply(this, a)); };
-  }
-  if (window.Response) {
-    for (const m of ["json", "text", "arrayBuffer", "blob", "formData"]) {
-      const read = Response.prototype[m];
-      if (read) {
-        Response.prototype[m] = function (...a) { return track(read.apply(this, a)); };
-      }
-    }
-  }
-  const send = XMLHttpRequest.prototype.send;
-  XMLHttpRequest.prototype.send = function (...a) {
-    n++;
-    this.addEventListener("loadend", () => { setTimeout(() => n--, 0); });
-    return send.apply(this, a);
-  };
-})();"#;
-
-enum Settle {
-    TooLarge,
-    Cdp(chromiumoxide::error::CdpError),
-}
-
-/// The DOM once the page's scripts are done with it: loaded, no `fetch()` or XHR of its own
-/// in flight, and unchanged for [`QUIET`]. A page that never stops changing (a ticking
-/// clock) but waits for nothing is read as it stands once parsed and half the watch's
-/// timeout has gone;
-/// one still waiting for its data is not read at all (the timeout makes it a failed fetch).
-async fn settle(tab: &chromiumoxide::Page, opts: &FetchOptions) -> Result<String, Settle> {
-    let started = Instant::now();
-    let patience = opts.timeout / 2;
-    let mut last: Option<String> = None;
-    let mut quiet_since = Instant::now();
-    loop {
-        let html = tab.content().await.map_err(Settle::Cdp)?;
-        if html.len() as u64 > opts.max_body {
-            return Err(Settle::TooLarge);
-        }
-        let state: String = tab
-            .evaluate("document.readyState + ' ' + (window.__canarydPending || 0)")
-            .await
-            .map_err(Settle::Cdp)?
-            .into_value()
-            .unwrap_or_default();
-        let waiting = !state.ends_with(" 0");
-        if last.as_deref() != Some(html.as_str()) || waiting {
-            quiet_since = Instant::now();
-        }
-        // Patience never reads a page still parsing: on a loaded machine a page can take
-        // longer than half the timeout to load, and its empty app root would read as
-        // "every statement removed". Such a page becomes a failed fetch at the timeout.
-        let parsed = !state.starts_with("loading");
-        if (state == "complete 0" && quiet_since.elapsed() >= QUIET)
-            || (!waiting && parsed && started.elapsed() >= patience)
-        {
-            return Ok(html);
-        }
-        last = Some(html);
-        tokio::time::sleep(POLL).await;
-    }
 }
 
 fn stopped(url: &Url, stop: intercept::Stop) -> FetchError {
