@@ -1,22 +1,22 @@
 //! The watchlist as written: serde structs that keep spans, and their validation into typed values.
 
+mod keys;
+
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-pub(super) use super::located::RawError;
-use super::values::{parse_duration, parse_size};
-use super::{
-    EmailConfig, Settings, Shared, Watch, WatchSelector, Watchlist, notify_kinds_help,
-    valid_watch_name,
+use keys::{
+    CONFIRM_AFTER, HOST_DELAY, INTERVAL, MAX_AGE, STALE_GRACE, TIMEOUT, UNREACHABLE_AFTER,
+    changed_low, count, duration, notify, or_duration, proxy, size,
 };
+
+pub(super) use super::located::RawError;
+use super::{EmailConfig, Settings, Shared, Watch, WatchSelector, Watchlist, valid_watch_name};
 use crate::fetch::FetchOptions;
-use crate::judge::event::{EventKind, NotifySet};
-use crate::judge::{ChangedLow, Policy};
-use crate::words::describe_duration;
+use crate::judge::Policy;
 
 /// Largest `max_history`: a million raw bodies per watch is already more than any disk wants.
 const MAX_HISTORY_LIMIT: i64 = 1_000_000;
@@ -219,132 +219,6 @@ fn unknown_key_suggestion(message: &str) -> Option<String> {
         .map(|(_, k)| k.to_string())
 }
 
-/// The range a duration key accepts: anything outside it is a mistake (a typo'd unit, an
-/// interval of a million years) that would misbehave later rather than fail now.
-struct Bounds {
-    min: Duration,
-    max: Duration,
-}
-
-const fn bounds(min_secs: u64, max_secs: u64) -> Bounds {
-    Bounds {
-        min: Duration::from_secs(min_secs),
-        max: Duration::from_secs(max_secs),
-    }
-}
-
-const HOUR: u64 = 3600;
-const DAY: u64 = 86_400;
-const YEAR: u64 = 365 * DAY;
-
-/// The documented range of every duration key (docs/watchlist.md).
-const INTERVAL: Bounds = bounds(1, YEAR);
-const CONFIRM_AFTER: Bounds = bounds(1, 30 * DAY);
-const TIMEOUT: Bounds = bounds(1, HOUR);
-const MAX_AGE: Bounds = bounds(HOUR, 10 * YEAR);
-const STALE_GRACE: Bounds = bounds(0, YEAR);
-const UNREACHABLE_AFTER: Bounds = bounds(1, YEAR);
-const HOST_DELAY: Bounds = bounds(0, HOUR);
-
-fn duration(value: &Spanned<String>, key: &str, range: &Bounds) -> Result<Duration, RawError> {
-    let d = parse_duration(value.get_ref()).map_err(|why| {
-        RawError::at(
-            value.span(),
-            format!("`{key}`: {why}"),
-            format!("write a duration such as {key} = \"30s\", \"10m\", \"6h\" or \"7d\""),
-        )
-    })?;
-    if d < range.min || d > range.max {
-        let show = |d: Duration| match d.as_secs() {
-            1 => "one second".to_string(),
-            _ => describe_duration(d),
-        };
-        let message = if d < range.min {
-            format!("`{key}` must be at least {}", show(range.min))
-        } else {
-            format!(
-                "`{key}` = \"{}\" is longer than {}",
-                value.get_ref(),
-                show(range.max)
-            )
-        };
-        return Err(RawError::at(
-            value.span(),
-            message,
-            format!(
-                "use {key} = a duration from {} to {}",
-                show(range.min),
-                show(range.max)
-            ),
-        ));
-    }
-    Ok(d)
-}
-
-/// A shared key's value: the table's own, else `inherited`.
-fn or_duration(
-    value: &Option<Spanned<String>>,
-    key: &str,
-    range: &Bounds,
-    inherited: Duration,
-) -> Result<Duration, RawError> {
-    Ok(match value {
-        Some(v) => duration(v, key, range)?,
-        None => inherited,
-    })
-}
-
-fn count(value: &Spanned<i64>, key: &str, min: i64, max: i64) -> Result<i64, RawError> {
-    let n = *value.get_ref();
-    if n < min || n > max {
-        return Err(RawError::at(
-            value.span(),
-            format!("`{key}` is {n}, out of range"),
-            format!("use a whole number from {min} to {max}"),
-        ));
-    }
-    Ok(n)
-}
-
-fn size(value: &Spanned<String>, key: &str) -> Result<u64, RawError> {
-    parse_size(value.get_ref()).map_err(|why| {
-        RawError::at(
-            value.span(),
-            format!("`{key}`: {why}"),
-            format!("write a size such as {key} = \"5MiB\", \"512KiB\" or \"10MB\""),
-        )
-    })
-}
-
-fn proxy(value: &Spanned<String>) -> Result<Url, RawError> {
-    let fix = "use proxy = \"socks5h://127.0.0.1:9050\" (Tor, DNS through the proxy), \"socks5://…\", or \"http://host:port\"";
-    let url = Url::parse(value.get_ref())
-        .map_err(|e| RawError::at(value.span(), format!("`proxy` is not a URL: {e}"), fix))?;
-    match url.scheme() {
-        "socks5" | "socks5h" | "http" | "https" => Ok(url),
-        other => Err(RawError::at(
-            value.span(),
-            format!("`proxy` scheme \"{other}\" is not supported"),
-            fix,
-        )),
-    }
-}
-
-fn notify(value: &Spanned<Vec<Spanned<String>>>) -> Result<NotifySet, RawError> {
-    let mut set = NotifySet::empty();
-    for item in value.get_ref() {
-        let kind: EventKind = item.get_ref().parse().map_err(|_| {
-            RawError::at(
-                item.span(),
-                format!("`notify`: unknown event kind \"{}\"", item.get_ref()),
-                format!("use event kinds from: {}", notify_kinds_help()),
-            )
-        })?;
-        set.insert(kind);
-    }
-    Ok(set)
-}
-
 /// The one resolve step of the shared keys: `raw`'s values over `inherited`'s.
 fn resolve(raw: RawShared<'_>, inherited: &Shared) -> Result<Shared, RawError> {
     let i = inherited;
@@ -404,18 +278,6 @@ fn resolve(raw: RawShared<'_>, inherited: &Shared) -> Result<Shared, RawError> {
             None => i.max_history,
         },
     })
-}
-
-fn changed_low(value: &Spanned<String>) -> Result<ChangedLow, RawError> {
-    match value.get_ref().as_str() {
-        "record" => Ok(ChangedLow::Record),
-        "notify" => Ok(ChangedLow::Notify),
-        other => Err(RawError::at(
-            value.span(),
-            format!("`changed_low` is \"{other}\""),
-            "use changed_low = \"record\" (low-severity rewording recorded, not emailed) or \"notify\"",
-        )),
-    }
 }
 
 fn settings(raw: RawSettings, text: &str) -> Result<Settings, RawError> {
