@@ -16,6 +16,11 @@ const LEVEL: Compression = Compression::fast();
 
 static SPARE: Mutex<Vec<Compress>> = Mutex::new(Vec::new());
 
+/// How many compressors are kept: one per core. Asked once, as std reads the process's
+/// affinity and cgroup quota files each time it is asked.
+static KEEP: std::sync::LazyLock<usize> =
+    std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+
 fn spare() -> std::sync::MutexGuard<'static, Vec<Compress>> {
     // A panic while holding it leaves only whole compressors (each is reset before use).
     SPARE.lock().unwrap_or_else(|p| p.into_inner())
@@ -28,9 +33,8 @@ pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
         .unwrap_or_else(|| Compress::new_gzip(LEVEL, 15));
     let out = run(&mut z, bytes);
     z.reset();
-    let keep = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut spare = spare();
-    if spare.len() < keep {
+    if spare.len() < *KEEP {
         spare.push(z);
     }
     out
