@@ -18,6 +18,7 @@ mod guard;
 mod http;
 mod net;
 mod retry;
+mod tls;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

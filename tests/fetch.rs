@@ -647,4 +647,39 @@ mod no_ca_store {
             "{o}\n{e}"
         );
     }
+
+    /// The roots are loaded on the first https handshake, not when the client is built: a
+    /// pass of plain-http watches reads no certificate file, so it has nothing to warn of.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn plain_http_watches_never_load_the_roots() {
+        let site = Site::start().await;
+        site.set(
+            "/canary",
+            Reply::html("<ul id=\"canary\"><li>We have never received an NSL.</li></ul>"),
+        );
+        let env = Env::new(
+            Watchlist::new()
+                .setting("host_delay", "0s")
+                .setting("timeout", "5s")
+                .watch(Watch::url("example", &site.url("/canary")).set("selector", "#canary li")),
+        );
+        let empty_dir = tempfile::tempdir().expect("tempdir");
+        let empty_file = empty_dir.path().join("no-certificates.pem");
+        std::fs::write(&empty_file, b"").expect("write");
+        let vars = [
+            ("SSL_CERT_FILE", empty_file.to_str().expect("utf-8 path")),
+            (
+                "SSL_CERT_DIR",
+                empty_dir.path().to_str().expect("utf-8 path"),
+            ),
+            ("RUST_LOG", "warn"),
+        ];
+        let out = env.canaryd_env(&["check"], &vars).await;
+        let (o, e) = (stdout(&out), stderr(&out));
+        assert!(o.contains("example: ok, 1 claim"), "{o}\n{e}");
+        assert!(
+            !e.contains("no CA certificates"),
+            "no https handshake, so no roots were looked for: {e}"
+        );
+    }
 }

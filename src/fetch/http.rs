@@ -1,7 +1,7 @@
 //! One HTTP(S) attempt: building a client, the conditional GET, the status decision, and
 //! reading the body under a byte cap and a deadline.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -23,8 +23,8 @@ const DECODED_ENCODINGS: [&str; 3] = ["gzip", "br", "identity"];
 
 /// Builds a client: honest User-Agent, gzip+brotli, connect timeout, our redirect policy, and
 /// either the given proxy or the environment's (HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY).
-/// Its TLS setup is the process's one ([`tls_config`]), so building another client (after
-/// the daemon let its connections go) reads no certificate files.
+/// Its TLS setup is the process's one ([`tls::config`](super::tls::config)), whose roots are
+/// loaded on the first https handshake.
 pub(super) fn build_client(
     user_agent: &str,
     connect_timeout: Duration,
@@ -33,68 +33,9 @@ pub(super) fn build_client(
     guard: Option<super::guard::Rule>,
 ) -> Result<Client, FetchError> {
     base_builder(user_agent, connect_timeout, proxy, resolver, guard)?
-        .tls_backend_preconfigured(tls_config().clone())
+        .tls_backend_preconfigured(super::tls::config().clone())
         .build()
         .map_err(setup_error)
-}
-
-/// The TLS setup of every client: the system's roots (rustls-platform-verifier, as reqwest
-/// would use), made once, since loading them reads every file in /etc/ssl/certs. When they
-/// cannot be loaded (a container without ca-certificates, an SSL_CERT_FILE pointing
-/// nowhere), the bundled Mozilla roots, rather than refusing to run at all.
-fn tls_config() -> &'static rustls::ClientConfig {
-    static TLS: OnceLock<rustls::ClientConfig> = OnceLock::new();
-    TLS.get_or_init(|| {
-        system_tls_config().unwrap_or_else(|e| {
-            tracing::warn!(
-                error = %e,
-                "no CA certificates could be loaded from this system; verifying https \
-                 sites with the bundled Mozilla roots (webpki-roots) instead (install \
-                 the ca-certificates package, or fix SSL_CERT_FILE/SSL_CERT_DIR, to use \
-                 the system's)"
-            );
-            finish(
-                builder()
-                    .expect("the process's crypto provider supports TLS 1.2 and 1.3")
-                    .with_root_certificates(rustls::RootCertStore::from_iter(
-                        webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
-                    )),
-            )
-        })
-    })
-}
-
-/// What reqwest builds when given no TLS setup: the platform verifier over the process's
-/// crypto provider, every protocol version it supports, no client certificate.
-fn system_tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    let verifier = rustls_platform_verifier::Verifier::new(provider())?;
-    Ok(finish(
-        builder()?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier)),
-    ))
-}
-
-/// Both setups start alike: the process's crypto provider, its safe protocol versions.
-fn builder()
--> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, rustls::Error> {
-    rustls::ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()
-}
-
-/// The crypto provider the process installed (ring, by `Fetcher::new`).
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    rustls::crypto::CryptoProvider::get_default()
-        .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
-}
-
-/// No client certificate, and the ALPN reqwest would offer: HTTP/2, then HTTP/1.1.
-fn finish(
-    builder: rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>,
-) -> rustls::ClientConfig {
-    let mut config = builder.with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    config
 }
 
 fn setup_error(e: reqwest::Error) -> FetchError {
