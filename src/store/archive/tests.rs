@@ -36,6 +36,19 @@ fn capture(texts: &[&str]) -> Capture {
     }
 }
 
+/// Appends `c` as a snapshot taken at `at`, its check a plain successful one.
+fn append_capture(archive: &Archive, at: DateTime<Utc>, c: &Capture, max_history: usize) -> u64 {
+    let snap = Snapshot {
+        at,
+        check: &check(at),
+        capture: Some(c),
+        events: &[],
+        confirmed_set_hash: None,
+        generation: None,
+    };
+    archive.append("w", &snap, max_history).expect("append")
+}
+
 /// Appends one snapshot per page, a day apart.
 fn archive_with(pages: &[&[&str]], max_history: usize) -> (tempfile::TempDir, Archive) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -43,15 +56,7 @@ fn archive_with(pages: &[&[&str]], max_history: usize) -> (tempfile::TempDir, Ar
     for (i, page) in pages.iter().enumerate() {
         let at = t0() + TimeDelta::days(i as i64);
         let c = capture(page);
-        let snap = Snapshot {
-            at,
-            check: &check(at),
-            capture: Some(&c),
-            events: &[],
-            confirmed_set_hash: None,
-            generation: None,
-        };
-        let seq = archive.append("w", &snap, max_history).expect("append");
+        let seq = append_capture(&archive, at, &c, max_history);
         assert_eq!(seq, i as u64 + 1);
     }
     (dir, archive)
@@ -95,15 +100,7 @@ fn a_capture_packed_ahead_is_stored_byte_for_byte_as_one_packed_by_the_commit() 
             if ahead {
                 c.pack().expect("pack");
             }
-            let snap = Snapshot {
-                at: t0(),
-                check: &check(t0()),
-                capture: Some(&c),
-                events: &[],
-                confirmed_set_hash: None,
-                generation: None,
-            };
-            archive.append("w", &snap, 500).expect("append");
+            append_capture(&archive, t0(), &c, 500);
             (dir, archive)
         })
         .collect();
@@ -145,15 +142,7 @@ fn a_body_packed_ahead_is_the_one_written_not_packed_again() {
         body: append::packed_from(gz.clone(), &c.body),
         served: None,
     });
-    let snap = Snapshot {
-        at: t0(),
-        check: &check(t0()),
-        capture: Some(&c),
-        events: &[],
-        confirmed_set_hash: None,
-        generation: None,
-    };
-    let seq = archive.append("w", &snap, 500).expect("append");
+    let seq = append_capture(&archive, t0(), &c, 500);
     let written = std::fs::read(dir.path().join("w/history").join(body_file(seq))).expect("body");
     assert_eq!(written, gz);
     let v = archive.verify("w");
@@ -265,15 +254,7 @@ fn retention_prunes_oldest_bodies_and_the_chain_still_verifies() {
 fn append_one(archive: &Archive, days: i64, max_history: usize) -> u64 {
     let c = capture(&[B]);
     let at = t0() + TimeDelta::days(days);
-    let snap = Snapshot {
-        at,
-        check: &check(at),
-        capture: Some(&c),
-        events: &[],
-        confirmed_set_hash: None,
-        generation: None,
-    };
-    archive.append("w", &snap, max_history).expect("append")
+    append_capture(archive, at, &c, max_history)
 }
 
 fn json(path: &std::path::Path) -> serde_json::Value {
