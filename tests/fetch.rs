@@ -683,3 +683,67 @@ mod no_ca_store {
         );
     }
 }
+
+/// https through the roots loaded on the first handshake: the test CA in `SSL_CERT_FILE`
+/// verifies the site's certificate, and without it the same site is refused.
+mod tls_roots {
+    use common::run::{Env, stderr, stdout};
+    use common::site::{Reply, Site};
+    use common::watchlist::{Watch, Watchlist};
+
+    use super::*;
+
+    async fn secure_site() -> (Site, Env) {
+        let site = Site::start_tls().await;
+        site.set(
+            "/canary",
+            Reply::html("<ul id=\"canary\"><li>We have never received an NSL.</li></ul>"),
+        );
+        let env = Env::new(
+            Watchlist::new()
+                .setting("host_delay", "0s")
+                .setting("timeout", "5s")
+                .watch(
+                    Watch::url("secure", &site.https_url("/canary")).set("selector", "#canary li"),
+                ),
+        );
+        (site, env)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_certificate_from_a_root_in_ssl_cert_file_is_verified() {
+        let (site, env) = secure_site().await;
+        let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+        let empty_dir = tempfile::tempdir().expect("tempdir");
+        let vars = [
+            ("SSL_CERT_FILE", ca.to_str().expect("utf-8 path")),
+            (
+                "SSL_CERT_DIR",
+                empty_dir.path().to_str().expect("utf-8 path"),
+            ),
+            ("RUST_LOG", "warn"),
+        ];
+        let out = env.canaryd_env(&["check"], &vars).await;
+        let (o, e) = (stdout(&out), stderr(&out));
+        assert!(o.contains("secure: ok, 1 claim"), "{o}\n{e}");
+        assert!(!e.contains("no CA certificates"), "{e}");
+        assert_eq!(site.hits("/canary"), 1, "{o}\n{e}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_certificate_from_no_known_root_is_refused_before_any_request() {
+        let (site, env) = secure_site().await;
+        let out = env.canaryd_env(&["check"], &[("RUST_LOG", "warn")]).await;
+        let (o, e) = (stdout(&out), stderr(&out));
+        assert!(o.contains("secure: fetch failed"), "{o}\n{e}");
+        assert!(
+            format!("{o}{e}").contains("TLS handshake with 127.0.0.1 failed"),
+            "{o}\n{e}"
+        );
+        assert_eq!(
+            site.hits("/canary"),
+            0,
+            "no request over an unverified connection"
+        );
+    }
+}

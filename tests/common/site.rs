@@ -65,6 +65,38 @@ pub struct Site {
 
 impl Site {
     pub async fn start() -> Site {
+        Site::serve(None).await
+    }
+
+    /// The same site over https, with the certificate for 127.0.0.1 in `tests/fixtures/tls`
+    /// (issued by `tests/fixtures/tls/ca.pem`, valid until 2126).
+    pub async fn start_tls() -> Site {
+        use tokio_rustls::rustls::{
+            self,
+            pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+        let certs = CertificateDer::pem_file_iter(dir.join("server.pem"))
+            .expect("server.pem")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("server.pem");
+        let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).expect("server.key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("the fixture's key matches its certificate");
+        Site::serve(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    async fn serve(tls: Option<tokio_rustls::TlsAcceptor>) -> Site {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind http");
         let port = listener.local_addr().expect("addr").port();
         let site = Site {
@@ -80,14 +112,23 @@ impl Site {
             while let Ok((stream, _)) = listener.accept().await {
                 s.connections.fetch_add(1, Ordering::SeqCst);
                 let s = s.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                         let s = s.clone();
                         async move { Ok::<_, Infallible>(s.answer(&req)) }
                     });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let http = http1::Builder::new();
+                    let _ = match tls {
+                        None => http.serve_connection(TokioIo::new(stream), service).await,
+                        // A client that refuses the certificate ends the handshake: no request.
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => {
+                                http.serve_connection(TokioIo::new(stream), service).await
+                            }
+                            Err(_) => return,
+                        },
+                    };
                 });
             }
         });
