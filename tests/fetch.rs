@@ -599,6 +599,22 @@ mod no_ca_store {
 
     use super::*;
 
+    /// `canaryd check` (stdout, stderr) with the native root loader given `file` alone: an
+    /// empty directory as `SSL_CERT_DIR`.
+    pub(super) async fn check_with_roots(env: &Env, file: &std::path::Path) -> (String, String) {
+        let empty_dir = tempfile::tempdir().expect("tempdir");
+        let vars = [
+            ("SSL_CERT_FILE", file.to_str().expect("utf-8 path")),
+            (
+                "SSL_CERT_DIR",
+                empty_dir.path().to_str().expect("utf-8 path"),
+            ),
+            ("RUST_LOG", "warn"),
+        ];
+        let out = env.canaryd_env(&["check"], &vars).await;
+        (stdout(&out), stderr(&out))
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn checks_still_run_on_the_bundled_roots_with_a_warning() {
         let site = Site::start().await;
@@ -619,16 +635,7 @@ mod no_ca_store {
         let empty_dir = tempfile::tempdir().expect("tempdir");
         let empty_file = empty_dir.path().join("no-certificates.pem");
         std::fs::write(&empty_file, b"").expect("write");
-        let vars = [
-            ("SSL_CERT_FILE", empty_file.to_str().expect("utf-8 path")),
-            (
-                "SSL_CERT_DIR",
-                empty_dir.path().to_str().expect("utf-8 path"),
-            ),
-            ("RUST_LOG", "warn"),
-        ];
-        let out = env.canaryd_env(&["check"], &vars).await;
-        let (o, e) = (stdout(&out), stderr(&out));
+        let (o, e) = check_with_roots(&env, &empty_file).await;
         assert!(o.contains("example: ok, 1 claim"), "{o}\n{e}");
         assert!(
             e.contains("no CA certificates") && e.contains("bundled Mozilla roots"),
@@ -666,16 +673,7 @@ mod no_ca_store {
         let empty_dir = tempfile::tempdir().expect("tempdir");
         let empty_file = empty_dir.path().join("no-certificates.pem");
         std::fs::write(&empty_file, b"").expect("write");
-        let vars = [
-            ("SSL_CERT_FILE", empty_file.to_str().expect("utf-8 path")),
-            (
-                "SSL_CERT_DIR",
-                empty_dir.path().to_str().expect("utf-8 path"),
-            ),
-            ("RUST_LOG", "warn"),
-        ];
-        let out = env.canaryd_env(&["check"], &vars).await;
-        let (o, e) = (stdout(&out), stderr(&out));
+        let (o, e) = check_with_roots(&env, &empty_file).await;
         assert!(o.contains("example: ok, 1 claim"), "{o}\n{e}");
         assert!(
             !e.contains("no CA certificates"),
@@ -714,17 +712,7 @@ mod tls_roots {
     async fn a_certificate_from_a_root_in_ssl_cert_file_is_verified() {
         let (site, env) = secure_site().await;
         let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
-        let empty_dir = tempfile::tempdir().expect("tempdir");
-        let vars = [
-            ("SSL_CERT_FILE", ca.to_str().expect("utf-8 path")),
-            (
-                "SSL_CERT_DIR",
-                empty_dir.path().to_str().expect("utf-8 path"),
-            ),
-            ("RUST_LOG", "warn"),
-        ];
-        let out = env.canaryd_env(&["check"], &vars).await;
-        let (o, e) = (stdout(&out), stderr(&out));
+        let (o, e) = super::no_ca_store::check_with_roots(&env, &ca).await;
         assert!(o.contains("secure: ok, 1 claim"), "{o}\n{e}");
         assert!(!e.contains("no CA certificates"), "{e}");
         assert_eq!(site.hits("/canary"), 1, "{o}\n{e}");
