@@ -323,8 +323,14 @@ impl Checker {
             queued += 1;
             wrote = true;
         }
+        // Read once: whether this generation's record is there already (a redo), and where
+        // the record to write continues the chain.
+        let tip = match generation {
+            Some(_) => Some(self.archive.tip(&watch.name, j.at)?),
+            None => None,
+        };
         let recorded =
-            generation.is_some() && generation == self.archive.newest_generation(&watch.name);
+            generation.is_some() && generation == tip.as_ref().and_then(|t| t.generation());
         let mut prepared = None;
         if self.wants_record(watch, j, recorded) {
             let snapshot = Snapshot {
@@ -337,6 +343,7 @@ impl Checker {
             };
             prepared = Some(self.archive.prepare(
                 &watch.name,
+                tip,
                 &snapshot,
                 watch.shared.max_history,
             )?);

@@ -169,14 +169,11 @@ impl Archive {
             .map(|r| r.at)
     }
 
-    /// The generation recorded by the newest record, if it recorded one.
-    pub fn newest_generation(&self, watch: &str) -> Option<u64> {
-        let head = self.head(watch)?;
-        let path = self.dir(watch).join(record::record_file(head.seq));
-        let bytes = std::fs::read(path).ok()?;
-        serde_json::from_slice::<SnapshotRecord>(&bytes)
-            .ok()?
-            .generation
+    /// Where the watch's chain stands: read once by a check, both to learn whether its
+    /// generation is recorded already and to continue the chain ([`Archive::prepare`]).
+    /// `at`: when the check was taken (a HEAD rebuilt for it records it).
+    pub fn tip(&self, watch: &str, at: DateTime<Utc>) -> Result<append::Tip, StoreError> {
+        append::read_tip(&self.dir(watch), at)
     }
 
     /// Appends a record (and the body, when there is one) and applies retention: bodies of
@@ -198,11 +195,13 @@ impl Archive {
     pub fn prepare(
         &self,
         watch: &str,
+        tip: Option<append::Tip>,
         snapshot: &Snapshot<'_>,
         max_history: usize,
     ) -> Result<append::Prepared, StoreError> {
         append::prepare(
             &self.dir(watch),
+            tip,
             snapshot,
             max_history,
             crate::store::atomic::Sync::Deferred,

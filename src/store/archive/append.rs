@@ -11,6 +11,8 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use super::Snapshot;
 use super::gzip::gzip;
 use super::head::{self, Head, HeadError};
@@ -23,7 +25,7 @@ use crate::store::{StoreError, io_err};
 
 #[cfg(test)]
 pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64, StoreError> {
-    let prepared = prepare(dir, snap, max_history, Sync::FileOnly)?;
+    let prepared = prepare(dir, None, snap, max_history, Sync::FileOnly)?;
     let seq = prepared.head.seq;
     finish(&prepared, Sync::Durable)?;
     Ok(seq)
@@ -48,15 +50,20 @@ pub fn finish(p: &Prepared, sync: Sync) -> Result<(), StoreError> {
 }
 
 /// Writes the bodies and the record of the next snapshot, each fsynced when `sync` is
-/// `FileOnly`, left for the group's barrier when `Deferred`.
+/// `FileOnly`, left for the group's barrier when `Deferred`. `tip`: the chain's tip as the
+/// caller read it moments before (under the same watch's check), read here when `None`.
 pub fn prepare(
     dir: &Path,
+    tip: Option<Tip>,
     snap: &Snapshot<'_>,
     max_history: usize,
     sync: Sync,
 ) -> Result<Prepared, StoreError> {
     atomic::create_dir_with(dir, sync).map_err(io_err("create", dir))?;
-    let tip = tip(dir, snap)?;
+    let tip = match tip {
+        Some(tip) => tip,
+        None => read_tip(dir, snap.at)?,
+    };
     let seq = tip.seq + 1;
 
     // Retention, decided before the record is written so the record says what it prunes.
@@ -166,7 +173,7 @@ pub const LEGACY_PRUNE_RULE: &str =
 
 /// Where the chain stands before an append.
 #[derive(Debug, Default)]
-struct Tip {
+pub struct Tip {
     /// The newest record of the chain; 0 for none.
     seq: u64,
     record_sha256: Option<String>,
@@ -179,6 +186,17 @@ struct Tip {
     rebuilt_now: Option<HeadRebuilt>,
     /// An earlier rebuild, as HEAD remembers it.
     head_rebuilt: Option<HeadRebuilt>,
+    /// The generation the newest record recorded, when HEAD is trusted and names a
+    /// readable record that recorded one.
+    generation: Option<u64>,
+}
+
+impl Tip {
+    /// The generation whose record ends the chain (see [`Tip::generation`]'s field): a
+    /// check redone after a crash finds its own record here and does not write it again.
+    pub fn generation(&self) -> Option<u64> {
+        self.generation
+    }
 }
 
 /// Reads HEAD and checks it against the record it names: that record is there, has the
@@ -186,11 +204,14 @@ struct Tip {
 /// (HEAD missing, unreadable or edited) the chain is continued from the newest record in the
 /// folder, never restarted at 1 and never reusing a number, and the loss is recorded in the
 /// new record (`head_rebuilt`) so `verify` reports it for good.
-fn tip(dir: &Path, snap: &Snapshot<'_>) -> Result<Tip, StoreError> {
+/// `at`: when the append that continues it is taken (a rebuild records it). A folder that
+/// is not there is an empty chain.
+pub fn read_tip(dir: &Path, at: DateTime<Utc>) -> Result<Tip, StoreError> {
     let why = match head::load(dir) {
         Ok(h) => match check_head(dir, &h)? {
             Ok(newest) => {
                 let v1 = newest.as_ref().is_some_and(|r| r.format == FORMAT_V1);
+                let generation = newest.as_ref().and_then(|r| r.generation);
                 return Ok(Tip {
                     seq: h.seq,
                     record_sha256: Some(h.record_sha256.clone()),
@@ -198,6 +219,7 @@ fn tip(dir: &Path, snap: &Snapshot<'_>) -> Result<Tip, StoreError> {
                     legacy_pruned_through: if v1 { h.bodies_pruned_through } else { 0 },
                     rebuilt_now: None,
                     head_rebuilt: h.rebuilt,
+                    generation,
                 });
             }
             Err(why) => format!("edited ({why})"),
@@ -216,11 +238,7 @@ fn tip(dir: &Path, snap: &Snapshot<'_>) -> Result<Tip, StoreError> {
         from_seq,
         "evidence HEAD {why}; continuing the chain from the newest record, and recording in it that HEAD was rebuilt (verify reports it)"
     );
-    let rebuilt_now = Some(HeadRebuilt {
-        at: snap.at,
-        from_seq,
-        why,
-    });
+    let rebuilt_now = Some(HeadRebuilt { at, from_seq, why });
     let Some(seq) = newest else {
         return Ok(Tip {
             rebuilt_now,
@@ -237,6 +255,7 @@ fn tip(dir: &Path, snap: &Snapshot<'_>) -> Result<Tip, StoreError> {
         legacy_pruned_through: 0,
         rebuilt_now,
         head_rebuilt: None,
+        generation: None,
     })
 }
 
@@ -271,7 +290,11 @@ fn check_head(dir: &Path, h: &Head) -> Result<Result<Option<SnapshotRecord>, Str
 
 /// The highest record number in the folder.
 fn newest_record(dir: &Path) -> Result<Option<u64>, StoreError> {
-    let entries = std::fs::read_dir(dir).map_err(io_err("list", dir))?;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("list", dir)(e)),
+    };
     Ok(entries
         .filter_map(|e| e.ok())
         .filter_map(|e| match file_kind(&e.file_name().to_string_lossy()) {

@@ -552,3 +552,33 @@ fn a_check_without_a_page_is_recorded_without_a_body() {
     assert!(last.record.body.is_none() && last.record.statements.is_none());
     assert_eq!(h.in_force(At::Seq(4)).expect("in force").seq(), 3);
 }
+
+#[test]
+fn the_tip_names_the_generation_its_newest_trusted_record_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = Archive::new(dir.path());
+    let tip = archive.tip("w", t0()).expect("a watch without history");
+    assert_eq!(tip.generation(), None, "no chain yet");
+    let c = capture(&[A]);
+    let snap = Snapshot {
+        at: t0(),
+        check: &check(t0()),
+        capture: Some(&c),
+        events: &[],
+        confirmed_set_hash: None,
+        generation: Some(7),
+    };
+    let tip = archive.tip("w", t0()).expect("tip");
+    let prepared = archive.prepare("w", Some(tip), &snap, 10).expect("prepare");
+    assert_eq!(
+        archive.tip("w", t0()).expect("tip").generation(),
+        None,
+        "a record HEAD does not name yet is not in the chain"
+    );
+    archive.finish(&prepared).expect("finish");
+    assert_eq!(archive.tip("w", t0()).expect("tip").generation(), Some(7));
+    // A HEAD that cannot be trusted names no generation: the check writes its record anew
+    // (noting the rebuild) rather than taking an untrusted one for its own.
+    std::fs::write(dir.path().join("w/history/HEAD"), b"not a head").expect("edit HEAD");
+    assert_eq!(archive.tip("w", t0()).expect("tip").generation(), None);
+}
