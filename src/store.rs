@@ -313,8 +313,48 @@ impl Store {
         check: &CheckRecord,
         sync: Sync,
     ) -> Result<bool, StoreError> {
+        let files = self.state_files(name, state, prev, check, sync)?;
+        let saved = !files.is_empty();
+        for (path, bytes) in files {
+            // state.json's durable write (last) also makes statements.txt's entry durable
+            // (same folder).
+            let sync = match sync {
+                Sync::Durable if !path.ends_with("state.json") => Sync::FileOnly,
+                other => other,
+            };
+            atomic::write(&path, &bytes, sync).map_err(io_err("write", &path))?;
+        }
+        Ok(saved)
+    }
+
+    /// The judgement state's files written into their spares for a group commit, in the
+    /// order they are to be put in place after the group's barrier: none when the state
+    /// did not change.
+    pub fn stage_state(
+        &self,
+        name: &str,
+        state: &WatchState,
+        prev: &WatchState,
+        check: &CheckRecord,
+    ) -> Result<Vec<atomic::Staged>, StoreError> {
+        self.state_files(name, state, prev, check, Sync::Deferred)?
+            .into_iter()
+            .map(|(path, bytes)| atomic::stage(&path, &bytes).map_err(io_err("write", &path)))
+            .collect()
+    }
+
+    /// The files a changed state is saved as, each with its bytes: `statements.txt` (when
+    /// the baseline moved: a readable copy of it) then `state.json`.
+    fn state_files(
+        &self,
+        name: &str,
+        state: &WatchState,
+        prev: &WatchState,
+        check: &CheckRecord,
+        sync: Sync,
+    ) -> Result<Vec<(PathBuf, Vec<u8>)>, StoreError> {
         if state == prev {
-            return Ok(false);
+            return Ok(Vec::new());
         }
         let dir = self.ensure_watch_dir(name, sync)?;
         let path = dir.join("state.json");
@@ -322,20 +362,13 @@ impl Store {
             path: path.clone(),
             source,
         })?;
+        let mut files = Vec::with_capacity(2);
         if state.baseline != prev.baseline {
-            // A readable copy of the baseline; state.json's durable write below also makes
-            // this file's entry durable (same folder).
-            let path = dir.join("statements.txt");
             let text = statements_text(name, state, check);
-            let text_sync = if sync == Sync::Durable {
-                Sync::FileOnly
-            } else {
-                sync
-            };
-            atomic::write(&path, text.as_bytes(), text_sync).map_err(io_err("write", &path))?;
+            files.push((dir.join("statements.txt"), text.into_bytes()));
         }
-        atomic::write(&path, &json, sync).map_err(io_err("write", &path))?;
-        Ok(true)
+        files.push((path, json));
+        Ok(files)
     }
 
     /// The watch's last check: its `check.json`, with the time of a newer unchanged check
@@ -355,13 +388,41 @@ impl Store {
     /// lost copy only costs one unconditional fetch.
     pub fn save_check(&self, name: &str, record: &CheckRecord) -> Result<(), StoreError> {
         self.seen().forget(name);
-        let dir = self.ensure_watch_dir(name, Sync::Durable)?;
+        let (path, json) = self.check_file(name, record, Sync::Durable)?;
+        atomic::write(&path, &json, Sync::Lazy).map_err(io_err("write", &path))
+    }
+
+    /// [`Store::save_check`] for a group commit: written into its spare now, put in place
+    /// by [`Store::put_check`] with the check's state.
+    pub fn stage_check(
+        &self,
+        name: &str,
+        record: &CheckRecord,
+    ) -> Result<atomic::Staged, StoreError> {
+        let (path, json) = self.check_file(name, record, Sync::Deferred)?;
+        atomic::stage(&path, &json).map_err(io_err("write", &path))
+    }
+
+    /// Puts a staged `check.json` in place; `.checks.json`'s older time for the watch no
+    /// longer applies.
+    pub fn put_check(&self, name: &str, staged: &atomic::Staged) -> Result<(), StoreError> {
+        self.seen().forget(name);
+        staged.put().map_err(io_err("write", staged.path()))
+    }
+
+    fn check_file(
+        &self,
+        name: &str,
+        record: &CheckRecord,
+        sync: Sync,
+    ) -> Result<(PathBuf, Vec<u8>), StoreError> {
+        let dir = self.ensure_watch_dir(name, sync)?;
         let path = dir.join("check.json");
         let json = serde_json::to_vec_pretty(record).map_err(|source| StoreError::Corrupt {
             path: path.clone(),
             source,
         })?;
-        atomic::write(&path, &json, Sync::Lazy).map_err(io_err("write", &path))
+        Ok((path, json))
     }
 
     /// Appends the events of judgement `generation` to the event log, once: a check redone

@@ -9,7 +9,11 @@
 //!    durable is judged again from the same generation and finds what stages 1 and 2 wrote.
 //!
 //! Each stage is written without fsync, then one barrier makes it durable before the next
-//! starts. Nothing of a group is acknowledged before stage 3 is durable: its reports (the
+//! starts. The files stages 2 and 3 replace (HEAD, state.json, statements.txt, check.json)
+//! are written in stage 1, each into its spare beside it ([`atomic::stage`]), so the first
+//! barrier makes them durable too; stages 2 and 3 only swap names, which frees and
+//! allocates no inode (on ext4 without a journal, replacing by temporary file and rename
+//! made each new file of a pass scan past every inode the pass had freed). Nothing of a group is acknowledged before stage 3 is durable: its reports (the
 //! "alert queued" lines) are handed back only then, and delivery lists the outbox only
 //! through [`Outbox::commit_gate`](crate::notify::outbox::Outbox::commit_gate), which the
 //! group holds from its first write to its last barrier. A check that changed nothing but
@@ -87,6 +91,21 @@ struct Staged {
     job: Job,
     queued: usize,
     prepared: Option<Prepared>,
+    /// The state's files, in the order stage 3 puts them in place; none when unchanged.
+    state_files: Vec<atomic::Staged>,
+    /// `check.json`; `None` when the check changed nothing but its time, which goes into
+    /// `.checks.json` instead.
+    check_file: Option<atomic::Staged>,
+}
+
+/// What stage 1 wrote for one check.
+struct StageOne {
+    queued: usize,
+    prepared: Option<Prepared>,
+    state_files: Vec<atomic::Staged>,
+    check_file: Option<atomic::Staged>,
+    /// Something durable was written: the group needs its first barrier.
+    wrote: bool,
 }
 
 fn interrupted() -> StoreError {
@@ -136,7 +155,20 @@ impl Checker {
         done.await.unwrap_or_else(|_| Err(interrupted()))
     }
 
-    fn commit_group(&self, jobs: Vec<Job>) {
+    fn commit_group(&self, mut jobs: Vec<Job>) {
+        // One check of a watch per round: a check stages its files in the watch's spares,
+        // which a second check of the same watch in the same round would overwrite.
+        while !jobs.is_empty() {
+            let mut names = std::collections::HashSet::new();
+            let (round, rest): (Vec<Job>, Vec<Job>) = jobs
+                .into_iter()
+                .partition(|j| names.insert(j.watch.name.clone()));
+            self.commit_round(round);
+            jobs = rest;
+        }
+    }
+
+    fn commit_round(&self, jobs: Vec<Job>) {
         let gate = std::sync::Arc::clone(self.outbox.commit_gate());
         let closed = gate.blocking_write();
         let root = self.store.root().to_path_buf();
@@ -149,17 +181,20 @@ impl Checker {
             }
         };
 
-        // Stage 1: events, alerts, evidence records.
+        // Stage 1: events, alerts, evidence records; and, beside the files they replace,
+        // the HEADs, states and last checks that stages 2 and 3 put in place.
         let mut staged: Vec<Staged> = Vec::with_capacity(jobs.len());
         let mut wrote = false;
         for job in jobs {
             match self.stage_one(&job) {
-                Ok((queued, prepared, w)) => {
-                    wrote |= w;
+                Ok(one) => {
+                    wrote |= one.wrote;
                     staged.push(Staged {
                         job,
-                        queued,
-                        prepared,
+                        queued: one.queued,
+                        prepared: one.prepared,
+                        state_files: one.state_files,
+                        check_file: one.check_file,
                     });
                 }
                 Err(e) => {
@@ -191,27 +226,24 @@ impl Checker {
             barrier(&mut staged);
         }
 
-        // Stage 3: states, then the last checks (advisory, never fsynced).
+        // Stage 3: states, then the last checks (advisory: made durable only when a state
+        // in the group needs a barrier anyway).
         let mut wrote = false;
         let mut kept = Vec::with_capacity(staged.len());
         for s in staged {
-            let j = &s.job.judged;
             let name = &s.job.watch.name;
-            let result = self
-                .store
-                .save_state_with(name, &j.state, &j.prev, &j.record, Sync::Deferred)
-                .and_then(|saved| {
-                    wrote |= saved;
-                    let nothing = !saved
-                        && j.record_unchanged
-                        && j.events.is_empty()
-                        && s.queued == 0
-                        && s.prepared.is_none();
-                    if nothing {
-                        self.store.note_unchanged(name, &j.record);
+            let result = s
+                .state_files
+                .iter()
+                .try_for_each(|f| {
+                    wrote = true;
+                    f.put().map_err(crate::store::io_err("write", f.path()))
+                })
+                .and_then(|()| match &s.check_file {
+                    Some(f) => self.store.put_check(name, f).map(|()| false),
+                    None => {
+                        self.store.note_unchanged(name, &s.job.judged.record);
                         Ok(true)
-                    } else {
-                        self.store.save_check(name, &j.record).map(|()| false)
                     }
                 });
             match result {
@@ -290,9 +322,9 @@ impl Checker {
                 || (j.capture.is_some() && !self.archive.has_history(&watch.name)))
     }
 
-    /// Stage 1 of one check: returns the alerts queued, the evidence record awaiting its
-    /// HEAD, and whether anything was written.
-    fn stage_one(&self, job: &Job) -> Result<(usize, Option<Prepared>, bool), StoreError> {
+    /// Stage 1 of one check: its events, alert and evidence record written, and its HEAD,
+    /// state and last check staged for stages 2 and 3.
+    fn stage_one(&self, job: &Job) -> Result<StageOne, StoreError> {
         let (watch, j) = (&job.watch, &job.judged);
         let mut wrote = false;
         // Everything below is keyed by the generation these events open: redone after a
@@ -325,10 +357,9 @@ impl Checker {
         }
         // Read once: whether this generation's record is there already (a redo), and where
         // the record to write continues the chain.
-        let tip = match generation {
-            Some(_) => Some(self.archive.tip(&watch.name, j.at)?),
-            None => None,
-        };
+        let tip = generation
+            .map(|_| self.archive.tip(&watch.name, j.at))
+            .transpose()?;
         let recorded =
             generation.is_some() && generation == tip.as_ref().and_then(|t| t.generation());
         let mut prepared = None;
@@ -349,7 +380,29 @@ impl Checker {
             )?);
             wrote = true;
         }
-        Ok((queued, prepared, wrote))
+        let state_files = self
+            .store
+            .stage_state(&watch.name, &j.state, &j.prev, &j.record)?;
+        wrote |= !state_files.is_empty();
+        // A check that changed nothing but its time leaves check.json as it is; its time
+        // goes into `.checks.json` (stage 3).
+        let nothing = state_files.is_empty()
+            && j.record_unchanged
+            && j.events.is_empty()
+            && queued == 0
+            && prepared.is_none();
+        let check_file = if nothing {
+            None
+        } else {
+            Some(self.store.stage_check(&watch.name, &j.record)?)
+        };
+        Ok(StageOne {
+            queued,
+            prepared,
+            state_files,
+            check_file,
+            wrote,
+        })
     }
 
     /// Writes `.checks.json` when the last write is a minute old (the daemon's steady

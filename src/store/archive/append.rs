@@ -37,6 +37,9 @@ pub fn append(dir: &Path, snap: &Snapshot<'_>, max_history: usize) -> Result<u64
 pub struct Prepared {
     dir: std::path::PathBuf,
     head: Head,
+    /// The new HEAD, staged beside the old one when prepared for a group commit: the
+    /// group's barrier makes it durable with the record, and `finish` only swaps it in.
+    staged_head: Option<atomic::Staged>,
     prune_from: u64,
     prune_to: u64,
 }
@@ -44,7 +47,12 @@ pub struct Prepared {
 /// Moves HEAD to the prepared record (fsynced with its folder when `sync` is `Durable`;
 /// at the group's next barrier when `Deferred`), then applies retention.
 pub fn finish(p: &Prepared, sync: Sync) -> Result<(), StoreError> {
-    head::save_with(&p.dir, &p.head, sync)?;
+    match &p.staged_head {
+        Some(staged) if sync == Sync::Deferred => {
+            staged.put().map_err(io_err("write", staged.path()))?;
+        }
+        _ => head::save_with(&p.dir, &p.head, sync)?,
+    }
     prune(&p.dir, p.prune_from, p.prune_to);
     Ok(())
 }
@@ -153,14 +161,22 @@ pub fn prepare(
     })?;
     atomic::write(&path, &bytes, sync).map_err(io_err("write", &path))?;
 
+    let head = Head {
+        seq,
+        record_sha256: sha256_hex(&bytes),
+        bodies_pruned_through: through,
+        rebuilt: tip.rebuilt_now.or(tip.head_rebuilt),
+    };
+    // In a group, HEAD is written now, beside the old one, and made durable by the same
+    // barrier as the record it names: moving it is then a swap of names.
+    let staged_head = match sync {
+        Sync::Deferred => Some(head::stage(dir, &head)?),
+        _ => None,
+    };
     Ok(Prepared {
         dir: dir.to_path_buf(),
-        head: Head {
-            seq,
-            record_sha256: sha256_hex(&bytes),
-            bodies_pruned_through: through,
-            rebuilt: tip.rebuilt_now.or(tip.head_rebuilt),
-        },
+        head,
+        staged_head,
         prune_from: pruned_before + 1,
         prune_to: through,
     })

@@ -57,10 +57,22 @@ pub fn load(dir: &Path) -> Result<Head, HeadError> {
 /// Replaces `<dir>/HEAD`: durable now, or at the group's next barrier (`Deferred`).
 pub fn save_with(dir: &Path, head: &Head, sync: Sync) -> Result<(), StoreError> {
     let path = dir.join(HEAD_FILE);
+    let json = to_bytes(&path, head)?;
+    atomic::write(&path, &json, sync).map_err(io_err("write", &path))
+}
+
+/// Writes the next `<dir>/HEAD` into its spare, to be put in place after a barrier.
+pub fn stage(dir: &Path, head: &Head) -> Result<atomic::Staged, StoreError> {
+    let path = dir.join(HEAD_FILE);
+    let json = to_bytes(&path, head)?;
+    atomic::stage(&path, &json).map_err(io_err("write", &path))
+}
+
+fn to_bytes(path: &Path, head: &Head) -> Result<Vec<u8>, StoreError> {
     let mut json = serde_json::to_vec_pretty(head).map_err(|source| StoreError::Corrupt {
-        path: path.clone(),
+        path: path.to_path_buf(),
         source,
     })?;
     json.push(b'\n');
-    atomic::write(&path, &json, sync).map_err(io_err("write", &path))
+    Ok(json)
 }
