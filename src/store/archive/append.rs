@@ -208,8 +208,9 @@ pub struct Tip {
 }
 
 impl Tip {
-    /// The generation whose record ends the chain (see [`Tip::generation`]'s field): a
-    /// check redone after a crash finds its own record here and does not write it again.
+    /// The judgement generation the chain's newest record recorded; `None` when the chain
+    /// is empty, HEAD is not trusted, or that record recorded none. A check redone after a
+    /// crash finds its own record here and does not write it again.
     pub fn generation(&self) -> Option<u64> {
         self.generation
     }
