@@ -48,9 +48,28 @@ fn page(watch: &str, cycle: usize) -> Option<String> {
     ))
 }
 
-fn dir_entries(path: &Path) -> usize {
-    std::fs::read_dir(path).map(|d| d.count()).unwrap_or(0)
+fn dir_names(path: &Path) -> Vec<String> {
+    std::fs::read_dir(path)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
+
+/// The files a watch's folder may hold, however many checks it has had: the spares are the
+/// replaced files' previous versions, reused by the next replacement.
+const WATCH_FILES: [&str; 8] = [
+    "state.json",
+    "statements.txt",
+    "check.json",
+    "events.jsonl",
+    "history",
+    ".spare-state.json",
+    ".spare-statements.txt",
+    ".spare-check.json",
+];
 
 fn files_ending(path: &Path, suffix: &str) -> usize {
     std::fs::read_dir(path)
@@ -63,7 +82,7 @@ fn files_ending(path: &Path, suffix: &str) -> usize {
 }
 
 fn open_fds() -> usize {
-    dir_entries(Path::new("/proc/self/fd"))
+    dir_names(Path::new("/proc/self/fd")).len()
 }
 
 /// Resident memory in KiB.
@@ -164,8 +183,20 @@ async fn the_real_check_stays_bounded_over_many_cycles() {
                 "{w}: flips kept only within the window"
             );
         }
-        // state.json, statements.txt, check.json, events.jsonl, history/: nothing per check.
-        assert!(dir_entries(&wdir) <= 5, "{w}: a fixed set of files");
+        // Nothing per check: the watch's files and their spares.
+        let names = dir_names(&wdir);
+        assert!(
+            names.iter().all(|n| WATCH_FILES.contains(&n.as_str())),
+            "{w}: a fixed set of files: {names:?}"
+        );
+        let spares = dir_names(&wdir.join("history"))
+            .into_iter()
+            .filter(|n| n.starts_with('.'))
+            .collect::<Vec<_>>();
+        assert!(
+            spares.iter().all(|n| n == ".spare-HEAD"),
+            "{w}: history/ holds no other hidden file: {spares:?}"
+        );
         assert!(
             files_ending(&wdir.join("history"), ".body.gz") <= 20,
             "{w}: raw bodies pruned to max_history"
