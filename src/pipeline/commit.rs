@@ -13,7 +13,9 @@
 //! are written in stage 1, each into its spare beside it ([`atomic::stage`]), so the first
 //! barrier makes them durable too; stages 2 and 3 only swap names, which frees and
 //! allocates no inode (on ext4 without a journal, replacing by temporary file and rename
-//! made each new file of a pass scan past every inode the pass had freed). Nothing of a group is acknowledged before stage 3 is durable: its reports (the
+//! made each new file of a pass scan past every inode the pass had freed).
+//!
+//! Nothing of a group is acknowledged before stage 3 is durable: its reports (the
 //! "alert queued" lines) are handed back only then, and delivery lists the outbox only
 //! through [`Outbox::commit_gate`](crate::notify::outbox::Outbox::commit_gate), which the
 //! group holds from its first write to its last barrier. A check that changed nothing but
@@ -89,20 +91,17 @@ struct Job {
 /// A job through stage 1.
 struct Staged {
     job: Job,
-    queued: usize,
-    prepared: Option<Prepared>,
-    /// The state's files, in the order stage 3 puts them in place; none when unchanged.
-    state_files: Vec<atomic::Staged>,
-    /// `check.json`; `None` when the check changed nothing but its time, which goes into
-    /// `.checks.json` instead.
-    check_file: Option<atomic::Staged>,
+    one: StageOne,
 }
 
 /// What stage 1 wrote for one check.
 struct StageOne {
     queued: usize,
     prepared: Option<Prepared>,
+    /// The state's files, in the order stage 3 puts them in place; none when unchanged.
     state_files: Vec<atomic::Staged>,
+    /// `check.json`; `None` when the check changed nothing but its time, which goes into
+    /// `.checks.json` instead.
     check_file: Option<atomic::Staged>,
     /// Something durable was written: the group needs its first barrier.
     wrote: bool,
@@ -189,13 +188,7 @@ impl Checker {
             match self.stage_one(&job) {
                 Ok(one) => {
                     wrote |= one.wrote;
-                    staged.push(Staged {
-                        job,
-                        queued: one.queued,
-                        prepared: one.prepared,
-                        state_files: one.state_files,
-                        check_file: one.check_file,
-                    });
+                    staged.push(Staged { job, one });
                 }
                 Err(e) => {
                     let _ = job.reply.send(Err(e));
@@ -210,7 +203,7 @@ impl Checker {
         let mut wrote = false;
         let mut kept = Vec::with_capacity(staged.len());
         for s in staged {
-            let result = s.prepared.as_ref().map_or(Ok(()), |p| {
+            let result = s.one.prepared.as_ref().map_or(Ok(()), |p| {
                 wrote = true;
                 self.archive.finish(p)
             });
@@ -233,13 +226,14 @@ impl Checker {
         for s in staged {
             let name = &s.job.watch.name;
             let result = s
+                .one
                 .state_files
                 .iter()
                 .try_for_each(|f| {
                     wrote = true;
                     f.put().map_err(crate::store::io_err("write", f.path()))
                 })
-                .and_then(|()| match &s.check_file {
+                .and_then(|()| match &s.one.check_file {
                     Some(f) => self.store.put_check(name, f).map(|()| false),
                     None => {
                         self.store.note_unchanged(name, &s.job.judged.record);
@@ -269,7 +263,13 @@ impl Checker {
                 next_in,
                 reply,
             } = s.job;
-            let _ = reply.send(Ok(self.report(&watch, judged, next_in, s.queued, unchanged)));
+            let _ = reply.send(Ok(self.report(
+                &watch,
+                judged,
+                next_in,
+                s.one.queued,
+                unchanged,
+            )));
         }
     }
 
