@@ -24,12 +24,12 @@ pub(crate) mod keys;
 pub mod lock;
 mod recover;
 pub(crate) mod seen;
+mod statements_file;
 mod watch_dir;
 
 pub use followed::{FollowedDoc, TailRecord};
 pub use watch_dir::Purged;
 
-use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -300,27 +300,15 @@ impl Store {
         prev: &WatchState,
         check: &CheckRecord,
     ) -> Result<bool, StoreError> {
-        self.save_state_with(name, state, prev, check, Sync::Durable)
-    }
-
-    /// [`Store::save_state`], durable now (`Durable`) or at the group's next barrier
-    /// (`Deferred`).
-    pub fn save_state_with(
-        &self,
-        name: &str,
-        state: &WatchState,
-        prev: &WatchState,
-        check: &CheckRecord,
-        sync: Sync,
-    ) -> Result<bool, StoreError> {
-        let files = self.state_files(name, state, prev, check, sync)?;
+        let files = self.state_files(name, state, prev, check, Sync::Durable)?;
         let saved = !files.is_empty();
         for (path, bytes) in files {
             // state.json's durable write (last) also makes statements.txt's entry durable
             // (same folder).
-            let sync = match sync {
-                Sync::Durable if !path.ends_with("state.json") => Sync::FileOnly,
-                other => other,
+            let sync = if path.ends_with("state.json") {
+                Sync::Durable
+            } else {
+                Sync::FileOnly
             };
             atomic::write(&path, &bytes, sync).map_err(io_err("write", &path))?;
         }
@@ -364,7 +352,7 @@ impl Store {
         })?;
         let mut files = Vec::with_capacity(2);
         if state.baseline != prev.baseline {
-            let text = statements_text(name, state, check);
+            let text = statements_file::text(name, state, check);
             files.push((dir.join("statements.txt"), text.into_bytes()));
         }
         files.push((path, json));
@@ -521,50 +509,6 @@ fn log_tail(path: &Path) -> io::Result<String> {
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// The first line of `statements.txt`, naming the watch for people.
-fn statements_header(name: &str) -> String {
-    format!("# canaryd snapshot of watch \"{name}\"\n")
-}
-
-fn statements_text(name: &str, state: &WatchState, check: &CheckRecord) -> String {
-    let mut out = String::new();
-    out.push_str(&statements_header(name));
-    if let Some(url) = &check.url {
-        let _ = writeln!(out, "# url: {url}");
-    }
-    if let Some(url) = &check.final_url {
-        let _ = writeln!(out, "# final url: {url}");
-    }
-    if let Some(status) = check.status {
-        let _ = writeln!(out, "# status: {status}");
-    }
-    if let Some(etag) = &check.etag {
-        let _ = writeln!(out, "# etag: {etag}");
-    }
-    if let Some(lm) = &check.last_modified {
-        let _ = writeln!(out, "# last-modified: {lm}");
-    }
-    if let Some(at) = check.at {
-        let _ = writeln!(out, "# fetched: {}", at.to_rfc3339());
-    }
-    if let Some(b) = &state.baseline {
-        let _ = writeln!(out, "# since: {}", b.since.to_rfc3339());
-        if let Some(d) = b.canary_date {
-            let _ = writeln!(out, "# canary date: {d}");
-        }
-        let _ = writeln!(out, "# statement set sha256: {}", b.set_hash);
-        let _ = writeln!(
-            out,
-            "# one statement per paragraph: [claim|context] sha256, then the wording"
-        );
-        for s in &b.statements {
-            let kind = if s.claim { "claim" } else { "context" };
-            let _ = writeln!(out, "\n[{kind}] {}\n{}", s.hash, s.text);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::atomic::{self, Sync};
-use super::{Store, StoreError, io_err, statements_header};
+use super::statements_file::header as statements_header;
+use super::{Store, StoreError, io_err};
 
 /// What [`Store::purge_watch`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
